@@ -1,0 +1,221 @@
+"""The upstream client: POST {base}/v3.6/configuration/action/<name> with a JSON body.
+
+Resilience rules (why each exists):
+- Budget: every request first takes a slot from the license's shared token bucket.
+- 429 / too_many_requests: the request was refused, never applied, so any action may be
+  retried after Retry-After (seconds or HTTP date, capped) or exponential backoff with jitter.
+- misdirected_request: refused before it ran; retried once in the region LiveChat names,
+  and that region is kept for later calls.
+- 5xx, timeouts, dropped connections: a read or an idempotent write is retried. A write that
+  is not idempotent (create_*, register_*, ...) may have been applied, so it is NOT retried;
+  the error says the outcome is unknown and how to check. A connection refused before the
+  request was sent is safe to retry for every action.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+
+from .auth import CREDENTIAL_MARKER, Credential
+from .errors import HINTS, LiveChatError, parse_error
+from .ratelimit import TokenBucket, WaitCallback, shared_bucket
+
+API_VERSION = "v3.6"
+DEFAULT_BASE_URL = "https://api.livechatinc.com"
+USER_AGENT = "livechat-mcp"
+# Retry decisions: _DONE (success), None (retry after backoff), float (retry after that many
+# seconds), "region" (retry at once in the new region), "maybe-applied", False (give up).
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    # Total time one call may spend waiting (budget + retries), after which it fails clearly.
+    deadline: float = 120.0
+    max_retry_after: float = 60.0
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """A request exactly as it would go out, with the credential replaced by a marker."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "url": self.url, "headers": self.headers, "body": self.body}
+
+
+class LiveChatClient:
+    def __init__(
+        self,
+        credential: Credential,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        region: str | None = None,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        bucket: TokenBucket | None = None,
+        rate_limit: tuple[int, float] = (1000, 600.0),
+        max_concurrency: int = 8,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self.credential = credential
+        self.base_url = base_url.rstrip("/")
+        self.region = region
+        self.retry = retry or RetryPolicy()
+        key = (self.base_url, hashlib.sha256(credential.authorization().encode()).hexdigest())
+        self.bucket = bucket or shared_bucket(key, *rate_limit)
+        self._limit = anyio.Semaphore(max_concurrency)
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url(self, action: str) -> str:
+        return f"{self.base_url}/{API_VERSION}/configuration/action/{action}"
+
+    def _headers(self, *, redact: bool) -> dict[str, str]:
+        headers = {
+            "Authorization": CREDENTIAL_MARKER if redact else self.credential.authorization(),
+            "Content-Type": "application/json",
+        }
+        if self.region:
+            headers["X-Region"] = self.region
+        return headers
+
+    def plan(self, action: str, body: Any) -> PlannedRequest:
+        return PlannedRequest("POST", self.url(action), self._headers(redact=True), body)
+
+    async def call(
+        self,
+        action: str,
+        body: Any,
+        *,
+        idempotent: bool,
+        on_wait: WaitCallback | None = None,
+        verify_hint: str | None = None,
+    ) -> Any:
+        """Send one action; returns the decoded JSON (``{}`` for an empty 200).
+
+        Raises LiveChatError with LiveChat's type, or ``unknown_outcome`` when a write that is
+        not idempotent may have been applied (``verify_hint`` says how to check).
+        """
+        policy = self.retry
+        started = time.monotonic()
+        region_switched = False
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = policy.deadline - (time.monotonic() - started)
+            await self.bucket.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
+            outcome = await self._send_once(action, body)
+            if isinstance(outcome, httpx.Response):
+                result, decision = self._judge(outcome)
+                if decision is _DONE:
+                    return result
+                error = result
+            else:
+                error, decision = outcome
+            if decision == "region":
+                if region_switched:
+                    raise error
+                region_switched = True
+                continue
+            if decision == "maybe-applied":
+                if not idempotent:
+                    raise LiveChatError(
+                        "unknown_outcome",
+                        f"{error.type} ({error.message}): {action} may or may not have been applied. "
+                        "It was not retried, to avoid applying it twice.",
+                        error.data,
+                        status=error.status,
+                        hint=verify_hint or HINTS["unknown_outcome"],
+                    )
+                decision = None
+            if decision is False or attempt >= policy.max_attempts:
+                raise error
+            delay = decision if isinstance(decision, float) else self._backoff(attempt)
+            if time.monotonic() - started + delay > policy.deadline:
+                raise error
+            if on_wait:
+                await on_wait(delay, f"{error.type}: retrying {action} in {delay:.1f} s (attempt {attempt + 1})")
+            await self._sleep(delay)
+
+    async def _send_once(self, action: str, body: Any) -> httpx.Response | tuple[LiveChatError, Any]:
+        """The response, or (error, retry decision) for a transport failure."""
+        content = json.dumps(body, separators=(",", ":"))
+        try:
+            async with self._limit:
+                return await self._http.post(self.url(action), content=content, headers=self._headers(redact=False))
+        except httpx.ConnectError as exc:
+            # Refused or unreachable before a byte was sent: safe for any action.
+            return LiveChatError("transport", f"Could not connect to LiveChat: {type(exc).__name__}"), None
+        except httpx.ConnectTimeout:
+            return LiveChatError("transport", "Timed out connecting to LiveChat."), None
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            return LiveChatError(
+                "request_timeout" if isinstance(exc, httpx.TimeoutException) else "transport",
+                f"{type(exc).__name__} after the request was sent to {action}.",
+            ), "maybe-applied"
+
+    def _judge(self, response: httpx.Response) -> tuple[Any, Any]:
+        """(result, _DONE) on success, else (error, retry decision)."""
+        try:
+            payload = response.json() if response.content else {}
+        except ValueError:
+            payload = None
+        parsed = parse_error(payload)
+        if parsed is None and response.status_code < 400 and payload is not None:
+            return payload, _DONE
+        if parsed is None:
+            kind = "internal" if response.status_code >= 500 else "transport"
+            parsed = (kind, f"HTTP {response.status_code} without a LiveChat error body.", None)
+        type_, message, data = parsed
+        error = LiveChatError(type_, message, data, status=response.status_code)
+        if type_ == "too_many_requests" or response.status_code == 429:
+            return error, self._retry_after(response)
+        if type_ == "misdirected_request" and data and data.get("region"):
+            self.region = str(data["region"])
+            return error, "region"
+        if response.status_code >= 500 or type_ in ("internal", "request_timeout"):
+            return error, "maybe-applied"
+        return error, False
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            if when is None:
+                return None
+            seconds = when.timestamp() - time.time()
+        return min(max(seconds, 0.0), self.retry.max_retry_after)
+
+    def _backoff(self, attempt: int) -> float:
+        cap = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
+        return random.uniform(cap / 2, cap)

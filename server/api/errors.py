@@ -1,0 +1,82 @@
+"""LiveChat errors and what a caller should do about each.
+
+LiveChat reports errors as ``{"error": {"type", "message", "data"?}}``. The docs do not tie
+types to HTTP statuses (some arrive with 200), so errors are recognised by the body's type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What to do, per documented error type. Kept short: it ends up in the assistant's context.
+HINTS: dict[str, str] = {
+    "authentication": "The credential is missing, invalid or expired: check LIVECHAT_ACCESS_TOKEN "
+    "(or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT) and restart the server.",
+    "authorization": "The credential lacks a scope this action needs: grant the scope named in the "
+    "message to the app or PAT, or use an action the current scopes allow.",
+    "validation": "The request was rejected as invalid: correct the field named in the message and retry.",
+    "not_found": "The object does not exist: list the resource to find the right id.",
+    "group_not_found": "A group id does not exist: call list_groups to find valid ids.",
+    "already_exists": "An object with this id or name exists already: use the update action, or a new id.",
+    "limit_reached": "The license plan's limit is reached: remove unused objects or upgrade the plan "
+    "(check_product_limits_for_plan shows the limits).",
+    "too_many_requests": "The license's request quota is spent (shared by every integration): wait and retry.",
+    "misdirected_request": "The license lives in another data center: set LIVECHAT_REGION to the region "
+    "in data.region.",
+    "request_timeout": "LiveChat did not finish within 15 s: retry, or narrow the request.",
+    "internal": "LiveChat had an internal error: retry after a short wait.",
+    "license_expired": "The LiveChat license has expired: renew it in the LiveChat app.",
+    "ownership_transfer": "The license ownership is being transferred: retry once it completes.",
+    "unsupported_version": "This API version is not supported for the license.",
+    "unknown_outcome": "The request may or may not have been applied: read the object back before retrying.",
+    "transport": "LiveChat could not be reached: check the network and LIVECHAT_API_URL, then retry.",
+}
+
+
+class LiveChatError(Exception):
+    """An error answered by LiveChat (or by the transport on its way there)."""
+
+    def __init__(
+        self,
+        type: str,
+        message: str,
+        data: dict[str, Any] | None = None,
+        *,
+        status: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(f"{type}: {message}")
+        self.type = type
+        self.message = message
+        self.data = data
+        self.status = status
+        self.hint = hint or hint_for(type, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.data:
+            out["data"] = self.data
+        if self.status is not None:
+            out["http_status"] = self.status
+        out["what_to_do"] = self.hint
+        return out
+
+
+def hint_for(type: str, data: dict[str, Any] | None = None) -> str:
+    hint = HINTS.get(type, "See the LiveChat error message.")
+    if type == "misdirected_request" and data and data.get("region"):
+        hint = f"The license lives in region {data['region']!r}: set LIVECHAT_REGION={data['region']}."
+    return hint
+
+
+def parse_error(body: Any) -> tuple[str, str, dict[str, Any] | None] | None:
+    """``(type, message, data)`` when ``body`` is a LiveChat error object, else None."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        data = err.get("data")
+        return (
+            str(err.get("type") or "unknown"),
+            str(err.get("message") or ""),
+            data if isinstance(data, dict) else None,
+        )
+    return None

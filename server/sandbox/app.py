@@ -1,0 +1,352 @@
+"""The sandbox ASGI app: a stateful emulator of the Configuration API v3.6.
+
+Routes:
+- ``POST /v3.6/configuration/action/<name>``: the 72 actions.
+- ``GET /v2/info``: the accounts token-info call, answering the credential's scopes.
+- ``/_sandbox/*``: test controls: faults, request log, reset, credentials, config.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..tools import catalog
+from ..validation import describe_validation_error
+from . import resources
+from .core import Ctx, Requester, SandboxError, SandboxState
+
+SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
+DEFAULT_TOKEN = "dal:sandbox-token-all-scopes"
+DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
+DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
+
+
+def all_scopes() -> frozenset[str]:
+    """Every scope the catalogue documents, plus the private ones that change behaviour."""
+    scopes: set[str] = {"subscription.lc:rw"}
+    for act in catalog().values():
+        for alternative in act.scopes:
+            scopes.update(alternative)
+        scopes.update(act.extra_scopes)
+    return frozenset(scopes)
+
+
+@dataclass
+class SandboxCredential:
+    name: str
+    secret: str
+    kind: str = "bearer"  # or "pat"
+    scopes: frozenset[str] | None = None  # None: all documented scopes
+    account_id: str = DEFAULT_ACCOUNT_ID
+    client_id: str = DEFAULT_CLIENT_ID
+
+
+@dataclass
+class Fault:
+    action: str
+    kind: str  # status | timeout | disconnect
+    status: int = 500
+    error_type: str = "internal"
+    message: str = "Injected fault"
+    retry_after: float | None = None
+    delay: float = 20.0
+    count: int = 1
+    data: dict[str, Any] | None = None
+
+
+@dataclass
+class Sandbox:
+    """State plus controls; ``app`` is the ASGI application serving it."""
+
+    region: str = "dal"
+    rate_limit: int = 1000
+    rate_period: float = 600.0
+    token: str = DEFAULT_TOKEN
+    state: SandboxState = field(init=False)
+    credentials: list[SandboxCredential] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    _hits: deque[float] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.reset()
+        if not self.credentials:
+            self.credentials = [SandboxCredential("default", self.token)]
+
+    def reset(self) -> None:
+        self.state = SandboxState(region=self.region)
+        resources.seed(self.state)
+        self._hits.clear()
+
+    # --- auth -------------------------------------------------------------------------
+
+    def authenticate(self, header: str | None) -> Requester:
+        if not header:
+            raise SandboxError("authentication", "Missing Authorization header")
+        scheme, _, value = header.partition(" ")
+        for cred in self.credentials:
+            if scheme == "Bearer" and cred.kind == "bearer" and value == cred.secret:
+                return self._requester(cred)
+            if scheme == "Basic" and cred.kind == "pat":
+                expected = base64.b64encode(f"{cred.account_id}:{cred.secret}".encode()).decode()
+                if value == expected:
+                    return self._requester(cred)
+        raise SandboxError("authentication", "Invalid access token")
+
+    def _requester(self, cred: SandboxCredential) -> Requester:
+        return Requester(
+            name=cred.name,
+            scopes=cred.scopes if cred.scopes is not None else all_scopes(),
+            account_id=cred.account_id,
+            client_id=cred.client_id,
+            organization_id=self.state.organization_id,
+        )
+
+    # --- rate limit -----------------------------------------------------------------------
+
+    def _spend(self) -> None:
+        now = time.monotonic()
+        while self._hits and now - self._hits[0] >= self.rate_period:
+            self._hits.popleft()
+        if len(self._hits) >= self.rate_limit:
+            wait = self.rate_period - (now - self._hits[0])
+            raise _RateLimited(max(1, math.ceil(wait)))
+        self._hits.append(now)
+
+    # --- faults ---------------------------------------------------------------------------
+
+    def _take_fault(self, action: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.action in (action, "*") and fault.count > 0:
+                fault.count -= 1
+                if fault.count == 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    # --- dispatch -------------------------------------------------------------------------
+
+    def run_action(self, name: str, body: Any, requester: Requester) -> Any:
+        act = catalog().get(name)
+        if act is None:
+            raise SandboxError("validation", f"Unknown action '{name}'")
+        missing = _missing_scope(act.scopes, requester.scopes)
+        if missing:
+            raise SandboxError("authorization", f"Missing scope: {missing}", {"required_scope": missing})
+        if act.batch_of:
+            return self._run_batch(act.batch_of, body, requester)
+        return self._run_single(name, body, requester)
+
+    def _run_single(self, name: str, body: Any, requester: Requester) -> Any:
+        model = catalog()[name].model
+        if not isinstance(body, dict):
+            raise SandboxError("validation", "Request body must be a JSON object")
+        try:
+            req: BaseModel = model.model_validate(body)
+        except ValidationError as exc:
+            raise SandboxError("validation", describe_validation_error(exc)) from None
+        handler = resources.HANDLERS.get(name)
+        if handler is None:
+            raise SandboxError("internal", f"The sandbox does not implement {name} yet")
+        return handler(Ctx(self.state, requester), req)
+
+    def _run_batch(self, single: str, body: Any, requester: Requester) -> dict[str, Any]:
+        requests = body.get("requests") if isinstance(body, dict) else None
+        if not isinstance(requests, list) or not requests:
+            raise SandboxError("validation", "`requests` is required and must be a non-empty array")
+        if set(body) - {"requests"}:
+            raise SandboxError("validation", f"Unexpected fields: {sorted(set(body) - {'requests'})}")
+        if any(isinstance(item, dict) and ("action" in item or "method" in item) for item in requests):
+            raise SandboxError("validation", "A batch request cannot mix methods")
+        responses: list[Any] = []
+        for item in requests:
+            try:
+                result = self._run_single(single, item, requester)
+                responses.append({} if result is None else result)
+            except SandboxError as err:
+                responses.append(err.body())
+        return {"responses": responses}
+
+    # --- ASGI -------------------------------------------------------------------------------
+
+    @property
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v3.6/configuration/action/{name}", self._action, methods=["POST"]),
+                Route("/v2/info", self._token_info, methods=["GET"]),
+                Route("/_sandbox/faults", self._faults, methods=["POST", "DELETE", "GET"]),
+                Route("/_sandbox/requests", self._requests, methods=["GET", "DELETE"]),
+                Route("/_sandbox/reset", self._reset, methods=["POST"]),
+                Route("/_sandbox/credentials", self._credentials, methods=["POST"]),
+                Route("/_sandbox/config", self._config, methods=["POST", "GET"]),
+                Route("/_sandbox/state", self._state, methods=["GET"]),
+                Route("/", self._index, methods=["GET"]),
+            ]
+        )
+
+    async def _action(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        entry: dict[str, Any] = {"seq": len(self.requests) + 1, "action": name, "body": body, "credential": None}
+        self.requests.append(entry)
+        try:
+            requester = self.authenticate(request.headers.get("authorization"))
+            entry["credential"] = requester.name
+            region = (request.headers.get("x-region") or "dal").lower()
+            entry["region"] = region
+            if region != self.state.region:
+                raise SandboxError("misdirected_request", "Wrong region", {"region": self.state.region})
+            self._spend()
+            fault = self._take_fault(name)
+            if fault is not None:
+                entry["fault"] = fault.kind
+                injected = await self._inject(fault)
+                if injected is not None:
+                    return injected
+            if body is None:
+                raise SandboxError("validation", "Request body is not valid JSON")
+            result = self.run_action(name, body, requester)
+        except _RateLimited as limited:
+            err = SandboxError("too_many_requests", "Requests limit exceeded for the license")
+            return JSONResponse(err.body(), status_code=429, headers={"Retry-After": str(limited.retry_after)})
+        except SandboxError as err:
+            entry["error"] = err.type
+            return JSONResponse(err.body(), status_code=err.status)
+        except Exception as exc:  # a sandbox bug must still answer like LiveChat would
+            entry["error"] = "internal"
+            err = SandboxError("internal", f"Sandbox internal error: {type(exc).__name__}: {exc}")
+            return JSONResponse(err.body(), status_code=500)
+        if result is None:
+            return Response(status_code=200)
+        return JSONResponse(result)
+
+    async def _inject(self, fault: Fault) -> Response | None:
+        if fault.kind == "timeout":
+            await anyio.sleep(fault.delay)
+            return None  # then answer normally: the request did reach the API
+        if fault.kind == "disconnect":
+            return _Disconnect()
+        err = SandboxError(fault.error_type, fault.message, fault.data)
+        headers = {"Retry-After": _fmt(fault.retry_after)} if fault.retry_after is not None else {}
+        return JSONResponse(err.body(), status_code=fault.status, headers=headers)
+
+    async def _token_info(self, request: Request) -> Response:
+        header = request.headers.get("authorization", "")
+        for cred in self.credentials:
+            if cred.kind == "bearer" and header == f"Bearer {cred.secret}":
+                req = self._requester(cred)
+                return JSONResponse(
+                    {
+                        "access_token": cred.secret,
+                        "account_id": req.account_id,
+                        "client_id": req.client_id,
+                        "expires_in": 28800,
+                        "organization_id": req.organization_id,
+                        "scope": ",".join(sorted(req.scopes)),
+                        "token_type": "Bearer",
+                    }
+                )
+        return JSONResponse({"error": "invalid_request", "error_description": "invalid token"}, status_code=401)
+
+    async def _faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.clear()
+            return JSONResponse({})
+        if request.method == "GET":
+            return JSONResponse({"faults": [f.__dict__ for f in self.faults]})
+        spec = await request.json()
+        try:
+            fault = Fault(**spec)
+        except TypeError as exc:
+            return JSONResponse({"error": {"type": "validation", "message": str(exc)}}, status_code=400)
+        if fault.kind not in ("status", "timeout", "disconnect"):
+            return JSONResponse({"error": {"type": "validation", "message": "kind must be status, timeout or disconnect"}}, status_code=400)
+        self.faults.append(fault)
+        return JSONResponse({"faults": len(self.faults)})
+
+    async def _requests(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.requests.clear()
+            return JSONResponse({})
+        return JSONResponse({"requests": self.requests})
+
+    async def _reset(self, request: Request) -> Response:
+        self.reset()
+        self.faults.clear()
+        self.requests.clear()
+        return JSONResponse({})
+
+    async def _credentials(self, request: Request) -> Response:
+        spec = await request.json()
+        scopes = spec.get("scopes")
+        self.credentials.append(
+            SandboxCredential(
+                name=spec["name"],
+                secret=spec["secret"],
+                kind=spec.get("kind", "bearer"),
+                scopes=frozenset(scopes) if scopes is not None else None,
+                account_id=spec.get("account_id", DEFAULT_ACCOUNT_ID),
+                client_id=spec.get("client_id", DEFAULT_CLIENT_ID),
+            )
+        )
+        return JSONResponse({"credentials": [c.name for c in self.credentials]})
+
+    async def _config(self, request: Request) -> Response:
+        if request.method == "POST":
+            spec = await request.json()
+            if "rate_limit" in spec:
+                self.rate_limit = int(spec["rate_limit"])
+            if "rate_period" in spec:
+                self.rate_period = float(spec["rate_period"])
+            if "region" in spec:
+                self.region = self.state.region = str(spec["region"])
+            self._hits.clear()
+        return JSONResponse({"region": self.state.region, "rate_limit": self.rate_limit, "rate_period": self.rate_period})
+
+    async def _state(self, request: Request) -> Response:
+        return JSONResponse(self.state.snapshot())
+
+    async def _index(self, request: Request) -> Response:
+        return JSONResponse({"sandbox": True, "notice": SANDBOX_NOTICE, "actions": len(catalog())})
+
+
+class _RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+
+
+class _Disconnect(Response):
+    """Starts a response and drops the connection mid-body, like a network failure."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
+        await send({"type": "http.response.body", "body": b'{"partial', "more_body": False})
+
+
+def _missing_scope(alternatives: tuple[tuple[str, ...], ...], held: frozenset[str]) -> str | None:
+    if not alternatives or any(set(alt) <= held for alt in alternatives):
+        return None
+    first = alternatives[0]
+    return " ".join(s for s in first if s not in held) or first[0]
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,64 @@
+"""Sandbox tags: names unique case-insensitively on create, matched case-sensitively after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tools import tags as t
+from .core import Ctx, SandboxError, SandboxState, not_found
+
+SEED_TIME = "2024-03-01T09:00:00.000000Z"
+
+
+def seed(state: SandboxState) -> None:
+    for name, groups in (("sales", [0, 1]), ("support", [0, 2]), ("complaint", [0]), ("spam", [0])):
+        state.tags[name] = {"name": name, "group_ids": groups, "author_id": "owner@example.com", "created_at": SEED_TIME}
+
+
+def _check_groups(ctx: Ctx, group_ids: list[int] | None) -> None:
+    for gid in group_ids or []:
+        if gid not in ctx.state.groups:
+            raise SandboxError("group_not_found", f"Group {gid} not found")
+
+
+def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
+    if any(name.lower() == req.name.lower() for name in ctx.state.tags):
+        raise SandboxError("already_exists", f"Tag '{req.name}' already exists")
+    _check_groups(ctx, req.group_ids)
+    ctx.state.tags[req.name] = {
+        "name": req.name,
+        "group_ids": list(req.group_ids or []),
+        "author_id": ctx.requester.account_id,
+        "created_at": ctx.state.extra.get("now", SEED_TIME),
+    }
+
+
+def delete_tag(ctx: Ctx, req: t.DeleteTag) -> None:
+    if req.name not in ctx.state.tags:
+        raise not_found(f"Tag '{req.name}'")
+    del ctx.state.tags[req.name]
+
+
+def list_tags(ctx: Ctx, req: t.ListTags) -> list[dict[str, Any]]:
+    tags = list(ctx.state.tags.values())
+    if req.filters is not None:
+        wanted = set(req.filters.group_ids)
+        tags = [tag for tag in tags if wanted & set(tag["group_ids"])]
+    return tags
+
+
+def update_tag(ctx: Ctx, req: t.UpdateTag) -> None:
+    tag = ctx.state.tags.get(req.name)
+    if tag is None:
+        raise not_found(f"Tag '{req.name}'")
+    if req.group_ids is not None:
+        _check_groups(ctx, req.group_ids)
+        tag["group_ids"] = list(req.group_ids)
+
+
+HANDLERS = {
+    "create_tag": create_tag,
+    "delete_tag": delete_tag,
+    "list_tags": list_tags,
+    "update_tag": update_tag,
+}

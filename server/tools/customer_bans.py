@@ -1,0 +1,5 @@
+"""TODO: filled by the customer_bans catalogue work."""
+
+from .catalog import Action
+
+ACTIONS: list[Action] = []

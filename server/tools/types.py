@@ -1,0 +1,131 @@
+"""Field types shared by several actions, defined once.
+
+Descriptions come from the Configuration API v3.6 reference. Where a value set is
+documented, it is a ``Literal`` so the JSON schema carries an ``enum``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Input(BaseModel):
+    """Base of every request model: unknown fields are an error, not silently dropped.
+
+    LiveChat ignores or rejects unknown fields depending on the method; an assistant that
+    misspells a field should hear about it before anything is sent.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- identifiers ---------------------------------------------------------------------
+
+AgentId = Annotated[
+    str,
+    Field(min_length=1, description="Agent ID: the agent's email. It cannot be changed later."),
+]
+BotId = Annotated[str, Field(min_length=1, description="Bot ID.")]
+GroupId = Annotated[int, Field(ge=0, description="Group ID (0 is the default group 'General').")]
+GroupIds = Annotated[list[Annotated[int, Field(ge=0)]], Field(description="Group IDs.")]
+ClientId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="Client ID of the application that owns it. Optional with a Bearer token "
+        "(the token's client ID is used); required with a Personal Access Token.",
+    ),
+]
+
+# --- agents and bots -----------------------------------------------------------------
+
+Priority = Literal["first", "normal", "last", "supervisor"]
+"""Chat routing priority in a group: first (bot), normal (primary), last (secondary),
+supervisor (never gets chats automatically)."""
+
+Role = Literal["viceowner", "administrator", "normal"]
+LoginStatus = Literal["accepting chats", "not accepting chats"]
+Weekday = Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+Notification = Literal[
+    "new_visitor",
+    "incoming_chat",
+    "returning_visitor",
+    "queued_visitor",
+    "visitor_is_typing",
+    "new_goal",
+    "unassigned_chats",
+    "unassigned_chat_messages",
+    "ticket",
+    "inactive_notifications",
+    "mute_all_sounds",
+    "repeat_sound_notifications",
+    "ticket_notifications",
+    "incoming_message_for_focused_chat",
+]
+EmailSubscription = Literal["daily_summary", "weekly_summary"]
+
+HHMM = Annotated[
+    str,
+    Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day, HH:MM (24h)."),
+]
+
+
+class GroupPriority(Input):
+    """An agent's or bot's membership in a group."""
+
+    id: GroupId
+    priority: Priority = Field(
+        description="Routing priority in the group: first (gets chats before others), normal, "
+        "last, or supervisor (no chats assigned automatically)."
+    )
+
+
+class ScheduleEntry(Input):
+    day: Weekday = Field(description="Day the working hours apply to.")
+    enabled: bool = Field(description="Whether this set of working hours is enabled.")
+    start: HHMM = Field(description="When working hours start, HH:MM.")
+    end: HHMM = Field(description="When working hours end, HH:MM.")
+
+
+class WorkScheduler(Input):
+    """The documented work scheduler: a timezone and a list of working hours."""
+
+    timezone: str | None = Field(
+        default=None,
+        description="Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; "
+        "falls back to the agent's timezone if empty.",
+    )
+    schedule: list[ScheduleEntry] = Field(description="Working hours; several entries per day allowed.")
+
+
+class DayHours(Input):
+    start: HHMM = Field(description="Start, HH:MM.")
+    end: HHMM = Field(description="End, HH:MM.")
+
+
+class WorkSchedulerByDay(Input):
+    """The per-day work scheduler shape used by the reference's update_agent example.
+
+    The reference documents ``{timezone, schedule[]}`` but its update_agent example sends
+    ``{"monday": {"start", "end"}, ...}``; both are accepted so that example keeps working.
+    """
+
+    sunday: DayHours | None = None
+    monday: DayHours | None = None
+    tuesday: DayHours | None = None
+    wednesday: DayHours | None = None
+    thursday: DayHours | None = None
+    friday: DayHours | None = None
+    saturday: DayHours | None = None
+
+
+AnyWorkScheduler = Annotated[
+    WorkScheduler | WorkSchedulerByDay,
+    Field(
+        description="Working hours: {timezone, schedule: [{day, enabled, start, end}]} "
+        "or {<weekday>: {start, end}}."
+    ),
+]
+
