@@ -1,0 +1,92 @@
+"""The streamable HTTP transport, safe by default.
+
+- Binds 127.0.0.1 unless told otherwise, with the SDK's DNS-rebinding (Host/Origin) checks.
+- Beyond loopback, clients must present the operator's bearer token
+  (LIVECHAT_MCP_AUTH_TOKEN), checked by the SDK's bearer middleware; without one the server
+  refuses to start unless --insecure-no-auth is given.
+- Request bodies are capped (the SDK answers oversized or malformed JSON-RPC clearly).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+
+from .api.auth import ConfigError
+
+DEFAULT_MAX_BODY = 1_000_000  # 1 MB: a 1000-item plan fits; a runaway client does not
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class StaticTokenVerifier:
+    """Accepts exactly the operator's token (compared in constant time)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        if hmac.compare_digest(token.encode(), self._token.encode()):
+            return AccessToken(token="operator", client_id="livechat-mcp-client", scopes=[])
+        return None
+
+
+def security_settings(host: str, port: int, allowed_origins: Sequence[str] = ()) -> TransportSecuritySettings:
+    if is_loopback(host):
+        hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+        origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    else:
+        hosts = [f"{host}:{port}", f"{host}:*"]
+        origins = [f"http://{host}:{port}", f"https://{host}:{port}"]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=[*origins, *allowed_origins],
+    )
+
+
+def build_http_app(
+    server: Any,
+    *,
+    host: str,
+    port: int,
+    env: Mapping[str, str],
+    insecure_no_auth: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
+    stateless: bool = False,
+) -> Starlette:
+    token = env.get("LIVECHAT_MCP_AUTH_TOKEN", "").strip()
+    if not is_loopback(host) and not token and not insecure_no_auth:
+        raise ConfigError(
+            f"Refusing to serve on {host} without client authentication: set LIVECHAT_MCP_AUTH_TOKEN "
+            "(clients then send 'Authorization: Bearer <token>'), bind 127.0.0.1, or pass --insecure-no-auth."
+        )
+    if token and len(token) < 16:
+        raise ConfigError("LIVECHAT_MCP_AUTH_TOKEN is too short: use at least 16 random characters.")
+    origins = [o.strip() for o in env.get("LIVECHAT_MCP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    kwargs: dict[str, Any] = {}
+    if token:
+        kwargs["auth"] = AuthSettings(issuer_url=f"http://{host}:{port}", resource_server_url=None)
+        kwargs["token_verifier"] = StaticTokenVerifier(token)
+    return server.streamable_http_app(
+        streamable_http_path="/mcp",
+        host=host,
+        transport_security=security_settings(host, port, origins),
+        max_request_body_size=max_body,
+        stateless_http=stateless,
+        **kwargs,
+    )

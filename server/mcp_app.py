@@ -1,0 +1,202 @@
+"""The MCP server: tools, resources and prompts derived from the catalogue and the policy.
+
+Built on the low-level ``mcp.server.Server`` because the input schemas are ours (from the
+catalogue models) rather than inferred from Python signatures.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import Any
+
+import mcp_types as types
+from mcp.server import Server
+
+from . import __version__
+from .meta import MetaTools
+from .pipeline import ToolResult, error_result
+from .prompts import PROMPTS, render_prompt
+from .runtime import Runtime
+from .tools import Action, catalog
+from .tools.schema import input_schema
+
+INSTRUCTIONS = (
+    "Tools for the LiveChat Configuration API v3.6 (agents, bots, groups, tags, webhooks, ...). "
+    "Agent ids are emails and never change. A tool refused by the policy says which rule refused it; "
+    "do not retry it. In dry-run mode writes are planned, not sent: get_plan shows them."
+)
+
+
+def tool_for(act: Action, *, refused_reason: str | None = None) -> types.Tool:
+    description = f"{act.description} Scopes: {act.scope_text()}."
+    if refused_reason:
+        description = f"[REFUSED by policy: {refused_reason}] {description}"
+    return types.Tool(
+        name=act.name,
+        title=act.title,
+        description=description,
+        input_schema=input_schema(act.model),
+        annotations=types.ToolAnnotations(
+            read_only_hint=not act.write,
+            destructive_hint=act.destructive if act.write else False,
+            idempotent_hint=act.idempotent,
+            open_world_hint=True,
+        ),
+    )
+
+
+def session_key(ctx: Any) -> str:
+    """Plans live per MCP session: the HTTP session id, or the process for stdio."""
+    request = getattr(ctx, "request", None)
+    headers = getattr(request, "headers", None)
+    if headers is not None:
+        sid = headers.get("mcp-session-id")
+        if sid:
+            return f"http:{sid}"
+    return "process"
+
+
+class LiveChatMCP:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.meta = MetaTools(runtime)
+
+    # --- tools ------------------------------------------------------------------------------------
+
+    def list_tools(self) -> list[types.Tool]:
+        policy = self.runtime.policy
+        tools: list[types.Tool] = []
+        if not policy.policy.discovery:
+            for act in catalog().values():
+                decision = policy.decide(act)
+                if decision.allowed:
+                    tools.append(tool_for(act))
+                elif policy.policy.show_refused_tools:
+                    tools.append(tool_for(act, refused_reason=decision.reason))
+        tools.extend(self.meta.tools())
+        return tools
+
+    async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: Any) -> ToolResult:
+        session = session_key(ctx)
+
+        async def progress(progress: float, total: float | None, message: str) -> None:
+            try:
+                await ctx.session.report_progress(progress, total, message)
+            except Exception:  # progress is best-effort; the call itself must not fail on it
+                pass
+
+        waited = 0.0
+
+        async def on_wait(seconds: float, message: str) -> None:
+            nonlocal waited
+            waited += seconds
+            await progress(waited, None, message)
+
+        if self.meta.handles(name):
+            return await self.meta.call(name, arguments or {}, session=session, on_wait=on_wait, progress=progress)
+        return await self.runtime.pipeline.call(name, arguments, session=session, on_wait=on_wait)
+
+    # --- the SDK server -------------------------------------------------------------------------
+
+    @cached_property
+    def server(self) -> Server[Any]:
+        async def on_list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
+            return types.ListToolsResult(tools=self.list_tools())
+
+        async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+            try:
+                result = await self.call_tool(params.name, params.arguments, ctx)
+            except Exception as exc:  # never crash the session; say what happened
+                result = error_result("internal", f"Unexpected server error: {type(exc).__name__}")
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=result.text)],
+                structured_content=result.structured,
+                is_error=result.is_error,
+            )
+
+        async def on_list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
+            return types.ListResourcesResult(
+                resources=[
+                    types.Resource(
+                        name="policy",
+                        uri="livechat://policy",
+                        description="The effective policy and each tool's decision with its reason.",
+                        mime_type="application/json",
+                    )
+                ]
+            )
+
+        async def on_list_resource_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
+            return types.ListResourceTemplatesResult(
+                resource_templates=[
+                    types.ResourceTemplate(
+                        name="agent",
+                        uri_template="livechat://agents/{id}",
+                        description="One agent (get_agent with all fields); id is the agent's email.",
+                        mime_type="application/json",
+                    ),
+                    types.ResourceTemplate(
+                        name="group",
+                        uri_template="livechat://groups/{id}",
+                        description="One group (get_group with agent priorities).",
+                        mime_type="application/json",
+                    ),
+                ]
+            )
+
+        async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+            uri = str(params.uri)
+            data = await self.meta.read_resource(uri, session=session_key(ctx))
+            return types.ReadResourceResult(
+                contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=json.dumps(data))]
+            )
+
+        async def on_list_prompts(ctx: Any, params: Any) -> types.ListPromptsResult:
+            return types.ListPromptsResult(
+                prompts=[
+                    types.Prompt(
+                        name=p.name,
+                        title=p.title,
+                        description=p.description,
+                        arguments=[
+                            types.PromptArgument(name=a, description=d, required=True) for a, d in p.arguments.items()
+                        ],
+                    )
+                    for p in PROMPTS.values()
+                ]
+            )
+
+        async def on_get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+            prompt = PROMPTS.get(params.name)
+            if prompt is None:
+                raise ValueError(f"Unknown prompt {params.name!r}; known: {', '.join(PROMPTS)}")
+            text = render_prompt(prompt, params.arguments or {})
+            return types.GetPromptResult(
+                description=prompt.description,
+                messages=[types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))],
+            )
+
+        async def on_set_logging_level(ctx: Any, params: Any) -> types.EmptyResult:
+            return types.EmptyResult()
+
+        import warnings
+
+        with warnings.catch_warnings():
+            # The SDK flags logging/setLevel as deprecated for the newest protocol; older
+            # clients (and the conformance suite) still send it, so it is answered.
+            warnings.simplefilter("ignore")
+            return Server(
+                "livechat-mcp",
+                version=__version__,
+                title="LiveChat Configuration API",
+                instructions=INSTRUCTIONS,
+                on_list_tools=on_list_tools,
+                on_call_tool=on_call_tool,
+                on_list_resources=on_list_resources,
+                on_list_resource_templates=on_list_resource_templates,
+                on_read_resource=on_read_resource,
+                on_list_prompts=on_list_prompts,
+                on_get_prompt=on_get_prompt,
+                on_set_logging_level=on_set_logging_level,
+            )

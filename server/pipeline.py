@@ -1,0 +1,207 @@
+"""The one path every tool call takes, whichever door it came in by (MCP, CLI, discovery).
+
+resolve the name → policy → validate input → plan (dry-run) or send → result
+
+The policy is checked before validation on purpose: a refused tool should say "refused"
+straight away rather than coach the caller through fixing arguments it may never send.
+Nothing reaches upstream unless both pass.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .api.client import LiveChatClient
+from .api.errors import LiveChatError
+from .audit import AuditLog
+from .plans import Plan
+from .policies import Decision, PolicyContext
+from .redact import SECRET_MARKER, Scrubber, redact_keys
+from .tools import Action, catalog
+from .tools.catalog import to_payload
+from .validation import field_errors
+
+WaitCallback = Callable[[float, str], Awaitable[None]]
+
+
+@dataclass
+class ToolResult:
+    """A tool's answer: JSON text for every client, structured content where it is an object."""
+
+    data: Any
+    is_error: bool = False
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def structured(self) -> dict[str, Any] | None:
+        if self.is_error:
+            return None
+        if isinstance(self.data, dict):
+            return self.data
+        return {"items": self.data}
+
+
+def error_result(type: str, message: str, **extra: Any) -> ToolResult:
+    return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        policy: PolicyContext,
+        client: LiveChatClient,
+        scrubber: Scrubber,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.policy = policy
+        self.client = client
+        self.scrub = scrubber
+        self.audit = audit
+        self._plans: dict[str, Plan] = {}
+
+    # --- plans (per session) ----------------------------------------------------------------
+
+    def plan(self, session: str) -> Plan:
+        return self._plans.setdefault(session, Plan())
+
+    def drop_session(self, session: str) -> None:
+        self._plans.pop(session, None)
+
+    # --- the call path -------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> Action | ToolResult:
+        act = catalog().get(name)
+        if act is not None:
+            return act
+        lowered = {n.lower(): n for n in catalog()}
+        guess = lowered.get(str(name).strip().lower())
+        hint = f" Did you mean {guess!r}? Tool names are exact and case-sensitive." if guess else ""
+        return error_result("unknown_tool", f"There is no tool named {name!r}.{hint}")
+
+    def decide(self, act: Action) -> Decision:
+        return self.policy.decide(act)
+
+    async def call(
+        self,
+        name: str,
+        arguments: Any,
+        *,
+        session: str = "default",
+        on_wait: WaitCallback | None = None,
+    ) -> ToolResult:
+        started = time.perf_counter()
+        resolved = self.resolve(name)
+        if isinstance(resolved, ToolResult):
+            self._audit(name, "refused", "unknown_tool", arguments, started, {"error": "unknown_tool"}, session)
+            return resolved
+        act = resolved
+        decision = self.decide(act)
+        if not decision.allowed:
+            self._audit(act.name, "refused", decision.rule, arguments, started, None, session)
+            return error_result(
+                "refused",
+                f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
+                rule=decision.rule,
+                how_to_allow=decision.fix,
+            )
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            self._audit(act.name, "refused", "validation", None, started, {"error": "validation"}, session)
+            return error_result("validation", "Arguments must be a JSON object. Nothing was sent.")
+        try:
+            request = act.model.model_validate(arguments)
+        except ValidationError as exc:
+            errors = field_errors(exc)
+            self._audit(act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
+            summary = "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
+            return error_result(
+                "validation",
+                f"Invalid arguments for {act.name}: {summary}. Nothing was sent.",
+                fields=errors,
+                what_to_do="Fix the named fields (see the tool's input schema) and call again.",
+            )
+        body = to_payload(request)
+
+        if decision.planned:
+            plan = self.plan(session)
+            numbers = plan.add(act, body)
+            planned = self.client.plan(act.name, body).to_dict()
+            self._audit(act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
+            return ToolResult(
+                {
+                    "planned": True,
+                    "steps": numbers,
+                    "plan_size": len(plan.steps),
+                    "request": planned,
+                    "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
+                    "an operator applies them with `livechat-mcp apply` or apply_plan.",
+                }
+            )
+
+        try:
+            result = await self.client.call(
+                act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
+            )
+        except LiveChatError as err:
+            self._audit(act.name, "allowed", decision.rule, body, started,
+                        {"status": err.status, "error": err.type}, session)
+            return ToolResult({"error": self._clean(err.to_dict())}, is_error=True)
+        if act.secret_result_keys and not self.policy.policy.reveal_secrets:
+            result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
+        self._audit(act.name, "allowed", decision.rule, body, started, {"status": 200}, session)
+        return ToolResult(self._clean(result))
+
+    def _clean(self, value: Any) -> Any:
+        """Run the credential scrubber over a result (an upstream could echo a token)."""
+        text = json.dumps(value)
+        cleaned = self.scrub(text)
+        return value if cleaned == text else json.loads(cleaned)
+
+    def _audit(
+        self,
+        tool: str,
+        decision: str,
+        rule: str,
+        arguments: Any,
+        started: float,
+        outcome: dict[str, Any] | None,
+        session: str,
+    ) -> None:
+        if self.audit is None:
+            return
+        self.audit.record(
+            tool=tool,
+            decision=decision,
+            rule=rule,
+            arguments=arguments,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            outcome=outcome,
+            session=session,
+        )
+
+
+def _verify_hint(act: Action) -> str:
+    single = act.batch_of or act.name
+    resource_reads = {
+        "agents": "get_agent or list_agents",
+        "bots": "get_bot or list_bots",
+        "groups": "get_group or list_groups",
+        "tags": "list_tags",
+        "auto_access": "list_auto_accesses",
+        "properties": "list_properties",
+        "webhooks": "list_webhooks",
+        "greetings": "list_greetings",
+    }
+    check = resource_reads.get(act.resource, "the matching list_* tool")
+    return f"Check with {check} whether {single} took effect before calling it again."

@@ -1,0 +1,231 @@
+"""Dry-run plans: planned writes, the document a human reviews, and applying it.
+
+A plan document holds the steps in order and the requests to send: adjacent steps of the
+same batchable action merged into ``batch_*`` requests of at most ``max_batch_size`` items
+(50 by default: large enough that 250 agents are 5 requests, small enough that one request
+stays well inside LiveChat's 15 s processing limit). Order across actions never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from .api.client import LiveChatClient
+from .api.errors import LiveChatError, parse_error
+from .policies import PolicyContext
+from .tools import Action, catalog
+from .validation import describe_validation_error
+
+SCHEMA_VERSION = 1
+KIND = "livechat-mcp/plan"
+
+Progress = Callable[[float, float, str], Awaitable[None]]
+
+
+@dataclass
+class Step:
+    action: str
+    body: dict[str, Any]
+    destructive: bool
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, act: Action, body: dict[str, Any]) -> list[int]:
+        """Add a planned write; a batch call becomes one step per item. Returns step numbers."""
+        if act.batch_of:
+            single = catalog()[act.batch_of]
+            items = [Step(single.name, item, single.destructive) for item in body["requests"]]
+        else:
+            items = [Step(act.name, body, act.destructive)]
+        first = len(self.steps) + 1
+        self.steps.extend(items)
+        return list(range(first, first + len(items)))
+
+    def clear(self) -> int:
+        count = len(self.steps)
+        self.steps.clear()
+        return count
+
+    def document(self, client: LiveChatClient, max_batch_size: int) -> dict[str, Any]:
+        requests = build_requests(self.steps, client, max_batch_size)
+        by_action: dict[str, int] = {}
+        for step in self.steps:
+            by_action[step.action] = by_action.get(step.action, 0) + 1
+        return {
+            "kind": KIND,
+            "schema_version": SCHEMA_VERSION,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "max_batch_size": max_batch_size,
+            "steps": [
+                {"step": n, "action": s.action, "body": s.body, "destructive": s.destructive}
+                for n, s in enumerate(self.steps, 1)
+            ],
+            "requests": requests,
+            "summary": {
+                "steps": len(self.steps),
+                "requests": len(requests),
+                "by_action": by_action,
+                "destructive_steps": [n for n, s in enumerate(self.steps, 1) if s.destructive],
+            },
+            "digest": digest(requests),
+        }
+
+
+def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: int) -> list[dict[str, Any]]:
+    cat = catalog()
+    out: list[dict[str, Any]] = []
+    i = 0
+    while i < len(steps):
+        act = cat[steps[i].action]
+        j = i
+        while j < len(steps) and steps[j].action == act.name:
+            j += 1
+        run = list(range(i, j))  # indices of a run of the same action
+        if act.batch_name and len(run) > 1:
+            for start in range(0, len(run), max_batch_size):
+                chunk = run[start : start + max_batch_size]
+                body = {"requests": [steps[k].body for k in chunk]}
+                out.append(_request(client, act.batch_name, body, [k + 1 for k in chunk]))
+        else:
+            for k in run:
+                out.append(_request(client, act.name, steps[k].body, [k + 1]))
+        i = j
+    for n, req in enumerate(out, 1):
+        req["request"] = n
+    return out
+
+
+def _request(client: LiveChatClient, action: str, body: dict[str, Any], steps: list[int]) -> dict[str, Any]:
+    planned = client.plan(action, body).to_dict()
+    return {"action": action, **planned, "steps": steps}
+
+
+def digest(requests: list[dict[str, Any]]) -> str:
+    canonical = json.dumps(
+        [{"action": r["action"], "body": r["body"]} for r in requests], sort_keys=True, separators=(",", ":")
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class PlanError(Exception):
+    """The plan document itself is unusable (not a plan, wrong version, malformed)."""
+
+
+def _parse_document(doc: Any) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise PlanError(f"not a livechat-mcp plan (expected \"kind\": \"{KIND}\"; get one from get_plan)")
+    if doc.get("schema_version") != SCHEMA_VERSION:
+        raise PlanError(f"plan schema_version {doc.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
+    requests = doc.get("requests")
+    if not isinstance(requests, list):
+        raise PlanError("plan has no \"requests\" list")
+    for n, req in enumerate(requests, 1):
+        if not isinstance(req, dict) or not isinstance(req.get("action"), str) or not isinstance(req.get("body"), dict):
+            raise PlanError(f"request {n} needs \"action\" (string) and \"body\" (object)")
+        steps = req.get("steps")
+        if not (isinstance(steps, list) and all(isinstance(s, int) for s in steps)):
+            raise PlanError(f"request {n} needs \"steps\" (list of step numbers)")
+        if req["action"] in catalog() and catalog()[req["action"]].batch_of:
+            items = req["body"].get("requests")
+            if not isinstance(items, list) or len(items) != len(steps):
+                raise PlanError(f"request {n}: a batch needs one step number per item in body.requests")
+    return requests
+
+
+def _check(req: dict[str, Any], policy: PolicyContext) -> dict[str, Any] | None:
+    """Why this request may not be sent under the current policy, or None."""
+    act = catalog().get(req["action"])
+    if act is None:
+        return {"type": "refused", "rule": "unknown_tool", "message": f"unknown action {req['action']!r}"}
+    decision = policy.decide(act)
+    if not decision.allowed or decision.planned:
+        reason = decision.reason if not decision.allowed else "the policy is dry-run; applying needs read-write"
+        fix = decision.fix if not decision.allowed else "run apply with a read-write policy (--allow-writes)"
+        return {"type": "refused", "rule": decision.rule, "message": reason, "how_to_allow": fix}
+    try:
+        act.model.model_validate(req["body"])
+    except ValidationError as exc:
+        return {"type": "validation", "rule": "validation", "message": describe_validation_error(exc)}
+    return None
+
+
+async def apply_plan(
+    doc: Any,
+    *,
+    policy: PolicyContext,
+    client: LiveChatClient,
+    continue_on_error: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent."""
+    requests = _parse_document(doc)
+    steps: dict[int, dict[str, Any]] = {}
+    for req in requests:
+        for n in req["steps"]:
+            steps[n] = {"step": n, "action": _single_name(req["action"]), "status": "not_sent"}
+
+    # Every request is checked before anything is sent.
+    refusals = {i: why for i, req in enumerate(requests) if (why := _check(req, policy))}
+    for i, why in refusals.items():
+        for n in requests[i]["steps"]:
+            steps[n].update(status="refused", error=why)
+    stopped = bool(refusals) and not continue_on_error
+
+    total = len(requests)
+    for i, req in enumerate(requests):
+        if stopped:
+            break
+        if i in refusals:
+            continue
+        act = catalog()[req["action"]]
+        if progress:
+            await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
+        try:
+            result = await client.call(act.name, req["body"], idempotent=act.idempotent)
+        except LiveChatError as err:
+            for n in req["steps"]:
+                steps[n].update(status="failed", error=err.to_dict())
+            stopped = not continue_on_error
+            continue
+        if act.batch_of:
+            responses = result.get("responses", []) if isinstance(result, dict) else []
+            for n, item in zip(req["steps"], responses + [None] * (len(req["steps"]) - len(responses))):
+                parsed = parse_error(item)
+                if item is None:
+                    steps[n].update(status="failed", error={"type": "internal", "message": "no response for this item"})
+                elif parsed:
+                    steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
+                else:
+                    steps[n].update(status="done", result=item)
+            if any(steps[n]["status"] == "failed" for n in req["steps"]):
+                stopped = not continue_on_error
+        else:
+            steps[req["steps"][0]].update(status="done", result=result)
+    if progress:
+        await progress(total, total, "plan applied" if not stopped else "plan stopped")
+
+    ordered = [steps[n] for n in sorted(steps)]
+    counts = {s: sum(1 for st in ordered if st["status"] == s) for s in ("done", "failed", "refused", "not_sent")}
+    report: dict[str, Any] = {
+        "status": "completed" if counts["done"] == len(ordered) else ("stopped" if stopped else "completed_with_errors"),
+        "summary": counts,
+        "steps": ordered,
+    }
+    if isinstance(doc, dict) and doc.get("digest") and doc["digest"] != digest(requests):
+        report["warning"] = "the requests differ from the digest get_plan produced: the plan was edited after review"
+    return report
+
+
+def _single_name(action: str) -> str:
+    act = catalog().get(action)
+    return act.batch_of if act and act.batch_of else action

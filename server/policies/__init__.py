@@ -1,0 +1,6 @@
+"""Policies: which actions an assistant may use, and how."""
+
+from .engine import Decision, Policy, PolicyContext
+from .loader import Overrides, PolicyError, load_policy, presets
+
+__all__ = ["Decision", "Overrides", "Policy", "PolicyContext", "PolicyError", "load_policy", "presets"]

@@ -1,0 +1,172 @@
+"""The policy engine: what this deployment lets an assistant do, decided per action.
+
+Rules, in the order they are checked (the first that refuses decides):
+1. ``deny_tools``: names or globs; a rule on an action covers its batch variant. Deny wins.
+2. ``toolsets``: the resources exposed.
+3. ``allow_tools``: when given, only matching actions (or their batch variants).
+4. ``scopes``: one of the action's documented scope alternatives must be covered.
+5. ``mode``: read-only refuses every write; dry-run plans writes; read-write sends them.
+6. ``allow_destructive``: destructive actions stay refused unless it is true, also in
+   dry-run (a write the policy would refuse is refused, not planned).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..tools import RESOURCES, Action, catalog
+
+Mode = Literal["read-only", "dry-run", "read-write"]
+MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
+TOOLSETS: tuple[str, ...] = (*RESOURCES, "all", "discovery")
+DEFAULT_MAX_BATCH_SIZE = 50
+
+
+class Policy(BaseModel):
+    """A deployment's policy. Unknown keys are an error: a typo must not silently widen access."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Mode = Field(default="read-only", description="read-only (default), dry-run, or read-write.")
+    allow_destructive: bool = Field(default=False, description="Allow destructive actions in read-write mode.")
+    scopes: list[str] | None = Field(
+        default=None, description="LiveChat scopes this deployment may use; default: the token's own scopes."
+    )
+    toolsets: list[str] = Field(default_factory=lambda: ["all"], description="Resources to expose.")
+    allow_tools: list[str] = Field(default_factory=list, description="Only these tools (names or globs).")
+    deny_tools: list[str] = Field(default_factory=list, description="Never these tools (names or globs).")
+    reveal_secrets: bool = Field(default=False, description="Show bot secrets and tokens in results.")
+    show_refused_tools: bool = Field(default=False, description="List refused tools too, marked as refused.")
+    max_batch_size: int = Field(
+        default=DEFAULT_MAX_BATCH_SIZE, ge=1, le=1000, description="Largest batch_* request a plan builds."
+    )
+    description: str = Field(default="", description="Free text shown by `livechat-mcp policy`.")
+
+    @field_validator("toolsets")
+    @classmethod
+    def _known_toolsets(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in TOOLSETS]
+        if unknown:
+            raise ValueError(f"unknown toolset(s) {unknown}; known: {', '.join(TOOLSETS)}")
+        if not value:
+            raise ValueError("toolsets is empty: nothing would be exposed (use [\"all\"])")
+        return value
+
+    @field_validator("allow_tools", "deny_tools")
+    @classmethod
+    def _known_tools(cls, value: list[str]) -> list[str]:
+        names = set(catalog())
+        for pattern in value:
+            if not any(_match(pattern, name) for name in names):
+                raise ValueError(f"{pattern!r} matches no tool (tool names are lower_snake_case, e.g. delete_agent)")
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        known = documented_scopes()
+        unknown = [s for s in value if s not in known]
+        if unknown:
+            raise ValueError(f"unknown scope(s) {unknown}; scopes look like agents--all:rw")
+        return value
+
+    @property
+    def writes_allowed(self) -> bool:
+        return self.mode == "read-write"
+
+    @property
+    def discovery(self) -> bool:
+        return "discovery" in self.toolsets
+
+
+def documented_scopes() -> frozenset[str]:
+    scopes: set[str] = {"subscription.lc:rw"}
+    for act in catalog().values():
+        for alternative in act.scopes:
+            scopes.update(alternative)
+        scopes.update(act.extra_scopes)
+    return frozenset(scopes)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    rule: str
+    reason: str
+    fix: str = ""
+    planned: bool = False
+
+    @property
+    def label(self) -> str:
+        if not self.allowed:
+            return "refused"
+        return "planned" if self.planned else "allowed"
+
+    def to_dict(self) -> dict[str, str | bool]:
+        out: dict[str, str | bool] = {"decision": self.label, "rule": self.rule, "reason": self.reason}
+        if self.fix:
+            out["how_to_allow"] = self.fix
+        return out
+
+
+def _match(pattern: str, name: str) -> bool:
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def _matches(patterns: Iterable[str], act: Action) -> str | None:
+    for pattern in patterns:
+        if _match(pattern, act.name) or (act.batch_of and _match(pattern, act.batch_of)):
+            return pattern
+    return None
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """A policy plus the scopes in force and where they came from."""
+
+    policy: Policy
+    scopes: frozenset[str] | None
+    scopes_source: str
+
+    @classmethod
+    def create(cls, policy: Policy, token_scopes: frozenset[str] | None, token_note: str) -> PolicyContext:
+        if policy.scopes is not None:
+            return cls(policy, frozenset(policy.scopes), "policy file")
+        if token_scopes is not None:
+            return cls(policy, token_scopes, token_note)
+        return cls(policy, None, token_note)
+
+    def decide(self, act: Action) -> Decision:
+        p = self.policy
+        denied = _matches(p.deny_tools, act)
+        if denied:
+            return Decision(False, "deny_tools", f"{act.name} matches deny_tools entry {denied!r}",
+                            f"remove {denied!r} from deny_tools")
+        if "all" not in p.toolsets and act.resource not in p.toolsets:
+            return Decision(False, "toolsets", f"toolset {act.resource!r} is not enabled",
+                            f"add {act.resource!r} to toolsets (or --toolsets)")
+        if p.allow_tools and not _matches(p.allow_tools, act):
+            return Decision(False, "allow_tools", f"{act.name} is not in allow_tools", f"add {act.name} to allow_tools")
+        if self.scopes is not None and act.scopes and not any(set(a) <= self.scopes for a in act.scopes):
+            needed = " or ".join(" + ".join(a) for a in act.scopes)
+            return Decision(False, "scopes", f"needs scope {needed}, not granted ({self.scopes_source})",
+                            f"grant {needed} to the credential, or list it in the policy's scopes")
+        if act.write and p.mode == "read-only":
+            return Decision(False, "mode", "the policy is read-only",
+                            "run with --allow-writes (mode = \"read-write\") or --dry-run to plan writes")
+        if act.destructive and not p.allow_destructive:
+            return Decision(False, "allow_destructive", f"{act.name} is destructive",
+                            "set allow_destructive = true (or --allow-destructive)")
+        if act.write and p.mode == "dry-run":
+            return Decision(True, "mode", "dry-run: the request is planned, not sent", planned=True)
+        return Decision(True, "allowed", "allowed by the policy")
+
+    def decide_all(self, actions: Mapping[str, Action] | None = None) -> dict[str, Decision]:
+        return {name: self.decide(act) for name, act in (actions or catalog()).items()}

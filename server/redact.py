@@ -1,0 +1,41 @@
+"""Keeping secrets out of everything the process writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "<redacted>"
+SECRET_MARKER = "<secret hidden: set reveal_secrets = true in the policy to show it>"
+
+
+def redact_keys(value: Any, keys: Iterable[str], marker: str = REDACTED) -> Any:
+    """A copy of ``value`` with every dict entry whose key is in ``keys`` replaced."""
+    keyset = frozenset(keys)
+    if not keyset:
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: (marker if k in keyset and v not in (None, "") else walk(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(value)
+
+
+class Scrubber:
+    """Replaces any known credential string in text; the last line of defence for outputs."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def add(self, *secrets: str) -> None:
+        self._secrets = sorted({*self._secrets, *(s for s in secrets if s and len(s) >= 6)}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text

@@ -1,0 +1,152 @@
+"""Assembling a running configuration: credential, upstream client, policy, pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from
+from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
+from .audit import AuditLog
+from .pipeline import Pipeline
+from .policies import Overrides, Policy, PolicyContext, load_policy
+from .redact import Scrubber
+
+DEFAULT_ACCOUNTS_URL = "https://accounts.livechat.com"
+SANDBOX_URL = "http://sandbox.livechat-mcp.invalid"
+
+MISSING_CREDENTIALS = (
+    "No LiveChat credentials. Set LIVECHAT_ACCESS_TOKEN (an OAuth access token), or "
+    "LIVECHAT_ACCOUNT_ID and LIVECHAT_PAT (a Personal Access Token); or run with --sandbox "
+    "to try it against the built-in sandbox."
+)
+
+
+@dataclass
+class Settings:
+    sandbox: bool = False
+    policy: str | None = None
+    overrides: Overrides = field(default_factory=Overrides)
+    audit_log: str | None = None
+    timeout: float = 15.0
+    rate_limit: int = 1000
+    rate_period: float = 600.0
+    max_attempts: int = 5
+    deadline: float = 120.0
+    max_concurrency: int = 8
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **values: Any) -> Settings:
+        settings = cls(**values)
+        settings.overrides = settings.overrides.merge(Overrides.from_env(env))
+        settings.policy = settings.policy or env.get("LIVECHAT_MCP_POLICY") or None
+        settings.audit_log = settings.audit_log or env.get("LIVECHAT_MCP_AUDIT_LOG") or None
+        if env.get("LIVECHAT_MCP_SANDBOX", "").lower() in ("1", "true", "yes"):
+            settings.sandbox = True
+        return settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    credential: Credential
+    client: LiveChatClient
+    policy: PolicyContext
+    pipeline: Pipeline
+    scrubber: Scrubber
+    upstream: str
+    policy_source: str
+    sandbox: Any = None
+    audit: AuditLog | None = None
+
+    def banner(self, visible_tools: int) -> str:
+        scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"
+        return (
+            f"livechat-mcp {__version__} | upstream: {self.upstream} | policy: {self.policy.policy.mode} "
+            f"({self.policy_source}) | scopes: {scopes} | {visible_tools} tools visible"
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        if self.audit:
+            self.audit.close()
+
+
+async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
+    """Raises ConfigError / PolicyError with a message for the operator."""
+    policy, policy_source = load_policy(settings.policy, settings.overrides)
+    transport: httpx.AsyncBaseTransport | None = None
+    sandbox = None
+    if settings.sandbox:
+        from .sandbox import DEFAULT_TOKEN, Sandbox
+
+        sandbox = Sandbox()
+        transport = httpx.ASGITransport(app=sandbox.app)
+        credential = bearer(DEFAULT_TOKEN)
+        base_url = accounts_url = SANDBOX_URL
+        region = region_from(credential, None)
+        upstream = "built-in SANDBOX (no real license is touched)"
+    else:
+        found = credential_from_env(env)
+        if found is None:
+            raise ConfigError(MISSING_CREDENTIALS)
+        credential = found
+        base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
+        accounts_url = env.get("LIVECHAT_ACCOUNTS_URL", "").strip() or DEFAULT_ACCOUNTS_URL
+        region = region_from(credential, env.get("LIVECHAT_REGION"))
+        upstream = f"{base_url} (region {region or 'dal (default)'}, {credential.describe()})"
+
+    scrubber = Scrubber(credential.secrets())
+    client = LiveChatClient(
+        credential,
+        base_url=base_url,
+        region=region,
+        timeout=settings.timeout,
+        retry=RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline),
+        rate_limit=(settings.rate_limit, settings.rate_period),
+        max_concurrency=settings.max_concurrency,
+        transport=transport,
+    )
+    token_scopes, note = await learn_scopes(policy, credential, accounts_url, transport)
+    policy_ctx = PolicyContext.create(policy, token_scopes, note)
+    audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
+    pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
+    return Runtime(
+        settings=settings,
+        credential=credential,
+        client=client,
+        policy=policy_ctx,
+        pipeline=pipeline,
+        scrubber=scrubber,
+        upstream=upstream,
+        policy_source=policy_source,
+        sandbox=sandbox,
+        audit=audit,
+    )
+
+
+async def learn_scopes(
+    policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None
+) -> tuple[frozenset[str] | None, str]:
+    """The token's scopes from the accounts service, or None with the reason."""
+    if policy.scopes is not None:
+        return None, "policy file"
+    if credential.kind != "bearer":
+        return None, "a PAT's scopes cannot be looked up: not filtering by scope"
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+            resp = await http.get(
+                f"{accounts_url.rstrip('/')}/v2/info", headers={"Authorization": credential.authorization()}
+            )
+        if resp.status_code != 200:
+            return None, f"token info answered HTTP {resp.status_code}: not filtering by scope"
+        scope = resp.json().get("scope")
+        if not isinstance(scope, str):
+            return None, "token info has no scope field: not filtering by scope"
+        return frozenset(s.strip() for s in scope.split(",") if s.strip()), "the token's scopes"
+    except (httpx.HTTPError, ValueError) as exc:
+        return None, f"token scopes could not be learned ({type(exc).__name__}): not filtering by scope"
