@@ -1,0 +1,193 @@
+"""Dry-run plans: planned writes, the plan document, and applying it (issue: dry-run and plans)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import tool_payload
+from server.plans import KIND
+from server.policies import Overrides
+
+pytestmark = pytest.mark.anyio
+
+DRY = Overrides(dry_run=True)
+
+
+def agent(n: int) -> dict:
+    return {"id": f"new{n:03d}@example.com", "name": f"New Agent {n}"}
+
+
+async def test_dry_run_write_returns_the_request_and_sends_nothing(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        result = await s.client.call_tool("create_agent", {"id": "a@example.com", "name": "A", "role": "normal"})
+        planned = tool_payload(result)
+    assert not result.is_error
+    assert planned["planned"] is True
+    req = planned["request"]
+    assert req["method"] == "POST"
+    assert req["url"] == f"{loopback.url}/v3.6/configuration/action/create_agent"
+    assert req["headers"]["Authorization"] == "<redacted credential>"
+    assert req["headers"]["X-Region"] == "dal"
+    assert req["body"] == {"id": "a@example.com", "name": "A", "role": "normal"}
+    assert [r["action"] for r in loopback.requests()] == []
+
+
+async def test_reads_run_normally_in_dry_run(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        result = await s.client.call_tool("get_agent", {"id": "jane@example.com"})
+    assert not result.is_error and tool_payload(result)["id"] == "jane@example.com"
+    assert [r["action"] for r in loopback.requests()] == ["get_agent"]
+
+
+async def test_invalid_or_refused_writes_are_not_planned(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        invalid = await s.client.call_tool("create_agent", {"id": "x@example.com"})  # name missing
+        destructive = await s.client.call_tool("delete_agent", {"id": "john@example.com"})
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+    assert invalid.is_error and tool_payload(invalid)["error"]["type"] == "validation"
+    assert destructive.is_error and tool_payload(destructive)["error"]["rule"] == "allow_destructive"
+    assert plan["steps"] == [] and plan["requests"] == []
+
+
+async def test_250_creates_become_chunked_batches_then_apply_via_cli(make_server, loopback, tmp_path):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        for n in range(250):
+            result = await s.client.call_tool("create_agent", agent(n))
+            assert not result.is_error
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+    size = plan["max_batch_size"]
+    assert plan["kind"] == KIND and plan["schema_version"] == 1
+    assert len(plan["steps"]) == 250
+    assert len(plan["requests"]) == math.ceil(250 / size)
+    assert {r["action"] for r in plan["requests"]} == {"batch_create_agents"}
+    flat = [item["id"] for r in plan["requests"] for item in r["body"]["requests"]]
+    assert flat == [agent(n)["id"] for n in range(250)]  # order kept
+    assert plan["summary"]["by_action"] == {"create_agent": 250}
+    assert plan["digest"].startswith("sha256:")
+    assert loopback.requests() == []  # zero writes (and zero anything) reached the sandbox
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
+    proc = subprocess.run(
+        [sys.executable, "-m", "server.cli", "apply", str(path), "--allow-writes"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    report = json.loads(proc.stdout)
+    assert report["status"] == "completed"
+    assert report["summary"] == {"done": 250, "failed": 0, "refused": 0, "not_sent": 0}
+    created = [a for a in loopback.sandbox.state.agents if a.startswith("new")]
+    assert len(created) == 250
+    assert [r["action"] for r in loopback.requests()] == ["batch_create_agents"] * len(plan["requests"])
+
+
+async def test_mixed_plan_keeps_order(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("create_group", {"name": "Night shift", "agent_priorities": {"jane@example.com": "normal"}})
+        for n in range(3):
+            await s.client.call_tool("create_agent", agent(n))
+        await s.client.call_tool("update_group", {"id": 1, "name": "Sales EMEA"})
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+    assert [r["action"] for r in plan["requests"]] == ["create_group", "batch_create_agents", "update_group"]
+    assert [r["steps"] for r in plan["requests"]] == [[1], [2, 3, 4], [5]]
+
+
+async def test_batch_tool_calls_are_planned_per_item(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("batch_create_agents", {"requests": [agent(1), agent(2)]})
+        await s.client.call_tool("create_agent", agent(3))
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+        cleared = tool_payload(await s.client.call_tool("clear_plan", {}))
+        empty = tool_payload(await s.client.call_tool("get_plan", {}))
+    assert len(plan["steps"]) == 3 and len(plan["requests"]) == 1
+    assert cleared == {"cleared_steps": 3}
+    assert empty["steps"] == []
+
+
+async def _plan(make_server, loopback, calls):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        for name, args in calls:
+            result = await s.client.call_tool(name, args)
+            assert not result.is_error, tool_payload(result)
+        return tool_payload(await s.client.call_tool("get_plan", {}))
+
+
+async def test_edited_plan_with_a_refused_request_sends_nothing(make_server, loopback):
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "alpha"})])
+    # A reviewer (or an attacker) slips a destructive request into the document.
+    plan["requests"].append({"action": "delete_agent", "method": "POST", "url": "x", "headers": {},
+                             "body": {"id": "john@example.com"}, "steps": [2], "request": 2})
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        result = await s.client.call_tool("apply_plan", {"plan": plan})
+    report = tool_payload(result)
+    assert result.is_error
+    assert report["steps"][1]["status"] == "refused"
+    assert report["steps"][1]["error"]["rule"] == "allow_destructive"
+    assert report["steps"][0]["status"] == "not_sent"  # checked before anything was sent
+    assert "warning" in report  # the digest no longer matches
+    assert loopback.requests() == []
+    assert "john@example.com" in loopback.sandbox.state.agents
+
+
+async def test_partial_failure_reports_the_item_and_the_rest_are_done(make_server, loopback):
+    plan = await _plan(
+        make_server, loopback,
+        [("create_agent", agent(1)), ("create_agent", {"id": "jane@example.com", "name": "Dup"}),
+         ("create_agent", agent(2)), ("create_tag", {"name": "after"})],
+    )
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        result = await s.client.call_tool("apply_plan", {"plan": plan})
+        report = tool_payload(result)
+        cont = await s.client.call_tool("apply_plan", {"plan": plan, "continue_on_error": True})
+    statuses = [st["status"] for st in report["steps"]]
+    assert statuses == ["done", "failed", "done", "not_sent"]  # stops after the failing request
+    assert report["steps"][1]["error"]["type"] == "already_exists"
+    assert report["status"] == "stopped"
+    # continue_on_error goes on to the tag (the agents now exist, so all three fail)
+    cont_steps = [st["status"] for st in tool_payload(cont)["steps"]]
+    assert cont_steps == ["failed", "failed", "failed", "done"]
+    assert "after" in loopback.sandbox.state.tags
+
+
+async def test_apply_plan_is_listed_only_when_writes_are_allowed(make_server):
+    async with make_server(sandbox=True, overrides=DRY) as s:
+        names = {t.name for t in (await s.client.list_tools()).tools}
+        refused = await s.client.call_tool("apply_plan", {"plan": {}})
+    assert {"get_plan", "clear_plan"} <= names and "apply_plan" not in names
+    assert refused.is_error and tool_payload(refused)["error"]["type"] == "refused"
+    async with make_server(sandbox=True) as s:
+        names = {t.name for t in (await s.client.list_tools()).tools}
+    assert not {"get_plan", "apply_plan"} & names
+    async with make_server(sandbox=True, overrides=Overrides(allow_writes=True)) as s:
+        names = {t.name for t in (await s.client.list_tools()).tools}
+        bad = await s.client.call_tool("apply_plan", {"plan": {"kind": "something else"}})
+    assert "apply_plan" in names
+    assert bad.is_error and "not a livechat-mcp plan" in tool_payload(bad)["error"]["message"]
+
+
+async def test_apply_reports_progress(make_server, loopback):
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "p1"}), ("create_group", {"name": "P", "agent_priorities": {"jane@example.com": "first"}})])
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress, total, message):
+        seen.append((progress, total, message))
+
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        result = await s.client.call_tool("apply_plan", {"plan": plan}, progress_callback=on_progress)
+    assert not result.is_error
+    assert len(seen) >= 2 and seen[-1][0] == seen[-1][1] == 2
+
+
+async def test_plans_are_per_session(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("create_tag", {"name": "one"})
+        other = s.runtime.pipeline.plan("http:another-session")
+        assert other.steps == []
+        assert len(s.runtime.pipeline.plan("process").steps) == 1
