@@ -1,10 +1,265 @@
-"""TODO: filled by the agents sandbox work."""
+"""Sandbox agents: invitations awaiting approval, suspension, and group memberships.
 
-from .core import SandboxState
+Group membership has one source of truth, ``state.groups[gid]["agent_priorities"]``; an agent's
+``groups`` is derived from it when read and written into it by create/update.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..tools import agents as t
+from .core import Ctx, SandboxError, SandboxState, not_found
+
+SUBSCRIPTION = "subscription.lc:rw"
+ROLES = "accounts.roles.lc--all:rw"
+AVATAR = "https://cdn.livechatinc.com/avatars/default.png"
+BASE_FIELDS = ("id", "account_id", "name", "avatar", "role", "login_status")
+DEFAULT_MAX_CHATS = 6
+
+# Agents carry account ids of this form; the owner's is the sandbox default credential's
+# (server.sandbox.app.DEFAULT_ACCOUNT_ID), so the default credential acts as the owner.
+_ACCOUNT_PREFIX = "5b0d2a5c-8c1e-4b9e-9d2a-"
+
+_SCHEDULE = {
+    "timezone": "Europe/Warsaw",
+    "schedule": [
+        {"day": day, "enabled": True, "start": "09:00", "end": "17:00"}
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+    ],
+}
+
+
+def account_id(n: int) -> str:
+    return f"{_ACCOUNT_PREFIX}{n:012d}"
 
 
 def seed(state: SandboxState) -> None:
-    pass
+    seeds = (
+        # id, role, name, extra
+        ("owner@example.com", "owner", "Olivia Owner", {"job_title": "Founder", "login_status": "accepting chats"}),
+        ("viceowner@example.com", "viceowner", "Victor Vice", {"job_title": "Head of Support"}),
+        ("jane@example.com", "administrator", "Jane Doe", {"job_title": "Support Lead", "mobile": "+48 600 100 200"}),
+        ("john@example.com", "normal", "John Smith", {"job_title": "Support Hero", "last_logout": "2024-02-28T17:05:11.000000Z"}),
+        ("awaiting@example.com", "normal", "Alex Awaiting", {"awaiting_approval": True}),
+        ("suspended@example.com", "normal", "Sam Suspended", {"suspended": True, "last_logout": "2024-01-15T08:00:00.000000Z"}),
+    )
+    for n, (agent_id, role, name, extra) in enumerate(seeds, start=1):
+        agent = _new_agent(agent_id, account_id(n), name, role)
+        agent["work_scheduler"] = _copy(_SCHEDULE)
+        agent["notifications"] = ["new_visitor", "incoming_chat"]
+        agent["email_subscriptions"] = ["weekly_summary"]
+        agent.update(extra)
+        state.agents[agent_id] = agent
 
 
-HANDLERS: dict = {}
+def _new_agent(agent_id: str, account: str, name: str, role: str) -> dict[str, Any]:
+    return {
+        "id": agent_id,
+        "account_id": account,
+        "name": name,
+        "avatar": AVATAR,
+        "role": role,
+        "login_status": "not accepting chats",
+        "max_chats_count": DEFAULT_MAX_CHATS,
+        "awaiting_approval": False,
+        "suspended": False,
+        "notifications": [],
+        "email_subscriptions": [],
+        "work_scheduler": {"schedule": []},
+    }
+
+
+def _copy(value: Any) -> Any:
+    return copy.deepcopy(value)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _get(ctx: Ctx, agent_id: str) -> dict[str, Any]:
+    agent = ctx.state.agents.get(agent_id)
+    if agent is None:
+        raise not_found(f"Agent '{agent_id}'")
+    return agent
+
+
+def _deny(scope: str, why: str) -> SandboxError:
+    return SandboxError("authorization", f"Missing scope: {scope} ({why})", {"required_scope": scope})
+
+
+def _require_for_others(ctx: Ctx, agent: dict[str, Any], scopes: tuple[str, ...], what: str) -> None:
+    """The *--my scopes cover the requester's own agent; anyone else needs the *--all ones."""
+    if agent["account_id"] == ctx.requester.account_id:
+        return
+    missing = [s for s in scopes if not ctx.requester.has(s)]
+    if missing:
+        raise _deny(" ".join(missing), f"needed to {what} other agents")
+
+
+def _memberships(state: SandboxState, agent_id: str) -> list[dict[str, Any]]:
+    return [
+        {"id": gid, "priority": group["agent_priorities"][agent_id]}
+        for gid, group in sorted(state.groups.items())
+        if agent_id in group.get("agent_priorities", {})
+    ]
+
+
+def _check_groups(ctx: Ctx, groups: list[Any]) -> None:
+    for item in groups:
+        if item.id not in ctx.state.groups:
+            raise SandboxError("group_not_found", f"Group {item.id} not found")
+
+
+def _set_memberships(state: SandboxState, agent_id: str, groups: list[Any]) -> None:
+    """Make ``groups`` the agent's full membership list (the caller checked the ids exist)."""
+    wanted = {item.id: item.priority for item in groups}
+    for gid, group in state.groups.items():
+        priorities = group.setdefault("agent_priorities", {})
+        if gid in wanted:
+            priorities[agent_id] = wanted[gid]
+        else:
+            priorities.pop(agent_id, None)
+
+
+def _view(state: SandboxState, agent: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    out = {key: agent[key] for key in BASE_FIELDS}
+    for name in fields or []:
+        if name == "groups":
+            out["groups"] = _memberships(state, agent["id"])
+        elif name in agent:  # last_logout is omitted when no logout occurred
+            out[name] = _copy(agent[name])
+    return out
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, list):
+        return [_dump(item) for item in value]
+    return value
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def create_agent(ctx: Ctx, req: t.CreateAgent) -> dict[str, str]:
+    if req.id in ctx.state.agents:
+        raise SandboxError("already_exists", f"Agent '{req.id}' already exists")
+    role = req.role or "normal"
+    if role != "normal" and not ctx.requester.has(ROLES):
+        raise _deny(ROLES, "needed to create an agent with a role above normal")
+    if req.awaiting_approval is False and not ctx.requester.has(SUBSCRIPTION):
+        raise _deny(SUBSCRIPTION, "needed to create an agent that is not awaiting approval")
+    if req.groups is not None:
+        _check_groups(ctx, req.groups)
+    n = ctx.state.next_id("agent_account", start=100)
+    agent = _new_agent(req.id, account_id(n), req.name, role)
+    # Every invited agent awaits approval unless a subscription.lc:rw requester says otherwise.
+    agent["awaiting_approval"] = req.awaiting_approval is not False
+    for name in ("login_status", "job_title", "mobile", "max_chats_count", "notifications", "email_subscriptions", "work_scheduler"):
+        value = getattr(req, name)
+        if value is not None:
+            agent[name] = _dump(value)
+    ctx.state.agents[req.id] = agent
+    if req.groups is not None:
+        _set_memberships(ctx.state, req.id, req.groups)
+    elif 0 in ctx.state.groups:
+        # Like the LiveChat app: a new agent without explicit groups joins General.
+        ctx.state.groups[0].setdefault("agent_priorities", {})[req.id] = "normal"
+    return {"id": req.id}
+
+
+def get_agent(ctx: Ctx, req: t.GetAgent) -> dict[str, Any]:
+    agent = _get(ctx, req.id)
+    _require_for_others(ctx, agent, ("agents--all:ro",), "read")
+    return _view(ctx.state, agent, req.fields)
+
+
+def list_agents(ctx: Ctx, req: t.ListAgents) -> list[dict[str, Any]]:
+    agents = list(ctx.state.agents.values())
+    filters = req.filters
+    if filters is not None and filters.group_ids is not None:
+        wanted = set(filters.group_ids)
+        agents = [a for a in agents if wanted & {g["id"] for g in _memberships(ctx.state, a["id"])}]
+    if filters is not None and filters.suspended is not None:
+        agents = [a for a in agents if a["suspended"] == filters.suspended]
+    return [_view(ctx.state, agent, req.fields) for agent in agents]
+
+
+def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
+    agent = _get(ctx, req.id)
+    _require_for_others(ctx, agent, ("agents--all:rw",), "update")
+    given = req.model_fields_set - {"id"}
+    if "role" in given and req.role is not None and req.role != agent["role"]:
+        if agent["role"] == "owner":
+            raise SandboxError("validation", "The license owner's role cannot be changed")
+        if not ctx.requester.has(ROLES):
+            raise _deny(ROLES, "needed to change an agent's role")
+    if "groups" in given and req.groups is not None:
+        _check_groups(ctx, req.groups)
+    for name in sorted(given):
+        value = getattr(req, name)
+        if value is None:  # an explicit null means "unchanged", as upstream never receives it
+            continue
+        if name == "groups":
+            _set_memberships(ctx.state, req.id, value)
+        else:
+            agent[name] = _dump(value)
+    return None
+
+
+def delete_agent(ctx: Ctx, req: t.DeleteAgent) -> None:
+    agent = _get(ctx, req.id)
+    _require_for_others(ctx, agent, ("agents--all:rw", "accounts--all:rw"), "delete")
+    if agent["role"] == "owner":
+        raise SandboxError("validation", "The license owner cannot be deleted")
+    for group in ctx.state.groups.values():
+        group.get("agent_priorities", {}).pop(req.id, None)
+    del ctx.state.agents[req.id]
+    return None
+
+
+def suspend_agent(ctx: Ctx, req: t.SuspendAgent) -> None:
+    agent = _get(ctx, req.id)
+    if agent["role"] == "owner":
+        raise SandboxError("validation", "The license owner cannot be suspended")
+    agent["suspended"] = True
+    return None
+
+
+def unsuspend_agent(ctx: Ctx, req: t.UnsuspendAgent) -> None:
+    _get(ctx, req.id)["suspended"] = False
+    return None
+
+
+def request_agent_unsuspension(ctx: Ctx, req: t.RequestAgentUnsuspension) -> None:
+    me = next((a for a in ctx.state.agents.values() if a["account_id"] == ctx.requester.account_id), None)
+    if me is None:
+        raise SandboxError("validation", "The requester is not an agent of this license")
+    if not me["suspended"]:
+        raise SandboxError("validation", "Only a suspended agent can request unsuspension")
+    recipients = [a["id"] for a in ctx.state.agents.values() if a["role"] in ("owner", "viceowner")]
+    ctx.state.extra.setdefault("unsuspension_requests", []).append({"agent_id": me["id"], "sent_to": recipients})
+    return None
+
+
+def approve_agent(ctx: Ctx, req: t.ApproveAgent) -> None:
+    _get(ctx, req.id)["awaiting_approval"] = False
+    return None
+
+
+HANDLERS = {
+    "create_agent": create_agent,
+    "get_agent": get_agent,
+    "list_agents": list_agents,
+    "update_agent": update_agent,
+    "delete_agent": delete_agent,
+    "suspend_agent": suspend_agent,
+    "unsuspend_agent": unsuspend_agent,
+    "request_agent_unsuspension": request_agent_unsuspension,
+    "approve_agent": approve_agent,
+}

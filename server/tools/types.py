@@ -112,13 +112,13 @@ class WorkSchedulerByDay(Input):
     ``{"monday": {"start", "end"}, ...}``; both are accepted so that example keeps working.
     """
 
-    sunday: DayHours | None = None
-    monday: DayHours | None = None
-    tuesday: DayHours | None = None
-    wednesday: DayHours | None = None
-    thursday: DayHours | None = None
-    friday: DayHours | None = None
-    saturday: DayHours | None = None
+    sunday: DayHours | None = Field(default=None, description="Sunday's working hours.")
+    monday: DayHours | None = Field(default=None, description="Monday's working hours.")
+    tuesday: DayHours | None = Field(default=None, description="Tuesday's working hours.")
+    wednesday: DayHours | None = Field(default=None, description="Wednesday's working hours.")
+    thursday: DayHours | None = Field(default=None, description="Thursday's working hours.")
+    friday: DayHours | None = Field(default=None, description="Friday's working hours.")
+    saturday: DayHours | None = Field(default=None, description="Saturday's working hours.")
 
 
 AnyWorkScheduler = Annotated[

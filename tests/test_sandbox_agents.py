@@ -1,0 +1,538 @@
+"""Sandbox agents: the documented rules of the nine agent methods and their batches."""
+
+import pytest
+
+from server.sandbox import SandboxCredential
+from server.sandbox.app import DEFAULT_ACCOUNT_ID
+
+pytestmark = pytest.mark.anyio
+
+BASE = {"id", "account_id", "name", "avatar", "role", "login_status"}
+NEW = {"id": "new@example.com", "name": "New Agent"}
+
+
+def _credential(api, name, scopes, account_id=DEFAULT_ACCOUNT_ID):
+    """Register a credential holding only ``scopes``; returns its token."""
+    api.sandbox.credentials.append(
+        SandboxCredential(name, f"token-{name}", scopes=frozenset(scopes), account_id=account_id)
+    )
+    return f"token-{name}"
+
+
+def _needs_groups(api, *ids):
+    if not api.sandbox.state.groups:
+        pytest.skip("groups are not seeded yet")
+    missing = [gid for gid in ids if gid not in api.sandbox.state.groups]
+    assert not missing, f"groups {missing} should be seeded"
+
+
+def _members(api, gid):
+    return api.sandbox.state.groups[gid]["agent_priorities"]
+
+
+# --- create_agent ------------------------------------------------------------------------
+
+
+async def test_create_returns_id_and_agent_awaits_approval(api):
+    assert await api.call("create_agent", NEW) == {"id": "new@example.com"}
+    agent = await api.call("get_agent", {"id": "new@example.com", "fields": ["awaiting_approval", "max_chats_count", "suspended"]})
+    assert agent["awaiting_approval"] is True
+    assert agent["role"] == "normal"
+    assert agent["login_status"] == "not accepting chats"
+    assert agent["max_chats_count"] == 6
+    assert agent["suspended"] is False
+
+
+async def test_create_stores_given_fields(api):
+    await api.call(
+        "create_agent",
+        {
+            **NEW,
+            "login_status": "accepting chats",
+            "job_title": "Closer",
+            "mobile": "+1 555",
+            "max_chats_count": 20,
+            "notifications": ["new_goal"],
+            "email_subscriptions": ["daily_summary"],
+            "work_scheduler": {"timezone": "UTC", "schedule": [{"day": "monday", "enabled": True, "start": "08:00", "end": "12:00"}]},
+        },
+    )
+    fields = ["job_title", "mobile", "max_chats_count", "notifications", "email_subscriptions", "work_scheduler"]
+    agent = await api.call("get_agent", {"id": "new@example.com", "fields": fields})
+    assert agent["login_status"] == "accepting chats"
+    assert agent["job_title"] == "Closer"
+    assert agent["mobile"] == "+1 555"
+    assert agent["max_chats_count"] == 20
+    assert agent["notifications"] == ["new_goal"]
+    assert agent["email_subscriptions"] == ["daily_summary"]
+    assert agent["work_scheduler"]["schedule"][0] == {"day": "monday", "enabled": True, "start": "08:00", "end": "12:00"}
+
+
+async def test_create_not_awaiting_approval_needs_subscription_scope(api):
+    await api.call("create_agent", {**NEW, "awaiting_approval": False})
+    assert api.sandbox.state.agents["new@example.com"]["awaiting_approval"] is False
+
+    token = _credential(api, "no-sub", {"accounts--all:rw", "accounts.roles.lc--all:rw"})
+    err = await api.error("create_agent", {"id": "other@example.com", "name": "O", "awaiting_approval": False}, token=token)
+    assert err["type"] == "authorization"
+    assert "subscription.lc:rw" in err["message"]
+    assert "other@example.com" not in api.sandbox.state.agents
+    # Without the scope, the default (awaiting approval) still works.
+    await api.call("create_agent", {"id": "other@example.com", "name": "O"}, token=token)
+    assert api.sandbox.state.agents["other@example.com"]["awaiting_approval"] is True
+
+
+async def test_create_with_role_above_normal_needs_roles_scope(api):
+    token = _credential(api, "no-roles", {"accounts--all:rw"})
+    for role in ("administrator", "viceowner"):
+        err = await api.error("create_agent", {**NEW, "role": role}, token=token)
+        assert err["type"] == "authorization"
+        assert "accounts.roles.lc--all:rw" in err["message"]
+    await api.call("create_agent", {**NEW, "role": "normal"}, token=token)
+    await api.call("create_agent", {"id": "admin@example.com", "name": "A", "role": "administrator"})
+    assert api.sandbox.state.agents["admin@example.com"]["role"] == "administrator"
+
+
+async def test_create_needs_an_accounts_scope(api):
+    token = _credential(api, "agents-only", {"agents--all:rw"})
+    assert (await api.error("create_agent", NEW, token=token))["type"] == "authorization"
+    rc = _credential(api, "rc", {"accounts--all:rc"})
+    assert await api.call("create_agent", NEW, token=rc) == {"id": NEW["id"]}
+
+
+async def test_create_duplicate_is_already_exists(api):
+    err = await api.error("create_agent", {"id": "jane@example.com", "name": "Another Jane"})
+    assert err["type"] == "already_exists"
+    assert api.sandbox.state.agents["jane@example.com"]["name"] == "Jane Doe"
+
+
+async def test_create_with_unknown_group_is_group_not_found(api):
+    err = await api.error("create_agent", {**NEW, "groups": [{"id": 42, "priority": "normal"}]})
+    assert err["type"] == "group_not_found"
+    assert "new@example.com" not in api.sandbox.state.agents
+
+
+async def test_create_writes_group_memberships(api):
+    _needs_groups(api, 0, 1, 2)
+    await api.call("create_agent", {**NEW, "groups": [{"id": 1, "priority": "first"}, {"id": 2, "priority": "supervisor"}]})
+    assert _members(api, 1)["new@example.com"] == "first"
+    assert _members(api, 2)["new@example.com"] == "supervisor"
+    assert "new@example.com" not in _members(api, 0)
+    agent = await api.call("get_agent", {"id": "new@example.com", "fields": ["groups"]})
+    assert agent["groups"] == [{"id": 1, "priority": "first"}, {"id": 2, "priority": "supervisor"}]
+
+
+async def test_create_without_groups_joins_general(api):
+    _needs_groups(api, 0)
+    await api.call("create_agent", NEW)
+    assert _members(api, 0)["new@example.com"] == "normal"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**NEW, "role": "owner"},
+        {**NEW, "max_chats_count": 21},
+        {**NEW, "max_chats_count": -1},
+        {**NEW, "avatar": "https://x/y.png"},
+        {**NEW, "login_status": "online"},
+        {**NEW, "notifications": ["new_chat"]},
+        {**NEW, "email_subscriptions": ["monthly_summary"]},
+        {**NEW, "groups": [{"id": 1, "priority": "primary"}]},
+        {"id": "new@example.com"},
+    ],
+)
+async def test_create_refuses_invalid_input(api, body):
+    assert (await api.error("create_agent", body))["type"] == "validation"
+    assert "new@example.com" not in api.sandbox.state.agents
+
+
+async def test_batch_create_reports_per_item(api):
+    result = await api.call("batch_create_agents", {"requests": [NEW, {"id": "jane@example.com", "name": "J"}]})
+    first, dup = result["responses"]
+    assert first == {"id": "new@example.com"}
+    assert dup["error"]["type"] == "already_exists"
+    assert "new@example.com" in api.sandbox.state.agents
+
+
+async def test_batch_with_an_invalid_item(api):
+    body = {"requests": [{"id": "a@example.com", "name": "A"}, {"id": "b@example.com", "name": "B", "max_chats_count": 99}]}
+    if api.mode == "mcp":
+        # The tool validates the whole batch first: nothing is sent.
+        err = await api.error("batch_create_agents", body)
+        assert err["type"] == "validation"
+        assert "requests[1].max_chats_count" in err["message"]
+        assert "a@example.com" not in api.sandbox.state.agents
+        return
+    # Upstream (the sandbox) answers per item.
+    first, invalid = (await api.call("batch_create_agents", body))["responses"]
+    assert first == {"id": "a@example.com"}
+    assert invalid["error"]["type"] == "validation"
+    assert "max_chats_count" in invalid["error"]["message"]
+
+
+# --- get_agent / list_agents -------------------------------------------------------------
+
+
+async def test_get_agent_returns_base_fields_only_by_default(api):
+    agent = await api.call("get_agent", {"id": "jane@example.com"})
+    assert set(agent) == BASE
+    assert agent["name"] == "Jane Doe"
+    assert agent["role"] == "administrator"
+
+
+async def test_get_agent_honours_fields(api):
+    agent = await api.call("get_agent", {"id": "suspended@example.com", "fields": ["suspended", "last_logout", "job_title"]})
+    assert agent["suspended"] is True
+    assert agent["last_logout"].endswith("Z")
+    assert set(agent) == BASE | {"suspended", "last_logout"}  # no job title set: omitted
+
+
+async def test_get_agent_omits_last_logout_when_never_logged_out(api):
+    agent = await api.call("get_agent", {"id": "jane@example.com", "fields": ["last_logout", "awaiting_approval"]})
+    assert "last_logout" not in agent
+    assert agent["awaiting_approval"] is False
+
+
+async def test_get_agent_unknown_is_not_found(api):
+    assert (await api.error("get_agent", {"id": "nobody@example.com"}))["type"] == "not_found"
+
+
+async def test_get_agent_refuses_unknown_field_value(api):
+    err = await api.error("get_agent", {"id": "jane@example.com", "fields": ["avatar_path"]})
+    assert err["type"] == "validation"
+    assert "fields" in err["message"]
+
+
+async def test_agents_my_ro_reads_only_own_agent(api):
+    token = _credential(api, "my-ro", {"agents--my:ro"})  # the default account id is the owner's
+    me = await api.call("get_agent", {"id": "owner@example.com"}, token=token)
+    assert me["account_id"] == DEFAULT_ACCOUNT_ID
+    err = await api.error("get_agent", {"id": "jane@example.com"}, token=token)
+    assert err["type"] == "authorization"
+    assert "agents--all:ro" in err["message"]
+
+
+async def test_list_agents_returns_everyone_with_base_fields(api):
+    agents = await api.call("list_agents")
+    ids = [a["id"] for a in agents]
+    assert ids == [
+        "owner@example.com",
+        "viceowner@example.com",
+        "jane@example.com",
+        "john@example.com",
+        "awaiting@example.com",
+        "suspended@example.com",
+    ]
+    assert all(set(a) == BASE for a in agents)
+    assert {a["role"] for a in agents} == {"owner", "viceowner", "administrator", "normal"}
+
+
+async def test_list_agents_filters_suspended(api):
+    suspended = await api.call("list_agents", {"filters": {"suspended": True}})
+    assert [a["id"] for a in suspended] == ["suspended@example.com"]
+    active = await api.call("list_agents", {"filters": {"suspended": False}, "fields": ["suspended"]})
+    assert active and all(a["suspended"] is False for a in active)
+    assert "suspended@example.com" not in [a["id"] for a in active]
+
+
+async def test_list_agents_filters_by_group_membership(api):
+    _needs_groups(api, 1, 2)
+    expected = {aid for gid in (1, 2) for aid in _members(api, gid) if aid in api.sandbox.state.agents}
+    agents = await api.call("list_agents", {"filters": {"group_ids": [1, 2]}, "fields": ["groups"]})
+    assert {a["id"] for a in agents} == expected
+    assert all({g["id"] for g in a["groups"]} & {1, 2} for a in agents)
+    # The bot is a group member too, but it is not an agent.
+    general = await api.call("list_agents", {"filters": {"group_ids": [0]}})
+    assert all("@" in a["id"] for a in general)
+
+
+async def test_list_agents_group_filter_follows_membership_changes(api):
+    _needs_groups(api, 0, 5)
+    await api.call("create_agent", {**NEW, "groups": [{"id": 5, "priority": "normal"}]})
+    vip = [a["id"] for a in await api.call("list_agents", {"filters": {"group_ids": [5]}})]
+    assert "new@example.com" in vip
+    await api.call("update_agent", {"id": "new@example.com", "groups": [{"id": 0, "priority": "normal"}]})
+    vip = [a["id"] for a in await api.call("list_agents", {"filters": {"group_ids": [5]}})]
+    assert "new@example.com" not in vip
+
+
+async def test_list_agents_needs_all_scope(api):
+    token = _credential(api, "my-ro-list", {"agents--my:ro"})
+    assert (await api.error("list_agents", {}, token=token))["type"] == "authorization"
+
+
+# --- update_agent ------------------------------------------------------------------------
+
+
+async def test_update_is_partial_and_returns_no_payload(api):
+    before = dict(api.sandbox.state.agents["john@example.com"])
+    assert await api.call("update_agent", {"id": "john@example.com", "max_chats_count": 3}) is None
+    after = api.sandbox.state.agents["john@example.com"]
+    assert after["max_chats_count"] == 3
+    assert {k: v for k, v in after.items() if k != "max_chats_count"} == {
+        k: v for k, v in before.items() if k != "max_chats_count"
+    }
+
+
+async def test_update_accepts_both_work_scheduler_shapes(api):
+    by_day = {"monday": {"start": "08:30", "end": "12:30"}}
+    await api.call("update_agent", {"id": "john@example.com", "work_scheduler": by_day})
+    got = await api.call("get_agent", {"id": "john@example.com", "fields": ["work_scheduler"]})
+    assert got["work_scheduler"] == by_day
+    documented = {"timezone": "UTC", "schedule": [{"day": "friday", "enabled": False, "start": "10:00", "end": "11:00"}]}
+    await api.call("update_agent", {"id": "john@example.com", "work_scheduler": documented})
+    got = await api.call("get_agent", {"id": "john@example.com", "fields": ["work_scheduler"]})
+    assert got["work_scheduler"] == documented
+
+
+async def test_update_groups_replaces_memberships(api):
+    _needs_groups(api, 0, 1, 2)
+    assert "john@example.com" in _members(api, 0)
+    await api.call("update_agent", {"id": "john@example.com", "groups": [{"id": 2, "priority": "first"}]})
+    assert _members(api, 2)["john@example.com"] == "first"
+    assert "john@example.com" not in _members(api, 0)
+    assert "john@example.com" not in _members(api, 1)
+    got = await api.call("get_agent", {"id": "john@example.com", "fields": ["groups"]})
+    assert got["groups"] == [{"id": 2, "priority": "first"}]
+
+
+async def test_update_unknown_group_changes_nothing(api):
+    before = api.sandbox.state.snapshot()
+    err = await api.error("update_agent", {"id": "john@example.com", "max_chats_count": 1, "groups": [{"id": 42, "priority": "normal"}]})
+    assert err["type"] == "group_not_found"
+    assert api.sandbox.state.snapshot() == before
+
+
+async def test_update_unknown_agent_is_not_found(api):
+    assert (await api.error("update_agent", {"id": "nobody@example.com", "job_title": "x"}))["type"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"name": "New Name"}, {"avatar": "https://x/y.png"}, {"max_chats_count": 21}, {"role": "owner"}, {"awaiting_approval": False}],
+)
+async def test_update_refuses_undocumented_or_invalid_fields(api, extra):
+    err = await api.error("update_agent", {"id": "john@example.com", **extra})
+    assert err["type"] == "validation"
+    assert next(iter(extra)) in err["message"]
+
+
+async def test_update_role_needs_roles_scope(api):
+    token = _credential(api, "no-roles-upd", {"agents--all:rw"})
+    err = await api.error("update_agent", {"id": "john@example.com", "role": "administrator"}, token=token)
+    assert err["type"] == "authorization"
+    assert "accounts.roles.lc--all:rw" in err["message"]
+    assert api.sandbox.state.agents["john@example.com"]["role"] == "normal"
+    # Other fields, and restating the current role, need no extra scope.
+    await api.call("update_agent", {"id": "john@example.com", "role": "normal", "job_title": "Hero"}, token=token)
+    assert api.sandbox.state.agents["john@example.com"]["job_title"] == "Hero"
+
+
+async def test_update_owner_role_is_refused(api):
+    err = await api.error("update_agent", {"id": "owner@example.com", "role": "administrator"})
+    assert err["type"] == "validation"
+    assert api.sandbox.state.agents["owner@example.com"]["role"] == "owner"
+
+
+async def test_agents_my_rw_updates_only_own_agent(api):
+    token = _credential(api, "my-rw", {"agents--my:rw"})
+    await api.call("update_agent", {"id": "owner@example.com", "job_title": "Boss"}, token=token)
+    err = await api.error("update_agent", {"id": "jane@example.com", "job_title": "x"}, token=token)
+    assert err["type"] == "authorization"
+    assert "agents--all:rw" in err["message"]
+
+
+async def test_batch_update_agents(api):
+    result = await api.call(
+        "batch_update_agents",
+        {"requests": [{"id": "john@example.com", "max_chats_count": 0}, {"id": "nobody@example.com", "max_chats_count": 0}]},
+    )
+    assert result["responses"][0] == {}
+    assert result["responses"][1]["error"]["type"] == "not_found"
+    assert api.sandbox.state.agents["john@example.com"]["max_chats_count"] == 0
+
+
+# --- delete_agent ------------------------------------------------------------------------
+
+
+async def test_delete_removes_agent_and_memberships(api):
+    _needs_groups(api, 0)
+    assert "john@example.com" in _members(api, 0)
+    assert await api.call("delete_agent", {"id": "john@example.com"}) is None
+    assert "john@example.com" not in api.sandbox.state.agents
+    assert all("john@example.com" not in g["agent_priorities"] for g in api.sandbox.state.groups.values())
+    assert (await api.error("get_agent", {"id": "john@example.com"}))["type"] == "not_found"
+    assert (await api.error("delete_agent", {"id": "john@example.com"}))["type"] == "not_found"
+
+
+async def test_delete_owner_is_refused(api):
+    assert (await api.error("delete_agent", {"id": "owner@example.com"}))["type"] == "validation"
+    assert "owner@example.com" in api.sandbox.state.agents
+
+
+async def test_delete_other_agent_needs_all_scopes(api):
+    token = _credential(api, "del-my", {"agents--my:rw", "accounts--my:rw", "agents--all:rw"})
+    err = await api.error("delete_agent", {"id": "john@example.com"}, token=token)
+    assert err["type"] == "authorization"
+    assert "accounts--all:rw" in err["message"]
+    assert "john@example.com" in api.sandbox.state.agents
+
+
+async def test_agent_can_delete_itself_with_my_scopes(api):
+    john = api.sandbox.state.agents["john@example.com"]["account_id"]
+    token = _credential(api, "john", {"agents--my:rw", "accounts--my:rw"}, account_id=john)
+    await api.call("delete_agent", {"id": "john@example.com"}, token=token)
+    assert "john@example.com" not in api.sandbox.state.agents
+
+
+async def test_batch_delete_reports_per_item(api):
+    result = await api.call("batch_delete_agents", {"requests": [{"id": "john@example.com"}, {"id": "nobody@example.com"}]})
+    ok, missing = result["responses"]
+    assert ok == {}
+    assert missing["error"]["type"] == "not_found"
+    assert "john@example.com" not in api.sandbox.state.agents
+
+
+async def test_batch_delete_empty_item_like_the_reference_example(api):
+    body = {"requests": [{"id": "john@example.com"}, {}]}
+    if api.mode == "mcp":
+        err = await api.error("batch_delete_agents", body)
+        assert err["type"] == "validation"
+        assert "requests[1].id" in err["message"]
+        assert "john@example.com" in api.sandbox.state.agents  # nothing was sent
+        return
+    ok, empty = (await api.call("batch_delete_agents", body))["responses"]
+    assert ok == {}
+    assert empty["error"]["type"] == "validation"
+    assert "id" in empty["error"]["message"]
+
+
+# --- suspend / unsuspend / approve / request unsuspension ---------------------------------
+
+
+async def test_suspend_and_unsuspend_toggle_suspended(api):
+    assert await api.call("suspend_agent", {"id": "john@example.com"}) is None
+    assert api.sandbox.state.agents["john@example.com"]["suspended"] is True
+    await api.call("suspend_agent", {"id": "john@example.com"})  # idempotent
+    assert [a["id"] for a in await api.call("list_agents", {"filters": {"suspended": True}})] == [
+        "john@example.com",
+        "suspended@example.com",
+    ]
+    assert await api.call("unsuspend_agent", {"id": "john@example.com"}) is None
+    assert api.sandbox.state.agents["john@example.com"]["suspended"] is False
+
+
+async def test_owner_cannot_be_suspended(api):
+    err = await api.error("suspend_agent", {"id": "owner@example.com"})
+    assert err["type"] == "validation"
+    assert "owner" in err["message"]
+    assert api.sandbox.state.agents["owner@example.com"]["suspended"] is False
+
+
+async def test_suspend_unknown_is_not_found(api):
+    for action in ("suspend_agent", "unsuspend_agent", "approve_agent"):
+        assert (await api.error(action, {"id": "nobody@example.com"}))["type"] == "not_found"
+
+
+async def test_suspend_and_unsuspend_need_private_scopes(api):
+    token = _credential(api, "plain-rw", {"agents--all:rw", "accounts--all:rw"})
+    err = await api.error("suspend_agent", {"id": "john@example.com"}, token=token)
+    assert err["type"] == "authorization"
+    assert "sessions--all:rw" in err["message"]
+    err = await api.error("unsuspend_agent", {"id": "suspended@example.com"}, token=token)
+    assert err["type"] == "authorization"
+    assert "subscription.lc:rw" in err["message"]
+    err = await api.error("approve_agent", {"id": "awaiting@example.com"}, token=token)
+    assert err["type"] == "authorization"
+
+
+async def test_approve_clears_awaiting_approval(api):
+    assert await api.call("approve_agent", {"id": "awaiting@example.com"}) is None
+    agent = await api.call("get_agent", {"id": "awaiting@example.com", "fields": ["awaiting_approval"]})
+    assert agent["awaiting_approval"] is False
+
+
+async def test_batch_suspend_unsuspend_approve(api):
+    res = await api.call("batch_suspend_agents", {"requests": [{"id": "john@example.com"}, {"id": "owner@example.com"}]})
+    assert res["responses"][0] == {}
+    assert res["responses"][1]["error"]["type"] == "validation"
+    res = await api.call("batch_unsuspend_agents", {"requests": [{"id": "john@example.com"}, {"id": "suspended@example.com"}]})
+    assert res["responses"] == [{}, {}]
+    assert not any(a["suspended"] for a in api.sandbox.state.agents.values())
+    res = await api.call("batch_approve_agents", {"requests": [{"id": "awaiting@example.com"}]})
+    assert res["responses"] == [{}]
+    assert not any(a["awaiting_approval"] for a in api.sandbox.state.agents.values())
+
+
+async def test_request_unsuspension_emails_owners_and_viceowners(api):
+    suspended = api.sandbox.state.agents["suspended@example.com"]["account_id"]
+    token = _credential(api, "suspended", set(), account_id=suspended)  # no scopes required
+    assert await api.call("request_agent_unsuspension", {}, token=token) is None
+    sent = api.sandbox.state.extra["unsuspension_requests"]
+    assert sent == [{"agent_id": "suspended@example.com", "sent_to": ["owner@example.com", "viceowner@example.com"]}]
+
+
+async def test_request_unsuspension_by_active_agent_is_refused(api):
+    err = await api.error("request_agent_unsuspension", {})
+    assert err["type"] == "validation"
+    assert "suspended" in err["message"]
+    assert "unsuspension_requests" not in api.sandbox.state.extra
+
+
+async def test_request_unsuspension_takes_no_parameters(api):
+    err = await api.error("request_agent_unsuspension", {"id": "suspended@example.com"})
+    assert err["type"] == "validation"
+
+
+# --- lifecycle flows (docs/reference/agent-lifecycle-guide.txt) ----------------------------
+
+
+async def test_provision_flow(api):
+    _needs_groups(api, 0, 1, 2)
+    await api.call("create_agent", {"id": "hire@example.com", "name": "New Hire", "role": "normal"})
+    agent = await api.call("get_agent", {"id": "hire@example.com", "fields": ["awaiting_approval"]})
+    assert agent["awaiting_approval"] is True  # gate routing setup on this
+
+    await api.call(
+        "update_agent",
+        {"id": "hire@example.com", "groups": [{"id": 1, "priority": "normal"}, {"id": 2, "priority": "last"}]},
+    )
+    await api.call("approve_agent", {"id": "hire@example.com"})
+    agent = await api.call("get_agent", {"id": "hire@example.com", "fields": ["awaiting_approval", "groups"]})
+    assert agent["awaiting_approval"] is False
+    assert agent["groups"] == [{"id": 1, "priority": "normal"}, {"id": 2, "priority": "last"}]
+    assert _members(api, 1)["hire@example.com"] == "normal"
+    sales = [a["id"] for a in await api.call("list_agents", {"filters": {"group_ids": [1]}})]
+    assert "hire@example.com" in sales
+
+
+async def test_offboard_flow(api):
+    _needs_groups(api, 0, 1, 2)
+    audit = await api.call(
+        "get_agent", {"id": "john@example.com", "fields": ["groups", "max_chats_count", "job_title", "work_scheduler"]}
+    )
+    assert {g["id"] for g in audit["groups"]} >= {0, 1}
+    assert audit["job_title"] == "Support Hero"
+
+    await api.call("update_agent", {"id": "john@example.com", "max_chats_count": 0})  # soft-disable
+    soft = await api.call("get_agent", {"id": "john@example.com", "fields": ["max_chats_count"]})
+    assert soft["max_chats_count"] == 0
+
+    await api.call("delete_agent", {"id": "john@example.com"})
+    assert (await api.error("get_agent", {"id": "john@example.com"}))["type"] == "not_found"
+    assert all("john@example.com" not in _members(api, g["id"]) for g in audit["groups"])
+
+
+async def test_role_sync_flow(api):
+    _needs_groups(api, 0, 1, 2)
+    await api.call("update_agent", {"id": "john@example.com", "role": "administrator"})
+    await api.call(
+        "update_agent",
+        {"id": "john@example.com", "groups": [{"id": 0, "priority": "normal"}, {"id": 1, "priority": "supervisor"}]},
+    )
+    agent = await api.call("get_agent", {"id": "john@example.com", "fields": ["groups"]})
+    assert agent["role"] == "administrator"
+    assert agent["groups"] == [{"id": 0, "priority": "normal"}, {"id": 1, "priority": "supervisor"}]
+    assert _members(api, 1)["john@example.com"] == "supervisor"
+    assert "john@example.com" not in _members(api, 2)
