@@ -1,10 +1,177 @@
-"""TODO: filled by the groups sandbox work."""
+"""Sandbox groups.
 
-from .core import SandboxState
+``state.groups[gid]["agent_priorities"]`` (member id -> priority) is THE single record of
+group membership for agents and bots; their ``groups`` fields are derived from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tools import groups as t
+from .core import Ctx, SandboxError, SandboxState
+
+BOT_ID = "5c9871d5372c824cbf22d860a707a578"
+ALL_AGENTS = (
+    "owner@example.com",
+    "viceowner@example.com",
+    "jane@example.com",
+    "john@example.com",
+    "awaiting@example.com",
+    "suspended@example.com",
+)
+DEFAULT_GROUP = 0
 
 
 def seed(state: SandboxState) -> None:
-    pass
+    general = {agent: "normal" for agent in ALL_AGENTS}
+    general[BOT_ID] = "first"
+    for gid, name, language, members in (
+        (0, "General", "en", general),
+        (1, "Sales", "en", {"jane@example.com": "normal", "john@example.com": "normal", "viceowner@example.com": "supervisor"}),
+        (2, "Support", "en", {"jane@example.com": "normal", "john@example.com": "last"}),
+        (5, "VIP", "en", {"owner@example.com": "normal", "jane@example.com": "last"}),
+        (19, "Billing", "de", {"viceowner@example.com": "normal"}),
+    ):
+        state.groups[gid] = {
+            "id": gid,
+            "name": name,
+            "language_code": language,
+            "agent_priorities": dict(members),
+            "routing_status": "offline",
+        }
 
 
-HANDLERS: dict = {}
+# --- helpers other resources may use ----------------------------------------------------
+
+
+def requester_member_ids(ctx: Ctx) -> set[str]:
+    """The member ids (agent emails) the calling credential stands for.
+
+    A credential's account id is matched against agent ids and against an agent record's
+    ``account_id`` when the agents module stores one.
+    """
+    me = ctx.requester.account_id
+    ids = {me}
+    ids.update(aid for aid, agent in ctx.state.agents.items() if agent.get("account_id") == me)
+    return ids
+
+
+def requester_group_ids(ctx: Ctx) -> set[int]:
+    mine = requester_member_ids(ctx)
+    return {gid for gid, group in ctx.state.groups.items() if mine & set(group["agent_priorities"])}
+
+
+def groups_of(state: SandboxState, member_id: str) -> list[dict[str, Any]]:
+    """A member's groups as ``[{"id", "priority"}]``, derived from agent_priorities."""
+    return [
+        {"id": gid, "priority": group["agent_priorities"][member_id]}
+        for gid, group in sorted(state.groups.items())
+        if member_id in group["agent_priorities"]
+    ]
+
+
+def check_groups_exist(state: SandboxState, group_ids: Any) -> None:
+    for gid in group_ids or []:
+        if gid not in state.groups:
+            raise SandboxError("group_not_found", f"Group {gid} not found")
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+def _get(ctx: Ctx, gid: int) -> dict[str, Any]:
+    group = ctx.state.groups.get(gid)
+    if group is None:
+        raise SandboxError("group_not_found", f"Group {gid} not found")
+    return group
+
+
+def _require_member_or_all(ctx: Ctx, group: dict[str, Any], all_scope: str) -> None:
+    """groups--my:* only reaches the requester's own groups; groups--all:* reaches every group."""
+    if ctx.requester.has(all_scope):
+        return
+    if not requester_member_ids(ctx) & set(group["agent_priorities"]):
+        raise SandboxError(
+            "authorization",
+            f"Group {group['id']} is not one of the requester's groups: {all_scope} is required",
+            {"required_scope": all_scope},
+        )
+
+
+def _check_members(ctx: Ctx, priorities: dict[str, str]) -> None:
+    for member in priorities:
+        if member not in ctx.state.agents and member not in ctx.state.bots:
+            raise SandboxError("not_found", f"Agent {member} not found")
+
+
+def _view(group: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    # fields[] lists agent_priorities and routing_status as *additional* fields, so they are
+    # returned only when asked for (the txt's list_groups example shows routing_status for a
+    # request without fields; the field table is the rule we follow).
+    out = {"id": group["id"], "name": group["name"], "language_code": group["language_code"]}
+    for name in fields or []:
+        value = group[name]
+        out[name] = dict(value) if isinstance(value, dict) else value
+    return out
+
+
+def create_group(ctx: Ctx, req: t.CreateGroup) -> dict[str, int]:
+    _check_members(ctx, req.agent_priorities)
+    limit = ctx.state.extra.get("groups_limit")
+    if limit is not None and len(ctx.state.groups) >= limit:
+        raise SandboxError("limit_reached", f"Groups limit ({limit}) reached")
+    gid = ctx.state.next_id("group", start=max(ctx.state.groups, default=0) + 1)
+    while gid in ctx.state.groups:
+        gid = ctx.state.next_id("group")
+    ctx.state.groups[gid] = {
+        "id": gid,
+        "name": req.name,
+        "language_code": req.language_code or "en",
+        "agent_priorities": dict(req.agent_priorities),
+        "routing_status": "offline",
+    }
+    return {"id": gid}
+
+
+def update_group(ctx: Ctx, req: t.UpdateGroup) -> None:
+    group = _get(ctx, req.id)
+    _require_member_or_all(ctx, group, "groups--all:rw")
+    given = req.model_fields_set
+    if "agent_priorities" in given and req.agent_priorities is not None:
+        _check_members(ctx, req.agent_priorities)
+    if "name" in given and req.name is not None:
+        group["name"] = req.name
+    if "language_code" in given and req.language_code is not None:
+        group["language_code"] = req.language_code
+    if "agent_priorities" in given and req.agent_priorities is not None:
+        # Replaces the membership map (see the model's comment).
+        group["agent_priorities"] = dict(req.agent_priorities)
+
+
+def delete_group(ctx: Ctx, req: t.DeleteGroup) -> None:
+    group = _get(ctx, req.id)
+    if req.id == DEFAULT_GROUP:
+        raise SandboxError("validation", "The default group (0) cannot be deleted")
+    _require_member_or_all(ctx, group, "groups--all:rw")
+    del ctx.state.groups[req.id]
+    ctx.state.group_properties.pop(req.id, None)
+
+
+def list_groups(ctx: Ctx, req: t.ListGroups) -> list[dict[str, Any]]:
+    return [_view(group, req.fields) for _, group in sorted(ctx.state.groups.items())]
+
+
+def get_group(ctx: Ctx, req: t.GetGroup) -> dict[str, Any]:
+    group = _get(ctx, req.id)
+    _require_member_or_all(ctx, group, "groups--all:ro")
+    return _view(group, req.fields)
+
+
+HANDLERS = {
+    "create_group": create_group,
+    "update_group": update_group,
+    "delete_group": delete_group,
+    "list_groups": list_groups,
+    "get_group": get_group,
+}

@@ -1,10 +1,105 @@
-"""TODO: filled by the other sandbox work."""
+"""Sandbox "Other": channels, plan limits, product source, bounced emails, company details."""
 
-from .core import SandboxState
+from __future__ import annotations
+
+from typing import Any
+
+from ..tools import other as t
+from ..tools.catalog import to_payload
+from .core import Ctx, SandboxState, not_found
+
+# Sandbox plan limits: illustrative values, NOT LiveChat's real ones (those are not
+# documented). None = unlimited.
+PLAN_LIMITS: dict[str, dict[str, int | None]] = {
+    "starter": {"agents": 1, "groups": 1, "groups_per_agent": 1, "access_rules": 0, "banned": 10},
+    "team": {"agents": 50, "groups": 10, "groups_per_agent": 5, "access_rules": 5, "banned": 100},
+    "enterprise": {"agents": None, "groups": None, "groups_per_agent": None, "access_rules": None, "banned": None},
+    "enterpriseplus": {"agents": None, "groups": None, "groups_per_agent": None, "access_rules": None, "banned": None},
+}
 
 
 def seed(state: SandboxState) -> None:
-    pass
+    state.channels[:] = [
+        {"channel_type": "code", "channel_subtype": "", "first_activity_timestamp": "2017-10-12T13:56:16Z"},
+        {"channel_type": "direct_link", "channel_subtype": "", "first_activity_timestamp": "2017-10-12T15:20:00Z"},
+        {
+            "channel_type": "integration",
+            "channel_subtype": "c6e4f62e2a2dab12531235b12c5a2a6b",
+            "first_activity_timestamp": "2019-08-16T16:55:51Z",
+        },
+    ]
+    state.company.clear()
+    state.company.update({"company": "Example Inc.", "country": "United States", "url": "www.example.com"})
+    state.extra["product_source"] = {
+        "source_id": "create_account_link",
+        "source_type": "accounts",
+        "source_url": "https://accounts.livechat.com",
+    }
+    state.extra["bounced_emails"] = ["john@example.com"]  # a list: the state is served as JSON
 
 
-HANDLERS: dict = {}
+def list_channels(ctx: Ctx, req: t.ListChannels) -> list[dict[str, Any]]:
+    return [dict(channel) for channel in ctx.state.channels]
+
+
+def check_product_limits_for_plan(ctx: Ctx, req: t.CheckProductLimitsForPlan) -> list[dict[str, Any]]:
+    limits = PLAN_LIMITS[req.plan]
+    state = ctx.state
+    out: list[dict[str, Any]] = []
+
+    def over(resource: str, count: int, member: str | None = None) -> None:
+        limit = limits.get(resource)
+        if limit is not None and count > limit:
+            item: dict[str, Any] = {"resource": resource, "limit_balance": count - limit}
+            if member is not None:
+                item["id"] = member
+            out.append(item)
+
+    # Active agents (not suspended), bots included.
+    active = [aid for aid, agent in state.agents.items() if not agent.get("suspended")]
+    over("agents", len(active) + len(state.bots))
+    over("groups", len(state.groups))
+    over("banned", len(state.customer_bans))
+    members = sorted({m for group in state.groups.values() for m in group["agent_priorities"]})
+    for member in members:
+        if member in state.bots:
+            continue
+        count = sum(member in group["agent_priorities"] for group in state.groups.values())
+        over("groups_per_agent", count, member)
+    over("access_rules", len(state.auto_accesses))
+    return out
+
+
+def get_product_source(ctx: Ctx, req: t.GetProductSource) -> dict[str, Any]:
+    from .app import SANDBOX_NOTICE  # late: app imports this module
+
+    return {**ctx.state.extra["product_source"], "sandbox": True, "notice": SANDBOX_NOTICE}
+
+
+def reactivate_email(ctx: Ctx, req: t.ReactivateEmail) -> None:
+    if req.agent_id not in ctx.state.agents:
+        raise not_found(f"Agent {req.agent_id}")
+    # Reactivating an address that did not bounce is a harmless no-op.
+    bounced = ctx.state.extra.setdefault("bounced_emails", [])
+    if req.agent_id in bounced:
+        bounced.remove(req.agent_id)
+
+
+def update_company_details(ctx: Ctx, req: t.UpdateCompanyDetails) -> None:
+    changes = to_payload(req)
+    enrich = changes.pop("enrich", False)
+    ctx.state.company.update(changes)
+    if enrich and "url" in ctx.state.company:
+        # The sandbox's stand-in for enrichment: fill an empty company name from the domain.
+        if not ctx.state.company.get("company"):
+            domain = ctx.state.company["url"].split("//")[-1].removeprefix("www.").split("/")[0]
+            ctx.state.company["company"] = domain.split(".")[0].capitalize()
+
+
+HANDLERS = {
+    "list_channels": list_channels,
+    "check_product_limits_for_plan": check_product_limits_for_plan,
+    "get_product_source": get_product_source,
+    "reactivate_email": reactivate_email,
+    "update_company_details": update_company_details,
+}

@@ -1,4 +1,9 @@
-"""Sandbox tags: names unique case-insensitively on create, matched case-sensitively after."""
+"""Sandbox tags: names unique case-insensitively on create, matched case-sensitively after.
+
+tags--all:* reaches every tag; with only tags--groups:* a requester is "restricted to groups
+they are assigned to" (Tags intro): writes may only touch their groups, lists show only tags
+sharing a group with them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from ..tools import tags as t
 from .core import Ctx, SandboxError, SandboxState, not_found
+from .groups import requester_group_ids
 
 SEED_TIME = "2024-03-01T09:00:00.000000Z"
 
@@ -13,6 +19,13 @@ SEED_TIME = "2024-03-01T09:00:00.000000Z"
 def seed(state: SandboxState) -> None:
     for name, groups in (("sales", [0, 1]), ("support", [0, 2]), ("complaint", [0]), ("spam", [0])):
         state.tags[name] = {"name": name, "group_ids": groups, "author_id": "owner@example.com", "created_at": SEED_TIME}
+    # The reference's list_tags response (and its delete/update examples) use these two.
+    state.tags["docs_feedback"] = {
+        "name": "docs_feedback", "group_ids": [0], "author_id": "jane@example.com", "created_at": "2019-12-09T12:01:18.909000Z",
+    }
+    state.tags["positive feedback"] = {
+        "name": "positive feedback", "group_ids": [0], "author_id": "", "created_at": "2017-11-13T15:37:36.000000+01:00",
+    }
 
 
 def _check_groups(ctx: Ctx, group_ids: list[int] | None) -> None:
@@ -21,10 +34,23 @@ def _check_groups(ctx: Ctx, group_ids: list[int] | None) -> None:
             raise SandboxError("group_not_found", f"Group {gid} not found")
 
 
+def _check_write_scope(ctx: Ctx, *group_lists: list[int] | None) -> None:
+    if ctx.requester.has("tags--all:rw"):
+        return
+    foreign = sorted({gid for ids in group_lists for gid in ids or []} - requester_group_ids(ctx))
+    if foreign:
+        raise SandboxError(
+            "authorization",
+            f"tags--groups:rw only reaches the requester's groups; not a member of {foreign}",
+            {"required_scope": "tags--all:rw"},
+        )
+
+
 def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
     if any(name.lower() == req.name.lower() for name in ctx.state.tags):
         raise SandboxError("already_exists", f"Tag '{req.name}' already exists")
     _check_groups(ctx, req.group_ids)
+    _check_write_scope(ctx, req.group_ids)
     ctx.state.tags[req.name] = {
         "name": req.name,
         "group_ids": list(req.group_ids or []),
@@ -36,11 +62,15 @@ def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
 def delete_tag(ctx: Ctx, req: t.DeleteTag) -> None:
     if req.name not in ctx.state.tags:
         raise not_found(f"Tag '{req.name}'")
+    _check_write_scope(ctx, ctx.state.tags[req.name]["group_ids"])
     del ctx.state.tags[req.name]
 
 
 def list_tags(ctx: Ctx, req: t.ListTags) -> list[dict[str, Any]]:
     tags = list(ctx.state.tags.values())
+    if not ctx.requester.has("tags--all:ro"):
+        mine = requester_group_ids(ctx)
+        tags = [tag for tag in tags if mine & set(tag["group_ids"])]
     if req.filters is not None:
         wanted = set(req.filters.group_ids)
         tags = [tag for tag in tags if wanted & set(tag["group_ids"])]
@@ -53,6 +83,7 @@ def update_tag(ctx: Ctx, req: t.UpdateTag) -> None:
         raise not_found(f"Tag '{req.name}'")
     if req.group_ids is not None:
         _check_groups(ctx, req.group_ids)
+        _check_write_scope(ctx, tag["group_ids"], req.group_ids)
         tag["group_ids"] = list(req.group_ids)
 
 

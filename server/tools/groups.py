@@ -1,5 +1,110 @@
-"""TODO: filled by the groups catalogue work."""
+"""Groups: teams of agents and bots that route chats. Reference: "Groups" in configuration-api-v3.6(-current)."""
 
-from .catalog import Action
+from __future__ import annotations
 
-ACTIONS: list[Action] = []
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .catalog import Action, action
+from .types import GroupId, Input, Priority
+
+# Scope lines such as "groups--my:rw groups--all:rw (to update groups the requester is not a
+# member of)" are read as alternatives: groups--my:rw suffices for the requester's own groups,
+# groups--all:rw for any group. The sandbox enforces the membership part.
+_ALL_RW = (("groups--all:rw",),)
+_MY_RW = (("groups--my:rw",), ("groups--all:rw",))
+_ALL_RO = (("groups--all:ro",),)
+_MY_RO = (("groups--my:ro",), ("groups--all:ro",))
+
+GroupName = Annotated[str, Field(min_length=1, max_length=180, description="Group name, up to 180 characters.")]
+# Not enumerated in the docs; a light shape check (ISO 639-1, optional region: en, pt-BR, zh_TW).
+LanguageCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$", description="Group language code, e.g. en."),
+]
+AgentPriorities = Annotated[
+    dict[Annotated[str, Field(min_length=1)], Priority],
+    Field(
+        description='Members and their routing priority, {"<agent or bot id>": "first|normal|last|supervisor"}; '
+        "supervisor gets no chats automatically."
+    ),
+]
+GroupField = Literal["agent_priorities", "routing_status"]
+GroupFields = Annotated[
+    list[GroupField],
+    Field(description="Additional fields to include: agent_priorities (members), routing_status."),
+]
+
+
+class CreateGroup(Input):
+    name: GroupName
+    language_code: LanguageCode | None = Field(default=None, description="Group language code, e.g. en.")
+    agent_priorities: AgentPriorities
+
+
+class UpdateGroup(Input):
+    id: GroupId
+    name: GroupName | None = Field(default=None, description="Group name, up to 180 characters.")
+    language_code: LanguageCode | None = Field(default=None, description="Group language code, e.g. en.")
+    # The docs do not say whether the map merges; it is documented as "the agents' priorities in
+    # a group", i.e. the group's whole membership, so it replaces the previous map.
+    agent_priorities: AgentPriorities | None = Field(
+        default=None,
+        description="The group's full membership map, {id: priority}; replaces the current one "
+        "(members left out are removed).",
+    )
+
+
+class DeleteGroup(Input):
+    id: GroupId
+
+
+class ListGroups(Input):
+    fields: GroupFields | None = Field(
+        default=None, description="Additional fields to include: agent_priorities (members), routing_status."
+    )
+
+
+class GetGroup(Input):
+    id: GroupId
+    fields: GroupFields | None = Field(
+        default=None, description="Additional fields to include: agent_priorities (members), routing_status."
+    )
+
+
+ACTIONS: list[Action] = [
+    action(
+        "create_group", "groups", CreateGroup,
+        title="Create group",
+        description="Create a group with its members and their routing priorities; returns the new id.",
+        scopes=_ALL_RW, write=True, idempotent=False,
+    ),
+    action(
+        "update_group", "groups", UpdateGroup,
+        title="Update group",
+        description="Change a group's name, language or members. agent_priorities replaces the whole "
+        "membership: include every member to keep.",
+        scopes=_MY_RW, write=True, idempotent=True,
+        notes="Only the fields given change. agent_priorities, when given, is the group's complete "
+        "member map: agents or bots left out lose their membership in this group.",
+    ),
+    action(
+        "delete_group", "groups", DeleteGroup,
+        title="Delete group",
+        description="Delete a group and its memberships. Permanent; the default group 0 cannot be deleted.",
+        scopes=_MY_RW, write=True, destructive=True, idempotent=True,
+    ),
+    action(
+        "list_groups", "groups", ListGroups,
+        title="List groups",
+        description="List all groups (id, name, language_code), optionally with members and routing status.",
+        scopes=_ALL_RO, write=False,
+    ),
+    action(
+        "get_group", "groups", GetGroup,
+        title="Get group",
+        description="Get one group by id, optionally with members and routing status.",
+        scopes=_MY_RO, write=False,
+    ),
+]

@@ -1,0 +1,110 @@
+"""Sandbox "Other": channels, plan limits, product source, bounced emails, company details."""
+
+import pytest
+
+from server.sandbox import SANDBOX_NOTICE, SandboxCredential
+
+pytestmark = pytest.mark.anyio
+
+
+def _token(api, name: str, scopes: set[str]) -> str:
+    token = f"dal:{name}"
+    api.sandbox.credentials.append(SandboxCredential(name, token, scopes=frozenset(scopes)))
+    return token
+
+
+async def test_list_channels_shape(api):
+    channels = await api.call("list_channels", {})
+    assert [c["channel_type"] for c in channels] == ["code", "direct_link", "integration"]
+    assert channels[0]["channel_subtype"] == "" and channels[1]["channel_subtype"] == ""
+    assert channels[2]["channel_subtype"] == "c6e4f62e2a2dab12531235b12c5a2a6b"
+    assert all(set(c) == {"channel_type", "channel_subtype", "first_activity_timestamp"} for c in channels)
+
+
+async def test_list_channels_needs_no_scope(api):
+    token = _token(api, "noscopes", set())
+    assert len(await api.call("list_channels", {}, token=token)) == 3
+    assert (await api.call("get_product_source", {}, token=token))["sandbox"] is True
+
+
+async def test_list_channels_refuses_a_body(api):
+    assert (await api.error("list_channels", {"type": "code"}))["type"] == "validation"
+
+
+async def test_check_product_limits_starter(api):
+    result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
+    by_resource = {}
+    for item in result:
+        assert set(item) <= {"resource", "limit_balance", "id"}
+        assert item["limit_balance"] > 0
+        by_resource.setdefault(item["resource"], []).append(item)
+    assert by_resource["groups"] == [{"resource": "groups", "limit_balance": len(api.sandbox.state.groups) - 1}]
+    # groups_per_agent is reported per agent, with the agent's id; bots are not counted there.
+    per_agent = {item["id"]: item["limit_balance"] for item in by_resource["groups_per_agent"]}
+    assert per_agent["jane@example.com"] == 3  # jane is in 0, 1, 2, 5; starter allows 1
+    assert "5c9871d5372c824cbf22d860a707a578" not in per_agent
+    assert by_resource["access_rules"] == [{"resource": "access_rules", "limit_balance": 3}]
+
+
+async def test_check_product_limits_follows_state(api):
+    await api.call("delete_auto_access", {"id": "pqi8oasdjahuakndw9nsad9na"})
+    result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
+    assert {"resource": "access_rules", "limit_balance": 2} in result
+    assert await api.call("check_product_limits_for_plan", {"plan": "enterpriseplus"}) == []
+
+
+async def test_check_product_limits_plan_enum_and_scope(api):
+    err = await api.error("check_product_limits_for_plan", {"plan": "business"})
+    assert err["type"] == "validation" and "plan" in err["message"]
+    assert (await api.error("check_product_limits_for_plan", {}))["type"] == "validation"
+    token = _token(api, "no-subscription", {"agents--all:rw"})
+    err = await api.error("check_product_limits_for_plan", {"plan": "team"}, token=token)
+    assert err["type"] == "authorization"
+
+
+async def test_get_product_source_says_it_is_a_sandbox(api):
+    source = await api.call("get_product_source", {})
+    assert source["source_id"] == "create_account_link"
+    assert source["source_type"] == "accounts"
+    assert source["source_url"] == "https://accounts.livechat.com"
+    assert source["sandbox"] is True
+    assert source["notice"] == SANDBOX_NOTICE
+
+
+async def test_reactivate_email(api):
+    assert "john@example.com" in api.sandbox.state.extra["bounced_emails"]
+    assert await api.call("reactivate_email", {"agent_id": "john@example.com"}) is None
+    assert "john@example.com" not in api.sandbox.state.extra["bounced_emails"]
+    # Repeating it is harmless.
+    assert await api.call("reactivate_email", {"agent_id": "john@example.com"}) is None
+
+
+async def test_reactivate_email_errors(api):
+    assert (await api.error("reactivate_email", {"agent_id": "ghost@example.com"}))["type"] == "not_found"
+    assert (await api.error("reactivate_email", {}))["type"] == "validation"
+    token = _token(api, "agents-ro", {"agents--all:ro"})
+    assert (await api.error("reactivate_email", {"agent_id": "john@example.com"}, token=token))["type"] == "authorization"
+
+
+async def test_update_company_details_is_partial(api):
+    assert await api.call("update_company_details", {"city": "Wroclaw", "phone": "+48 71 000 00 00"}) is None
+    company = api.sandbox.state.company
+    assert company["city"] == "Wroclaw" and company["phone"] == "+48 71 000 00 00"
+    assert company["company"] == "Example Inc."  # untouched
+    await api.call("update_company_details", {"city": "Berlin"})
+    assert company["city"] == "Berlin" and company["phone"] == "+48 71 000 00 00"
+    assert "enrich" not in company
+
+
+async def test_update_company_details_enrich_fills_empty_company(api):
+    api.sandbox.state.company.pop("company")
+    await api.call("update_company_details", {"enrich": True, "url": "www.text.com"})
+    assert api.sandbox.state.company["company"] == "Text"
+    assert api.sandbox.state.company["url"] == "www.text.com"
+
+
+async def test_update_company_details_errors(api):
+    assert (await api.error("update_company_details", {"company_name": "x"}))["type"] == "validation"
+    assert (await api.error("update_company_details", {"enrich": "maybe"}))["type"] == "validation"
+    token = _token(api, "agents-only", {"agents--all:rw"})
+    assert (await api.error("update_company_details", {"city": "x"}, token=token))["type"] == "authorization"
