@@ -1,0 +1,92 @@
+"""Catalogue invariants: what every tool must satisfy, whatever resource it belongs to."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.docs import block
+from server.mcp_app import tool_for
+from server.tools import RESOURCES, catalog
+from server.tools.schema import input_schema
+
+ACTIONS = list(catalog().values())
+EXPECTED_COUNTS = {
+    "agents": 15, "auto_access": 4, "bots": 15, "customer_bans": 2, "greetings": 5, "groups": 5,
+    "properties": 10, "tags": 4, "webhooks": 7, "other": 5,
+}
+
+
+def test_72_unique_names_of_at_most_64_chars():
+    names = [a.name for a in ACTIONS]
+    assert len(names) == len(set(names)) == 72
+    assert all(re.fullmatch(r"[a-z][a-z_]{1,63}", n) for n in names)
+
+
+def test_counts_per_toolset():
+    counts = {r: sum(1 for a in ACTIONS if a.resource == r) for r in RESOURCES}
+    assert counts == EXPECTED_COUNTS
+
+
+def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = [(name, prop) for name, prop in schema.get("properties", {}).items()]
+    for def_name, sub in schema.get("$defs", {}).items():
+        out += [(f"{def_name}.{name}", prop) for name, prop in sub.get("properties", {}).items()]
+    return out
+
+
+@pytest.mark.parametrize("act", ACTIONS, ids=lambda a: a.name)
+def test_every_field_is_described(act):
+    missing = [name for name, prop in _properties(input_schema(act.model)) if not prop.get("description")]
+    assert not missing, f"{act.name}: undocumented fields {missing}"
+
+
+@pytest.mark.parametrize("act", ACTIONS, ids=lambda a: a.name)
+def test_tool_annotations_are_explicit_and_honest(act):
+    tool = tool_for(act)
+    ann = tool.annotations
+    assert tool.title and tool.description
+    assert ann.read_only_hint is (not act.write)
+    assert ann.destructive_hint is not None and ann.idempotent_hint is not None and ann.open_world_hint is True
+    if not act.write:
+        assert ann.destructive_hint is False and ann.idempotent_hint is True
+    if act.name.startswith(("delete_", "unregister_", "reset_", "batch_delete_")) or act.name in (
+        "suspend_agent", "batch_suspend_agents", "disable_license_webhooks", "publish_property",
+    ):
+        assert ann.destructive_hint is True, act.name
+    if act.name.startswith(("create_", "batch_create_", "register_", "add_")) or act.name == "issue_bot_token":
+        assert ann.idempotent_hint is False, act.name
+    assert "Scopes:" in tool.description
+
+
+@pytest.mark.parametrize("act", ACTIONS, ids=lambda a: a.name)
+def test_schema_is_a_plain_object(act):
+    schema = input_schema(act.model)
+    assert schema["type"] == "object"
+    assert not {"anyOf", "oneOf", "allOf"} & set(schema)
+    assert schema.get("additionalProperties") is False  # unknown fields are refused, not dropped
+    assert "title" not in schema
+
+
+def test_batch_tools_point_at_existing_actions():
+    batches = [a for a in ACTIONS if a.batch_of]
+    assert {a.name for a in batches} == {
+        "batch_create_agents", "batch_update_agents", "batch_delete_agents", "batch_suspend_agents",
+        "batch_unsuspend_agents", "batch_approve_agents", "batch_create_bots", "batch_update_bots",
+        "batch_delete_bots",
+    }
+    for b in batches:
+        single = catalog()[b.batch_of]
+        assert single.batch_name == b.name
+        assert (b.write, b.destructive, b.idempotent, b.scopes) == (
+            single.write, single.destructive, single.idempotent, single.scopes)
+        schema = input_schema(b.model)
+        assert schema["required"] == ["requests"] and schema["properties"]["requests"]["minItems"] == 1
+
+
+def test_readme_tool_table_is_in_sync():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert block() in readme, "README tool table is stale: run `python -m server.docs` and paste the block"
