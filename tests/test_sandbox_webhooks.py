@@ -131,3 +131,13 @@ async def test_state_scopes(api):
     assert await api.call("get_license_webhooks_state", token="token-ro") == {"license_webhooks_enabled": True}
     err = await api.error("disable_license_webhooks", {}, token="token-ro")
     assert err["type"] == "authorization"
+
+
+async def test_list_webhook_names_needs_no_credential(sandbox):
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sandbox") as http:
+        resp = await http.post("/v3.6/configuration/action/list_webhook_names", json={})
+        denied = await http.post("/v3.6/configuration/action/list_webhooks", json={"owner_client_id": "x"})
+    assert resp.status_code == 200 and any(item.get("action") == "incoming_chat" for item in resp.json())
+    assert denied.json()["error"]["type"] == "authentication"

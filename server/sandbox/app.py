@@ -32,6 +32,8 @@ SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveCha
 DEFAULT_TOKEN = "dal:sandbox-token-all-scopes"
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
+# Documented as requiring no authorization.
+PUBLIC_ACTIONS = frozenset({"list_webhook_names"})
 
 
 def all_scopes() -> frozenset[str]:
@@ -208,7 +210,11 @@ class Sandbox:
         entry: dict[str, Any] = {"seq": len(self.requests) + 1, "action": name, "body": body, "credential": None}
         self.requests.append(entry)
         try:
-            requester = self.authenticate(request.headers.get("authorization"))
+            header = request.headers.get("authorization")
+            if header is None and name in PUBLIC_ACTIONS:
+                requester = Requester("anonymous", frozenset(), "", DEFAULT_CLIENT_ID, self.state.organization_id)
+            else:
+                requester = self.authenticate(header)
             entry["credential"] = requester.name
             region = (request.headers.get("x-region") or "dal").lower()
             entry["region"] = region
