@@ -1,10 +1,59 @@
-"""TODO: filled by the customer_bans sandbox work."""
+"""Sandbox customer bans: a list of bans (made with the Agent Chat API, so seeded here).
 
-from .core import SandboxState
+A ban carries ``ip``, ``agent_id``, ``created_at``, ``expires_at`` and, when it was made from a
+chat, ``customer_id`` and ``thread_id`` (the shape of the reference's listCustomerBans example).
+Only active bans (not yet expired at the sandbox's "now") are listed or can be lifted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tools import customer_bans as t
+from .core import Ctx, SandboxError, SandboxState
+
+SEED_TIME = "2024-03-01T09:00:00.000000Z"
+BANNED_IP = "192.168.1.1"  # the reference's unban_customer example
+BANNED_CUSTOMER_ID = "18405023-fdd0-4d67-b641-299e3823888c"
 
 
 def seed(state: SandboxState) -> None:
-    pass
+    state.customer_bans.append(
+        {
+            "ip": BANNED_IP,
+            "customer_id": BANNED_CUSTOMER_ID,
+            "agent_id": "john@example.com",
+            "thread_id": "T00M0307QQ",
+            "created_at": "2024-02-28T09:00:00.000000Z",
+            "expires_at": "2024-03-06T09:00:00.000000Z",
+        }
+    )
 
 
-HANDLERS: dict = {}
+def _now(state: SandboxState) -> str:
+    # Timestamps share one fixed-width ISO format, so they compare as strings.
+    return state.extra.get("now", SEED_TIME)
+
+
+def _active(state: SandboxState) -> list[dict[str, Any]]:
+    now = _now(state)
+    return [ban for ban in state.customer_bans if ban["expires_at"] > now]
+
+
+def list_customer_bans(ctx: Ctx, req: t.ListCustomerBans) -> list[dict[str, Any]]:
+    return [dict(ban) for ban in _active(ctx.state)]
+
+
+def unban_customer(ctx: Ctx, req: t.UnbanCustomer) -> dict[str, Any]:
+    key, value = ("ip", req.ip) if req.ip is not None else ("customer_id", req.customer_id)
+    matching = [ban for ban in _active(ctx.state) if ban.get(key) == value]
+    if not matching:
+        raise SandboxError("not_found", f"No active ban for {key} '{value}'")
+    ctx.state.customer_bans[:] = [ban for ban in ctx.state.customer_bans if ban not in matching]
+    return {}
+
+
+HANDLERS = {
+    "list_customer_bans": list_customer_bans,
+    "unban_customer": unban_customer,
+}
