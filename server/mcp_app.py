@@ -7,6 +7,8 @@ catalogue models) rather than inferred from Python signatures.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from functools import cached_property
 from typing import Any
 
@@ -19,7 +21,7 @@ from .pipeline import ToolResult, error_result
 from .prompts import PROMPTS, render_prompt
 from .runtime import Runtime
 from .tools import Action, catalog
-from .tools.schema import input_schema
+from .tools.schema import compact_batch_schema, input_schema
 
 INSTRUCTIONS = (
     "Tools for the LiveChat Configuration API v3.6 (agents, bots, groups, tags, webhooks, ...). "
@@ -28,15 +30,16 @@ INSTRUCTIONS = (
 )
 
 
-def tool_for(act: Action, *, refused_reason: str | None = None) -> types.Tool:
+def tool_for(act: Action, *, refused_reason: str | None = None, compact: bool = False) -> types.Tool:
     description = f"{act.description} Scopes: {act.scope_text()}."
+    schema = compact_batch_schema(act.model, act.batch_of) if compact and act.batch_of else input_schema(act.model)
     if refused_reason:
         description = f"[REFUSED by policy: {refused_reason}] {description}"
     return types.Tool(
         name=act.name,
         title=act.title,
         description=description,
-        input_schema=input_schema(act.model),
+        input_schema=schema,
         annotations=types.ToolAnnotations(
             read_only_hint=not act.write,
             destructive_hint=act.destructive if act.write else False,
@@ -68,12 +71,16 @@ class LiveChatMCP:
         policy = self.runtime.policy
         tools: list[types.Tool] = []
         if not policy.policy.discovery:
+            decisions = {name: policy.decide(act) for name, act in catalog().items()}
             for act in catalog().values():
-                decision = policy.decide(act)
+                decision = decisions[act.name]
+                # A batch tool's items repeat its single tool's schema; when that tool is
+                # listed too, the items skip the field descriptions it already carries.
+                compact = bool(act.batch_of and decisions[act.batch_of].allowed)
                 if decision.allowed:
-                    tools.append(tool_for(act))
+                    tools.append(tool_for(act, compact=compact))
                 elif policy.policy.show_refused_tools:
-                    tools.append(tool_for(act, refused_reason=decision.reason))
+                    tools.append(tool_for(act, refused_reason=decision.reason, compact=compact))
         tools.extend(self.meta.tools())
         return tools
 
@@ -94,7 +101,19 @@ class LiveChatMCP:
             await progress(waited, None, message)
 
         if self.meta.handles(name):
-            return await self.meta.call(name, arguments or {}, session=session, on_wait=on_wait, progress=progress)
+            started = time.perf_counter()
+            result = await self.meta.call(name, arguments or {}, session=session, on_wait=on_wait, progress=progress)
+            audit = self.runtime.audit
+            if audit is not None and name != "call_action":
+                refused = result.is_error and isinstance(result.data, dict) and \
+                    result.data.get("error", {}).get("type") == "refused"
+                audit.record(
+                    tool=name, decision="refused" if refused else "allowed", rule="meta",
+                    arguments={k: v for k, v in (arguments or {}).items() if k != "plan"},
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    outcome={"error": result.is_error}, session=session,
+                )
+            return result
         return await self.runtime.pipeline.call(name, arguments, session=session, on_wait=on_wait)
 
     # --- the SDK server -------------------------------------------------------------------------
@@ -108,6 +127,7 @@ class LiveChatMCP:
             try:
                 result = await self.call_tool(params.name, params.arguments, ctx)
             except Exception as exc:  # never crash the session; say what happened
+                logging.getLogger("livechat_mcp").exception("tool %s failed", params.name)
                 result = error_result("internal", f"Unexpected server error: {type(exc).__name__}")
             return types.CallToolResult(
                 content=[types.TextContent(type="text", text=result.text)],

@@ -90,3 +90,27 @@ def test_batch_tools_point_at_existing_actions():
 def test_readme_tool_table_is_in_sync():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert block() in readme, "README tool table is stale: run `python -m server.docs` and paste the block"
+
+
+async def _listed(**policy):
+    from server.policies import Policy, PolicyContext
+    from server.mcp_app import LiveChatMCP
+    from server.runtime import Runtime
+
+    ctx = PolicyContext.create(Policy(**policy), None, "test")
+    runtime = Runtime.__new__(Runtime)
+    runtime.policy = ctx
+    return {t.name: t for t in LiveChatMCP(runtime).list_tools()}
+
+
+@pytest.mark.anyio
+async def test_batch_items_point_at_a_listed_single_tool_else_carry_the_full_schema():
+    both = await _listed(mode="read-write")
+    items = both["batch_create_agents"].input_schema["properties"]["requests"]
+    assert items["items"] == {"type": "object"} and "create_agent" in items["description"]
+    assert "create_agent" in both
+    only_batch = await _listed(mode="read-write", allow_tools=["batch_create_agents"])
+    assert "create_agent" not in only_batch
+    full = only_batch["batch_create_agents"].input_schema
+    assert full == input_schema(catalog()["batch_create_agents"].model)
+    assert "CreateAgent" in full["$defs"]

@@ -1,6 +1,8 @@
 """Agent request models: what a caller notices (refused input names the field) and the catalogue."""
 
 import pytest
+
+from server.tools.catalog import to_payload
 from pydantic import ValidationError
 
 from server.tools import catalog
@@ -75,7 +77,10 @@ def test_create_agent_work_scheduler_documented_shape_only():
 def test_update_agent_accepts_both_work_scheduler_shapes():
     m = model("update_agent")
     by_day = m.model_validate({"id": "a@x.com", "work_scheduler": {"monday": {"start": "08:30", "end": "12:30"}}})
-    assert by_day.work_scheduler.monday.start == "08:30"
+    assert by_day.work_scheduler["monday"].start == "08:30"
+    assert to_payload(by_day)["work_scheduler"] == {"monday": {"start": "08:30", "end": "12:30"}}
+    with pytest.raises(ValidationError):  # only weekdays are keys
+        m.model_validate({"id": "a@x.com", "work_scheduler": {"someday": {"start": "08:30", "end": "12:30"}}})
     documented = m.model_validate(
         {"id": "a@x.com", "work_scheduler": {"timezone": "UTC", "schedule": [{"day": "friday", "enabled": False, "start": "07:30", "end": "21:30"}]}}
     )

@@ -140,6 +140,8 @@ def _dump(value: Any) -> Any:
         return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, list):
         return [_dump(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _dump(item) for key, item in value.items()}
     return value
 
 

@@ -34,8 +34,7 @@ _ALL_RO_UNLOCKS = {"agents-bot--all:ro": "read bots owned by other client ids (l
 # Bearer token the token's client id is used (the docs say so for create_bot/reset_bot_secret),
 # it is only needed with a Personal Access Token. So it is optional (shared ClientId type).
 _OWNER_DESC = (
-    "Client ID owning the bot/template; must belong to your organization. Optional with a Bearer "
-    "token (its client ID is used), required with a Personal Access Token."
+    "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT."
 )
 
 BotName = Annotated[str, Field(min_length=1, description="Display name.")]

@@ -23,7 +23,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .catalog import Action, action
@@ -66,12 +66,20 @@ ButtonType = Literal["webview", "message", "url", "phone"]
 ButtonRole = Literal["default", "primary", "danger"]
 
 GreetingId = Annotated[int, Field(description="Greeting ID.")]
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _check_rfc3339(value: str) -> str:
+    if not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z")
+    return value
+
+
+# Advertised as format date-time (short); the validator enforces the exact shape.
 RFC3339 = Annotated[
     str,
-    Field(
-        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
-        description="RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z.",
-    ),
+    Field(json_schema_extra={"format": "date-time"}, description="RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z."),
+    AfterValidator(_check_rfc3339),
 ]
 Short = Annotated[str, Field(min_length=1, max_length=255)]
 

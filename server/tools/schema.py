@@ -48,8 +48,56 @@ def _drop_null(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def _drop_model_docs(schema: dict[str, Any]) -> dict[str, Any]:
+    """Model docstrings are notes for maintainers; each field that uses a model has its own description.
+
+    Nested objects also drop ``additionalProperties: false``: unknown nested fields are still
+    refused by validation with an error naming them, and the top level keeps the marker.
+    """
+    schema.pop("description", None)
+    for sub in schema.get("$defs", {}).values():
+        sub.pop("description", None)
+        sub.pop("additionalProperties", None)
+    return schema
+
+
+def _drop_min_length_one(node: Any) -> Any:
+    """``minLength: 1`` on ids and names is enforced by validation; it only costs context here."""
+    if isinstance(node, dict):
+        return {k: _drop_min_length_one(v) for k, v in node.items() if not (k == "minLength" and v == 1)}
+    if isinstance(node, list):
+        return [_drop_min_length_one(item) for item in node]
+    return node
+
+
 @cache
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
-    schema = _strip(model.model_json_schema(mode="validation"))
+    schema = _drop_model_docs(_drop_min_length_one(_strip(model.model_json_schema(mode="validation"))))
     schema.setdefault("properties", {})
     return schema
+
+
+@cache
+def compact_batch_schema(model: type[BaseModel], single: str) -> dict[str, Any]:
+    """A batch tool's schema when its single tool is listed beside it.
+
+    Each item is exactly the single tool's arguments, and the assistant already holds that
+    schema, so the items point at it instead of repeating it (the batch tools were a fifth of
+    the full tools/list). Nothing is loosened: every item is validated against the single
+    action's model before anything is sent, with errors naming ``requests[i].field``.
+    ``describe_action`` and the docs still show the fully expanded schema.
+    """
+    full = input_schema(model)
+    return {
+        "type": "object",
+        "properties": {
+            "requests": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object"},
+                "description": f"Each item: exactly the {single} tool's arguments (same schema). Items run independently.",
+            }
+        },
+        "required": full["required"],
+        "additionalProperties": False,
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Input(BaseModel):
@@ -32,11 +32,7 @@ GroupId = Annotated[int, Field(ge=0, description="Group ID (0 is the default gro
 GroupIds = Annotated[list[Annotated[int, Field(ge=0)]], Field(description="Group IDs.")]
 ClientId = Annotated[
     str,
-    Field(
-        min_length=1,
-        description="Client ID of the application that owns it. Optional with a Bearer token "
-        "(the token's client ID is used); required with a Personal Access Token.",
-    ),
+    Field(min_length=1, description="Owner client ID; defaults to a Bearer token's own, required with a PAT."),
 ]
 
 # --- agents and bots -----------------------------------------------------------------
@@ -66,9 +62,19 @@ Notification = Literal[
 ]
 EmailSubscription = Literal["daily_summary", "weekly_summary"]
 
+def _check_hhmm(value: str) -> str:
+    hours, minutes = int(value[:2]), int(value[3:])
+    if hours > 23 or minutes > 59:
+        raise ValueError("time must be HH:MM with hours 00-23 and minutes 00-59")
+    return value
+
+
+# The schema carries the short shape; the validator checks the ranges (a full range regex
+# costs context in every schema that uses a time).
 HHMM = Annotated[
     str,
-    Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day, HH:MM (24h)."),
+    Field(pattern=r"^\d\d:\d\d$", description="Time of day, HH:MM (24h)."),
+    AfterValidator(_check_hhmm),
 ]
 
 
@@ -105,20 +111,14 @@ class DayHours(Input):
     end: HHMM = Field(description="End, HH:MM.")
 
 
-class WorkSchedulerByDay(Input):
-    """The per-day work scheduler shape used by the reference's update_agent example.
-
-    The reference documents ``{timezone, schedule[]}`` but its update_agent example sends
-    ``{"monday": {"start", "end"}, ...}``; both are accepted so that example keeps working.
-    """
-
-    sunday: DayHours | None = Field(default=None, description="Sunday's working hours.")
-    monday: DayHours | None = Field(default=None, description="Monday's working hours.")
-    tuesday: DayHours | None = Field(default=None, description="Tuesday's working hours.")
-    wednesday: DayHours | None = Field(default=None, description="Wednesday's working hours.")
-    thursday: DayHours | None = Field(default=None, description="Thursday's working hours.")
-    friday: DayHours | None = Field(default=None, description="Friday's working hours.")
-    saturday: DayHours | None = Field(default=None, description="Saturday's working hours.")
+# The per-day work scheduler shape used by the reference's update_agent example. The reference
+# documents ``{timezone, schedule[]}`` but its update_agent example sends
+# ``{"monday": {"start", "end"}, ...}``; both are accepted so that example keeps working.
+# A weekday-keyed mapping says that in a fraction of the schema of seven optional fields.
+WorkSchedulerByDay = Annotated[
+    dict[Weekday, DayHours],
+    Field(description="Working hours per weekday, e.g. {\"monday\": {\"start\": \"08:30\", \"end\": \"12:30\"}}."),
+]
 
 
 AnyWorkScheduler = Annotated[

