@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from .api.auth import ConfigError
 from .redact import Scrubber, redact_keys
 
 SECRET_ARGUMENT_KEYS = frozenset({"bot_secret", "secret_key", "secret", "token", "access_token", "password"})
@@ -26,7 +27,10 @@ class AuditLog:
             self._stream: IO[str] = sys.stderr
             self._owned = False
         else:
-            self._stream = open(target, "a", encoding="utf-8", buffering=1)
+            try:
+                self._stream = open(target, "a", encoding="utf-8", buffering=1)
+            except OSError as exc:
+                raise ConfigError(f"cannot open the audit log {target}: {exc.strerror or exc}") from None
             self._owned = True
 
     def record(

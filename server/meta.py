@@ -117,6 +117,17 @@ FETCH = MetaTool(
     read_only=True, open_world=True,
 )
 
+_META_FIX = {
+    "get_plan": "run with --dry-run",
+    "clear_plan": "run with --dry-run",
+    "apply_plan": "run with --allow-writes (mode = \"read-write\")",
+    "search_actions": "run with --discovery",
+    "describe_action": "run with --discovery",
+    "call_action": "run with --discovery",
+    "search": "allow at least one list_* read tool",
+    "fetch": "allow at least one list_* read tool",
+}
+
 # Object kinds for search/fetch: the list action, how to name and title an item.
 _KINDS: dict[str, tuple[str, Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], str]]] = {
     "agent": ("list_agents", lambda o: str(o.get("id")), lambda o: f"Agent {o.get('name', '')} <{o.get('id')}>"),
@@ -165,7 +176,8 @@ class MetaTools:
     ) -> ToolResult:
         if name not in {t.name for t in self.active()}:
             return error_result(
-                "refused", f"{name} is not available under this policy. Nothing was sent.", rule="mode"
+                "refused", f"{name} is not available under this policy. Nothing was sent.", rule="mode",
+                how_to_allow=_META_FIX.get(name, "see `livechat-mcp policy`"),
             )
         if name == "get_plan":
             return ToolResult(self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size))
@@ -179,6 +191,7 @@ class MetaTools:
                     client=self.runtime.client,
                     continue_on_error=bool(args.get("continue_on_error", False)),
                     progress=progress,
+                    audit=self.runtime.audit,
                 )
             except PlanError as exc:
                 return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
@@ -254,7 +267,12 @@ class MetaTools:
 
     async def _objects(self, kind: str, session: str) -> list[dict[str, Any]]:
         list_action = _KINDS[kind][0]
-        result = await self._pipeline.call(list_action, {}, session=session)
+        args: dict[str, Any] = {}
+        if kind == "webhook":
+            if not self.runtime.client_id:
+                return []  # list_webhooks needs the owner client id, known only from a Bearer token
+            args = {"owner_client_id": self.runtime.client_id}
+        result = await self._pipeline.call(list_action, args, session=session, audit=False)
         if result.is_error:
             return []
         data = result.data
@@ -315,7 +333,7 @@ class MetaTools:
                     if not key.isdigit():
                         raise ValueError(f"group id must be a number: {uri}")
                     key = int(key)
-                result = await self._pipeline.call(action, {field: key}, session=session)
+                result = await self._pipeline.call(action, {field: key}, session=session, audit=False)
                 if result.is_error:
                     raise ValueError(json.dumps(result.data))
                 return result.data

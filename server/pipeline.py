@@ -98,16 +98,20 @@ class Pipeline:
         *,
         session: str = "default",
         on_wait: WaitCallback | None = None,
+        audit: bool = True,
     ) -> ToolResult:
+        """Run one call. ``audit=False`` is for internal reads made on behalf of a meta tool,
+        which writes its own single audit line."""
         started = time.perf_counter()
+        log = self.audit if audit else None
         resolved = self.resolve(name)
         if isinstance(resolved, ToolResult):
-            self._audit(name, "refused", "unknown_tool", arguments, started, {"error": "unknown_tool"}, session)
+            self._audit(log, name, "refused", "unknown_tool", arguments, started, {"error": "unknown_tool"}, session)
             return resolved
         act = resolved
         decision = self.decide(act)
         if not decision.allowed:
-            self._audit(act.name, "refused", decision.rule, arguments, started, None, session)
+            self._audit(log, act.name, "refused", decision.rule, arguments, started, None, session)
             return error_result(
                 "refused",
                 f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
@@ -117,13 +121,13 @@ class Pipeline:
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
-            self._audit(act.name, "refused", "validation", None, started, {"error": "validation"}, session)
+            self._audit(log, act.name, "refused", "validation", None, started, {"error": "validation"}, session)
             return error_result("validation", "Arguments must be a JSON object. Nothing was sent.")
         try:
             request = act.model.model_validate(arguments)
         except ValidationError as exc:
             errors = field_errors(exc)
-            self._audit(act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
+            self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
             summary = "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
             return error_result(
                 "validation",
@@ -137,7 +141,7 @@ class Pipeline:
             plan = self.plan(session)
             numbers = plan.add(act, body)
             planned = self.client.plan(act.name, body).to_dict()
-            self._audit(act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
+            self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
             return ToolResult(
                 {
                     "planned": True,
@@ -154,12 +158,12 @@ class Pipeline:
                 act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
             )
         except LiveChatError as err:
-            self._audit(act.name, "allowed", decision.rule, body, started,
+            self._audit(log, act.name, "allowed", decision.rule, body, started,
                         {"status": err.status, "error": err.type}, session)
             return ToolResult({"error": self._clean(err.to_dict())}, is_error=True)
         if act.secret_result_keys and not self.policy.policy.reveal_secrets:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
-        self._audit(act.name, "allowed", decision.rule, body, started, {"status": 200}, session)
+        self._audit(log, act.name, "allowed", decision.rule, body, started, {"status": 200}, session)
         return ToolResult(self._clean(result))
 
     def _clean(self, value: Any) -> Any:
@@ -170,6 +174,7 @@ class Pipeline:
 
     def _audit(
         self,
+        log: AuditLog | None,
         tool: str,
         decision: str,
         rule: str,
@@ -178,9 +183,9 @@ class Pipeline:
         outcome: dict[str, Any] | None,
         session: str,
     ) -> None:
-        if self.audit is None:
+        if log is None:
             return
-        self.audit.record(
+        log.record(
             tool=tool,
             decision=decision,
             rule=rule,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -166,6 +167,7 @@ async def apply_plan(
     client: LiveChatClient,
     continue_on_error: bool = False,
     progress: Progress | None = None,
+    audit: Any = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent."""
     requests = _parse_document(doc)
@@ -190,13 +192,21 @@ async def apply_plan(
         act = catalog()[req["action"]]
         if progress:
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
+        started = time.perf_counter()
         try:
             result = await client.call(act.name, req["body"], idempotent=act.idempotent)
         except LiveChatError as err:
+            if audit is not None:
+                audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
+                             duration_ms=(time.perf_counter() - started) * 1000,
+                             outcome={"status": err.status, "error": err.type})
             for n in req["steps"]:
                 steps[n].update(status="failed", error=err.to_dict())
             stopped = not continue_on_error
             continue
+        if audit is not None:
+            audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
+                         duration_ms=(time.perf_counter() - started) * 1000, outcome={"status": 200})
         if act.batch_of:
             responses = result.get("responses", []) if isinstance(result, dict) else []
             for n, item in zip(req["steps"], responses + [None] * (len(req["steps"]) - len(responses))):

@@ -62,6 +62,7 @@ class Runtime:
     policy_source: str
     sandbox: Any = None
     audit: AuditLog | None = None
+    client_id: str | None = None  # the token's client id, from token info (Bearer only)
 
     def banner(self, visible_tools: int) -> str:
         scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"
@@ -79,6 +80,7 @@ class Runtime:
 async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     """Raises ConfigError / PolicyError with a message for the operator."""
     policy, policy_source = load_policy(settings.policy, settings.overrides)
+    audit_target = settings.audit_log
     transport: httpx.AsyncBaseTransport | None = None
     sandbox = None
     if settings.sandbox:
@@ -111,9 +113,13 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         max_concurrency=settings.max_concurrency,
         transport=transport,
     )
-    token_scopes, note = await learn_scopes(policy, credential, accounts_url, transport)
+    try:
+        audit = AuditLog(audit_target, scrubber) if audit_target else None
+    except BaseException:
+        await client.aclose()
+        raise
+    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport)
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
-    audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
     pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
     return Runtime(
         settings=settings,
@@ -126,27 +132,30 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         policy_source=policy_source,
         sandbox=sandbox,
         audit=audit,
+        client_id=client_id,
     )
 
 
 async def learn_scopes(
     policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None
 ) -> tuple[frozenset[str] | None, str]:
-    """The token's scopes from the accounts service, or None with the reason."""
-    if policy.scopes is not None:
-        return None, "policy file"
+    """The token's scopes (or None with the reason) and its client id, from the accounts service."""
     if credential.kind != "bearer":
-        return None, "a PAT's scopes cannot be looked up: not filtering by scope"
+        return None, "a PAT's scopes cannot be looked up: not filtering by scope", None
     try:
         async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
             resp = await http.get(
                 f"{accounts_url.rstrip('/')}/v2/info", headers={"Authorization": credential.authorization()}
             )
         if resp.status_code != 200:
-            return None, f"token info answered HTTP {resp.status_code}: not filtering by scope"
-        scope = resp.json().get("scope")
+            return None, f"token info answered HTTP {resp.status_code}: not filtering by scope", None
+        info = resp.json()
+        client_id = info.get("client_id") if isinstance(info.get("client_id"), str) else None
+        scope = info.get("scope")
+        if policy.scopes is not None:
+            return None, "policy file", client_id
         if not isinstance(scope, str):
-            return None, "token info has no scope field: not filtering by scope"
-        return frozenset(s.strip() for s in scope.split(",") if s.strip()), "the token's scopes"
+            return None, "token info has no scope field: not filtering by scope", client_id
+        return frozenset(s.strip() for s in scope.split(",") if s.strip()), "the token's scopes", client_id
     except (httpx.HTTPError, ValueError) as exc:
-        return None, f"token scopes could not be learned ({type(exc).__name__}): not filtering by scope"
+        return None, f"token scopes could not be learned ({type(exc).__name__}): not filtering by scope", None

@@ -84,12 +84,28 @@ def read_policy_source(spec: str) -> tuple[dict[str, Any], str]:
         raise PolicyError(f"policy file {spec} does not exist")
     text = path.read_text()
     try:
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text, object_pairs_hook=_unique)
+    except _DuplicateKey as exc:
+        raise PolicyError(f"policy file {spec} sets {exc} more than once (which one applies would be a guess)") from None
     except (tomllib.TOMLDecodeError, ValueError) as exc:
         raise PolicyError(f"policy file {spec} is not valid {path.suffix[1:].upper()}: {exc}") from None
     if not isinstance(data, dict):
         raise PolicyError(f"policy file {spec} must hold an object/table at the top level")
     return data, f"file {spec}"
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects without repeated keys: TOML refuses them, JSON would silently keep the last."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(repr(key))
+        out[key] = value
+    return out
 
 
 def build_policy(data: Mapping[str, Any], label: str) -> Policy:
@@ -119,8 +135,11 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
         if overrides.dry_run and base.mode == "read-write":
             narrowed["mode"] = "dry-run"
         if overrides.toolsets:
-            narrowed["toolsets"] = overrides.toolsets
-        if overrides.discovery:
+            narrowed["toolsets"] = list(overrides.toolsets)
+            if base.discovery and "discovery" not in narrowed["toolsets"]:
+                # narrowing the resources must not switch the policy's discovery mode off
+                narrowed["toolsets"].append("discovery")
+        if overrides.discovery and "discovery" not in narrowed.get("toolsets", ["all"]):
             narrowed["toolsets"] = [*narrowed.get("toolsets", ["all"]), "discovery"]
         return build_policy(narrowed, label), label
     data: dict[str, Any] = {}
@@ -132,7 +151,7 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
         data["allow_destructive"] = True
     if overrides.toolsets:
         data["toolsets"] = list(overrides.toolsets)
-    if overrides.discovery:
+    if overrides.discovery and "discovery" not in data.get("toolsets", ["all"]):
         data["toolsets"] = [*data.get("toolsets", ["all"]), "discovery"]
     label = "flags" if data else "default (read-only)"
     return build_policy(data, label), label
