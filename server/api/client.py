@@ -14,9 +14,11 @@ Resilience rules (why each exists):
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import hashlib
 import json
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -130,7 +132,10 @@ class LiveChatClient:
             attempt += 1
             remaining = policy.deadline - (time.monotonic() - started)
             await self.bucket.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
-            outcome = await self._send_once(action, body)
+            try:
+                outcome = await self._send_once(action, body)
+            finally:
+                self.bucket.release()
             if isinstance(outcome, httpx.Response):
                 result, decision = self._judge(outcome)
                 if decision is _DONE:
@@ -180,12 +185,28 @@ class LiveChatClient:
                 f"{type(exc).__name__} after the request was sent to {action}.",
             ), "maybe-applied"
 
+    def _scrub(self, value: Any) -> Any:
+        """``value`` with this client's credential removed, should an upstream echo it back."""
+        text = json.dumps(value, ensure_ascii=False)
+        cleaned = text
+        for secret in sorted(self.credential.secrets(), key=len, reverse=True):
+            if len(secret) >= 6 and secret in cleaned:
+                cleaned = cleaned.replace(secret, CREDENTIAL_MARKER)
+        if cleaned == text:
+            return value
+        try:
+            return json.loads(cleaned)
+        except ValueError:  # a secret spanning JSON syntax: keep nothing of that body
+            return {"error": {"type": "internal", "message": "The response echoed the credential; it was withheld."}}
+
     def _judge(self, response: httpx.Response) -> tuple[Any, Any]:
         """(result, _DONE) on success, else (error, retry decision)."""
         try:
             payload = response.json() if response.content else {}
         except ValueError:
             payload = None
+        if payload:
+            payload = self._scrub(payload)
         parsed = parse_error(payload)
         if parsed is None and response.status_code < 400 and payload is not None:
             return payload, _DONE
@@ -210,10 +231,19 @@ class LiveChatClient:
         try:
             seconds = float(value)
         except ValueError:
-            when = email.utils.parsedate_to_datetime(value)
+            # An HTTP date; anything unparseable falls back to backoff (Python >= 3.10 raises
+            # ValueError for a malformed date rather than returning None).
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                return None
             if when is None:
                 return None
+            if when.tzinfo is None:  # "-0000": UTC by RFC 5322
+                when = when.replace(tzinfo=datetime.timezone.utc)
             seconds = when.timestamp() - time.time()
+        if not math.isfinite(seconds):
+            return None
         return min(max(seconds, 0.0), self.retry.max_retry_after)
 
     def _backoff(self, attempt: int) -> float:

@@ -6,6 +6,7 @@ types to HTTP statuses (some arrive with 200), so errors are recognised by the b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # What to do, per documented error type. Kept short: it ends up in the assistant's context.
@@ -50,7 +51,7 @@ class LiveChatError(Exception):
         self.message = message
         self.data = data
         self.status = status
-        self.hint = hint or hint_for(type, data)
+        self.hint = hint or hint_for(type, data, message)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "message": self.message}
@@ -62,11 +63,31 @@ class LiveChatError(Exception):
         return out
 
 
-def hint_for(type: str, data: dict[str, Any] | None = None) -> str:
+def hint_for(type: str, data: dict[str, Any] | None = None, message: str | None = None) -> str:
     hint = HINTS.get(type, "See the LiveChat error message.")
     if type == "misdirected_request" and data and data.get("region"):
         hint = f"The license lives in region {data['region']!r}: set LIVECHAT_REGION={data['region']}."
+    if type == "authorization":
+        scope = _scope_named(message, data)
+        if scope:
+            hint = (
+                f"The credential lacks the scope {scope}: grant it to the app or PAT (then get a new "
+                "token), or use an action the current scopes allow."
+            )
     return hint
+
+
+# A LiveChat scope: "agents--all:rw", "tags--all:ro", "webhooks.configuration:rw", "access_rules:ro".
+_SCOPE = re.compile(r"\b[a-z][a-z0-9_]*(?:--[a-z_]+)?(?:\.[a-z_]+)*:r[ow]\b")
+
+
+def _scope_named(message: str | None, data: dict[str, Any] | None) -> str | None:
+    if data:
+        for key in ("required_scope", "scope", "missing_scope"):
+            if isinstance(data.get(key), str) and data[key].strip():
+                return data[key].strip()
+    found = _SCOPE.findall(message or "")
+    return " ".join(dict.fromkeys(found)) or None
 
 
 def parse_error(body: Any) -> tuple[str, str, dict[str, Any] | None] | None:
