@@ -180,7 +180,8 @@ class MetaTools:
                 how_to_allow=_META_FIX.get(name, "see `livechat-mcp policy`"),
             )
         if name == "get_plan":
-            return ToolResult(self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size))
+            doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
+            return ToolResult(self._pipeline._clean(doc))
         if name == "clear_plan":
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()})
         if name == "apply_plan":
@@ -195,7 +196,7 @@ class MetaTools:
                 )
             except PlanError as exc:
                 return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
-            return ToolResult(report, is_error=report["status"] != "completed")
+            return ToolResult(self._pipeline._clean(report), is_error=report["status"] != "completed")
         if name == "search_actions":
             return ToolResult(self._search_actions(str(args.get("query", ""))))
         if name == "describe_action":

@@ -88,16 +88,16 @@ def test_cli_call_outputs_and_audit_log_never_carry_the_credential(loopback, tmp
             run(env, "call", "get_agent", '{"id": "nobody@example.com"}', "--audit-log", str(audit)),
         ]
         assert runs[3].returncode == 0, runs[3].stderr
-        assert runs[4].returncode == 1 and "not_found" in runs[4].stdout
+        assert runs[4].returncode == 1 and "not_found" in runs[4].stdout, runs[4].stdout + runs[4].stderr
     # the calls really happened, with this credential
     assert runs[0].returncode == 0, runs[0].stderr
     assert json.loads(runs[0].stdout)
-    assert runs[1].returncode == 1 and "bad request from" in runs[1].stdout
-    assert "redacted credential" in runs[2].stdout  # the planned request shows a marker instead
+    assert runs[1].returncode == 1 and "bad request from" in runs[1].stdout, runs[1].stdout + runs[1].stderr
+    assert "redacted credential" in runs[2].stdout, runs[2].stdout + runs[2].stderr  # a marker instead
     expected = "leak-bearer" if kind == "bearer" else "leak-pat"
-    assert {r.get("credential") for r in loopback.requests()} == {expected}
+    assert {r.get("credential") for r in loopback.requests()} == {expected}, loopback.requests()
     log = audit.read_text()
-    assert len(log.splitlines()) == len(runs)
+    assert len(log.splitlines()) == len(runs), log
     for proc in runs:
         assert_clean(proc.stdout + proc.stderr, secrets)
     assert_clean(log, secrets)

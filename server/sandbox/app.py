@@ -231,6 +231,7 @@ class Sandbox:
                 raise SandboxError("validation", "Request body is not valid JSON")
             result = self.run_action(name, body, requester)
         except _RateLimited as limited:
+            entry["error"] = "too_many_requests"
             err = SandboxError("too_many_requests", "Requests limit exceeded for the license")
             return JSONResponse(err.body(), status_code=429, headers={"Retry-After": str(limited.retry_after)})
         except SandboxError as err:
