@@ -13,7 +13,7 @@ from typing import Any
 
 import mcp_types as types
 
-from .pipeline import ToolResult, WaitCallback, error_result
+from .pipeline import ToolResult, WaitCallback, error_result, refusal
 from .plans import PlanError, apply_plan
 from .runtime import Runtime
 from .tools import catalog
@@ -181,7 +181,7 @@ class MetaTools:
             )
         if name == "get_plan":
             doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
-            return ToolResult(self._pipeline._clean(doc))
+            return ToolResult(self.runtime.scrubber.json(doc))
         if name == "clear_plan":
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()})
         if name == "apply_plan":
@@ -196,7 +196,7 @@ class MetaTools:
                 )
             except PlanError as exc:
                 return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
-            return ToolResult(self._pipeline._clean(report), is_error=report["status"] != "completed")
+            return ToolResult(self.runtime.scrubber.json(report), is_error=report["status"] != "completed")
         if name == "search_actions":
             return ToolResult(self._search_actions(str(args.get("query", ""))))
         if name == "describe_action":
@@ -229,10 +229,7 @@ class MetaTools:
             return resolved
         decision = self.runtime.policy.decide(resolved)
         if not decision.allowed:
-            return error_result(
-                "refused", f"{resolved.name} is refused by the policy: {decision.reason}. Nothing was sent.",
-                rule=decision.rule, how_to_allow=decision.fix,
-            )
+            return refusal(resolved, decision)
         act = resolved
         out: dict[str, Any] = {
             "name": act.name,
@@ -259,12 +256,9 @@ class MetaTools:
     # --- search / fetch (ChatGPT connectors) ---------------------------------------------------
 
     def _searchable_kinds(self) -> list[str]:
-        cat = catalog()
-        return [
-            kind for kind, (list_action, _, _) in _KINDS.items()
-            if list_action in cat and self.runtime.policy.decide(cat[list_action]).allowed
-            and not self.runtime.policy.decide(cat[list_action]).planned
-        ]
+        # Every list_* action is a read, so an allowed one is sent, never planned.
+        return [kind for kind, (list_action, _, _) in _KINDS.items()
+                if self.runtime.policy.decide(catalog()[list_action]).allowed]
 
     async def _objects(self, kind: str, session: str) -> list[dict[str, Any]]:
         list_action = _KINDS[kind][0]

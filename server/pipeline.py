@@ -54,6 +54,16 @@ def error_result(type: str, message: str, **extra: Any) -> ToolResult:
     return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True)
 
 
+def refusal(act: Action, decision: Decision) -> ToolResult:
+    """The one refusal every path gives for an action the policy refuses."""
+    return error_result(
+        "refused",
+        f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
+        rule=decision.rule,
+        how_to_allow=decision.fix,
+    )
+
+
 class Pipeline:
     def __init__(
         self,
@@ -112,12 +122,7 @@ class Pipeline:
         decision = self.decide(act)
         if not decision.allowed:
             self._audit(log, act.name, "refused", decision.rule, arguments, started, None, session)
-            return error_result(
-                "refused",
-                f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
-                rule=decision.rule,
-                how_to_allow=decision.fix,
-            )
+            return refusal(act, decision)
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
@@ -160,17 +165,11 @@ class Pipeline:
         except LiveChatError as err:
             self._audit(log, act.name, "allowed", decision.rule, body, started,
                         {"status": err.status, "error": err.type}, session)
-            return ToolResult({"error": self._clean(err.to_dict())}, is_error=True)
+            return ToolResult({"error": self.scrub.json(err.to_dict())}, is_error=True)
         if act.secret_result_keys and not self.policy.policy.reveal_secrets:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
         self._audit(log, act.name, "allowed", decision.rule, body, started, {"status": 200}, session)
-        return ToolResult(self._clean(result))
-
-    def _clean(self, value: Any) -> Any:
-        """Run the credential scrubber over a result (an upstream could echo a token)."""
-        text = json.dumps(value)
-        cleaned = self.scrub(text)
-        return value if cleaned == text else json.loads(cleaned)
+        return ToolResult(self.scrub.json(result))
 
     def _audit(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,8 +29,9 @@ def redact_keys(value: Any, keys: Iterable[str], marker: str = REDACTED) -> Any:
 class Scrubber:
     """Replaces any known credential string in text; the last line of defence for outputs."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), marker: str = REDACTED) -> None:
         self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self._marker = marker
 
     def add(self, *secrets: str) -> None:
         self._secrets = sorted({*self._secrets, *(s for s in secrets if s and len(s) >= 6)}, key=len, reverse=True)
@@ -37,5 +39,16 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             if secret in text:
-                text = text.replace(secret, REDACTED)
+                text = text.replace(secret, self._marker)
         return text
+
+    def json(self, value: Any) -> Any:
+        """``value`` (JSON data) with every credential string replaced; unchanged values are returned as is."""
+        text = json.dumps(value, ensure_ascii=False)
+        cleaned = self(text)
+        if cleaned == text:
+            return value
+        try:
+            return json.loads(cleaned)
+        except ValueError:  # a secret spanning JSON syntax: keep nothing of that value
+            return {"error": {"type": "internal", "message": "The response echoed the credential; it was withheld."}}

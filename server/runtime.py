@@ -80,7 +80,6 @@ class Runtime:
 async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     """Raises ConfigError / PolicyError with a message for the operator."""
     policy, policy_source = load_policy(settings.policy, settings.overrides)
-    audit_target = settings.audit_log
     transport: httpx.AsyncBaseTransport | None = None
     sandbox = None
     if settings.sandbox:
@@ -103,6 +102,8 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         upstream = f"{base_url} (region {region or 'dal (default)'}, {credential.describe()})"
 
     scrubber = Scrubber(credential.secrets())
+    # Opened before the client so that a bad path fails with nothing to clean up.
+    audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
     client = LiveChatClient(
         credential,
         base_url=base_url,
@@ -113,11 +114,6 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         max_concurrency=settings.max_concurrency,
         transport=transport,
     )
-    try:
-        audit = AuditLog(audit_target, scrubber) if audit_target else None
-    except BaseException:
-        await client.aclose()
-        raise
     token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport)
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
     pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)

@@ -30,6 +30,7 @@ import httpx
 
 from .auth import CREDENTIAL_MARKER, Credential
 from .errors import HINTS, LiveChatError, parse_error
+from ..redact import Scrubber
 from .ratelimit import TokenBucket, WaitCallback, shared_bucket
 
 API_VERSION = "v3.6"
@@ -79,6 +80,7 @@ class LiveChatClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.credential = credential
+        self._scrubber = Scrubber(credential.secrets(), CREDENTIAL_MARKER)
         self.base_url = base_url.rstrip("/")
         self.region = region
         self.retry = retry or RetryPolicy()
@@ -185,20 +187,6 @@ class LiveChatClient:
                 f"{type(exc).__name__} after the request was sent to {action}.",
             ), "maybe-applied"
 
-    def _scrub(self, value: Any) -> Any:
-        """``value`` with this client's credential removed, should an upstream echo it back."""
-        text = json.dumps(value, ensure_ascii=False)
-        cleaned = text
-        for secret in sorted(self.credential.secrets(), key=len, reverse=True):
-            if len(secret) >= 6 and secret in cleaned:
-                cleaned = cleaned.replace(secret, CREDENTIAL_MARKER)
-        if cleaned == text:
-            return value
-        try:
-            return json.loads(cleaned)
-        except ValueError:  # a secret spanning JSON syntax: keep nothing of that body
-            return {"error": {"type": "internal", "message": "The response echoed the credential; it was withheld."}}
-
     def _judge(self, response: httpx.Response) -> tuple[Any, Any]:
         """(result, _DONE) on success, else (error, retry decision)."""
         try:
@@ -206,7 +194,8 @@ class LiveChatClient:
         except ValueError:
             payload = None
         if payload:
-            payload = self._scrub(payload)
+            # Should an upstream echo this client's credential, it goes no further.
+            payload = self._scrubber.json(payload)
         parsed = parse_error(payload)
         if parsed is None and response.status_code < 400 and payload is not None:
             return payload, _DONE

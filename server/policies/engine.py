@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..tools import RESOURCES, Action, catalog
+from ..tools import RESOURCES, Action, catalog, documented_scopes
 
 Mode = Literal["read-only", "dry-run", "read-write"]
 MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
@@ -84,15 +84,6 @@ class Policy(BaseModel):
     @property
     def discovery(self) -> bool:
         return "discovery" in self.toolsets
-
-
-def documented_scopes() -> frozenset[str]:
-    scopes: set[str] = {"subscription.lc:rw"}
-    for act in catalog().values():
-        for alternative in act.scopes:
-            scopes.update(alternative)
-        scopes.update(act.extra_scopes)
-    return frozenset(scopes)
 
 
 @dataclass(frozen=True)

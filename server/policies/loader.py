@@ -134,13 +134,8 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
         narrowed = dict(data)
         if overrides.dry_run and base.mode == "read-write":
             narrowed["mode"] = "dry-run"
-        if overrides.toolsets:
-            narrowed["toolsets"] = list(overrides.toolsets)
-            if base.discovery and "discovery" not in narrowed["toolsets"]:
-                # narrowing the resources must not switch the policy's discovery mode off
-                narrowed["toolsets"].append("discovery")
-        if overrides.discovery and "discovery" not in narrowed.get("toolsets", ["all"]):
-            narrowed["toolsets"] = [*narrowed.get("toolsets", ["all"]), "discovery"]
+        # narrowing the resources must not switch the policy's discovery mode off
+        _merge_toolsets(narrowed, overrides, keep_discovery=base.discovery)
         return build_policy(narrowed, label), label
     data: dict[str, Any] = {}
     if overrides.allow_writes:
@@ -149,12 +144,19 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
         data["mode"] = "dry-run"  # dry-run wins over allow-writes: the safer reading of both
     if overrides.allow_destructive:
         data["allow_destructive"] = True
-    if overrides.toolsets:
-        data["toolsets"] = list(overrides.toolsets)
-    if overrides.discovery and "discovery" not in data.get("toolsets", ["all"]):
-        data["toolsets"] = [*data.get("toolsets", ["all"]), "discovery"]
+    _merge_toolsets(data, overrides, keep_discovery=False)
     label = "flags" if data else "default (read-only)"
     return build_policy(data, label), label
+
+
+def _merge_toolsets(data: dict[str, Any], o: Overrides, *, keep_discovery: bool) -> None:
+    """Apply --toolsets and --discovery to a policy mapping, in place."""
+    if o.toolsets:
+        data["toolsets"] = list(o.toolsets)
+        if keep_discovery and "discovery" not in data["toolsets"]:
+            data["toolsets"].append("discovery")
+    if o.discovery and "discovery" not in data.get("toolsets", ["all"]):
+        data["toolsets"] = [*data.get("toolsets", ["all"]), "discovery"]
 
 
 def _refuse_widening(base: Policy, o: Overrides, label: str) -> None:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..tools import catalog
+from ..tools import catalog, documented_scopes
 from ..validation import describe_validation_error
 from . import resources
 from .core import Ctx, Requester, SandboxError, SandboxState
@@ -34,16 +34,6 @@ DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
 # Documented as requiring no authorization.
 PUBLIC_ACTIONS = frozenset({"list_webhook_names"})
-
-
-def all_scopes() -> frozenset[str]:
-    """Every scope the catalogue documents, plus the private ones that change behaviour."""
-    scopes: set[str] = {"subscription.lc:rw"}
-    for act in catalog().values():
-        for alternative in act.scopes:
-            scopes.update(alternative)
-        scopes.update(act.extra_scopes)
-    return frozenset(scopes)
 
 
 @dataclass
@@ -111,7 +101,7 @@ class Sandbox:
     def _requester(self, cred: SandboxCredential) -> Requester:
         return Requester(
             name=cred.name,
-            scopes=cred.scopes if cred.scopes is not None else all_scopes(),
+            scopes=cred.scopes if cred.scopes is not None else documented_scopes(),
             account_id=cred.account_id,
             client_id=cred.client_id,
             organization_id=self.state.organization_id,

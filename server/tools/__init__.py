@@ -36,4 +36,15 @@ def catalog() -> dict[str, Action]:
     )
 
 
-__all__ = ["RESOURCES", "Action", "catalog"]
+@cache
+def documented_scopes() -> frozenset[str]:
+    """Every scope the catalogue names, plus the private one that changes create_agent's behaviour."""
+    scopes: set[str] = {"subscription.lc:rw"}
+    for act in catalog().values():
+        for alternative in act.scopes:
+            scopes.update(alternative)
+        scopes.update(act.extra_scopes)
+    return frozenset(scopes)
+
+
+__all__ = ["RESOURCES", "Action", "catalog", "documented_scopes"]
