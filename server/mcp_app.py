@@ -14,11 +14,13 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server import Server
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 from . import __version__
 from .meta import MetaTools
 from .pipeline import ToolResult, error_result
-from .prompts import PROMPTS, render_prompt
+from .prompts import PROMPTS, PromptError, render_prompt
 from .runtime import Runtime
 from .tools import Action, catalog
 from .tools.schema import compact_batch_schema, input_schema
@@ -148,22 +150,7 @@ class LiveChatMCP:
             )
 
         async def on_list_resource_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
-            return types.ListResourceTemplatesResult(
-                resource_templates=[
-                    types.ResourceTemplate(
-                        name="agent",
-                        uri_template="livechat://agents/{id}",
-                        description="One agent (get_agent with all fields); id is the agent's email.",
-                        mime_type="application/json",
-                    ),
-                    types.ResourceTemplate(
-                        name="group",
-                        uri_template="livechat://groups/{id}",
-                        description="One group (get_group with agent priorities).",
-                        mime_type="application/json",
-                    ),
-                ]
-            )
+            return types.ListResourceTemplatesResult(resource_templates=self.meta.resource_templates())
 
         async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
             uri = str(params.uri)
@@ -180,7 +167,8 @@ class LiveChatMCP:
                         title=p.title,
                         description=p.description,
                         arguments=[
-                            types.PromptArgument(name=a, description=d, required=True) for a, d in p.arguments.items()
+                            types.PromptArgument(name=name, description=arg.description, required=arg.required)
+                            for name, arg in p.arguments.items()
                         ],
                     )
                     for p in PROMPTS.values()
@@ -189,9 +177,12 @@ class LiveChatMCP:
 
         async def on_get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
             prompt = PROMPTS.get(params.name)
-            if prompt is None:
-                raise ValueError(f"Unknown prompt {params.name!r}; known: {', '.join(PROMPTS)}")
-            text = render_prompt(prompt, params.arguments or {})
+            try:
+                if prompt is None:
+                    raise PromptError(f"Unknown prompt {params.name!r}; known: {', '.join(PROMPTS)}")
+                text = render_prompt(prompt, params.arguments or {}, self.runtime.policy)
+            except PromptError as exc:
+                raise MCPError(INVALID_PARAMS, str(exc)) from None
             return types.GetPromptResult(
                 description=prompt.description,
                 messages=[types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))],

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 from .pipeline import ToolResult, WaitCallback, error_result, refusal
 from .plans import PlanError, apply_plan
+from .objects import KINDS, ObjectError, Objects
 from .runtime import Runtime
 from .tools import catalog
 from .tools.schema import input_schema
@@ -128,24 +131,10 @@ _META_FIX = {
     "fetch": "allow at least one list_* read tool",
 }
 
-# Object kinds for search/fetch: the list action, how to name and title an item.
-_KINDS: dict[str, tuple[str, Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], str]]] = {
-    "agent": ("list_agents", lambda o: str(o.get("id")), lambda o: f"Agent {o.get('name', '')} <{o.get('id')}>"),
-    "group": ("list_groups", lambda o: str(o.get("id")), lambda o: f"Group {o.get('id')}: {o.get('name', '')}"),
-    "bot": ("list_bots", lambda o: str(o.get("id")), lambda o: f"Bot {o.get('name', '')} ({o.get('id')})"),
-    "tag": ("list_tags", lambda o: str(o.get("name")), lambda o: f"Tag {o.get('name')}"),
-    "webhook": ("list_webhooks", lambda o: str(o.get("id")), lambda o: f"Webhook {o.get('action')} → {o.get('url')}"),
-    "auto_access": (
-        "list_auto_accesses", lambda o: str(o.get("id")), lambda o: f"Auto access {o.get('description') or o.get('id')}"
-    ),
-    "greeting": ("list_greetings", lambda o: str(o.get("id")), lambda o: f"Greeting {o.get('name') or o.get('id')}"),
-    "property": ("list_properties", lambda o: str(o.get("_key")), lambda o: f"Property {o.get('_key')}"),
-}
-
-
 class MetaTools:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.objects = Objects(runtime.pipeline, runtime.client_id)
 
     @property
     def _pipeline(self) -> Any:
@@ -160,7 +149,7 @@ class MetaTools:
             tools += [GET_PLAN, CLEAR_PLAN]
         if policy.writes_allowed:
             tools.append(APPLY_PLAN)
-        if self._searchable_kinds():
+        if self.objects.readable_kinds():
             tools += [SEARCH, FETCH]
         return tools
 
@@ -255,89 +244,50 @@ class MetaTools:
 
     # --- search / fetch (ChatGPT connectors) ---------------------------------------------------
 
-    def _searchable_kinds(self) -> list[str]:
-        # Every list_* action is a read, so an allowed one is sent, never planned.
-        return [kind for kind, (list_action, _, _) in _KINDS.items()
-                if self.runtime.policy.decide(catalog()[list_action]).allowed]
-
-    async def _objects(self, kind: str, session: str) -> list[dict[str, Any]]:
-        list_action = _KINDS[kind][0]
-        args: dict[str, Any] = {}
-        if kind == "webhook":
-            if not self.runtime.client_id:
-                return []  # list_webhooks needs the owner client id, known only from a Bearer token
-            args = {"owner_client_id": self.runtime.client_id}
-        result = await self._pipeline.call(list_action, args, session=session, audit=False)
-        if result.is_error:
-            return []
-        data = result.data
-        if isinstance(data, dict):
-            if kind == "property":
-                return [
-                    {"_key": f"{ns}.{name}", **(spec if isinstance(spec, dict) else {"value": spec})}
-                    for ns, props in data.items() if isinstance(props, dict)
-                    for name, spec in props.items()
-                ]
-            for key in ("items", "greetings", "auto_accesses", "webhooks", "bots", "agents", "groups"):
-                if isinstance(data.get(key), list):
-                    data = data[key]
-                    break
-        return [o for o in data if isinstance(o, dict)] if isinstance(data, list) else []
-
     async def _search(self, query: str, session: str) -> ToolResult:
-        words = query.lower().split()
-        results = []
-        for kind in self._searchable_kinds():
-            _, key, title = _KINDS[kind]
-            for obj in await self._objects(kind, session):
-                text = json.dumps(obj, ensure_ascii=False).lower()
-                if all(w in text for w in words):
-                    oid = f"{kind}:{key(obj)}"
-                    results.append({"id": oid, "title": title(obj), "url": _url(oid)})
-        return ToolResult({"results": results[:50]})
+        return ToolResult({"results": await self.objects.search(query, session)})
 
     async def _fetch(self, oid: str, session: str) -> ToolResult:
-        kind, sep, key = oid.partition(":")
-        if not sep or kind not in _KINDS:
-            return error_result("validation", f"id {oid!r} is not of the form kind:key with kind in {', '.join(_KINDS)}")
-        if kind not in self._searchable_kinds():
-            return error_result("refused", f"reading {kind} objects is refused by the policy", rule="policy")
-        _, key_of, title = _KINDS[kind]
-        for obj in await self._objects(kind, session):
-            if key_of(obj) == key:
-                return ToolResult(
-                    {
-                        "id": oid,
-                        "title": title(obj),
-                        "text": json.dumps(obj, indent=1, ensure_ascii=False),
-                        "url": _url(oid),
-                        "metadata": {"kind": kind},
-                    }
-                )
-        return error_result("not_found", f"{oid} not found: use search to find ids")
+        try:
+            kind, key = self.objects.parse_id(oid)
+            obj = await self.objects.get(kind, key, session)
+        except ObjectError as exc:
+            return error_result(exc.type, exc.message)
+        return ToolResult(
+            {
+                "id": oid,
+                "title": kind.title(obj),
+                "text": json.dumps(obj, indent=1, ensure_ascii=False),
+                "url": kind.url_of(key),
+                "metadata": {"kind": kind.name, "read_with": kind.get_action or kind.list_action},
+            }
+        )
 
     # --- resources --------------------------------------------------------------------------
+
+    def resource_templates(self) -> list[types.ResourceTemplate]:
+        """One template per object collection the policy lets us read (agents, groups, ...)."""
+        return [
+            types.ResourceTemplate(
+                name=kind.name,
+                uri_template=f"livechat://{kind.collection}/{{id}}",
+                description=f"One {kind.name.replace('_', ' ')} by id, as fetch returns it "
+                f"({kind.get_action + ' with every field' if kind.get_action else kind.list_action}).",
+                mime_type="application/json",
+            )
+            for kind in KINDS.values()
+            if self.objects.readable(kind)
+        ]
 
     async def read_resource(self, uri: str, *, session: str) -> Any:
         if uri == "livechat://policy":
             return policy_report(self.runtime)
-        for prefix, action, field in (("livechat://agents/", "get_agent", "id"), ("livechat://groups/", "get_group", "id")):
-            if uri.startswith(prefix):
-                key: Any = uri[len(prefix):]
-                if action == "get_group":
-                    if not key.isdigit():
-                        raise ValueError(f"group id must be a number: {uri}")
-                    key = int(key)
-                result = await self._pipeline.call(action, {field: key}, session=session, audit=False)
-                if result.is_error:
-                    raise ValueError(json.dumps(result.data))
-                return result.data
-        raise ValueError(f"Unknown resource {uri}")
-
-
-def _url(oid: str) -> str:
-    kind, _, key = oid.partition(":")
-    return f"livechat://{kind}s/{key}"
+        try:
+            kind, key = self.objects.parse_url(uri)
+            return await self.objects.get(kind, key, session)
+        except ObjectError as exc:
+            # A JSON-RPC error the client sees, not a server fault to log with a traceback.
+            raise MCPError(INVALID_PARAMS, f"{exc.type}: {exc.message}", {"type": exc.type}) from None
 
 
 def policy_report(runtime: Runtime) -> dict[str, Any]:
