@@ -63,6 +63,8 @@ def parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", parents=[common], help="apply a reviewed plan document")
     apply.add_argument("plan", help="plan JSON file (from get_plan)")
     apply.add_argument("--continue-on-error", action="store_true")
+    apply.add_argument("--secrets", metavar="FILE",
+                       help="JSON object with the values of the plan's secret placeholders (- for stdin)")
     sb = sub.add_parser("sandbox", help="serve the sandbox API on loopback")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8686)
@@ -129,7 +131,7 @@ async def _run(command: str, args: argparse.Namespace) -> int:
         if command == "policy":
             return _policy(runtime, args.json)
         if command == "apply":
-            return await _apply(runtime, args.plan, args.continue_on_error)
+            return await _apply(runtime, args.plan, args.continue_on_error, args.secrets)
         return _fail(f"unknown command {command}")
     finally:
         await runtime.aclose()
@@ -231,20 +233,33 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
     return 0
 
 
-async def _apply(runtime: Runtime, path: str, continue_on_error: bool) -> int:
+async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_path: str | None) -> int:
     from .plans import PlanError, apply_plan
 
     try:
         doc = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         return _fail(f"cannot read plan {path}: {exc}")
+    secrets = None
+    if secrets_path:
+        # A file or stdin, never a command-line value: argv is visible to every process on the host.
+        try:
+            secrets = json.loads(sys.stdin.read() if secrets_path == "-" else Path(secrets_path).read_text())
+        except (OSError, ValueError) as exc:
+            # The parser's message can quote the file's text; say only where it failed.
+            where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+            return _fail(f"cannot read secrets {secrets_path}: not a JSON object{where}" if where
+                         else f"cannot read secrets {secrets_path}: {type(exc).__name__}")
+        if isinstance(secrets, dict):
+            runtime.scrubber.add(*(v for v in secrets.values() if isinstance(v, str)))
 
     async def progress(done: float, total: float | None, message: str) -> None:
         print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
 
     try:
         report = await apply_plan(doc, policy=runtime.policy, client=runtime.client,
-                                  continue_on_error=continue_on_error, progress=progress)
+                                  continue_on_error=continue_on_error, progress=progress, secrets=secrets,
+                                  audit=runtime.audit)
     except PlanError as exc:
         return _fail(f"plan not applied: {exc}")
     print(runtime.scrubber(json.dumps(report, indent=2, ensure_ascii=False)))

@@ -51,6 +51,15 @@ def tool_for(act: Action, *, refused_reason: str | None = None, compact: bool = 
     )
 
 
+def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A meta call's arguments for the audit log: no plan document (long, and audited per
+    request when applied) and only the names of supplied secrets."""
+    out = {k: v for k, v in arguments.items() if k not in ("plan", "secrets")}
+    if isinstance(arguments.get("secrets"), dict):
+        out["secrets"] = sorted(arguments["secrets"])
+    return out
+
+
 def session_key(ctx: Any) -> str:
     """Plans live per MCP session: the HTTP session id, or the process for stdio."""
     request = getattr(ctx, "request", None)
@@ -111,7 +120,7 @@ class LiveChatMCP:
                     result.data.get("error", {}).get("type") == "refused"
                 audit.record(
                     tool=name, decision="refused" if refused else "allowed", rule="meta",
-                    arguments={k: v for k, v in (arguments or {}).items() if k != "plan"},
+                    arguments=_audited_meta_arguments(arguments or {}),
                     duration_ms=(time.perf_counter() - started) * 1000,
                     outcome={"error": result.is_error}, session=session,
                 )

@@ -76,6 +76,11 @@ APPLY_PLAN = MetaTool(
         {
             "plan": {"type": "object", "description": "The plan document from get_plan."},
             "continue_on_error": {"type": "boolean", "description": "Go on after a failed step (default false)."},
+            "secrets": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Values for the plan's secret placeholders by name (the plan's secrets.names).",
+            },
         },
         ["plan"],
     ),
@@ -182,6 +187,7 @@ class MetaTools:
                     continue_on_error=bool(args.get("continue_on_error", False)),
                     progress=progress,
                     audit=self.runtime.audit,
+                    secrets=args.get("secrets"),
                 )
             except PlanError as exc:
                 return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError
 from .audit import AuditLog
-from .plans import Plan
+from .plans import Plan, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
@@ -145,7 +145,8 @@ class Pipeline:
         if decision.planned:
             plan = self.plan(session)
             numbers = plan.add(act, body)
-            planned = self.client.plan(act.name, body).to_dict()
+            # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
+            planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
             self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
             return ToolResult(
                 {

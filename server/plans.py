@@ -4,6 +4,12 @@ A plan document holds the steps in order and the requests to send: adjacent step
 same batchable action merged into ``batch_*`` requests of at most ``max_batch_size`` items
 (50 by default: large enough that 250 agents are 5 requests, small enough that one request
 stays well inside LiveChat's 15 s processing limit). Order across actions never changes.
+
+Secrets never enter a plan. A request field marked secret in the catalogue (a bot secret, a
+webhook's secret key) is written as ``{"$secret": "step3.bot_secret"}``; the document lists
+these names under ``secrets``, and whoever applies the plan supplies the values again
+(``livechat-mcp apply --secrets FILE`` or apply_plan's ``secrets``). A plan is a file people
+save, mail and commit; the secret stays with the person who has it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pydantic import ValidationError
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, parse_error
 from .policies import PolicyContext
+from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
 from .validation import describe_validation_error
 
@@ -28,6 +35,28 @@ SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
 
 Progress = Callable[[float, float, str], Awaitable[None]]
+SECRET_REF = "$secret"
+SUPPLY_HOW = "supply it with `livechat-mcp apply --secrets FILE` (a JSON object of name: value) or apply_plan's `secrets`"
+
+
+def secret_name(step: int, field_name: str) -> str:
+    return f"step{step}.{field_name}"
+
+
+def mask_step(act: Action, body: dict[str, Any], step: int) -> dict[str, Any]:
+    """A single request's body with each secret field replaced by its placeholder."""
+    keys = act.secret_input_keys
+    if not keys:
+        return body
+    return {k: ({SECRET_REF: secret_name(step, k)} if k in keys and v is not None else v) for k, v in body.items()}
+
+
+def mask_request(act: Action, body: dict[str, Any], steps: list[int]) -> dict[str, Any]:
+    """A request body (single or batch) as a plan shows it; ``steps`` numbers its items."""
+    if act.batch_of:
+        single = catalog()[act.batch_of]
+        return {**body, "requests": [mask_step(single, item, n) for item, n in zip(body["requests"], steps)]}
+    return mask_step(act, body, steps[0])
 
 
 @dataclass
@@ -58,10 +87,15 @@ class Plan:
         return count
 
     def document(self, client: LiveChatClient, max_batch_size: int) -> dict[str, Any]:
-        requests = build_requests(self.steps, client, max_batch_size)
+        cat = catalog()
+        masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive)
+                  for n, s in enumerate(self.steps, 1)]
+        requests = build_requests(masked, client, max_batch_size)
         by_action: dict[str, int] = {}
         for step in self.steps:
             by_action[step.action] = by_action.get(step.action, 0) + 1
+        secrets = [secret_name(n, k) for n, s in enumerate(self.steps, 1)
+                   for k in cat[s.action].secret_input_keys if s.body.get(k) is not None]
         return {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
@@ -69,8 +103,9 @@ class Plan:
             "max_batch_size": max_batch_size,
             "steps": [
                 {"step": n, "action": s.action, "body": s.body, "destructive": s.destructive}
-                for n, s in enumerate(self.steps, 1)
+                for n, s in enumerate(masked, 1)
             ],
+            **({"secrets": {"names": secrets, "how": SUPPLY_HOW}} if secrets else {}),
             "requests": requests,
             "summary": {
                 "steps": len(self.steps),
@@ -143,7 +178,40 @@ def _parse_document(doc: Any) -> list[dict[str, Any]]:
     return requests
 
 
-def _check(req: dict[str, Any], policy: PolicyContext) -> dict[str, Any] | None:
+def _secret_refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        if set(node) == {SECRET_REF} and isinstance(node[SECRET_REF], str):
+            return [node[SECRET_REF]]
+        return [ref for value in node.values() for ref in _secret_refs(value)]
+    if isinstance(node, list):
+        return [ref for item in node for ref in _secret_refs(item)]
+    return []
+
+
+def _fill(node: Any, secrets: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {SECRET_REF} and node[SECRET_REF] in secrets:
+            return secrets[node[SECRET_REF]]
+        return {k: _fill(v, secrets) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(item, secrets) for item in node]
+    return node
+
+
+def _parse_secrets(secrets: Any, requests: list[dict[str, Any]]) -> dict[str, str]:
+    if secrets is None:
+        secrets = {}
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) and v for v in secrets.values()):
+        raise PlanError('secrets must be an object of name: non-empty string, e.g. {"step3.bot_secret": "..."}')
+    wanted = {ref for req in requests for ref in _secret_refs(req["body"])}
+    unknown = sorted(set(secrets) - wanted)
+    if unknown:
+        raise PlanError(f"secrets given for {', '.join(unknown)}, which the plan does not use "
+                        f"(it uses: {', '.join(sorted(wanted)) or 'none'})")
+    return {str(k): v for k, v in secrets.items()}
+
+
+def _check(req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str]) -> dict[str, Any] | None:
     """Why this request may not be sent under the current policy, or None."""
     act = catalog().get(req["action"])
     if act is None:
@@ -153,8 +221,12 @@ def _check(req: dict[str, Any], policy: PolicyContext) -> dict[str, Any] | None:
         reason = decision.reason if not decision.allowed else "the policy is dry-run; applying needs read-write"
         fix = decision.fix if not decision.allowed else "run apply with a read-write policy (--allow-writes)"
         return {"type": "refused", "rule": decision.rule, "message": reason, "how_to_allow": fix}
+    missing = [ref for ref in _secret_refs(req["body"]) if ref not in secrets]
+    if missing:
+        return {"type": "missing_secret", "rule": "secrets",
+                "message": f"the plan does not carry {', '.join(missing)}: {SUPPLY_HOW}"}
     try:
-        act.model.model_validate(req["body"])
+        act.model.model_validate(_fill(req["body"], secrets))
     except ValidationError as exc:
         return {"type": "validation", "rule": "validation", "message": describe_validation_error(exc)}
     return None
@@ -168,16 +240,23 @@ async def apply_plan(
     continue_on_error: bool = False,
     progress: Progress | None = None,
     audit: Any = None,
+    secrets: Any = None,
 ) -> dict[str, Any]:
-    """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent."""
+    """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
+
+    ``secrets`` supplies the values of the plan's secret placeholders by name.
+    """
     requests = _parse_document(doc)
+    supplied = _parse_secrets(secrets, requests)
+    scrub = Scrubber(supplied.values())
+    reveal = policy.policy.reveal_secrets
     steps: dict[int, dict[str, Any]] = {}
     for req in requests:
         for n in req["steps"]:
             steps[n] = {"step": n, "action": _single_name(req["action"]), "status": "not_sent"}
 
     # Every request is checked before anything is sent.
-    refusals = {i: why for i, req in enumerate(requests) if (why := _check(req, policy))}
+    refusals = {i: why for i, req in enumerate(requests) if (why := _check(req, policy, supplied))}
     for i, why in refusals.items():
         for n in requests[i]["steps"]:
             steps[n].update(status="refused", error=why)
@@ -194,7 +273,7 @@ async def apply_plan(
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
         started = time.perf_counter()
         try:
-            result = await client.call(act.name, req["body"], idempotent=act.idempotent)
+            result = await client.call(act.name, _fill(req["body"], supplied), idempotent=act.idempotent)
         except LiveChatError as err:
             if audit is not None:
                 audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
@@ -207,6 +286,8 @@ async def apply_plan(
         if audit is not None:
             audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
                          duration_ms=(time.perf_counter() - started) * 1000, outcome={"status": 200})
+        if act.secret_result_keys and not reveal:
+            result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
         if act.batch_of:
             responses = result.get("responses", []) if isinstance(result, dict) else []
             for n, item in zip(req["steps"], responses + [None] * (len(req["steps"]) - len(responses))):
@@ -233,7 +314,7 @@ async def apply_plan(
     }
     if isinstance(doc, dict) and doc.get("digest") and doc["digest"] != digest(requests):
         report["warning"] = "the requests differ from the digest get_plan produced: the plan was edited after review"
-    return report
+    return scrub.json(report)
 
 
 def _single_name(action: str) -> str:

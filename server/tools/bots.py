@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .catalog import Action, action, batch
-from .types import BotId, ClientId, GroupPriority, Input, Priority, WorkScheduler
+from .types import SECRET, BotId, ClientId, GroupPriority, Input, Priority, WorkScheduler
 
 # Scope lines read as follows:
 # - "agents-bot--my:rw agents-bot--all:rw" (delete_bot, list_bots, get_bot): two alternatives.
@@ -193,7 +193,9 @@ class GetBot(Input):
 class IssueBotToken(Input):
     bot_id: BotId
     client_id: str = Field(min_length=1, description="Client ID (of the app owning the bot).")
-    bot_secret: str = Field(min_length=1, description="Bot secret, as returned by create_bot or reset_bot_secret.")
+    bot_secret: Annotated[str, SECRET] = Field(
+        min_length=1, description="Bot secret, as returned by create_bot or reset_bot_secret."
+    )
     organization_id: str = Field(min_length=1, description="Organization ID.")
 
 

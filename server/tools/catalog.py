@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from .types import Input
+from .types import Input, secret_fields
 
 Resource = Literal[
     "agents",
@@ -52,6 +52,8 @@ class Action:
     extra_scopes: dict[str, str] = field(default_factory=dict)
     # Result keys holding secrets (bot secrets, tokens), redacted unless the policy reveals them.
     secret_result_keys: tuple[str, ...] = ()
+    # Request fields holding secrets (types.SECRET), kept out of plans and audit records.
+    secret_input_keys: tuple[str, ...] = ()
 
     @property
     def read_only(self) -> bool:
@@ -92,6 +94,7 @@ def action(
         notes=notes,
         extra_scopes=extra_scopes or {},
         secret_result_keys=secret_result_keys,
+        secret_input_keys=secret_fields(model),
     )
 
 
@@ -122,6 +125,7 @@ def batch(single: Action, name: str, *, title: str, description: str) -> tuple[A
         notes=single.notes,
         extra_scopes=single.extra_scopes,
         secret_result_keys=single.secret_result_keys,
+        secret_input_keys=single.secret_input_keys,
     )
     from dataclasses import replace
 

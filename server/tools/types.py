@@ -21,6 +21,24 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class _Secret:
+    """Marks a request field that holds a secret (a bot secret, a webhook's secret key).
+
+    Such a field is never written into a plan, an audit record or a log: plans carry a
+    placeholder that is filled in again when the plan is applied (server/plans.py).
+    """
+
+    def __repr__(self) -> str:
+        return "SECRET"
+
+
+SECRET = _Secret()
+
+
+def secret_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name, f in model.model_fields.items() if SECRET in f.metadata)
+
+
 # --- identifiers ---------------------------------------------------------------------
 
 AgentId = Annotated[

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from .catalog import Action, action
-from .types import ClientId, Input
+from .types import SECRET, ClientId, Input
 
 # The triggering-actions table of the newer page: action -> filters available for it.
 _CHAT = ("chat_presence", "only_my_chats", "source_type")
@@ -177,7 +177,9 @@ class WebhookFilters(Input):
 
 class RegisterWebhook(Input):
     action: WebhookAction = Field(description="The action that triggers the webhook.")
-    secret_key: str = Field(min_length=1, description="Secret sent with every webhook to verify its source.")
+    secret_key: Annotated[str, SECRET] = Field(
+        min_length=1, description="Secret sent with every webhook to verify its source."
+    )
     url: str = Field(
         min_length=1, max_length=500, pattern=r"^https?://", description="Destination URL (max 500 characters)."
     )
