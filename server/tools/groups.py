@@ -47,8 +47,11 @@ class UpdateGroup(Input):
     id: GroupId
     name: GroupName | None = Field(default=None, description="Group name, up to 180 characters.")
     language_code: LanguageCode | None = Field(default=None, description="Group language code, e.g. en.")
-    # The docs do not say whether the map merges; it is documented as "the agents' priorities in
-    # a group", i.e. the group's whole membership, so it replaces the previous map.
+    # Does the map merge or replace? The API reference only says "the agents' priorities in a
+    # group". The lifecycle guide (a third-party summary, wrong elsewhere: it says v3.6 has no
+    # suspend) says omitted agents keep their priority. We describe it, and the sandbox
+    # emulates it, as a replacement, because that is the reading under which a user never loses
+    # a member by surprise: sending the complete map gives the same result either way.
     agent_priorities: AgentPriorities | None = Field(
         default=None,
         description="The group's full membership map, {id: priority}; replaces the current one "
