@@ -214,7 +214,7 @@ class MetaTools:
         hits = []
         for act in self._allowed():
             hay = f"{act.name.replace('_', ' ')} {act.resource} {act.description}".lower()
-            if all(w.rstrip("s") in hay for w in words):
+            if all(any(form in hay for form in _forms(w)) for w in words):
                 hits.append({"name": act.name, "description": act.description, "write": act.write})
         return {"actions": hits}
 
@@ -294,6 +294,16 @@ class MetaTools:
         except ObjectError as exc:
             # A JSON-RPC error the client sees, not a server fault to log with a traceback.
             raise MCPError(INVALID_PARAMS, f"{exc.type}: {exc.message}", {"type": exc.type}) from None
+
+
+def _forms(word: str) -> set[str]:
+    """A query word and its singulars: "agents" finds "agent", "statuses" finds "status"."""
+    forms = {word}
+    if word.endswith("s") and len(word) > 3:
+        forms.add(word[:-1])
+    if word.endswith("es") and len(word) > 4:
+        forms.add(word[:-2])
+    return forms
 
 
 def policy_report(runtime: Runtime) -> dict[str, Any]:

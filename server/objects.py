@@ -47,13 +47,14 @@ class Kind:
 
 def _all_fields(action: str) -> list[str]:
     """Every value the action's ``fields`` enum allows, so a get returns the whole object."""
-    annotation = catalog()[action].model.model_fields["fields"].annotation
-    for arg in typing.get_args(annotation):  # list[Literal[...]] | None
-        for inner in typing.get_args(arg):  # Literal[...]
-            values = typing.get_args(inner)
-            if values and all(isinstance(v, str) for v in values):
-                return list(values)
-    return []
+
+    def literals(tp: Any) -> list[str]:
+        if typing.get_origin(tp) is typing.Literal:
+            return [v for v in typing.get_args(tp) if isinstance(v, str)]
+        # list[...], X | None, Annotated[...] (whose metadata args are not types: skipped)
+        return [v for arg in typing.get_args(tp) for v in literals(arg)]
+
+    return literals(catalog()[action].model.model_fields["fields"].annotation)
 
 
 KINDS: dict[str, Kind] = {
@@ -178,7 +179,7 @@ class Objects:
             assert kind.get_action is not None
             ident: Any = key
             if kind.name == "group":
-                if not key.isdigit():
+                if not (key.isascii() and key.isdigit()):  # "²".isdigit() is true, int("²") fails
                     raise ObjectError("validation", f"group ids are numbers, got {key!r}")
                 ident = int(key)
             args: dict[str, Any] = {"id": ident}

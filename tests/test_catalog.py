@@ -92,24 +92,25 @@ def test_readme_tool_table_is_in_sync():
     assert block() in readme, "README tool table is stale: run `python -m server.docs` and paste the block"
 
 
-async def _listed(**policy):
-    from server.policies import Policy, PolicyContext
-    from server.mcp_app import LiveChatMCP
-    from server.runtime import Runtime
+async def _listed(tmp_path: Path, **policy: Any) -> dict[str, Any]:
+    import json
 
-    ctx = PolicyContext.create(Policy(**policy), None, "test")
-    runtime = Runtime.__new__(Runtime)
-    runtime.policy = ctx
-    return {t.name: t for t in LiveChatMCP(runtime).list_tools()}
+    from conftest import open_runtime
+    from server.mcp_app import LiveChatMCP
+
+    spec = tmp_path / "policy.json"
+    spec.write_text(json.dumps(policy))
+    async with open_runtime(sandbox=True, policy=str(spec)) as runtime:
+        return {t.name: t for t in LiveChatMCP(runtime).list_tools()}
 
 
 @pytest.mark.anyio
-async def test_batch_items_point_at_a_listed_single_tool_else_carry_the_full_schema():
-    both = await _listed(mode="read-write")
+async def test_batch_items_point_at_a_listed_single_tool_else_carry_the_full_schema(tmp_path):
+    both = await _listed(tmp_path, mode="read-write")
     items = both["batch_create_agents"].input_schema["properties"]["requests"]
     assert items["items"] == {"type": "object"} and "create_agent" in items["description"]
     assert "create_agent" in both
-    only_batch = await _listed(mode="read-write", allow_tools=["batch_create_agents"])
+    only_batch = await _listed(tmp_path, mode="read-write", allow_tools=["batch_create_agents"])
     assert "create_agent" not in only_batch
     full = only_batch["batch_create_agents"].input_schema
     assert full == input_schema(catalog()["batch_create_agents"].model)
