@@ -18,7 +18,9 @@ class Input(BaseModel):
     misspells a field should hear about it before anything is sent.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: a validator is built on first use, so startup pays only for the tools a
+    # policy lists (read-only: a third of them) rather than for all of the catalogue models.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class _Secret:
