@@ -251,7 +251,12 @@ class MetaTools:
     # --- search / fetch (ChatGPT connectors) ---------------------------------------------------
 
     async def _search(self, query: str, session: str) -> ToolResult:
-        return ToolResult({"results": await self.objects.search(query, session)})
+        results, failed = await self.objects.search(query, session)
+        if failed and len(failed) == len(self.objects.readable_kinds()):
+            return error_result("upstream", "No configuration object could be read; nothing was searched.",
+                                failures=failed)
+        # ChatGPT reads "results"; "unavailable" tells any reader which kinds were left out and why.
+        return ToolResult({"results": results, **({"unavailable": failed} if failed else {})})
 
     async def _fetch(self, oid: str, session: str) -> ToolResult:
         try:

@@ -116,7 +116,7 @@ class Objects:
         args: dict[str, Any] = {"owner_client_id": self.client_id} if kind.name == "webhook" else {}
         result = await self._call(kind.list_action, args, session)
         if result.is_error:
-            return []
+            raise _error_of(result)
         data = result.data
         if kind.name == "property" and isinstance(data, dict):
             # list_properties answers {name: spec} for the requester's own namespace.
@@ -126,13 +126,20 @@ class Objects:
             data = next((v for v in data.values() if isinstance(v, list)), [])
         return [o for o in data if isinstance(o, dict)] if isinstance(data, list) else []
 
-    async def search(self, query: str, session: str, limit: int = 50) -> list[dict[str, str]]:
+    async def search(self, query: str, session: str, limit: int = 50) -> tuple[list[dict[str, str]], list[Obj]]:
+        """Matching objects, best first, and the kinds that could not be read (with why):
+        a search must not pass off an upstream failure as "nothing found"."""
         words = query.lower().split()
         kinds = self.readable_kinds()
         found: dict[str, list[Obj]] = {}
+        failed: list[Obj] = []
 
         async def load(kind: Kind) -> None:
-            found[kind.name] = await self.list(kind, session)
+            try:
+                found[kind.name] = await self.list(kind, session)
+            except ObjectError as exc:
+                found[kind.name] = []
+                failed.append({"kind": kind.name, "type": exc.type, "message": exc.message})
 
         async with anyio.create_task_group() as tg:  # one round trip's latency, not eight
             for kind in kinds:
@@ -149,7 +156,7 @@ class Objects:
                     key = kind.key(obj)
                     hit = {"id": kind.id_of(obj), "title": title, "url": kind.url_of(key)}
                     ranked.append((0 if in_title else 1, len(ranked), hit))
-        return [hit for *_, hit in sorted(ranked, key=lambda r: (r[0], r[1]))][:limit]
+        return [hit for *_, hit in sorted(ranked, key=lambda r: (r[0], r[1]))][:limit], failed
 
     def parse_id(self, oid: str) -> tuple[Kind, str]:
         name, sep, key = oid.partition(":")
@@ -187,10 +194,14 @@ class Objects:
                 args["fields"] = fields
             result = await self._call(kind.get_action, args, session)
             if result.is_error:
-                error = result.data.get("error", {}) if isinstance(result.data, dict) else {}
-                raise ObjectError(str(error.get("type", "error")), str(error.get("message", result.text)))
+                raise _error_of(result)
             return result.data if isinstance(result.data, dict) else {"value": result.data}
         for obj in await self.list(kind, session):
             if kind.key(obj) == key:
                 return obj
         raise ObjectError("not_found", f"{kind.name}:{key} not found: use search to find ids")
+
+
+def _error_of(result: ToolResult) -> ObjectError:
+    error = result.data.get("error", {}) if isinstance(result.data, dict) else {}
+    return ObjectError(str(error.get("type", "error")), str(error.get("message", result.text)))

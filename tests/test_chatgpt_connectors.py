@@ -193,3 +193,29 @@ async def test_search_and_fetch_are_read_only(loopback, make_server):
     for name in ("search", "fetch"):
         assert tools[name].annotations.read_only_hint is True
         assert tools[name].annotations.destructive_hint is False
+
+
+# --- upstream failures ---------------------------------------------------------------------------
+
+
+def fail(loopback: Any, action: str) -> None:
+    """The next call of ``action`` gets a 403 (not retried: the answer is final)."""
+    from server.sandbox.app import Fault
+
+    loopback.sandbox.faults.append(Fault(action, "status", status=403, error_type="authorization",
+                                         message="Injected: no access"))
+
+
+async def test_search_says_which_kinds_it_could_not_read(loopback, make_server):
+    fail(loopback, "list_bots")
+    async with make_server(env=loopback.env()) as s:
+        body = only_text(await s.client.call_tool("search", {"query": ""}))
+    assert "agent:jane@example.com" in ids(body["results"])
+    assert body["unavailable"] == [{"kind": "bot", "type": "authorization", "message": "Injected: no access"}]
+
+
+async def test_search_that_can_read_nothing_is_an_error_not_an_empty_result(loopback, make_server, tmp_path):
+    fail(loopback, "list_tags")
+    async with make_server(policy=policy_file(tmp_path, 'toolsets = ["tags"]\n'), env=loopback.env()) as s:
+        err = await refused(s, "search", {"query": "sales"})
+    assert err["type"] == "upstream" and err["failures"][0]["kind"] == "tag"
