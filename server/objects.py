@@ -179,6 +179,9 @@ class Objects:
 
     async def get(self, kind: Kind, key: str, session: str) -> Obj:
         """The whole object: its get_* action with every field where there is one, else the list entry."""
+        if kind.name == "webhook" and not self.client_id and self._allowed(kind.list_action):
+            raise ObjectError("unavailable", "webhooks are listed per owner client id, which only a Bearer token "
+                              "tells this server: call list_webhooks with owner_client_id instead")
         if not self.readable(kind):
             raise ObjectError("refused", f"reading {kind.collection} is refused by the policy "
                                f"({kind.get_action or kind.list_action}); see livechat://policy")

@@ -219,3 +219,19 @@ async def test_search_that_can_read_nothing_is_an_error_not_an_empty_result(loop
     async with make_server(policy=policy_file(tmp_path, 'toolsets = ["tags"]\n'), env=loopback.env()) as s:
         err = await refused(s, "search", {"query": "sales"})
     assert err["type"] == "upstream" and err["failures"][0]["kind"] == "tag"
+
+
+async def test_with_a_pat_webhooks_are_left_out_and_fetch_says_why(loopback, make_server):
+    import httpx
+
+    account, pat = "pat-account-1", "pat-secret-for-connectors"
+    httpx.post(f"{loopback.url}/_sandbox/credentials",
+               json={"name": "pat", "kind": "pat", "secret": pat, "account_id": account}).raise_for_status()
+    env = {"LIVECHAT_API_URL": loopback.url, "LIVECHAT_ACCOUNTS_URL": loopback.url,
+           "LIVECHAT_ACCOUNT_ID": account, "LIVECHAT_PAT": pat}
+    async with make_server(env=env) as s:
+        body = only_text(await s.client.call_tool("search", {"query": ""}))
+        err = await refused(s, "fetch", {"id": "webhook:b5d0a3c1e2f4a6b8c0d2e4f6a"})
+    assert "agent:jane@example.com" in ids(body["results"])
+    assert not any(oid.startswith("webhook:") for oid in ids(body["results"]))
+    assert err["type"] == "unavailable" and "owner_client_id" in err["message"]
