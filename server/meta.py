@@ -15,9 +15,9 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
+from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, refusal
 from .plans import PlanError, apply_plan
-from .objects import KINDS, ObjectError, Objects
 from .runtime import Runtime
 from .tools import catalog
 from .tools.schema import input_schema

@@ -7,7 +7,6 @@ from inline_snapshot import snapshot
 
 from conftest import open_runtime
 from reference_examples import examples
-from server.policies import Overrides
 from server.tools import catalog
 
 pytestmark = pytest.mark.anyio
