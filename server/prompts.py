@@ -139,13 +139,20 @@ def render_prompt(prompt: Prompt, arguments: dict[str, str], policy: PolicyConte
 
 
 def _policy_notes(prompt: Prompt, policy: PolicyContext) -> str:
-    lines = []
+    refused: dict[tuple[str, str], list[str]] = {}  # one line per reason, not per tool
+    planned: list[str] = []
     for name in prompt.tools:
         decision = policy.decide(catalog()[name])
         if not decision.allowed:
-            lines.append(f"- {name} is refused: {decision.reason} (an operator allows it with: {decision.fix}).")
+            refused.setdefault((decision.reason, decision.fix), []).append(name)
         elif decision.planned:
-            lines.append(f"- {name} is planned, not sent (dry-run): review the plan with get_plan.")
+            planned.append(name)
+    lines = [f"- {', '.join(names)} {'is' if len(names) == 1 else 'are'} refused: {reason} "
+             f"(an operator allows {'it' if len(names) == 1 else 'them'} with: {fix})."
+             for (reason, fix), names in refused.items()]
+    if planned:
+        lines.append(f"- {', '.join(planned)} {'is' if len(planned) == 1 else 'are'} planned, not sent (dry-run): "
+                     "review the plan with get_plan.")
     if not lines:
         return "\nThis server's policy allows every tool above.\n"
     return "\nThis server's policy:\n" + "\n".join(lines) + "\nStop at a refused step and tell the human.\n"

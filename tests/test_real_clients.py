@@ -89,6 +89,23 @@ def test_inspector_stdio_tools_list_and_call():
     assert "General" in called.stdout
 
 
+def test_inspector_stdio_prompts_and_resources():
+    _need(INSPECTOR)
+    server = [sys.executable, "-m", "server.cli", "--sandbox"]
+    prompt = _inspector(*server, "--method", "prompts/get", "--prompt-name", "offboard_agent",
+                        "--prompt-args", "email=jane@example.com")
+    assert prompt.returncode == 0, prompt.stderr
+    text = json.loads(prompt.stdout)["messages"][0]["content"]["text"]
+    assert "delete_agent {\"id\": \"jane@example.com\"}" in text
+    templates = _inspector(*server, "--method", "resources/templates/list")
+    assert templates.returncode == 0, templates.stderr
+    uris = {t["uriTemplate"] for t in json.loads(templates.stdout)["resourceTemplates"]}
+    assert {"livechat://agents/{id}", "livechat://groups/{id}"} <= uris
+    read = _inspector(*server, "--method", "resources/read", "--uri", "livechat://groups/19")
+    assert read.returncode == 0, read.stderr
+    assert json.loads(json.loads(read.stdout)["contents"][0]["text"])["name"] == "Billing"
+
+
 def test_inspector_reports_tool_errors_with_exit_code():
     _need(INSPECTOR)
     # (The Inspector itself refuses to call a tool that is not listed, so a hidden tool
