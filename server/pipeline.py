@@ -28,6 +28,7 @@ from .tools.catalog import to_payload
 from .validation import field_errors
 
 WaitCallback = Callable[[float, str], Awaitable[None]]
+MAX_PLAN_SESSIONS = 1000
 
 
 @dataclass
@@ -82,7 +83,13 @@ class Pipeline:
     # --- plans (per session) ----------------------------------------------------------------
 
     def plan(self, session: str) -> Plan:
-        return self._plans.setdefault(session, Plan())
+        # The SDK gives no hook when an HTTP session ends, so plans are kept for the most
+        # recently used MAX_PLAN_SESSIONS sessions: a long-running server does not grow forever.
+        plan = self._plans.pop(session, None) or Plan()
+        self._plans[session] = plan  # most recent last
+        while len(self._plans) > MAX_PLAN_SESSIONS:
+            del self._plans[next(iter(self._plans))]
+        return plan
 
     def drop_session(self, session: str) -> None:
         self._plans.pop(session, None)

@@ -191,3 +191,18 @@ async def test_plans_are_per_session(make_server, loopback):
         other = s.runtime.pipeline.plan("http:another-session")
         assert other.steps == []
         assert len(s.runtime.pipeline.plan("process").steps) == 1
+
+
+async def test_plans_of_the_least_recently_used_sessions_are_dropped_beyond_the_cap(make_server, loopback):
+    from server.pipeline import MAX_PLAN_SESSIONS
+
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        pipeline = s.runtime.pipeline
+        pipeline.plan("http:first").steps.append("kept")  # type: ignore[arg-type]
+        for n in range(MAX_PLAN_SESSIONS - 1):
+            pipeline.plan(f"http:other-{n}")
+        assert pipeline.plan("http:first").steps == ["kept"]  # touched: now the most recent
+        pipeline.plan("http:one-more")
+        assert pipeline.plan("http:first").steps == ["kept"]
+        assert pipeline.plan("http:other-0").steps == []  # the oldest went, and starts afresh
+        assert len(pipeline._plans) == MAX_PLAN_SESSIONS
