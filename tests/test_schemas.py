@@ -48,7 +48,7 @@ def test_agents_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -262,7 +262,7 @@ def test_agents_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -455,7 +455,7 @@ def test_agents_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -627,7 +627,7 @@ def test_agents_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -1293,7 +1293,7 @@ def test_bots_schemas():
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                         "affect_existing_installations": {
@@ -1339,7 +1339,7 @@ def test_bots_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -1411,7 +1411,7 @@ def test_bots_schemas():
                             "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                         },
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                     },
@@ -1475,7 +1475,7 @@ def test_bots_schemas():
                                     "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                                 },
                                 "owner_client_id": {
-                                    "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                                    "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                                     "type": "string",
                                 },
                             },
@@ -1490,7 +1490,7 @@ def test_bots_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -1559,7 +1559,7 @@ def test_bots_schemas():
                     "properties": {
                         "id": {"description": "Bot template ID.", "type": "string"},
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                         "affect_existing_installations": {
@@ -1645,7 +1645,7 @@ def test_bots_schemas():
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                         "affect_existing_installations": {
@@ -1691,7 +1691,7 @@ def test_bots_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -1799,7 +1799,7 @@ def test_bots_schemas():
                                     "type": "integer",
                                 },
                                 "priority": {
-                                    "description": "Routing priority in the group: first (gets chats before others), normal, last, or supervisor (no chats assigned automatically).",
+                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
                                     "enum": ["first", "normal", "last", "supervisor"],
                                     "type": "string",
                                 },
@@ -1898,7 +1898,7 @@ def test_bots_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         }
                     },
@@ -1997,7 +1997,7 @@ def test_bots_schemas():
                     "properties": {
                         "id": {"description": "Bot template ID.", "type": "string"},
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                         "affect_existing_installations": {
@@ -2023,7 +2023,7 @@ def test_bots_schemas():
                     "properties": {
                         "id": {"description": "Bot ID.", "type": "string"},
                         "owner_client_id": {
-                            "description": "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                     },
@@ -2829,7 +2829,7 @@ def test_properties_schemas():
                     "properties": {
                         "name": {"description": "Property name.", "type": "string"},
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                         "type": {
@@ -2875,7 +2875,7 @@ def test_properties_schemas():
                     "properties": {
                         "name": {"description": "Property name.", "type": "string"},
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                     },
@@ -2897,7 +2897,7 @@ def test_properties_schemas():
                     "properties": {
                         "name": {"description": "Property name.", "type": "string"},
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         },
                         "access_type": {
@@ -2925,7 +2925,7 @@ def test_properties_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         }
                     },
@@ -3453,7 +3453,7 @@ def test_webhooks_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         }
                     },
@@ -3473,7 +3473,7 @@ def test_webhooks_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         }
                     },
@@ -3493,7 +3493,7 @@ def test_webhooks_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "owner_client_id": {
-                            "description": "Owner client ID; defaults to a Bearer token's own, required with a PAT.",
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
                             "type": "string",
                         }
                     },

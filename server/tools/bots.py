@@ -32,10 +32,8 @@ _ALL_RO_UNLOCKS = {"agents-bot--all:ro": "read bots owned by other client ids (l
 
 # owner_client_id is documented as required everywhere, yet every example omits it: with a
 # Bearer token the token's client id is used (the docs say so for create_bot/reset_bot_secret),
-# it is only needed with a Personal Access Token. So it is optional (shared ClientId type).
-_OWNER_DESC = (
-    "Owner client ID (your organization's); defaults to a Bearer token's own, required with a PAT."
-)
+# it is only needed with a Personal Access Token. So it is optional, with the shared
+# ClientId type and description.
 
 BotName = Annotated[str, Field(min_length=1, description="Display name.")]
 MaxChats = Annotated[
@@ -75,7 +73,7 @@ class CreateBotTemplate(Input):
     )
     default_group_priority: Priority | None = Field(default=None, description=_DEFAULT_PRIORITY_DESC)
     job_title: str | None = Field(default=None, description="Bot's job title.")
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
     affect_existing_installations: bool | None = Field(
         default=None,
         description="If true, a bot from this template is created on all licenses that already have the "
@@ -85,7 +83,7 @@ class CreateBotTemplate(Input):
 
 class DeleteBotTemplate(Input):
     id: str = Field(min_length=1, description="Bot template ID.")
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
     affect_existing_installations: bool | None = Field(
         default=None,
         description="If true, bots based on this template are deleted from all licenses with the app installed.",
@@ -101,7 +99,7 @@ class UpdateBotTemplate(Input):
     )
     default_group_priority: Priority | None = Field(default=None, description=_DEFAULT_PRIORITY_DESC)
     job_title: str | None = Field(default=None, description="Bot's job title.")
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
     affect_existing_installations: bool | None = Field(
         default=None,
         description="If true, bots based on this template are updated on all licenses with the app installed.",
@@ -109,12 +107,12 @@ class UpdateBotTemplate(Input):
 
 
 class ListBotTemplates(Input):
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
 
 
 class ResetBotTemplateSecret(Input):
     id: str = Field(min_length=1, description="Bot template ID.")
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
     affect_existing_installations: bool | None = Field(
         default=None, description="If true, the new secret is also set for all existing bots based on this template."
     )
@@ -142,7 +140,7 @@ class CreateBot(Input):
     work_scheduler: BotWorkScheduler | None = Field(
         default=None, description="Working hours: {timezone, schedule: [{day, enabled, start, end}]}."
     )
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
 
 
 class DeleteBot(Input):
@@ -201,7 +199,7 @@ class IssueBotToken(Input):
 
 class ResetBotSecret(Input):
     id: BotId
-    owner_client_id: ClientId | None = Field(default=None, description=_OWNER_DESC)
+    owner_client_id: ClientId | None = None
 
 
 # --- declarations ----------------------------------------------------------------------

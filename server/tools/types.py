@@ -52,7 +52,7 @@ GroupId = Annotated[int, Field(ge=0, description="Group ID (0 is the default gro
 GroupIds = Annotated[list[Annotated[int, Field(ge=0)]], Field(description="Group IDs.")]
 ClientId = Annotated[
     str,
-    Field(min_length=1, description="Owner client ID; defaults to a Bearer token's own, required with a PAT."),
+    Field(min_length=1, description="Owner client ID; by default the Bearer token's; required with a PAT."),
 ]
 
 # --- agents and bots -----------------------------------------------------------------
@@ -103,8 +103,8 @@ class GroupPriority(Input):
 
     id: GroupId
     priority: Priority = Field(
-        description="Routing priority in the group: first (gets chats before others), normal, "
-        "last, or supervisor (no chats assigned automatically)."
+        description="Routing priority in the group: first gets chats before the others; supervisor "
+        "gets none automatically."
     )
 
 
