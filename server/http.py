@@ -3,7 +3,10 @@
 - Binds 127.0.0.1 unless told otherwise, with the SDK's DNS-rebinding (Host/Origin) checks.
 - Beyond loopback, clients must present the operator's bearer token
   (LIVECHAT_MCP_AUTH_TOKEN), checked by the SDK's bearer middleware; without one the server
-  refuses to start unless --insecure-no-auth is given.
+  refuses to start unless --insecure-no-auth is given. The Host header is checked against the
+  bound name and LIVECHAT_MCP_ALLOWED_HOSTS (the names a reverse proxy forwards, e.g.
+  mcp.example.com). Bound to a wildcard address with no names configured, there is nothing to
+  check Host against: the bearer token is then the guard (a DNS-rebinding page has no token).
 - Request bodies are capped (the SDK answers oversized or malformed JSON-RPC clearly).
 """
 
@@ -21,7 +24,7 @@ from starlette.applications import Starlette
 
 from .api.auth import ConfigError
 
-DEFAULT_MAX_BODY = 1_000_000  # 1 MB: a 1000-item plan fits; a runaway client does not
+DEFAULT_MAX_BODY = 4_000_000  # 4 MB: a 1000-agent plan with groups and schedules (~1.3 MB) fits; a runaway client does not
 
 
 def is_loopback(host: str) -> bool:
@@ -45,17 +48,38 @@ class StaticTokenVerifier:
         return None
 
 
-def security_settings(host: str, port: int, allowed_origins: Sequence[str] = ()) -> TransportSecuritySettings:
+def _host_patterns(name: str) -> list[str]:
+    """``name`` with any port, or exactly ``name:port`` if a port is given."""
+    name = name.strip()
+    if name.startswith("[") or name.count(":") != 1:  # no port (IPv6 literals come bracketed)
+        return [name, f"{name}:*"]
+    return [name]
+
+
+def security_settings(
+    host: str,
+    port: int,
+    allowed_origins: Sequence[str] = (),
+    allowed_hosts: Sequence[str] = (),
+) -> TransportSecuritySettings:
+    """Host/Origin checks: loopback names when bound to loopback, else the bound name; plus the
+    names in ``allowed_hosts`` (what a reverse proxy forwards) either way."""
+    names = list(allowed_hosts)
     if is_loopback(host):
         hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
         origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
     else:
-        hosts = [f"{host}:{port}", f"{host}:*"]
-        origins = [f"http://{host}:{port}", f"https://{host}:{port}"]
+        if host not in ("0.0.0.0", "::", "[::]", ""):
+            names.insert(0, host)
+        elif not names:  # a wildcard bind with no names: nothing to check Host against
+            return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+        hosts, origins = [], []
+    for name in names:
+        hosts += _host_patterns(name)
+        bare = name if name.startswith("[") else name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        origins += [f"{scheme}://{bare}{suffix}" for scheme in ("http", "https") for suffix in ("", ":*")]
     return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=hosts,
-        allowed_origins=[*origins, *allowed_origins],
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=[*origins, *allowed_origins]
     )
 
 
@@ -78,6 +102,7 @@ def build_http_app(
     if token and len(token) < 16:
         raise ConfigError("LIVECHAT_MCP_AUTH_TOKEN is too short: use at least 16 random characters.")
     origins = [o.strip() for o in env.get("LIVECHAT_MCP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    hosts = [h.strip() for h in env.get("LIVECHAT_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
     kwargs: dict[str, Any] = {}
     if token:
         kwargs["auth"] = AuthSettings(issuer_url=f"http://{host}:{port}", resource_server_url=None)
@@ -85,7 +110,7 @@ def build_http_app(
     return server.streamable_http_app(
         streamable_http_path="/mcp",
         host=host,
-        transport_security=security_settings(host, port, origins),
+        transport_security=security_settings(host, port, origins, hosts),
         max_request_body_size=max_body,
         stateless_http=stateless,
         **kwargs,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -132,7 +133,7 @@ def test_foreign_host_header_is_rejected(served: Served) -> None:
 
 
 def test_oversized_body_is_refused_and_the_server_survives(served: Served) -> None:
-    big = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + "x" * 1_100_000 + '"}}'
+    big = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + "x" * 4_100_000 + '"}}'
     resp = post(served, big, Authorization=f"Bearer {AUTH_TOKEN}")
     assert resp.status_code == 413
     assert served.alive()
@@ -171,10 +172,43 @@ def test_build_http_app_rules() -> None:
     fake = _FakeServer()
     build_http_app(fake, host="0.0.0.0", port=8000, env={}, insecure_no_auth=True)
     assert "token_verifier" not in fake.kwargs
-    assert fake.kwargs["transport_security"].enable_dns_rebinding_protection
     # a token turns bearer auth on, and must not be trivially short
     fake = _FakeServer()
     build_http_app(fake, host="0.0.0.0", port=8000, env={"LIVECHAT_MCP_AUTH_TOKEN": AUTH_TOKEN})
     assert fake.kwargs["token_verifier"] is not None
     with pytest.raises(ConfigError, match="too short"):
         build_http_app(_FakeServer(), host="0.0.0.0", port=8000, env={"LIVECHAT_MCP_AUTH_TOKEN": "short"})
+
+
+@contextmanager
+def serve_public(**env: str) -> Iterator[int]:
+    """A server bound to every interface (as behind a reverse proxy), reached here via 127.0.0.1."""
+    port = free_port()
+    proc = subprocess.Popen([*cli(), "--sandbox", "--transport", "http", "--host", "0.0.0.0", "--port", str(port)],
+                            env=clean_env(LIVECHAT_MCP_AUTH_TOKEN=AUTH_TOKEN, **env),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, proc)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def init_via(port: int, host: str, token: str = AUTH_TOKEN) -> int:
+    return httpx.post(f"http://127.0.0.1:{port}/mcp", content=init_body(), timeout=10,
+                      headers={**MCP_HEADERS, "Host": host, "Authorization": f"Bearer {token}"}).status_code
+
+
+def test_public_bind_serves_whatever_name_the_proxy_forwards_to_token_holders() -> None:
+    with serve_public() as port:
+        assert init_via(port, "mcp.example.com") == 200  # a proxy on 443 sends no port
+        assert init_via(port, f"192.0.2.10:{port}") == 200
+        assert init_via(port, "mcp.example.com", token="not-the-operator-token-xyz") == 401
+
+
+def test_allowed_hosts_pin_the_names_a_public_server_answers() -> None:
+    with serve_public(LIVECHAT_MCP_ALLOWED_HOSTS="mcp.example.com") as port:
+        assert init_via(port, "mcp.example.com") == 200
+        assert init_via(port, "mcp.example.com:443") == 200
+        assert init_via(port, "evil.example") == 421
