@@ -6,6 +6,7 @@ catalogue models) rather than inferred from Python signatures.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -15,7 +16,7 @@ from typing import Any
 import mcp_types as types
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS
+from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 
 from . import __version__
 from .meta import MetaTools
@@ -61,14 +62,28 @@ def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def session_key(ctx: Any) -> str:
-    """Plans live per MCP session: the HTTP session id, or the process for stdio."""
+    """Plans live per MCP session: the HTTP session id, or the process for stdio.
+
+    Clients of the session-less protocol (2026-07-28) send no session id over HTTP. Their
+    plans are kept per bearer token (a hash, never the token) and client name (from the
+    request's clientInfo), so two different clients do not see or clear each other's plan;
+    two instances of the same client with the same token share one.
+    """
     request = getattr(ctx, "request", None)
     headers = getattr(request, "headers", None)
-    if headers is not None:
-        sid = headers.get("mcp-session-id")
-        if sid:
-            return f"http:{sid}"
-    return "process"
+    if headers is None:
+        return "process"
+    sid = headers.get("mcp-session-id")
+    if sid:
+        return f"http:{sid}"
+    meta = getattr(ctx, "meta", None)
+    info: Any = meta.get(CLIENT_INFO_META_KEY) if isinstance(meta, dict) else None
+    if not isinstance(info, dict):
+        params = getattr(getattr(ctx, "session", None), "client_params", None)
+        client_info = getattr(params, "client_info", None)
+        info = {"name": getattr(client_info, "name", ""), "version": getattr(client_info, "version", "")}
+    identity = f"{headers.get('authorization', '')}\n{info.get('name', '')}/{info.get('version', '')}"
+    return "http-client:" + hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 class LiveChatMCP:
