@@ -29,6 +29,7 @@ from .api.errors import LiveChatError, parse_error
 from .policies import PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
+from .tools.catalog import to_payload
 from .validation import describe_validation_error
 
 SCHEMA_VERSION = 1
@@ -165,16 +166,23 @@ def _parse_document(doc: Any) -> list[dict[str, Any]]:
     requests = doc.get("requests")
     if not isinstance(requests, list):
         raise PlanError("plan has no \"requests\" list")
+    seen: set[int] = set()
     for n, req in enumerate(requests, 1):
         if not isinstance(req, dict) or not isinstance(req.get("action"), str) or not isinstance(req.get("body"), dict):
             raise PlanError(f"request {n} needs \"action\" (string) and \"body\" (object)")
         steps = req.get("steps")
-        if not (isinstance(steps, list) and all(isinstance(s, int) for s in steps)):
-            raise PlanError(f"request {n} needs \"steps\" (list of step numbers)")
-        if req["action"] in catalog() and catalog()[req["action"]].batch_of:
+        if not (isinstance(steps, list) and steps and all(type(s) is int and s > 0 for s in steps)):
+            raise PlanError(f"request {n} needs \"steps\": a non-empty list of step numbers")
+        if seen & set(steps) or len(set(steps)) != len(steps):
+            raise PlanError(f"request {n} repeats a step number: each step is sent once")
+        seen.update(steps)
+        act = catalog().get(req["action"])
+        if act is not None and act.batch_of:
             items = req["body"].get("requests")
             if not isinstance(items, list) or len(items) != len(steps):
                 raise PlanError(f"request {n}: a batch needs one step number per item in body.requests")
+        elif len(steps) != 1:
+            raise PlanError(f"request {n}: a single {req['action']} request is one step, not {len(steps)}")
     return requests
 
 
@@ -188,14 +196,36 @@ def _secret_refs(node: Any) -> list[str]:
     return []
 
 
-def _fill(node: Any, secrets: dict[str, str]) -> Any:
-    if isinstance(node, dict):
-        if set(node) == {SECRET_REF} and node[SECRET_REF] in secrets:
-            return secrets[node[SECRET_REF]]
-        return {k: _fill(v, secrets) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_fill(item, secrets) for item in node]
-    return node
+def _items(req: dict[str, Any]) -> list[tuple[Action | None, dict[str, Any], int]]:
+    """(single action, body, step number) of each item a request carries."""
+    act = catalog().get(req["action"])
+    if act is not None and act.batch_of:
+        single = catalog()[act.batch_of]
+        return [(single, item, n) for item, n in zip(req["body"]["requests"], req["steps"])
+                if isinstance(item, dict)]
+    return [(act, req["body"], req["steps"][0])]
+
+
+def _placeholders(req: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
+    """The secret placeholders of a request that sit where get_plan put them: in a secret
+    field of the step they name. {name: (item body, field)}."""
+    found = {}
+    for single, body, n in _items(req):
+        for key in single.secret_input_keys if single else ():
+            name = secret_name(n, key)
+            if body.get(key) == {SECRET_REF: name}:
+                found[name] = (body, key)
+    return found
+
+
+def _fill(req: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """The request body with each supplied secret put back in its own field (only there)."""
+    body = json.loads(json.dumps(req["body"]))
+    filled = {**req, "body": body}
+    for name, (item, key) in _placeholders(filled).items():
+        if name in secrets:
+            item[key] = secrets[name]
+    return body
 
 
 def _parse_secrets(secrets: Any, requests: list[dict[str, Any]]) -> dict[str, str]:
@@ -203,7 +233,7 @@ def _parse_secrets(secrets: Any, requests: list[dict[str, Any]]) -> dict[str, st
         secrets = {}
     if not isinstance(secrets, dict) or not all(isinstance(v, str) and v for v in secrets.values()):
         raise PlanError('secrets must be an object of name: non-empty string, e.g. {"step3.bot_secret": "..."}')
-    wanted = {ref for req in requests for ref in _secret_refs(req["body"])}
+    wanted = {name for req in requests for name in _placeholders(req)}
     unknown = sorted(set(secrets) - wanted)
     if unknown:
         raise PlanError(f"secrets given for {', '.join(unknown)}, which the plan does not use "
@@ -211,25 +241,34 @@ def _parse_secrets(secrets: Any, requests: list[dict[str, Any]]) -> dict[str, st
     return {str(k): v for k, v in secrets.items()}
 
 
-def _check(req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str]) -> dict[str, Any] | None:
-    """Why this request may not be sent under the current policy, or None."""
+def _check(
+    req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the payload to send, None), or (None, why this request may not be sent)."""
     act = catalog().get(req["action"])
     if act is None:
-        return {"type": "refused", "rule": "unknown_tool", "message": f"unknown action {req['action']!r}"}
+        return None, {"type": "refused", "rule": "unknown_tool", "message": f"unknown action {req['action']!r}"}
     decision = policy.decide(act)
     if not decision.allowed or decision.planned:
         reason = decision.reason if not decision.allowed else "the policy is dry-run; applying needs read-write"
         fix = decision.fix if not decision.allowed else "run apply with a read-write policy (--allow-writes)"
-        return {"type": "refused", "rule": decision.rule, "message": reason, "how_to_allow": fix}
-    missing = [ref for ref in _secret_refs(req["body"]) if ref not in secrets]
+        return None, {"type": "refused", "rule": decision.rule, "message": reason, "how_to_allow": fix}
+    placed = _placeholders(req)
+    missing = [name for name in placed if name not in secrets]
     if missing:
-        return {"type": "missing_secret", "rule": "secrets",
-                "message": f"the plan does not carry {', '.join(missing)}: {SUPPLY_HOW}"}
+        return None, {"type": "missing_secret", "rule": "secrets",
+                      "message": f"the plan does not carry {', '.join(missing)}: {SUPPLY_HOW}"}
+    body = _fill(req, secrets)
+    stray = _secret_refs(body)
+    if stray:
+        return None, {"type": "validation", "rule": "secrets",
+                      "message": f"secret placeholder {', '.join(stray)} is outside the secret field it names; "
+                      "placeholders are only filled where get_plan put them"}
     try:
-        act.model.model_validate(_fill(req["body"], secrets))
+        # The validated payload is sent, as on a direct call: nulls dropped, values normalised.
+        return to_payload(act.model.model_validate(body)), None
     except ValidationError as exc:
-        return {"type": "validation", "rule": "validation", "message": describe_validation_error(exc)}
-    return None
+        return None, {"type": "validation", "rule": "validation", "message": describe_validation_error(exc)}
 
 
 async def apply_plan(
@@ -256,7 +295,9 @@ async def apply_plan(
             steps[n] = {"step": n, "action": _single_name(req["action"]), "status": "not_sent"}
 
     # Every request is checked before anything is sent.
-    refusals = {i: why for i, req in enumerate(requests) if (why := _check(req, policy, supplied))}
+    checked = [_check(req, policy, supplied) for req in requests]
+    payloads = {i: payload for i, (payload, _) in enumerate(checked) if payload is not None}
+    refusals = {i: why for i, (_, why) in enumerate(checked) if why is not None}
     for i, why in refusals.items():
         for n in requests[i]["steps"]:
             steps[n].update(status="refused", error=why)
@@ -273,7 +314,7 @@ async def apply_plan(
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
         started = time.perf_counter()
         try:
-            result = await client.call(act.name, _fill(req["body"], supplied), idempotent=act.idempotent)
+            result = await client.call(act.name, payloads[i], idempotent=act.idempotent)
         except LiveChatError as err:
             if audit is not None:
                 audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
@@ -312,7 +353,9 @@ async def apply_plan(
         "summary": counts,
         "steps": ordered,
     }
-    if isinstance(doc, dict) and doc.get("digest") and doc["digest"] != digest(requests):
+    if not doc.get("digest"):
+        report["warning"] = "the plan has no digest: nothing shows it is the document get_plan produced"
+    elif doc["digest"] != digest(requests):
         report["warning"] = "the requests differ from the digest get_plan produced: the plan was edited after review"
     return scrub.json(report)
 

@@ -133,3 +133,15 @@ async def test_cli_apply_reads_secrets_from_a_file(make_server, loopback, tmp_pa
                          text=True, timeout=60)
     assert bad.returncode != 0 and "cannot read secrets" in bad.stderr
     assert WEBHOOK_SECRET not in bad.stderr + bad.stdout
+
+
+async def test_a_placeholder_is_filled_only_in_the_secret_field_it_names(make_server, loopback):
+    _, plan = await planned(make_server, loopback)
+    webhook = plan["requests"][1]["body"]
+    webhook["description"] = {"$secret": "step2.secret_key"}  # an edit that would publish the secret
+    async with make_server(env=loopback.env(), overrides=WRITES) as s:
+        result = await s.client.call_tool("apply_plan", {"plan": plan, "secrets": {
+            "step2.secret_key": WEBHOOK_SECRET, "step3.bot_secret": BOT_SECRET, "step4.bot_secret": BOT_SECRET}})
+    step2 = tool_payload(result)["steps"][1]
+    assert step2["status"] == "refused" and "outside the secret field" in step2["error"]["message"]
+    assert loopback.requests() == []

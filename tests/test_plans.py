@@ -242,3 +242,34 @@ async def test_session_less_http_clients_get_their_own_plan():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda plan: plan["requests"][0].update(steps=[]), "non-empty list"),
+        (lambda plan: plan["requests"][0].update(steps=[1, 2]), "one step"),
+        (lambda plan: plan["requests"][1].update(steps=[1]), "repeats a step"),
+        (lambda plan: plan["requests"][0].update(steps=[True]), "non-empty list"),
+    ],
+    ids=["no-steps", "two-steps-for-one-request", "duplicate-step", "bool-step"],
+)
+async def test_malformed_step_numbers_are_refused_before_anything_is_sent(make_server, loopback, edit, message):
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "one"}), ("create_tag", {"name": "two"}),
+                                               ("create_group", {"name": "Three", "agent_priorities": {}})])
+    edit(plan)
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        result = await s.client.call_tool("apply_plan", {"plan": plan})
+    assert result.is_error and message in tool_payload(result)["error"]["message"]
+    assert loopback.requests() == []
+
+
+async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make_server, loopback):
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "tidy"})])
+    plan["requests"][0]["body"]["group_ids"] = None  # an edit a direct call would drop
+    del plan["digest"]
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+    assert report["status"] == "completed"
+    assert [r["body"] for r in loopback.requests()] == [{"name": "tidy"}]
+    assert "no digest" in report["warning"]
