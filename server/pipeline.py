@@ -138,7 +138,7 @@ class Pipeline:
         try:
             request = act.model.model_validate(arguments)
         except ValidationError as exc:
-            errors = field_errors(exc)
+            errors = field_errors(exc, arguments)
             self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
             summary = "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
             return error_result(

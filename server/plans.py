@@ -268,7 +268,7 @@ def _check(
         # The validated payload is sent, as on a direct call: nulls dropped, values normalised.
         return to_payload(act.model.model_validate(body)), None
     except ValidationError as exc:
-        return None, {"type": "validation", "rule": "validation", "message": describe_validation_error(exc)}
+        return None, {"type": "validation", "rule": "validation", "message": describe_validation_error(exc, body)}
 
 
 async def apply_plan(

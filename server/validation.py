@@ -1,43 +1,195 @@
-"""Turn pydantic validation errors into one message that names each field and the fix."""
+"""Turn pydantic validation errors into one message that names each field and the fix.
+
+Pydantic's error locations mix the caller's path (field names, dict keys, list indexes) with
+tags naming the union branch that was tried (``WorkScheduler``, ``int``,
+``dict[literal[...],DayHours]``, ``function-after[...]``...). The tags mean nothing to a
+caller, so each location is walked alongside the input that was validated: a part is a path
+element only when the input has it (a key of the current dict, an index of the current list);
+anything else is a tag. When one field fails in several union branches, the branches are
+reduced to the one that got furthest, or collapsed into one error when each branch only
+disagrees about the type of the same value.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from pydantic import ValidationError
 
+# Schema kinds pydantic-core uses as union-branch tags (``int``, ``str``...).
+_TYPE_TAGS = frozenset(
+    {
+        "any", "bool", "bytes", "callable", "date", "datetime", "decimal", "dict", "float",
+        "frozenset", "generator", "int", "is-instance", "is-subclass", "json", "list", "none",
+        "set", "str", "time", "timedelta", "tuple", "url", "multi-host-url", "uuid", "complex",
+    }
+)  # fmt: skip
+_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 
-def _loc(loc: tuple[object, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
+
+@dataclass(frozen=True)
+class _Step:
+    part: str | int
+    tag: bool
+
+
+def _is_branch_name(part: object) -> bool:
+    """A tag by its look alone: a model name, ``function-after[...]``, ``dict[...]``..."""
+    return isinstance(part, str) and ("[" in part or part.startswith("function-") or bool(_CLASS_NAME.match(part)))
+
+
+def _guess(locs: Sequence[tuple[Any, ...]], kinds: Sequence[str]) -> list[list[_Step]]:
+    """Without the input: tell tags from path elements by their look.
+
+    A scalar type name (``int``, ``url``...) may just as well be a field name, so it counts as
+    a tag only where union branches show: as the last part, next to another error that has
+    the same prefix and ends in a different tag.
+    """
+    out: list[list[_Step]] = []
+    for loc, kind in zip(locs, kinds, strict=True):
+        steps: list[_Step] = []
+        last = len(loc) - 1
+        for i, part in enumerate(loc):
+            if isinstance(part, int) or (i == last and kind == "missing"):
+                tag = False
+            elif _is_branch_name(part):
+                tag = True
+            else:
+                tag = (
+                    part in _TYPE_TAGS
+                    and 0 < i == last
+                    and any(
+                        len(other) == len(loc) and other[:i] == loc[:i] and other[i] != part
+                        and (other[i] in _TYPE_TAGS or _is_branch_name(other[i]))
+                        for other in locs
+                    )
+                )  # fmt: skip
+            steps.append(_Step(part, tag))
+        out.append(steps)
+    return out
+
+
+def _walk(loc: Sequence[Any], data: Any, kind: str) -> list[_Step]:
+    """Classify each part of ``loc`` as a path element or a tag, walking ``data`` alongside."""
+    steps: list[_Step] = []
+    node: Any = data
+    last = len(loc) - 1
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and not isinstance(part, int) and part in node:
+            real, node = True, node[part]
+        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            real, node = True, node[part]
         else:
-            # Union branches show up as model names in the location; they mean nothing to a caller.
-            text = str(part)
-            if text[:1].isupper() or text.startswith(("function-", "literal[")):
-                continue
-            out += ("." if out else "") + text
+            # A missing field is by nature absent from the input; anything else is a tag.
+            real = i == last and kind == "missing" and isinstance(node, dict)
+        steps.append(_Step(part, not real))
+    return steps
+
+
+def _path(steps: Sequence[_Step]) -> str:
+    out = ""
+    for step in steps:
+        if step.tag:
+            continue
+        if isinstance(step.part, int):
+            out += f"[{step.part}]"
+        else:
+            out += ("." if out else "") + str(step.part)
     return out or "(body)"
 
 
-def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field: remove it (check the spelling against the tool's input schema)"
+    if kind == "missing":
+        return "required field is missing"
+    return str(err["msg"])
+
+
+@dataclass
+class _Error:
+    steps: list[_Step]
+    msg: str
+
+    @property
+    def depth(self) -> int:
+        return sum(1 for s in self.steps if not s.tag)
+
+
+def _collapse(msgs: list[str]) -> str:
+    unique = list(dict.fromkeys(msgs))
+    if len(unique) == 1:
+        return unique[0]
+    prefix = "Input should be "
+    if all(m.startswith(prefix) for m in unique):
+        return prefix + "one of: " + " | ".join(m[len(prefix) :] for m in unique)
+    return "matches none of the allowed forms: " + " | ".join(unique)
+
+
+def _reduce(errors: list[_Error]) -> list[_Error]:
+    """Keep untagged errors; for each union (the first tag of a location), keep one branch."""
+    out: list[_Error] = []
+    unions: dict[tuple[Any, ...], dict[Any, list[_Error]]] = {}
+    order: list[tuple[str, Any]] = []  # ("error", _Error) or ("union", key), by first appearance
+    for err in errors:
+        at = next((i for i, s in enumerate(err.steps) if s.tag), None)
+        if at is None:
+            order.append(("error", err))
+            continue
+        key = tuple(s.part for s in err.steps[:at])
+        if key not in unions:
+            unions[key] = {}
+            order.append(("union", key))
+        # The branch is named by its tag; drop the tag so nested unions are found next.
+        branch = unions[key].setdefault(err.steps[at].part, [])
+        branch.append(_Error(err.steps[:at] + err.steps[at + 1 :], err.msg))
+
+    for what, item in order:
+        if what == "error":
+            out.append(item)
+            continue
+        branches = [_reduce(errs) for errs in unions[item].values()]
+        fields = {_path(e.steps) for b in branches for e in b}
+        if all(len(b) == 1 for b in branches) and len(fields) == 1:
+            # Every branch rejects the same value: say so once, listing what would do.
+            first = branches[0][0]
+            out.append(_Error(first.steps, _collapse([b[0].msg for b in branches])))
+            continue
+        # Otherwise the branch the input matched best: fewest errors, then the deepest ones.
+        best = min(branches, key=lambda b: (len(b), -max(e.depth for e in b)))
+        out.extend(best)
+    return out
+
+
+def field_errors(exc: ValidationError, data: Any = None) -> list[dict[str, str]]:
+    """``[{"field": "a.b[0].c", "error": "..."}]`` for each distinct problem.
+
+    ``data`` is the input that was validated; without it, union tags are told from real
+    path elements by their look (a dict key shaped like a model name is then lost).
+    """
+    details = exc.errors(include_url=False, include_input=False)
+    locs = [tuple(err["loc"]) for err in details]
+    kinds = [err["type"] for err in details]
+    if data is None:
+        steps = _guess(locs, kinds)
+    else:
+        steps = [_walk(loc, data, kind) for loc, kind in zip(locs, kinds, strict=True)]
+    raw = [_Error(s, _message(err)) for s, err in zip(steps, details, strict=True)]
     errors: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for err in exc.errors(include_url=False, include_input=False):
-        field = _loc(tuple(err["loc"]))
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            msg = "unknown field: remove it (check the spelling against the tool's input schema)"
-        elif kind == "missing":
-            msg = "required field is missing"
-        else:
-            msg = err["msg"]
-        if (field, msg) in seen:
+    for err in _reduce(raw):
+        field = _path(err.steps)
+        if (field, err.msg) in seen:
             continue
-        seen.add((field, msg))
-        errors.append({"field": field, "error": msg})
+        seen.add((field, err.msg))
+        errors.append({"field": field, "error": err.msg})
     return errors
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    parts = [f"`{e['field']}`: {e['error']}" for e in field_errors(exc)]
+def describe_validation_error(exc: ValidationError, data: Any = None) -> str:
+    parts = [f"`{e['field']}`: {e['error']}" for e in field_errors(exc, data)]
     return "Invalid request: " + "; ".join(parts)

@@ -66,11 +66,12 @@ ButtonType = Literal["webview", "message", "url", "phone"]
 ButtonRole = Literal["default", "primary", "danger"]
 
 GreetingId = Annotated[int, Field(description="Greeting ID.")]
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+# [0-9], not \d: \d also matches non-ASCII digits such as "２０２４".
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def _check_rfc3339(value: str) -> str:
-    if not _RFC3339.match(value):
+    if not _RFC3339.fullmatch(value):
         raise ValueError("must be an RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z")
     return value
 

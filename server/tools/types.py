@@ -6,6 +6,7 @@ documented, it is a ``Literal`` so the JSON schema carries an ``enum``.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -83,6 +84,8 @@ Notification = Literal[
 EmailSubscription = Literal["daily_summary", "weekly_summary"]
 
 def _check_hhmm(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value):  # [0-9], not \d: "０８:００" is not a time here
+        raise ValueError("time must be HH:MM, e.g. 09:30")
     hours, minutes = int(value[:2]), int(value[3:])
     if hours > 23 or minutes > 59:
         raise ValueError("time must be HH:MM with hours 00-23 and minutes 00-59")
@@ -93,7 +96,10 @@ def _check_hhmm(value: str) -> str:
 # costs context in every schema that uses a time).
 HHMM = Annotated[
     str,
-    Field(pattern=r"^\d\d:\d\d$", description="Time of day, HH:MM (24h)."),
+    # The schema's pattern is ECMA-262 (JSON Schema), where \d is ASCII [0-9] and costs fewer
+    # tokens on every turn; the validator enforces the same thing server-side, where \d would
+    # accept any Unicode digit.
+    Field(description="Time of day, HH:MM (24h).", json_schema_extra={"pattern": r"^\d\d:\d\d$"}),
     AfterValidator(_check_hhmm),
 ]
 

@@ -11,9 +11,10 @@ page wins:
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .catalog import Action, action
 from .types import SECRET, ClientId, Input
@@ -217,9 +218,18 @@ class UnregisterWebhook(Input):
 
 
 class ListWebhookNames(Input):
+    # ECMA-262 pattern in the schema (\d is ASCII there); the validator checks [0-9] server-side.
     version: str | None = Field(
-        default=None, pattern=r"^\d+\.\d+$", description="API version, e.g. '3.6'; defaults to the current stable one."
+        default=None, description="API version, e.g. '3.6'; defaults to the current stable one.",
+        json_schema_extra={"pattern": r"^\d+\.\d+$"},
     )
+
+    @field_validator("version")
+    @classmethod
+    def _ascii_version(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]+\.[0-9]+", value):
+            raise ValueError("version must look like 3.6")
+        return value
 
 
 # Documented "Required: Yes" but "required only when authorizing via PATs", and the examples
