@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -94,11 +95,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _rate(text: str) -> tuple[int, float]:
+    """``REQUESTS/SECONDS`` (SECONDS defaults to 600); ConfigError unless both are above zero.
+
+    Checked here, not left to TokenBucket / Sandbox, so a bad value is a one-line usage error
+    (exit 2) for every subcommand instead of a traceback or a sandbox refusing every request.
+    """
+    problem = ConfigError(f"--rate-limit {text!r}: use REQUESTS/SECONDS with both above zero, e.g. 1000/600")
     try:
-        count, _, period = str(text).partition("/")
-        return int(count), float(period or 600)
+        count_text, _, period_text = str(text).partition("/")
+        count, period = int(count_text), float(period_text or 600)
     except ValueError:
-        raise ConfigError(f"--rate-limit {text!r}: use REQUESTS/SECONDS, e.g. 1000/600") from None
+        raise problem from None
+    if count < 1 or not (math.isfinite(period) and period > 0):
+        raise problem
+    return count, period
 
 
 def _fail(message: str, code: int = 2) -> int:

@@ -10,6 +10,11 @@ Resilience rules (why each exists):
   is not idempotent (create_*, register_*, ...) may have been applied, so it is NOT retried;
   the error says the outcome is unknown and how to check. A connection refused before the
   request was sent is safe to retry for every action.
+- A write retried after such an attempt: the earlier attempt may have applied, so an error
+  answered to the retry (not_found for a delete whose first attempt deleted, "not suspended"
+  for an unsuspend, ...) proves nothing about the write. It is reported as ``unknown_outcome``
+  carrying the retry's error in ``data.retry_error``, never as that error; likewise per-item
+  errors of a retried batch. Reads are unaffected.
 """
 
 from __future__ import annotations
@@ -120,55 +125,90 @@ class LiveChatClient:
         idempotent: bool,
         on_wait: WaitCallback | None = None,
         verify_hint: str | None = None,
+        write: bool | None = None,
     ) -> Any:
         """Send one action; returns the decoded JSON (``{}`` for an empty 200).
 
-        Raises LiveChatError with LiveChat's type, or ``unknown_outcome`` when a write that is
-        not idempotent may have been applied (``verify_hint`` says how to check).
+        Raises LiveChatError with LiveChat's type, or ``unknown_outcome`` when a write may have
+        been applied: one that is not idempotent after a timeout / dropped connection / 5xx, or
+        an idempotent one that failed after such an attempt (``verify_hint`` says how to check).
+        ``write`` defaults to what the catalog says about ``action``.
         """
+        if write is None:
+            write = _is_write(action)
         policy = self.retry
         started = time.monotonic()
         region_switched = False
         attempt = 0
-        while True:
-            attempt += 1
-            remaining = policy.deadline - (time.monotonic() - started)
-            await self.bucket.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
-            try:
-                outcome = await self._send_once(action, body)
-            finally:
-                self.bucket.release()
-            if isinstance(outcome, httpx.Response):
-                result, decision = self._judge(outcome)
-                if decision is _DONE:
-                    return result
-                error = result
-            else:
-                error, decision = outcome
-            if decision == "region":
-                if region_switched:
+        # The first attempt of this write that may have been applied, and the latest one.
+        uncertain: LiveChatError | None = None
+        latest: LiveChatError | None = None
+        try:
+            while True:
+                attempt += 1
+                remaining = policy.deadline - (time.monotonic() - started)
+                await self.bucket.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
+                try:
+                    outcome = await self._send_once(action, body)
+                finally:
+                    self.bucket.release()
+                if isinstance(outcome, httpx.Response):
+                    result, decision = self._judge(outcome)
+                    if decision is _DONE:
+                        if uncertain is not None:
+                            result = self._mark_batch_items(action, result, uncertain, verify_hint)
+                        return result
+                    error = result
+                else:
+                    error, decision = outcome
+                if decision == "region":
+                    if region_switched:
+                        raise error
+                    region_switched = True
+                    continue
+                if decision == "maybe-applied":
+                    if not idempotent:
+                        raise LiveChatError(
+                            "unknown_outcome",
+                            f"{error.type} ({error.message}): {action} may or may not have been applied. "
+                            "It was not retried, to avoid applying it twice.",
+                            error.data,
+                            status=error.status,
+                            hint=verify_hint or HINTS["unknown_outcome"],
+                        )
+                    if write:
+                        uncertain = uncertain or error
+                        latest = error
+                    decision = None
+                if decision is False or attempt >= policy.max_attempts:
                     raise error
-                region_switched = True
+                delay = decision if isinstance(decision, float) else self._backoff(attempt)
+                if time.monotonic() - started + delay > policy.deadline:
+                    raise error
+                if on_wait:
+                    await on_wait(delay, f"{error.type}: retrying {action} in {delay:.1f} s (attempt {attempt + 1})")
+                await self._sleep(delay)
+        except LiveChatError as failure:
+            # Whatever ends a write after an attempt that may have applied (the retry's error
+            # answer, retries or budget running out) leaves its outcome unknown.
+            if uncertain is None or failure.type == "unknown_outcome":
+                raise
+            raise _after_uncertain(action, uncertain, failure, failure is latest, verify_hint) from None
+
+    def _mark_batch_items(self, action: str, result: Any, uncertain: LiveChatError, verify_hint: str | None) -> Any:
+        """A batch retried after an attempt that may have applied: its per-item errors say so."""
+        if not (isinstance(result, dict) and isinstance(result.get("responses"), list)):
+            return result
+        responses = []
+        for item in result["responses"]:
+            parsed = parse_error(item)
+            if parsed is None:
+                responses.append(item)
                 continue
-            if decision == "maybe-applied":
-                if not idempotent:
-                    raise LiveChatError(
-                        "unknown_outcome",
-                        f"{error.type} ({error.message}): {action} may or may not have been applied. "
-                        "It was not retried, to avoid applying it twice.",
-                        error.data,
-                        status=error.status,
-                        hint=verify_hint or HINTS["unknown_outcome"],
-                    )
-                decision = None
-            if decision is False or attempt >= policy.max_attempts:
-                raise error
-            delay = decision if isinstance(decision, float) else self._backoff(attempt)
-            if time.monotonic() - started + delay > policy.deadline:
-                raise error
-            if on_wait:
-                await on_wait(delay, f"{error.type}: retrying {action} in {delay:.1f} s (attempt {attempt + 1})")
-            await self._sleep(delay)
+            retry = LiveChatError(*parsed)
+            marked = _after_uncertain(action, uncertain, retry, False, verify_hint)
+            responses.append({"error": {"type": marked.type, "message": marked.message, "data": marked.data}})
+        return {**result, "responses": responses}
 
     async def _send_once(self, action: str, body: Any) -> httpx.Response | tuple[LiveChatError, Any]:
         """The response, or (error, retry decision) for a transport failure."""
@@ -238,3 +278,53 @@ class LiveChatClient:
     def _backoff(self, attempt: int) -> float:
         cap = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
         return random.uniform(cap / 2, cap)
+
+
+# Errors a retry answers when the earlier attempt already took effect (a delete that deleted).
+def _consistent_with_applied(type_: str) -> bool:
+    return type_ in ("not_found", "already_exists") or type_.endswith("_not_found")
+
+
+def _after_uncertain(
+    action: str, first: LiveChatError, failure: LiveChatError, unanswered: bool, verify_hint: str | None
+) -> LiveChatError:
+    """``unknown_outcome`` for a write that ended in ``failure`` after an attempt that may have
+    applied (``first``); ``unanswered``: the last attempt too ended without a clear answer."""
+    earlier = (
+        f"an earlier attempt, which may have reached LiveChat, ended in {first.type} ({first.message.rstrip('.')})"
+    )
+    if unanswered:
+        message = (
+            f"{action} may or may not have been applied: {earlier}, and no retry gave a clear "
+            f"answer (last: {failure.type}: {failure.message})."
+        )
+    elif _consistent_with_applied(failure.type):
+        message = (
+            f"{action} probably took effect: {earlier}, and the retry answered {failure.type} "
+            f"({failure.message}), which is what a retry sees once the first attempt applied."
+        )
+    else:
+        message = (
+            f"{action} may or may not have been applied: {earlier}, and the retry then failed with "
+            f"{failure.type} ({failure.message}), which does not show that the earlier attempt failed."
+        )
+    data: dict[str, Any] = {"first_attempt": {"type": first.type, "message": first.message}}
+    retry: dict[str, Any] = {"type": failure.type, "message": failure.message}
+    if failure.data:
+        retry["data"] = failure.data
+    if failure.status is not None:
+        retry["http_status"] = failure.status
+    data["retry_error"] = retry
+    return LiveChatError(
+        "unknown_outcome", message, data, status=failure.status, hint=verify_hint or HINTS["unknown_outcome"]
+    )
+
+
+def _is_write(action: str) -> bool:
+    """From the catalog; an unknown action counts as a write (the cautious reading)."""
+    from ..tools import catalog  # late: the catalog is large and imports nothing from here
+
+    act = catalog().get(action)
+    if act is not None:
+        return act.write
+    return not action.startswith(("list_", "get_", "check_"))

@@ -74,6 +74,7 @@ class Sandbox:
     _hits: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
+        _check_rate(self.rate_limit, self.rate_period)
         self.reset()
         if not self.credentials:
             self.credentials = [SandboxCredential("default", self.token)]
@@ -109,12 +110,19 @@ class Sandbox:
 
     # --- rate limit -----------------------------------------------------------------------
 
+    # A limit below one request (or a period <= 0) is refused, at construction (ValueError) and
+    # by POST /_sandbox/config (400), rather than read as "no limit": LiveChat's quota is never
+    # zero, the CLI and TokenBucket refuse such values too, and quietly lifting the limit would
+    # hide a typo like --rate-limit 0/600 in a test that means to exercise the quota.
+
     def _spend(self) -> None:
         now = time.monotonic()
         while self._hits and now - self._hits[0] >= self.rate_period:
             self._hits.popleft()
         if len(self._hits) >= self.rate_limit:
-            wait = self.rate_period - (now - self._hits[0])
+            # The window is empty only if the limit was set below 1 by assigning the field
+            # directly: then every request is refused, a full period from now, rather than crash.
+            wait = self.rate_period - (now - self._hits[0]) if self._hits else self.rate_period
             raise _RateLimited(max(1, math.ceil(wait)))
         self._hits.append(now)
 
@@ -309,10 +317,13 @@ class Sandbox:
     async def _config(self, request: Request) -> Response:
         if request.method == "POST":
             spec = await request.json()
-            if "rate_limit" in spec:
-                self.rate_limit = int(spec["rate_limit"])
-            if "rate_period" in spec:
-                self.rate_period = float(spec["rate_period"])
+            try:
+                limit = int(spec.get("rate_limit", self.rate_limit))
+                period = float(spec.get("rate_period", self.rate_period))
+                _check_rate(limit, period)
+            except (TypeError, ValueError) as exc:
+                return JSONResponse({"error": {"type": "validation", "message": str(exc)}}, status_code=400)
+            self.rate_limit, self.rate_period = limit, period
             if "region" in spec:
                 self.region = self.state.region = str(spec["region"])
             self._hits.clear()
@@ -323,6 +334,11 @@ class Sandbox:
 
     async def _index(self, request: Request) -> Response:
         return JSONResponse({"sandbox": True, "notice": SANDBOX_NOTICE, "actions": len(catalog())})
+
+
+def _check_rate(limit: int, period: float) -> None:
+    if limit < 1 or not (math.isfinite(period) and period > 0):
+        raise ValueError(f"sandbox rate limit needs rate_limit >= 1 and rate_period > 0, got {limit}/{period}")
 
 
 class _RateLimited(Exception):
