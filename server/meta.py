@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
+from pydantic import Field, StrictBool, ValidationError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
@@ -21,16 +22,56 @@ from .plans import PlanError, apply_plan
 from .runtime import Runtime
 from .tools import catalog
 from .tools.schema import input_schema
+from .tools.types import Input
+from .validation import field_errors
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 
 
+class _NoArguments(Input):
+    pass
+
+
+class _ApplyPlan(Input):
+    plan: dict[str, Any] = Field(description="The plan document from get_plan.")
+    continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
+    secrets: dict[str, str] | None = Field(
+        default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
+    )
+
+
+class _SearchActions(Input):
+    query: str = Field(default="", description="Words to match, e.g. 'agent suspend'.")
+
+
+class _DescribeAction(Input):
+    name: str = Field(description="Action name from search_actions.")
+
+
+class _CallAction(Input):
+    name: str = Field(description="Action name.")
+    arguments: dict[str, Any] | None = Field(
+        default=None, description="Arguments matching describe_action's schema."
+    )
+
+
+class _Search(Input):
+    query: str = Field(description="Text to look for, e.g. a name or email.")
+
+
+class _Fetch(Input):
+    id: str = Field(description="An id returned by search.")
+
+
 @dataclass(frozen=True)
 class MetaTool:
+    """A tool beyond the catalogue; like a catalogue action, its arguments are a model, so the
+    schema clients see and the validation calls get come from one definition."""
+
     name: str
     title: str
     description: str
-    schema: dict[str, Any]
+    model: type[Input]
     read_only: bool
     destructive: bool = False
     idempotent: bool = True
@@ -41,7 +82,7 @@ class MetaTool:
             name=self.name,
             title=self.title,
             description=self.description,
-            input_schema=self.schema,
+            input_schema=input_schema(self.model),
             annotations=types.ToolAnnotations(
                 read_only_hint=self.read_only,
                 destructive_hint=self.destructive,
@@ -51,78 +92,48 @@ class MetaTool:
         )
 
 
-def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = required
-    return schema
-
-
 GET_PLAN = MetaTool(
     "get_plan", "Get plan",
     "Dry-run: the session's planned writes as a reviewable plan document (steps, the batch requests to "
     "send, summary, digest). Save it and apply with `livechat-mcp apply PLAN.json`.",
-    _obj({}), read_only=True,
+    _NoArguments, read_only=True,
 )
 CLEAR_PLAN = MetaTool(
     "clear_plan", "Clear plan", "Dry-run: discard the session's planned writes.",
-    _obj({}), read_only=False, idempotent=True,
+    _NoArguments, read_only=False, idempotent=True,
 )
 APPLY_PLAN = MetaTool(
     "apply_plan", "Apply plan",
     "Send a reviewed plan document's requests in order. Every request is checked against the policy "
     "first; stops at the first failure unless continue_on_error. Reports each step.",
-    _obj(
-        {
-            "plan": {"type": "object", "description": "The plan document from get_plan."},
-            "continue_on_error": {"type": "boolean", "description": "Go on after a failed step (default false)."},
-            "secrets": {
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-                "description": "Values for the plan's secret placeholders by name (the plan's secrets.names).",
-            },
-        },
-        ["plan"],
-    ),
-    read_only=False, destructive=True, idempotent=False, open_world=True,
+    _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
 )
 SEARCH_ACTIONS = MetaTool(
     "search_actions", "Search actions",
     "Find LiveChat Configuration API actions this server allows: names and one-line descriptions. "
     "Empty query lists all.",
-    _obj({"query": {"type": "string", "description": "Words to match, e.g. 'agent suspend'."}}),
-    read_only=True,
+    _SearchActions, read_only=True,
 )
 DESCRIBE_ACTION = MetaTool(
     "describe_action", "Describe action",
     "An action's full input schema, scopes and caveats. Call before call_action.",
-    _obj({"name": {"type": "string", "description": "Action name from search_actions."}}, ["name"]),
-    read_only=True,
+    _DescribeAction, read_only=True,
 )
 CALL_ACTION = MetaTool(
     "call_action", "Call action",
     "Run an action by name with its arguments; validated and policy-checked like a direct tool call.",
-    _obj(
-        {
-            "name": {"type": "string", "description": "Action name."},
-            "arguments": {"type": "object", "description": "Arguments matching describe_action's schema."},
-        },
-        ["name"],
-    ),
-    read_only=False, destructive=True, idempotent=False, open_world=True,
+    _CallAction, read_only=False, destructive=True, idempotent=False, open_world=True,
 )
 SEARCH = MetaTool(
     "search", "Search configuration",
     "Search the license's configuration objects (agents, groups, bots, tags, webhooks, auto access rules, "
     "greetings, properties). Returns ids for fetch.",
-    _obj({"query": {"type": "string", "description": "Text to look for, e.g. a name or email."}}, ["query"]),
-    read_only=True, open_world=True,
+    _Search, read_only=True, open_world=True,
 )
 FETCH = MetaTool(
     "fetch", "Fetch configuration object",
     "Fetch one configuration object by an id from search, e.g. agent:jane@example.com or group:1.",
-    _obj({"id": {"type": "string", "description": "An id returned by search."}}, ["id"]),
-    read_only=True, open_world=True,
+    _Fetch, read_only=True, open_world=True,
 )
 
 _META_FIX = {
@@ -173,6 +184,16 @@ class MetaTools:
                 "refused", f"{name} is not available under this policy. Nothing was sent.", rule="mode",
                 how_to_allow=_META_FIX.get(name, "see `livechat-mcp policy`"),
             )
+        tool = next(t for t in self.active() if t.name == name)
+        if not isinstance(args, dict):
+            return error_result("validation", f"Arguments to {name} must be a JSON object. Nothing was sent.")
+        try:
+            parsed: Any = tool.model.model_validate(args)
+        except ValidationError as exc:
+            errors = field_errors(exc)
+            summary = "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
+            return error_result("validation", f"Invalid arguments for {name}: {summary}. Nothing was sent.",
+                                fields=errors)
         if name == "get_plan":
             doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
             return ToolResult(self.runtime.scrubber.json(doc))
@@ -181,28 +202,26 @@ class MetaTools:
         if name == "apply_plan":
             try:
                 report = await apply_plan(
-                    args.get("plan"),
+                    parsed.plan,
                     policy=self.runtime.policy,
                     client=self.runtime.client,
-                    continue_on_error=bool(args.get("continue_on_error", False)),
+                    continue_on_error=parsed.continue_on_error,
                     progress=progress,
                     audit=self.runtime.audit,
-                    secrets=args.get("secrets"),
+                    secrets=parsed.secrets,
                 )
             except PlanError as exc:
                 return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
             return ToolResult(self.runtime.scrubber.json(report), is_error=report["status"] != "completed")
         if name == "search_actions":
-            return ToolResult(self._search_actions(str(args.get("query", ""))))
+            return ToolResult(self._search_actions(parsed.query))
         if name == "describe_action":
-            return self._describe(str(args.get("name", "")))
+            return self._describe(parsed.name)
         if name == "call_action":
-            return await self._pipeline.call(
-                str(args.get("name", "")), args.get("arguments", {}), session=session, on_wait=on_wait
-            )
+            return await self._pipeline.call(parsed.name, parsed.arguments or {}, session=session, on_wait=on_wait)
         if name == "search":
-            return await self._search(str(args.get("query", "")), session)
-        return await self._fetch(str(args.get("id", "")), session)
+            return await self._search(parsed.query, session)
+        return await self._fetch(parsed.id, session)
 
     # --- discovery ---------------------------------------------------------------------------
 

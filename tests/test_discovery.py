@@ -179,3 +179,42 @@ async def test_dry_run_discovery_plans_writes(loopback, make_server):
     assert planned["planned"] is True
     assert [(step["action"], step["body"]) for step in plan["steps"]] == [("create_tag", {"name": "planned-by-discovery"})]
     assert loopback.requests() == []
+
+
+# --- meta tools validate their own arguments ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "field"),
+    [
+        ("search_actions", {"query": 5}, "query"),
+        ("describe_action", {}, "name"),
+        ("call_action", {"name": "list_agents", "arguments": "all"}, "arguments"),
+        ("call_action", {"name": "list_agents", "extra": 1}, "extra"),
+        ("search", {"query": ["jane"]}, "query"),
+        ("fetch", {"id": 19}, "id"),
+    ],
+)
+async def test_meta_tool_arguments_are_validated_like_catalogue_ones(loopback, make_server, tool, args, field):
+    async with make_server(env=loopback.env(), overrides=DISCOVERY) as s:
+        failed, payload = await call(s, tool, args)
+    assert failed and payload["error"]["type"] == "validation"
+    assert [f["field"] for f in payload["error"]["fields"]] == [field]
+    assert loopback.requests() == []
+
+
+async def test_apply_plan_continue_on_error_must_be_a_real_boolean(loopback, make_server):
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        failed, payload = await call(s, "apply_plan", {"plan": {}, "continue_on_error": "false"})
+    assert failed and payload["error"]["fields"][0]["field"] == "continue_on_error"
+    assert loopback.requests() == []
+
+
+def test_cli_call_of_a_meta_tool_with_non_object_arguments_is_a_clean_error():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "server.cli", "call", "search", '"jane"', "--sandbox"],
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode != 0 and "JSON object" in proc.stdout + proc.stderr
