@@ -130,7 +130,7 @@ class LiveChatMCP:
             started = time.perf_counter()
             result = await self.meta.call(name, arguments or {}, session=session, on_wait=on_wait, progress=progress)
             audit = self.runtime.audit
-            if audit is not None and name != "call_action":
+            if audit is not None and not result.audited:
                 refused = result.is_error and isinstance(result.data, dict) and \
                     result.data.get("error", {}).get("type") == "refused"
                 audit.record(
@@ -178,7 +178,21 @@ class LiveChatMCP:
 
         async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
             uri = str(params.uri)
-            data = await self.meta.read_resource(uri, session=session_key(ctx))
+            started = time.perf_counter()
+            error: MCPError | None = None
+            try:
+                data = await self.meta.read_resource(uri, session=session_key(ctx))
+            except MCPError as exc:
+                error = exc
+            if self.runtime.audit is not None:  # a read reaches LiveChat like a tool call: one line each
+                kind = error.data.get("type") if error is not None and isinstance(error.data, dict) else None
+                self.runtime.audit.record(
+                    tool="resources/read", decision="refused" if kind == "refused" else "allowed", rule="resource",
+                    arguments={"uri": uri}, duration_ms=(time.perf_counter() - started) * 1000,
+                    outcome={"error": kind} if error is not None else {}, session=session_key(ctx),
+                )
+            if error is not None:
+                raise error
             return types.ReadResourceResult(
                 contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=json.dumps(data))]
             )

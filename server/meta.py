@@ -218,7 +218,9 @@ class MetaTools:
         if name == "describe_action":
             return self._describe(parsed.name)
         if name == "call_action":
-            return await self._pipeline.call(parsed.name, parsed.arguments or {}, session=session, on_wait=on_wait)
+            result = await self._pipeline.call(parsed.name, parsed.arguments or {}, session=session, on_wait=on_wait)
+            result.audited = True  # as the action it ran, by the pipeline
+            return result
         if name == "search":
             return await self._search(parsed.query, session)
         return await self._fetch(parsed.id, session)

@@ -37,6 +37,7 @@ class ToolResult:
 
     data: Any
     is_error: bool = False
+    audited: bool = False  # the pipeline already wrote this call's audit line
 
     @property
     def text(self) -> str:

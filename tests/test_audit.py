@@ -158,3 +158,24 @@ async def test_meta_tool_calls_are_audited_one_line_each(loopback, make_server, 
         records = lines(log)
     assert [r["tool"] for r in records] == ["get_plan", "search", "apply_plan"]
     assert [r["decision"] for r in records] == ["allowed", "allowed", "refused"]  # apply_plan: dry-run
+
+
+async def test_resource_reads_and_refused_call_action_are_audited(loopback, make_server, tmp_path):
+    log = tmp_path / "audit.jsonl"
+    async with make_server(env=loopback.env(), audit_log=str(log)) as s:  # read-only, no discovery
+        await s.client.read_resource("livechat://agents/jane@example.com")
+        refused = await s.client.call_tool("call_action", {"name": "delete_agent", "arguments": {"id": "x@y.z"}})
+        records = lines(log)
+    assert refused.is_error
+    assert [(r["tool"], r["decision"]) for r in records] == [("resources/read", "allowed"), ("call_action", "refused")]
+    assert records[0]["arguments"] == {"uri": "livechat://agents/jane@example.com"}
+
+
+async def test_call_action_in_discovery_mode_is_audited_once_as_the_action(loopback, make_server, tmp_path):
+    from server.policies import Overrides
+
+    log = tmp_path / "audit.jsonl"
+    async with make_server(env=loopback.env(), audit_log=str(log), overrides=Overrides(discovery=True)) as s:
+        await s.client.call_tool("call_action", {"name": "list_tags", "arguments": {}})
+        records = lines(log)
+    assert [r["tool"] for r in records] == ["list_tags"]
