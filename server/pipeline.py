@@ -168,9 +168,12 @@ class Pipeline:
             )
 
         try:
-            result = await self.client.call(
-                act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
-            )
+            if act.batch_of and len(body["requests"]) > self.policy.policy.max_batch_size:
+                result = await self._send_in_chunks(act, body, on_wait)
+            else:
+                result = await self.client.call(
+                    act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
+                )
         except LiveChatError as err:
             self._audit(log, act.name, "allowed", decision.rule, body, started,
                         {"status": err.status, "error": err.type}, session)
@@ -178,7 +181,34 @@ class Pipeline:
         if act.secret_result_keys and not self.policy.policy.reveal_secrets:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
         self._audit(log, act.name, "allowed", decision.rule, body, started, {"status": 200}, session)
-        return ToolResult(self.scrub.json(result))
+        # A batch answers 200 with an error per item; when every item failed, the call failed.
+        responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
+        failed = bool(responses) and all(isinstance(r, dict) and "error" in r for r in responses)
+        return ToolResult(self.scrub.json(result), is_error=failed)
+
+    async def _send_in_chunks(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None) -> Any:
+        """A batch larger than max_batch_size goes as several, in order, so each stays well inside
+        LiveChat's 15 s processing limit. The answer keeps the batch shape, one response per item;
+        after a chunk fails as a whole, its items carry that error and the rest are not sent."""
+        items, size = body["requests"], self.policy.policy.max_batch_size
+        responses: list[Any] = []
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            try:
+                answer = await self.client.call(act.name, {**body, "requests": chunk}, idempotent=act.idempotent,
+                                                on_wait=on_wait, verify_hint=_verify_hint(act))
+            except LiveChatError as err:
+                if start == 0:
+                    raise  # nothing was applied: a plain failure, as for a small batch
+                responses += [{"error": err.to_dict()}] * len(chunk)
+                skipped = {"type": "not_sent", "message": f"not sent: items {start + 1}-{start + len(chunk)} failed "
+                           "as a whole, so the rest of the batch was stopped"}
+                responses += [{"error": skipped}] * (len(items) - start - len(chunk))
+                break
+            got = answer.get("responses", []) if isinstance(answer, dict) else []
+            missing = {"error": {"type": "internal", "message": "no response for this item"}}
+            responses += got[: len(chunk)] + [missing] * (len(chunk) - len(got))
+        return {"responses": responses}
 
     def _audit(
         self,
