@@ -374,3 +374,12 @@ async def test_client_budget_exhaustion_fails_the_call_without_sending() -> None
         await client.call("list_agents", {}, idempotent=True)
     assert info.value.type == "too_many_requests"
     assert len(rec.requests) == 1
+
+
+def test_hints_fit_the_error_not_just_its_type():
+    from server.api.errors import hint_for
+
+    assert "reset_bot_secret" in hint_for("authorization", None, "Invalid bot secret")
+    assert "agents--all:rw" in hint_for("authorization", None, "Requires scope agents--all:rw")
+    per_client = hint_for("limit_reached", None, "Client abc already has 3 webhooks for chat_deactivated")
+    assert "per client" in per_client and "message says which" in per_client

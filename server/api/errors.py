@@ -13,14 +13,15 @@ from typing import Any
 HINTS: dict[str, str] = {
     "authentication": "The credential is missing, invalid or expired: check LIVECHAT_ACCESS_TOKEN "
     "(or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT) and restart the server.",
-    "authorization": "The credential lacks a scope this action needs: grant the scope named in the "
-    "message to the app or PAT, or use an action the current scopes allow.",
+    "authorization": "Not allowed: the credential may lack a scope this action needs (grant it to the app "
+    "or PAT), or the object belongs to someone else; the message says which.",
     "validation": "The request was rejected as invalid: correct the field named in the message and retry.",
     "not_found": "The object does not exist: list the resource to find the right id.",
     "group_not_found": "A group id does not exist: call list_groups to find valid ids.",
     "already_exists": "An object with this id or name exists already: use the update action, or a new id.",
-    "limit_reached": "The license plan's limit is reached: remove unused objects or upgrade the plan "
-    "(check_product_limits_for_plan shows the limits).",
+    "limit_reached": "A limit is reached (the message says which: the license plan's, or one per client "
+    "or per action): remove unused objects, or for plan limits upgrade "
+    "(check_product_limits_for_plan shows them).",
     "too_many_requests": "The license's request quota is spent (shared by every integration): wait and retry.",
     "misdirected_request": "The license lives in another data center: set LIVECHAT_REGION to the region "
     "in data.region.",
@@ -67,7 +68,10 @@ def hint_for(type: str, data: dict[str, Any] | None = None, message: str | None 
     hint = HINTS.get(type, "See the LiveChat error message.")
     if type == "misdirected_request" and data and data.get("region"):
         hint = f"The license lives in region {data['region']!r}: set LIVECHAT_REGION={data['region']}."
-    if type == "authorization":
+    if type == "authorization" and "secret" in (message or "").lower():
+        hint = ("The secret was not accepted: use the bot's current secret (reset_bot_secret issues a new "
+                "one, and the old one then stops working).")
+    elif type == "authorization":
         scope = _scope_named(message, data)
         if scope:
             hint = (
