@@ -146,3 +146,13 @@ async def test_ascii_digits_still_pass_validation(loopback, make_server):
             result = await s.client.call_tool(tool, args)
             if result.is_error:
                 assert tool_payload(result)["error"]["type"] != "validation", (tool, tool_payload(result))
+
+
+async def test_working_hours_without_a_timezone_are_refused(loopback, make_server):
+    hours = {"schedule": [{"day": "monday", "enabled": True, "start": "09:00", "end": "17:00"}]}
+    async with make_server(policy="full-access", env=loopback.env()) as s:
+        err = await invalid(s, "create_agent", {"id": "tz@example.com", "name": "TZ", "work_scheduler": hours})
+        ok = await s.client.call_tool("create_agent", {"id": "tz2@example.com", "name": "TZ",
+                                                        "work_scheduler": {**hours, "timezone": "Europe/Warsaw"}})
+    assert fields(err) == ["work_scheduler"] and "timezone is required" in err["message"]
+    assert not ok.is_error

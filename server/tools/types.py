@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 class Input(BaseModel):
@@ -130,6 +130,13 @@ class WorkScheduler(Input):
         "falls back to the agent's timezone if empty.",
     )
     schedule: list[ScheduleEntry] = Field(description="Working hours; several entries per day allowed.")
+
+    @model_validator(mode="after")
+    def _timezone_with_hours(self) -> WorkScheduler:
+        # "Falls back to the agent's timezone if empty. Required only when schedule is not empty."
+        if self.schedule and not self.timezone:
+            raise ValueError("timezone is required when schedule is not empty, e.g. \"Europe/Warsaw\"")
+        return self
 
 
 class DayHours(Input):
