@@ -192,6 +192,7 @@ def test_full_access_allows_everything_and_read_write_refuses_only_destructive()
         ({"scopes": ["agents:rw"]}, "agents:rw"),
         ({"toolsets": ["agent"]}, "agent"),
         ({"toolsets": []}, "toolsets"),
+        ({"allow_tools": []}, "allow_tools is empty"),
         ({"max_batch_size": 0}, "max_batch_size"),
         ({"allow_destructive": "maybe"}, "allow_destructive"),
     ],

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ..tools import RESOURCES, Action, catalog, documented_scopes
 
@@ -38,7 +38,7 @@ class Policy(BaseModel):
         default=None, description="LiveChat scopes this deployment may use; default: the token's own scopes."
     )
     toolsets: list[str] = Field(default_factory=lambda: ["all"], description="Resources to expose.")
-    allow_tools: list[str] = Field(default_factory=list, description="Only these tools (names or globs).")
+    allow_tools: list[str] | None = Field(default=None, description="Only these tools (names or globs).")
     deny_tools: list[str] = Field(default_factory=list, description="Never these tools (names or globs).")
     reveal_secrets: bool = Field(default=False, description="Show bot secrets and tokens in results.")
     show_refused_tools: bool = Field(default=False, description="List refused tools too, marked as refused.")
@@ -59,7 +59,13 @@ class Policy(BaseModel):
 
     @field_validator("allow_tools", "deny_tools")
     @classmethod
-    def _known_tools(cls, value: list[str]) -> list[str]:
+    def _known_tools(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return None
+        if info.field_name == "allow_tools" and not value:
+            # Like an empty toolsets: almost certainly a mistake, and "allow nothing" and "no
+            # allow list" are opposite readings; refuse rather than pick one.
+            raise ValueError("allow_tools is empty: list the tools to allow, or leave it out to allow all")
         names = set(catalog())
         for pattern in value:
             if not any(_match(pattern, name) for name in names):
