@@ -167,7 +167,7 @@ class MetaTools:
             tools.append(APPLY_PLAN)
         if self.objects.readable_kinds():
             tools += [SEARCH, FETCH]
-        return tools
+        return [t for t in tools if not self.runtime.policy.denies_meta(t.name)]
 
     def tools(self) -> list[types.Tool]:
         return [t.tool() for t in self.active()]
@@ -179,6 +179,12 @@ class MetaTools:
     async def call(
         self, name: str, args: dict[str, Any], *, session: str, on_wait: WaitCallback, progress: Progress
     ) -> ToolResult:
+        denied = self.runtime.policy.denies_meta(name)
+        if denied:
+            return error_result(
+                "refused", f"{name} matches deny_tools entry {denied!r}. Nothing was sent.", rule="deny_tools",
+                how_to_allow=f"remove {denied!r} from deny_tools",
+            )
         if name not in {t.name for t in self.active()}:
             return error_result(
                 "refused", f"{name} is not available under this policy. Nothing was sent.", rule="mode",

@@ -279,3 +279,15 @@ async def test_bot_secrets_are_shown_with_reveal_secrets(loopback, make_server, 
     assert out["create_bot"]["secret"] == loopback.sandbox.state.bots[out["create_bot"]["id"]]["secret"]
     assert out["issue_bot_token"]["token"]
     assert out["reset_bot_secret"]["secret"]
+
+
+async def test_deny_tools_can_name_the_meta_tools(loopback, make_server, tmp_path):
+    spec = policy_file(tmp_path, 'deny_tools = ["search", "fetch"]\n')
+    async with make_server(policy=spec, env=loopback.env()) as s:
+        visible = await listed(s)
+        err = await refused(s, "search", {"query": "jane"})
+        ok = await s.client.call_tool("list_agents", {})
+    assert not {"search", "fetch"} & visible and "list_agents" in visible
+    assert err["rule"] == "deny_tools" and "'search'" in err["message"]
+    assert not ok.is_error
+    assert [r["action"] for r in loopback.requests()] == ["list_agents"]

@@ -66,7 +66,7 @@ class Policy(BaseModel):
             # Like an empty toolsets: almost certainly a mistake, and "allow nothing" and "no
             # allow list" are opposite readings; refuse rather than pick one.
             raise ValueError("allow_tools is empty: list the tools to allow, or leave it out to allow all")
-        names = set(catalog())
+        names = set(catalog()) | (set(META_TOOLS) if info.field_name == "deny_tools" else set())
         for pattern in value:
             if not any(_match(pattern, name) for name in names):
                 raise ValueError(f"{pattern!r} matches no tool (tool names are lower_snake_case, e.g. delete_agent)")
@@ -111,6 +111,13 @@ class Decision:
         if self.fix:
             out["how_to_allow"] = self.fix
         return out
+
+
+# Tools beyond the catalogue (server/meta.py). deny_tools may name them, e.g. to run read-only
+# without ChatGPT's search/fetch; allow_tools lists actions only, so an allow list never hides
+# get_plan from a dry-run deployment by omission.
+META_TOOLS = ("get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
+              "search", "fetch")
 
 
 def _match(pattern: str, name: str) -> bool:
@@ -164,6 +171,10 @@ class PolicyContext:
         if act.write and p.mode == "dry-run":
             return Decision(True, "mode", "dry-run: the request is planned, not sent", planned=True)
         return Decision(True, "allowed", "allowed by the policy")
+
+    def denies_meta(self, name: str) -> str | None:
+        """The deny_tools pattern that names meta tool ``name``, if any."""
+        return next((p for p in self.policy.deny_tools if _match(p, name)), None)
 
     def decide_all(self, actions: Mapping[str, Action] | None = None) -> dict[str, Decision]:
         return {name: self.decide(act) for name, act in (actions or catalog()).items()}
