@@ -70,7 +70,8 @@ CASES: list[tuple[str, dict[str, Any], frozenset[str] | None, dict[str, tuple[st
      {a: ("refused", "toolsets") for a in ACTIONS}),
     ("toolsets-agents", {"mode": "read-write", "toolsets": ["agents", "groups"]}, ALL,
      {READ: A, WRITE: A, DESTRUCTIVE: REFUSED_DESTR}),
-    ("toolsets-discovery-only", {"toolsets": ["discovery"]}, ALL, {READ: ("refused", "toolsets")}),
+    # "discovery" alone is discovery over every resource (a mode, not a resource)
+    ("toolsets-discovery-only", {"toolsets": ["discovery"]}, ALL, {READ: A, WRITE: REFUSED_MODE}),
     ("toolsets-beat-scopes", {"toolsets": ["groups"]}, frozenset(), {READ: ("refused", "toolsets")}),
     # --- allow_tools --------------------------------------------------------------------
     ("allow-glob-reads", {"mode": "read-write", "allow_destructive": True, "allow_tools": ["list_*", "get_*"]}, ALL,
@@ -295,3 +296,8 @@ def test_duplicate_json_keys_are_refused(tmp_path) -> None:
     spec.write_text('{"mode": "read-only", "mode": "read-write"}')
     with pytest.raises(PolicyError, match="'mode' more than once"):
         load_policy(str(spec), Overrides())
+
+
+def test_discovery_alone_means_discovery_over_every_resource() -> None:
+    policy = Policy.model_validate({"toolsets": ["discovery"]})
+    assert policy.discovery and "all" in policy.toolsets

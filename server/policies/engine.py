@@ -55,6 +55,10 @@ class Policy(BaseModel):
             raise ValueError(f"unknown toolset(s) {unknown}; known: {', '.join(TOOLSETS)}")
         if not value:
             raise ValueError("toolsets is empty: nothing would be exposed (use [\"all\"])")
+        if value == ["discovery"]:
+            # "discovery" is a way of exposing actions, not a resource: alone it means discovery
+            # over every resource, not over none.
+            return ["all", "discovery"]
         return value
 
     @field_validator("allow_tools", "deny_tools")
