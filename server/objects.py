@@ -25,6 +25,7 @@ from .pipeline import Pipeline, ToolResult
 from .tools import catalog
 
 Obj = dict[str, Any]
+MAX_PAGES = 20  # 2,000 greetings; a search beyond that would cost more of the quota than it is worth
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,17 @@ class Objects:
         if result.is_error:
             raise _error_of(result)
         data = result.data
+        # Paginated lists (greetings: 100 a page) are followed to the end, within reason.
+        pages = 1
+        while isinstance(data, dict) and data.get("next_page_id") and pages < MAX_PAGES:
+            more = await self._call(kind.list_action, {"page_id": data["next_page_id"]}, session)
+            if more.is_error or not isinstance(more.data, dict):
+                break
+            pages += 1
+            key = next((k for k, v in data.items() if isinstance(v, list)), None)
+            if key is None:
+                break
+            data = {**more.data, key: [*data[key], *more.data.get(key, [])]}
         if kind.name == "property" and isinstance(data, dict):
             # list_properties answers {name: spec} for the requester's own namespace.
             return [{"_key": name, **(spec if isinstance(spec, dict) else {"value": spec})}

@@ -235,3 +235,14 @@ async def test_with_a_pat_webhooks_are_left_out_and_fetch_says_why(loopback, mak
     assert "agent:jane@example.com" in ids(body["results"])
     assert not any(oid.startswith("webhook:") for oid in ids(body["results"]))
     assert err["type"] == "unavailable" and "owner_client_id" in err["message"]
+
+
+async def test_search_follows_pagination(loopback, make_server):
+    state = loopback.sandbox.state
+    template = next(iter(state.greetings.values()))
+    for n in range(1000, 1150):  # 150 more: list_greetings answers 100 a page
+        state.greetings[n] = {**template, "id": n, "name": f"Bulk greeting {n}"}
+    async with make_server(env=loopback.env()) as s:
+        results = await search(s, "Bulk greeting 1149")
+    assert ids(results) == ["greeting:1149"]
+    assert [r["action"] for r in loopback.requests()].count("list_greetings") == 2
