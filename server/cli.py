@@ -156,13 +156,8 @@ def _app(runtime: Runtime) -> Any:
 async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
     app = _app(runtime)
     transport = getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")
-    visible = len(app.list_tools())
-    print(runtime.banner(visible), file=sys.stderr, flush=True)
-    if runtime.policy.scopes is None:
-        print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)
-    if transport == "http":
-        import uvicorn
-
+    http_app = None
+    if transport == "http":  # built first: a refused HTTP setup fails before announcing anything
         from .http import build_http_app
 
         host = getattr(args, "host", None) or os.environ.get("LIVECHAT_MCP_HOST", "127.0.0.1")
@@ -171,6 +166,13 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
             app.server, host=host, port=port, env=os.environ,
             insecure_no_auth=getattr(args, "insecure_no_auth", False),
         )
+    visible = len(app.list_tools())
+    print(runtime.banner(visible), file=sys.stderr, flush=True)
+    if runtime.policy.scopes is None:
+        print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)
+    if http_app is not None:
+        import uvicorn
+
         print(f"livechat-mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
         config = uvicorn.Config(http_app, host=host, port=port, log_level="warning", lifespan="on")
         await uvicorn.Server(config).serve()

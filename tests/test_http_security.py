@@ -154,6 +154,7 @@ def test_public_bind_without_token_refuses_to_start() -> None:
     )
     assert proc.returncode != 0
     assert "LIVECHAT_MCP_AUTH_TOKEN" in proc.stderr and "--insecure-no-auth" in proc.stderr
+    assert "tools visible" not in proc.stderr  # refused before announcing a server
 
 
 class _FakeServer:
