@@ -17,13 +17,12 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from .objects import KINDS, ObjectError, Objects
-from .pipeline import ToolResult, WaitCallback, error_result, refusal
+from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
 from .plans import PlanError, apply_plan
 from .runtime import Runtime
 from .tools import catalog
 from .tools.schema import input_schema
 from .tools.types import Input
-from .validation import field_errors
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 
@@ -196,10 +195,7 @@ class MetaTools:
         try:
             parsed: Any = tool.model.model_validate(args)
         except ValidationError as exc:
-            errors = field_errors(exc)
-            summary = "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
-            return error_result("validation", f"Invalid arguments for {name}: {summary}. Nothing was sent.",
-                                fields=errors)
+            return invalid_arguments(name, exc, args)
         if name == "get_plan":
             doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
             return ToolResult(self.runtime.scrubber.json(doc))

@@ -25,7 +25,7 @@ from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
 from .tools.catalog import to_payload
-from .validation import field_errors
+from .validation import field_errors, summary
 
 WaitCallback = Callable[[float, str], Awaitable[None]]
 MAX_PLAN_SESSIONS = 1000
@@ -54,6 +54,17 @@ class ToolResult:
 
 def error_result(type: str, message: str, **extra: Any) -> ToolResult:
     return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True)
+
+
+def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolResult:
+    """The one answer every tool, action or meta, gives to arguments its model refuses."""
+    errors = field_errors(exc, arguments)
+    return error_result(
+        "validation",
+        f"Invalid arguments for {tool}: {summary(errors)}. Nothing was sent.",
+        fields=errors,
+        what_to_do="Fix the named fields (see the tool's input schema) and call again.",
+    )
 
 
 def refusal(act: Action, decision: Decision) -> ToolResult:
@@ -139,15 +150,8 @@ class Pipeline:
         try:
             request = act.model.model_validate(arguments)
         except ValidationError as exc:
-            errors = field_errors(exc, arguments)
             self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
-            summary = "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
-            return error_result(
-                "validation",
-                f"Invalid arguments for {act.name}: {summary}. Nothing was sent.",
-                fields=errors,
-                what_to_do="Fix the named fields (see the tool's input schema) and call again.",
-            )
+            return invalid_arguments(act.name, exc, arguments)
         body = to_payload(request)
 
         if decision.planned:

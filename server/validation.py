@@ -12,64 +12,17 @@ disagrees about the type of the same value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-# Schema kinds pydantic-core uses as union-branch tags (``int``, ``str``...).
-_TYPE_TAGS = frozenset(
-    {
-        "any", "bool", "bytes", "callable", "date", "datetime", "decimal", "dict", "float",
-        "frozenset", "generator", "int", "is-instance", "is-subclass", "json", "list", "none",
-        "set", "str", "time", "timedelta", "tuple", "url", "multi-host-url", "uuid", "complex",
-    }
-)  # fmt: skip
-_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
-
 
 @dataclass(frozen=True)
 class _Step:
     part: str | int
     tag: bool
-
-
-def _is_branch_name(part: object) -> bool:
-    """A tag by its look alone: a model name, ``function-after[...]``, ``dict[...]``..."""
-    return isinstance(part, str) and ("[" in part or part.startswith("function-") or bool(_CLASS_NAME.match(part)))
-
-
-def _guess(locs: Sequence[tuple[Any, ...]], kinds: Sequence[str]) -> list[list[_Step]]:
-    """Without the input: tell tags from path elements by their look.
-
-    A scalar type name (``int``, ``url``...) may just as well be a field name, so it counts as
-    a tag only where union branches show: as the last part, next to another error that has
-    the same prefix and ends in a different tag.
-    """
-    out: list[list[_Step]] = []
-    for loc, kind in zip(locs, kinds, strict=True):
-        steps: list[_Step] = []
-        last = len(loc) - 1
-        for i, part in enumerate(loc):
-            if isinstance(part, int) or (i == last and kind == "missing"):
-                tag = False
-            elif _is_branch_name(part):
-                tag = True
-            else:
-                tag = (
-                    part in _TYPE_TAGS
-                    and 0 < i == last
-                    and any(
-                        len(other) == len(loc) and other[:i] == loc[:i] and other[i] != part
-                        and (other[i] in _TYPE_TAGS or _is_branch_name(other[i]))
-                        for other in locs
-                    )
-                )  # fmt: skip
-            steps.append(_Step(part, tag))
-        out.append(steps)
-    return out
 
 
 def _walk(loc: Sequence[Any], data: Any, kind: str) -> list[_Step]:
@@ -165,20 +118,11 @@ def _reduce(errors: list[_Error]) -> list[_Error]:
     return out
 
 
-def field_errors(exc: ValidationError, data: Any = None) -> list[dict[str, str]]:
-    """``[{"field": "a.b[0].c", "error": "..."}]`` for each distinct problem.
-
-    ``data`` is the input that was validated; without it, union tags are told from real
-    path elements by their look (a dict key shaped like a model name is then lost).
-    """
+def field_errors(exc: ValidationError, data: Any) -> list[dict[str, str]]:
+    """``[{"field": "a.b[0].c", "error": "..."}]`` for each distinct problem; ``data`` is the
+    input that was validated."""
     details = exc.errors(include_url=False, include_input=False)
-    locs = [tuple(err["loc"]) for err in details]
-    kinds = [err["type"] for err in details]
-    if data is None:
-        steps = _guess(locs, kinds)
-    else:
-        steps = [_walk(loc, data, kind) for loc, kind in zip(locs, kinds, strict=True)]
-    raw = [_Error(s, _message(err)) for s, err in zip(steps, details, strict=True)]
+    raw = [_Error(_walk(tuple(err["loc"]), data, err["type"]), _message(err)) for err in details]
     errors: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for err in _reduce(raw):
@@ -190,6 +134,9 @@ def field_errors(exc: ValidationError, data: Any = None) -> list[dict[str, str]]
     return errors
 
 
-def describe_validation_error(exc: ValidationError, data: Any = None) -> str:
-    parts = [f"`{e['field']}`: {e['error']}" for e in field_errors(exc, data)]
-    return "Invalid request: " + "; ".join(parts)
+def summary(errors: list[dict[str, str]]) -> str:
+    return "; ".join(f"`{e['field']}`: {e['error']}" for e in errors)
+
+
+def describe_validation_error(exc: ValidationError, data: Any) -> str:
+    return "Invalid request: " + summary(field_errors(exc, data))

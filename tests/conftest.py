@@ -126,6 +126,17 @@ def make_server() -> Callable[..., Any]:
     return factory
 
 
+def validation_message(model: Any, body: Any) -> str:
+    """The message a model's refusal of ``body`` gives (the test fails if it is accepted)."""
+    from pydantic import ValidationError
+
+    from server.validation import describe_validation_error
+
+    with pytest.raises(ValidationError) as info:
+        model.model_validate(body)
+    return describe_validation_error(info.value, body)
+
+
 def tool_payload(result: Any) -> Any:
     """The JSON a tool answered (the text content), whatever its outcome."""
     return json.loads(result.content[0].text)

@@ -1,13 +1,12 @@
 """Agent request models: what a caller notices (refused input names the field) and the catalogue."""
 
 import pytest
-
-from server.tools.catalog import to_payload
 from pydantic import ValidationError
 
+from conftest import validation_message
 from server.tools import catalog
+from server.tools.catalog import to_payload
 from server.tools.schema import input_schema
-from server.validation import describe_validation_error
 
 AGENT_ACTIONS = {
     "create_agent", "get_agent", "list_agents", "update_agent", "delete_agent", "suspend_agent",
@@ -22,10 +21,7 @@ def model(name):
 
 
 def refused(name, body):
-    """The validation message for a refused body (fails the test if it validates)."""
-    with pytest.raises(ValidationError) as info:
-        model(name).model_validate(body)
-    return describe_validation_error(info.value)
+    return validation_message(model(name), body)
 
 
 def test_all_fifteen_agent_tools_exist():

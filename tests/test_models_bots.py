@@ -1,10 +1,10 @@
 """Bot and customer-ban request models: what a caller notices when input is wrong."""
 
 import pytest
-from pydantic import ValidationError
+
+from conftest import validation_message
 
 from server.tools import catalog
-from server.validation import describe_validation_error
 
 
 def model(action):
@@ -12,9 +12,7 @@ def model(action):
 
 
 def refused(action, body) -> str:
-    with pytest.raises(ValidationError) as info:
-        model(action).model_validate(body)
-    return describe_validation_error(info.value)
+    return validation_message(model(action), body)
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,13 @@
 """Greeting request models: what a user notices when a request is refused before it is sent."""
 
 import pytest
-from pydantic import ValidationError
+
+from conftest import validation_message
 
 from server.tools import catalog
 from server.tools.catalog import to_payload
 from server.tools.greetings import CreateGreeting, ListGreetings, UpdateGreeting
 from server.tools.schema import input_schema
-from server.validation import describe_validation_error
 
 BASE = {
     "type": "normal",
@@ -18,10 +18,7 @@ BASE = {
 }
 
 
-def _error(model, body) -> str:
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(body)
-    return describe_validation_error(info.value)
+_error = validation_message
 
 
 def _rule(**rule):

@@ -1,11 +1,9 @@
 """Model behaviour a user notices: groups, auto access and "other" inputs."""
 
-import pytest
-from pydantic import ValidationError
+from conftest import validation_message
 
 from server.tools import catalog
 from server.tools.catalog import to_payload
-from server.validation import describe_validation_error
 
 
 def model(name):
@@ -13,9 +11,7 @@ def model(name):
 
 
 def refused(name, body) -> str:
-    with pytest.raises(ValidationError) as info:
-        model(name).model_validate(body)
-    return describe_validation_error(info.value)
+    return validation_message(model(name), body)
 
 
 # --- groups ----------------------------------------------------------------------------

@@ -1,21 +1,18 @@
 """Property models: what a caller notices before anything is sent."""
 
 import pytest
-from pydantic import ValidationError
+
+from conftest import validation_message
 
 from server.tools import catalog
 from server.tools import properties as p
 from server.tools.catalog import to_payload
 from server.tools.schema import input_schema
-from server.validation import describe_validation_error
 
 ACCESS = {"license": {"agent": ["read", "write"]}}
 
 
-def _error(model, body) -> str:
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(body)
-    return describe_validation_error(info.value)
+_error = validation_message
 
 
 def test_register_minimal_and_full():

@@ -2,23 +2,19 @@
 
 import typing
 
-import pytest
-from pydantic import ValidationError
+
+from conftest import validation_message
 
 from server.tools import catalog
 from server.tools import webhooks as w
 from server.tools.catalog import to_payload
 from server.tools.schema import input_schema
-from server.validation import describe_validation_error
 
 BASE = {"url": "https://example.com/hook", "action": "incoming_event", "secret_key": "k",
         "owner_client_id": "c", "type": "license"}
 
 
-def _error(model, body) -> str:
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(body)
-    return describe_validation_error(info.value)
+_error = validation_message
 
 
 def test_the_action_enum_lists_the_newer_pages_38_actions():

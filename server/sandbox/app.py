@@ -157,7 +157,7 @@ class Sandbox:
         try:
             req: BaseModel = model.model_validate(body)
         except ValidationError as exc:
-            raise SandboxError("validation", describe_validation_error(exc)) from None
+            raise SandboxError("validation", describe_validation_error(exc, body)) from None
         handler = resources.HANDLERS.get(name)
         if handler is None:
             raise SandboxError("internal", f"The sandbox does not implement {name} yet")
