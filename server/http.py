@@ -48,12 +48,18 @@ class StaticTokenVerifier:
         return None
 
 
+def _split_port(name: str) -> tuple[str, bool]:
+    """(the host name without a port, whether a port was given); IPv6 literals come bracketed."""
+    name = name.strip()
+    if name.startswith("[") or name.count(":") != 1:
+        return name, False
+    return name.rsplit(":", 1)[0], True
+
+
 def _host_patterns(name: str) -> list[str]:
     """``name`` with any port, or exactly ``name:port`` if a port is given."""
-    name = name.strip()
-    if name.startswith("[") or name.count(":") != 1:  # no port (IPv6 literals come bracketed)
-        return [name, f"{name}:*"]
-    return [name]
+    bare, has_port = _split_port(name)
+    return [name.strip()] if has_port else [bare, f"{bare}:*"]
 
 
 def security_settings(
@@ -76,7 +82,7 @@ def security_settings(
         hosts, origins = [], []
     for name in names:
         hosts += _host_patterns(name)
-        bare = name if name.startswith("[") else name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        bare, _ = _split_port(name)
         origins += [f"{scheme}://{bare}{suffix}" for scheme in ("http", "https") for suffix in ("", ":*")]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=[*origins, *allowed_origins]
