@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .api.client import LiveChatClient
-from .api.errors import LiveChatError
+from .api.errors import LiveChatError, item_responses
 from .audit import AuditLog
 from .plans import Plan, mask_request
 from .policies import Decision, PolicyContext
@@ -209,9 +209,7 @@ class Pipeline:
                            "as a whole, so the rest of the batch was stopped"}
                 responses += [{"error": skipped}] * (len(items) - start - len(chunk))
                 break
-            got = answer.get("responses", []) if isinstance(answer, dict) else []
-            missing = {"error": {"type": "internal", "message": "no response for this item"}}
-            responses += got[: len(chunk)] + [missing] * (len(chunk) - len(got))
+            responses += item_responses(answer, len(chunk))
         return {"responses": responses}
 
     def _audit(

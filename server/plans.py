@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .api.client import LiveChatClient
-from .api.errors import LiveChatError, parse_error
+from .api.errors import LiveChatError, item_responses, parse_error
 from .policies import PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
@@ -330,12 +330,9 @@ async def apply_plan(
         if act.secret_result_keys and not reveal:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
         if act.batch_of:
-            responses = result.get("responses", []) if isinstance(result, dict) else []
-            for n, item in zip(req["steps"], responses + [None] * (len(req["steps"]) - len(responses))):
+            for n, item in zip(req["steps"], item_responses(result, len(req["steps"]))):
                 parsed = parse_error(item)
-                if item is None:
-                    steps[n].update(status="failed", error={"type": "internal", "message": "no response for this item"})
-                elif parsed:
+                if parsed:
                     steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
                 else:
                     steps[n].update(status="done", result=item)

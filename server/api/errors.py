@@ -94,6 +94,13 @@ def _scope_named(message: str | None, data: dict[str, Any] | None) -> str | None
     return " ".join(dict.fromkeys(found)) or None
 
 
+def item_responses(result: Any, count: int) -> list[Any]:
+    """A batch answer's ``responses``, exactly one per item sent: a missing one is an error."""
+    got = result.get("responses", []) if isinstance(result, dict) else []
+    missing = {"error": {"type": "internal", "message": "no response for this item"}}
+    return [*got[:count], *[missing] * (count - len(got))]
+
+
 def parse_error(body: Any) -> tuple[str, str, dict[str, Any] | None] | None:
     """``(type, message, data)`` when ``body`` is a LiveChat error object, else None."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
