@@ -19,6 +19,7 @@ from mcp_types import INVALID_PARAMS
 from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
 from .plans import PlanError, apply_plan
+from .policies.engine import META_TOOLS
 from .runtime import Runtime
 from .tools import catalog
 from .tools.schema import input_schema
@@ -135,6 +136,9 @@ FETCH = MetaTool(
     _Fetch, read_only=True, open_world=True,
 )
 
+# Every tool beyond the catalogue; the policy engine's META_TOOLS names the same ones.
+ALL_META = (GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, SEARCH, FETCH)
+
 _META_FIX = {
     "get_plan": "run with --dry-run",
     "clear_plan": "run with --dry-run",
@@ -172,8 +176,7 @@ class MetaTools:
         return [t.tool() for t in self.active()]
 
     def handles(self, name: str) -> bool:
-        return name in {t.name for t in (GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH_ACTIONS, DESCRIBE_ACTION,
-                                          CALL_ACTION, SEARCH, FETCH)}
+        return name in META_TOOLS
 
     async def call(
         self, name: str, args: dict[str, Any], *, session: str, on_wait: WaitCallback, progress: Progress

@@ -301,3 +301,10 @@ def test_duplicate_json_keys_are_refused(tmp_path) -> None:
 def test_discovery_alone_means_discovery_over_every_resource() -> None:
     policy = Policy.model_validate({"toolsets": ["discovery"]})
     assert policy.discovery and "all" in policy.toolsets
+
+
+def test_the_engine_knows_every_meta_tool_by_name() -> None:
+    from server.meta import ALL_META
+    from server.policies.engine import META_TOOLS
+
+    assert META_TOOLS == tuple(t.name for t in ALL_META)  # deny_tools validates names against it
