@@ -14,6 +14,7 @@ save, mail and commit; the secret stays with the person who has it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
@@ -220,7 +221,7 @@ def _placeholders(req: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
 
 def _fill(req: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
     """The request body with each supplied secret put back in its own field (only there)."""
-    body = json.loads(json.dumps(req["body"]))
+    body = copy.deepcopy(req["body"])
     filled = {**req, "body": body}
     for name, (item, key) in _placeholders(filled).items():
         if name in secrets:
