@@ -1,0 +1,76 @@
+"""The one interface to shared state: what several processes or replicas must agree on.
+
+Implementations (one job each): ``memory.py`` (tests, throwaway runs), ``sqlite.py`` (the
+embedded default, several local processes), ``redis.py`` (replicas). ``open_store(url)`` in
+``__init__`` picks one from ``--store`` / ``LIVECHAT_MCP_STORE``.
+
+Everything here is namespaced (``ns``: "plans", "oauth.codes", "oauth.tokens", ...) and every
+value with a lifetime has a ``ttl`` in seconds, so nothing grows without bound. Values are
+bytes; callers serialise (JSON). Values that are secrets (LiveChat tokens, refresh tokens) are
+sealed with ``seal``/``unseal`` (AES-GCM, see ``crypto.py``) before they are stored.
+
+Every method may raise ``StoreUnavailable`` when the backend cannot be reached: callers turn
+it into a clear, retryable error and never act as if the state were empty.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, runtime_checkable
+
+
+class StoreUnavailable(Exception):
+    """The state store cannot be reached (or answered nonsense); retry later."""
+
+
+class LockBusy(Exception):
+    """Someone else holds the lock."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    url: str  # what the operator configured, userinfo/password removed (safe to print)
+
+    # --- key/value with lifetimes ----------------------------------------------------------------
+    async def get(self, ns: str, key: str) -> bytes | None: ...
+    async def put(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> None: ...
+    async def put_if_absent(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> bool:
+        """True if stored; False if the key already held a live value (atomic)."""
+        ...
+    async def take(self, ns: str, key: str) -> bytes | None:
+        """Get and delete atomically: single-use values (authorization codes) are taken once."""
+        ...
+    async def delete(self, ns: str, key: str) -> None: ...
+    async def keys(self, ns: str, prefix: str = "") -> list[str]:
+        """Live keys of a namespace starting with ``prefix`` (bounded by the namespace's ttl)."""
+        ...
+
+    # --- the request budget (per license, shared by every process and replica) ---------------
+    async def reserve(self, bucket: str, *, capacity: int, period: float) -> float:
+        """Take one request slot in ``bucket`` if one is free now and return 0.0; else take
+        nothing and return the seconds until one frees up. At most ``capacity`` slots in any
+        ``period`` seconds across everyone using the store (atomic)."""
+        ...
+    async def block(self, bucket: str, seconds: float) -> None:
+        """LiveChat said 429 / Retry-After: no slot is given to anyone for ``seconds``."""
+        ...
+
+    # --- coordination ---------------------------------------------------------------------------
+    def lock(self, name: str, *, ttl: float) -> AbstractAsyncContextManager[None]:
+        """An exclusive lock across processes/replicas; raises LockBusy at once if held.
+        Expires after ``ttl`` so a crashed holder cannot keep it forever."""
+        ...
+
+    # --- keys that every replica must share -------------------------------------------------
+    async def shared_secret(self, name: str) -> bytes:
+        """A random 32-byte key, created once per deployment and then the same for every process
+        (the plan MAC key, the key sealing multi-round-trip request state)."""
+        ...
+
+    async def ping(self) -> None:
+        """Raises StoreUnavailable unless the backend answers (for /readyz)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+

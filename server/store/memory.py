@@ -1,0 +1,98 @@
+"""An in-process store: for tests and throwaway runs (``memory://``). Nothing is shared with
+other processes, and everything is gone when the process ends."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from .base import LockBusy
+
+
+class MemoryStore:
+    url = "memory://"
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._values: dict[tuple[str, str], tuple[bytes, float | None]] = {}
+        self._windows: dict[str, deque[float]] = {}
+        self._blocked: dict[str, float] = {}
+        self._locks: dict[str, float] = {}
+        self._secrets: dict[str, bytes] = {}
+
+    def _live(self, ns: str, key: str) -> bytes | None:
+        found = self._values.get((ns, key))
+        if found is None:
+            return None
+        value, expires = found
+        if expires is not None and expires <= self._clock():
+            del self._values[(ns, key)]
+            return None
+        return value
+
+    def _expiry(self, ttl: float | None) -> float | None:
+        return None if ttl is None else self._clock() + ttl
+
+    async def get(self, ns: str, key: str) -> bytes | None:
+        return self._live(ns, key)
+
+    async def put(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> None:
+        self._values[(ns, key)] = (bytes(value), self._expiry(ttl))
+
+    async def put_if_absent(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> bool:
+        if self._live(ns, key) is not None:
+            return False
+        self._values[(ns, key)] = (bytes(value), self._expiry(ttl))
+        return True
+
+    async def take(self, ns: str, key: str) -> bytes | None:
+        value = self._live(ns, key)
+        self._values.pop((ns, key), None)
+        return value
+
+    async def delete(self, ns: str, key: str) -> None:
+        self._values.pop((ns, key), None)
+
+    async def keys(self, ns: str, prefix: str = "") -> list[str]:
+        return sorted(k for (n, k) in list(self._values) if n == ns and k.startswith(prefix)
+                      and self._live(n, k) is not None)
+
+    async def reserve(self, bucket: str, *, capacity: int, period: float) -> float:
+        now = self._clock()
+        blocked = self._blocked.get(bucket, 0.0) - now
+        if blocked > 0:
+            return blocked
+        window = self._windows.setdefault(bucket, deque())
+        while window and now - window[0] >= period:
+            window.popleft()
+        if len(window) < capacity:
+            window.append(now)
+            return 0.0
+        return window[0] + period - now
+
+    async def block(self, bucket: str, seconds: float) -> None:
+        until = self._clock() + seconds
+        self._blocked[bucket] = max(self._blocked.get(bucket, 0.0), until)
+
+    @asynccontextmanager
+    async def lock(self, name: str, *, ttl: float) -> AsyncIterator[None]:
+        now = self._clock()
+        if self._locks.get(name, 0.0) > now:
+            raise LockBusy(name)
+        self._locks[name] = now + ttl
+        try:
+            yield
+        finally:
+            self._locks.pop(name, None)
+
+    async def shared_secret(self, name: str) -> bytes:
+        return self._secrets.setdefault(name, os.urandom(32))
+
+    async def ping(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
