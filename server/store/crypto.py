@@ -1,0 +1,84 @@
+"""Sealing secrets before they are stored (AES-256-GCM from ``cryptography``).
+
+The key is never kept in the store it protects: it comes from ``LIVECHAT_MCP_STORE_KEY``
+(32 bytes, base64), or the file named by ``LIVECHAT_MCP_STORE_KEY_FILE``, else a key file in
+the user's state directory, created once with mode 0600. Replicas sharing a Redis store must
+be given the same key (the environment variable or a mounted file).
+
+Each sealed value is bound to a ``context`` (e.g. ``b"oauth.tokens:<id>"``) as associated data,
+so a sealed blob copied to another key does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..api.auth import ConfigError
+from .paths import state_dir
+
+_VERSION = b"\x01"
+KEY_FILE_NAME = "store.key"
+
+
+class SealError(Exception):
+    """A sealed value does not open with this key and context (tampered, or another key)."""
+
+
+class Sealer:
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise ConfigError("the store key must be 32 bytes (base64 of 32 random bytes)")
+        self._aead = AESGCM(key)
+
+    def seal(self, plaintext: bytes, *, context: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, context)
+
+    def unseal(self, blob: bytes, *, context: bytes) -> bytes:
+        if len(blob) < 1 + 12 + 16 or blob[:1] != _VERSION:
+            raise SealError("not a sealed value")
+        try:
+            return self._aead.decrypt(blob[1:13], blob[13:], context)
+        except InvalidTag:
+            raise SealError("sealed value does not open (tampered, or sealed with another key)") from None
+
+
+def _decode(text: str, where: str) -> bytes:
+    plain = text.strip().replace("-", "+").replace("_", "/")  # standard or URL-safe alphabet
+    try:
+        key = base64.b64decode(plain + "=" * (-len(plain) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{where} is not base64 (generate one: python -c \"import os,base64;"
+                          f"print(base64.b64encode(os.urandom(32)).decode())\")") from None
+    if len(key) != 32:
+        raise ConfigError(f"{where} must decode to 32 bytes, not {len(key)}")
+    return key
+
+
+def load_sealer(env: Mapping[str, str] | None = None) -> Sealer:
+    """The deployment's sealer; raises ConfigError (never prints the key) on a bad key."""
+    env = os.environ if env is None else env
+    inline = env.get("LIVECHAT_MCP_STORE_KEY", "").strip()
+    if inline:
+        return Sealer(_decode(inline, "LIVECHAT_MCP_STORE_KEY"))
+    named = env.get("LIVECHAT_MCP_STORE_KEY_FILE", "").strip()
+    if named:
+        try:
+            return Sealer(_decode(Path(named).read_text(), f"the key file {named}"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read the key file {named}: {exc.strerror or exc}") from None
+    path = state_dir(env) / KEY_FILE_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return Sealer(_decode(path.read_text(), f"the key file {path}"))
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+    return Sealer(_decode(path.read_text(), f"the key file {path}"))
