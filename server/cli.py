@@ -18,6 +18,8 @@ from . import __version__
 from .api.auth import ConfigError
 from .policies import Overrides, PolicyError
 from .runtime import Runtime, Settings, build_runtime
+from .store import StoreUnavailable
+from .store.crypto import SealError
 
 COMMANDS = ("serve", "tools", "call", "policy", "apply", "sandbox")
 
@@ -36,6 +38,9 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument("--audit-log", default=s, help="append one JSON line per tool call to this file ('-' = stderr)")
     p.add_argument("--timeout", type=float, default=s, help="seconds per upstream request (default 15)")
     p.add_argument("--rate-limit", default=s, help="client-side budget, REQUESTS/SECONDS (default 1000/600)")
+    p.add_argument("--store", default=s, metavar="URL",
+                   help="state store shared by processes/replicas: sqlite:///PATH (default: the user's state "
+                        "directory), redis://HOST:PORT/DB, or memory://")
     return p
 
 
@@ -89,6 +94,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     }
     if hasattr(args, "timeout"):
         values["timeout"] = args.timeout
+    if hasattr(args, "store"):
+        values["store"] = args.store
     if hasattr(args, "rate_limit"):
         values["rate_limit"], values["rate_period"] = _rate(args.rate_limit)
     return Settings.from_env(os.environ, **values)
@@ -123,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "sandbox":
             return _serve_sandbox(args)
         return anyio.run(_run, command, args)
-    except (ConfigError, PolicyError) as exc:
+    except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

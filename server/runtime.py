@@ -15,6 +15,8 @@ from .audit import AuditLog
 from .pipeline import Pipeline
 from .policies import Overrides, Policy, PolicyContext, load_policy
 from .redact import Scrubber
+from .store import Store, open_store
+from .store.memory import MemoryStore
 
 DEFAULT_ACCOUNTS_URL = "https://accounts.livechat.com"
 SANDBOX_URL = "http://sandbox.livechat-mcp.invalid"
@@ -38,6 +40,9 @@ class Settings:
     max_attempts: int = 5
     deadline: float = 120.0
     max_concurrency: int = 8
+    # The state store URL (--store / LIVECHAT_MCP_STORE); None: the embedded SQLite file, or
+    # memory:// with the built-in sandbox, whose state lives and dies with this process anyway.
+    store: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **values: Any) -> Settings:
@@ -45,6 +50,7 @@ class Settings:
         settings.overrides = settings.overrides.merge(Overrides.from_env(env))
         settings.policy = settings.policy or env.get("LIVECHAT_MCP_POLICY") or None
         settings.audit_log = settings.audit_log or env.get("LIVECHAT_MCP_AUDIT_LOG") or None
+        settings.store = settings.store or env.get("LIVECHAT_MCP_STORE", "").strip() or None
         if env.get("LIVECHAT_MCP_SANDBOX", "").lower() in ("1", "true", "yes"):
             settings.sandbox = True
         return settings
@@ -63,18 +69,20 @@ class Runtime:
     sandbox: Any = None
     audit: AuditLog | None = None
     client_id: str | None = None  # the token's client id, from token info (Bearer only)
+    store: Store = field(default_factory=MemoryStore)  # budget, plans, journals, shared keys
 
     def banner(self, visible_tools: int) -> str:
         scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"
         return (
             f"livechat-mcp {__version__} | upstream: {self.upstream} | policy: {self.policy.policy.mode} "
-            f"({self.policy_source}) | scopes: {scopes} | {visible_tools} tools visible"
+            f"({self.policy_source}) | scopes: {scopes} | {visible_tools} tools visible | store: {self.store.url}"
         )
 
     async def aclose(self) -> None:
         await self.client.aclose()
         if self.audit:
             self.audit.close()
+        await self.store.aclose()
 
 
 async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
@@ -104,6 +112,12 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     scrubber = Scrubber(credential.secrets())
     # Opened before the client so that a bad path fails with nothing to clean up.
     audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
+    try:
+        store = open_store(settings.store or ("memory://" if settings.sandbox else None), env)
+    except Exception:
+        if audit:
+            audit.close()
+        raise
     client = LiveChatClient(
         credential,
         base_url=base_url,
@@ -129,6 +143,7 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         sandbox=sandbox,
         audit=audit,
         client_id=client_id,
+        store=store,
     )
 
 

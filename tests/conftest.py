@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -28,6 +30,10 @@ from server.mcp_app import LiveChatMCP
 from server.policies import Overrides
 from server.runtime import Runtime, Settings, build_runtime
 from server.sandbox import DEFAULT_TOKEN, Sandbox
+
+# Tests (and the servers they start) keep their state -- the default SQLite store, the store
+# key -- in a directory of this run's own, never in the developer's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="livechat-mcp-tests-")
 
 # Tests make thousands of calls; the client-side budget must not throttle them.
 TEST_RATE = 10**9

@@ -46,10 +46,19 @@ class Store(Protocol):
         ...
 
     # --- the request budget (per license, shared by every process and replica) ---------------
-    async def reserve(self, bucket: str, *, capacity: int, period: float) -> float:
-        """Take one request slot in ``bucket`` if one is free now and return 0.0; else take
-        nothing and return the seconds until one frees up. At most ``capacity`` slots in any
-        ``period`` seconds across everyone using the store (atomic)."""
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+        """Take the request slot named ``slot`` in ``bucket`` if one is free now and return 0.0;
+        else take nothing and return the seconds until one may free up. At most ``capacity``
+        slots in any ``period`` seconds across everyone using the store (atomic).
+
+        A slot counts from when its request *finishes* (``release``): LiveChat counts requests
+        on arrival, which is after the reservation, so stamping at the finish keeps the window
+        the server sees inside ``capacity`` whatever the latency. Until released, a slot is
+        taken as finishing ``hold`` seconds after the reservation, so a crashed process cannot
+        hold one for longer than ``hold + period``."""
+        ...
+    async def release(self, bucket: str, slot: str) -> None:
+        """The request that took ``slot`` has finished: it counts from now for one period."""
         ...
     async def block(self, bucket: str, seconds: float) -> None:
         """LiveChat said 429 / Retry-After: no slot is given to anyone for ``seconds``."""

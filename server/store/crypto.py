@@ -14,13 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..api.auth import ConfigError
+from .base import StoreUnavailable
 from .paths import state_dir
 
 _VERSION = b"\x01"
@@ -82,3 +84,36 @@ def load_sealer(env: Mapping[str, str] | None = None) -> Sealer:
     with os.fdopen(fd, "w") as f:
         f.write(base64.b64encode(os.urandom(32)).decode() + "\n")
     return Sealer(_decode(path.read_text(), f"the key file {path}"))
+
+
+class SharedSecrets:
+    """``Store.shared_secret`` for stores other processes can read: the random key is stored
+    sealed with the deployment's store key (a key in the store is a secret at rest), created
+    once with ``put_if_absent`` so concurrent first starts agree, and cached per process."""
+
+    NS = "secrets"
+
+    def __init__(self, load: Callable[[], Sealer]) -> None:
+        self._load = load
+        self._sealer: Sealer | None = None
+        self._cache: dict[str, bytes] = {}
+
+    async def get(self, store: Any, name: str) -> bytes:
+        if name in self._cache:
+            return self._cache[name]
+        if self._sealer is None:
+            self._sealer = self._load()
+        context = f"secret:{name}".encode()
+        await store.put_if_absent(self.NS, name, self._sealer.seal(os.urandom(32), context=context))
+        blob = await store.get(self.NS, name)
+        if blob is None:  # deleted between the two calls: an operator wiping the store
+            raise StoreUnavailable(f"the shared secret {name!r} vanished from the store; retry")
+        try:
+            key = self._sealer.unseal(blob, context=context)
+        except SealError:
+            raise SealError(
+                f"the shared secret {name!r} in the store was sealed with another store key: every process "
+                "and replica using one store must be given the same LIVECHAT_MCP_STORE_KEY (or key file)"
+            ) from None
+        self._cache[name] = key
+        return key

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -18,9 +17,9 @@ class MemoryStore:
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._values: dict[tuple[str, str], tuple[bytes, float | None]] = {}
-        self._windows: dict[str, deque[float]] = {}
+        self._windows: dict[str, dict[str, tuple[float, float]]] = {}  # bucket -> slot -> (finish, period)
         self._blocked: dict[str, float] = {}
-        self._locks: dict[str, float] = {}
+        self._locks: dict[str, tuple[object, float]] = {}
         self._secrets: dict[str, bytes] = {}
 
     def _live(self, ns: str, key: str) -> bytes | None:
@@ -60,18 +59,24 @@ class MemoryStore:
         return sorted(k for (n, k) in list(self._values) if n == ns and k.startswith(prefix)
                       and self._live(n, k) is not None)
 
-    async def reserve(self, bucket: str, *, capacity: int, period: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
         now = self._clock()
         blocked = self._blocked.get(bucket, 0.0) - now
         if blocked > 0:
             return blocked
-        window = self._windows.setdefault(bucket, deque())
-        while window and now - window[0] >= period:
-            window.popleft()
+        window = self._windows.setdefault(bucket, {})
+        for name, (stamp, span) in list(window.items()):
+            if stamp + span <= now:
+                del window[name]
         if len(window) < capacity:
-            window.append(now)
+            window[slot] = (now + hold, period)
             return 0.0
-        return window[0] + period - now
+        return max(min(stamp + span for stamp, span in window.values()) - now, 0.001)
+
+    async def release(self, bucket: str, slot: str) -> None:
+        window = self._windows.get(bucket, {})
+        if slot in window:
+            window[slot] = (self._clock(), window[slot][1])
 
     async def block(self, bucket: str, seconds: float) -> None:
         until = self._clock() + seconds
@@ -80,13 +85,16 @@ class MemoryStore:
     @asynccontextmanager
     async def lock(self, name: str, *, ttl: float) -> AsyncIterator[None]:
         now = self._clock()
-        if self._locks.get(name, 0.0) > now:
+        held = self._locks.get(name)
+        if held is not None and held[1] > now:
             raise LockBusy(name)
-        self._locks[name] = now + ttl
+        token = object()
+        self._locks[name] = (token, now + ttl)
         try:
             yield
         finally:
-            self._locks.pop(name, None)
+            if self._locks.get(name, (None, 0.0))[0] is token:  # not a later holder's after expiry
+                del self._locks[name]
 
     async def shared_secret(self, name: str) -> bytes:
         return self._secrets.setdefault(name, os.urandom(32))

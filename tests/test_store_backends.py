@@ -1,0 +1,287 @@
+"""Every Store method on every backend: memory, SQLite (a real file, two connections standing for
+two processes) and Redis (a real redis-server started for the test)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from server.api.auth import ConfigError
+from server.store import LockBusy, Store, StoreUnavailable, open_store
+from server.store.crypto import SealError
+from server.store.memory import MemoryStore
+
+from redis_server import RedisServer, redis_server
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+def _env(tmp: Path, **extra: str) -> dict[str, str]:
+    key = base64.b64encode(b"k" * 32).decode()
+    return {"XDG_STATE_HOME": str(tmp), "LIVECHAT_MCP_STORE_KEY": key, **extra}
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Callable[..., Store]]:
+    """A factory of stores on one backend: each call is another connection (another process,
+    as far as the backend can tell); memory has only the one."""
+    opened: list[Store] = []
+    namespace = f"t{os.urandom(4).hex()}"  # one Redis serves every test: keep them apart
+    if request.param == "memory":
+        one = MemoryStore()
+
+        def make(**env: str) -> Store:
+            return one
+    else:
+        url = f"sqlite://{tmp_path / 'state.db'}" if request.param == "sqlite" else request.getfixturevalue("redis").url
+
+        def make(**env: str) -> Store:
+            store = open_store(url, _env(tmp_path, LIVECHAT_MCP_STORE_NAMESPACE=namespace, **env))
+            opened.append(store)
+            return store
+
+    yield make
+    for store in opened:
+        await store.aclose()
+
+
+async def test_values_live_until_their_ttl(stores: Callable[..., Store]) -> None:
+    a, b = stores(), stores()
+    await a.put("plans", "p1", b"one", ttl=0.3)
+    await a.put("plans", "p2", b"two")
+    assert await b.get("plans", "p1") == b"one"
+    assert await b.keys("plans") == ["p1", "p2"]
+    await anyio.sleep(0.4)
+    assert await b.get("plans", "p1") is None
+    assert await b.keys("plans") == ["p2"]
+    await b.put("plans", "p2", b"2b")
+    assert await a.get("plans", "p2") == b"2b"
+    await a.delete("plans", "p2")
+    assert await b.get("plans", "p2") is None and await b.keys("plans") == []
+
+
+async def test_keys_filter_by_prefix_and_namespaces_stay_apart(stores: Callable[..., Store]) -> None:
+    s = stores()
+    for key in ("sess1:a", "sess1:b", "sess2:a", "100%_x"):
+        await s.put("plans", key, b"x")
+    await s.put("other", "sess1:z", b"x")
+    assert await s.keys("plans", "sess1:") == ["sess1:a", "sess1:b"]
+    assert await s.keys("plans", "100%") == ["100%_x"]  # no wildcard meaning
+    assert await s.keys("other") == ["sess1:z"]
+
+
+async def test_put_if_absent_lets_exactly_one_writer_win(stores: Callable[..., Store]) -> None:
+    writers = [stores() for _ in range(4)]
+    wins: list[int] = []
+
+    async def race(i: int) -> None:
+        if await writers[i % 4].put_if_absent("oauth.codes", "c", str(i).encode(), ttl=30):
+            wins.append(i)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(20):
+            tg.start_soon(race, i)
+    assert len(wins) == 1
+    assert await writers[0].get("oauth.codes", "c") == str(wins[0]).encode()
+
+
+async def test_put_if_absent_replaces_an_expired_value(stores: Callable[..., Store]) -> None:
+    s = stores()
+    assert await s.put_if_absent("n", "k", b"old", ttl=0.2)
+    assert not await s.put_if_absent("n", "k", b"new")
+    await anyio.sleep(0.3)
+    assert await s.put_if_absent("n", "k", b"new", ttl=10)
+    assert await s.get("n", "k") == b"new"
+
+
+async def test_take_gives_a_value_to_one_taker_only(stores: Callable[..., Store]) -> None:
+    takers = [stores() for _ in range(3)]
+    await takers[0].put("oauth.codes", "code", b"grant", ttl=60)
+    got: list[bytes | None] = []
+
+    async def take(i: int) -> None:
+        got.append(await takers[i % 3].take("oauth.codes", "code"))
+
+    async with anyio.create_task_group() as tg:
+        for i in range(12):
+            tg.start_soon(take, i)
+    assert [g for g in got if g is not None] == [b"grant"]
+    assert await takers[0].keys("oauth.codes") == []
+
+
+async def test_an_expired_value_cannot_be_taken(stores: Callable[..., Store]) -> None:
+    s = stores()
+    await s.put("oauth.codes", "c", b"x", ttl=0.2)
+    await anyio.sleep(0.3)
+    assert await s.take("oauth.codes", "c") is None
+
+
+async def test_the_budget_is_one_window_for_every_process(stores: Callable[..., Store]) -> None:
+    procs = [stores() for _ in range(3)]
+    granted = []
+    for i in range(10):
+        wait = await procs[i % 3].reserve("lic", capacity=4, period=0.5, slot=f"s{i}", hold=30)
+        if wait == 0:
+            granted.append(i)
+        else:
+            assert 0 < wait <= 30.5  # in flight: counted as finishing `hold` from now
+    assert granted == [0, 1, 2, 3]
+    for i in granted:  # the requests finished: they count from now for one period
+        await procs[0].release("lic", f"s{i}")
+    wait = await procs[1].reserve("lic", capacity=4, period=0.5, slot="late", hold=30)
+    assert 0.3 < wait <= 0.5
+    await anyio.sleep(wait + 0.05)
+    assert await procs[2].reserve("lic", capacity=4, period=0.5, slot="late", hold=30) == 0
+    # other licenses have budgets of their own
+    assert await procs[0].reserve("other", capacity=1, period=60, slot="x", hold=1) == 0
+
+
+async def test_a_slot_never_released_frees_after_hold_and_period(stores: Callable[..., Store]) -> None:
+    s = stores()
+    assert await s.reserve("crash", capacity=1, period=0.2, slot="a", hold=0.2) == 0
+    assert await s.reserve("crash", capacity=1, period=0.2, slot="b", hold=0.2) > 0.2
+    await anyio.sleep(0.45)
+    assert await s.reserve("crash", capacity=1, period=0.2, slot="b", hold=0.2) == 0
+
+
+async def test_concurrent_reservations_never_exceed_capacity(stores: Callable[..., Store]) -> None:
+    procs = [stores() for _ in range(3)]
+    granted: list[int] = []
+
+    async def go(i: int) -> None:
+        if await procs[i % 3].reserve("race", capacity=7, period=60, slot=f"s{i}", hold=60) == 0:
+            granted.append(i)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(40):
+            tg.start_soon(go, i)
+    assert len(granted) == 7
+
+
+async def test_a_block_stops_every_process(stores: Callable[..., Store]) -> None:
+    a, b = stores(), stores()
+    await a.block("lic", 0.4)
+    await a.block("lic", 0.1)  # a shorter block does not shorten the longer one
+    wait = await b.reserve("lic", capacity=100, period=1, slot="x", hold=1)
+    assert 0.2 < wait <= 0.4
+    await anyio.sleep(wait + 0.05)
+    assert await b.reserve("lic", capacity=100, period=1, slot="x", hold=1) == 0
+
+
+async def test_a_lock_is_exclusive_across_processes_and_expires(stores: Callable[..., Store]) -> None:
+    a, b = stores(), stores()
+    async with a.lock("apply:abc", ttl=30):
+        with pytest.raises(LockBusy):
+            async with b.lock("apply:abc", ttl=30):
+                pass
+        async with b.lock("apply:other", ttl=30):
+            pass
+    async with b.lock("apply:abc", ttl=30):
+        pass
+    # a crashed holder: the lock expires after its ttl
+    holder = a.lock("stale", ttl=0.2)
+    await holder.__aenter__()
+    await anyio.sleep(0.3)
+    async with b.lock("stale", ttl=30):
+        await holder.__aexit__(None, None, None)  # the stale holder's release leaves the new one alone
+        with pytest.raises(LockBusy):
+            async with a.lock("stale", ttl=30):
+                pass
+
+
+async def test_shared_secrets_are_one_per_deployment(stores: Callable[..., Store]) -> None:
+    a, b = stores(), stores()
+    key = await a.shared_secret("plan-mac")
+    assert len(key) == 32
+    assert await b.shared_secret("plan-mac") == key
+    assert await b.shared_secret("mrtr") != key
+    await a.ping()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+async def test_a_shared_secret_is_sealed_at_rest(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = f"sqlite://{tmp_path / 's.db'}" if backend == "sqlite" else request.getfixturevalue("redis").url
+    ns = f"t{os.urandom(4).hex()}"
+    a = open_store(url, _env(tmp_path, LIVECHAT_MCP_STORE_NAMESPACE=ns))
+    other_key = base64.b64encode(b"o" * 32).decode()
+    b = open_store(url, _env(tmp_path, LIVECHAT_MCP_STORE_NAMESPACE=ns, LIVECHAT_MCP_STORE_KEY=other_key))
+    try:
+        key = await a.shared_secret("plan-mac")
+        blob = await a.get("secrets", "plan-mac")
+        assert blob is not None and key not in blob  # sealed, not the key itself
+        with pytest.raises(SealError, match="same LIVECHAT_MCP_STORE_KEY"):
+            await b.shared_secret("plan-mac")
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+async def test_sqlite_sweeps_expired_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.store import sqlite as backend
+
+    monkeypatch.setattr(backend, "SWEEP_EVERY", 0.0)
+    path = tmp_path / "s.db"
+    s = open_store(f"sqlite://{path}", _env(tmp_path))
+    try:
+        for i in range(50):
+            await s.put("oauth.codes", f"c{i}", b"x", ttl=0.1)
+            await s.reserve("lic", capacity=1000, period=0.1, slot=f"s{i}", hold=0.05)
+        await s.block("lic", 0.05)
+        async with s.lock("l", ttl=0.05):
+            pass
+        await anyio.sleep(0.3)
+        await s.put("plans", "keep", b"x")  # any write sweeps
+        with sqlite3.connect(path) as db:
+            counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("kv", "slots", "blocks", "locks")]
+        assert counts == [1, 0, 0, 0]
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+    finally:
+        await s.aclose()
+
+
+async def test_redis_outage_is_unavailable_then_recovers(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as server:
+        s = open_store(server.url, _env(tmp_path))
+        try:
+            await s.put("plans", "p", b"x")
+            server.stop()
+            with pytest.raises(StoreUnavailable):
+                await s.ping()
+            with pytest.raises(StoreUnavailable):
+                await s.reserve("lic", capacity=10, period=1, slot="a", hold=1)
+            server.start()  # same port, empty (no persistence): the client reconnects by itself
+            await s.ping()
+            assert await s.reserve("lic", capacity=10, period=1, slot="a", hold=1) == 0
+        finally:
+            await s.aclose()
+
+
+def test_store_urls_never_show_a_password(tmp_path: Path) -> None:
+    s = open_store("redis://:hunter2hunter2@127.0.0.1:6390/3", _env(tmp_path))
+    assert s.url == "redis://127.0.0.1:6390/3"
+    s = open_store("rediss://user:hunter2hunter2@cache.example:6380/0", _env(tmp_path))
+    assert s.url == "rediss://cache.example:6380/0"
+    with pytest.raises(ConfigError) as info:
+        open_store("postgres://u:hunter2hunter2@db/x", _env(tmp_path))
+    assert "hunter2" not in str(info.value) and "unknown kind of store" in str(info.value)
+    with pytest.raises(ConfigError, match="NAMESPACE"):
+        open_store("memory://", _env(tmp_path, LIVECHAT_MCP_STORE_NAMESPACE="a b"))
+
+
+def test_the_default_store_is_a_file_in_the_state_directory(tmp_path: Path) -> None:
+    s = open_store(None, _env(tmp_path))
+    assert s.url == f"sqlite://{tmp_path / 'livechat-mcp' / 'state.db'}"
+    assert (tmp_path / "livechat-mcp" / "state.db").exists()
+    anyio.run(s.aclose)
