@@ -17,6 +17,7 @@ import anyio
 from . import __version__
 from .api.auth import ConfigError
 from .policies import Overrides, PolicyError
+from .policies.loader import split_toolsets
 from .runtime import Runtime, Settings, build_runtime
 from .store import StoreUnavailable
 from .store.crypto import SealError
@@ -88,7 +89,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             allow_writes=getattr(args, "allow_writes", False),
             allow_destructive=getattr(args, "allow_destructive", False),
             dry_run=getattr(args, "dry_run", False),
-            toolsets=[t.strip() for t in args.toolsets.split(",") if t.strip()] if getattr(args, "toolsets", None) else None,
+            toolsets=split_toolsets(args.toolsets, "--toolsets") if hasattr(args, "toolsets") else None,
             discovery=getattr(args, "discovery", False),
         ),
     }
@@ -242,7 +243,7 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
         return 0
     p = report["policy"]
     print(f"policy: {runtime.policy_source}")
-    for key in ("mode", "allow_destructive", "toolsets", "allow_tools", "deny_tools", "reveal_secrets", "max_batch_size"):
+    for key in ("mode", "allow_destructive", "toolsets", "discovery", "allow_tools", "deny_tools", "reveal_secrets", "max_batch_size"):
         print(f"  {key}: {p[key]}")
     scopes = report["scopes_in_force"]
     print(f"  scopes: {'not filtered' if scopes is None else ', '.join(scopes)} ({report['scopes_source']})")

@@ -13,7 +13,7 @@ from .api.auth import ConfigError, Credential, bearer, credential_from_env, regi
 from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
 from .audit import AuditLog
 from .pipeline import Pipeline
-from .policies import Overrides, Policy, PolicyContext, load_policy
+from .policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
 from .redact import Scrubber
 from .store import Store, open_store
 from .store.memory import MemoryStore
@@ -48,7 +48,15 @@ class Settings:
     def from_env(cls, env: Mapping[str, str], **values: Any) -> Settings:
         settings = cls(**values)
         settings.overrides = settings.overrides.merge(Overrides.from_env(env))
-        settings.policy = settings.policy or env.get("LIVECHAT_MCP_POLICY") or None
+        from_env = env.get("LIVECHAT_MCP_POLICY", "").strip() or None
+        if settings.policy and from_env and settings.policy != from_env:
+            # Two sources naming different policies: applying either would be a guess, and
+            # letting the command line quietly replace a deployment's policy could widen it.
+            raise PolicyError(
+                f"--policy {settings.policy} and LIVECHAT_MCP_POLICY={from_env} name different policies; "
+                "set only one"
+            )
+        settings.policy = settings.policy or from_env
         settings.audit_log = settings.audit_log or env.get("LIVECHAT_MCP_AUDIT_LOG") or None
         settings.store = settings.store or env.get("LIVECHAT_MCP_STORE", "").strip() or None
         if env.get("LIVECHAT_MCP_SANDBOX", "").lower() in ("1", "true", "yes"):

@@ -115,7 +115,7 @@ def policy_json(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]
         ({"LIVECHAT_MCP_ALLOW_WRITES": "1", "LIVECHAT_MCP_ALLOW_DESTRUCTIVE": "yes"}, "read-write", True, ["all"]),
         ({"LIVECHAT_MCP_DRY_RUN": "true"}, "dry-run", False, ["all"]),
         ({"LIVECHAT_MCP_TOOLSETS": "agents, tags"}, "read-only", False, ["agents", "tags"]),
-        ({"LIVECHAT_MCP_DISCOVERY": "on"}, "read-only", False, ["all", "discovery"]),
+        ({"LIVECHAT_MCP_DISCOVERY": "on"}, "read-only", False, ["all"]),  # and "discovery": true
         ({"LIVECHAT_MCP_POLICY": "full-access"}, "read-write", True, ["all"]),
         ({"LIVECHAT_MCP_ALLOW_WRITES": "false"}, "read-only", False, ["all"]),
     ],
@@ -124,6 +124,7 @@ def test_env_vars_take_effect(env: dict[str, str], mode: str, destructive: bool,
     report = policy_json(env=clean_env(**env))
     p = report["policy"]
     assert (p["mode"], p["allow_destructive"], p["toolsets"]) == (mode, destructive, toolsets)
+    assert p["discovery"] == ("LIVECHAT_MCP_DISCOVERY" in env)
     update = report["tools"]["update_agent"]["decision"]
     assert update == {"read-only": "refused", "dry-run": "planned", "read-write": "allowed"}[mode]
 

@@ -242,12 +242,14 @@ def test_agent_admin_preset_exposes_only_agents_and_groups() -> None:
         (Overrides(dry_run=True), "dry-run", False, ["all"]),
         (Overrides(allow_writes=True, dry_run=True), "dry-run", False, ["all"]),  # the safer reading wins
         (Overrides(toolsets=["agents", "tags"]), "read-only", False, ["agents", "tags"]),
-        (Overrides(discovery=True), "read-only", False, ["all", "discovery"]),
+        # discovery is a presentation switch beside the resources, not one of them
+        (Overrides(discovery=True), "read-only", False, ["all"]),
     ],
 )
 def test_flags_without_a_policy(overrides: Overrides, mode: str, destructive: bool, toolsets: list[str]) -> None:
     policy, _ = load_policy(None, overrides)
     assert (policy.mode, policy.allow_destructive, policy.toolsets) == (mode, destructive, toolsets)
+    assert policy.discovery == overrides.discovery
 
 
 @pytest.mark.parametrize(
@@ -279,16 +281,16 @@ def test_narrowing_toolsets_keeps_discovery_mode() -> None:
 
     assert build_policy({"toolsets": ["all", "discovery"]}, "x").discovery
     policy, _ = load_policy("read-only", Overrides(discovery=True, toolsets=["agents"]))
-    assert policy.toolsets == ["agents", "discovery"]
+    assert policy.toolsets == ["agents"] and policy.discovery
 
 
 def test_narrowing_toolsets_of_a_discovery_policy_keeps_discovery(tmp_path) -> None:
     spec = tmp_path / "p.toml"
     spec.write_text('toolsets = ["all", "discovery"]\n')
     policy, _ = load_policy(str(spec), Overrides(toolsets=["agents"]))
-    assert policy.toolsets == ["agents", "discovery"] and policy.discovery
+    assert policy.toolsets == ["agents"] and policy.discovery
     again, _ = load_policy(str(spec), Overrides(discovery=True))
-    assert again.toolsets == ["all", "discovery"]
+    assert again.toolsets == ["all"] and again.discovery
 
 
 def test_duplicate_json_keys_are_refused(tmp_path) -> None:

@@ -17,20 +17,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..tools import RESOURCES, Action, catalog, documented_scopes
 
 Mode = Literal["read-only", "dry-run", "read-write"]
 MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
-TOOLSETS: tuple[str, ...] = (*RESOURCES, "all", "discovery")
+# What ``toolsets`` may hold: resources, or "all". "discovery" is accepted in a policy file's
+# toolsets for compatibility and moved to the ``discovery`` switch: it is a way of presenting the
+# allowed actions, never a resource, so it can never change which actions are allowed.
+TOOLSETS: tuple[str, ...] = (*RESOURCES, "all")
+DISCOVERY = "discovery"
 DEFAULT_MAX_BATCH_SIZE = 50
 
 
 class Policy(BaseModel):
     """A deployment's policy. Unknown keys are an error: a typo must not silently widen access."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a policy file's `allow_destructive = "no"` or `1` is a mistake to report, not a
+    # value to guess at (lax mode would read "no" as false and "yes", "on" or 1 as true).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     mode: Mode = Field(default="read-only", description="read-only (default), dry-run, or read-write.")
     allow_destructive: bool = Field(default=False, description="Allow destructive actions in read-write mode.")
@@ -38,6 +44,11 @@ class Policy(BaseModel):
         default=None, description="LiveChat scopes this deployment may use; default: the token's own scopes."
     )
     toolsets: list[str] = Field(default_factory=lambda: ["all"], description="Resources to expose.")
+    discovery: bool = Field(
+        default=False,
+        description="Present the allowed actions through search_actions / describe_action / call_action "
+        "instead of one tool each. Presentation only: the same actions stay allowed.",
+    )
     allow_tools: list[str] | None = Field(default=None, description="Only these tools (names or globs).")
     deny_tools: list[str] = Field(default_factory=list, description="Never these tools (names or globs).")
     reveal_secrets: bool = Field(default=False, description="Show bot secrets and tokens in results.")
@@ -47,19 +58,30 @@ class Policy(BaseModel):
     )
     description: str = Field(default="", description="Free text shown by `livechat-mcp policy`.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _discovery_out_of_toolsets(cls, data: object) -> object:
+        """``toolsets = ["agents", "discovery"]`` (the older spelling) means resources ["agents"]
+        with discovery on; ``["discovery"]`` alone names no resource, i.e. the default, all."""
+        if not isinstance(data, dict) or not isinstance(data.get("toolsets"), list):
+            return data
+        toolsets = data["toolsets"]
+        if DISCOVERY not in toolsets:
+            return data
+        if data.get("discovery") is False:
+            raise ValueError('toolsets lists "discovery" but discovery = false: say one or the other')
+        rest = [t for t in toolsets if t != DISCOVERY]
+        return {**data, "toolsets": rest or ["all"], "discovery": True}
+
     @field_validator("toolsets")
     @classmethod
     def _known_toolsets(cls, value: list[str]) -> list[str]:
         unknown = [t for t in value if t not in TOOLSETS]
         if unknown:
-            raise ValueError(f"unknown toolset(s) {unknown}; known: {', '.join(TOOLSETS)}")
+            raise ValueError(f"unknown toolset(s) {unknown}; known: {', '.join(TOOLSETS)} (and {DISCOVERY})")
         if not value:
             raise ValueError("toolsets is empty: nothing would be exposed (use [\"all\"])")
-        if value == ["discovery"]:
-            # "discovery" is a way of exposing actions, not a resource: alone it means discovery
-            # over every resource, not over none.
-            return ["all", "discovery"]
-        return value
+        return list(dict.fromkeys(value))
 
     @field_validator("allow_tools", "deny_tools")
     @classmethod
@@ -90,10 +112,6 @@ class Policy(BaseModel):
     @property
     def writes_allowed(self) -> bool:
         return self.mode == "read-write"
-
-    @property
-    def discovery(self) -> bool:
-        return "discovery" in self.toolsets
 
 
 @dataclass(frozen=True)

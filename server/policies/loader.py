@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .engine import MODES, Policy
+from .engine import DISCOVERY, MODES, TOOLSETS, Policy
 
 _MODE_RANK = {"read-only": 0, "dry-run": 1, "read-write": 2}
 
@@ -33,7 +33,12 @@ def presets() -> dict[str, Path]:
 
 @dataclass
 class Overrides:
-    """Shortcut flags (or their environment variables)."""
+    """Shortcut flags (or their environment variables).
+
+    Against an explicit policy they can only narrow it: --dry-run turns sends into plans,
+    --toolsets picks a subset of the policy's resources, --discovery changes how the allowed
+    actions are presented. Anything that would allow more is refused at start.
+    """
 
     allow_writes: bool = False
     allow_destructive: bool = False
@@ -51,23 +56,68 @@ class Overrides:
                 return True
             raise PolicyError(f"{name}={env[name]!r}: use true or false")
 
-        toolsets = env.get("LIVECHAT_MCP_TOOLSETS", "").strip()
+        toolsets = env.get("LIVECHAT_MCP_TOOLSETS", "")
         return cls(
             allow_writes=flag("LIVECHAT_MCP_ALLOW_WRITES"),
             allow_destructive=flag("LIVECHAT_MCP_ALLOW_DESTRUCTIVE"),
             dry_run=flag("LIVECHAT_MCP_DRY_RUN"),
-            toolsets=[t.strip() for t in toolsets.split(",") if t.strip()] or None,
+            toolsets=split_toolsets(toolsets, "LIVECHAT_MCP_TOOLSETS") if toolsets.strip() else None,
             discovery=flag("LIVECHAT_MCP_DISCOVERY"),
         )
 
     def merge(self, other: Overrides) -> Overrides:
+        """Flags and environment together. Both toolsets lists narrow: the result is what both allow."""
         return Overrides(
             allow_writes=self.allow_writes or other.allow_writes,
             allow_destructive=self.allow_destructive or other.allow_destructive,
             dry_run=self.dry_run or other.dry_run,
-            toolsets=self.toolsets or other.toolsets,
+            toolsets=_intersect(self.toolsets, other.toolsets),
             discovery=self.discovery or other.discovery,
         )
+
+
+def split_toolsets(text: str, source: str) -> list[str]:
+    """``agents, groups`` -> ["agents", "groups"]; an unknown or empty list is a PolicyError naming ``source``."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise PolicyError(f"{source} {text!r} names no toolset; leave it out to keep the policy's toolsets")
+    unknown = [t for t in names if t not in (*TOOLSETS, DISCOVERY)]
+    if unknown:
+        hint = [t.lower() for t in unknown if t.lower() in (*TOOLSETS, DISCOVERY)]
+        raise PolicyError(
+            f"{source}: unknown toolset(s) {', '.join(unknown)}"
+            + (f" (toolset names are lower case: {', '.join(hint)})" if hint else "")
+            + f"; known: {', '.join(TOOLSETS)}, {DISCOVERY}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _resources(toolsets: list[str] | None) -> list[str] | None:
+    """The resources a toolsets override names (None: every one). "discovery" is no resource."""
+    if toolsets is None:
+        return None
+    names = [t for t in toolsets if t != DISCOVERY]
+    if "all" in names or not names:
+        return None
+    return names
+
+
+def _intersect(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    if a is None or b is None:
+        return a if b is None else b
+    ra, rb = _resources(a), _resources(b)
+    if ra is None:
+        common = list(rb or ["all"])
+    elif rb is None:
+        common = list(ra)
+    else:
+        common = [t for t in ra if t in rb]
+        if not common:
+            raise PolicyError(
+                f"--toolsets {','.join(a)} and LIVECHAT_MCP_TOOLSETS={','.join(b)} have no toolset in common: "
+                "each can only narrow what is exposed; set one of them"
+            )
+    return common + ([DISCOVERY] if DISCOVERY in a or DISCOVERY in b else [])
 
 
 def read_policy_source(spec: str) -> tuple[dict[str, Any], str]:
@@ -127,16 +177,25 @@ def build_policy(data: Mapping[str, Any], label: str) -> Policy:
 
 def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
     """The effective policy and where it came from."""
+    if overrides.toolsets is not None:
+        split_toolsets(",".join(overrides.toolsets), "--toolsets")  # unknown names, an empty list
+    resources = _resources(overrides.toolsets)
+    # --discovery, LIVECHAT_MCP_DISCOVERY or "discovery" among the toolsets: presentation only.
+    discovery = overrides.discovery or DISCOVERY in (overrides.toolsets or [])
     if spec:
         data, label = read_policy_source(spec)
         base = build_policy(data, label)
         _refuse_widening(base, overrides, label)
-        narrowed = dict(data)
+        narrowed = base.model_dump()
         if overrides.dry_run and base.mode == "read-write":
             narrowed["mode"] = "dry-run"
-        # narrowing the resources must not switch the policy's discovery mode off
-        _merge_toolsets(narrowed, overrides, keep_discovery=base.discovery)
-        return build_policy(narrowed, label), label
+        if resources is not None:
+            narrowed["toolsets"] = resources  # a subset of the policy's: _refuse_widening checked it
+        if discovery:
+            narrowed["discovery"] = True
+        effective = build_policy(narrowed, label)
+        never_wider(base, effective, label)
+        return effective, label
     data: dict[str, Any] = {}
     if overrides.allow_writes:
         data["mode"] = "read-write"
@@ -144,19 +203,33 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
         data["mode"] = "dry-run"  # dry-run wins over allow-writes: the safer reading of both
     if overrides.allow_destructive:
         data["allow_destructive"] = True
-    _merge_toolsets(data, overrides, keep_discovery=False)
+    if resources is not None:
+        data["toolsets"] = resources
+    if discovery:
+        data["discovery"] = True
     label = "flags" if data else "default (read-only)"
     return build_policy(data, label), label
 
 
-def _merge_toolsets(data: dict[str, Any], o: Overrides, *, keep_discovery: bool) -> None:
-    """Apply --toolsets and --discovery to a policy mapping, in place."""
-    if o.toolsets:
-        data["toolsets"] = list(o.toolsets)
-        if keep_discovery and "discovery" not in data["toolsets"]:
-            data["toolsets"].append("discovery")
-    if o.discovery and "discovery" not in data.get("toolsets", ["all"]):
-        data["toolsets"] = [*data.get("toolsets", ["all"]), "discovery"]
+# How much a decision lets through: refused < planned (nothing sent) < allowed (sent).
+_REACH = {"refused": 0, "planned": 1, "allowed": 2}
+
+
+def never_wider(base: Policy, effective: Policy, label: str) -> None:
+    """The invariant the flags promise, checked on every action rather than argued from the code:
+    no action is allowed, sent or destructive under ``effective`` that ``base`` refused or planned."""
+    from .engine import PolicyContext
+
+    before = PolicyContext.create(base, None, "").decide_all()
+    after = PolicyContext.create(effective, None, "").decide_all()
+    grown = [name for name, d in after.items() if _REACH[d.label] > _REACH[before[name].label]]
+    same = ("scopes", "allow_tools", "deny_tools", "reveal_secrets", "allow_destructive")
+    loosened = [k for k in same if getattr(effective, k) != getattr(base, k)]
+    if grown or loosened:
+        raise PolicyError(
+            f"the {label} is authoritative, and the flags given would widen it "
+            f"({', '.join(grown[:5] + loosened)}{' ...' if len(grown) > 5 else ''}); edit the policy instead"
+        )
 
 
 def _refuse_widening(base: Policy, o: Overrides, label: str) -> None:
@@ -167,10 +240,11 @@ def _refuse_widening(base: Policy, o: Overrides, label: str) -> None:
         wider.append("--dry-run (the policy is read-only; dry-run would expose write tools as plans)")
     if o.allow_destructive and not base.allow_destructive:
         wider.append("--allow-destructive (the policy sets allow_destructive = false)")
-    if o.toolsets and "all" not in base.toolsets:
-        extra = [t for t in o.toolsets if t not in base.toolsets and t != "discovery"]
-        if extra or "all" in o.toolsets:
-            wider.append(f"--toolsets {','.join(o.toolsets)} (the policy exposes only {','.join(base.toolsets)})")
+    named = [t for t in (o.toolsets or []) if t != DISCOVERY]
+    if named and "all" not in base.toolsets:
+        extra = [t for t in named if t not in base.toolsets]  # "all" included: it is more than a subset
+        if extra:
+            wider.append(f"--toolsets {','.join(o.toolsets or [])} (the policy exposes only {','.join(base.toolsets)})")
     if wider:
         raise PolicyError(
             f"the {label} is authoritative; these would widen it: {'; '.join(wider)}. Edit the policy instead."
