@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from typing import Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class Input(BaseModel):
@@ -21,7 +24,20 @@ class Input(BaseModel):
 
     # defer_build: a validator is built on first use, so startup pays only for the tools a
     # policy lists (read-only: a third of them) rather than for all of the catalogue models.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+    # strict: each value must already have the JSON type the schema advertises. Pydantic's lax
+    # mode would turn `true` into group id 1, "5" into 5, 1.0 into 1 and "on"/"yes"/1 into true,
+    # i.e. accept requests that tools/list says are invalid. Set once here, for every tool.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True, strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        # Optional fields are advertised without null (server/tools/schema.py: an omitted field
+        # already means "unchanged", and null would cost context in every schema), so an explicit
+        # null is refused like any other value of a type the schema does not list.
+        if value is None:
+            raise PydanticCustomError("null_value", "null is not accepted here: leave the field out instead")
+        return value
 
 
 class _Secret:
