@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from . import __version__
-from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from
+from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from, service_url
 from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
 from .audit import AuditLog
 from .pipeline import Pipeline
@@ -112,8 +112,8 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         if found is None:
             raise ConfigError(MISSING_CREDENTIALS)
         credential = found
-        base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
-        accounts_url = env.get("LIVECHAT_ACCOUNTS_URL", "").strip() or DEFAULT_ACCOUNTS_URL
+        base_url = service_url(env, "LIVECHAT_API_URL", DEFAULT_BASE_URL)
+        accounts_url = service_url(env, "LIVECHAT_ACCOUNTS_URL", DEFAULT_ACCOUNTS_URL)
         region = region_from(credential, env.get("LIVECHAT_REGION"))
         upstream = f"{base_url} (region {region or 'dal (default)'}, {credential.describe()})"
 

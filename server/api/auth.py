@@ -7,8 +7,10 @@ cannot leak through a log line or an error message by accident.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 REGIONS = ("dal", "fra")
 CREDENTIAL_MARKER = "<redacted credential>"
@@ -65,10 +67,52 @@ def pat(account_id: str, token: str) -> Credential:
     return Credential("pat", token, account_id=account_id)
 
 
+# Values people leave in a config by mistake: a template's <...>, an unexpanded ${VAR}, "changeme".
+_PLACEHOLDER_WORDS = frozenset({
+    "xxx", "changeme", "change-me", "change_me", "replaceme", "replace-me", "replace_me", "placeholder",
+    "todo", "tbd", "none", "null", "undefined", "secret", "token", "pat", "password", "example", "test",
+    "your-token-here", "your_token_here", "yourtokenhere", "your-token", "your-pat", "your-account-id",
+    "access-token", "access_token", "account-id", "account_id", "personal-access-token", "...",
+})
+_PLACEHOLDER = re.compile(
+    r"[<>]"  # a template's <...>: never part of a real token
+    r"|^\[.*\]$|^\{.*\}$|^\$\{?[A-Za-z_:][\w:.-]*\}?$|^%\w+%$"  # [..], {{..}}, $VAR / ${VAR}, %VAR%
+    r"|^(x+|\*+|\.+|0+|-+)$"  # xxxxxxxx, ********
+    r"|^(insert|enter|put|paste|add)?[-_ ]?your[-_ ]?",  # your-token-here, YOUR_ACCESS_TOKEN, insert-your-pat
+    re.IGNORECASE,
+)
+
+
+def check_credential_value(name: str, value: str) -> None:
+    """Refuse a credential that cannot be right, naming the variable and never echoing the value.
+
+    Non-ASCII or whitespace inside a token would otherwise fail every request with an encoding
+    traceback, and a template placeholder would reach LiveChat as a login attempt.
+    """
+    bare = value.partition(":")[2] if name == "LIVECHAT_ACCESS_TOKEN" and value[:4] in ("dal:", "fra:") else value
+    if bare.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER.search(bare):
+        raise ConfigError(
+            f"{name} still holds a placeholder, not a real value; set it to your "
+            + ("LiveChat account ID" if name == "LIVECHAT_ACCOUNT_ID" else "LiveChat credential")
+            + " (or run with --sandbox to try the server without one)."
+        )
+    if any(ord(ch) > 126 or ord(ch) < 33 for ch in value):
+        what = "non-ASCII characters" if any(ord(ch) > 126 for ch in value) else "whitespace or control characters"
+        raise ConfigError(
+            f"{name} contains {what}; a LiveChat credential is plain ASCII without spaces. "
+            f"Copy it again from the Developer Console (the value is not shown here)."
+        )
+    if name == "LIVECHAT_ACCOUNT_ID" and ":" in value:
+        raise ConfigError("LIVECHAT_ACCOUNT_ID contains ':', which no account ID has (it separates the ID from the PAT).")
+
+
 def credential_from_env(env: Mapping[str, str]) -> Credential | None:
     token = env.get("LIVECHAT_ACCESS_TOKEN", "").strip()
     account = env.get("LIVECHAT_ACCOUNT_ID", "").strip()
     personal = env.get("LIVECHAT_PAT", "").strip()
+    for name, value in (("LIVECHAT_ACCESS_TOKEN", token), ("LIVECHAT_ACCOUNT_ID", account), ("LIVECHAT_PAT", personal)):
+        if value:
+            check_credential_value(name, value)
     if token and personal:
         raise ConfigError("Set either LIVECHAT_ACCESS_TOKEN or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT, not both.")
     if token:
@@ -79,6 +123,32 @@ def credential_from_env(env: Mapping[str, str]) -> Credential | None:
             raise ConfigError(f"A Personal Access Token needs both LIVECHAT_ACCOUNT_ID and LIVECHAT_PAT; {missing} is not set.")
         return pat(account, personal)
     return None
+
+
+def service_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """An upstream base URL from ``name``: http(s), a host, and no user name, password, query or
+    fragment. A user:password@ part would replace the credential (httpx sends it as Basic auth)
+    and be printed wherever the URL is shown; it is refused, and never echoed."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{name} is not a valid URL; use e.g. {default}") from None
+    shown = f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}" if host else "(not shown)"
+    if "@" in parts.netloc:
+        raise ConfigError(
+            f"{name} carries a user name or password before '@' ({shown} without it); remove it: "
+            "LiveChat is authenticated with LIVECHAT_ACCESS_TOKEN or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT."
+        )
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"{name} must be an http(s) URL with a host, e.g. {default}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name} must not carry a query or fragment ({shown} without it)")
+    return raw
 
 
 def region_from(credential: Credential, override: str | None) -> str | None:
