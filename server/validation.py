@@ -54,12 +54,32 @@ def _path(steps: Sequence[_Step]) -> str:
     return out or "(body)"
 
 
+_STRICT_TYPES = {"int_type": "an integer", "bool_type": "a boolean (true or false)", "string_type": "a string",
+                 "float_type": "a number", "list_type": "an array", "dict_type": "an object",
+                 "model_type": "an object", "model_attributes_type": "an object"}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number with a fraction" if not value.is_integer() else "a number written with a decimal point"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object" if isinstance(value, dict) else "null"
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown field: remove it (check the spelling against the tool's input schema)"
     if kind == "missing":
         return "required field is missing"
+    if kind in _STRICT_TYPES and "input" in err:
+        # Types are strict (no "5" -> 5, true -> 1): say which JSON type came, never the value.
+        return f"must be {_STRICT_TYPES[kind]}, not {_json_type(err['input'])}"
     return str(err["msg"])
 
 
@@ -77,6 +97,10 @@ def _collapse(msgs: list[str]) -> str:
     unique = list(dict.fromkeys(msgs))
     if len(unique) == 1:
         return unique[0]
+    got = {m.rpartition(", not ")[2] for m in unique}
+    if all(m.startswith("must be ") and ", not " in m for m in unique) and len(got) == 1:
+        wanted = [m[len("must be "):].rpartition(", not ")[0] for m in unique]
+        return f"must be one of: {' | '.join(wanted)}, not {got.pop()}"
     prefix = "Input should be "
     if all(m.startswith(prefix) for m in unique):
         return prefix + "one of: " + " | ".join(m[len(prefix) :] for m in unique)
@@ -121,7 +145,7 @@ def _reduce(errors: list[_Error]) -> list[_Error]:
 def field_errors(exc: ValidationError, data: Any) -> list[dict[str, str]]:
     """``[{"field": "a.b[0].c", "error": "..."}]`` for each distinct problem; ``data`` is the
     input that was validated."""
-    details = exc.errors(include_url=False, include_input=False)
+    details = exc.errors(include_url=False)  # the input is read for its JSON type only, never shown
     raw = [_Error(_walk(tuple(err["loc"]), data, err["type"]), _message(err)) for err in details]
     errors: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()

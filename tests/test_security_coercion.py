@@ -363,3 +363,20 @@ async def test_coerced_values_are_refused_through_mcp_and_nothing_is_sent(loopba
         err = tool_payload(result)["error"]
         assert result.is_error and [f["field"] for f in err["fields"]] == ["id"], err
     assert loopback.requests() == []
+
+
+def test_the_error_says_which_json_type_is_wanted_and_which_came_never_the_value() -> None:
+    from server.validation import field_errors as errors_of
+
+    for tool, arguments, expected in [
+        ("update_group", {"id": True, "name": "x"}, "must be an integer, not a boolean"),
+        ("get_group", {"id": 1.0}, "must be an integer, not a number written with a decimal point"),
+        ("list_bots", {"all": "S3CRET-ish"}, "must be a boolean (true or false), not a string"),
+        ("list_greetings", {"limit": "5"}, "must be an integer, not a string"),
+    ]:
+        model = dict(tools())[tool]
+        with pytest.raises(ValidationError) as info:
+            model.model_validate(arguments)
+        [error] = errors_of(info.value, arguments)
+        assert error["error"] == expected
+    assert "S3CRET" not in expected
