@@ -266,10 +266,17 @@ async def test_malformed_step_numbers_are_refused_before_anything_is_sent(make_s
 
 async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make_server, loopback):
     plan = await _plan(make_server, loopback, [("create_tag", {"name": "tidy"})])
-    plan["requests"][0]["body"]["group_ids"] = None  # an edit a direct call would drop
     del plan["digest"]
     async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
     assert report["status"] == "completed"
     assert [r["body"] for r in loopback.requests()] == [{"name": "tidy"}]
     assert "no digest" in report["warning"]
+    # An edited null is refused as on a direct call (types are strict, and no schema has null):
+    # the validated payload, not the edited body, is what apply would send.
+    loopback.sandbox.requests.clear()
+    plan["requests"][0]["body"]["group_ids"] = None
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+    assert report["status"] != "completed" and loopback.requests() == []
+    assert "group_ids" in json.dumps(report)

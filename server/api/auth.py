@@ -70,7 +70,7 @@ def pat(account_id: str, token: str) -> Credential:
 # Values people leave in a config by mistake: a template's <...>, an unexpanded ${VAR}, "changeme".
 _PLACEHOLDER_WORDS = frozenset({
     "xxx", "changeme", "change-me", "change_me", "replaceme", "replace-me", "replace_me", "placeholder",
-    "todo", "tbd", "none", "null", "undefined", "secret", "token", "pat", "password", "example", "test",
+    "todo", "tbd", "none", "null", "undefined",
     "your-token-here", "your_token_here", "yourtokenhere", "your-token", "your-pat", "your-account-id",
     "access-token", "access_token", "account-id", "account_id", "personal-access-token", "...",
 })

@@ -64,7 +64,7 @@ def open_store(url: str | None = None, env: Mapping[str, str] | None = None) -> 
         from .redis import RedisStore
 
         return RedisStore(url, namespace=ns, sealer=lambda: load_sealer(env))
-    shown = url.split("@", 1)[-1] if "@" in url else url  # never echo a password
+    shown = url.rsplit("@", 1)[-1] if "@" in url else url  # never echo a password (which may hold "@")
     raise ConfigError(
         f"--store {shown!r}: unknown kind of store; use memory://, sqlite:///PATH or redis://HOST:PORT/DB"
     )
