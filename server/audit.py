@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from .api.auth import ConfigError
 from .redact import REDACTED, Scrubber, redact_keys
+from .validation import json_type
 
 SECRET_ARGUMENT_KEYS = frozenset({"bot_secret", "secret_key", "secret", "token", "access_token", "password"})
 
@@ -75,18 +76,6 @@ def _secret_names() -> frozenset[str]:
     return SECRET_ARGUMENT_KEYS | {name for act in catalog().values() for name in secret_fields(act.model)}
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "null" if value is None else "container"
-
-
 def _view(schema: dict[str, Any] | None, value: Any) -> Any:
     if schema is None:
         # No schema: keep the shape (keys, list lengths), never a value.
@@ -123,7 +112,7 @@ def _branch(node: dict[str, Any], value: Any, defs: dict[str, Any]) -> dict[str,
 
 def _scalar_types(node: dict[str, Any], defs: dict[str, Any]) -> set[str]:
     if "enum" in node:
-        return {_json_type(v) for v in node["enum"]}
+        return {json_type(v) for v in node["enum"]}
     if "anyOf" in node:
         return set().union(*(_scalar_types(_resolve(b, defs), defs) for b in node["anyOf"]))
     kind = node.get("type")
@@ -159,7 +148,7 @@ def _walk(node: Any, value: Any, defs: dict[str, Any], secrets: frozenset[str]) 
     if isinstance(value, list):
         items = node.get("items") if node.get("type") == "array" else None
         return [_walk(items, v, defs, secrets) if items else REDACTED for v in value]
-    if _json_type(value) in _scalar_types(node, defs) and _in_enum(node, value, defs):
+    if json_type(value) in _scalar_types(node, defs) and _in_enum(node, value, defs):
         return value
     return REDACTED  # a value of a type the field does not take: it may be anything
 

@@ -59,16 +59,26 @@ _STRICT_TYPES = {"int_type": "an integer", "bool_type": "a boolean (true or fals
                  "model_type": "an object", "model_attributes_type": "an object"}
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded JSON value, as JSON Schema names it ("integer" for ints only)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return "boolean"
     if isinstance(value, int):
-        return "an integer"
+        return "integer"
     if isinstance(value, float):
-        return "a number with a fraction" if not value.is_integer() else "a number written with a decimal point"
+        return "number"
     if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object" if isinstance(value, dict) else "null"
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _described_type(value: Any) -> str:
+    kind = json_type(value)
+    if kind == "number":
+        return "a number written with a decimal point" if value.is_integer() else "a number with a fraction"
+    return {"integer": "an integer", "array": "an array", "object": "an object", "null": "null"}.get(kind, f"a {kind}")
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -79,7 +89,7 @@ def _message(err: dict[str, Any]) -> str:
         return "required field is missing"
     if kind in _STRICT_TYPES and "input" in err:
         # Types are strict (no "5" -> 5, true -> 1): say which JSON type came, never the value.
-        return f"must be {_STRICT_TYPES[kind]}, not {_json_type(err['input'])}"
+        return f"must be {_STRICT_TYPES[kind]}, not {_described_type(err['input'])}"
     return str(err["msg"])
 
 

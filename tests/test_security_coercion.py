@@ -29,7 +29,7 @@ from reference_examples import examples
 from server.meta import ALL_META
 from server.tools import catalog
 from server.tools.schema import input_schema
-from server.validation import field_errors
+from server.validation import field_errors, json_type
 
 pytestmark = pytest.mark.anyio
 
@@ -38,20 +38,6 @@ Path = tuple[str | int, ...]
 # One value of each JSON type, and the lax-mode traps among them.
 VALUES: list[Any] = [True, False, 0, 1, -1, 1.0, 1.5, 2.0**31, "5", "1", "on", "true", "yes", "", "x",
                      "2024-01-01T00:00:00Z", "09:30", None, [], [1], {}, {"a": 1}]
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def tools() -> Iterator[tuple[str, type[BaseModel]]]:
