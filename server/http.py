@@ -22,7 +22,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 
-from .api.auth import ConfigError
+from .api.auth import ConfigError, check_credential_value
 
 DEFAULT_MAX_BODY = 4_000_000  # 4 MB: a 1000-agent plan with groups and schedules (~1.3 MB) fits; a runaway client does not
 
@@ -105,6 +105,10 @@ def build_http_app(
             f"Refusing to serve on {host} without client authentication: set LIVECHAT_MCP_AUTH_TOKEN "
             "(clients then send 'Authorization: Bearer <token>'), bind 127.0.0.1, or pass --insecure-no-auth."
         )
+    if token:  # a template's "<your token>" or "changeme..." would let anyone in
+        check_credential_value("LIVECHAT_MCP_AUTH_TOKEN", token,
+                               "at least 16 random characters, e.g. from python -c \"import secrets; "
+                               "print(secrets.token_urlsafe(32))\"")
     if token and len(token) < 16:
         raise ConfigError("LIVECHAT_MCP_AUTH_TOKEN is too short: use at least 16 random characters.")
     origins = [o.strip() for o in env.get("LIVECHAT_MCP_ALLOWED_ORIGINS", "").split(",") if o.strip()]

@@ -249,3 +249,12 @@ async def test_a_planned_request_shows_the_configured_url_without_secrets(loopba
         planned = tool_payload(await s.client.call_tool("create_tag", {"name": "t"}))
         assert planned["request"]["url"].startswith(loopback.url + "/v3.6/")
         assert loopback.url in s.runtime.upstream
+
+
+@pytest.mark.parametrize("token", ["<your client auth token here>", "changeme", "${LIVECHAT_MCP_AUTH_TOKEN}",
+                                   "your-random-token-of-16-chars", "abcdefgh ijklmnopq"])
+def test_a_placeholder_http_client_token_refuses_to_start(token: str) -> None:
+    env = clean_env(LIVECHAT_MCP_AUTH_TOKEN=token)
+    proc = cli("serve", "--sandbox", "--transport", "http", "--host", "127.0.0.1", "--port", "9", env=env)
+    assert proc.returncode == 2 and "LIVECHAT_MCP_AUTH_TOKEN" in proc.stderr
+    assert token not in proc.stderr and "Traceback" not in proc.stderr

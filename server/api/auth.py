@@ -83,7 +83,7 @@ _PLACEHOLDER = re.compile(
 )
 
 
-def check_credential_value(name: str, value: str) -> None:
+def check_credential_value(name: str, value: str, what: str = "") -> None:
     """Refuse a credential that cannot be right, naming the variable and never echoing the value.
 
     Non-ASCII or whitespace inside a token would otherwise fail every request with an encoding
@@ -92,15 +92,16 @@ def check_credential_value(name: str, value: str) -> None:
     bare = value.partition(":")[2] if name == "LIVECHAT_ACCESS_TOKEN" and value[:4] in ("dal:", "fra:") else value
     if bare.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER.search(bare):
         raise ConfigError(
-            f"{name} still holds a placeholder, not a real value; set it to your "
-            + ("LiveChat account ID" if name == "LIVECHAT_ACCOUNT_ID" else "LiveChat credential")
-            + " (or run with --sandbox to try the server without one)."
+            f"{name} still holds a placeholder, not a real value; set it to "
+            + (what or ("your LiveChat account ID" if name == "LIVECHAT_ACCOUNT_ID" else "your LiveChat credential")
+               + " (or run with --sandbox to try the server without one)")
+            + "."
         )
     if any(ord(ch) > 126 or ord(ch) < 33 for ch in value):
-        what = "non-ASCII characters" if any(ord(ch) > 126 for ch in value) else "whitespace or control characters"
+        kind = "non-ASCII characters" if any(ord(ch) > 126 for ch in value) else "whitespace or control characters"
         raise ConfigError(
-            f"{name} contains {what}; a LiveChat credential is plain ASCII without spaces. "
-            f"Copy it again from the Developer Console (the value is not shown here)."
+            f"{name} contains {kind}; a credential is plain ASCII without spaces. "
+            f"Copy it again{'' if what else ' from the Developer Console'} (the value is not shown here)."
         )
     if name == "LIVECHAT_ACCOUNT_ID" and ":" in value:
         raise ConfigError("LIVECHAT_ACCOUNT_ID contains ':', which no account ID has (it separates the ID from the PAT).")
