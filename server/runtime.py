@@ -49,7 +49,7 @@ class Settings:
         settings = cls(**values)
         settings.overrides = settings.overrides.merge(Overrides.from_env(env))
         from_env = env.get("LIVECHAT_MCP_POLICY", "").strip() or None
-        if settings.policy and from_env and settings.policy != from_env:
+        if settings.policy and from_env and not _same_policy(settings.policy, from_env):
             # Two sources naming different policies: applying either would be a guess, and
             # letting the command line quietly replace a deployment's policy could widen it.
             raise PolicyError(
@@ -62,6 +62,16 @@ class Settings:
         if env.get("LIVECHAT_MCP_SANDBOX", "").lower() in ("1", "true", "yes"):
             settings.sandbox = True
         return settings
+
+
+def _same_policy(a: str, b: str) -> bool:
+    """Whether two --policy values name one policy (a preset name, or one file however spelt)."""
+    if a == b:
+        return True
+    from pathlib import Path
+
+    pa, pb = Path(a), Path(b)
+    return pa.is_file() and pb.is_file() and pa.resolve() == pb.resolve()
 
 
 @dataclass

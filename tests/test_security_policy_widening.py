@@ -246,3 +246,11 @@ async def test_call_action_in_discovery_mode_sends_nothing_the_preset_refuses(ar
     finally:
         await runtime.aclose()
     assert [r["action"] for r in loopback.requests()] == ["list_groups"]
+
+
+def test_one_policy_file_spelt_two_ways_is_the_same_policy(tmp_path: Path, monkeypatch) -> None:
+    spec = tmp_path / "p.toml"
+    spec.write_text('mode = "read-write"\ntoolsets = ["tags"]\n')
+    monkeypatch.chdir(tmp_path)
+    policy = _effective(["--policy", "p.toml"], {"LIVECHAT_MCP_POLICY": str(spec)}, monkeypatch)
+    assert policy.toolsets == ["tags"]
