@@ -247,5 +247,6 @@ def _refuse_widening(base: Policy, o: Overrides, label: str) -> None:
             wider.append(f"--toolsets {','.join(o.toolsets or [])} (the policy exposes only {','.join(base.toolsets)})")
     if wider:
         raise PolicyError(
-            f"the {label} is authoritative; these would widen it: {'; '.join(wider)}. Edit the policy instead."
+            f"the {label} is authoritative; these flags (or their LIVECHAT_MCP_* variables) would widen it: "
+            f"{'; '.join(wider)}. Edit the policy instead."
         )
