@@ -232,7 +232,8 @@ async def _call(runtime: Runtime, tool: str, arguments: str) -> int:
         session = None
 
     result = await app.call_tool(tool, parsed, _Ctx())
-    print(runtime.scrubber(json.dumps(result.data, indent=2, ensure_ascii=False)))
+    # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
+    print(runtime.scrubber(json.dumps(result.shown, indent=2, ensure_ascii=False)))
     return 1 if result.is_error else 0
 
 

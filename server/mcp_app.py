@@ -122,7 +122,7 @@ class LiveChatMCP:
 
         async def progress(progress: float, total: float | None, message: str) -> None:
             try:
-                await ctx.session.report_progress(progress, total, message)
+                await ctx.session.report_progress(progress, total, clean(message))  # may name an upstream error
             except Exception:  # progress is best-effort; the call itself must not fail on it
                 pass
 
