@@ -137,9 +137,9 @@ def build_http_app(
 # request: a connection that never finishes its headers (slowloris), or trickles its body, is kept
 # forever (h11_impl arms its keep-alive timer only after a response, and cancels it on any byte),
 # and its limit_concurrency check runs only once headers are complete, so such connections are
-# never refused. Each holds a file descriptor; enough of them lock every client out. GuardedH11
-# (below) adds the two deadlines and a hard cap on open connections, at the transport, before any
-# of our code or the bearer check runs.
+# never refused. Each holds a file descriptor; enough of them lock every client out. The protocol
+# from guarded_protocol (below) adds the two deadlines and a hard cap on open connections, at the
+# transport, before any of our code or the bearer check runs.
 
 _RESPONSE_408 = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 _RESPONSE_431 = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -160,7 +160,7 @@ class HttpLimits:
     header_timeout: float  # seconds to send a request's headers (from connect, or from the previous response)
     body_timeout: float  # seconds to send a request's body once its headers are in
     keep_alive_timeout: float  # an idle keep-alive connection is closed after this
-    max_header_bytes: int  # a request line + headers larger than this is refused (400)
+    max_header_bytes: int  # a request line + headers larger than this is refused (431)
     backlog: int  # connections the kernel queues before we accept them
 
     ENV = {
@@ -212,6 +212,8 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
     application then sees the client disconnect, as for any dropped connection."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    refused_logged = [float("-inf")]
+
     class Guarded(H11Protocol):
         _timer: asyncio.TimerHandle | None = None
         _seen: object = None
@@ -220,8 +222,11 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
             self._head = bytearray()  # the current request head's bytes, up to the limit
             super().connection_made(transport)
             if len(self.connections) > limits.max_connections:
-                self.logger.warning("Refused a connection: %d open (LIVECHAT_MCP_MAX_CONNECTIONS)",
-                                    len(self.connections) - 1)
+                now = self.loop.time()
+                if now - refused_logged[0] >= 10:  # a flood writes one line per 10 s, not one per connection
+                    refused_logged[0] = now
+                    self.logger.warning("Refusing connections: %d open (LIVECHAT_MCP_MAX_CONNECTIONS)",
+                                        len(self.connections) - 1)
                 transport.write(_RESPONSE_503)
                 transport.close()
                 return
@@ -303,8 +308,8 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
 
 
 class CloseAfterRefusal:
-    """ASGI wrapper: a request refused for its credentials or Host (401, 403, 421) gets
-    ``Connection: close``, so an unauthenticated client cannot park on a keep-alive connection."""
+    """ASGI wrapper: a request refused as malformed, unauthenticated, from a foreign Origin or Host,
+    or too large gets ``Connection: close``, so such a client cannot park on a keep-alive connection."""
 
     REFUSED = frozenset({400, 401, 403, 413, 421})
 
