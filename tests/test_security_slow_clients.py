@@ -25,7 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 from server.api.auth import ConfigError
 from server.http import HttpLimits
 from tests.conftest import free_port
-from tests.test_http_security import AUTH_TOKEN, MCP_HEADERS, Served, clean_env, cli, init_body, wait_for_port
+from tests.test_http_security import AUTH_TOKEN, MCP_HEADERS, Served, clean_env, cli, init_body, run_server
 
 HEADER_TIMEOUT = 2.0
 BODY_TIMEOUT = 2.0
@@ -41,7 +41,6 @@ def _lower_fd_limit() -> None:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    port = free_port()
     env = clean_env(
         LIVECHAT_MCP_AUTH_TOKEN=AUTH_TOKEN,
         LIVECHAT_MCP_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
@@ -50,19 +49,9 @@ def served() -> Iterator[Served]:
         LIVECHAT_MCP_MAX_CONNECTIONS=str(MAX_CONNECTIONS),
         LIVECHAT_MCP_MAX_HEADER_BYTES="8192",
     )
-    proc = subprocess.Popen([*cli(), "--sandbox", "--transport", "http", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_lower_fd_limit)
-    try:
-        wait_for_port(port, proc)
-        yield Served(proc, f"http://127.0.0.1:{port}/mcp")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    # stderr unread for minutes of floods: not a pipe that could fill and stall the server
+    with run_server(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_lower_fd_limit) as server:
+        yield server
 
 
 def _port(served: Served) -> int:
