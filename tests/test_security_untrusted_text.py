@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from server.mcp_app import INSTRUCTIONS
+from server.policies import Overrides
 from server.sandbox.app import DEFAULT_CLIENT_ID, Fault
 from server.untrusted import NOTE, clean, label, sanitize, unlabel
 from tests.conftest import tool_payload
@@ -223,3 +224,12 @@ def test_clean(raw: str, shown: str) -> None:
 
 def test_hostile_text_keeps_its_visible_words() -> None:
     assert clean(HOSTILE) == VISIBLE
+
+
+async def test_discovery_call_action_answers_are_labelled(loopback, make_server) -> None:
+    async with make_server(policy="full-access", env=loopback.env()) as s:
+        await seed(s, loopback)
+    async with make_server(env=loopback.env(), overrides=Overrides(discovery=True)) as s:
+        result = await s.client.call_tool("call_action", {"name": "get_agent", "arguments": {"id": "mallory@example.com"}})
+        assert not result.is_error, tool_payload(result)
+        assert_clean(json.loads(assert_labelled(result.content[0].text)))
