@@ -59,6 +59,25 @@ async def list_size(policy: str | None, overrides: Overrides) -> tuple[int, int,
         await runtime.aclose()
 
 
+async def labelling_cost() -> list[tuple[str, int, int]]:
+    """Tokens of read answers as the model gets them (sanitized, in an untrusted-data boundary)
+    next to the same answers' bare JSON: what labelling license text costs the context."""
+    from server.untrusted import unlabel
+
+    runtime = await build_runtime(Settings(sandbox=True, policy="full-access", rate_limit=10**9), {})
+    out = []
+    try:
+        app = LiveChatMCP(runtime)
+        async with Client(app.server, mode="legacy") as client:
+            for tool, args in (("get_agent", {"id": "john@example.com"}), ("list_agents", {}),
+                               ("list_groups", {})):
+                text = (await client.call_tool(tool, args)).content[0].text
+                out.append((tool, tokens(unlabel(text)), tokens(text)))
+    finally:
+        await runtime.aclose()
+    return out
+
+
 async def _spawn_and_list(command: list[str]) -> float:
     params = StdioServerParameters(command=command[0], args=command[1:], env=ENV)
     start = time.perf_counter()
@@ -124,6 +143,12 @@ async def main() -> None:
         count, size, toks = await list_size(policy, overrides)
         rows.append((label, f"{count} tools, {size:,} bytes, {toks:,} tokens", f"<= {target:,} tokens",
                      "ok" if toks <= target else "OVER"))
+
+    costs = await labelling_cost()
+    extra = max(after - before for _, before, after in costs)
+    rows.append(("untrusted-data label: answer tokens bare → labelled",
+                 ", ".join(f"{tool} {before:,} → {after:,} ({after / before:.2f}x)" for tool, before, after in costs),
+                 "<= +45 tokens an answer", "ok" if extra <= 45 else "OVER"))
 
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(FLOOR_SERVER)

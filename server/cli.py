@@ -166,10 +166,11 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
     transport = getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")
     http_app = None
     if transport == "http":  # built first: a refused HTTP setup fails before announcing anything
-        from .http import build_http_app
+        from .http import HttpLimits, build_http_app
 
         host = getattr(args, "host", None) or os.environ.get("LIVECHAT_MCP_HOST", "127.0.0.1")
         port = getattr(args, "port", None) or int(os.environ.get("LIVECHAT_MCP_PORT", "8000"))
+        limits = HttpLimits.from_env(os.environ)  # a bad value refuses to start, before any output
         http_app = build_http_app(
             app.server, host=host, port=port, env=os.environ,
             insecure_no_auth=getattr(args, "insecure_no_auth", False),
@@ -181,8 +182,10 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
     if http_app is not None:
         import uvicorn
 
+        from .http import server_config
+
         print(f"livechat-mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
-        config = uvicorn.Config(http_app, host=host, port=port, log_level="warning", lifespan="on")
+        config = server_config(http_app, host=host, port=port, limits=limits, log_level="warning", lifespan="on")
         await uvicorn.Server(config).serve()
         return 0
     from mcp.server.stdio import stdio_server
@@ -230,7 +233,8 @@ async def _call(runtime: Runtime, tool: str, arguments: str) -> int:
         session = None
 
     result = await app.call_tool(tool, parsed, _Ctx())
-    print(runtime.scrubber(json.dumps(result.data, indent=2, ensure_ascii=False)))
+    # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
+    print(runtime.scrubber(json.dumps(result.shown, indent=2, ensure_ascii=False)))
     return 1 if result.is_error else 0
 
 

@@ -6,7 +6,6 @@ same policy check per request), so the policy holds on these paths too.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from .runtime import Runtime
 from .tools import catalog
 from .tools.schema import input_schema
 from .tools.types import Input
+from .untrusted import NOTE, clean, label, object_text
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 
@@ -201,9 +201,10 @@ class MetaTools:
             return invalid_arguments(name, exc, args)
         if name == "get_plan":
             doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
-            return ToolResult(self.runtime.scrubber.json(doc))
+            # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled.
+            return ToolResult(self.runtime.scrubber.json(doc), untrusted=False)
         if name == "clear_plan":
-            return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()})
+            return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
         if name == "apply_plan":
             try:
                 report = await apply_plan(
@@ -219,7 +220,7 @@ class MetaTools:
                 return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
             return ToolResult(self.runtime.scrubber.json(report), is_error=report["status"] != "completed")
         if name == "search_actions":
-            return ToolResult(self._search_actions(parsed.query))
+            return ToolResult(self._search_actions(parsed.query), untrusted=False)
         if name == "describe_action":
             return self._describe(parsed.name)
         if name == "call_action":
@@ -272,7 +273,7 @@ class MetaTools:
             out["batch_of"] = act.batch_of
         elif act.batch_name:
             out["batch_variant"] = act.batch_name
-        return ToolResult(out)
+        return ToolResult(out, untrusted=False)
 
     # --- search / fetch (ChatGPT connectors) ---------------------------------------------------
 
@@ -280,24 +281,30 @@ class MetaTools:
         results, failed = await self.objects.search(query, session)
         if failed and len(failed) == len(self.objects.readable_kinds()):
             return error_result("upstream", "No configuration object could be read; nothing was searched.",
-                                failures=failed)
+                                failures=failed, untrusted=True)
         # ChatGPT reads "results"; "unavailable" tells any reader which kinds were left out and why.
-        return ToolResult({"results": results, **({"unavailable": failed} if failed else {})})
+        # The answer stays plain JSON for ChatGPT, so it is labelled by a field beside the results.
+        return ToolResult({"results": results, **({"untrusted_data": NOTE} if results else {}),
+                           **({"unavailable": failed} if failed else {})}, boundary=False)
 
     async def _fetch(self, oid: str, session: str) -> ToolResult:
         try:
             kind, key = self.objects.parse_id(oid)
             obj = await self.objects.get(kind, key, session)
         except ObjectError as exc:
-            return error_result(exc.type, exc.message)
+            return error_result(exc.type, exc.message, untrusted=exc.untrusted)
+        # ChatGPT's fetch shape is fixed plain JSON: the object's text carries the boundary
+        # itself (the same text resources/read answers), the metadata the note.
         return ToolResult(
             {
                 "id": oid,
                 "title": kind.title(obj),
-                "text": json.dumps(obj, indent=1, ensure_ascii=False),
+                "text": object_text(obj),
                 "url": kind.url_of(key),
-                "metadata": {"kind": kind.name, "read_with": kind.get_action or kind.list_action},
-            }
+                "metadata": {"kind": kind.name, "read_with": kind.get_action or kind.list_action,
+                             "untrusted_data": NOTE},
+            },
+            boundary=False,
         )
 
     # --- resources --------------------------------------------------------------------------
@@ -324,7 +331,8 @@ class MetaTools:
             return await self.objects.get(kind, key, session)
         except ObjectError as exc:
             # A JSON-RPC error the client sees, not a server fault to log with a traceback.
-            raise MCPError(INVALID_PARAMS, f"{exc.type}: {exc.message}", {"type": exc.type}) from None
+            message = label(clean(exc.message), "LiveChat's message") if exc.untrusted else exc.message
+            raise MCPError(INVALID_PARAMS, f"{exc.type}: {message}", {"type": exc.type}) from None
 
 
 def _forms(word: str) -> set[str]:

@@ -84,10 +84,11 @@ BY_COLLECTION = {k.collection: k for k in KINDS.values()}
 class ObjectError(Exception):
     """An object id or URL that names nothing readable; the message says why and what to do."""
 
-    def __init__(self, type: str, message: str) -> None:
+    def __init__(self, type: str, message: str, *, untrusted: bool = False) -> None:
         super().__init__(message)
         self.type = type
         self.message = message
+        self.untrusted = untrusted  # the message quotes LiveChat (an upstream error): label it
 
 
 class Objects:
@@ -219,4 +220,4 @@ class Objects:
 
 def _error_of(result: ToolResult) -> ObjectError:
     error = result.data.get("error", {}) if isinstance(result.data, dict) else {}
-    return ObjectError(str(error.get("type", "error")), str(error.get("message", result.text)))
+    return ObjectError(str(error.get("type", "error")), str(error.get("message", result.data)), untrusted=True)

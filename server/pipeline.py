@@ -25,6 +25,7 @@ from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
 from .tools.catalog import to_payload
+from .untrusted import label, sanitize
 from .validation import field_errors, summary
 
 WaitCallback = Callable[[float, str], Awaitable[None]]
@@ -33,27 +34,44 @@ MAX_PLAN_SESSIONS = 1000
 
 @dataclass
 class ToolResult:
-    """A tool's answer: JSON text for every client, structured content where it is an object."""
+    """A tool's answer: JSON text for every client, structured content where it is an object.
+
+    Every answer reaches the model through ``text`` and ``structured``, so this is the one place
+    license text is made safe to read (server/untrusted.py): an answer that may carry it
+    (``untrusted``, the default) is sanitized and its text labelled as data. Only answers known
+    to be the server's own words, or the caller's own input, say ``untrusted=False``.
+    ``data`` itself stays as LiveChat sent it (the CLI and plans use it)."""
 
     data: Any
     is_error: bool = False
     audited: bool = False  # the pipeline already wrote this call's audit line
+    untrusted: bool = True  # may hold text written by others: names, greetings, LiveChat's messages
+    # False when the data labels itself in a fixed shape (search/fetch: ChatGPT reads plain JSON)
+    boundary: bool = True
+
+    @property
+    def shown(self) -> Any:
+        """``data`` as the model may see it."""
+        return sanitize(self.data) if self.untrusted else self.data
 
     @property
     def text(self) -> str:
-        return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(self.shown, separators=(",", ":"), ensure_ascii=False)
+        return label(text) if self.untrusted and self.boundary else text
 
     @property
     def structured(self) -> dict[str, Any] | None:
         if self.is_error:
             return None
-        if isinstance(self.data, dict):
-            return self.data
-        return {"items": self.data}
+        shown = self.shown
+        if isinstance(shown, dict):
+            return shown
+        return {"items": shown}
 
 
-def error_result(type: str, message: str, **extra: Any) -> ToolResult:
-    return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True)
+def error_result(type: str, message: str, *, untrusted: bool = False, **extra: Any) -> ToolResult:
+    """An error in the server's own words; ``untrusted`` when it quotes LiveChat or license text."""
+    return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True, untrusted=untrusted)
 
 
 def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolResult:
@@ -168,7 +186,8 @@ class Pipeline:
                     "request": planned,
                     "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
                     "an operator applies them with `livechat-mcp apply` or apply_plan.",
-                }
+                },
+                untrusted=False,  # the caller's own arguments, nothing read from LiveChat
             )
 
         try:

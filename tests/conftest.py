@@ -144,8 +144,11 @@ def validation_message(model: Any, body: Any) -> str:
 
 
 def tool_payload(result: Any) -> Any:
-    """The JSON a tool answered (the text content), whatever its outcome."""
-    return json.loads(result.content[0].text)
+    """The JSON a tool answered (the text content, inside its untrusted-data label if it has
+    one), whatever its outcome."""
+    from server.untrusted import unlabel
+
+    return json.loads(unlabel(result.content[0].text))
 
 
 # --- the dual-mode `api` fixture ---------------------------------------------------------------

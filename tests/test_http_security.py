@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import httpx2
@@ -68,12 +69,17 @@ def wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 20.0)
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
+    with run_server(clean_env(LIVECHAT_MCP_AUTH_TOKEN=AUTH_TOKEN)) as server:
+        yield server
+
+
+@contextmanager
+def run_server(env: dict[str, str], **popen: Any) -> Iterator[Served]:
+    """`livechat-mcp --sandbox --transport http` on a free loopback port, stopped afterwards."""
     port = free_port()
-    proc = subprocess.Popen(
-        [*cli(), "--sandbox", "--transport", "http", "--port", str(port)],
-        env=clean_env(LIVECHAT_MCP_AUTH_TOKEN=AUTH_TOKEN),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    proc = subprocess.Popen([*cli(), "--sandbox", "--transport", "http", "--port", str(port)], env=env,
+                            text=True, **popen)
     try:
         wait_for_port(port, proc)
         yield Served(proc, f"http://127.0.0.1:{port}/mcp")

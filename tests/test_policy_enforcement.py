@@ -14,6 +14,7 @@ from server.policies import Overrides
 from server.redact import SECRET_MARKER
 from server.sandbox.app import DEFAULT_CLIENT_ID
 from server.tools import catalog
+from server.untrusted import unlabel
 
 pytestmark = pytest.mark.anyio
 
@@ -232,7 +233,7 @@ async def test_policy_scopes_replace_the_tokens(loopback, make_server, tmp_path)
 
 
 def tool_payload_resource(result: Any) -> Any:
-    return json.loads(result.contents[0].text)
+    return json.loads(unlabel(result.contents[0].text))
 
 
 # --- secrets ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from conftest import free_port
+from server.untrusted import unlabel
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "tools" / "node_modules" / ".bin"
@@ -103,7 +104,7 @@ def test_inspector_stdio_prompts_and_resources():
     assert {"livechat://agents/{id}", "livechat://groups/{id}"} <= uris
     read = _inspector(*server, "--method", "resources/read", "--uri", "livechat://groups/19")
     assert read.returncode == 0, read.stderr
-    assert json.loads(json.loads(read.stdout)["contents"][0]["text"])["name"] == "Billing"
+    assert json.loads(unlabel(json.loads(read.stdout)["contents"][0]["text"]))["name"] == "Billing"
 
 
 def test_inspector_reports_tool_errors_with_exit_code():
