@@ -189,8 +189,12 @@ class RegisterWebhook(Input):
     )
     description: str | None = Field(default=None, description="Webhook description.")
     filters: WebhookFilters | None = Field(default=None, description="Conditions for sending the webhook.")
-    # Required in both files and given in every example: kept required.
-    owner_client_id: ClientId = Field(description="Client Id that will own the webhook (your organization's).")
+    # Required in both files; with a Bearer token this server fills in the token's client id
+    # (server/tools/owner.py), so only a PAT caller must give it.
+    owner_client_id: ClientId | None = Field(
+        default=None, description="Client Id that will own the webhook (your organization's); "
+        "default: the Bearer token's client id; required with a PAT."
+    )
     type: WebhookType = Field(description="license (license events) or bot (for a bot's routing).")
 
     @model_validator(mode="after")
@@ -209,12 +213,18 @@ class RegisterWebhook(Input):
 
 
 class ListWebhooks(Input):
-    owner_client_id: ClientId = Field(description="The webhooks' owner Client Id.")
+    owner_client_id: ClientId | None = Field(
+        default=None, description="The webhooks' owner Client Id; default: the Bearer token's client id; "
+        "required with a PAT."
+    )
 
 
 class UnregisterWebhook(Input):
     id: str = Field(min_length=1, description="Webhook ID.")
-    owner_client_id: ClientId = Field(description="The webhook's owner Client Id.")
+    owner_client_id: ClientId | None = Field(
+        default=None, description="The webhook's owner Client Id; default: the Bearer token's client id; "
+        "required with a PAT."
+    )
 
 
 class ListWebhookNames(Input):
