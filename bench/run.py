@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from server.mcp_app import LiveChatMCP  # noqa: E402
 from server.policies import Overrides  # noqa: E402
 from server.runtime import Settings, build_runtime  # noqa: E402
-from server.sandbox import DEFAULT_TOKEN, Sandbox  # noqa: E402
+from server.sandbox import ALL_SCOPES_TOKEN as DEFAULT_TOKEN, Sandbox  # noqa: E402  (the whole catalogue)
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
 FLOOR_SERVER = '''
