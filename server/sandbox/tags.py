@@ -55,7 +55,7 @@ def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
         "name": req.name,
         "group_ids": list(req.group_ids or []),
         "author_id": ctx.requester.account_id,
-        "created_at": ctx.state.extra.get("now", SEED_TIME),
+        "created_at": ctx.state.clock.iso(),
     }
 
 
@@ -93,3 +93,9 @@ HANDLERS = {
     "list_tags": list_tags,
     "update_tag": update_tag,
 }
+
+
+def forget_group(state: SandboxState, gid: int) -> None:
+    for tag in state.tags.values():
+        if gid in tag["group_ids"]:
+            tag["group_ids"] = [g for g in tag["group_ids"] if g != gid]
