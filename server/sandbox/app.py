@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..tools import catalog, documented_scopes
+from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
 from ..validation import describe_validation_error
 from . import resources
 from .core import Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
@@ -36,8 +36,6 @@ SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveCha
 APP_TOKEN = "dal:sandbox-app-token"
 ALL_SCOPES_TOKEN = "dal:sandbox-token-all-scopes"
 DEFAULT_TOKEN = APP_TOKEN
-# "... is a private scope; it's not possible to configure it in Developer Console."
-PRIVATE_SCOPES = frozenset({"subscription.lc:rw", "sessions--all:rw"})
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
 # Documented as requiring no authorization.
