@@ -152,6 +152,13 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         transport=transport,
     )
     token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport)
+    if sandbox is not None and token_scopes is not None and note == "the token's scopes":
+        from .sandbox import ALL_SCOPES_TOKEN
+        from .tools import PRIVATE_SCOPES
+
+        if not PRIVATE_SCOPES <= token_scopes:  # say why a private-scope tool is hidden, and the way out
+            note = (f"the sandbox app token's scopes: no private scope ({', '.join(sorted(PRIVATE_SCOPES))}), "
+                    f"as for any Developer Console app; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} holds them")
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
     pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
     pipeline.owner_client_id = client_id

@@ -125,6 +125,7 @@ async def test_sandbox_mode_meets_the_app_token_first_and_says_what_is_hidden(ma
               "approve_agent", "batch_approve_agents", "check_product_limits_for_plan"}
     assert not hidden & names and "list_agents" in names
     assert "subscription.lc:rw" in decision.reason and not decision.allowed
+    assert "private scope" in decision.reason and ALL_SCOPES_TOKEN in decision.reason
     assert "app token without the private scopes" in banner and ALL_SCOPES_TOKEN in banner
     async with make_server(sandbox=True, policy="full-access", env={"LIVECHAT_SANDBOX_TOKEN": ALL_SCOPES_TOKEN}) as s:
         names = {t.name for t in (await s.client.list_tools()).tools}
