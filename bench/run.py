@@ -48,7 +48,9 @@ def tokens(text: str) -> int:
 
 
 async def list_size(policy: str | None, overrides: Overrides) -> tuple[int, int, int]:
-    runtime = await build_runtime(Settings(sandbox=True, policy=policy, overrides=overrides), {})
+    # The whole catalogue: the all-scopes token (the default app token hides private-scope tools).
+    runtime = await build_runtime(Settings(sandbox=True, policy=policy, overrides=overrides),
+                                  {"LIVECHAT_SANDBOX_TOKEN": DEFAULT_TOKEN})
     try:
         app = LiveChatMCP(runtime)
         async with Client(app.server, mode="legacy") as client:
