@@ -103,8 +103,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     overrides = settings.pop("overrides", Overrides())
     settings.setdefault("rate_limit", TEST_RATE)
+    env = dict(env or {})
+    if sandbox:  # the whole catalogue, as everywhere in the fixtures, unless a test picks the app token
+        env.setdefault("LIVECHAT_SANDBOX_TOKEN", ALL_SCOPES_TOKEN)
     runtime = await build_runtime(
-        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env or {}
+        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env
     )
     try:
         yield runtime

@@ -117,7 +117,7 @@ async def test_the_app_token_lacks_the_private_scopes_and_the_all_scopes_token_h
 
 
 async def test_sandbox_mode_meets_the_app_token_first_and_says_what_is_hidden(make_server):
-    async with make_server(sandbox=True, policy="full-access") as s:
+    async with make_server(sandbox=True, policy="full-access", env={"LIVECHAT_SANDBOX_TOKEN": APP_TOKEN}) as s:
         names = {t.name for t in (await s.client.list_tools()).tools}
         banner = s.runtime.banner(len(names))
         decision = s.runtime.policy.decide(__import__("server.tools", fromlist=["catalog"]).catalog()["approve_agent"])
