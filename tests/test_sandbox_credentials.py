@@ -130,3 +130,18 @@ async def test_sandbox_mode_meets_the_app_token_first_and_says_what_is_hidden(ma
     async with make_server(sandbox=True, policy="full-access", env={"LIVECHAT_SANDBOX_TOKEN": ALL_SCOPES_TOKEN}) as s:
         names = {t.name for t in (await s.client.list_tools()).tools}
     assert hidden <= names
+
+
+async def test_list_bots_follows_the_credential_that_created_the_bot(api):
+    # "If a Bot was created via an app, all Agents who make the request via this app will get the Bot.
+    # If a Bot was created directly by an Agent (PAT authorization), all Agents who authorize with PATs
+    # will get the Bot in the response."
+    _add_pat(api.sandbox)
+    api.sandbox.credentials.append(SandboxCredential("pat2", "second-pat", kind="pat", account_id="pat-account-8"))
+    other_pat = {"Authorization": "Basic " + base64.b64encode(b"pat-account-8:second-pat").decode()}
+    by_pat = (await api.raw("create_bot", {"name": "PAT bot", "owner_client_id": DEFAULT_CLIENT_ID}, headers=PAT_HEADER)).json()["id"]
+    by_app = (await api.call("create_bot", {"name": "App bot"}))["id"]
+    pat_view = [b["id"] for b in (await api.raw("list_bots", {}, headers=other_pat)).json()]
+    app_view = [b["id"] for b in await api.call("list_bots", {})]
+    assert by_pat in pat_view and by_app not in pat_view
+    assert by_app in app_view and by_pat not in app_view

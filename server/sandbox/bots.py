@@ -272,6 +272,9 @@ def create_bot(ctx: Ctx, req: t.CreateBot) -> dict[str, str]:
         bot_id = _new_hex(ctx, "bot")
     bot = _bot(bot_id, req.name, _owner(ctx, req), secret=_new_hex(ctx, "secret"))
     bot.update(_bot_settings(req))
+    # list_bots: "If a Bot was created directly by an Agent (PAT authorization), all Agents who
+    # authorize with PATs will get the Bot" (all: false); an app's bots go to that app's callers.
+    bot["_created_with_pat"] = ctx.requester.kind == "pat"
     ctx.state.bots[bot_id] = bot
     if req.groups:
         _set_groups(ctx.state, bot_id, req.groups)
@@ -302,8 +305,10 @@ def list_bots(ctx: Ctx, req: t.ListBots) -> list[dict[str, Any]]:
             raise SandboxError(
                 "authorization", "Listing all bots requires agents-bot--all:ro", {"required_scope": "agents-bot--all:ro"}
             )
+    elif ctx.requester.kind == "pat":
+        bots = [bot for bot in bots if bot.get("_created_with_pat")]
     else:
-        bots = [bot for bot in bots if _mine(ctx, bot)]
+        bots = [bot for bot in bots if _mine(ctx, bot) and not bot.get("_created_with_pat")]
     return [_view(ctx.state, bot, LIST_BASE, req.fields) for bot in bots]
 
 

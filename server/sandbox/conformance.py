@@ -120,9 +120,9 @@ NOTES: tuple[Note, ...] = (
     Note("M4", "semantics", ("create_bot_template", "update_bot_template", "delete_bot_template",
                              "reset_bot_template_secret"),
          "The sandbox license has every app installed: `affect_existing_installations` acts on it at once."),
-    Note("M5", "semantics", ("list_bots",),
-         "`all: false` returns the bots owned by the caller's client id; the PAT rule (\"all agents who "
-         "authorize with PATs get the bot\") is not modelled separately."),
+    Note("M5", "credential", ("list_bots",),
+         "`all: false` depends on the credential, as documented: a Bearer caller gets the bots its app "
+         "created, a PAT caller every bot created with a PAT."),
     Note("M6", "semantics", ("list_properties", "update_license_properties", "list_license_properties",
                              "delete_license_properties", "update_group_properties", "list_groups_properties",
                              "delete_group_properties"),
