@@ -145,3 +145,12 @@ async def test_list_bots_follows_the_credential_that_created_the_bot(api):
     app_view = [b["id"] for b in await api.call("list_bots", {})]
     assert by_pat in pat_view and by_app not in pat_view
     assert by_app in app_view and by_pat not in app_view
+
+
+async def test_the_all_scopes_token_keeps_its_scopes_when_made_the_default():
+    from server.sandbox import Sandbox
+
+    sandbox = Sandbox(token=ALL_SCOPES_TOKEN)  # livechat-mcp sandbox with LIVECHAT_SANDBOX_TOKEN set to it
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sb") as http:
+        info = (await http.get("/v2/info", headers={"Authorization": f"Bearer {ALL_SCOPES_TOKEN}"})).json()
+    assert PRIVATE_SCOPES <= set(info["scope"].split(","))

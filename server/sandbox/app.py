@@ -109,7 +109,8 @@ class Sandbox:
         raise SandboxError("authentication", "Invalid access token")
 
     def _all_credentials(self) -> list[SandboxCredential]:
-        return [*self.credentials, self.all_scopes]
+        # First, so that the all-scopes token keeps its scopes when also made the default token.
+        return [self.all_scopes, *self.credentials]
 
     def _requester(self, cred: SandboxCredential) -> Requester:
         return Requester(
