@@ -82,8 +82,8 @@ NOTES: tuple[Note, ...] = (
          "Deviation: adds `sandbox: true` and `notice` to the documented fields, so nobody mistakes the "
          "emulator for a real license."),
     Note("R5", "response", ("update_license_properties", "update_group_properties", "unban_customer"),
-         "Answers `{}`, as the example shows (the other writes answer an empty 200 body, \"No response "
-         "payload\")."),
+         "Answers `{}`: both pages show `{}` for the two property updates beside \"No response payload\"; "
+         "unban_customer's example is only named, `{}` is assumed (the other writes answer an empty 200 body)."),
     Note("R6", "response", ("list_customer_bans", "unban_customer", "create_greeting", "list_greetings",
                             "get_greeting"),
          "Only the newer page documents this method and it names its response example without showing it: "
@@ -120,7 +120,7 @@ NOTES: tuple[Note, ...] = (
     Note("M4", "semantics", ("create_bot_template", "update_bot_template", "delete_bot_template",
                              "reset_bot_template_secret"),
          "The sandbox license has every app installed: `affect_existing_installations` acts on it at once."),
-    Note("M5", "credential", ("list_bots",),
+    Note("C3", "credential", ("list_bots",),
          "`all: false` depends on the credential, as documented: a Bearer caller gets the bots its app "
          "created, a PAT caller every bot created with a PAT."),
     Note("M6", "semantics", ("list_properties", "update_license_properties", "list_license_properties",
@@ -147,7 +147,8 @@ DISAGREEMENTS = (
      "with the PAT rules for `owner_client_id`"),
     ("create_agent `max_chats_count`", "older: \"Limited to 100\"; newer: \"Maximum: 20\"", "newer page: 0-20"),
     ("Response examples", "the older text shows the JSON; the newer page only names it (`<CodeResponse json=...>`)",
-     "the older text's examples (checked by tests/test_sandbox_fidelity.py)"),
+     "the older text's JSON examples and the newer page's `#### Response` sections, both checked by "
+     "tests/test_sandbox_fidelity.py"),
     ("Customer bans, greetings (7 methods)", "only on the newer page", "newer page"),
     ("Data centers, `X-Region`, `misdirected_request`", "only in the older text", "older text (the newer is silent)"),
     ("unban_customer parameters", "the newer page's notes are copied from create_group (\"The group name\")",
