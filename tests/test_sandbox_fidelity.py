@@ -179,6 +179,7 @@ async def test_bans_expire_as_the_clock_moves(api):
 async def test_created_at_is_real_and_a_test_can_freeze_the_clock(api):
     await api.call("create_tag", {"name": "now-tag", "group_ids": [0]})
     tag = next(t for t in await api.call("list_tags", {}) if t["name"] == "now-tag")
+    assert tag["author_id"] == "owner@example.com"  # the calling agent's id (email), as in the example
     stamped = time.mktime(time.strptime(tag["created_at"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
     assert abs(stamped - time.time()) < 120
     async with httpx.AsyncClient(transport=httpx.ASGITransport(api.sandbox.app), base_url="http://sb") as http:

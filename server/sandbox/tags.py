@@ -54,7 +54,9 @@ def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
     ctx.state.tags[req.name] = {
         "name": req.name,
         "group_ids": list(req.group_ids or []),
-        "author_id": ctx.requester.account_id,
+        # An agent id (email), as in list_tags' example ("author_id": "smith@example.com"), not an account id.
+        "author_id": next((aid for aid, agent in ctx.state.agents.items()
+                           if agent.get("account_id") == ctx.requester.account_id), ""),
         "created_at": ctx.state.clock.iso(),
     }
 
