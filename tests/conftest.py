@@ -103,7 +103,9 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     overrides = settings.pop("overrides", Overrides())
     settings.setdefault("rate_limit", TEST_RATE)
-    env = dict(env or {})
+    # In-process runtimes use this run's state directory too, like the CLI processes tests spawn
+    # (a plan signed here must verify in a spawned `livechat-mcp apply`: one store, one MAC key).
+    env = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"], **(env or {})}
     if sandbox:  # the whole catalogue, as everywhere in the fixtures, unless a test picks the app token
         env.setdefault("LIVECHAT_SANDBOX_TOKEN", ALL_SCOPES_TOKEN)
     runtime = await build_runtime(
