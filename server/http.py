@@ -104,9 +104,14 @@ def build_http_app(
     insecure_no_auth: bool = False,
     max_body: int = DEFAULT_MAX_BODY,
     stateless: bool = False,
+    hosted: Any = None,
 ) -> Starlette:
+    """``hosted`` (server.auth.server.HostedMode): people sign in with OAuth instead of the
+    operator's static token."""
     token = env.get("LIVECHAT_MCP_AUTH_TOKEN", "").strip()
-    if not is_loopback(host) and not token and not insecure_no_auth:
+    if hosted is not None and token:
+        raise ConfigError("--oauth and LIVECHAT_MCP_AUTH_TOKEN exclude each other: unset LIVECHAT_MCP_AUTH_TOKEN.")
+    if not is_loopback(host) and not token and not insecure_no_auth and hosted is None:
         raise ConfigError(
             f"Refusing to serve on {host} without client authentication: set LIVECHAT_MCP_AUTH_TOKEN "
             "(clients then send 'Authorization: Bearer <token>'), bind 127.0.0.1, or pass --insecure-no-auth."
@@ -120,10 +125,15 @@ def build_http_app(
     origins = [o.strip() for o in env.get("LIVECHAT_MCP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
     hosts = [h.strip() for h in env.get("LIVECHAT_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
     kwargs: dict[str, Any] = {}
+    if hosted is not None:
+        kwargs.update(hosted.http_kwargs())
+        public = hosted.settings.public_url.split("://", 1)[1]
+        if not is_loopback(_split_port(public)[0].strip("[]")):
+            hosts.append(public)  # the name the reverse proxy forwards
     if token:
         kwargs["auth"] = AuthSettings(issuer_url=f"http://{host}:{port}", resource_server_url=None)
         kwargs["token_verifier"] = StaticTokenVerifier(token)
-    return server.streamable_http_app(
+    app = server.streamable_http_app(
         streamable_http_path="/mcp",
         host=host,
         transport_security=security_settings(host, port, origins, hosts),
@@ -131,6 +141,7 @@ def build_http_app(
         stateless_http=stateless,
         **kwargs,
     )
+    return hosted.finish(app) if hosted is not None else app
 
 
 # --- slow and greedy clients ----------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""Who is calling, what they may do, and their runtime, resolved per request.
+
+A principal is one person signed in through one MCP client: their LiveChat credential, license,
+region and client. Their effective policy is the operator's policy (the ceiling) narrowed by
+their LiveChat token's scopes and, optionally, by their role (LIVECHAT_OAUTH_WRITE_ROLES): a
+token can only narrow, never widen. The role is read once, at sign-in.
+
+Each principal gets a ``Runtime`` of their own (credential, client, policy, pipeline with their
+plans, audit lines naming them), built from the process-level pieces: the settings, the
+ceiling policy, one shared connection pool, the request budget of their license, the audit
+sink. Runtimes are cached per grant; a refreshed LiveChat token swaps the credential in place
+(their plans stay), and a revoked grant drops the runtime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..api.auth import bearer
+from ..api.client import LiveChatClient, RetryPolicy
+from ..api.ratelimit import shared_bucket
+from ..audit import AuditLog
+from ..pipeline import Pipeline
+from ..policies import Policy, PolicyContext
+from ..redact import Scrubber
+from ..runtime import Runtime, Settings
+from .provider import Access, Provider
+from .records import Grant
+
+MAX_CACHED_PRINCIPALS = 500
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str  # "<organization id>:<account id>"
+    grant_id: str
+    account_id: str
+    email: str
+    name: str
+    role: str
+    organization_id: str
+    license_id: str | None
+    region: str | None
+    client_id: str
+    client_name: str
+    scopes: frozenset[str]
+
+    @classmethod
+    def from_grant(cls, grant: Grant) -> Principal:
+        return cls(
+            id=grant.principal_id, grant_id=grant.grant_id, account_id=grant.account_id, email=grant.email,
+            name=grant.name, role=grant.role, organization_id=grant.organization_id, license_id=grant.license_id,
+            region=grant.region, client_id=grant.client_id, client_name=grant.client_name,
+            scopes=frozenset(grant.scopes),
+        )
+
+    def audit_fields(self) -> dict[str, Any]:
+        return {"id": self.id, "account_id": self.account_id, "email": self.email, "role": self.role,
+                "organization_id": self.organization_id, "client_id": self.client_id, "client_name": self.client_name}
+
+
+def effective_policy(ceiling: Policy, principal: Principal, write_roles: frozenset[str] | None) -> PolicyContext:
+    policy = ceiling
+    if write_roles is not None and principal.role not in write_roles and policy.mode != "read-only":
+        # Writes are for the roles the operator named; this person reads only.
+        policy = policy.model_copy(update={"mode": "read-only"})
+    if ceiling.scopes is None:
+        return PolicyContext(policy, principal.scopes, "your LiveChat token's scopes")
+    return PolicyContext(policy, principal.scopes & frozenset(ceiling.scopes),
+                         "your LiveChat token's scopes within the policy's scopes")
+
+
+def rights_summary(ceiling: Policy, write_roles: frozenset[str] | None) -> list[str]:
+    """What the consent page says a client will be allowed, before we know who signs in."""
+    lines = ["Read the configuration of your license: " + (
+        "all resources" if "all" in ceiling.toolsets else ", ".join(ceiling.toolsets)) + "."]
+    if ceiling.mode == "read-write":
+        lines.append("Change the configuration" + (", including deleting" if ceiling.allow_destructive else
+                                                   " (never delete: destructive actions are refused)") + ".")
+    elif ceiling.mode == "dry-run":
+        lines.append("Plan changes for review: nothing is changed until an operator applies the plan.")
+    else:
+        lines.append("Nothing can be changed: this deployment is read-only.")
+    if write_roles is not None and ceiling.mode != "read-only":
+        lines.append(f"Only these LiveChat roles may change anything: {', '.join(sorted(write_roles))}.")
+    lines.append("Never more than your own LiveChat account may do (its token's scopes).")
+    return lines
+
+
+class HostedRuntimes:
+    def __init__(self, base: Runtime, provider: Provider, *, base_url: str,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base = base
+        self.provider = provider
+        self.base_url = base_url
+        # One connection pool for every person's client (never closed by a client: see forget).
+        self._transport = transport or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100))
+        self._cache: OrderedDict[str, tuple[Runtime, Principal, str]] = OrderedDict()
+
+    async def for_token(self, token: Access) -> tuple[Runtime, Principal] | None:
+        grant = await self.provider.current_grant(token.grant_id)
+        if grant is None:
+            self.forget(token.grant_id)
+            return None
+        fingerprint = hashlib.sha256(grant.lc_access_token.encode()).hexdigest()
+        cached = self._cache.get(grant.grant_id)
+        if cached is not None:
+            runtime, principal, seen = cached
+            if seen != fingerprint:  # LiveChat token refreshed: same person, same plans, new credential
+                self._swap_credential(runtime, grant)
+                self._cache[grant.grant_id] = (runtime, principal, fingerprint)
+            self._cache.move_to_end(grant.grant_id)
+            return runtime, principal
+        principal = Principal.from_grant(grant)
+        runtime = self._build(principal, grant)
+        self._cache[grant.grant_id] = (runtime, principal, fingerprint)
+        while len(self._cache) > MAX_CACHED_PRINCIPALS:
+            self._cache.popitem(last=False)
+        return runtime, principal
+
+    def forget(self, grant_id: str) -> None:
+        # The client is not closed: closing it would close the shared pool; it holds nothing else.
+        self._cache.pop(grant_id, None)
+
+    def _client(self, grant: Grant) -> LiveChatClient:
+        s: Settings = self.base.settings
+        return LiveChatClient(
+            bearer(grant.lc_access_token),
+            base_url=self.base_url,
+            region=grant.region,
+            timeout=s.timeout,
+            retry=RetryPolicy(max_attempts=s.max_attempts, deadline=s.deadline),
+            # LiveChat counts requests per license: everyone on one license shares one budget.
+            bucket=shared_bucket((self.base_url, f"license:{grant.organization_id}"), s.rate_limit, s.rate_period),
+            max_concurrency=s.max_concurrency,
+            transport=self._transport,
+        )
+
+    def _build(self, principal: Principal, grant: Grant) -> Runtime:
+        client = self._client(grant)
+        scrubber = Scrubber(client.credential.secrets())
+        audit: AuditLog | None = (self.base.audit.for_principal(principal.audit_fields(), scrubber)
+                                  if self.base.audit is not None else None)
+        policy = effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles)
+        pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit)
+        return Runtime(
+            settings=self.base.settings, credential=client.credential, client=client, policy=policy,
+            pipeline=pipeline, scrubber=scrubber, upstream=self.base.upstream, policy_source=self.base.policy_source,
+            audit=audit, client_id=self.provider.settings.client_id,
+        )
+
+    def _swap_credential(self, runtime: Runtime, grant: Grant) -> None:
+        client = self._client(grant)
+        runtime.scrubber.add(*client.credential.secrets())
+        runtime.credential = client.credential
+        runtime.client = runtime.pipeline.client = client
+
+    async def aclose(self) -> None:
+        self._cache.clear()
+        await self._transport.aclose()

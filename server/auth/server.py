@@ -1,0 +1,149 @@
+"""Wiring hosted mode into the process: the process-level runtime, the SDK's auth routes with
+our provider, our consent/callback routes, and the per-request resolution of the principal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_REQUEST
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..api.auth import bearer
+from ..api.client import DEFAULT_BASE_URL, LiveChatClient
+from ..audit import AuditLog
+from ..pipeline import Pipeline
+from ..policies import PolicyContext, load_policy
+from ..redact import Scrubber
+from ..runtime import Runtime, Settings
+from ..store import Store
+from ..store.crypto import load_sealer
+from ..store.memory import MemoryStore
+from .clients import ClientRegistry
+from .flow import SignInFlow
+from .livechat import AccountsClient
+from .principal import HostedRuntimes, Principal, rights_summary
+from .provider import Access, Provider
+from .records import Records
+from .settings import OAuthSettings
+
+if TYPE_CHECKING:
+    from ..mcp_app import LiveChatMCP
+
+
+async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
+    """The process-level runtime of hosted mode: settings, the ceiling policy, the audit sink.
+    It holds no LiveChat credential and may call nothing (every scope refused): each request
+    runs as its signed-in principal instead."""
+    policy, policy_source = load_policy(settings.policy, settings.overrides)
+    scrubber = Scrubber()
+    audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
+    base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
+    client = LiveChatClient(bearer(""), base_url=base_url)
+    ctx = PolicyContext(policy, frozenset(), "hosted mode: each person's own LiveChat token")
+    return Runtime(
+        settings=settings, credential=client.credential, client=client, policy=ctx,
+        pipeline=Pipeline(policy=ctx, client=client, scrubber=scrubber, audit=audit), scrubber=scrubber,
+        upstream=f"{base_url} (hosted: each person signs in with their LiveChat account)",
+        policy_source=policy_source, audit=audit,
+    )
+
+
+class HostedMode:
+    def __init__(self, runtime: Runtime, env: Mapping[str, str], *, host: str, port: int,
+                 store: Store | None = None) -> None:
+        self.settings = OAuthSettings.from_env(env, host=host, port=port)
+        self.store = store or MemoryStore()
+        self.records = Records(self.store, load_sealer(env))
+        self._http = httpx.AsyncClient(timeout=15.0)
+        self.accounts = AccountsClient(self.settings, self._http)
+        self.registry = ClientRegistry(self.records, allow_loopback=self.settings.allow_loopback_metadata)
+        self.provider = Provider(self.settings, self.records, self.registry, self.accounts,
+                                 on_revoke=self._forget)
+        base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
+        self.runtimes = HostedRuntimes(runtime, self.provider, base_url=base_url)
+        ceiling = runtime.policy.policy
+        self.flow = SignInFlow(self.settings, self.records, self.provider, self.accounts,
+                               rights=lambda: rights_summary(ceiling, self.settings.write_roles))
+        self._apps: dict[str, LiveChatMCP] = {}
+
+    def _forget(self, grant_id: str) -> None:
+        self.runtimes.forget(grant_id)
+        self._apps.pop(grant_id, None)
+
+    def auth_settings(self) -> AuthSettings:
+        return AuthSettings(
+            issuer_url=self.settings.issuer,  # type: ignore[arg-type]
+            resource_server_url=self.settings.resource,  # type: ignore[arg-type]
+            validate_token_resource=True,
+            client_registration_options=ClientRegistrationOptions(enabled=True),
+            revocation_options=RevocationOptions(enabled=True),
+        )
+
+    def http_kwargs(self) -> dict[str, Any]:
+        return {
+            "auth": self.auth_settings(),
+            "token_verifier": self.provider,
+            "auth_server_provider": self.provider,
+            "custom_starlette_routes": self.flow.routes(),
+        }
+
+    def finish(self, app: Starlette) -> Starlette:
+        """Advertise what the SDK's metadata leaves out: Client ID Metadata Documents and ``iss``
+        in the authorization response (RFC 9207)."""
+        for i, route in enumerate(app.router.routes):
+            if isinstance(route, Route) and route.path == "/.well-known/oauth-authorization-server":
+                original = route
+
+                async def metadata(request: Request, _route: Route = original) -> Response:
+                    from mcp.server.auth.routes import build_metadata
+
+                    s = self.auth_settings()
+                    meta = build_metadata(s.issuer_url, None, s.client_registration_options or ClientRegistrationOptions(),
+                                          s.revocation_options or RevocationOptions())
+                    meta.client_id_metadata_document_supported = True
+                    meta.authorization_response_iss_parameter_supported = True
+                    return JSONResponse(meta.model_dump(mode="json", exclude_none=True),
+                                        headers={"Cache-Control": "public, max-age=3600",
+                                                 "Access-Control-Allow-Origin": "*"})
+
+                app.router.routes[i] = Route(original.path, metadata, methods=["GET", "OPTIONS"])
+        return app
+
+    async def resolve(self, ctx: Any) -> LiveChatMCP:
+        """The per-person app for this request, from the access token the SDK verified."""
+        from ..mcp_app import LiveChatMCP
+
+        request = getattr(ctx, "request", None)
+        user = request.scope.get("user") if request is not None else None
+        token = getattr(user, "access_token", None)
+        if not isinstance(token, Access):
+            raise MCPError(INVALID_REQUEST, "Not signed in: connect again to sign in with LiveChat.")
+        found = await self.runtimes.for_token(token)
+        if found is None:
+            raise MCPError(INVALID_REQUEST, "Your LiveChat sign-in has ended: connect again to sign in.")
+        runtime, principal = found
+        app = self._apps.get(principal.grant_id)
+        if app is None or app.runtime is not runtime:
+            app = self._apps[principal.grant_id] = LiveChatMCP(runtime)
+        return app
+
+    def principal_of(self, ctx: Any) -> Principal | None:
+        request = getattr(ctx, "request", None)
+        token = getattr(request.scope.get("user") if request is not None else None, "access_token", None)
+        if isinstance(token, Access):
+            cached = self.runtimes._cache.get(token.grant_id)
+            return cached[1] if cached else None
+        return None
+
+    async def aclose(self) -> None:
+        await self.runtimes.aclose()
+        await self.registry.aclose()
+        await self._http.aclose()
+        await self.store.aclose()
