@@ -368,6 +368,7 @@ class Accounts:
                 return JSONResponse({"error": {"type": "validation", "message": str(exc)}}, status_code=400)
         return JSONResponse({
             "access_ttl": self.access_ttl, "code_ttl": self.code_ttl, "client_id": self.app.client_id,
+            "live_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.time()),
             "organizations": [{"organization_id": o.organization_id, "license_id": o.license_id, "name": o.name,
                                "region": o.region} for o in self.organizations.values()],
             "accounts": [{"account_id": a.account_id, "email": a.email, "role": a.role,
