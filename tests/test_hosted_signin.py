@@ -36,3 +36,24 @@ async def test_sdk_client_signs_in_and_calls_tools_as_that_person(served: Hosted
     lines = [line for line in served.audit_lines() if line["tool"] == "create_tag"]
     assert lines and lines[-1]["principal"]["email"] == "owner@acme.example"
     assert lines[-1]["principal"]["client_name"] == "Claude (test)"
+
+
+async def test_livechat_tokens_are_refreshed_before_they_expire(served: Hosted) -> None:
+    import httpx
+
+    # LiveChat tokens that live 100 s are within the refresh margin at once: every call refreshes.
+    httpx.post(f"{served.sandbox}/_sandbox/accounts", json={"access_ttl": 100})
+    try:
+        provider, _, _ = sdk_auth(served, "vice@acme.example")
+        http, client = connect(served, provider)
+        async with http, client:
+            before = httpx.get(f"{served.sandbox}/_sandbox/accounts").json()
+            for _ in range(3):
+                result = await client.call_tool("list_tags", {})
+                assert not result.is_error, result
+            after = httpx.get(f"{served.sandbox}/_sandbox/accounts").json()
+            assert after["refreshed"] >= before["refreshed"] + 3
+            # Each refresh replaced the old LiveChat token: none piles up.
+            assert after["live_tokens"] == before["live_tokens"]
+    finally:
+        httpx.post(f"{served.sandbox}/_sandbox/accounts", json={"access_ttl": 3600})

@@ -125,6 +125,7 @@ class Accounts:
         self.tokens: dict[str, Issued] = {}
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> access token
         self.codes: dict[str, _Code] = {}
+        self.refreshed = 0  # refresh_token grants answered (tests check tokens are refreshed)
         self._form_key = secrets.token_bytes(32)
         self.reset(default_state)
 
@@ -309,6 +310,7 @@ class Accounts:
             issued = self.tokens.pop(old, None) if old else None
             if issued is None or issued.client_id != client_id:
                 return _oauth_error("invalid_grant", "the refresh token is unknown or revoked")
+            self.refreshed += 1
             return JSONResponse(self._issue(self.accounts[issued.account_id], client_id),
                                 headers={"Cache-Control": "no-store"})
         return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
@@ -368,6 +370,7 @@ class Accounts:
                 return JSONResponse({"error": {"type": "validation", "message": str(exc)}}, status_code=400)
         return JSONResponse({
             "access_ttl": self.access_ttl, "code_ttl": self.code_ttl, "client_id": self.app.client_id,
+            "refreshed": self.refreshed,
             "live_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.time()),
             "organizations": [{"organization_id": o.organization_id, "license_id": o.license_id, "name": o.name,
                                "region": o.region} for o in self.organizations.values()],
