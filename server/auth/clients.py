@@ -133,7 +133,8 @@ class ClientRegistry:
         if not isinstance(doc, dict) or doc.get("client_id") != url:
             raise MetadataDocumentError(f"{url} does not name itself as client_id")
         try:
-            info = OAuthClientInformationFull.model_validate({**doc, "token_endpoint_auth_method": "none",
+            info = OAuthClientInformationFull.model_validate({"scope": "livechat", **doc,
+                                                              "token_endpoint_auth_method": "none",
                                                               "client_secret": None})
         except ValueError as exc:
             raise MetadataDocumentError(f"{url} is not valid client metadata: {exc}") from None

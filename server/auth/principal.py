@@ -151,7 +151,7 @@ class HostedRuntimes:
         return Runtime(
             settings=self.base.settings, credential=client.credential, client=client, policy=policy,
             pipeline=pipeline, scrubber=scrubber, upstream=self.base.upstream, policy_source=self.base.policy_source,
-            audit=audit, client_id=self.provider.settings.client_id,
+            audit=audit, client_id=self.provider.settings.client_id, store=self.base.store,
         )
 
     def _swap_credential(self, runtime: Runtime, grant: Grant) -> None:

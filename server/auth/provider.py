@@ -31,6 +31,7 @@ from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
 LIVECHAT_REFRESH_MARGIN = 300.0  # refresh a LiveChat token this long before it expires
+MCP_SCOPE = "livechat"  # the one scope of our tokens (see server.py)
 
 
 class Code(AuthorizationCode):
@@ -83,7 +84,7 @@ class Provider:
             redirect_uri_provided_explicitly=params.redirect_uri_provided_explicitly,
             state=params.state,
             code_challenge=params.code_challenge,
-            scopes=params.scopes or [],
+            scopes=params.scopes or [MCP_SCOPE],  # a client that asks for nothing gets the one scope
             resource=self.settings.resource,
             csrf=new_secret(),
             browser="",

@@ -22,14 +22,13 @@ from ..pipeline import Pipeline
 from ..policies import PolicyContext, load_policy
 from ..redact import Scrubber
 from ..runtime import Runtime, Settings
-from ..store import Store
+from ..store import open_store
 from ..store.crypto import load_sealer
-from ..store.memory import MemoryStore
 from .clients import ClientRegistry
 from .flow import SignInFlow
 from .livechat import AccountsClient
-from .principal import HostedRuntimes, Principal, rights_summary
-from .provider import Access, Provider
+from .principal import HostedRuntimes, rights_summary
+from .provider import MCP_SCOPE, Access, Provider
 from .records import Records
 from .settings import OAuthSettings
 
@@ -43,6 +42,8 @@ async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Ru
     runs as its signed-in principal instead."""
     policy, policy_source = load_policy(settings.policy, settings.overrides)
     scrubber = Scrubber()
+    # Sign-ins, codes and tokens live in the store: replicas must share one (--store redis://...).
+    store = open_store(settings.store, env)
     audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
     base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
     client = LiveChatClient(bearer(""), base_url=base_url)
@@ -51,16 +52,14 @@ async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Ru
         settings=settings, credential=client.credential, client=client, policy=ctx,
         pipeline=Pipeline(policy=ctx, client=client, scrubber=scrubber, audit=audit), scrubber=scrubber,
         upstream=f"{base_url} (hosted: each person signs in with their LiveChat account)",
-        policy_source=policy_source, audit=audit,
+        policy_source=policy_source, audit=audit, store=store,
     )
 
 
 class HostedMode:
-    def __init__(self, runtime: Runtime, env: Mapping[str, str], *, host: str, port: int,
-                 store: Store | None = None) -> None:
+    def __init__(self, runtime: Runtime, env: Mapping[str, str], *, host: str, port: int) -> None:
         self.settings = OAuthSettings.from_env(env, host=host, port=port)
-        self.store = store or MemoryStore()
-        self.records = Records(self.store, load_sealer(env))
+        self.records = Records(runtime.store, load_sealer(env))  # the store is the runtime's: it closes it
         self._http = httpx.AsyncClient(timeout=15.0)
         self.accounts = AccountsClient(self.settings, self._http)
         self.registry = ClientRegistry(self.records, allow_loopback=self.settings.allow_loopback_metadata)
@@ -82,7 +81,11 @@ class HostedMode:
             issuer_url=self.settings.issuer,  # type: ignore[arg-type]
             resource_server_url=self.settings.resource,  # type: ignore[arg-type]
             validate_token_resource=True,
-            client_registration_options=ClientRegistrationOptions(enabled=True),
+            # One scope, "livechat": what a person may do is decided per call by their effective
+            # policy; a token without it is answered 403 insufficient_scope (clients step up).
+            required_scopes=[MCP_SCOPE],
+            client_registration_options=ClientRegistrationOptions(
+                enabled=True, valid_scopes=[MCP_SCOPE], default_scopes=[MCP_SCOPE]),
             revocation_options=RevocationOptions(enabled=True),
         )
 
@@ -107,6 +110,7 @@ class HostedMode:
                     s = self.auth_settings()
                     meta = build_metadata(s.issuer_url, None, s.client_registration_options or ClientRegistrationOptions(),
                                           s.revocation_options or RevocationOptions())
+                    meta.scopes_supported = [MCP_SCOPE]
                     meta.client_id_metadata_document_supported = True
                     meta.authorization_response_iss_parameter_supported = True
                     return JSONResponse(meta.model_dump(mode="json", exclude_none=True),
@@ -134,16 +138,7 @@ class HostedMode:
             app = self._apps[principal.grant_id] = LiveChatMCP(runtime)
         return app
 
-    def principal_of(self, ctx: Any) -> Principal | None:
-        request = getattr(ctx, "request", None)
-        token = getattr(request.scope.get("user") if request is not None else None, "access_token", None)
-        if isinstance(token, Access):
-            cached = self.runtimes._cache.get(token.grant_id)
-            return cached[1] if cached else None
-        return None
-
     async def aclose(self) -> None:
         await self.runtimes.aclose()
         await self.registry.aclose()
         await self._http.aclose()
-        await self.store.aclose()
