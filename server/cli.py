@@ -193,7 +193,7 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
             app.server, host=host, port=port, env=os.environ,
             insecure_no_auth=getattr(args, "insecure_no_auth", False), hosted=hosted,
         )
-    visible = len(app.list_tools())
+    visible = len(app.list_tools()) if hosted is None else hosted.ceiling_tools()
     print(runtime.banner(visible), file=sys.stderr, flush=True)
     if runtime.policy.scopes is None:
         print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)

@@ -72,3 +72,46 @@ async def test_grants_are_sealed_at_rest() -> None:
     await store.put(GRANTS, "g2", raw)
     assert await records.get(GRANTS, "g2", Grant) is None
     assert await Records(store, Sealer(b"x" * 32)).get(GRANTS, "g1", Grant) is None
+
+
+def test_cli_refuses_oauth_where_it_cannot_work() -> None:
+    import subprocess
+
+    from tests.test_http_security import clean_env, cli
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli(), *args], env=clean_env(**env), capture_output=True, text=True, timeout=60)
+
+    stdio = run("--oauth", **ENV)
+    assert stdio.returncode == 2 and "--transport http --oauth" in stdio.stderr
+    no_app = run("--transport", "http", "--oauth", LIVECHAT_MCP_STORE="memory://")
+    assert no_app.returncode == 2 and "LIVECHAT_OAUTH_CLIENT_ID" in no_app.stderr
+    embedded = run("--transport", "http", "--oauth", "--sandbox", **ENV)
+    assert embedded.returncode == 2 and "livechat-mcp sandbox" in embedded.stderr
+    static = run("--transport", "http", "--oauth", LIVECHAT_MCP_AUTH_TOKEN="x" * 20, LIVECHAT_MCP_STORE="memory://",
+                 **ENV)
+    assert static.returncode == 2 and "exclude each other" in static.stderr
+
+
+def test_sandbox_prints_its_oauth_app_which_env_sets() -> None:
+    import subprocess
+
+    import httpx
+
+    from tests.conftest import free_port
+    from tests.test_http_security import clean_env, cli, wait_for_port
+
+    port = free_port()
+    proc = subprocess.Popen([*cli(), "sandbox", "--port", str(port)], text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=clean_env(LIVECHAT_SANDBOX_OAUTH_CLIENT_ID="my-app-id",
+                                                                  LIVECHAT_SANDBOX_OAUTH_CLIENT_SECRET="my-app-secret"))
+    try:
+        wait_for_port(port, proc)
+        assert httpx.get(f"http://127.0.0.1:{port}/_sandbox/accounts").json()["client_id"] == "my-app-id"
+        refused = httpx.post(f"http://127.0.0.1:{port}/v2/token", data={
+            "grant_type": "refresh_token", "refresh_token": "x", "client_id": "my-app-id", "client_secret": "wrong"})
+        assert refused.status_code == 401
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "client id my-app-id client secret my-app-secret" in err

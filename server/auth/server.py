@@ -3,6 +3,7 @@ our provider, our consent/callback routes, and the per-request resolution of the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..api.auth import bearer
+from ..api.auth import ConfigError, bearer
 from ..api.client import DEFAULT_BASE_URL, LiveChatClient
 from ..audit import AuditLog
 from ..pipeline import Pipeline
@@ -47,7 +48,10 @@ async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Ru
     audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
     base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
     client = LiveChatClient(bearer(""), base_url=base_url)
-    ctx = PolicyContext(policy, frozenset(), "hosted mode: each person's own LiveChat token")
+    if settings.sandbox:
+        raise ConfigError("--oauth signs people in at a LiveChat accounts service, which the in-process sandbox "
+                          "cannot serve to a browser: run `livechat-mcp sandbox` and use the command it prints.")
+    ctx = PolicyContext(policy, frozenset(), "per person: their own LiveChat token's")
     return Runtime(
         settings=settings, credential=client.credential, client=client, policy=ctx,
         pipeline=Pipeline(policy=ctx, client=client, scrubber=scrubber, audit=audit), scrubber=scrubber,
@@ -119,6 +123,14 @@ class HostedMode:
 
                 app.router.routes[i] = Route(original.path, metadata, methods=["GET", "OPTIONS"])
         return app
+
+    def ceiling_tools(self) -> int:
+        """How many tools the operator's policy lets a person with every scope see (for the banner)."""
+        from ..mcp_app import LiveChatMCP
+
+        base = self.runtimes.base
+        widest = dataclasses.replace(base, policy=PolicyContext(base.policy.policy, None, "every scope"))
+        return len(LiveChatMCP(widest).list_tools())
 
     async def resolve(self, ctx: Any) -> LiveChatMCP:
         """The per-person app for this request, from the access token the SDK verified."""
