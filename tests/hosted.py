@@ -45,7 +45,8 @@ class Hosted:
         return [json.loads(line) for line in self.audit.read_text().splitlines() if line.strip()]
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
+def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """Terminate a process this test started, killing it if it does not exit."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -79,7 +80,7 @@ def hosted(*extra_args: str, **extra_env: str) -> Iterator[Hosted]:
             yield Hosted(f"http://127.0.0.1:{port}", sb, audit, procs)
         finally:
             for proc in reversed(procs):
-                _stop(proc)
+                stop(proc)
 
 
 def hidden(page: str, name: str) -> str:
@@ -159,11 +160,6 @@ def sdk_auth(served: Hosted, email: str, *, name: str = "Test Client", storage: 
         storage, redirect_handler=redirect_handler, callback_handler=callback_handler,
     )
     return provider, storage, browser
-
-
-@contextmanager
-def _noop() -> Iterator[None]:
-    yield
 
 
 def connect(served: Hosted, provider: OAuthClientProvider):  # noqa: ANN201

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.hosted import Hosted, hosted
+from tests.hosted import Hosted, hosted, stop
 from tests.test_hosted_attacks import authorize_url, pkce
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -83,12 +83,7 @@ def browser() -> Iterator[str]:
                     time.sleep(0.2)
             yield page["webSocketDebuggerUrl"]
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 class Page:
