@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -155,8 +156,6 @@ def test_expired_token_is_401() -> None:
     with hosted(LIVECHAT_OAUTH_ACCESS_TTL="1") as served:
         client_id, verifier, code = sign_in(served)
         token = exchange(served, client_id, code, verifier).json()["access_token"]
-        import time
-
         time.sleep(2.2)
         assert mcp_status(served, token).status_code == 401
 
@@ -250,6 +249,14 @@ def metadata_server() -> Iterator[str]:
                                "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none"}).encode()
             if self.path == "/big.json":
                 body = b" " * 70_000 + body
+            if self.path == "/slow.json":  # a drip: each read is quick, the whole is slow
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(30):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                return
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -294,3 +301,12 @@ async def test_concurrent_exchanges_of_one_code_yield_one_token(served: Hosted) 
         for _ in range(5):
             tg.start_soon(one)
     assert sorted(results) == [200, 400, 400, 400, 400]
+
+
+async def test_a_slow_metadata_document_is_cut_off(metadata_server: str) -> None:
+    registry = ClientRegistry(Records(MemoryStore(), Sealer(b"k" * 32)), allow_loopback=True, timeout=0.5)
+    with pytest.raises(MetadataDocumentError, match="longer than"):
+        await registry.metadata_document(f"{metadata_server}/slow.json")
+    info = await registry.metadata_document(f"{metadata_server}/client.json")
+    assert info.client_name == "Metadata Client" and info.scope == "livechat"
+    await registry.aclose()

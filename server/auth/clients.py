@@ -56,10 +56,11 @@ async def resolve(host: str) -> list[str]:
 
 
 class ClientRegistry:
-    def __init__(self, records: Records, *, allow_loopback: bool = False, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, records: Records, *, allow_loopback: bool = False, timeout: float = CIMD_TIMEOUT) -> None:
         self.records = records
         self.allow_loopback = allow_loopback
-        self._http = http or httpx.AsyncClient(timeout=CIMD_TIMEOUT, follow_redirects=False)
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -113,19 +114,10 @@ class ClientRegistry:
         netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
         try:
-            async with self._http.stream(
-                "GET", pinned, headers={"Host": parts.netloc, "Accept": "application/json"},
-                extensions={"sni_hostname": host}, timeout=CIMD_TIMEOUT,
-            ) as resp:
-                if resp.status_code != 200:
-                    raise MetadataDocumentError(f"{url} answered HTTP {resp.status_code} (redirects are not followed)")
-                body = b""
-                async for chunk in resp.aiter_bytes():
-                    body += chunk
-                    if len(body) > CIMD_MAX_BYTES:
-                        raise MetadataDocumentError(f"{url} is larger than {CIMD_MAX_BYTES} bytes")
-        except httpx.HTTPError as exc:
-            raise MetadataDocumentError(f"{url} could not be fetched ({type(exc).__name__})") from None
+            with anyio.fail_after(self.timeout):  # the whole fetch, not per read: a slow drip is cut off too
+                body = await self._fetch(url, pinned, parts.netloc, host)
+        except TimeoutError:
+            raise MetadataDocumentError(f"{url} took longer than {self.timeout:g} s") from None
         try:
             doc: Any = json.loads(body)
         except ValueError:
@@ -142,3 +134,20 @@ class ClientRegistry:
             raise MetadataDocumentError(f"{url} lists no redirect_uris")
         await self.records.put_json(CIMD, url, info.model_dump(mode="json"), ttl=CIMD_CACHE_TTL)
         return info
+
+    async def _fetch(self, url: str, pinned: str, netloc: str, host: str) -> bytes:
+        try:
+            async with self._http.stream(
+                "GET", pinned, headers={"Host": netloc, "Accept": "application/json"},
+                extensions={"sni_hostname": host},
+            ) as resp:
+                if resp.status_code != 200:
+                    raise MetadataDocumentError(f"{url} answered HTTP {resp.status_code} (redirects are not followed)")
+                body = b""
+                async for chunk in resp.aiter_bytes():
+                    body += chunk
+                    if len(body) > CIMD_MAX_BYTES:
+                        raise MetadataDocumentError(f"{url} is larger than {CIMD_MAX_BYTES} bytes")
+        except httpx.HTTPError as exc:
+            raise MetadataDocumentError(f"{url} could not be fetched ({type(exc).__name__})") from None
+        return body

@@ -279,7 +279,10 @@ class Accounts:
         if request.method == "DELETE":
             return self._revoke(request)
         form = await request.form()
-        get = lambda k: str(form.get(k, ""))  # noqa: E731
+
+        def get(key: str) -> str:
+            return str(form.get(key, ""))
+
         client_id, secret = get("client_id"), get("client_secret")
         header = request.headers.get("authorization", "")
         if header.startswith("Basic "):
