@@ -124,7 +124,7 @@ def test_wrong_resource_is_invalid_target(served: Hosted) -> None:
     resp = httpx.get(authorize_url(served, client_id, pkce()[1], resource="https://other.example/mcp"))
     assert resp.status_code == 302
     query = parse_qs(urlsplit(resp.headers["location"]).query)
-    assert query["error"] == ["invalid_target"] and query["state"] == ["st"]
+    assert query["error"] == ["invalid_target"] and query["state"] == ["st"] and query["iss"] == [served.base]
 
 
 def test_revoked_token_stops_working_and_so_does_its_refresh_token(served: Hosted) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from urllib.parse import parse_qs, urlencode, urlsplit
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -14,7 +15,9 @@ from mcp_types import INVALID_REQUEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.datastructures import MutableHeaders
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..api.auth import ConfigError, bearer
 from ..api.client import DEFAULT_BASE_URL, LiveChatClient
@@ -122,6 +125,9 @@ class HostedMode:
                                                  "Access-Control-Allow-Origin": "*"})
 
                 app.router.routes[i] = Route(original.path, metadata, methods=["GET", "OPTIONS"])
+            elif isinstance(route, Route) and route.path == "/authorize":
+                app.router.routes[i] = Route(route.path, IssuerInRedirects(route.endpoint, self.settings),
+                                             methods=["GET", "POST"])
         return app
 
     def ceiling_tools(self) -> int:
@@ -154,3 +160,27 @@ class HostedMode:
         await self.runtimes.aclose()
         await self.registry.aclose()
         await self._http.aclose()
+
+
+class IssuerInRedirects:  # an ASGI app (a class: Starlette's Route would wrap a function as a handler)
+    """RFC 9207: every authorization response names its issuer, errors the SDK's /authorize
+    redirects back (invalid_target, invalid_scope, ...) included; our consent page is not a response."""
+
+    def __init__(self, endpoint: ASGIApp, settings: OAuthSettings) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        settings = self.settings
+
+        async def send_with_iss(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (302, 303):
+                headers = MutableHeaders(scope=message)
+                location = headers.get("location", "")
+                if location and not location.startswith(f"{settings.public_url}/oauth/") and \
+                        "iss" not in parse_qs(urlsplit(location).query):
+                    sep = "&" if urlsplit(location).query else "?"
+                    headers["location"] = f"{location}{sep}{urlencode({'iss': settings.issuer})}"
+            await send(message)
+
+        await self.endpoint(scope, receive, send_with_iss)
