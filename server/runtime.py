@@ -88,6 +88,9 @@ class Runtime:
     audit: AuditLog | None = None
     client_id: str | None = None  # the token's client id, from token info (Bearer only)
     store: Store = field(default_factory=MemoryStore)  # budget, plans, journals, shared keys
+    # Who this runtime acts for: "operator" (one principal from the environment), or in hosted
+    # mode "<organization id>:<account id>" of the signed-in person (key per-person state by it).
+    principal_id: str = "operator"
 
     def banner(self, visible_tools: int) -> str:
         scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"

@@ -136,6 +136,8 @@ def test_revoked_token_stops_working_and_so_does_its_refresh_token(served: Hoste
                                                              "client_secret": ""})
     assert revoked.status_code == 200
     assert mcp_status(served, tokens["access_token"]).status_code == 401
+    assert any(line["tool"] == "oauth/revoke" and line["principal"]["email"] == "owner@acme.example"
+               for line in served.audit_lines())
     # The LiveChat token behind the sign-in was revoked at LiveChat too.
     assert httpx.get(f"{served.sandbox}/_sandbox/accounts").json()["live_tokens"] == live - 1
     refresh = httpx.post(f"{served.base}/token", data={"grant_type": "refresh_token", "client_id": client_id,

@@ -64,6 +64,8 @@ async def test_each_person_sees_only_their_license_and_is_held_to_their_rights(s
     assert by_email["owner@globex.example"]["principal"]["organization_id"] != \
         by_email["owner@acme.example"]["principal"]["organization_id"]
     assert all("dal:" not in str(line) and "fra:" not in str(line) for line in lines)  # no LiveChat token
+    signed_in = {line["principal"]["email"] for line in lines if line["tool"] == "oauth/sign_in"}
+    assert {"owner@acme.example", "owner@globex.example", "agent@acme.example", "admin@acme.example"} <= signed_in
 
 
 async def token_of(served: Hosted, email: str) -> str:

@@ -22,10 +22,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .clients import is_url_client_id
+from ..audit import AuditLog
 from .livechat import AccountsClient, AccountsError
 from .pages import Consent, consent_page, error_page
 from .provider import Provider
-from .records import GRANTS, LC_STATE, PENDING, Grant, Pending, Records, new_secret
+from .records import GRANTS, LC_STATE, PENDING, Grant, Pending, Records, new_secret, principal_fields
 from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
@@ -40,7 +41,8 @@ def _redirect(uri: str, **params: str | None) -> RedirectResponse:
 
 class SignInFlow:
     def __init__(self, settings: OAuthSettings, records: Records, provider: Provider, accounts: AccountsClient,
-                 rights: Callable[[], list[str]]) -> None:
+                 rights: Callable[[], list[str]], audit: AuditLog | None = None) -> None:
+        self.audit = audit
         self.settings = settings
         self.records = records
         self.provider = provider
@@ -142,6 +144,10 @@ class SignInFlow:
             lc_expires_at=tokens.expires_at, created_at=time.time(),
         )
         await self.records.put(GRANTS, grant.grant_id, grant, ttl=self.settings.refresh_ttl)
+        if self.audit is not None:
+            self.audit.for_principal(principal_fields(grant)).record(
+                tool="oauth/sign_in", decision="allowed", rule="oauth", arguments={"scopes": len(grant.scopes)},
+                duration_ms=0.0, outcome={"role": grant.role})
         code = await self.provider.issue_code(pending, grant.grant_id)
         response = self._back(pending, code=code)
         response.delete_cookie(COOKIE, path="/oauth")

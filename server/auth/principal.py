@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -30,7 +29,7 @@ from ..policies import Policy, PolicyContext
 from ..redact import Scrubber
 from ..runtime import Runtime, Settings
 from .provider import Access, Provider
-from .records import Grant
+from .records import Grant, principal_fields
 
 MAX_CACHED_PRINCIPALS = 500
 
@@ -59,9 +58,6 @@ class Principal:
             scopes=frozenset(grant.scopes),
         )
 
-    def audit_fields(self) -> dict[str, Any]:
-        return {"id": self.id, "account_id": self.account_id, "email": self.email, "role": self.role,
-                "organization_id": self.organization_id, "client_id": self.client_id, "client_name": self.client_name}
 
 
 def effective_policy(ceiling: Policy, principal: Principal, write_roles: frozenset[str] | None) -> PolicyContext:
@@ -144,14 +140,14 @@ class HostedRuntimes:
     def _build(self, principal: Principal, grant: Grant) -> Runtime:
         client = self._client(grant)
         scrubber = Scrubber(client.credential.secrets())
-        audit: AuditLog | None = (self.base.audit.for_principal(principal.audit_fields(), scrubber)
+        audit: AuditLog | None = (self.base.audit.for_principal(principal_fields(grant), scrubber)
                                   if self.base.audit is not None else None)
         policy = effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles)
         pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit)
         return Runtime(
             settings=self.base.settings, credential=client.credential, client=client, policy=policy,
             pipeline=pipeline, scrubber=scrubber, upstream=self.base.upstream, policy_source=self.base.policy_source,
-            audit=audit, client_id=self.provider.settings.client_id, store=self.base.store,
+            audit=audit, client_id=self.provider.settings.client_id, store=self.base.store, principal_id=principal.id,
         )
 
     def _swap_credential(self, runtime: Runtime, grant: Grant) -> None:

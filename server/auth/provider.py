@@ -23,10 +23,14 @@ from mcp.server.auth.provider import (
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
+from ..audit import AuditLog
 from ..store import LockBusy
 from .clients import ClientRegistry
 from .livechat import AccountsClient, AccountsError
-from .records import ACCESS, CODES, GRANTS, PENDING, REFRESH, CodeRecord, Grant, Pending, Records, TokenRecord, digest, new_secret
+from .records import (
+    ACCESS, CODES, GRANTS, PENDING, REFRESH, CodeRecord, Grant, Pending, Records, TokenRecord, digest, new_secret,
+    principal_fields,
+)
 from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
@@ -54,7 +58,9 @@ class Provider:
         registry: ClientRegistry,
         accounts: AccountsClient,
         on_revoke: Callable[[str], None] = lambda grant_id: None,
+        audit: AuditLog | None = None,
     ) -> None:
+        self.audit = audit
         self.settings = settings
         self.records = records
         self.registry = registry
@@ -175,6 +181,9 @@ class Provider:
         self.on_revoke(grant_id)
         if grant is not None:
             await self.accounts.revoke(grant.lc_access_token)
+            if self.audit is not None:
+                self.audit.for_principal(principal_fields(grant)).record(
+                    tool="oauth/revoke", decision="allowed", rule="oauth", arguments={}, duration_ms=0.0)
 
     # --- LiveChat tokens ----------------------------------------------------------------------
 

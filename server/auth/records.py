@@ -76,6 +76,12 @@ class Grant(BaseModel):
         return prefix if sep and prefix in ("dal", "fra") else None
 
 
+def principal_fields(grant: Grant) -> dict[str, Any]:
+    """Who a grant is, as the audit log names them (never a token)."""
+    return {"id": grant.principal_id, "account_id": grant.account_id, "email": grant.email, "role": grant.role,
+            "organization_id": grant.organization_id, "client_id": grant.client_id, "client_name": grant.client_name}
+
+
 class CodeRecord(BaseModel):
     """Our authorization code (looked up by its hash)."""
 

@@ -71,12 +71,12 @@ class HostedMode:
         self.accounts = AccountsClient(self.settings, self._http)
         self.registry = ClientRegistry(self.records, allow_loopback=self.settings.allow_loopback_metadata)
         self.provider = Provider(self.settings, self.records, self.registry, self.accounts,
-                                 on_revoke=self._forget)
+                                 on_revoke=self._forget, audit=runtime.audit)
         base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
         self.runtimes = HostedRuntimes(runtime, self.provider, base_url=base_url)
         ceiling = runtime.policy.policy
         self.flow = SignInFlow(self.settings, self.records, self.provider, self.accounts,
-                               rights=lambda: rights_summary(ceiling, self.settings.write_roles))
+                               rights=lambda: rights_summary(ceiling, self.settings.write_roles), audit=runtime.audit)
         self._apps: dict[str, LiveChatMCP] = {}
 
     def _forget(self, grant_id: str) -> None:
