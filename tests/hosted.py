@@ -36,6 +36,7 @@ class Hosted:
     sandbox: str
     audit: Path
     procs: list[subprocess.Popen[str]]
+    replicas: list[str] = field(default_factory=list)  # every server's own URL (the first is ``base``)
 
     @property
     def mcp(self) -> str:
@@ -56,8 +57,11 @@ def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
 
 
 @contextmanager
-def hosted(*extra_args: str, **extra_env: str) -> Iterator[Hosted]:
-    sb_port, port = free_port(), free_port()
+def hosted(*extra_args: str, replicas: int = 1, **extra_env: str) -> Iterator[Hosted]:
+    """A sandbox and ``replicas`` servers sharing one store file and key, all announcing the first
+    one's URL as their public URL (as replicas behind one reverse proxy would)."""
+    sb_port, ports = free_port(), [free_port() for _ in range(replicas)]
+    port = ports[0]
     with tempfile.TemporaryDirectory() as tmp:
         sandbox = subprocess.Popen([*cli(), "sandbox", "--port", str(sb_port)], env=clean_env(),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -70,14 +74,16 @@ def hosted(*extra_args: str, **extra_env: str) -> Iterator[Hosted]:
                 LIVECHAT_API_URL=sb, LIVECHAT_ACCOUNTS_URL=sb, LIVECHAT_OAUTH_CLIENT_ID=DEFAULT_OAUTH_CLIENT_ID,
                 LIVECHAT_OAUTH_CLIENT_SECRET=DEFAULT_OAUTH_CLIENT_SECRET, XDG_STATE_HOME=tmp,
                 LIVECHAT_MCP_STORE_KEY=base64.b64encode(os.urandom(32)).decode(), LIVECHAT_MCP_NAME="Acme Support MCP",
+                LIVECHAT_MCP_STORE=f"sqlite://{tmp}/state.db", LIVECHAT_MCP_PUBLIC_URL=f"http://127.0.0.1:{port}",
                 **extra_env,
             )
-            server = subprocess.Popen(
-                [*cli(), "--transport", "http", "--oauth", "--port", str(port), "--audit-log", str(audit), *extra_args],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            procs.append(server)
-            wait_for_port(port, server)
-            yield Hosted(f"http://127.0.0.1:{port}", sb, audit, procs)
+            for each in ports:
+                server = subprocess.Popen(
+                    [*cli(), "--transport", "http", "--oauth", "--port", str(each), "--audit-log", str(audit),
+                     *extra_args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                procs.append(server)
+                wait_for_port(each, server)
+            yield Hosted(f"http://127.0.0.1:{port}", sb, audit, procs, [f"http://127.0.0.1:{p}" for p in ports])
         finally:
             for proc in reversed(procs):
                 stop(proc)
