@@ -118,9 +118,11 @@ class Browser:
                 resp = self.http.get(location)
                 continue
             assert resp.status_code == 200, f"{resp.url}: {resp.status_code} {resp.text[:300]}"
-            assert "/oauth/consent" in str(resp.url), f"unexpected page {resp.url}"
-            resp = self.http.post(str(resp.url.join("/oauth/consent")), data={
-                "txn": hidden(resp.text, "txn"), "csrf": hidden(resp.text, "csrf"), "decision": "approve"})
+            action = re.search(r'<form method="post" action="(/oauth/(?:consent|confirm))"', resp.text)
+            assert action, f"unexpected page {resp.url}"  # our consent page, or the confirmation after sign-in
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', resp.text))
+            resp = self.http.post(str(resp.url.join(action.group(1))),
+                                  data={**{k: unescape(v) for k, v in fields.items()}, "decision": "approve"})
 
 
 class MemoryStorage(TokenStorage):

@@ -312,3 +312,27 @@ async def test_a_slow_metadata_document_is_cut_off(metadata_server: str) -> None
     info = await registry.metadata_document(f"{metadata_server}/client.json")
     assert info.client_name == "Metadata Client" and info.scope == "livechat"
     await registry.aclose()
+
+
+def test_the_confirmation_needs_its_page_token_and_browser_and_a_no_revokes_at_livechat(served: Hosted) -> None:
+    client_id = register(served)
+    browser = Browser(login_hint="vice@acme.example")
+    http = browser.http
+    consent = http.get(http.get(authorize_url(served, client_id, pkce()[1])).headers["location"])
+    to_livechat = http.post(f"{served.base}/oauth/consent", data={
+        "txn": hidden(consent.text, "txn"), "csrf": hidden(consent.text, "csrf"), "decision": "approve"})
+    callback = httpx.get(to_livechat.headers["location"] + "&login_hint=vice%40acme.example").headers["location"]
+    confirm = http.get(callback)
+    assert confirm.status_code == 200 and "vice@acme.example" in confirm.text
+    key, csrf = hidden(confirm.text, "confirm"), hidden(confirm.text, "csrf")
+    assert httpx.post(f"{served.base}/oauth/confirm", data={"confirm": key, "csrf": csrf,
+                                                            "decision": "approve"}).status_code == 403  # no cookie
+    assert http.post(f"{served.base}/oauth/confirm", data={"confirm": key, "csrf": "guess",
+                                                           "decision": "approve"}).status_code == 403
+    live = httpx.get(f"{served.sandbox}/_sandbox/accounts").json()["live_tokens"]
+    denied = http.post(f"{served.base}/oauth/confirm", data={"confirm": key, "csrf": csrf, "decision": "deny"})
+    query = parse_qs(urlsplit(denied.headers["location"]).query)
+    assert query["error"] == ["access_denied"] and "code" not in query and query["iss"] == [served.base]
+    assert httpx.get(f"{served.sandbox}/_sandbox/accounts").json()["live_tokens"] == live - 1
+    again = http.post(f"{served.base}/oauth/confirm", data={"confirm": key, "csrf": csrf, "decision": "approve"})
+    assert again.status_code == 400  # taken once

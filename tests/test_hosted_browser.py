@@ -163,6 +163,15 @@ def test_a_person_signs_in_through_the_pages_in_chromium(served: Hosted, browser
             await page.eval("[...document.querySelectorAll('label')].find(l => l.textContent.includes("
                             "'agent@acme.example')).click()")
             await page.eval("document.querySelector('button[value=sign_in]').click()")
+            # Back with us: who signed in, on which license, and exactly what this person may do
+            # (read scopes only: nothing can be changed, though the operator allows writes).
+            await page.wait_for("location.pathname === '/oauth/callback' && document.readyState === 'complete'")
+            confirm = await page.text()
+            assert "Confirm access" in confirm and "agent@acme.example" in confirm and "role normal" in confirm
+            assert "license 104130623" in confirm
+            assert "Change: nothing." in confirm and "Read: " in confirm and "tags" in confirm
+            assert redirect in confirm
+            await page.eval("document.querySelector('button[value=approve]').click()")
             await page.wait_for(f"location.href.startsWith('{redirect}') && document.readyState === 'complete'")
 
     asyncio.run(walk())

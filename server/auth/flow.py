@@ -3,7 +3,8 @@
 /authorize (SDK) → ``GET /oauth/consent`` (binds the sign-in to this browser with a cookie) →
 ``POST /oauth/consent`` (CSRF token + cookie + Origin) → LiveChat sign-in with our PKCE →
 ``GET /oauth/callback`` (state taken once, same browser) → LiveChat code exchange, token info,
-account → grant → our single-use code → the MCP client's redirect URI with ``code``, ``state``
+account → a confirmation page with the license and the person's exact rights →
+``POST /oauth/confirm`` (CSRF token + cookie) → grant → our single-use code → the MCP client's redirect URI with ``code``, ``state``
 and ``iss`` (RFC 9207).
 """
 
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -24,9 +26,9 @@ from starlette.routing import Route
 from .clients import is_url_client_id
 from ..audit import AuditLog
 from .livechat import AccountsClient, AccountsError
-from .pages import Consent, consent_page, error_page
+from .pages import Confirm, Consent, confirm_page, consent_page, error_page
 from .provider import Provider
-from .records import GRANTS, LC_STATE, PENDING, Grant, Pending, Records, new_secret, principal_fields
+from .records import CONFIRM, GRANTS, LC_STATE, PENDING, Grant, Pending, Records, new_secret, principal_fields
 from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
@@ -41,8 +43,10 @@ def _redirect(uri: str, **params: str | None) -> RedirectResponse:
 
 class SignInFlow:
     def __init__(self, settings: OAuthSettings, records: Records, provider: Provider, accounts: AccountsClient,
-                 rights: Callable[[], list[str]], audit: AuditLog | None = None) -> None:
+                 rights: Callable[[], list[str]], person_rights: Callable[[Grant], list[str]],
+                 audit: AuditLog | None = None) -> None:
         self.audit = audit
+        self.person_rights = person_rights
         self.settings = settings
         self.records = records
         self.provider = provider
@@ -53,6 +57,7 @@ class SignInFlow:
         return [
             Route("/oauth/consent", self.consent, methods=["GET", "POST"]),
             Route("/oauth/callback", self.callback, methods=["GET"]),
+            Route("/oauth/confirm", self.confirm, methods=["POST"]),
         ]
 
     def _error(self, title: str, message: str, status: int = 400) -> Response:
@@ -143,13 +148,51 @@ class SignInFlow:
             lc_access_token=tokens.access_token, lc_refresh_token=tokens.refresh_token,
             lc_expires_at=tokens.expires_at, created_at=time.time(),
         )
-        await self.records.put(GRANTS, grant.grant_id, grant, ttl=self.settings.refresh_ttl)
-        if self.audit is not None:
-            self.audit.for_principal(principal_fields(grant)).record(
-                tool="oauth/sign_in", decision="allowed", rule="oauth", arguments={"scopes": len(grant.scopes)},
-                duration_ms=0.0, outcome={"role": grant.role})
-        code = await self.provider.issue_code(pending, grant.grant_id)
-        response = self._back(pending, code=code)
+        # Now that we know who signed in, the person confirms with the license and the exact rights
+        # in front of them; nothing is granted until they do.
+        confirm = new_secret()
+        await self.records.put(CONFIRM, confirm, Confirmation(pending=pending, grant=grant),
+                               ttl=self.settings.code_ttl * 2)
+        return confirm_page(Confirm(
+            deployment=self.settings.name, client_name=pending.client_name, redirect_uri=pending.redirect_uri,
+            person=f"{grant.name} <{grant.email}>" if grant.name else grant.email, role=grant.role or "unknown",
+            license=(f"license {grant.license_id} (organization {grant.organization_id})" if grant.license_id
+                     else f"organization {grant.organization_id}"),
+            rights=self.person_rights(grant), confirm=confirm, csrf=pending.csrf,
+        ))
+
+    async def confirm(self, request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin is not None and origin != "null" and origin.rstrip("/") != self.settings.public_url:
+            return self._error("Refused", "This form was sent from another site.", 403)
+        form = await request.form()
+        key = str(form.get("confirm", ""))
+        found = await self.records.get(CONFIRM, key, Confirmation)
+        if found is None:
+            return self._error("Sign-in expired", "This sign-in is unknown, expired, or was already completed.")
+        pending, grant = found.pending, found.grant
+        if not (hmac.compare_digest(request.cookies.get(COOKIE, ""), pending.browser)
+                and hmac.compare_digest(str(form.get("csrf", "")), pending.csrf)):
+            return self._error("Refused", "This confirmation did not come from the page shown in this browser.", 403)
+        if await self.records.take(CONFIRM, key, Confirmation) is None:  # single use, also across replicas
+            return self._error("Sign-in expired", "This sign-in was already completed.")
+        if form.get("decision") != "approve":
+            await self.accounts.revoke(grant.lc_access_token)  # not kept: the person said no
+            response = self._back(pending, error="access_denied", error_description="the person denied access")
+        else:
+            await self.records.put(GRANTS, grant.grant_id, grant, ttl=self.settings.refresh_ttl)
+            if self.audit is not None:
+                self.audit.for_principal(principal_fields(grant)).record(
+                    tool="oauth/sign_in", decision="allowed", rule="oauth", arguments={"scopes": len(grant.scopes)},
+                    duration_ms=0.0, outcome={"role": grant.role})
+            response = self._back(pending, code=await self.provider.issue_code(pending, grant.grant_id))
         response.delete_cookie(COOKIE, path="/oauth")
         return response
+
+
+class Confirmation(BaseModel):
+    """A completed LiveChat sign-in waiting for the person's confirmation (sealed: it holds tokens)."""
+
+    pending: Pending
+    grant: Grant
 

@@ -88,3 +88,33 @@ def consent_page(c: Consent) -> HTMLResponse:
 def error_page(deployment: str, title: str, message: str, status: int = 400) -> HTMLResponse:
     body = f'<p role="alert">{escape(message)}</p><p>Start the connection again from your MCP client.</p>'
     return HTMLResponse(page(deployment, title, body), status_code=status, headers=headers())
+
+
+@dataclass(frozen=True)
+class Confirm:
+    deployment: str
+    client_name: str
+    redirect_uri: str
+    person: str
+    role: str
+    license: str
+    rights: list[str]
+    confirm: str
+    csrf: str
+
+
+def confirm_page(c: Confirm) -> HTMLResponse:
+    e = escape
+    rights = "".join(f"<li>{e(r)}</li>" for r in c.rights)
+    body = (
+        f"<p>You signed in to LiveChat. Confirm to connect <strong>{e(c.client_name)}</strong>.</p><dl>"
+        f"<dt>Signed in as</dt><dd>{e(c.person)}, role {e(c.role)}</dd>"
+        f"<dt>License</dt><dd>{e(c.license)}</dd>"
+        f"<dt>Rights {e(c.client_name)} will get</dt><dd><ul>{rights}</ul></dd>"
+        f"<dt>Where you will be sent back</dt><dd><code>{e(c.redirect_uri)}</code></dd></dl>"
+        '<form method="post" action="/oauth/confirm">'
+        f'<input type="hidden" name="confirm" value="{e(c.confirm)}"><input type="hidden" name="csrf" value="{e(c.csrf)}">'
+        '<button type="submit" name="decision" value="approve">Allow</button>'
+        '<button type="submit" name="decision" value="deny">Cancel</button></form>'
+    )
+    return HTMLResponse(page(c.deployment, "Confirm access", body), headers=headers((c.redirect_uri,)))

@@ -159,3 +159,23 @@ class HostedRuntimes:
     async def aclose(self) -> None:
         self._cache.clear()
         await self._transport.aclose()
+
+
+def person_rights(ceiling: Policy, grant: Grant, write_roles: frozenset[str] | None) -> list[str]:
+    """What this person will be allowed, exactly: the operator's policy, their scopes, their role."""
+    from ..tools import catalog
+
+    policy = effective_policy(ceiling, Principal.from_grant(grant), write_roles)
+    decisions = [(act, policy.decide(act)) for act in catalog().values()]
+    reads = sorted({act.resource for act, d in decisions if d.allowed and not act.write})
+    writes = [act for act, d in decisions if d.allowed and act.write]
+    lines = [f"Read: {', '.join(reads)}." if reads else "Read: nothing (your LiveChat account has no read scopes)."]
+    if not writes:
+        lines.append("Change: nothing." + (f" Your role ({grant.role}) may not change anything here."
+                                           if write_roles is not None and grant.role not in write_roles else ""))
+    elif policy.policy.mode == "dry-run":
+        lines.append(f"Plan changes for review ({len(writes)} kinds of change); nothing is sent until an operator applies them.")
+    else:
+        destructive = sum(1 for act in writes if act.destructive)
+        lines.append(f"Change: {len(writes)} kinds of change, {destructive} of them deleting or removing things.")
+    return lines

@@ -19,8 +19,9 @@ from ..store.crypto import SealError, Sealer
 
 M = TypeVar("M", bound=BaseModel)
 
-PENDING, LC_STATE, GRANTS, CODES, ACCESS, REFRESH, CLIENTS = (
-    "oauth.pending", "oauth.lcstate", "oauth.grants", "oauth.codes", "oauth.access", "oauth.refresh", "oauth.clients",
+PENDING, LC_STATE, CONFIRM, GRANTS, CODES, ACCESS, REFRESH, CLIENTS = (
+    "oauth.pending", "oauth.lcstate", "oauth.confirm", "oauth.grants", "oauth.codes", "oauth.access", "oauth.refresh",
+    "oauth.clients",
 )
 
 

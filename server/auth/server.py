@@ -31,7 +31,7 @@ from ..store.crypto import load_sealer
 from .clients import ClientRegistry
 from .flow import SignInFlow
 from .livechat import AccountsClient
-from .principal import HostedRuntimes, rights_summary
+from .principal import HostedRuntimes, person_rights, rights_summary
 from .provider import MCP_SCOPE, Access, Provider
 from .records import Records
 from .settings import OAuthSettings
@@ -76,7 +76,9 @@ class HostedMode:
         self.runtimes = HostedRuntimes(runtime, self.provider, base_url=base_url)
         ceiling = runtime.policy.policy
         self.flow = SignInFlow(self.settings, self.records, self.provider, self.accounts,
-                               rights=lambda: rights_summary(ceiling, self.settings.write_roles), audit=runtime.audit)
+                               rights=lambda: rights_summary(ceiling, self.settings.write_roles),
+                               person_rights=lambda grant: person_rights(ceiling, grant, self.settings.write_roles),
+                               audit=runtime.audit)
         self._apps: dict[str, LiveChatMCP] = {}
 
     def _forget(self, grant_id: str) -> None:
