@@ -52,7 +52,7 @@ def test_a_token_only_narrows_the_operators_policy() -> None:
     assert effective_policy(limited, person(), None).decide(tags_list).allowed
     # Role mapping: only the named roles write.
     roles = frozenset({"owner", "viceowner"})
-    assert effective_policy(ceiling, person("normal"), roles).decide(tags_create).rule == "mode"
+    assert effective_policy(ceiling, person("normal"), roles).decide(tags_create).rule == "role"
     assert effective_policy(ceiling, person("owner"), roles).decide(tags_create).allowed
     assert any("owner, viceowner" in line for line in rights_summary(ceiling, roles))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -25,9 +25,10 @@ from ..api.client import LiveChatClient, RetryPolicy
 from ..api.ratelimit import shared_bucket
 from ..audit import AuditLog
 from ..pipeline import Pipeline
-from ..policies import Policy, PolicyContext
+from ..policies import Decision, Policy, PolicyContext
 from ..redact import Scrubber
 from ..runtime import Runtime, Settings
+from ..tools import Action
 from .provider import Access, Provider
 from .records import Grant, principal_fields
 
@@ -60,15 +61,36 @@ class Principal:
 
 
 
+@dataclass(frozen=True)
+class PersonPolicy(PolicyContext):
+    """A person's effective policy; its refusals speak to that person, not to the operator."""
+
+    role: str = ""
+    role_limited: bool = False  # writes refused because of the person's role (LIVECHAT_OAUTH_WRITE_ROLES)
+
+    def decide(self, act: Action) -> Decision:
+        decision = super().decide(act)
+        if decision.allowed:
+            return decision
+        if decision.rule == "mode" and self.role_limited:
+            return Decision(False, "role", f"your LiveChat role ({self.role or 'unknown'}) may not change "
+                            "configuration on this deployment", "ask an owner or the operator to make the change")
+        if decision.rule == "scopes":
+            return replace(decision, fix="your LiveChat account does not have this scope: an owner of the license "
+                                         "can give your account a role that has it; then connect again")
+        return decision
+
+
 def effective_policy(ceiling: Policy, principal: Principal, write_roles: frozenset[str] | None) -> PolicyContext:
     policy = ceiling
-    if write_roles is not None and principal.role not in write_roles and policy.mode != "read-only":
+    role_limited = write_roles is not None and principal.role not in write_roles and policy.mode != "read-only"
+    if role_limited:
         # Writes are for the roles the operator named; this person reads only.
         policy = policy.model_copy(update={"mode": "read-only"})
     if ceiling.scopes is None:
-        return PolicyContext(policy, principal.scopes, "your LiveChat token's scopes")
-    return PolicyContext(policy, principal.scopes & frozenset(ceiling.scopes),
-                         "your LiveChat token's scopes within the policy's scopes")
+        return PersonPolicy(policy, principal.scopes, "your LiveChat token's scopes", principal.role, role_limited)
+    return PersonPolicy(policy, principal.scopes & frozenset(ceiling.scopes),
+                        "your LiveChat token's scopes within the policy's scopes", principal.role, role_limited)
 
 
 def rights_summary(ceiling: Policy, write_roles: frozenset[str] | None) -> list[str]:
