@@ -7,9 +7,9 @@ One job per module:
   our codes and tokens) and the ``Records`` door to it.
 - ``clients``: MCP client registration: Dynamic Client Registration and Client ID Metadata
   Documents (fetched with SSRF guards).
-- ``pages``: the consent and error pages (server-rendered, escaped, strict CSP).
+- ``pages``: the consent, confirmation and error pages (server-rendered, escaped, strict CSP).
 - ``provider``: the SDK's ``OAuthAuthorizationServerProvider`` and ``TokenVerifier``.
-- ``flow``: our consent page and the ``/oauth/callback`` from LiveChat.
+- ``flow``: our consent page, the ``/oauth/callback`` from LiveChat and the confirmation.
 - ``principal``: who is calling, their effective policy, and their runtime per request.
 - ``server``: wiring it into the streamable HTTP app.
 """
