@@ -147,7 +147,7 @@ async def test_call_action_answers_like_the_direct_tool(loopback, make_server):
         want = await ok(direct, "list_agents", {"fields": ["groups"]})
     async with make_server(env=loopback.env(), overrides=DISCOVERY) as s:
         got = await ok(s, "call_action", {"name": "list_agents", "arguments": {"fields": ["groups"]}})
-    assert got == want and any(a["id"] == "jane@example.com" for a in got)
+    assert got == want and any(a["id"] == "jane@example.com" for a in got["items"])
 
 
 @pytest.mark.parametrize(

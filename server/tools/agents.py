@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .catalog import Action, action, batch
+from .catalog import Action, LocalFilter, Paging, action, batch
 from .types import (
     AgentId,
     AnyWorkScheduler,
@@ -117,11 +117,32 @@ class GetAgent(Input):
 class ListAgentsFilters(Input):
     group_ids: GroupIds | None = Field(default=None, description="Only agents from these groups.")
     suspended: bool | None = Field(default=None, description="Only agents whose suspended value equals this.")
+    # Not LiveChat filters: applied by this server to LiveChat's answer, never sent (_LIST_PAGING).
+    awaiting_approval: bool | None = Field(
+        default=None, description="true: only pending invitations; false: only approved agents."
+    )
+    role: Literal["owner", Role] | None = Field(default=None, description="Only this role.")
+
+
+# avatar and account_id are base fields LiveChat always returns; this server leaves them out of
+# list_agents unless asked for, so they are values of `fields` there (and never sent upstream).
+ListAgentField = Literal[AgentField, "account_id", "avatar"]
 
 
 class ListAgents(Input):
     filters: ListAgentsFilters | None = Field(default=None, description="Request filters.")
-    fields: list[AgentField] | None = Field(default=None, description=_FIELDS)
+    fields: list[ListAgentField] | None = Field(
+        default=None, description="Extra fields besides id, name, role, login_status."
+    )
+
+
+_LIST_PAGING = Paging(
+    compact=("account_id", "avatar"),
+    filters={
+        "awaiting_approval": LocalFilter("awaiting_approval", needs_field="awaiting_approval"),
+        "role": LocalFilter("role"),
+    },
+)
 
 
 class UpdateAgent(Input):
@@ -192,9 +213,9 @@ get_agent = action(
 list_agents = action(
     "list_agents", "agents", ListAgents,
     title="List agents",
-    description="List the license's agents, optionally by group or suspended state. Only base fields "
-    "unless `fields` asks for more.",
-    scopes=_LIST, write=False,
+    description="List agents a page at a time, optionally by group, role, suspended or awaiting "
+    "approval. Only base fields unless `fields` asks for more.",
+    scopes=_LIST, write=False, paging=_LIST_PAGING,
 )
 
 update_agent, batch_update_agents = batch(

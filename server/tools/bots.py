@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .catalog import Action, action, batch
+from .catalog import Action, Paging, action, batch
 from .types import SECRET, BotId, ClientId, GroupPriority, Input, Priority, WorkScheduler
 
 # Scope lines read as follows:
@@ -278,13 +278,14 @@ ACTIONS: list[Action] = [
         "list_bot_templates", "bots", ListBotTemplates,
         title="List bot templates",
         description="List the bot templates of an app (client ID).",
+        # Not paged: an app has at most five templates (create_bot_template's limit).
         scopes=_TEMPLATES, write=False,
     ),
     action(
         "list_bots", "bots", ListBots,
         title="List bots",
         description="List bots: by default only the requester's (owned by its client ID); all: true for every bot.",
-        scopes=_ANY_RO, write=False,
+        scopes=_ANY_RO, write=False, paging=Paging(),
         extra_scopes=_ALL_RO_UNLOCKS,
         notes="Without all, a bot created via an app is listed to everyone calling through that app; "
         "one created with a Personal Access Token to everyone calling with PATs.",

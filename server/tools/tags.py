@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .catalog import Action, action
+from .catalog import Action, Paging, action
 from .types import GroupIds, Input
 
 _RW = (("tags--all:rw",), ("tags--groups:rw",))
@@ -51,7 +51,7 @@ ACTIONS: list[Action] = [
         "list_tags", "tags", ListTags,
         title="List tags",
         description="List the license's tags, optionally only those of some groups.",
-        scopes=_RO, write=False,
+        scopes=_RO, write=False, paging=Paging(key="name"),
     ),
     action(
         "update_tag", "tags", UpdateTag,
