@@ -196,6 +196,7 @@ create_agent, batch_create_agents = batch(
         },
         notes="Seat limits of the plan apply (limit_reached). Gate downstream provisioning (routing, "
         "group setup) on awaiting_approval becoming false. Omitting role creates a normal agent.",
+        after="Invited by email; awaits approval (approve_agent) unless created with awaiting_approval false.",
     ),
     "batch_create_agents",
     title="Create agents (batch)",
