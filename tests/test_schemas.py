@@ -31,7 +31,7 @@ def test_agents_schemas():
         {
             "create_agent": {
                 "title": "Create agent",
-                "description": "Create an agent; the id is their email and can never change. LiveChat emails an invitation and the agent stays awaiting_approval until approved. Scopes: accounts--all:rc | accounts--all:rw.",
+                "description": "Create an agent; the id is their email and can never change. LiveChat emails an invitation and the agent stays awaiting_approval until approved. Plan seat limits apply. Scopes: accounts--all:rc | accounts--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -790,7 +790,7 @@ def test_agents_schemas():
             },
             "delete_agent": {
                 "title": "Delete agent",
-                "description": "Permanently delete an agent and their group memberships; cannot be undone. For reversible offboarding, set max_chats_count 0 or suspend first. Scopes: agents--my:rw + accounts--my:rw | agents--all:rw + accounts--all:rw.",
+                "description": "Permanently delete an agent and their group memberships; cannot be undone. For reversible offboarding, set max_chats_count 0 or suspend first. The owner cannot be deleted. Scopes: agents--my:rw + accounts--my:rw | agents--all:rw + accounts--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -846,7 +846,7 @@ def test_agents_schemas():
             },
             "suspend_agent": {
                 "title": "Suspend agent",
-                "description": "Suspend an agent so they cannot use LiveChat until unsuspended. The license owner cannot be suspended. Scopes: agents--all:rw + sessions--all:rw.",
+                "description": "Suspend an agent so they cannot use LiveChat until unsuspended. The license owner cannot be suspended. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + sessions--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -867,7 +867,7 @@ def test_agents_schemas():
             },
             "batch_suspend_agents": {
                 "title": "Suspend agents (batch)",
-                "description": "Suspend several agents in one call. Scopes: agents--all:rw + sessions--all:rw.",
+                "description": "Suspend several agents in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + sessions--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -902,7 +902,7 @@ def test_agents_schemas():
             },
             "unsuspend_agent": {
                 "title": "Unsuspend agent",
-                "description": "Lift an agent's suspension so they can use LiveChat again. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Lift an agent's suspension so they can use LiveChat again. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -923,7 +923,7 @@ def test_agents_schemas():
             },
             "batch_unsuspend_agents": {
                 "title": "Unsuspend agents (batch)",
-                "description": "Lift the suspension of several agents in one call. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Lift the suspension of several agents in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -958,7 +958,7 @@ def test_agents_schemas():
             },
             "request_agent_unsuspension": {
                 "title": "Request agent unsuspension",
-                "description": "As the suspended agent making the call, email the license owners and vice owners asking to be unsuspended. Takes no parameters. Scopes: none.",
+                "description": "As the suspended agent making the call, email the license owners and vice owners asking to be unsuspended. Takes no parameters; every call sends another email. Scopes: none.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -969,7 +969,7 @@ def test_agents_schemas():
             },
             "approve_agent": {
                 "title": "Approve agent",
-                "description": "Approve an agent awaiting approval so they can use LiveChat. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Approve an agent awaiting approval so they can use LiveChat. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -990,7 +990,7 @@ def test_agents_schemas():
             },
             "batch_approve_agents": {
                 "title": "Approve agents (batch)",
-                "description": "Approve several agents awaiting approval in one call. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Approve several agents awaiting approval in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -1315,7 +1315,7 @@ def test_bots_schemas():
             },
             "create_bot": {
                 "title": "Create bot",
-                "description": "Create a bot owned by the calling app's client ID; returns its id and secret. It gets chats only after its routing status is set (Agent Chat API). Scopes: agents-bot--my:rw.",
+                "description": "Create a bot owned by the calling app's client ID; returns its id and secret. It gets chats only after its routing status is set (Agent Chat API). Keep the secret: issue_bot_token needs it. Scopes: agents-bot--my:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -3125,7 +3125,7 @@ def test_tags_schemas():
         {
             "create_tag": {
                 "title": "Create tag",
-                "description": "Create a chat tag, optionally assigned to groups. Fails with already_exists if a tag of the same name exists in any letter case. Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Create a chat tag, optionally assigned to groups. Fails with already_exists if a tag of the same name exists in any letter case. Tags cannot be renamed: create_tag the new name (same group_ids), then delete_tag the old one, in that order so a failure leaves the old tag. Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -3151,7 +3151,7 @@ def test_tags_schemas():
             },
             "delete_tag": {
                 "title": "Delete tag",
-                "description": "Delete a tag (name matched case-sensitively). Permanent. Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Delete a tag (name matched case-sensitively). Permanent. To rename, create_tag the new name first, then delete the old. Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -3195,7 +3195,7 @@ def test_tags_schemas():
             },
             "update_tag": {
                 "title": "Update tag",
-                "description": "Change the groups a tag is assigned to (name matched case-sensitively). Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Change the groups a tag is assigned to (name matched case-sensitively). Tags cannot be renamed: create_tag the new name (same group_ids), then delete_tag the old one, in that order so a failure leaves the old tag. Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -3533,7 +3533,7 @@ def test_other_schemas():
             },
             "check_product_limits_for_plan": {
                 "title": "Check plan limits",
-                "description": "List the resources that exceed a plan's limits (e.g. before a downgrade). Changes nothing. Scopes: subscription.lc:rw.",
+                "description": "List the resources that exceed a plan's limits (e.g. before a downgrade). Changes nothing. Its scope is private: most apps' tokens lack it. Scopes: subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": True,
                     "destructiveHint": False,

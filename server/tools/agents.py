@@ -50,6 +50,9 @@ _SUSPEND = (("agents--all:rw", "sessions--all:rw"),)
 # private scope: all three required.
 _SUBSCRIPTION = (("agents--all:rw", "accounts--all:rw", "subscription.lc:rw"),)
 
+# The caveat that matters goes into the tool's own description (what a client lists), not only
+# into notes (describe_action).
+_NOT_PUBLIC_SHORT = " Not public yet: LiveChat enables it per license on request, so it may be refused."
 _NOT_PUBLIC = (
     "The reference marks this method as not yet available for public use (LiveChat enables it on "
     "request), so a real license may refuse it."
@@ -188,7 +191,7 @@ create_agent, batch_create_agents = batch(
         "create_agent", "agents", CreateAgent,
         title="Create agent",
         description="Create an agent; the id is their email and can never change. LiveChat emails an "
-        "invitation and the agent stays awaiting_approval until approved.",
+        "invitation and the agent stays awaiting_approval until approved. Plan seat limits apply.",
         scopes=_CREATE, write=True, idempotent=False,
         extra_scopes={
             "subscription.lc:rw": "create agents not awaiting approval (awaiting_approval false); private scope",
@@ -242,7 +245,7 @@ delete_agent, batch_delete_agents = batch(
         "delete_agent", "agents", DeleteAgent,
         title="Delete agent",
         description="Permanently delete an agent and their group memberships; cannot be undone. For "
-        "reversible offboarding, set max_chats_count 0 or suspend first.",
+        "reversible offboarding, set max_chats_count 0 or suspend first. The owner cannot be deleted.",
         scopes=_DELETE, write=True, destructive=True, idempotent=True,
         extra_scopes={
             "agents--all:rw": "with accounts--all:rw: delete agents other than the requester",
@@ -261,33 +264,33 @@ suspend_agent, batch_suspend_agents = batch(
         "suspend_agent", "agents", SuspendAgent,
         title="Suspend agent",
         description="Suspend an agent so they cannot use LiveChat until unsuspended. The license owner "
-        "cannot be suspended.",
+        "cannot be suspended." + _NOT_PUBLIC_SHORT,
         scopes=_SUSPEND, write=True, destructive=True, idempotent=True,
         notes=_NOT_PUBLIC,
     ),
     "batch_suspend_agents",
     title="Suspend agents (batch)",
-    description="Suspend several agents in one call.",
+    description="Suspend several agents in one call." + _NOT_PUBLIC_SHORT,
 )
 
 unsuspend_agent, batch_unsuspend_agents = batch(
     action(
         "unsuspend_agent", "agents", UnsuspendAgent,
         title="Unsuspend agent",
-        description="Lift an agent's suspension so they can use LiveChat again.",
+        description="Lift an agent's suspension so they can use LiveChat again." + _NOT_PUBLIC_SHORT,
         scopes=_SUBSCRIPTION, write=True, idempotent=True,
         notes=_NOT_PUBLIC,
     ),
     "batch_unsuspend_agents",
     title="Unsuspend agents (batch)",
-    description="Lift the suspension of several agents in one call.",
+    description="Lift the suspension of several agents in one call." + _NOT_PUBLIC_SHORT,
 )
 
 request_agent_unsuspension = action(
     "request_agent_unsuspension", "agents", RequestAgentUnsuspension,
     title="Request agent unsuspension",
     description="As the suspended agent making the call, email the license owners and vice owners "
-    "asking to be unsuspended. Takes no parameters.",
+    "asking to be unsuspended. Takes no parameters; every call sends another email.",
     # "Required scopes: -"
     scopes=(), write=True, idempotent=False,
     notes="Every call sends another email. Only meaningful with the suspended agent's own credential.",
@@ -297,13 +300,13 @@ approve_agent, batch_approve_agents = batch(
     action(
         "approve_agent", "agents", ApproveAgent,
         title="Approve agent",
-        description="Approve an agent awaiting approval so they can use LiveChat.",
+        description="Approve an agent awaiting approval so they can use LiveChat." + _NOT_PUBLIC_SHORT,
         scopes=_SUBSCRIPTION, write=True, idempotent=True,
         notes=_NOT_PUBLIC,
     ),
     "batch_approve_agents",
     title="Approve agents (batch)",
-    description="Approve several agents awaiting approval in one call.",
+    description="Approve several agents awaiting approval in one call." + _NOT_PUBLIC_SHORT,
 )
 
 ACTIONS: list[Action] = [

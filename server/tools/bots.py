@@ -209,7 +209,8 @@ _create_bot, _batch_create_bots = batch(
         "create_bot", "bots", CreateBot,
         title="Create bot",
         description="Create a bot owned by the calling app's client ID; returns its id and secret. "
-        "It gets chats only after its routing status is set (Agent Chat API).",
+        "It gets chats only after its routing status is set (Agent Chat API). Keep the secret: "
+        "issue_bot_token needs it.",
         scopes=_MY_RW, write=True, idempotent=False,
         secret_result_keys=("secret",),
         notes="The secret is needed by issue_bot_token; if lost, use reset_bot_secret.",

@@ -10,6 +10,12 @@ from .types import GroupIds, Input
 _RW = (("tags--all:rw",), ("tags--groups:rw",))
 _RO = (("tags--all:ro",), ("tags--groups:ro",))
 
+# LiveChat has no rename. The route: create the new name, then delete the old one, in that
+# order: a plan applies its steps in order and stops at the first failure, so a failed create
+# leaves the old tag in place rather than no tag at all.
+_RENAME = (" Tags cannot be renamed: create_tag the new name (same group_ids), then delete_tag the "
+           "old one, in that order so a failure leaves the old tag.")
+
 
 class CreateTag(Input):
     name: str = Field(min_length=1, description="Tag name. Matching an existing tag is case-insensitive.")
@@ -38,13 +44,14 @@ ACTIONS: list[Action] = [
         "create_tag", "tags", CreateTag,
         title="Create tag",
         description="Create a chat tag, optionally assigned to groups. Fails with already_exists if "
-        "a tag of the same name exists in any letter case.",
+        "a tag of the same name exists in any letter case." + _RENAME,
         scopes=_RW, write=True, idempotent=False,
     ),
     action(
         "delete_tag", "tags", DeleteTag,
         title="Delete tag",
-        description="Delete a tag (name matched case-sensitively). Permanent.",
+        description="Delete a tag (name matched case-sensitively). Permanent. To rename, create_tag "
+        "the new name first, then delete the old.",
         scopes=_RW, write=True, destructive=True, idempotent=True,
     ),
     action(
@@ -56,7 +63,7 @@ ACTIONS: list[Action] = [
     action(
         "update_tag", "tags", UpdateTag,
         title="Update tag",
-        description="Change the groups a tag is assigned to (name matched case-sensitively).",
+        description="Change the groups a tag is assigned to (name matched case-sensitively)." + _RENAME,
         scopes=_RW, write=True, idempotent=True,
     ),
 ]
