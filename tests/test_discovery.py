@@ -18,7 +18,7 @@ from server.policies import Overrides
 pytestmark = pytest.mark.anyio
 
 DISCOVERY = Overrides(discovery=True)
-DISCOVERY_TOOLS = {"search_actions", "describe_action", "call_action", "search", "fetch"}
+DISCOVERY_TOOLS = {"search_actions", "describe_action", "call_action", "search", "fetch", "whoami"}
 
 
 async def call(s: Any, name: str, args: dict[str, Any]) -> tuple[bool, Any]:

@@ -16,7 +16,8 @@ from server.untrusted import unlabel
 
 pytestmark = pytest.mark.anyio
 
-META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action"}
+META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
+              "whoami"}
 
 
 async def read(s: Any, uri: str) -> Any:

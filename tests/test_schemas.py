@@ -3195,7 +3195,7 @@ def test_tags_schemas():
             },
             "update_tag": {
                 "title": "Update tag",
-                "description": "Change the groups a tag is assigned to (name matched case-sensitively). Tags cannot be renamed: create_tag the new name (same group_ids), then delete_tag the old one, in that order so a failure leaves the old tag. Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Change the groups a tag is assigned to (name matched case-sensitively). Tags cannot be renamed: see create_tag (create the new name, then delete_tag the old). Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,

@@ -63,7 +63,8 @@ ACTIONS: list[Action] = [
     action(
         "update_tag", "tags", UpdateTag,
         title="Update tag",
-        description="Change the groups a tag is assigned to (name matched case-sensitively)." + _RENAME,
+        description="Change the groups a tag is assigned to (name matched case-sensitively). Tags "
+        "cannot be renamed: see create_tag (create the new name, then delete_tag the old).",
         scopes=_RW, write=True, idempotent=True,
     ),
 ]
