@@ -175,3 +175,17 @@ async def test_batch_outcome_per_item_and_in_total(loopback, make_server):
     assert first["outcome"] == {"effect": "approved", "object": "agent", "id": "awaiting@example.com"}
     assert second["error"]["type"] == "not_found" and "outcome" not in second
     assert answer["outcome"] == {"effect": "approved", "object": "agent", "done": 1, "failed": 1}
+
+
+async def test_the_sandbox_like_livechat_refuses_this_servers_own_arguments(loopback):
+    """The tool's extras exist only here: sent raw to the API they are unknown, so a leak would fail."""
+    import httpx
+
+    from server.sandbox import DEFAULT_TOKEN
+
+    async with httpx.AsyncClient(base_url=loopback.url) as http:
+        for body in ({"limit": 5}, {"cursor": "x"}, {"filters": {"awaiting_approval": True}},
+                     {"filters": {"role": "normal"}}, {"fields": ["avatar"]}):
+            resp = await http.post("/v3.6/configuration/action/list_agents", json=body,
+                                   headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+            assert resp.status_code == 400 and resp.json()["error"]["type"] == "validation", body

@@ -120,6 +120,16 @@ class GetAgent(Input):
 class ListAgentsFilters(Input):
     group_ids: GroupIds | None = Field(default=None, description="Only agents from these groups.")
     suspended: bool | None = Field(default=None, description="Only agents whose suspended value equals this.")
+
+
+class ListAgents(Input):
+    """list_agents as LiveChat takes it (the sandbox validates against this)."""
+
+    filters: ListAgentsFilters | None = Field(default=None, description="Request filters.")
+    fields: list[AgentField] | None = Field(default=None, description=_FIELDS)
+
+
+class ListAgentsPageFilters(ListAgentsFilters):
     # Not LiveChat filters: applied by this server to LiveChat's answer, never sent (_LIST_PAGING).
     awaiting_approval: bool | None = Field(
         default=None, description="true: only pending invitations; false: only approved agents."
@@ -132,9 +142,12 @@ class ListAgentsFilters(Input):
 ListAgentField = Literal[AgentField, "account_id", "avatar"]
 
 
-class ListAgents(Input):
-    filters: ListAgentsFilters | None = Field(default=None, description="Request filters.")
-    fields: list[ListAgentField] | None = Field(
+class ListAgentsPage(ListAgents):
+    """The list_agents tool's request: LiveChat's plus local filters and fields (and, added by
+    catalog.Paging, limit and cursor)."""
+
+    filters: ListAgentsPageFilters | None = Field(default=None, description="Request filters.")  # type: ignore[assignment]
+    fields: list[ListAgentField] | None = Field(  # type: ignore[assignment]
         default=None, description="Extra fields besides id, name, role, login_status."
     )
 
@@ -215,11 +228,11 @@ get_agent = action(
 )
 
 list_agents = action(
-    "list_agents", "agents", ListAgents,
+    "list_agents", "agents", ListAgentsPage,
     title="List agents",
     description="List agents a page at a time, optionally by group, role, suspended or awaiting "
     "approval. Only base fields unless `fields` asks for more.",
-    scopes=_LIST, write=False, paging=_LIST_PAGING,
+    scopes=_LIST, write=False, paging=_LIST_PAGING, upstream=ListAgents,
 )
 
 update_agent, batch_update_agents = batch(

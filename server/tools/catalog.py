@@ -142,10 +142,12 @@ def action(
     paging: Paging | None = None,
     outcome: Outcome | None = None,
     after: str = "",
+    upstream: type[BaseModel] | None = None,
 ) -> Action:
     if resource not in RESOURCES:
         raise ValueError(f"{name}: unknown resource {resource!r}")
-    upstream = model
+    # ``upstream``: LiveChat's own request model, where the tool's adds local filters or fields.
+    upstream = upstream or model
     if paging is not None:
         if write:
             raise ValueError(f"{name}: only list actions are paged")
