@@ -174,6 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
+        if command == "serve":
+            # stdio reads stdin in a worker thread that a signal cannot wake; the interpreter
+            # would wait for it at exit, so Ctrl-C on a terminal would hang. Nothing is pending
+            # here (audit lines are flushed as written): leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
 
 

@@ -72,13 +72,13 @@ async def test_cursor_resumes_after_the_last_agent_seen_when_the_list_shifts(loo
     assert [a["id"] for a in second["items"]] == ["jane@example.com", "john@example.com"]
 
 
-async def test_compact_by_default_and_fields_bring_avatar_back(loopback, make_server):
+async def test_compact_by_default_and_fields_bring_the_avatar_back(loopback, make_server):
     async with make_server(env=loopback.env()) as s:
         plain = await ok(s, "list_agents", {})
-        full = await ok(s, "list_agents", {"fields": ["avatar", "account_id", "groups"]})
+        full = await ok(s, "list_agents", {"fields": ["avatar_path", "account_id", "groups"]})
     assert all(set(a) == {"id", "name", "role", "login_status"} for a in plain["items"])
-    assert all(a["avatar"].startswith("https://") and a["account_id"] and "groups" in a for a in full["items"])
-    # avatar and account_id are LiveChat base fields: never sent as `fields` values.
+    assert all(a["avatar_path"] and a["account_id"] and "groups" in a for a in full["items"])
+    # avatar_path and account_id are LiveChat base fields: never sent as `fields` values.
     assert sent(loopback, "list_agents") == [{}, {"fields": ["groups"]}]
 
 
@@ -185,7 +185,7 @@ async def test_the_sandbox_like_livechat_refuses_this_servers_own_arguments(loop
 
     async with httpx.AsyncClient(base_url=loopback.url) as http:
         for body in ({"limit": 5}, {"cursor": "x"}, {"filters": {"awaiting_approval": True}},
-                     {"filters": {"role": "normal"}}, {"fields": ["avatar"]}):
+                     {"filters": {"role": "normal"}}, {"fields": ["avatar_path"]}):
             resp = await http.post("/v3.6/configuration/action/list_agents", json=body,
                                    headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
             assert resp.status_code == 400 and resp.json()["error"]["type"] == "validation", body

@@ -410,7 +410,7 @@ def test_agents_schemas():
                                     "awaiting_approval",
                                     "last_logout",
                                     "account_id",
-                                    "avatar",
+                                    "avatar_path",
                                 ],
                                 "type": "string",
                             },

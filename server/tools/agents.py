@@ -137,9 +137,9 @@ class ListAgentsPageFilters(ListAgentsFilters):
     role: Literal["owner", Role] | None = Field(default=None, description="Only this role.")
 
 
-# avatar and account_id are base fields LiveChat always returns; this server leaves them out of
-# list_agents unless asked for, so they are values of `fields` there (and never sent upstream).
-ListAgentField = Literal[AgentField, "account_id", "avatar"]
+# avatar_path and account_id are base fields LiveChat always returns; this server leaves them out
+# of list_agents unless asked for, so they are values of `fields` there (and never sent upstream).
+ListAgentField = Literal[AgentField, "account_id", "avatar_path"]
 
 
 class ListAgentsPage(ListAgents):
@@ -153,7 +153,7 @@ class ListAgentsPage(ListAgents):
 
 
 _LIST_PAGING = Paging(
-    compact=("account_id", "avatar"),
+    compact=("account_id", "avatar_path"),
     filters={
         "awaiting_approval": LocalFilter("awaiting_approval", needs_field="awaiting_approval"),
         "role": LocalFilter("role"),
