@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +52,12 @@ environment variables:
   LIVECHAT_MCP_TRANSPORT, LIVECHAT_MCP_HOST, LIVECHAT_MCP_PORT  serve defaults
   LIVECHAT_MCP_AUTH_TOKEN                bearer token HTTP clients must send
   LIVECHAT_MCP_ALLOWED_ORIGINS, LIVECHAT_MCP_ALLOWED_HOSTS  HTTP Origin/Host allow-lists
+  LIVECHAT_OAUTH_CLIENT_ID, LIVECHAT_OAUTH_CLIENT_SECRET  --oauth: the LiveChat app people sign in through
+  LIVECHAT_MCP_PUBLIC_URL                --oauth: the origin clients reach (https://mcp.example.com)
+  LIVECHAT_MCP_NAME                      --oauth: the deployment's name on the consent page
+  LIVECHAT_OAUTH_WRITE_ROLES             --oauth: LiveChat roles that may write (e.g. owner,viceowner)
+  LIVECHAT_OAUTH_ACCESS_TTL, LIVECHAT_OAUTH_REFRESH_TTL  --oauth: token lifetimes in seconds
+  LIVECHAT_SANDBOX_OAUTH_CLIENT_ID, LIVECHAT_SANDBOX_OAUTH_CLIENT_SECRET  the sandbox's OAuth app
 """
 
 
@@ -186,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _quit_at_once(signum: int, frame: object) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
+
+
 async def _run(command: str, args: argparse.Namespace) -> int:
     if getattr(args, "oauth", False):
         if command != "serve" or (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT")) != "http":
@@ -265,6 +278,11 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
         print("livechat-mcp: waiting for an MCP client on stdin/stdout (this is a server: start it from "
               "an MCP client, see `livechat-mcp config --help`, or try `livechat-mcp tools`). "
               "Press Ctrl-C to quit.", file=sys.stderr, flush=True)
+        # A person at a terminal means "quit now" by Ctrl-C. Left to the event loop, SIGINT only
+        # cancels the main task, which then waits for the stdin reader thread (blocked in read,
+        # not cancellable): under load that wait outlived the person's patience. Nothing is pending
+        # here (audit lines are flushed as written), so leave at once.
+        signal.signal(signal.SIGINT, _quit_at_once)
     server = app.server
     async with stdio_server() as (read, write):
         await server.run(read, write, server.create_initialization_options())

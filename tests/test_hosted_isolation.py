@@ -32,7 +32,7 @@ async def call(served: Hosted, email: str, *calls: tuple[str, dict]) -> list:
 
 
 def names(result) -> list[str]:  # noqa: ANN001
-    return [t["name"] for t in tool_payload(result)]
+    return [t["name"] for t in tool_payload(result)["items"]]
 
 
 async def test_each_person_sees_only_their_license_and_is_held_to_their_rights(served: Hosted) -> None:

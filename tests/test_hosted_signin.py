@@ -27,7 +27,7 @@ async def test_sdk_client_signs_in_and_calls_tools_as_that_person(served: Hosted
         assert any(t.name == "create_tag" for t in tools.tools)
         made = await client.call_tool("create_tag", {"name": "hosted-e2e"})
         assert not made.is_error, made
-        listed = tool_payload(await client.call_tool("list_tags", {}))
+        listed = tool_payload(await client.call_tool("list_tags", {}))["items"]
         assert "hosted-e2e" in [t["name"] for t in listed]
     assert storage.tokens is not None and storage.tokens.refresh_token
     assert not storage.tokens.access_token.startswith(("dal:", "fra:"))  # ours, never LiveChat's
