@@ -18,7 +18,7 @@ from mcp_types import INVALID_PARAMS
 
 from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
-from .plans import PlanError, apply_plan
+from .plans import MAC_KEY_NAME, PlanError, apply_plan
 from .policies.engine import META_TOOLS
 from .runtime import Runtime
 from .tools import catalog
@@ -37,6 +37,11 @@ class _ApplyPlan(Input):
     continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
     secrets: dict[str, str] | None = Field(
         default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
+    )
+    accept_edited: StrictBool = Field(
+        default=False,
+        description="Apply a plan that differs from what get_plan signed (default false: refused, listing "
+        "what differs). Only on a human's explicit decision; the changes are listed first.",
     )
 
 
@@ -95,7 +100,7 @@ class MetaTool:
 GET_PLAN = MetaTool(
     "get_plan", "Get plan",
     "Dry-run: the session's planned writes as a reviewable plan document (steps, the batch requests to "
-    "send, summary, digest). Save it and apply with `livechat-mcp apply PLAN.json`.",
+    "send, summary, a MAC only this server can make). Save it and apply with `livechat-mcp apply PLAN.json`.",
     _NoArguments, read_only=True,
 )
 CLEAR_PLAN = MetaTool(
@@ -104,8 +109,9 @@ CLEAR_PLAN = MetaTool(
 )
 APPLY_PLAN = MetaTool(
     "apply_plan", "Apply plan",
-    "Send a reviewed plan document's requests in order. Every request is checked against the policy "
-    "first; stops at the first failure unless continue_on_error. Reports each step.",
+    "Send a reviewed plan document's requests in order. A document changed after get_plan is refused. "
+    "Every request is checked against the policy first; stops at the first failure unless "
+    "continue_on_error. Reports each step.",
     _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
 )
 SEARCH_ACTIONS = MetaTool(
@@ -200,19 +206,22 @@ class MetaTools:
         except ValidationError as exc:
             return invalid_arguments(name, exc, args)
         if name == "get_plan":
-            doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
-            return ToolResult(self.runtime.scrubber.json(doc))
+            doc = self._pipeline.plan(session).document(
+                self.runtime.client, self.runtime.policy.policy.max_batch_size,
+                await self.runtime.store.shared_secret(MAC_KEY_NAME), scrub=self.runtime.scrubber.json,
+            )
+            return ToolResult(doc)
         if name == "clear_plan":
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()})
         if name == "apply_plan":
             try:
                 report = await apply_plan(
                     parsed.plan,
-                    policy=self.runtime.policy,
-                    client=self.runtime.client,
+                    pipeline=self._pipeline,
+                    key=await self.runtime.store.shared_secret(MAC_KEY_NAME),
                     continue_on_error=parsed.continue_on_error,
+                    accept_edited=parsed.accept_edited,
                     progress=progress,
-                    audit=self.runtime.audit,
                     secrets=parsed.secrets,
                 )
             except PlanError as exc:

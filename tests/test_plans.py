@@ -70,7 +70,7 @@ async def test_250_creates_become_chunked_batches_then_apply_via_cli(make_server
     flat = [item["id"] for r in plan["requests"] for item in r["body"]["requests"]]
     assert flat == [agent(n)["id"] for n in range(250)]  # order kept
     assert plan["summary"]["by_action"] == {"create_agent": 250}
-    assert plan["digest"].startswith("sha256:")
+    assert plan["mac"].startswith("hmac-sha256:")  # the digest became a keyed MAC (issue 11)
     assert loopback.requests() == []  # zero writes (and zero anything) reached the sandbox
 
     path = tmp_path / "plan.json"
@@ -266,9 +266,12 @@ async def test_malformed_step_numbers_are_refused_before_anything_is_sent(make_s
 
 async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make_server, loopback):
     plan = await _plan(make_server, loopback, [("create_tag", {"name": "tidy"})])
-    del plan["digest"]
+    del plan["mac"]  # the digest became a keyed MAC (issue 11)
     async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
-        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+        # Without a MAC the plan is refused (issue 11); only the explicit override applies it.
+        refused = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+        assert refused["status"] == "refused" and loopback.requests() == []
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "accept_edited": True}))
     assert report["status"] == "completed"
     assert [r["body"] for r in loopback.requests()] == [{"name": "tidy"}]
     assert "no digest" in report["warning"]
@@ -280,3 +283,9 @@ async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
     assert report["status"] != "completed" and loopback.requests() == []
     assert "group_ids" in json.dumps(report)
+    # Accepted as an edit, the step's null is re-validated like a direct call's: refused, nothing sent.
+    plan["steps"][0]["body"]["group_ids"] = None
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "accept_edited": True}))
+    assert report["steps"][0]["status"] == "refused" and loopback.requests() == []
+    assert "group_ids" in report["steps"][0]["error"]["message"]
