@@ -300,7 +300,7 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
     result = await _app(runtime).call_tool("apply_plan", arguments, _Ctx())
     data = result.data
     if isinstance(data, dict) and "steps" not in data and isinstance(data.get("error"), dict):
-        return _fail(f"plan not applied: {data['error'].get('message')}"
+        return _fail(str(data["error"].get("message"))
                      + (f" ({data['error']['how_to_allow']})" if data["error"].get("how_to_allow") else ""),
                      code=1)
     print(runtime.scrubber(json.dumps(data, indent=2, ensure_ascii=False)))
