@@ -307,6 +307,9 @@ def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
             raise PlanError(f"step {n} is numbered {st.get('step')!r}: steps are numbered 1, 2, 3, ... in order "
                             "(renumbered steps would move secrets and results to other steps)")
         act = catalog().get(st["action"])
+        if act is not None and act.batch_of:
+            raise PlanError(f"step {n} is {st['action']}: a step is one single action (a batch call is planned "
+                            "as one step per item, and batches appear only in requests)")
         steps.append(Step(st["action"], st["body"], act.destructive if act else True))
     requests = doc.get("requests")
     if not isinstance(requests, list):

@@ -240,3 +240,13 @@ async def test_a_mac_from_another_deployment_is_refused(make_server, loopback):
     is_error, report = await apply(make_server, loopback, plan)
     assert is_error and any("MAC does not match" in c for c in report["changes"])
     untouched_state(loopback)
+
+
+async def test_a_batch_smuggled_in_as_one_step_is_refused(make_server, loopback):
+    plan = await make_plan(make_server, loopback, CALLS[:4])
+    plan["steps"][2] = {"step": 3, "action": "batch_create_agents", "destructive": False,
+                        "body": {"requests": [{"id": "b1@example.com", "name": "B1"}, {"id": "b2@example.com",
+                                                                                    "name": "B2"}]}}
+    is_error, report = await apply(make_server, loopback, plan, accept_edited=True, secrets=None)
+    assert is_error and "single action" in report["error"]["message"]
+    untouched_state(loopback)
