@@ -98,8 +98,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     overrides = settings.pop("overrides", Overrides())
     settings.setdefault("rate_limit", TEST_RATE)
+    # In-process runtimes use this run's state directory too, like the CLI processes tests spawn
+    # (a plan signed here must verify in a spawned `livechat-mcp apply`: one store, one MAC key).
+    env = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"], **(env or {})}
     runtime = await build_runtime(
-        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env or {}
+        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env
     )
     try:
         yield runtime
