@@ -250,3 +250,39 @@ async def test_a_batch_smuggled_in_as_one_step_is_refused(make_server, loopback)
     is_error, report = await apply(make_server, loopback, plan, accept_edited=True, secrets=None)
     assert is_error and "single action" in report["error"]["message"]
     untouched_state(loopback)
+
+
+async def test_a_plan_from_a_stdio_server_process_applies_in_another_process_and_an_edit_does_not(loopback, tmp_path):
+    """The key is the deployment's (the embedded SQLite store in the user's state directory): the
+    stdio server that signs and a later `livechat-mcp apply` share it; the editor does not."""
+    import os
+    import subprocess
+    import sys
+
+    from mcp import Client, StdioServerParameters
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "--dry-run"], env=env)
+    async with Client(params) as client:
+        for name, args in CALLS[:4]:
+            assert not (await client.call_tool(name, args)).is_error
+        plan = tool_payload(await client.call_tool("get_plan", {}))
+    assert loopback.requests() == []
+
+    def cli_apply(doc: dict[str, Any], *extra: str) -> subprocess.CompletedProcess[str]:
+        path = tmp_path / "plan.json"
+        path.write_text(json.dumps(doc))
+        return subprocess.run([sys.executable, "-m", "server.cli", "apply", str(path), "--allow-writes", *extra],
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    edited = copy.deepcopy(plan)
+    edited["steps"][3]["body"]["name"] = edited["requests"][1]["body"]["name"] = "not-reviewed"
+    refused = cli_apply(edited)
+    assert refused.returncode == 1 and json.loads(refused.stdout)["status"] == "refused"
+    assert "MAC does not match" in refused.stderr  # what differs, on stderr too
+    assert loopback.requests() == []
+
+    applied = cli_apply(plan)
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["status"] == "completed"
+    assert [r["action"] for r in loopback.requests()] == ["batch_create_agents", "create_tag"]
