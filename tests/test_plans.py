@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 
-import anyio
 import pytest
 
 from conftest import tool_payload
@@ -211,25 +210,12 @@ async def test_plans_of_the_least_recently_used_sessions_are_dropped_beyond_the_
 
 async def test_session_less_http_clients_get_their_own_plan():
     """Protocol 2026-07-28 has no session id: plans are kept per token and client name."""
-    import httpx
     from mcp import Client
     from mcp_types import Implementation
 
-    from conftest import free_port
+    from conftest import spawned_http_server
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "--sandbox", "--dry-run", "--transport", "http",
-                             "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/mcp"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                await anyio.sleep(0.1)
-
+    with spawned_http_server("--sandbox", "--dry-run") as url:
         def client(name: str) -> Client:
             return Client(url, mode="auto", client_info=Implementation(name=name, version="1"))
 
@@ -239,9 +225,6 @@ async def test_session_less_http_clients_get_their_own_plan():
             assert tool_payload(await beta.call_tool("clear_plan", {})) == {"cleared_steps": 0}
             steps = tool_payload(await alpha_again.call_tool("get_plan", {}))["steps"]
         assert [s["body"] for s in steps] == [{"name": "from-alpha"}]  # same client, same plan
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize(

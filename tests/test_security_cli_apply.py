@@ -179,3 +179,25 @@ async def test_one_plan_is_capped_with_what_to_do(make_server, loopback):
         assert cleared == {"cleared_steps": size}
         assert not (await s.client.call_tool("create_tag", {"name": "y" * 3000})).is_error
     assert loopback.requests() == []
+
+
+@pytest.mark.parametrize("depth", [50, 200_000])
+def test_a_nesting_bomb_over_http_is_a_clean_error(depth):
+    import httpx
+
+    from conftest import spawned_http_server
+
+    accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    with spawned_http_server("--sandbox", "--allow-writes") as url:
+        opened = httpx.post(url, headers=accept, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        headers = {**accept, "Mcp-Session-Id": opened.headers["mcp-session-id"], "Mcp-Protocol-Version": "2025-11-25"}
+        httpx.post(url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"apply_plan","arguments":{"plan":'
+                '{"kind":"%s","schema_version":1,"steps":%s0%s}}}}' % (KIND, "[" * depth, "]" * depth))
+        answer = httpx.post(url, headers=headers, content=body, timeout=60)
+        assert answer.status_code in (200, 400)
+        assert "MAX_DOCUMENT_DEPTH" in answer.text or "recursion limit" in answer.text
+        # The server is still up and answering.
+        again = httpx.post(url, headers=headers, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        assert again.status_code == 200 and "apply_plan" in again.text

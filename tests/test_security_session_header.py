@@ -7,10 +7,6 @@ JSON-RPC so the attacker can send exactly the headers an attacker would."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +16,7 @@ import pytest
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 
-from conftest import free_port
+from conftest import spawned_http_server
 from server.mcp_app import session_key
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -30,22 +26,8 @@ LEGACY = "2025-11-25"
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "--sandbox", "--dry-run", "--transport", "http",
-                             "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/mcp"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with spawned_http_server("--sandbox", "--dry-run") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _answer(resp: httpx.Response) -> dict[str, Any]:
