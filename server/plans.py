@@ -62,6 +62,7 @@ MAX_PLAN_STEPS = 5_000  # steps one plan may hold
 MAX_PLAN_BYTES = 4_000_000  # JSON bytes of the step bodies one plan may hold
 MAX_DOCUMENT_BYTES = 16_000_000  # a plan document given to apply (steps + requests + headers)
 MAX_DOCUMENT_DEPTH = 32  # nesting of a plan document (a real one is about 8 deep)
+MAX_DOCUMENT_VALUES = 2_000_000  # JSON values in a plan document (a full 5,000-step plan has ~300,000)
 MAX_BATCH_SIZE = 1_000  # the largest max_batch_size a document may name
 
 Progress = Callable[[float, float, str], Awaitable[None]]
@@ -263,16 +264,15 @@ def check_shape(doc: Any) -> None:
     recursion so a nesting bomb is a clear error rather than a RecursionError."""
     stack: list[tuple[Any, int]] = [(doc, 1)]
     nodes = 0
-    node_cap = MAX_DOCUMENT_BYTES // 2  # every JSON value takes at least two bytes with its separator
     while stack:
         node, depth = stack.pop()
         nodes += 1
         if depth > MAX_DOCUMENT_DEPTH:
             raise PlanError(f"the plan nests deeper than {MAX_DOCUMENT_DEPTH} levels (MAX_DOCUMENT_DEPTH); "
                             "a plan from get_plan is about 8 deep: use the document get_plan returned")
-        if nodes > node_cap:
-            raise PlanError(f"the plan has more than {node_cap:,} values; a document is at most "
-                            f"{MAX_DOCUMENT_BYTES:,} bytes (MAX_DOCUMENT_BYTES)")
+        if nodes > MAX_DOCUMENT_VALUES:
+            raise PlanError(f"the plan has more than {MAX_DOCUMENT_VALUES:,} JSON values (MAX_DOCUMENT_VALUES); "
+                            "split the work into several plans")
         if isinstance(node, dict):
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):

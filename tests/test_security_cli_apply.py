@@ -201,3 +201,14 @@ def test_a_nesting_bomb_over_http_is_a_clean_error(depth):
         # The server is still up and answering.
         again = httpx.post(url, headers=headers, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         assert again.status_code == 200 and "apply_plan" in again.text
+
+
+def test_a_document_of_millions_of_tiny_values_is_a_clean_error(loopback, tmp_path):
+    from server.plans import MAX_DOCUMENT_VALUES
+
+    doc = '{"kind": "%s", "schema_version": %d, "max_batch_size": 50, "requests": [], "steps": [], "x": [%s]}' % (
+        KIND, SCHEMA_VERSION, ",".join(["0"] * (MAX_DOCUMENT_VALUES + 1)))
+    proc = cli_apply(loopback, write(tmp_path, "wide.json", doc), "--allow-writes")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "MAX_DOCUMENT_VALUES" in proc.stderr
+    assert loopback.requests() == []
