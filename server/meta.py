@@ -21,6 +21,7 @@ from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments,
 from .plans import MAC_KEY_NAME, PlanError, apply_plan
 from .policies.engine import META_TOOLS
 from .runtime import Runtime
+from .store import StoreUnavailable
 from .tools import catalog
 from .tools.schema import input_schema
 from .tools.types import Input
@@ -205,10 +206,15 @@ class MetaTools:
             parsed: Any = tool.model.model_validate(args)
         except ValidationError as exc:
             return invalid_arguments(name, exc, args)
+        if name in ("get_plan", "apply_plan"):
+            try:  # the key that signs and verifies plans (the same for every process of the deployment)
+                key = await self.runtime.store.shared_secret(MAC_KEY_NAME)
+            except StoreUnavailable as exc:
+                return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+                                    "Nothing was sent.")
         if name == "get_plan":
             doc = self._pipeline.plan(session).document(
-                self.runtime.client, self.runtime.policy.policy.max_batch_size,
-                await self.runtime.store.shared_secret(MAC_KEY_NAME), scrub=self.runtime.scrubber.json,
+                self.runtime.client, self.runtime.policy.policy.max_batch_size, key, scrub=self.runtime.scrubber.json,
             )
             return ToolResult(doc)
         if name == "clear_plan":
@@ -218,7 +224,7 @@ class MetaTools:
                 report = await apply_plan(
                     parsed.plan,
                     pipeline=self._pipeline,
-                    key=await self.runtime.store.shared_secret(MAC_KEY_NAME),
+                    key=key,
                     continue_on_error=parsed.continue_on_error,
                     accept_edited=parsed.accept_edited,
                     progress=progress,

@@ -286,3 +286,29 @@ async def test_a_plan_from_a_stdio_server_process_applies_in_another_process_and
     assert applied.returncode == 0, applied.stderr
     assert json.loads(applied.stdout)["status"] == "completed"
     assert [r["action"] for r in loopback.requests()] == ["batch_create_agents", "create_tag"]
+
+
+async def test_without_the_store_no_plan_is_signed_or_applied(make_server, loopback):
+    from server.store import StoreUnavailable
+
+    plan = await make_plan(make_server, loopback, CALLS[:1])
+
+    class Down:
+        async def shared_secret(self, name: str) -> bytes:
+            raise StoreUnavailable("connection refused")
+
+    async with make_server(env=loopback.env(), overrides=Overrides(dry_run=True)) as s:
+        real, s.runtime.store = s.runtime.store, Down()
+        try:
+            got = await s.client.call_tool("get_plan", {})
+        finally:
+            s.runtime.store = real
+    async with make_server(env=loopback.env(), overrides=WRITES) as s:
+        real, s.runtime.store = s.runtime.store, Down()
+        try:
+            applied = await s.client.call_tool("apply_plan", {"plan": plan})
+        finally:
+            s.runtime.store = real
+    for result in (got, applied):
+        assert result.is_error and tool_payload(result)["error"]["type"] == "unavailable"
+    assert loopback.requests() == []
