@@ -70,6 +70,9 @@ def parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", parents=[common], help="apply a reviewed plan document")
     apply.add_argument("plan", help="plan JSON file (from get_plan)")
     apply.add_argument("--continue-on-error", action="store_true")
+    apply.add_argument("--accept-edited", action="store_true",
+                       help="apply a plan that differs from what get_plan signed (listed first; requests are "
+                            "rebuilt from its steps and re-checked)")
     apply.add_argument("--secrets", metavar="FILE",
                        help="JSON object with the values of the plan's secret placeholders (- for stdin)")
     sb = sub.add_parser("sandbox", help="serve the sandbox API on loopback")
@@ -149,7 +152,7 @@ async def _run(command: str, args: argparse.Namespace) -> int:
         if command == "policy":
             return _policy(runtime, args.json)
         if command == "apply":
-            return await _apply(runtime, args.plan, args.continue_on_error, args.secrets)
+            return await _apply(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited)
         return _fail(f"unknown command {command}")
     finally:
         await runtime.aclose()
@@ -257,11 +260,21 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
     return 0
 
 
-async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_path: str | None) -> int:
-    from .plans import PlanError, apply_plan
+async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_path: str | None,
+                 accept_edited: bool = False) -> int:
+    """The same door as the apply_plan tool: deny_tools, the policy, the plan checks and the audit
+    line all come from one call path (LiveChatMCP.call_tool)."""
+    from .plans import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH
 
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            return _fail(f"plan not applied: {path} is {size:,} bytes; a plan document is at most "
+                         f"{MAX_DOCUMENT_BYTES:,} bytes (MAX_DOCUMENT_BYTES): split the work into several plans")
         doc = json.loads(Path(path).read_text())
+    except RecursionError:
+        return _fail(f"plan not applied: {path} nests deeper than {MAX_DOCUMENT_DEPTH} levels "
+                     "(MAX_DOCUMENT_DEPTH): use the document get_plan returned")
     except (OSError, ValueError) as exc:
         return _fail(f"cannot read plan {path}: {exc}")
     secrets = None
@@ -269,7 +282,7 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
         # A file or stdin, never a command-line value: argv is visible to every process on the host.
         try:
             secrets = json.loads(sys.stdin.read() if secrets_path == "-" else Path(secrets_path).read_text())
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             # The parser's message can quote the file's text; say only where it failed.
             where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
             return _fail(f"cannot read secrets {secrets_path}: not a JSON object{where}" if where
@@ -277,17 +290,28 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
         if isinstance(secrets, dict):
             runtime.scrubber.add(*(v for v in secrets.values() if isinstance(v, str)))
 
-    async def progress(done: float, total: float | None, message: str) -> None:
-        print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
+    class _Progress:
+        async def report_progress(self, done: float, total: float | None, message: str | None = None) -> None:
+            print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
 
-    try:
-        report = await apply_plan(doc, policy=runtime.policy, client=runtime.client,
-                                  continue_on_error=continue_on_error, progress=progress, secrets=secrets,
-                                  audit=runtime.audit)
-    except PlanError as exc:
-        return _fail(f"plan not applied: {exc}")
-    print(runtime.scrubber(json.dumps(report, indent=2, ensure_ascii=False)))
-    return 0 if report["status"] == "completed" else 1
+    class _Ctx:  # the CLI is one session, like stdio
+        request = None
+        session = _Progress()
+
+    arguments: dict[str, Any] = {"plan": doc, "continue_on_error": continue_on_error, "accept_edited": accept_edited}
+    if secrets is not None:
+        arguments["secrets"] = secrets
+    result = await _app(runtime).call_tool("apply_plan", arguments, _Ctx())
+    data = result.data
+    if isinstance(data, dict) and "steps" not in data and isinstance(data.get("error"), dict):
+        return _fail(str(data["error"].get("message"))
+                     + (f" ({data['error']['how_to_allow']})" if data["error"].get("how_to_allow") else ""),
+                     code=1)
+    print(runtime.scrubber(json.dumps(data, indent=2, ensure_ascii=False)))
+    if isinstance(data, dict) and data.get("changes"):
+        print("livechat-mcp: the plan differs from what get_plan signed:\n"
+              + "\n".join(f"  - {c}" for c in data["changes"]), file=sys.stderr, flush=True)
+    return 1 if result.is_error else 0
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server import Server
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorization_context
 from mcp.shared.exceptions import MCPError
 from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 
@@ -69,19 +70,26 @@ def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def session_key(ctx: Any) -> str:
-    """Plans live per MCP session: the HTTP session id, or the process for stdio.
+    """Whose plan a request reaches: only what the transport itself established, never a header
+    the client chose.
 
-    Clients of the session-less protocol (2026-07-28) send no session id over HTTP. Their
-    plans are kept per bearer token (a hash, never the token) and client name (from the
-    request's clientInfo), so two different clients do not see or clear each other's plan;
-    two instances of the same client with the same token share one.
+    - stdio / the CLI: the process.
+    - HTTP with a session (protocol 2025-*): the session id the SDK's session manager assigned
+      to this connection (it answers 404 to an unknown id and to a credential other than the
+      one that opened the session before our handler runs).
+    - Session-less HTTP (protocol 2026-07-28, or a stateless server): there is no session, and
+      an ``Mcp-Session-Id`` header is not checked by anyone, so it is ignored. Plans are kept per
+      authenticated principal (the verified bearer token's client id / issuer / subject; on a
+      loopback server without a token, the one anonymous local principal) and, within it, per
+      client name from clientInfo, so two clients of one principal do not share a plan by
+      accident. Two instances of the same client with the same principal share one.
     """
     request = getattr(ctx, "request", None)
-    headers = getattr(request, "headers", None)
-    if headers is None:
+    if request is None or getattr(request, "headers", None) is None:
         return "process"
-    sid = headers.get("mcp-session-id")
-    if sid:
+    connection = getattr(getattr(ctx, "session", None), "_connection", None)
+    sid = getattr(connection, "session_id", None)  # set by the SDK's session manager, not by the client
+    if isinstance(sid, str) and sid:
         return f"http:{sid}"
     meta = getattr(ctx, "meta", None)
     info: Any = meta.get(CLIENT_INFO_META_KEY) if isinstance(meta, dict) else None
@@ -89,8 +97,19 @@ def session_key(ctx: Any) -> str:
         params = getattr(getattr(ctx, "session", None), "client_params", None)
         client_info = getattr(params, "client_info", None)
         info = {"name": getattr(client_info, "name", ""), "version": getattr(client_info, "version", "")}
-    identity = f"{headers.get('authorization', '')}\n{info.get('name', '')}/{info.get('version', '')}"
+    identity = f"{_principal(request)}\n{info.get('name', '')}/{info.get('version', '')}"
     return "http-client:" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def _principal(request: Any) -> str:
+    """The principal the transport's bearer middleware verified, or "anonymous" where no token
+    is required (a loopback server without LIVECHAT_MCP_AUTH_TOKEN)."""
+    scope = getattr(request, "scope", None)
+    user = scope.get("user") if isinstance(scope, dict) else None
+    if isinstance(user, AuthenticatedUser):
+        found = authorization_context(user)
+        return json.dumps([found["client_id"], found["issuer"], found["subject"]])
+    return "anonymous"
 
 
 class LiveChatMCP:

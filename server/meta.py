@@ -17,9 +17,10 @@ from mcp_types import INVALID_PARAMS
 
 from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
-from .plans import PlanError, apply_plan
+from .plans import MAC_KEY_NAME, PlanError, apply_plan
 from .policies.engine import META_TOOLS
 from .runtime import Runtime
+from .store import StoreUnavailable
 from .tools import catalog
 from .tools.schema import input_schema
 from .tools.types import Input
@@ -37,6 +38,11 @@ class _ApplyPlan(Input):
     continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
     secrets: dict[str, str] | None = Field(
         default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
+    )
+    accept_edited: StrictBool = Field(
+        default=False,
+        description="Apply a plan that differs from what get_plan signed (default false: refused, listing "
+        "what differs). Only on a human's explicit decision; the changes are listed first.",
     )
 
 
@@ -95,7 +101,7 @@ class MetaTool:
 GET_PLAN = MetaTool(
     "get_plan", "Get plan",
     "Dry-run: the session's planned writes as a reviewable plan document (steps, the batch requests to "
-    "send, summary, digest). Save it and apply with `livechat-mcp apply PLAN.json`.",
+    "send, summary, a MAC only this server can make). Save it and apply with `livechat-mcp apply PLAN.json`.",
     _NoArguments, read_only=True,
 )
 CLEAR_PLAN = MetaTool(
@@ -104,8 +110,9 @@ CLEAR_PLAN = MetaTool(
 )
 APPLY_PLAN = MetaTool(
     "apply_plan", "Apply plan",
-    "Send a reviewed plan document's requests in order. Every request is checked against the policy "
-    "first; stops at the first failure unless continue_on_error. Reports each step.",
+    "Send a reviewed plan document's requests in order. A document changed after get_plan is refused. "
+    "Every request is checked against the policy first; stops at the first failure unless "
+    "continue_on_error. Reports each step.",
     _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
 )
 SEARCH_ACTIONS = MetaTool(
@@ -199,21 +206,29 @@ class MetaTools:
             parsed: Any = tool.model.model_validate(args)
         except ValidationError as exc:
             return invalid_arguments(name, exc, args)
+        if name in ("get_plan", "apply_plan"):
+            try:  # the key that signs and verifies plans (the same for every process of the deployment)
+                key = await self.runtime.store.shared_secret(MAC_KEY_NAME)
+            except StoreUnavailable as exc:
+                return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+                                    "Nothing was sent.")
         if name == "get_plan":
-            doc = self._pipeline.plan(session).document(self.runtime.client, self.runtime.policy.policy.max_batch_size)
+            doc = self._pipeline.plan(session).document(
+                self.runtime.client, self.runtime.policy.policy.max_batch_size, key, scrub=self.runtime.scrubber.json,
+            )
             # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled.
-            return ToolResult(self.runtime.scrubber.json(doc), untrusted=False)
+            return ToolResult(doc, untrusted=False)
         if name == "clear_plan":
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
         if name == "apply_plan":
             try:
                 report = await apply_plan(
                     parsed.plan,
-                    policy=self.runtime.policy,
-                    client=self.runtime.client,
+                    pipeline=self._pipeline,
+                    key=key,
                     continue_on_error=parsed.continue_on_error,
+                    accept_edited=parsed.accept_edited,
                     progress=progress,
-                    audit=self.runtime.audit,
                     secrets=parsed.secrets,
                 )
             except PlanError as exc:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses
 from .audit import AuditLog
-from .plans import Plan, mask_request
+from .plans import Plan, PlanCapError, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
@@ -174,7 +174,12 @@ class Pipeline:
 
         if decision.planned:
             plan = self.plan(session)
-            numbers = plan.add(act, body)
+            try:
+                numbers = plan.add(act, body)
+            except PlanCapError as exc:
+                self._audit(log, act.name, "refused", "plan_cap", body, started, {"error": "limit"}, session)
+                return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
+                                    plan_size=len(plan.steps))
             # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
             planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
             self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
@@ -191,12 +196,7 @@ class Pipeline:
             )
 
         try:
-            if act.batch_of and len(body["requests"]) > self.policy.policy.max_batch_size:
-                result = await self._send_in_chunks(act, body, on_wait)
-            else:
-                result = await self.client.call(
-                    act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
-                )
+            result = await self.send(act, body, on_wait)
         except LiveChatError as err:
             self._audit(log, act.name, "allowed", decision.rule, body, started,
                         {"status": err.status, "error": err.type}, session)
@@ -208,6 +208,15 @@ class Pipeline:
         responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
         failed = bool(responses) and all(isinstance(r, dict) and "error" in r for r in responses)
         return ToolResult(self.scrub.json(result), is_error=failed)
+
+    async def send(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None = None) -> Any:
+        """Send one validated, policy-checked payload; a batch beyond max_batch_size goes in
+        chunks. Direct calls and applied plans both send through here."""
+        if act.batch_of and len(body["requests"]) > self.policy.policy.max_batch_size:
+            return await self._send_in_chunks(act, body, on_wait)
+        return await self.client.call(
+            act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
+        )
 
     async def _send_in_chunks(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None) -> Any:
         """A batch larger than max_batch_size goes as several, in order, so each stays well inside

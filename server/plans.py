@@ -5,23 +5,35 @@ same batchable action merged into ``batch_*`` requests of at most ``max_batch_si
 (50 by default: large enough that 250 agents are 5 requests, small enough that one request
 stays well inside LiveChat's 15 s processing limit). Order across actions never changes.
 
+The document is what a human reviewed, so apply sends exactly that or nothing. get_plan signs
+it with a keyed MAC (HMAC-SHA256 over its canonical JSON: steps, requests, secrets, summary,
+target) whose key only the server holds (the store's ``plan-mac`` shared secret: one per
+deployment, or per user for the embedded store). Apply rebuilds the requests from the steps,
+compares them with the document's, checks the MAC, and refuses a document that differs,
+listing what differs. ``accept_edited`` applies it anyway, loudly: the changes are listed
+first, and the requests sent are the ones rebuilt from the steps, each re-validated and
+policy-checked.
+
 Secrets never enter a plan. A request field marked secret in the catalogue (a bot secret, a
 webhook's secret key) is written as ``{"$secret": "step3.bot_secret"}``; the document lists
 these names under ``secrets``, and whoever applies the plan supplies the values again
-(``livechat-mcp apply --secrets FILE`` or apply_plan's ``secrets``). A plan is a file people
-save, mail and commit; the secret stays with the person who has it.
+(``livechat-mcp apply --secrets FILE`` or apply_plan's ``secrets``). Each name is bound, by its
+own MAC, to the action and the destination (webhook URL, bot id, upstream) of the step it was
+reviewed for: even an accepted edit cannot send the secret anywhere else.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -33,12 +45,45 @@ from .tools import Action, catalog
 from .tools.catalog import to_payload
 from .validation import describe_validation_error
 
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
 SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
+MAC_KEY_NAME = "plan-mac"  # the store's shared secret that signs plans
+MAC_PREFIX = "hmac-sha256:"
+
+# Caps. One session's plan lives in the server's memory until applied or cleared, and a plan
+# document is read whole: neither may grow without bound. A 1,000-agent plan with groups and
+# schedules is ~1.3 MB, well inside these.
+MAX_CALL_STEPS = 1_000  # steps one planning call (e.g. a dry-run batch_*) may add
+MAX_CALL_BYTES = 1_000_000  # JSON bytes of the bodies one planning call may add
+MAX_PLAN_STEPS = 5_000  # steps one plan may hold
+MAX_PLAN_BYTES = 4_000_000  # JSON bytes of the step bodies one plan may hold
+MAX_DOCUMENT_BYTES = 16_000_000  # a plan document given to apply (steps + requests + headers)
+MAX_DOCUMENT_DEPTH = 32  # nesting of a plan document (a real one is about 8 deep)
+MAX_DOCUMENT_VALUES = 2_000_000  # JSON values in a plan document (a full 5,000-step plan has ~300,000)
+MAX_BATCH_SIZE = 1_000  # the largest max_batch_size a document may name
 
 Progress = Callable[[float, float, str], Awaitable[None]]
 SECRET_REF = "$secret"
 SUPPLY_HOW = "supply it with `livechat-mcp apply --secrets FILE` (a JSON object of name: value) or apply_plan's `secrets`"
+
+# Where a secret goes, per action with a secret input: the step fields that name its recipient.
+# A secret is bound to these (and to the action and the upstream) when the plan is made. An
+# action not listed binds every field of its step.
+SECRET_DESTINATION = {
+    "register_webhook": ("url", "owner_client_id", "type", "action"),
+    "issue_bot_token": ("bot_id", "client_id", "organization_id"),
+}
+
+
+class PlanError(Exception):
+    """The plan document itself is unusable (not a plan, wrong version, malformed, over a cap)."""
+
+
+class PlanCapError(PlanError):
+    """A planning call or a plan would exceed a cap."""
 
 
 def secret_name(step: int, field_name: str) -> str:
@@ -61,6 +106,10 @@ def mask_request(act: Action, body: dict[str, Any], steps: list[int]) -> dict[st
     return mask_step(act, body, steps[0])
 
 
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 @dataclass
 class Step:
     action: str
@@ -71,52 +120,88 @@ class Step:
 @dataclass
 class Plan:
     steps: list[Step] = field(default_factory=list)
+    size: int = 0  # JSON bytes of the step bodies
 
     def add(self, act: Action, body: dict[str, Any]) -> list[int]:
-        """Add a planned write; a batch call becomes one step per item. Returns step numbers."""
+        """Add a planned write; a batch call becomes one step per item. Returns step numbers.
+
+        Raises PlanCapError (adding nothing) past a cap."""
         if act.batch_of:
             single = catalog()[act.batch_of]
             items = [Step(single.name, item, single.destructive) for item in body["requests"]]
         else:
             items = [Step(act.name, body, act.destructive)]
+        added = _json_size([s.body for s in items])
+        what = "apply the plan (get_plan, then `livechat-mcp apply` or apply_plan) or clear it (clear_plan), then plan the rest"
+        if len(items) > MAX_CALL_STEPS or added > MAX_CALL_BYTES:
+            raise PlanCapError(
+                f"one planning call may add at most {MAX_CALL_STEPS} steps and {MAX_CALL_BYTES:,} bytes "
+                f"(MAX_CALL_STEPS / MAX_CALL_BYTES); this one has {len(items)} steps, {added:,} bytes: "
+                "split it into smaller calls")
+        if len(self.steps) + len(items) > MAX_PLAN_STEPS or self.size + added > MAX_PLAN_BYTES:
+            raise PlanCapError(
+                f"one plan holds at most {MAX_PLAN_STEPS} steps and {MAX_PLAN_BYTES:,} bytes (MAX_PLAN_STEPS / "
+                f"MAX_PLAN_BYTES); it has {len(self.steps)} steps, {self.size:,} bytes and this call adds "
+                f"{len(items)}, {added:,}: {what}")
         first = len(self.steps) + 1
         self.steps.extend(items)
+        self.size += added
         return list(range(first, first + len(items)))
 
     def clear(self) -> int:
         count = len(self.steps)
         self.steps.clear()
+        self.size = 0
         return count
 
-    def document(self, client: LiveChatClient, max_batch_size: int) -> dict[str, Any]:
+    def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
+                 scrub: Callable[[Any], Any] = lambda doc: doc) -> dict[str, Any]:
+        """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
         cat = catalog()
         masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive)
                   for n, s in enumerate(self.steps, 1)]
-        requests = build_requests(masked, client, max_batch_size)
-        by_action: dict[str, int] = {}
-        for step in self.steps:
-            by_action[step.action] = by_action.get(step.action, 0) + 1
-        secrets = [secret_name(n, k) for n, s in enumerate(self.steps, 1)
-                   for k in cat[s.action].secret_input_keys if s.body.get(k) is not None]
-        return {
+        doc: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "max_batch_size": max_batch_size,
-            "steps": [
-                {"step": n, "action": s.action, "body": s.body, "destructive": s.destructive}
-                for n, s in enumerate(masked, 1)
-            ],
-            **({"secrets": {"names": secrets, "how": SUPPLY_HOW}} if secrets else {}),
-            "requests": requests,
-            "summary": {
-                "steps": len(self.steps),
-                "requests": len(requests),
-                "by_action": by_action,
-                "destructive_steps": [n for n, s in enumerate(self.steps, 1) if s.destructive],
-            },
-            "digest": digest(requests),
+            "target": _target(client),
+            **_derived(masked, client, max_batch_size, key),
         }
+        doc = scrub(doc)
+        doc["mac"] = sign(doc, key)
+        return doc
+
+
+def _target(client: LiveChatClient) -> dict[str, Any]:
+    return {"api": client.base_url, "region": client.region}
+
+
+def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key: bytes) -> dict[str, Any]:
+    """Everything in a plan document that follows from its (masked) steps."""
+    cat = catalog()
+    requests = build_requests(steps, client, max_batch_size)
+    by_action: dict[str, int] = {}
+    for step in steps:
+        by_action[step.action] = by_action.get(step.action, 0) + 1
+    bindings = {
+        name: bind_secret(name, step.action, step.body, client, key)
+        for n, step in enumerate(steps, 1) if (act := cat.get(step.action)) is not None
+        for k in act.secret_input_keys
+        if step.body.get(k) == {SECRET_REF: (name := secret_name(n, k))}
+    }
+    return {
+        "steps": [{"step": n, "action": s.action, "body": s.body, "destructive": s.destructive}
+                  for n, s in enumerate(steps, 1)],
+        **({"secrets": {"names": list(bindings), "how": SUPPLY_HOW, "bindings": bindings}} if bindings else {}),
+        "requests": requests,
+        "summary": {
+            "steps": len(steps),
+            "requests": len(requests),
+            "by_action": by_action,
+            "destructive_steps": [n for n, s in enumerate(steps, 1) if s.destructive],
+        },
+    }
 
 
 def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: int) -> list[dict[str, Any]]:
@@ -124,19 +209,19 @@ def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: in
     out: list[dict[str, Any]] = []
     i = 0
     while i < len(steps):
-        act = cat[steps[i].action]
+        act = cat.get(steps[i].action)
         j = i
-        while j < len(steps) and steps[j].action == act.name:
+        while j < len(steps) and steps[j].action == steps[i].action:
             j += 1
         run = list(range(i, j))  # indices of a run of the same action
-        if act.batch_name and len(run) > 1:
+        if act is not None and act.batch_name and len(run) > 1:
             for start in range(0, len(run), max_batch_size):
                 chunk = run[start : start + max_batch_size]
                 body = {"requests": [steps[k].body for k in chunk]}
                 out.append(_request(client, act.batch_name, body, [k + 1 for k in chunk]))
         else:
             for k in run:
-                out.append(_request(client, act.name, steps[k].body, [k + 1]))
+                out.append(_request(client, steps[k].action, steps[k].body, [k + 1]))
         i = j
     for n, req in enumerate(out, 1):
         req["request"] = n
@@ -148,22 +233,84 @@ def _request(client: LiveChatClient, action: str, body: dict[str, Any], steps: l
     return {"action": action, **planned, "steps": steps}
 
 
-def digest(requests: list[dict[str, Any]]) -> str:
-    canonical = json.dumps(
-        [{"action": r["action"], "body": r["body"]} for r in requests], sort_keys=True, separators=(",", ":")
-    )
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+# --- the MAC -------------------------------------------------------------------------------------
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-class PlanError(Exception):
-    """The plan document itself is unusable (not a plan, wrong version, malformed)."""
+def _mac(key: bytes, value: Any) -> str:
+    return MAC_PREFIX + hmac.new(key, _canonical(value), hashlib.sha256).hexdigest()
 
 
-def _parse_document(doc: Any) -> list[dict[str, Any]]:
+def sign(doc: dict[str, Any], key: bytes) -> str:
+    """The document's MAC: every field but ``mac`` itself."""
+    return _mac(key, {k: v for k, v in doc.items() if k != "mac"})
+
+
+def bind_secret(name: str, action: str, body: dict[str, Any], client: LiveChatClient, key: bytes) -> dict[str, Any]:
+    """Where the secret ``name`` may go: the step's action, its destination fields, the upstream."""
+    act = catalog().get(action)
+    fields = SECRET_DESTINATION.get(action) or tuple(
+        k for k in sorted(body) if not (act and k in act.secret_input_keys))
+    binding = {"action": action, "destination": {k: body.get(k) for k in fields}, "api": client.base_url}
+    return {**binding, "mac": _mac(key, {"secret": name, **binding})}
+
+
+# --- reading a document --------------------------------------------------------------------------
+
+def check_shape(doc: Any) -> None:
+    """PlanError unless ``doc`` is within the document caps (nesting, size), checked without
+    recursion so a nesting bomb is a clear error rather than a RecursionError."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise PlanError(f"the plan nests deeper than {MAX_DOCUMENT_DEPTH} levels (MAX_DOCUMENT_DEPTH); "
+                            "a plan from get_plan is about 8 deep: use the document get_plan returned")
+        if nodes > MAX_DOCUMENT_VALUES:
+            raise PlanError(f"the plan has more than {MAX_DOCUMENT_VALUES:,} JSON values (MAX_DOCUMENT_VALUES); "
+                            "split the work into several plans")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    size = _json_size(doc)
+    if size > MAX_DOCUMENT_BYTES:
+        raise PlanError(f"the plan is {size:,} bytes; a document is at most {MAX_DOCUMENT_BYTES:,} bytes "
+                        "(MAX_DOCUMENT_BYTES): split the work into several plans")
+
+
+def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
+    """(the document's steps, its requests, its max_batch_size); PlanError if unusable."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise PlanError(f"not a livechat-mcp plan (expected \"kind\": \"{KIND}\"; get one from get_plan)")
     if doc.get("schema_version") != SCHEMA_VERSION:
         raise PlanError(f"plan schema_version {doc.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
+    check_shape(doc)
+    size = doc.get("max_batch_size")
+    if type(size) is not int or not 1 <= size <= MAX_BATCH_SIZE:
+        raise PlanError(f"plan max_batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}")
+    raw_steps = doc.get("steps")
+    if not isinstance(raw_steps, list):
+        raise PlanError("plan has no \"steps\" list")
+    if len(raw_steps) > MAX_PLAN_STEPS:
+        raise PlanError(f"the plan has {len(raw_steps):,} steps; a plan holds at most {MAX_PLAN_STEPS} "
+                        "(MAX_PLAN_STEPS): split the work into several plans")
+    steps: list[Step] = []
+    for n, st in enumerate(raw_steps, 1):
+        if not isinstance(st, dict) or not isinstance(st.get("action"), str) or not isinstance(st.get("body"), dict):
+            raise PlanError(f"step {n} needs \"action\" (string) and \"body\" (object)")
+        if st.get("step") != n or type(st.get("step")) is not int:
+            raise PlanError(f"step {n} is numbered {st.get('step')!r}: steps are numbered 1, 2, 3, ... in order "
+                            "(renumbered steps would move secrets and results to other steps)")
+        act = catalog().get(st["action"])
+        if act is not None and act.batch_of:
+            raise PlanError(f"step {n} is {st['action']}: a step is one single action (a batch call is planned "
+                            "as one step per item, and batches appear only in requests)")
+        steps.append(Step(st["action"], st["body"], act.destructive if act else True))
     requests = doc.get("requests")
     if not isinstance(requests, list):
         raise PlanError("plan has no \"requests\" list")
@@ -171,21 +318,94 @@ def _parse_document(doc: Any) -> list[dict[str, Any]]:
     for n, req in enumerate(requests, 1):
         if not isinstance(req, dict) or not isinstance(req.get("action"), str) or not isinstance(req.get("body"), dict):
             raise PlanError(f"request {n} needs \"action\" (string) and \"body\" (object)")
-        steps = req.get("steps")
-        if not (isinstance(steps, list) and steps and all(type(s) is int and s > 0 for s in steps)):
+        numbers = req.get("steps")
+        if not (isinstance(numbers, list) and numbers and all(type(s) is int and s > 0 for s in numbers)):
             raise PlanError(f"request {n} needs \"steps\": a non-empty list of step numbers")
-        if seen & set(steps) or len(set(steps)) != len(steps):
+        if seen & set(numbers) or len(set(numbers)) != len(numbers):
             raise PlanError(f"request {n} repeats a step number: each step is sent once")
-        seen.update(steps)
+        if max(numbers) > MAX_PLAN_STEPS:
+            raise PlanError(f"request {n} names step {max(numbers)}; a plan holds at most {MAX_PLAN_STEPS} steps "
+                            "(MAX_PLAN_STEPS)")
+        seen.update(numbers)
         act = catalog().get(req["action"])
         if act is not None and act.batch_of:
             items = req["body"].get("requests")
-            if not isinstance(items, list) or len(items) != len(steps):
+            if not isinstance(items, list) or len(items) != len(numbers):
                 raise PlanError(f"request {n}: a batch needs one step number per item in body.requests")
-        elif len(steps) != 1:
-            raise PlanError(f"request {n}: a single {req['action']} request is one step, not {len(steps)}")
-    return requests
+        elif len(numbers) != 1:
+            raise PlanError(f"request {n}: a single {req['action']} request is one step, not {len(numbers)}")
+    return steps, requests, size
 
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _request_changes(given: list[dict[str, Any]], rebuilt: list[dict[str, Any]]) -> list[str]:
+    changes: list[str] = []
+    fields = ("action", "method", "url", "headers", "body", "steps", "request")
+    for i in range(max(len(given), len(rebuilt))):
+        if i >= len(rebuilt):
+            changes.append(f"request {i + 1} ({given[i]['action']}, steps {given[i]['steps']}) does not follow "
+                           "from any step: an extra request")
+            continue
+        if i >= len(given):
+            changes.append(f"request {i + 1} ({rebuilt[i]['action']}, steps {rebuilt[i]['steps']}) is missing: "
+                           "the steps produce it, the requests dropped it")
+            continue
+        for f in fields:
+            if given[i].get(f) != rebuilt[i].get(f):
+                changes.append(f"request {i + 1} {f}: the plan has {_short(given[i].get(f))}, "
+                               f"its steps give {_short(rebuilt[i].get(f))}")
+        extra = sorted(set(given[i]) - set(fields))
+        if extra:
+            changes.append(f"request {i + 1} has fields get_plan never writes: {', '.join(extra)}")
+    if len(given) == len(rebuilt) and changes and \
+            sorted(map(_canonical, given)) == sorted(map(_canonical, rebuilt)):
+        changes.insert(0, "the requests are reordered")
+    return changes
+
+
+@dataclass
+class Verified:
+    steps: list[Step]
+    requests: list[dict[str, Any]]  # rebuilt from the steps: what is sent
+    changes: list[str]  # how the document differs from what get_plan signed; empty if untouched
+    total: int  # the most steps the document claims anywhere: what "completed" must reach
+    bindings: dict[str, Any]
+
+
+def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
+    """Check that a document's requests follow from its steps and that get_plan signed it."""
+    steps, given, size = _parse_document(doc)
+    derived = _derived(steps, client, size, key)
+    rebuilt = derived["requests"]
+    changes = _request_changes(given, rebuilt)
+    for name in ("target", "secrets", "summary", "steps"):
+        if name == "target":
+            expected: Any = _target(client)
+        else:
+            expected = derived.get(name)
+        if doc.get(name) != expected:
+            changes.append(f"{name}: the plan has {_short(doc.get(name))}, this server and the steps give "
+                           f"{_short(expected)}")
+    mac = doc.get("mac")
+    if not isinstance(mac, str) or not mac:
+        changes.append("the plan carries no MAC (no digest): nothing shows it is the document get_plan produced")
+    elif not hmac.compare_digest(mac.encode(), sign(doc, key).encode()):
+        changes.append("the MAC does not match: the document was changed after get_plan signed it "
+                       "(or another deployment, with another key, made it)")
+    claimed = [len(steps), *(n for req in given for n in req["steps"])]
+    summary = doc.get("summary")
+    if isinstance(summary, dict) and type(summary.get("steps")) is int and summary["steps"] <= MAX_PLAN_STEPS:
+        claimed.append(summary["steps"])
+    given_secrets = doc.get("secrets")
+    bindings = given_secrets.get("bindings") if isinstance(given_secrets, dict) else None
+    return Verified(steps, rebuilt, changes, max(claimed), bindings if isinstance(bindings, dict) else {})
+
+
+# --- applying ------------------------------------------------------------------------------------
 
 def _secret_refs(node: Any) -> list[str]:
     if isinstance(node, dict):
@@ -207,15 +427,15 @@ def _items(req: dict[str, Any]) -> list[tuple[Action | None, dict[str, Any], int
     return [(act, req["body"], req["steps"][0])]
 
 
-def _placeholders(req: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
+def _placeholders(req: dict[str, Any]) -> dict[str, tuple[Action, dict[str, Any], str]]:
     """The secret placeholders of a request that sit where get_plan put them: in a secret
-    field of the step they name. {name: (item body, field)}."""
+    field of the step they name. {name: (single action, item body, field)}."""
     found = {}
     for single, body, n in _items(req):
         for key in single.secret_input_keys if single else ():
             name = secret_name(n, key)
             if body.get(key) == {SECRET_REF: name}:
-                found[name] = (body, key)
+                found[name] = (single, body, key)
     return found
 
 
@@ -223,7 +443,7 @@ def _fill(req: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
     """The request body with each supplied secret put back in its own field (only there)."""
     body = copy.deepcopy(req["body"])
     filled = {**req, "body": body}
-    for name, (item, key) in _placeholders(filled).items():
+    for name, (_, item, key) in _placeholders(filled).items():
         if name in secrets:
             item[key] = secrets[name]
     return body
@@ -242,8 +462,27 @@ def _parse_secrets(secrets: Any, requests: list[dict[str, Any]]) -> dict[str, st
     return {str(k): v for k, v in secrets.items()}
 
 
+def _repointed(req: dict[str, Any], secrets: dict[str, str], bindings: dict[str, Any],
+               client: LiveChatClient, key: bytes) -> list[str]:
+    """The supplied secrets of ``req`` whose step no longer names the action and destination
+    the secret was reviewed for (or whose binding get_plan did not sign)."""
+    bad = []
+    for name, (single, body, _) in _placeholders(req).items():
+        if name not in secrets:
+            continue
+        now = bind_secret(name, single.name, body, client, key)
+        reviewed = bindings.get(name)
+        if not isinstance(reviewed, dict) or not hmac.compare_digest(str(reviewed.get("mac", "")), now["mac"]):
+            was = (f"{reviewed.get('action')} to {_short(reviewed.get('destination'))} at {reviewed.get('api')}"
+                   if isinstance(reviewed, dict) else "nothing (no binding)")
+            bad.append(f"{name} was reviewed for {was}; the step now sends it with {single.name} to "
+                       f"{_short(now['destination'])} at {now['api']}")
+    return bad
+
+
 def _check(
-    req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str]
+    req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str], bindings: dict[str, Any],
+    client: LiveChatClient, key: bytes,
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the payload to send, None), or (None, why this request may not be sent)."""
     act = catalog().get(req["action"])
@@ -259,6 +498,11 @@ def _check(
     if missing:
         return None, {"type": "missing_secret", "rule": "secrets",
                       "message": f"the plan does not carry {', '.join(missing)}: {SUPPLY_HOW}"}
+    repointed = _repointed(req, secrets, bindings, client, key)
+    if repointed:
+        return None, {"type": "refused", "rule": "secret_binding",
+                      "message": "a secret goes only where the reviewed step sent it: " + "; ".join(repointed),
+                      "how_to_allow": "re-plan the step (get_plan) and review it again"}
     body = _fill(req, secrets)
     stray = _secret_refs(body)
     if stray:
@@ -272,37 +516,62 @@ def _check(
         return None, {"type": "validation", "rule": "validation", "message": describe_validation_error(exc, body)}
 
 
+def _announce_edit(changes: list[str]) -> None:
+    """An accepted edit is said out loud before anything is sent (stderr: the operator's console,
+    the server's log)."""
+    lines = "\n".join(f"  - {c}" for c in changes)
+    print(f"livechat-mcp: WARNING: applying an EDITED plan (accept_edited); it differs from what get_plan "
+          f"signed:\n{lines}\nlivechat-mcp: sending the requests rebuilt from its steps, each re-checked.",
+          file=sys.stderr, flush=True)
+
+
 async def apply_plan(
     doc: Any,
     *,
-    policy: PolicyContext,
-    client: LiveChatClient,
+    pipeline: Pipeline,
+    key: bytes,
     continue_on_error: bool = False,
+    accept_edited: bool = False,
     progress: Progress | None = None,
-    audit: Any = None,
     secrets: Any = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
-    ``secrets`` supplies the values of the plan's secret placeholders by name.
+    ``secrets`` supplies the values of the plan's secret placeholders by name. The requests sent
+    are always the ones rebuilt from the steps (identical to the document's when it is untouched).
     """
-    requests = _parse_document(doc)
+    policy, client, audit = pipeline.policy, pipeline.client, pipeline.audit
+    verified = verify(doc, client, key)
+    edited = bool(verified.changes)
+    refuse_edit = edited and not accept_edited
+    # An edited document that is refused is still checked request by request, as given, so the
+    # report says everything that is wrong with it; nothing of it is sent.
+    requests = doc["requests"] if refuse_edit else verified.requests
     supplied = _parse_secrets(secrets, requests)
     scrub = Scrubber(supplied.values())
     reveal = policy.policy.reveal_secrets
-    steps: dict[int, dict[str, Any]] = {}
+    steps: dict[int, dict[str, Any]] = {
+        n: {"step": n, "action": s.action, "status": "not_sent"} for n, s in enumerate(verified.steps, 1)}
     for req in requests:
         for n in req["steps"]:
-            steps[n] = {"step": n, "action": _single_name(req["action"]), "status": "not_sent"}
+            steps.setdefault(n, {"step": n, "action": _single_name(req["action"]), "status": "not_sent"})
+    for n in range(1, verified.total + 1):
+        steps.setdefault(n, {"step": n, "action": None, "status": "not_sent", "error": {
+            "type": "dropped", "message": f"the plan refers to step {n} but has no such step"}})
+    if edited and accept_edited:
+        _announce_edit(verified.changes)
 
     # Every request is checked before anything is sent.
-    checked = [_check(req, policy, supplied) for req in requests]
+    checked = [_check(req, policy, supplied, verified.bindings, client, key) for req in requests]
     payloads = {i: payload for i, (payload, _) in enumerate(checked) if payload is not None}
     refusals = {i: why for i, (_, why) in enumerate(checked) if why is not None}
     for i, why in refusals.items():
         for n in requests[i]["steps"]:
             steps[n].update(status="refused", error=why)
-    stopped = bool(refusals) and not continue_on_error
+        if audit is not None:
+            audit.record(tool=requests[i]["action"], decision="refused", rule=why.get("rule", "apply_plan"),
+                         arguments=requests[i]["body"], duration_ms=0.0, outcome={"error": why["type"]})
+    stopped = refuse_edit or (bool(refusals) and not continue_on_error)
 
     total = len(requests)
     for i, req in enumerate(requests):
@@ -315,7 +584,7 @@ async def apply_plan(
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
         started = time.perf_counter()
         try:
-            result = await client.call(act.name, payloads[i], idempotent=act.idempotent)
+            result = await pipeline.send(act, payloads[i])
         except LiveChatError as err:
             if audit is not None:
                 audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
@@ -346,15 +615,26 @@ async def apply_plan(
 
     ordered = [steps[n] for n in sorted(steps)]
     counts = {s: sum(1 for st in ordered if st["status"] == s) for s in ("done", "failed", "refused", "not_sent")}
+    # "completed" only when every step the reviewed plan had is done: none dropped, refused or unsent.
+    complete = counts["done"] == len(ordered) >= verified.total
     report: dict[str, Any] = {
-        "status": "completed" if counts["done"] == len(ordered) else ("stopped" if stopped else "completed_with_errors"),
+        "status": "refused" if refuse_edit else
+        "completed" if complete else ("stopped" if stopped else "completed_with_errors"),
         "summary": counts,
         "steps": ordered,
     }
-    if not doc.get("digest"):
-        report["warning"] = "the plan has no digest: nothing shows it is the document get_plan produced"
-    elif doc["digest"] != digest(requests):
-        report["warning"] = "the requests differ from the digest get_plan produced: the plan was edited after review"
+    if refuse_edit:
+        report["error"] = {
+            "type": "refused", "rule": "plan_edited",
+            "message": "The plan differs from the document get_plan signed; nothing was sent.",
+            "how_to_allow": "re-plan and review (get_plan), or apply this document anyway with "
+                            "`livechat-mcp apply --accept-edited` / apply_plan accept_edited: true",
+        }
+    if edited:
+        report["warning"] = ("EDITED PLAN applied with accept_edited: " if accept_edited else
+                             "EDITED PLAN refused: ") + "; ".join(verified.changes[:3]) + (
+                                 f" (and {len(verified.changes) - 3} more)" if len(verified.changes) > 3 else "")
+        report["changes"] = verified.changes[:100]
     return scrub.json(report)
 
 

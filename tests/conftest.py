@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def spawned_http_server(*args: str) -> Iterator[str]:
+    """``livechat-mcp --transport http ARGS`` in its own process on a free loopback port; yields
+    its MCP URL once it answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", *args, "--transport", "http", "--port", str(port)],
+                            env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url, timeout=0.5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @dataclass
@@ -98,8 +122,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     overrides = settings.pop("overrides", Overrides())
     settings.setdefault("rate_limit", TEST_RATE)
+    # In-process runtimes use this run's state directory too, like the CLI processes tests spawn
+    # (a plan signed here must verify in a spawned `livechat-mcp apply`: one store, one MAC key).
+    env = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"], **(env or {})}
     runtime = await build_runtime(
-        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env or {}
+        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env
     )
     try:
         yield runtime

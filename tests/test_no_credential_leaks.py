@@ -154,7 +154,7 @@ async def test_apply_plan_tool_error_with_echoed_token_is_scrubbed(loopback, mak
         from server.tools import catalog
 
         doc.add(catalog()["create_tag"], {"name": "echoed"})
-        document = doc.document(s.runtime.client, 50)
+        document = doc.document(s.runtime.client, 50, await s.runtime.store.shared_secret("plan-mac"))
         result = await s.client.call_tool("apply_plan", {"plan": document})
     text = result.content[0].text
     assert result.is_error and "bad request from" in text

@@ -126,7 +126,10 @@ async def test_cli_apply_reads_secrets_from_a_file(make_server, loopback, tmp_pa
     for text in (done.stdout, done.stderr):
         assert BOT_SECRET not in text and WEBHOOK_SECRET not in text
     audited = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    assert [a["tool"] for a in audited] == ["create_tag", "register_webhook", "issue_bot_token", "issue_bot_token"]
+    # The CLI goes through the apply_plan tool's door, so it also leaves apply_plan's own line (last).
+    assert [a["tool"] for a in audited if a["tool"] != "apply_plan"] == [
+        "create_tag", "register_webhook", "issue_bot_token", "issue_bot_token"]
+    assert audited[-1]["tool"] == "apply_plan"
 
     (tmp_path / "bad.json").write_text('{"step2.secret_key": "' + WEBHOOK_SECRET + '",')
     bad = subprocess.run([*base, "--secrets", str(tmp_path / "bad.json")], env=env, capture_output=True,

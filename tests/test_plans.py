@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 
-import anyio
 import pytest
 
 from conftest import tool_payload
@@ -70,7 +69,7 @@ async def test_250_creates_become_chunked_batches_then_apply_via_cli(make_server
     flat = [item["id"] for r in plan["requests"] for item in r["body"]["requests"]]
     assert flat == [agent(n)["id"] for n in range(250)]  # order kept
     assert plan["summary"]["by_action"] == {"create_agent": 250}
-    assert plan["digest"].startswith("sha256:")
+    assert plan["mac"].startswith("hmac-sha256:")  # the digest became a keyed MAC (issue 11)
     assert loopback.requests() == []  # zero writes (and zero anything) reached the sandbox
 
     path = tmp_path / "plan.json"
@@ -211,25 +210,12 @@ async def test_plans_of_the_least_recently_used_sessions_are_dropped_beyond_the_
 
 async def test_session_less_http_clients_get_their_own_plan():
     """Protocol 2026-07-28 has no session id: plans are kept per token and client name."""
-    import httpx
     from mcp import Client
     from mcp_types import Implementation
 
-    from conftest import free_port
+    from conftest import spawned_http_server
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "--sandbox", "--dry-run", "--transport", "http",
-                             "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/mcp"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                await anyio.sleep(0.1)
-
+    with spawned_http_server("--sandbox", "--dry-run") as url:
         def client(name: str) -> Client:
             return Client(url, mode="auto", client_info=Implementation(name=name, version="1"))
 
@@ -239,9 +225,6 @@ async def test_session_less_http_clients_get_their_own_plan():
             assert tool_payload(await beta.call_tool("clear_plan", {})) == {"cleared_steps": 0}
             steps = tool_payload(await alpha_again.call_tool("get_plan", {}))["steps"]
         assert [s["body"] for s in steps] == [{"name": "from-alpha"}]  # same client, same plan
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize(
@@ -266,9 +249,12 @@ async def test_malformed_step_numbers_are_refused_before_anything_is_sent(make_s
 
 async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make_server, loopback):
     plan = await _plan(make_server, loopback, [("create_tag", {"name": "tidy"})])
-    del plan["digest"]
+    del plan["mac"]  # the digest became a keyed MAC (issue 11)
     async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
-        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+        # Without a MAC the plan is refused (issue 11); only the explicit override applies it.
+        refused = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+        assert refused["status"] == "refused" and loopback.requests() == []
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "accept_edited": True}))
     assert report["status"] == "completed"
     assert [r["body"] for r in loopback.requests()] == [{"name": "tidy"}]
     assert "no digest" in report["warning"]
@@ -280,3 +266,9 @@ async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
     assert report["status"] != "completed" and loopback.requests() == []
     assert "group_ids" in json.dumps(report)
+    # Accepted as an edit, the step's null is re-validated like a direct call's: refused, nothing sent.
+    plan["steps"][0]["body"]["group_ids"] = None
+    async with make_server(env=loopback.env(), overrides=Overrides(allow_writes=True)) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "accept_edited": True}))
+    assert report["steps"][0]["status"] == "refused" and loopback.requests() == []
+    assert "group_ids" in report["steps"][0]["error"]["message"]
