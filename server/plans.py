@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from . import plan_refs
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses, parse_error
 from .policies import PolicyContext
@@ -215,8 +216,14 @@ def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: in
             j += 1
         run = list(range(i, j))  # indices of a run of the same action
         if act is not None and act.batch_name and len(run) > 1:
-            for start in range(0, len(run), max_batch_size):
-                chunk = run[start : start + max_batch_size]
+            # Chunks of at most max_batch_size; an item that uses what an item of the same chunk
+            # creates starts a new chunk (a batch's items are created together: no id to use yet).
+            chunks: list[list[int]] = [[]]
+            for k in run:
+                if len(chunks[-1]) >= max_batch_size or plan_refs.needs(steps[k].body) & {c + 1 for c in chunks[-1]}:
+                    chunks.append([])
+                chunks[-1].append(k)
+            for chunk in chunks:
                 body = {"requests": [steps[k].body for k in chunk]}
                 out.append(_request(client, act.batch_name, body, [k + 1 for k in chunk]))
         else:
@@ -482,7 +489,7 @@ def _repointed(req: dict[str, Any], secrets: dict[str, str], bindings: dict[str,
 
 def _check(
     req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str], bindings: dict[str, Any],
-    client: LiveChatClient, key: bytes,
+    client: LiveChatClient, key: bytes, actions: dict[int, str],
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the payload to send, None), or (None, why this request may not be sent)."""
     act = catalog().get(req["action"])
@@ -509,11 +516,25 @@ def _check(
         return None, {"type": "validation", "rule": "secrets",
                       "message": f"secret placeholder {', '.join(stray)} is outside the secret field it names; "
                       "placeholders are only filled where get_plan put them"}
+    # References are checked against the catalogue and stood in for while the model validates;
+    # they are filled from earlier results just before sending.
+    items = list(zip(body["requests"], req["steps"])) if act.batch_of and isinstance(body.get("requests"), list) \
+        else [(body, req["steps"][0])]
+    single = act.batch_of or act.name
+    bad = [f"step {n}: {p}" for item, n in items if isinstance(item, dict)
+           for p in plan_refs.problems(single, item, n, {m: a for m, a in actions.items() if m < n})]
+    if bad:
+        return None, {"type": "validation", "rule": "references", "message": "; ".join(bad[:10])}
+    stood = [plan_refs.stand_in(single, item) if isinstance(item, dict) else (item, []) for item, _ in items]
+    checked_body = {**body, "requests": [b for b, _ in stood]} if act.batch_of else stood[0][0]
     try:
         # The validated payload is sent, as on a direct call: nulls dropped, values normalised.
-        return to_payload(act.model.model_validate(body)), None
+        payload = to_payload(act.model.model_validate(checked_body))
     except ValidationError as exc:
         return None, {"type": "validation", "rule": "validation", "message": describe_validation_error(exc, body)}
+    for i, (_, found) in enumerate(stood):
+        plan_refs.restore(payload["requests"][i] if act.batch_of else payload, found)
+    return payload, None
 
 
 def _announce_edit(changes: list[str]) -> None:
@@ -534,9 +555,14 @@ async def apply_plan(
     accept_edited: bool = False,
     progress: Progress | None = None,
     secrets: Any = None,
+    done: dict[int, Any] | None = None,
+    on_done: Callable[[int, Any], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
+    ``done`` holds the results of steps an earlier run of this plan finished (its journal): they
+    are not sent again, and later steps' references are filled from them. ``on_done`` is told of
+    each step as soon as it is done (to journal it before anything else is sent).
     ``secrets`` supplies the values of the plan's secret placeholders by name. The requests sent
     are always the ones rebuilt from the steps (identical to the document's when it is untouched).
     """
@@ -562,7 +588,8 @@ async def apply_plan(
         _announce_edit(verified.changes)
 
     # Every request is checked before anything is sent.
-    checked = [_check(req, policy, supplied, verified.bindings, client, key) for req in requests]
+    actions = {n: s.action for n, s in enumerate(verified.steps, 1)}
+    checked = [_check(req, policy, supplied, verified.bindings, client, key, actions) for req in requests]
     payloads = {i: payload for i, (payload, _) in enumerate(checked) if payload is not None}
     refusals = {i: why for i, (_, why) in enumerate(checked) if why is not None}
     for i, why in refusals.items():
@@ -574,23 +601,49 @@ async def apply_plan(
     stopped = refuse_edit or (bool(refusals) and not continue_on_error)
 
     total = len(requests)
+    results: dict[int, Any] = {}
+    for n, result in (done or {}).items():  # steps a previous run of this plan finished (its journal)
+        if n in steps:
+            steps[n].update(status="done", result=result, journal=True)
+            results[n] = result
     for i, req in enumerate(requests):
         if stopped:
             break
         if i in refusals:
             continue
         act = catalog()[req["action"]]
+        # Each item: skipped when already done, held back when it uses what an earlier step did
+        # not create, else filled from the earlier results and sent.
+        items = list(zip(req["steps"], payloads[i]["requests"])) if act.batch_of else [(req["steps"][0], payloads[i])]
+        sendable: list[tuple[int, dict[str, Any]]] = []
+        for n, item in items:
+            if n in results:
+                continue
+            filled, missing = plan_refs.fill(item, results)
+            if missing:
+                gone = sorted({int(m.split(".")[0][4:]) for m in missing})
+                steps[n].update(status="not_sent", error={
+                    "type": "dependency",
+                    "message": f"not sent: it uses {', '.join(missing)}, and step {', '.join(map(str, gone))} "
+                               f"{'was' if len(gone) == 1 else 'were'} not done "
+                               f"({', '.join(steps[g]['status'] if g in steps else 'missing' for g in gone)})"})
+                continue
+            sendable.append((n, filled))
+        if not sendable:
+            continue
+        numbers = [n for n, _ in sendable]
+        payload = {**payloads[i], "requests": [b for _, b in sendable]} if act.batch_of else sendable[0][1]
         if progress:
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
         started = time.perf_counter()
         try:
-            result = await pipeline.send(act, payloads[i])
+            result = await pipeline.send(act, payload)
         except LiveChatError as err:
             if audit is not None:
                 audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
                              duration_ms=(time.perf_counter() - started) * 1000,
                              outcome={"status": err.status, "error": err.type})
-            for n in req["steps"]:
+            for n in numbers:
                 steps[n].update(status="failed", error=err.to_dict())
             stopped = not continue_on_error
             continue
@@ -599,17 +652,18 @@ async def apply_plan(
                          duration_ms=(time.perf_counter() - started) * 1000, outcome={"status": 200})
         if act.secret_result_keys and not reveal:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
-        if act.batch_of:
-            for n, item in zip(req["steps"], item_responses(result, len(req["steps"]))):
-                parsed = parse_error(item)
-                if parsed:
-                    steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
-                else:
-                    steps[n].update(status="done", result=item)
-            if any(steps[n]["status"] == "failed" for n in req["steps"]):
-                stopped = not continue_on_error
-        else:
-            steps[req["steps"][0]].update(status="done", result=result)
+        answers = item_responses(result, len(numbers)) if act.batch_of else [result]
+        for n, item in zip(numbers, answers):
+            parsed = parse_error(item) if act.batch_of else None
+            if parsed:
+                steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
+            else:
+                steps[n].update(status="done", result=item)
+                results[n] = item
+                if on_done is not None:
+                    await on_done(n, item)
+        if any(steps[n]["status"] == "failed" for n in numbers):
+            stopped = not continue_on_error
     if progress:
         await progress(total, total, "plan applied" if not stopped else "plan stopped")
 
