@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+import hmac
+from typing import Any, Literal
 
 import mcp_types as types
 from pydantic import Field, StrictBool, ValidationError
@@ -17,10 +18,12 @@ from mcp_types import INVALID_PARAMS
 
 from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
+from .plan_store import PlanStore
 from .plans import MAC_KEY_NAME, PlanError, apply_plan
 from .policies.engine import META_TOOLS
 from .runtime import Runtime
 from .store import StoreUnavailable
+from .store.base import LockBusy
 from .tools import catalog
 from .tools.schema import input_schema
 from .tools.types import Input
@@ -33,8 +36,23 @@ class _NoArguments(Input):
     pass
 
 
+class _GetPlan(Input):
+    view: Literal["document", "summary"] = Field(
+        default="document",
+        description="document (default): the signed plan with steps and requests; summary: its id, MAC, "
+        "target and summary only (apply it by plan_id + mac, read it at livechat://plans/{id}).",
+    )
+
+
 class _ApplyPlan(Input):
-    plan: dict[str, Any] = Field(description="The plan document from get_plan.")
+    plan: dict[str, Any] | None = Field(default=None, description="The plan document from get_plan.")
+    plan_id: str | None = Field(default=None, description="Instead of plan: a stored plan's id (get_plan plan_id).")
+    mac: str | None = Field(default=None, description="With plan_id: the plan's mac as the reviewer saw it.")
+    resume: StrictBool | None = Field(
+        default=None, description="Skip steps an earlier apply of this plan finished (its journal). Default: "
+        "true with plan_id, false with a document.")
+    allow_other_target: StrictBool = Field(
+        default=False, description="Apply a plan made against another upstream/license (default false: refused).")
     continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
     secrets: dict[str, str] | None = Field(
         default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
@@ -101,8 +119,9 @@ class MetaTool:
 GET_PLAN = MetaTool(
     "get_plan", "Get plan",
     "Dry-run: the session's planned writes as a reviewable plan document (steps, the batch requests to "
-    "send, summary, a MAC only this server can make). Save it and apply with `livechat-mcp apply PLAN.json`.",
-    _NoArguments, read_only=True,
+    "send, summary, a MAC only this server can make) and its stored plan_id. Save it and apply with "
+    "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
+    _GetPlan, read_only=True,
 )
 CLEAR_PLAN = MetaTool(
     "clear_plan", "Clear plan", "Dry-run: discard the session's planned writes.",
@@ -216,24 +235,19 @@ class MetaTools:
             doc = self._pipeline.plan(session).document(
                 self.runtime.client, self.runtime.policy.policy.max_batch_size, key, scrub=self.runtime.scrubber.json,
             )
+            if doc["steps"]:
+                try:
+                    doc["plan_id"] = await PlanStore(self.runtime.store).save(doc, session)
+                except StoreUnavailable:
+                    pass  # the document is still the portable artifact; only the by-id handover is lost
+            if parsed.view == "summary":
+                doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "summary") if k in doc}
             # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled.
             return ToolResult(doc, untrusted=False)
         if name == "clear_plan":
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
         if name == "apply_plan":
-            try:
-                report = await apply_plan(
-                    parsed.plan,
-                    pipeline=self._pipeline,
-                    key=key,
-                    continue_on_error=parsed.continue_on_error,
-                    accept_edited=parsed.accept_edited,
-                    progress=progress,
-                    secrets=parsed.secrets,
-                )
-            except PlanError as exc:
-                return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
-            return ToolResult(self.runtime.scrubber.json(report), is_error=report["status"] != "completed")
+            return await self._apply(parsed, key, session, progress)
         if name == "search_actions":
             return ToolResult(self._search_actions(parsed.query), untrusted=False)
         if name == "describe_action":
@@ -245,6 +259,65 @@ class MetaTools:
         if name == "search":
             return await self._search(parsed.query, session)
         return await self._fetch(parsed.id, session)
+
+    async def _apply(self, parsed: _ApplyPlan, key: bytes, session: str, progress: Progress) -> ToolResult:
+        """apply_plan: a document, or a stored plan by id and the MAC its reviewer saw; resumed
+        from the plan's journal, under the plan's lock (server/plan_store.py)."""
+        plans = PlanStore(self.runtime.store)
+        doc = parsed.plan
+        if (doc is None) == (parsed.plan_id is None):
+            return error_result("validation", "Give either plan (the document) or plan_id with mac. Nothing was sent.")
+        try:
+            if parsed.plan_id is not None:
+                record = await plans.get(parsed.plan_id)
+                # A stored plan is its maker's: another principal/session cannot apply it by id.
+                if record is None or (session != "process" and record["owner"] != session):
+                    return error_result("not_found", f"No stored plan {parsed.plan_id!r} (plans expire after 30 "
+                                        "days; `livechat-mcp plans list`). Nothing was sent.")
+                doc = record["document"]
+                if not isinstance(parsed.mac, str) or not hmac.compare_digest(parsed.mac.encode(), doc["mac"].encode()):
+                    return error_result("refused", "The mac given is not the stored plan's: the plan reviewed is not "
+                                        "this one. Nothing was sent.", rule="plan_edited",
+                                        how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
+            resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
+            mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
+            if mac is None:
+                return await self._apply_doc(parsed, doc, key, progress, None, None)
+            try:
+                async with plans.lock(mac):
+                    done = await plans.done(mac) if resume else {}
+                    journal = dict(done)
+
+                    async def on_done(n: int, result: Any) -> None:
+                        journal[n] = result
+                        await plans.record(mac, journal)
+
+                    return await self._apply_doc(parsed, doc, key, progress, done, on_done)
+            except LockBusy:
+                return error_result("busy", "This plan is being applied by another apply right now; nothing was "
+                                    "sent. Wait for it to finish, then apply again with resume to send what is left.")
+        except StoreUnavailable as exc:
+            return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+                                "Nothing was sent.")
+
+    async def _apply_doc(self, parsed: _ApplyPlan, doc: Any, key: bytes, progress: Progress,
+                         done: dict[int, Any] | None, on_done: Any) -> ToolResult:
+        try:
+            report = await apply_plan(
+                doc,
+                pipeline=self._pipeline,
+                key=key,
+                continue_on_error=parsed.continue_on_error,
+                accept_edited=parsed.accept_edited,
+                allow_other_target=parsed.allow_other_target,
+                progress=progress,
+                secrets=parsed.secrets,
+                done=done,
+                on_done=on_done,
+            )
+        except PlanError as exc:
+            return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
+        return ToolResult(self.runtime.scrubber.json(report), is_error=report["status"] != "completed")
 
     # --- discovery ---------------------------------------------------------------------------
 

@@ -53,6 +53,8 @@ SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
 MAC_KEY_NAME = "plan-mac"  # the store's shared secret that signs plans
 MAC_PREFIX = "hmac-sha256:"
+# Fields of a plan document outside the MAC: the MAC itself and the id derived from it.
+UNSIGNED = ("mac", "plan_id")
 
 # Caps. One session's plan lives in the server's memory until applied or cleared, and a plan
 # document is read whole: neither may grow without bound. A 1,000-agent plan with groups and
@@ -252,7 +254,7 @@ def _mac(key: bytes, value: Any) -> str:
 
 def sign(doc: dict[str, Any], key: bytes) -> str:
     """The document's MAC: every field but ``mac`` itself."""
-    return _mac(key, {k: v for k, v in doc.items() if k != "mac"})
+    return _mac(key, {k: v for k, v in doc.items() if k not in UNSIGNED})
 
 
 def bind_secret(name: str, action: str, body: dict[str, Any], client: LiveChatClient, key: bytes) -> dict[str, Any]:
@@ -381,6 +383,7 @@ class Verified:
     changes: list[str]  # how the document differs from what get_plan signed; empty if untouched
     total: int  # the most steps the document claims anywhere: what "completed" must reach
     bindings: dict[str, Any]
+    other_target: str | None = None  # why the (signed) plan is for another upstream; None if for this one
 
 
 def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
@@ -389,18 +392,23 @@ def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
     derived = _derived(steps, client, size, key)
     rebuilt = derived["requests"]
     changes = _request_changes(given, rebuilt)
-    for name in ("target", "secrets", "summary", "steps"):
-        if name == "target":
-            expected: Any = _target(client)
-        else:
-            expected = derived.get(name)
+    for name in ("secrets", "summary", "steps"):
+        expected = derived.get(name)
         if doc.get(name) != expected:
             changes.append(f"{name}: the plan has {_short(doc.get(name))}, this server and the steps give "
                            f"{_short(expected)}")
     mac = doc.get("mac")
+    signed = isinstance(mac, str) and bool(mac) and hmac.compare_digest(mac.encode(), sign(doc, key).encode())
+    other_target = None
+    given_target, here = doc.get("target"), _target(client)
+    if not isinstance(given_target, dict) or given_target.get("api") != here["api"]:
+        other_target = (f"the plan was made against {_short(given_target)}; this server sends to "
+                        f"{_short(here)}")
+        if not signed:  # an edited target is an edit; a signed one is a plan for another target
+            changes.append(f"target: {other_target}")
     if not isinstance(mac, str) or not mac:
         changes.append("the plan carries no MAC (no digest): nothing shows it is the document get_plan produced")
-    elif not hmac.compare_digest(mac.encode(), sign(doc, key).encode()):
+    elif not signed:
         changes.append("the MAC does not match: the document was changed after get_plan signed it "
                        "(or another deployment, with another key, made it)")
     claimed = [len(steps), *(n for req in given for n in req["steps"])]
@@ -409,7 +417,8 @@ def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
         claimed.append(summary["steps"])
     given_secrets = doc.get("secrets")
     bindings = given_secrets.get("bindings") if isinstance(given_secrets, dict) else None
-    return Verified(steps, rebuilt, changes, max(claimed), bindings if isinstance(bindings, dict) else {})
+    return Verified(steps, rebuilt, changes, max(claimed), bindings if isinstance(bindings, dict) else {},
+                    other_target)
 
 
 # --- applying ------------------------------------------------------------------------------------
@@ -555,6 +564,7 @@ async def apply_plan(
     accept_edited: bool = False,
     progress: Progress | None = None,
     secrets: Any = None,
+    allow_other_target: bool = False,
     done: dict[int, Any] | None = None,
     on_done: Callable[[int, Any], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
@@ -570,6 +580,7 @@ async def apply_plan(
     verified = verify(doc, client, key)
     edited = bool(verified.changes)
     refuse_edit = edited and not accept_edited
+    refuse_target = verified.other_target is not None and not allow_other_target
     # An edited document that is refused is still checked request by request, as given, so the
     # report says everything that is wrong with it; nothing of it is sent.
     requests = doc["requests"] if refuse_edit else verified.requests
@@ -598,7 +609,7 @@ async def apply_plan(
         if audit is not None:
             audit.record(tool=requests[i]["action"], decision="refused", rule=why.get("rule", "apply_plan"),
                          arguments=requests[i]["body"], duration_ms=0.0, outcome={"error": why["type"]})
-    stopped = refuse_edit or (bool(refusals) and not continue_on_error)
+    stopped = refuse_edit or refuse_target or (bool(refusals) and not continue_on_error)
 
     total = len(requests)
     results: dict[int, Any] = {}
@@ -672,7 +683,7 @@ async def apply_plan(
     # "completed" only when every step the reviewed plan had is done: none dropped, refused or unsent.
     complete = counts["done"] == len(ordered) >= verified.total
     report: dict[str, Any] = {
-        "status": "refused" if refuse_edit else
+        "status": "refused" if refuse_edit or refuse_target else
         "completed" if complete else ("stopped" if stopped else "completed_with_errors"),
         "summary": counts,
         "steps": ordered,
@@ -684,6 +695,15 @@ async def apply_plan(
             "how_to_allow": "re-plan and review (get_plan), or apply this document anyway with "
                             "`livechat-mcp apply --accept-edited` / apply_plan accept_edited: true",
         }
+    if refuse_target and not refuse_edit:
+        report["error"] = {
+            "type": "refused", "rule": "target",
+            "message": f"Plan not applied: {verified.other_target}. Nothing was sent.",
+            "how_to_allow": "re-plan against this target, or apply anyway with "
+                            "`livechat-mcp apply --other-target` / apply_plan allow_other_target: true",
+        }
+    elif verified.other_target is not None:
+        report["target_warning"] = f"applied to another target than planned (allow_other_target): {verified.other_target}"
     if edited:
         report["warning"] = ("EDITED PLAN applied with accept_edited: " if accept_edited else
                              "EDITED PLAN refused: ") + "; ".join(verified.changes[:3]) + (
