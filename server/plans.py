@@ -28,6 +28,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -406,6 +407,8 @@ def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
                         f"{_short(here)}")
         if not signed:  # an edited target is an edit; a signed one is a plan for another target
             changes.append(f"target: {other_target}")
+        else:  # its requests were signed for that target's URL and headers: not an edit
+            changes = [c for c in changes if not re.match(r"request \d+ (url|headers):", c)]
     if not isinstance(mac, str) or not mac:
         changes.append("the plan carries no MAC (no digest): nothing shows it is the document get_plan produced")
     elif not signed:
