@@ -3,6 +3,11 @@ time (issue 14)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import anyio
 import pytest
 
@@ -96,3 +101,23 @@ async def test_two_applies_of_one_plan_at_once_do_not_both_send(make_server, loo
     busy = [r for r in reports if r.get("error", {}).get("type") == "busy"]
     assert len(busy) == 1, reports
     assert sum(1 for r in loopback.requests() if r["action"] == "batch_create_agents") <= 2  # one apply (and its retry)
+
+
+async def test_the_cli_lists_shows_exports_and_applies_a_plan_the_server_stored(make_server, loopback):
+    summary = await _plan(make_server, loopback, [("create_tag", {"name": "from-cli"})], view="summary")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "server.cli", "plans", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    listed = cli("list")
+    assert listed.returncode == 0 and summary["plan_id"] in listed.stdout
+    shown = json.loads(cli("show", summary["plan_id"]).stdout)
+    assert shown["mac"] == summary["mac"] and shown["steps"][0]["body"] == {"name": "from-cli"}
+    exported = json.loads(cli("export", summary["plan_id"]).stdout)
+    assert exported["mac"] == summary["mac"] and exported["requests"]
+    applied = cli("apply", summary["plan_id"], "--allow-writes")
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["status"] == "completed"
+    assert "from-cli" in loopback.sandbox.state.tags
