@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from server.mcp_app import LiveChatMCP  # noqa: E402
 from server.policies import Overrides  # noqa: E402
 from server.runtime import Settings, build_runtime  # noqa: E402
-from server.sandbox import DEFAULT_TOKEN, Sandbox  # noqa: E402
+from server.sandbox import ALL_SCOPES_TOKEN as DEFAULT_TOKEN, Sandbox  # noqa: E402  (the whole catalogue)
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
 FLOOR_SERVER = '''
@@ -48,7 +48,9 @@ def tokens(text: str) -> int:
 
 
 async def list_size(policy: str | None, overrides: Overrides) -> tuple[int, int, int]:
-    runtime = await build_runtime(Settings(sandbox=True, policy=policy, overrides=overrides), {})
+    # The whole catalogue: the all-scopes token (the default app token hides private-scope tools).
+    runtime = await build_runtime(Settings(sandbox=True, policy=policy, overrides=overrides),
+                                  {"LIVECHAT_SANDBOX_TOKEN": DEFAULT_TOKEN})
     try:
         app = LiveChatMCP(runtime)
         async with Client(app.server, mode="legacy") as client:

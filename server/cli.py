@@ -371,7 +371,7 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .http import is_loopback
-    from .sandbox import DEFAULT_TOKEN, SANDBOX_NOTICE, Sandbox
+    from .sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN, PRIVATE_SCOPES, SANDBOX_NOTICE, Sandbox
 
     token = os.environ.get("LIVECHAT_SANDBOX_TOKEN", "").strip() or DEFAULT_TOKEN
     limit, period = _rate(args.rate_limit)
@@ -379,7 +379,10 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         print(f"livechat-mcp sandbox: WARNING: listening on {args.host}, beyond loopback", file=sys.stderr)
     base = f"http://{args.host}:{args.port}"
-    print(f"{SANDBOX_NOTICE}\nsandbox API: {base}\nBearer token (all scopes): {token}\n"
+    private = ", ".join(sorted(PRIVATE_SCOPES))
+    print(f"{SANDBOX_NOTICE}\nsandbox API: {base}\n"
+          f"Bearer token (an app's scopes, as the Developer Console grants them; no {private}): {token}\n"
+          f"Bearer token (all scopes, the private ones too): {ALL_SCOPES_TOKEN}\n"
           f"use it: LIVECHAT_API_URL={base} LIVECHAT_ACCOUNTS_URL={base} LIVECHAT_ACCESS_TOKEN={token} livechat-mcp",
           file=sys.stderr, flush=True)
     uvicorn.run(sandbox.app, host=args.host, port=args.port, log_level="warning")

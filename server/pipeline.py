@@ -27,6 +27,7 @@ from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
 from .tools.catalog import to_payload
+from .tools.owner import fill_owner
 from .untrusted import label, sanitize
 from .validation import field_errors, summary
 
@@ -111,6 +112,8 @@ class Pipeline:
         self.scrub = scrubber
         self.audit = audit
         self._plans: dict[str, Plan] = {}
+        # The Bearer token's client id (token info), the default owner_client_id (tools/owner.py).
+        self.owner_client_id: str | None = None
 
     # --- plans (per session) ----------------------------------------------------------------
 
@@ -182,6 +185,16 @@ class Pipeline:
             self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
             return invalid_arguments(act.name, exc, arguments)
         body = to_payload(request)
+        missing = fill_owner(act, body, client_id=self.owner_client_id, credential_kind=self.client.credential.kind)
+        if missing:
+            self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
+            return error_result(
+                "validation",
+                f"Invalid arguments for {act.name}: {', '.join(missing)} is required when authorizing with a "
+                "Personal Access Token (a PAT has no client id). Nothing was sent.",
+                fields=[{"field": m, "error": "required when authorizing with a PAT"} for m in missing],
+                what_to_do="Give owner_client_id: the Client Id of your app in the Developer Console.",
+            )
 
         if decision.planned:
             for where, found in refs:

@@ -110,14 +110,19 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     transport: httpx.AsyncBaseTransport | None = None
     sandbox = None
     if settings.sandbox:
-        from .sandbox import DEFAULT_TOKEN, Sandbox
+        from .sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN, Sandbox
 
         sandbox = Sandbox()
         transport = httpx.ASGITransport(app=sandbox.app)
-        credential = bearer(DEFAULT_TOKEN)
+        # The ordinary app token unless LIVECHAT_SANDBOX_TOKEN names the all-scopes one: a user
+        # meets the sandbox as a Developer Console app would meet LiveChat (no private scopes).
+        token = env.get("LIVECHAT_SANDBOX_TOKEN", "").strip() or DEFAULT_TOKEN
+        credential = bearer(token)
         base_url = accounts_url = SANDBOX_URL
         region = region_from(credential, None)
-        upstream = "built-in SANDBOX (no real license is touched)"
+        which = ("all-scopes token" if token == ALL_SCOPES_TOKEN else
+                 f"app token without the private scopes; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} for all")
+        upstream = f"built-in SANDBOX (no real license is touched; {which})"
     else:
         found = credential_from_env(env)
         if found is None:
@@ -152,8 +157,16 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     # The budget is the license's, kept in the store: every process and replica shares it.
     client.budget = Budget(store, license_bucket(base_url, credential, info), settings.rate_limit,
                            settings.rate_period, hold=settings.timeout + 30)
+    if sandbox is not None and token_scopes is not None and note == "the token's scopes":
+        from .sandbox import ALL_SCOPES_TOKEN
+        from .tools import PRIVATE_SCOPES
+
+        if not PRIVATE_SCOPES <= token_scopes:  # say why a private-scope tool is hidden, and the way out
+            note = (f"the sandbox app token's scopes: no private scope ({', '.join(sorted(PRIVATE_SCOPES))}), "
+                    f"as for any Developer Console app; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} holds them")
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
     pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
+    pipeline.owner_client_id = client_id
     return Runtime(
         settings=settings,
         credential=credential,

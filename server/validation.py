@@ -84,7 +84,10 @@ def _described_type(value: Any) -> str:
 def _message(err: dict[str, Any]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown field: remove it (check the spelling against the tool's input schema)"
+        # Named as our rule: LiveChat ignores unknown fields in some methods; refusing them
+        # is how a misspelt field is caught before it is sent (docs/conformance.md).
+        return ("unknown field: remove it (check the spelling against the tool's input schema; "
+                "refusing it is livechat-mcp's own safety rule)")
     if kind == "missing":
         return "required field is missing"
     if kind in _STRICT_TYPES and "input" in err:

@@ -31,7 +31,11 @@ from mcp import Client
 from server.mcp_app import LiveChatMCP
 from server.policies import Overrides
 from server.runtime import Runtime, Settings, build_runtime
-from server.sandbox import DEFAULT_TOKEN, Sandbox
+from server.sandbox import ALL_SCOPES_TOKEN, Sandbox
+
+# The fixtures exercise every action, the private-scope ones included: they use the sandbox's
+# all-scopes token. The ordinary app token (server.sandbox.APP_TOKEN) is what a user meets first.
+DEFAULT_TOKEN = ALL_SCOPES_TOKEN
 
 # Tests (and the servers they start) keep their state -- the default SQLite store, the store
 # key -- in a directory of this run's own, never in the developer's.
@@ -89,6 +93,7 @@ class Loopback:
         sb = self.sandbox
         sb.region = "dal"
         sb.rate_limit, sb.rate_period = 1000, 600.0
+        sb.clock.reset()
         sb.reset()
         sb.faults.clear()
         sb.requests.clear()
@@ -128,6 +133,8 @@ async def open_runtime(
     # In-process runtimes use this run's state directory too, like the CLI processes tests spawn
     # (a plan signed here must verify in a spawned `livechat-mcp apply`: one store, one MAC key).
     env = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"], **(env or {})}
+    if sandbox:  # the whole catalogue, as everywhere in the fixtures, unless a test picks the app token
+        env.setdefault("LIVECHAT_SANDBOX_TOKEN", ALL_SCOPES_TOKEN)
     runtime = await build_runtime(
         Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env
     )

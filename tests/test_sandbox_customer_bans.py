@@ -2,9 +2,18 @@
 
 import pytest
 
-from server.sandbox.customer_bans import BANNED_CUSTOMER_ID, BANNED_IP
+from server.sandbox.core import parse_rfc3339
+from server.sandbox.customer_bans import BANNED_CUSTOMER_ID, BANNED_IP, SEED_TIME
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def _at_seed_time(api):
+    """These tests read the seeded ban at the dates they were written for: the clock is frozen
+    there and the license re-seeded (bans expire as the clock moves: test_sandbox_clock.py)."""
+    api.sandbox.clock.freeze(parse_rfc3339(SEED_TIME))
+    api.sandbox.reset()
 
 
 async def test_list_customer_bans_shape(api):

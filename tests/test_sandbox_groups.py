@@ -20,7 +20,8 @@ def _as_agent(api, agent_id: str, scopes: set[str]) -> str:
 async def test_list_groups_default_fields_and_seed(api):
     groups = await api.call("list_groups")
     assert [g["id"] for g in groups] == [0, 1, 2, 5, 19]
-    assert groups[0] == {"id": 0, "name": "General", "language_code": "en"}
+    # As the reference's list_groups example answers `{}`: routing_status included (docs/conformance.md R3).
+    assert groups[0] == {"id": 0, "name": "General", "language_code": "en", "routing_status": "offline"}
     assert 42 not in [g["id"] for g in groups]
 
 

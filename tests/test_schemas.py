@@ -3377,7 +3377,7 @@ def test_webhooks_schemas():
                             "description": "Conditions for sending the webhook.",
                         },
                         "owner_client_id": {
-                            "description": "Client Id that will own the webhook (your organization's).",
+                            "description": "Client Id that will own the webhook (your organization's); default: the Bearer token's client id; required with a PAT.",
                             "type": "string",
                         },
                         "type": {
@@ -3386,7 +3386,7 @@ def test_webhooks_schemas():
                             "type": "string",
                         },
                     },
-                    "required": ["action", "secret_key", "url", "owner_client_id", "type"],
+                    "required": ["action", "secret_key", "url", "type"],
                     "type": "object",
                 },
             },
@@ -3402,9 +3402,11 @@ def test_webhooks_schemas():
                 "input_schema": {
                     "additionalProperties": False,
                     "properties": {
-                        "owner_client_id": {"description": "The webhooks' owner Client Id.", "type": "string"}
+                        "owner_client_id": {
+                            "description": "The webhooks' owner Client Id; default: the Bearer token's client id; required with a PAT.",
+                            "type": "string",
+                        }
                     },
-                    "required": ["owner_client_id"],
                     "type": "object",
                 },
             },
@@ -3421,9 +3423,12 @@ def test_webhooks_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {"description": "Webhook ID.", "type": "string"},
-                        "owner_client_id": {"description": "The webhook's owner Client Id.", "type": "string"},
+                        "owner_client_id": {
+                            "description": "The webhook's owner Client Id; default: the Bearer token's client id; required with a PAT.",
+                            "type": "string",
+                        },
                     },
-                    "required": ["id", "owner_client_id"],
+                    "required": ["id"],
                     "type": "object",
                 },
             },

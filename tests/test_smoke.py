@@ -36,8 +36,10 @@ async def test_stdio_session_lists_and_calls_tools():
 
 
 async def test_stdio_full_access_lists_all_72_actions():
+    # All 72 need the sandbox's all-scopes token: its default app token has no private scope.
     params = StdioServerParameters(
-        command=SERVER[0], args=[*SERVER[1:], "--sandbox", "--policy", "full-access"], env=ENV
+        command=SERVER[0], args=[*SERVER[1:], "--sandbox", "--policy", "full-access"],
+        env={**ENV, "LIVECHAT_SANDBOX_TOKEN": "dal:sandbox-token-all-scopes"},
     )
     async with Client(params) as client:
         names = {t.name for t in (await client.list_tools()).tools}
@@ -45,6 +47,19 @@ async def test_stdio_full_access_lists_all_72_actions():
 
     assert set(catalog()) <= names
     assert len(catalog()) == 72
+
+
+async def test_stdio_sandbox_meets_the_app_token_first():
+    params = StdioServerParameters(
+        command=SERVER[0], args=[*SERVER[1:], "--sandbox", "--policy", "full-access"], env=ENV
+    )
+    async with Client(params) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+    from server.tools import catalog, needs_private_scope
+
+    private = {name for name, act in catalog().items() if needs_private_scope(act)}
+    assert len(private) == 7 and not private & names
+    assert set(catalog()) - private <= names
 
 
 def _wait_http(port: int, proc: subprocess.Popen) -> None:

@@ -18,7 +18,13 @@ SUBSCRIPTION = "subscription.lc:rw"
 ROLES = "accounts.roles.lc--all:rw"
 AVATAR = "https://cdn.livechatinc.com/avatars/default.png"
 BASE_FIELDS = ("id", "account_id", "name", "avatar", "role", "login_status")
+# list_agents' response example differs from get_agent's: the avatar comes as ``avatar_path``
+# (a URL without its scheme) and email_subscriptions as ``summaries``. Each method answers in
+# its own example's names (docs/conformance.md).
+LIST_BASE_FIELDS = ("id", "account_id", "name", "avatar_path", "role", "login_status")
+LIST_NAMES = {"email_subscriptions": "summaries"}
 DEFAULT_MAX_CHATS = 6
+DEFAULT_TIMEZONE = "UTC"
 
 # Agents carry account ids of this form; the owner's is the sandbox default credential's
 # (server.sandbox.app.DEFAULT_ACCOUNT_ID), so the default credential acts as the owner.
@@ -135,6 +141,31 @@ def _view(state: SandboxState, agent: dict[str, Any], fields: list[str] | None) 
     return out
 
 
+def _list_view(state: SandboxState, agent: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    out = _view(state, agent, fields)
+    del out["avatar"]
+    view = {"avatar_path": agent["avatar"].partition("://")[2] or agent["avatar"], **out}
+    return {LIST_NAMES.get(key, key): value for key, value in view.items()}
+
+
+def _scheduler(agent: dict[str, Any], value: Any) -> dict[str, Any]:
+    """The documented ``{timezone, schedule[]}`` form of either accepted shape.
+
+    update_agent's example sends ``{"monday": {"start", "end"}, ...}``; read back, the agent's
+    work_scheduler is always the documented shape (each day enabled, the timezone kept, "falls
+    back to the agent's timezone" when none was given).
+    """
+    dumped = _dump(value)
+    if "schedule" in dumped:
+        return dumped
+    timezone = agent.get("work_scheduler", {}).get("timezone") or DEFAULT_TIMEZONE
+    days = [day for day in ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday") if day in dumped]
+    return {
+        "timezone": timezone,
+        "schedule": [{"day": day, "enabled": True, "start": dumped[day]["start"], "end": dumped[day]["end"]} for day in days],
+    }
+
+
 def _dump(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
@@ -189,7 +220,7 @@ def list_agents(ctx: Ctx, req: t.ListAgents) -> list[dict[str, Any]]:
         agents = [a for a in agents if wanted & {g["id"] for g in _memberships(ctx.state, a["id"])}]
     if filters is not None and filters.suspended is not None:
         agents = [a for a in agents if a["suspended"] == filters.suspended]
-    return [_view(ctx.state, agent, req.fields) for agent in agents]
+    return [_list_view(ctx.state, agent, req.fields) for agent in agents]
 
 
 def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
@@ -209,6 +240,8 @@ def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
             continue
         if name == "groups":
             _set_memberships(ctx.state, req.id, value)
+        elif name == "work_scheduler":
+            agent[name] = _scheduler(agent, value)
         else:
             agent[name] = _dump(value)
     return None

@@ -3,7 +3,7 @@
 Routes:
 - ``POST /v3.6/configuration/action/<name>``: the 72 actions.
 - ``GET /v2/info``: the accounts token-info call, answering the credential's scopes.
-- ``/_sandbox/*``: test controls: faults, request log, reset, credentials, config.
+- ``/_sandbox/*``: test controls: faults, request log, reset, credentials, config, clock.
 """
 
 from __future__ import annotations
@@ -23,13 +23,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..tools import catalog, documented_scopes
+from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
 from ..validation import describe_validation_error
 from . import resources
-from .core import Ctx, Requester, SandboxError, SandboxState
+from .core import Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
 
 SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
-DEFAULT_TOKEN = "dal:sandbox-token-all-scopes"
+# Two built-in Bearer tokens. The ordinary app token is what a user meets first: it holds every
+# scope an app can be given in the Developer Console, which excludes the private scopes, so the
+# methods that need one (suspend/unsuspend/approve agents, ...) are refused with it, as they would
+# be for a real app. The all-scopes token is the convenience for exercising every action.
+APP_TOKEN = "dal:sandbox-app-token"
+ALL_SCOPES_TOKEN = "dal:sandbox-token-all-scopes"
+DEFAULT_TOKEN = APP_TOKEN
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
 # Documented as requiring no authorization.
@@ -41,7 +47,7 @@ class SandboxCredential:
     name: str
     secret: str
     kind: str = "bearer"  # or "pat"
-    scopes: frozenset[str] | None = None  # None: all documented scopes
+    scopes: frozenset[str] | None = None  # None: all documented scopes but the private ones
     account_id: str = DEFAULT_ACCOUNT_ID
     client_id: str = DEFAULT_CLIENT_ID
 
@@ -67,6 +73,7 @@ class Sandbox:
     rate_limit: int = 1000
     rate_period: float = 600.0
     token: str = DEFAULT_TOKEN
+    clock: Clock = field(default_factory=Clock)
     state: SandboxState = field(init=False)
     credentials: list[SandboxCredential] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
@@ -78,9 +85,11 @@ class Sandbox:
         self.reset()
         if not self.credentials:
             self.credentials = [SandboxCredential("default", self.token)]
+        # Kept apart from ``credentials`` so that trimming test credentials never drops it.
+        self.all_scopes = SandboxCredential("all-scopes", ALL_SCOPES_TOKEN, scopes=documented_scopes())
 
     def reset(self) -> None:
-        self.state = SandboxState(region=self.region)
+        self.state = SandboxState(region=self.region, _clock=self.clock)
         resources.seed(self.state)
         self._hits.clear()
 
@@ -90,7 +99,7 @@ class Sandbox:
         if not header:
             raise SandboxError("authentication", "Missing Authorization header")
         scheme, _, value = header.partition(" ")
-        for cred in self.credentials:
+        for cred in self._all_credentials():
             if scheme == "Bearer" and cred.kind == "bearer" and value == cred.secret:
                 return self._requester(cred)
             if scheme == "Basic" and cred.kind == "pat":
@@ -99,13 +108,18 @@ class Sandbox:
                     return self._requester(cred)
         raise SandboxError("authentication", "Invalid access token")
 
+    def _all_credentials(self) -> list[SandboxCredential]:
+        # First, so that the all-scopes token keeps its scopes when also made the default token.
+        return [self.all_scopes, *self.credentials]
+
     def _requester(self, cred: SandboxCredential) -> Requester:
         return Requester(
             name=cred.name,
-            scopes=cred.scopes if cred.scopes is not None else documented_scopes(),
+            scopes=cred.scopes if cred.scopes is not None else documented_scopes() - PRIVATE_SCOPES,
             account_id=cred.account_id,
             client_id=cred.client_id,
             organization_id=self.state.organization_id,
+            kind=cred.kind,
         )
 
     # --- rate limit -----------------------------------------------------------------------
@@ -187,6 +201,7 @@ class Sandbox:
         return Starlette(
             routes=[
                 Route("/v3.6/configuration/action/{name}", self._action, methods=["POST"]),
+                Route("/{version}/configuration/action/{name}", self._other_version, methods=["POST"]),
                 Route("/v2/info", self._token_info, methods=["GET"]),
                 Route("/_sandbox/faults", self._faults, methods=["POST", "DELETE", "GET"]),
                 Route("/_sandbox/requests", self._requests, methods=["GET", "DELETE"]),
@@ -194,6 +209,7 @@ class Sandbox:
                 Route("/_sandbox/credentials", self._credentials, methods=["POST"]),
                 Route("/_sandbox/config", self._config, methods=["POST", "GET"]),
                 Route("/_sandbox/state", self._state, methods=["GET"]),
+                Route("/_sandbox/clock", self._clock, methods=["GET", "POST"]),
                 Route("/", self._index, methods=["GET"]),
             ]
         )
@@ -225,6 +241,12 @@ class Sandbox:
                 injected = await self._inject(fault)
                 if injected is not None:
                     return injected
+            # "Required header: Content-Type: application/json" (every resource's Methods table).
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media != "application/json":
+                raise SandboxError(
+                    "validation", f"Content-Type must be application/json, not {media or 'missing'}"
+                )
             if body is None:
                 raise SandboxError("validation", "Request body is not valid JSON")
             result = self.run_action(name, body, requester)
@@ -243,6 +265,15 @@ class Sandbox:
             return Response(status_code=200)
         return JSONResponse(result)
 
+    async def _other_version(self, request: Request) -> Response:
+        """Any version but v3.6 in the path: LiveChat's documented JSON error, not an HTML 404.
+        (Real LiveChat still serves older versions; the sandbox emulates v3.6 only.)"""
+        version = request.path_params["version"]
+        self.requests.append({"seq": len(self.requests) + 1, "action": request.path_params["name"], "body": None,
+                              "credential": None, "version": version, "error": "unsupported_version"})
+        err = SandboxError("unsupported_version", f"Unsupported API version: {version}; this sandbox serves v3.6")
+        return JSONResponse(err.body(), status_code=err.status)
+
     async def _inject(self, fault: Fault) -> Response | None:
         if fault.kind == "timeout":
             await anyio.sleep(fault.delay)
@@ -255,7 +286,7 @@ class Sandbox:
 
     async def _token_info(self, request: Request) -> Response:
         header = request.headers.get("authorization", "")
-        for cred in self.credentials:
+        for cred in self._all_credentials():
             if cred.kind == "bearer" and header == f"Bearer {cred.secret}":
                 req = self._requester(cred)
                 return JSONResponse(
@@ -294,6 +325,7 @@ class Sandbox:
         return JSONResponse({"requests": self.requests})
 
     async def _reset(self, request: Request) -> Response:
+        self.clock.reset()
         self.reset()
         self.faults.clear()
         self.requests.clear()
@@ -328,6 +360,26 @@ class Sandbox:
                 self.region = self.state.region = str(spec["region"])
             self._hits.clear()
         return JSONResponse({"region": self.state.region, "rate_limit": self.rate_limit, "rate_period": self.rate_period})
+
+    async def _clock(self, request: Request) -> Response:
+        """``{"freeze": true|false, "at": "<RFC 3339>" | epoch, "advance": seconds, "reset": true}``."""
+        if request.method == "POST":
+            spec = await request.json()
+            try:
+                if spec.get("reset"):
+                    self.clock.reset()
+                at = spec.get("at")
+                if at is not None:
+                    self.clock.freeze(parse_rfc3339(at) if isinstance(at, str) else float(at))
+                elif spec.get("freeze") is True:
+                    self.clock.freeze()
+                if spec.get("freeze") is False:
+                    self.clock.unfreeze()
+                if "advance" in spec:
+                    self.clock.advance(float(spec["advance"]))
+            except (TypeError, ValueError) as exc:
+                return JSONResponse({"error": {"type": "validation", "message": f"clock: {exc}"}}, status_code=400)
+        return JSONResponse({"now": self.clock.iso(), "frozen": self.clock.frozen})
 
     async def _state(self, request: Request) -> Response:
         return JSONResponse(self.state.snapshot())

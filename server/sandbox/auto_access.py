@@ -117,3 +117,17 @@ HANDLERS = {
     "update_auto_access": update_auto_access,
     "delete_auto_access": delete_auto_access,
 }
+
+
+def forget_group(state: SandboxState, gid: int) -> None:
+    """The group leaves every rule's access; a rule left with no group (access.groups is
+    required) is removed, and the next_id chain closes over it (next_id is derived from order)."""
+    kept = []
+    for rule in state.auto_accesses:
+        groups = [g for g in rule["access"]["groups"] if g != gid]
+        if groups:
+            rule["access"]["groups"] = groups
+            kept.append(rule)
+        elif gid not in rule["access"]["groups"]:
+            kept.append(rule)
+    state.auto_accesses[:] = kept

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..tools import bots as t
 from .core import Ctx, SandboxError, SandboxState, not_found
+from .owners import owner_client
 
 BOT_ID = "5c9871d5372c824cbf22d860a707a578"
 TEMPLATE_ID = "a0c0d5fe2d4d0ad7e5e1e2f45e1c9b0c"
@@ -31,7 +32,9 @@ DEFAULT_TIMEZONE = "UTC"
 # Fields always returned by list_bots / get_bot (as in the response examples); the rest come
 # only when asked for with fields[] (documented as "additional fields to include").
 LIST_BASE = ("id", "name", "avatar_path")
-GET_BASE = ("id", "name", "avatar_path", "default_group_priority", "owner_client_id")
+# get_bot's example answers a request with only an id with max_chats_count and groups too: the
+# example is what clients are written against, so they are base fields here (docs/conformance.md).
+GET_BASE = ("id", "name", "avatar_path", "default_group_priority", "owner_client_id", "max_chats_count", "groups")
 
 
 def _default_client_id() -> str:
@@ -102,7 +105,7 @@ def _new_hex(ctx: Ctx, kind: str) -> str:
 
 
 def _owner(ctx: Ctx, req: BaseModel) -> str:
-    return getattr(req, "owner_client_id", None) or ctx.requester.client_id
+    return owner_client(ctx, getattr(req, "owner_client_id", None))
 
 
 def _groups_of(state: SandboxState, member_id: str) -> list[dict[str, Any]]:
@@ -152,7 +155,7 @@ def _require_access(ctx: Ctx, bot: dict[str, Any], scope: str) -> None:
 
 
 def _view(state: SandboxState, bot: dict[str, Any], base: tuple[str, ...], fields: list[str] | None) -> dict[str, Any]:
-    out = {key: bot[key] for key in base}
+    out = {key: _groups_of(state, bot["id"]) if key == "groups" else bot[key] for key in base}
     for name in fields or []:
         out[name] = _groups_of(state, bot["id"]) if name == "groups" else bot[name]
     return out
@@ -269,6 +272,9 @@ def create_bot(ctx: Ctx, req: t.CreateBot) -> dict[str, str]:
         bot_id = _new_hex(ctx, "bot")
     bot = _bot(bot_id, req.name, _owner(ctx, req), secret=_new_hex(ctx, "secret"))
     bot.update(_bot_settings(req))
+    # list_bots: "If a Bot was created directly by an Agent (PAT authorization), all Agents who
+    # authorize with PATs will get the Bot" (all: false); an app's bots go to that app's callers.
+    bot["_created_with_pat"] = ctx.requester.kind == "pat"
     ctx.state.bots[bot_id] = bot
     if req.groups:
         _set_groups(ctx.state, bot_id, req.groups)
@@ -299,8 +305,10 @@ def list_bots(ctx: Ctx, req: t.ListBots) -> list[dict[str, Any]]:
             raise SandboxError(
                 "authorization", "Listing all bots requires agents-bot--all:ro", {"required_scope": "agents-bot--all:ro"}
             )
+    elif ctx.requester.kind == "pat":
+        bots = [bot for bot in bots if bot.get("_created_with_pat")]
     else:
-        bots = [bot for bot in bots if _mine(ctx, bot)]
+        bots = [bot for bot in bots if _mine(ctx, bot) and not bot.get("_created_with_pat")]
     return [_view(ctx.state, bot, LIST_BASE, req.fields) for bot in bots]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -59,9 +60,59 @@ class Requester:
     account_id: str
     client_id: str
     organization_id: str
+    kind: str = "bearer"  # or "pat": what a PAT caller must send differs (owner_client_id)
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class Clock:
+    """The sandbox's time: real by default; a test can freeze it or move it
+    (``POST /_sandbox/clock`` or ``Sandbox.clock``). Bans expire and ``created_at`` is stamped by it."""
+
+    def __init__(self) -> None:
+        self._frozen: float | None = None
+        self._offset = 0.0
+
+    def now(self) -> float:
+        return self._frozen if self._frozen is not None else time.time() + self._offset
+
+    def freeze(self, at: float | None = None) -> None:
+        self._frozen = self.now() if at is None else float(at)
+
+    def unfreeze(self) -> None:
+        if self._frozen is not None:
+            self._offset = self._frozen - time.time()
+            self._frozen = None
+
+    def advance(self, seconds: float) -> None:
+        if self._frozen is not None:
+            self._frozen += seconds
+        else:
+            self._offset += seconds
+
+    def reset(self) -> None:
+        self._frozen, self._offset = None, 0.0
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen is not None
+
+    def iso(self, at: float | None = None) -> str:
+        """RFC 3339 with microseconds and Z, the form the reference's examples use."""
+        return rfc3339(self.now() if at is None else at)
+
+
+def rfc3339(epoch: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_rfc3339(value: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass
@@ -94,6 +145,12 @@ class SandboxState:
     # Anything else a resource needs (counters, plan, ...).
     extra: dict[str, Any] = field(default_factory=dict)
     _counters: dict[str, int] = field(default_factory=dict)
+    # Shared with the Sandbox (it outlives a reset); underscored so snapshot() leaves it out.
+    _clock: Clock = field(default_factory=Clock)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     def next_id(self, kind: str, start: int = 1) -> int:
         value = self._counters.get(kind, start)

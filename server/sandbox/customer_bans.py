@@ -2,7 +2,7 @@
 
 A ban carries ``ip``, ``agent_id``, ``created_at``, ``expires_at`` and, when it was made from a
 chat, ``customer_id`` and ``thread_id`` (the shape of the reference's listCustomerBans example).
-Only active bans (not yet expired at the sandbox's "now") are listed or can be lifted.
+Only active bans (not yet expired at the sandbox clock's now) are listed or can be lifted.
 """
 
 from __future__ import annotations
@@ -10,34 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 from ..tools import customer_bans as t
-from .core import Ctx, SandboxError, SandboxState
+from .core import Ctx, SandboxError, SandboxState, parse_rfc3339, rfc3339
 
-SEED_TIME = "2024-03-01T09:00:00.000000Z"
+SEED_TIME = "2024-03-01T09:00:00.000000Z"  # a clock frozen here shows the seeded ban's original dates
+DAY = 86400.0
 BANNED_IP = "192.168.1.1"  # the reference's unban_customer example
 BANNED_CUSTOMER_ID = "18405023-fdd0-4d67-b641-299e3823888c"
 
 
 def seed(state: SandboxState) -> None:
+    # Relative to the sandbox clock, so the seeded ban is active when the license is reset (it
+    # was made two days ago for a week); frozen at SEED_TIME it reads as the reference's dates.
+    now = state.clock.now()
     state.customer_bans.append(
         {
             "ip": BANNED_IP,
             "customer_id": BANNED_CUSTOMER_ID,
             "agent_id": "john@example.com",
             "thread_id": "T00M0307QQ",
-            "created_at": "2024-02-28T09:00:00.000000Z",
-            "expires_at": "2024-03-06T09:00:00.000000Z",
+            "created_at": rfc3339(now - 2 * DAY),
+            "expires_at": rfc3339(now + 5 * DAY),
         }
     )
 
 
-def _now(state: SandboxState) -> str:
-    # Timestamps share one fixed-width ISO format, so they compare as strings.
-    return state.extra.get("now", SEED_TIME)
-
-
 def _active(state: SandboxState) -> list[dict[str, Any]]:
-    now = _now(state)
-    return [ban for ban in state.customer_bans if ban["expires_at"] > now]
+    # Bans expire as the sandbox clock moves (POST /_sandbox/clock moves or freezes it).
+    now = state.clock.now()
+    return [ban for ban in state.customer_bans if parse_rfc3339(ban["expires_at"]) > now]
 
 
 def list_customer_bans(ctx: Ctx, req: t.ListCustomerBans) -> list[dict[str, Any]]:

@@ -176,3 +176,9 @@ HANDLERS = {
     "list_greetings": list_greetings,
     "get_greeting": get_greeting,
 }
+
+
+def forget_group(state: SandboxState, gid: int) -> None:
+    """A greeting belongs to exactly one group: it goes with its group."""
+    for greeting_id in [i for i, greeting in state.greetings.items() if greeting["group"] == gid]:
+        del state.greetings[greeting_id]

@@ -105,11 +105,12 @@ def _check_members(ctx: Ctx, priorities: dict[str, str]) -> None:
             raise SandboxError("not_found", f"Agent {member} not found")
 
 
-def _view(group: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
-    # fields[] lists agent_priorities and routing_status as *additional* fields, so they are
-    # returned only when asked for (the txt's list_groups example shows routing_status for a
-    # request without fields; the field table is the rule we follow).
-    out = {"id": group["id"], "name": group["name"], "language_code": group["language_code"]}
+def _view(group: dict[str, Any], fields: list[str] | None, base: tuple[str, ...] = ("id", "name", "language_code")) -> dict[str, Any]:
+    # fields[] lists agent_priorities and routing_status as *additional* fields; list_groups'
+    # response example answers a request without fields with routing_status too, and the
+    # example is what a client is written against, so list_groups returns it always
+    # (docs/conformance.md).
+    out = {key: group[key] for key in base}
     for name in fields or []:
         value = group[name]
         out[name] = dict(value) if isinstance(value, dict) else value
@@ -154,12 +155,16 @@ def delete_group(ctx: Ctx, req: t.DeleteGroup) -> None:
     if req.id == DEFAULT_GROUP:
         raise SandboxError("validation", "The default group (0) cannot be deleted")
     _require_member_or_all(ctx, group, "groups--all:rw")
-    del ctx.state.groups[req.id]
+    del ctx.state.groups[req.id]  # agents' and bots' groups are derived from it: they follow
     ctx.state.group_properties.pop(req.id, None)
+    from . import resources  # late import: resources imports this module
+
+    resources.forget_group(ctx.state, req.id)
 
 
 def list_groups(ctx: Ctx, req: t.ListGroups) -> list[dict[str, Any]]:
-    return [_view(group, req.fields) for _, group in sorted(ctx.state.groups.items())]
+    base = ("id", "name", "language_code", "routing_status")
+    return [_view(group, req.fields, base) for _, group in sorted(ctx.state.groups.items())]
 
 
 def get_group(ctx: Ctx, req: t.GetGroup) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Sandbox properties: definitions per owner Client Id, values per namespace on the license and groups.
 
 State: ``state.properties[client_id][name]`` holds a definition shaped like list_properties'
-response plus private ``_namespace`` / ``_published`` keys (the ``test`` namespace is owned by
-the sandbox's default client). Values: ``state.license_properties[ns][name]`` and
+response plus private ``_namespace`` / ``_published`` keys (the shared ``test`` namespace sits
+under the key ``"test"``, owned by no client). Values: ``state.license_properties[ns][name]`` and
 ``state.group_properties[gid][ns][name]``.
 
 Access: a namespace equal to the requester's client id needs the ``--my`` (or ``--all``) scope;
@@ -18,27 +18,24 @@ from typing import Any
 
 from ..tools import properties as p
 from .core import Ctx, SandboxError, SandboxState
+from .owners import owner_client
 
 EXAMPLE_CLIENT_ID = "0805e283233042b37f460ed8fbf22160"  # the reference examples' client id
+TEST_NAMESPACE = "test"
 _RW = ["read", "write"]
 _EVERYWHERE = {loc: {"agent": list(_RW), "customer": list(_RW)} for loc in ("chat", "thread", "event", "license", "group")}
 
 
-def _default_client() -> str:
-    from .app import DEFAULT_CLIENT_ID
-
-    return DEFAULT_CLIENT_ID
-
-
 def seed(state: SandboxState) -> None:
-    # The documented test properties: "rw for everyone everywhere".
-    state.properties[_default_client()] = {
+    # The documented test properties: "rw for everyone everywhere". The namespace is shared, not
+    # any client's: no client lists, re-registers or unregisters them as its own.
+    state.properties[TEST_NAMESPACE] = {
         name: {
             "type": type_,
             "description": f"Test {type_} property.",
             "access": copy.deepcopy(_EVERYWHERE),
             "public_access": list(_RW),
-            "_namespace": "test",
+            "_namespace": TEST_NAMESPACE,
             "_published": True,
         }
         for name, type_ in (
@@ -47,6 +44,18 @@ def seed(state: SandboxState) -> None:
             ("string_property", "string"),
             ("tokenized_string_property", "tokenized_string"),
         )
+    }
+    # The sandbox app's own (private) property, so its namespace is not empty.
+    from .app import DEFAULT_CLIENT_ID  # late import: app imports the resource modules
+
+    state.properties[DEFAULT_CLIENT_ID] = {
+        "customer_tier": {
+            "type": "string",
+            "description": "Customer tier shown to agents.",
+            "access": {"chat": {"agent": ["read"], "customer": ["read", "write"]}},
+            "_namespace": DEFAULT_CLIENT_ID,
+            "_published": False,
+        }
     }
     # The examples' property: published read+write so the value examples run from the sandbox's
     # own (different) client id; register/unregister examples then get already_exists/validation.
@@ -76,7 +85,7 @@ def seed(state: SandboxState) -> None:
 
 
 def _owner(ctx: Ctx, owner_client_id: str | None) -> str:
-    return owner_client_id or ctx.requester.client_id
+    return owner_client(ctx, owner_client_id)
 
 
 def _public(definition: dict[str, Any]) -> dict[str, Any]:

@@ -18,3 +18,11 @@ def seed(state: SandboxState) -> None:
     """Deterministic seed data: the same license every time."""
     for module in _MODULES:
         module.seed(state)
+
+
+def forget_group(state: SandboxState, gid: int) -> None:
+    """A deleted group leaves no reference behind: each module that holds one drops it."""
+    for module in _MODULES:
+        hook = getattr(module, "forget_group", None)
+        if hook is not None:
+            hook(state, gid)

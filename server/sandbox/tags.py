@@ -54,8 +54,10 @@ def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
     ctx.state.tags[req.name] = {
         "name": req.name,
         "group_ids": list(req.group_ids or []),
-        "author_id": ctx.requester.account_id,
-        "created_at": ctx.state.extra.get("now", SEED_TIME),
+        # An agent id (email), as in list_tags' example ("author_id": "smith@example.com"), not an account id.
+        "author_id": next((aid for aid, agent in ctx.state.agents.items()
+                           if agent.get("account_id") == ctx.requester.account_id), ""),
+        "created_at": ctx.state.clock.iso(),
     }
 
 
@@ -93,3 +95,9 @@ HANDLERS = {
     "list_tags": list_tags,
     "update_tag": update_tag,
 }
+
+
+def forget_group(state: SandboxState, gid: int) -> None:
+    for tag in state.tags.values():
+        if gid in tag["group_ids"]:
+            tag["group_ids"] = [g for g in tag["group_ids"] if g != gid]

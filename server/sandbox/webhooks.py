@@ -14,6 +14,7 @@ from typing import Any
 
 from ..tools import webhooks as w
 from .core import Ctx, SandboxError, SandboxState
+from .owners import owner_client
 from .properties import EXAMPLE_CLIENT_ID
 
 MAX_PER_ACTION = 3  # "up to three webhooks for every action" per Client ID
@@ -59,11 +60,12 @@ def _public(hook: dict[str, Any]) -> dict[str, Any]:
 
 
 def register_webhook(ctx: Ctx, req: w.RegisterWebhook) -> dict[str, str]:
-    same = [h for h in ctx.state.webhooks if h["owner_client_id"] == req.owner_client_id and h["action"] == req.action]
+    owner = owner_client(ctx, req.owner_client_id)
+    same = [h for h in ctx.state.webhooks if h["owner_client_id"] == owner and h["action"] == req.action]
     if len(same) >= MAX_PER_ACTION:
         raise SandboxError(
             "limit_reached",
-            f"Client {req.owner_client_id} already has {MAX_PER_ACTION} webhooks for {req.action}",
+            f"Client {owner} already has {MAX_PER_ACTION} webhooks for {req.action}",
         )
     n = ctx.state.next_id("webhook")
     hook_id = hashlib.sha1(f"sandbox-webhook-{n}".encode()).hexdigest()[:25]
@@ -73,7 +75,7 @@ def register_webhook(ctx: Ctx, req: w.RegisterWebhook) -> dict[str, str]:
         "description": req.description or "",
         "action": req.action,
         "filters": req.filters.model_dump(mode="json", exclude_none=True) if req.filters else {},
-        "owner_client_id": req.owner_client_id,
+        "owner_client_id": owner,
         "type": req.type,
     }
     if req.additional_data:
@@ -84,15 +86,17 @@ def register_webhook(ctx: Ctx, req: w.RegisterWebhook) -> dict[str, str]:
 
 
 def list_webhooks(ctx: Ctx, req: w.ListWebhooks) -> list[dict[str, Any]]:
-    return [_public(h) for h in ctx.state.webhooks if h["owner_client_id"] == req.owner_client_id]
+    owner = owner_client(ctx, req.owner_client_id)
+    return [_public(h) for h in ctx.state.webhooks if h["owner_client_id"] == owner]
 
 
 def unregister_webhook(ctx: Ctx, req: w.UnregisterWebhook) -> None:
+    owner = owner_client(ctx, req.owner_client_id)
     for i, hook in enumerate(ctx.state.webhooks):
-        if hook["id"] == req.id and hook["owner_client_id"] == req.owner_client_id:
+        if hook["id"] == req.id and hook["owner_client_id"] == owner:
             del ctx.state.webhooks[i]
             return
-    raise SandboxError("not_found", f"Webhook {req.id} of client {req.owner_client_id} not found")
+    raise SandboxError("not_found", f"Webhook {req.id} of client {owner} not found")
 
 
 def list_webhook_names(ctx: Ctx, req: w.ListWebhookNames) -> list[dict[str, Any]]:
@@ -112,8 +116,8 @@ def list_webhook_names(ctx: Ctx, req: w.ListWebhookNames) -> list[dict[str, Any]
 
 
 def _client(ctx: Ctx, owner_client_id: str | None) -> str:
-    # A given owner_client_id wins over the Bearer token's client id (documented).
-    return owner_client_id or ctx.requester.client_id
+    # A given owner_client_id wins over the Bearer token's client id; a PAT must give it (documented).
+    return owner_client(ctx, owner_client_id)
 
 
 def enable_license_webhooks(ctx: Ctx, req: w.EnableLicenseWebhooks) -> None:

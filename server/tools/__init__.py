@@ -36,6 +36,15 @@ def catalog() -> dict[str, Action]:
     )
 
 
+# "... is a private scope; it's not possible to configure it in Developer Console." (reference
+# footnotes): an ordinary app's token never holds these.
+PRIVATE_SCOPES = frozenset({"subscription.lc:rw", "sessions--all:rw"})
+
+
+def needs_private_scope(act: Action) -> bool:
+    return bool(act.scopes) and all(PRIVATE_SCOPES & set(alt) for alt in act.scopes)
+
+
 @cache
 def documented_scopes() -> frozenset[str]:
     """Every scope the catalogue names, plus the private one that changes create_agent's behaviour."""
@@ -47,4 +56,4 @@ def documented_scopes() -> frozenset[str]:
     return frozenset(scopes)
 
 
-__all__ = ["RESOURCES", "Action", "catalog", "documented_scopes"]
+__all__ = ["PRIVATE_SCOPES", "RESOURCES", "Action", "catalog", "documented_scopes", "needs_private_scope"]

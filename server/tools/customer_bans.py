@@ -33,7 +33,7 @@ class UnbanCustomer(Input):
             try:
                 ipaddress.ip_address(value)
             except ValueError:
-                raise ValueError("must be an IPv4 or IPv6 address") from None
+                raise ValueError("must be an IPv4 or IPv6 address (livechat-mcp's own safety rule)") from None
         return value
 
     @model_validator(mode="after")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .catalog import Action, action
 from .types import GroupId, Input, Priority
@@ -19,9 +20,21 @@ _MY_RO = (("groups--my:ro",), ("groups--all:ro",))
 
 GroupName = Annotated[str, Field(min_length=1, max_length=180, description="Group name, up to 180 characters.")]
 # Not enumerated in the docs; a light shape check (ISO 639-1, optional region: en, pt-BR, zh_TW).
+# The reference states no format, so the error names it as our own rule (docs/conformance.md).
+_LANGUAGE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"
+
+
+def _language_code(value: str) -> str:
+    if not re.fullmatch(_LANGUAGE[1:-1], value):
+        raise ValueError("must look like a language code, e.g. en or pt-BR (livechat-mcp's own safety rule: "
+                         "the reference states no format)")
+    return value
+
+
 LanguageCode = Annotated[
     str,
-    Field(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$", description="Group language code, e.g. en."),
+    Field(description="Group language code, e.g. en.", json_schema_extra={"pattern": _LANGUAGE}),
+    AfterValidator(_language_code),
 ]
 AgentPriorities = Annotated[
     dict[Annotated[str, Field(min_length=1)], Priority],

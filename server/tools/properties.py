@@ -130,7 +130,8 @@ class RegisterProperty(Input):
                 raise ValueError("range works only for numeric (int) properties")
             low, high = self.range.from_, self.range.to
             if low is not None and high is not None and low > high:
-                raise ValueError("range.from must not be greater than range.to")
+                raise ValueError("range.from must not be greater than range.to (livechat-mcp's own safety rule: "
+                                 "such a range admits no value)")
         if self.default_value is not None:
             if not value_matches_type(self.type, self.default_value):
                 raise ValueError(f"default_value is not of the property type {self.type}")

@@ -101,7 +101,7 @@ EmailSubscription = Literal["daily_summary", "weekly_summary"]
 
 def _check_hhmm(value: str) -> str:
     if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value):  # [0-9], not \d: "０８:００" is not a time here
-        raise ValueError("time must be HH:MM, e.g. 09:30")
+        raise ValueError("time must be HH:MM, e.g. 09:30 (livechat-mcp's own rule: the reference states no format, its examples use HH:MM)")
     hours, minutes = int(value[:2]), int(value[3:])
     if hours > 23 or minutes > 59:
         raise ValueError("time must be HH:MM with hours 00-23 and minutes 00-59")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .catalog import Action, action
 from .types import SECRET, ClientId, Input
@@ -176,21 +176,33 @@ class WebhookFilters(Input):
         return [name for name in type(self).model_fields if getattr(self, name) is not None]
 
 
+def _http_url(value: str) -> str:
+    # The reference states only the 500-character limit: the scheme check is ours, and says so.
+    if not re.match(r"https?://", value):
+        raise ValueError("must start with http:// or https:// (livechat-mcp's own safety rule)")
+    return value
+
+
 class RegisterWebhook(Input):
     action: WebhookAction = Field(description="The action that triggers the webhook.")
     secret_key: Annotated[str, SECRET] = Field(
         min_length=1, description="Secret sent with every webhook to verify its source."
     )
-    url: str = Field(
-        min_length=1, max_length=500, pattern=r"^https?://", description="Destination URL (max 500 characters)."
+    url: Annotated[str, AfterValidator(_http_url)] = Field(
+        min_length=1, max_length=500, description="Destination URL (max 500 characters).",
+        json_schema_extra={"pattern": r"^https?://"},
     )
     additional_data: list[AdditionalData] | None = Field(
         default=None, description="Extra data sent with the webhook; not for agent_deleted."
     )
     description: str | None = Field(default=None, description="Webhook description.")
     filters: WebhookFilters | None = Field(default=None, description="Conditions for sending the webhook.")
-    # Required in both files and given in every example: kept required.
-    owner_client_id: ClientId = Field(description="Client Id that will own the webhook (your organization's).")
+    # Required in both files; with a Bearer token this server fills in the token's client id
+    # (server/tools/owner.py), so only a PAT caller must give it.
+    owner_client_id: ClientId | None = Field(
+        default=None, description="Client Id that will own the webhook (your organization's); "
+        "default: the Bearer token's client id; required with a PAT."
+    )
     type: WebhookType = Field(description="license (license events) or bot (for a bot's routing).")
 
     @model_validator(mode="after")
@@ -209,12 +221,18 @@ class RegisterWebhook(Input):
 
 
 class ListWebhooks(Input):
-    owner_client_id: ClientId = Field(description="The webhooks' owner Client Id.")
+    owner_client_id: ClientId | None = Field(
+        default=None, description="The webhooks' owner Client Id; default: the Bearer token's client id; "
+        "required with a PAT."
+    )
 
 
 class UnregisterWebhook(Input):
     id: str = Field(min_length=1, description="Webhook ID.")
-    owner_client_id: ClientId = Field(description="The webhook's owner Client Id.")
+    owner_client_id: ClientId | None = Field(
+        default=None, description="The webhook's owner Client Id; default: the Bearer token's client id; "
+        "required with a PAT."
+    )
 
 
 class ListWebhookNames(Input):
