@@ -18,6 +18,7 @@ from mcp_types import INVALID_PARAMS
 
 from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
+from .plan_checks import check_plan
 from .plan_store import PlanStore
 from .plans import MAC_KEY_NAME, PlanError, apply_plan
 from .policies.engine import META_TOOLS
@@ -37,6 +38,12 @@ class _NoArguments(Input):
 
 
 class _GetPlan(Input):
+    check: StrictBool = Field(
+        default=False,
+        description="Check every step against the live license first (reads, counted against the budget): "
+        "per-step warnings, expected_error, before/after of updates, what deletes lose; steps planned "
+        "after this are checked as they are planned.",
+    )
     view: Literal["document", "summary"] = Field(
         default="document",
         description="document (default): the signed plan with steps and requests; summary: its id, MAC, "
@@ -53,6 +60,8 @@ class _ApplyPlan(Input):
         "true with plan_id, false with a document.")
     allow_other_target: StrictBool = Field(
         default=False, description="Apply a plan made against another upstream/license (default false: refused).")
+    send_expected_failures: StrictBool = Field(
+        default=False, description="Send steps the plan's checks expect to fail (default false: refused).")
     continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
     secrets: dict[str, str] | None = Field(
         default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
@@ -232,6 +241,8 @@ class MetaTools:
                 return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
                                     "Nothing was sent.")
         if name == "get_plan":
+            if parsed.check:
+                await check_plan(self._pipeline, self._pipeline.plan(session), session)
             doc = self._pipeline.plan(session).document(
                 self.runtime.client, self.runtime.policy.policy.max_batch_size, key, scrub=self.runtime.scrubber.json,
             )
@@ -310,6 +321,7 @@ class MetaTools:
                 continue_on_error=parsed.continue_on_error,
                 accept_edited=parsed.accept_edited,
                 allow_other_target=parsed.allow_other_target,
+                send_expected_failures=parsed.send_expected_failures,
                 progress=progress,
                 secrets=parsed.secrets,
                 done=done,

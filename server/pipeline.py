@@ -22,6 +22,7 @@ from .api.errors import LiveChatError, item_responses
 from .audit import AuditLog
 from . import plan_refs
 from .plan_refs import Path, Ref
+from .plan_checks import check_step
 from .plans import Plan, PlanCapError, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
@@ -210,6 +211,12 @@ class Pipeline:
                 return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
                                     plan_size=len(plan.steps))
             # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
+            checks = []
+            if plan.checking:  # get_plan check=true was asked: each new step is checked as it is planned
+                for n in numbers:
+                    plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
+                    checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
+                                                 if k in ("warnings", "expected_error", "changes")}})
             planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
             self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
             single = act.batch_of or act.name
@@ -222,6 +229,7 @@ class Pipeline:
                     # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
                     **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
                     "request": planned,
+                    **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
                     "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
                     "an operator applies them with `livechat-mcp apply` or apply_plan.",
                 },

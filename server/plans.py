@@ -41,6 +41,7 @@ from pydantic import ValidationError
 from . import plan_refs
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses, parse_error
+from .plan_checks import CREATES, DELETES, KINDS, UPDATES, Ledger
 from .policies import PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
@@ -114,17 +115,24 @@ def _json_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+# What checking a step adds to it (server/plan_checks.py); signed with the step.
+INFO_KEYS = ("warnings", "expected_error", "changes", "lost")
+
+
 @dataclass
 class Step:
     action: str
     body: dict[str, Any]
     destructive: bool
+    info: dict[str, Any] = field(default_factory=dict)  # INFO_KEYS, when the plan was checked
 
 
 @dataclass
 class Plan:
     steps: list[Step] = field(default_factory=list)
     size: int = 0  # JSON bytes of the step bodies
+    checking: bool = False  # get_plan check=true was asked: later planned steps are checked as planned
+    ledger: Ledger = field(default_factory=lambda: Ledger())
 
     def add(self, act: Action, body: dict[str, Any]) -> list[int]:
         """Add a planned write; a batch call becomes one step per item. Returns step numbers.
@@ -156,13 +164,14 @@ class Plan:
         count = len(self.steps)
         self.steps.clear()
         self.size = 0
+        self.ledger = Ledger()
         return count
 
     def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
                  scrub: Callable[[Any], Any] = lambda doc: doc) -> dict[str, Any]:
         """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
         cat = catalog()
-        masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive)
+        masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive, s.info)
                   for n, s in enumerate(self.steps, 1)]
         doc: dict[str, Any] = {
             "kind": KIND,
@@ -195,7 +204,7 @@ def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key
         if step.body.get(k) == {SECRET_REF: (name := secret_name(n, k))}
     }
     return {
-        "steps": [{"step": n, "action": s.action, "body": s.body, "destructive": s.destructive}
+        "steps": [{"step": n, "action": s.action, "body": s.body, "destructive": s.destructive, **s.info}
                   for n, s in enumerate(steps, 1)],
         **({"secrets": {"names": list(bindings), "how": SUPPLY_HOW, "bindings": bindings}} if bindings else {}),
         "requests": requests,
@@ -204,8 +213,28 @@ def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key
             "requests": len(requests),
             "by_action": by_action,
             "destructive_steps": [n for n, s in enumerate(steps, 1) if s.destructive],
+            "objects": _objects(steps),
+            **({"warnings": warned} if (warned := sum(1 for s in steps if s.info.get("warnings"))) else {}),
+            **({"expected_errors": failing} if (failing := [n for n, s in enumerate(steps, 1)
+                                                             if s.info.get("expected_error")]) else {}),
         },
     }
+
+
+def _objects(steps: list[Step]) -> dict[str, Any]:
+    """Per kind of object: how many the plan creates, changes and deletes, naming them when few."""
+    out: dict[str, dict[str, Any]] = {}
+    for n, step in enumerate(steps, 1):
+        for verb, table in (("created", CREATES), ("changed", UPDATES), ("deleted", DELETES)):
+            kind = table.get(step.action)
+            if kind is None:
+                continue
+            key = step.body.get(KINDS[kind].key)
+            name = f"{kind} {key}" if isinstance(key, (str, int)) else f"{kind} of step {n}"
+            out.setdefault(verb, {}).setdefault(kind, []).append(name)
+    # A long list costs context on every review: counts, with names only when there are few.
+    return {verb: {kind: names if len(names) <= 10 else len(names) for kind, names in kinds.items()}
+            for verb, kinds in out.items()}
 
 
 def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: int) -> list[dict[str, Any]]:
@@ -320,7 +349,8 @@ def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
         if act is not None and act.batch_of:
             raise PlanError(f"step {n} is {st['action']}: a step is one single action (a batch call is planned "
                             "as one step per item, and batches appear only in requests)")
-        steps.append(Step(st["action"], st["body"], act.destructive if act else True))
+        steps.append(Step(st["action"], st["body"], act.destructive if act else True,
+                          {k: st[k] for k in INFO_KEYS if k in st}))
     requests = doc.get("requests")
     if not isinstance(requests, list):
         raise PlanError("plan has no \"requests\" list")
@@ -568,6 +598,7 @@ async def apply_plan(
     progress: Progress | None = None,
     secrets: Any = None,
     allow_other_target: bool = False,
+    send_expected_failures: bool = False,
     done: dict[int, Any] | None = None,
     on_done: Callable[[int, Any], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
@@ -612,7 +643,18 @@ async def apply_plan(
         if audit is not None:
             audit.record(tool=requests[i]["action"], decision="refused", rule=why.get("rule", "apply_plan"),
                          arguments=requests[i]["body"], duration_ms=0.0, outcome={"error": why["type"]})
-    stopped = refuse_edit or refuse_target or (bool(refusals) and not continue_on_error)
+    # Steps the planning checks found would fail (expected_error) are refused unless told otherwise.
+    known = {n: s.info["expected_error"] for n, s in enumerate(verified.steps, 1)
+             if isinstance(s.info.get("expected_error"), dict)} if not send_expected_failures else {}
+    for n, expected in known.items():
+        if steps[n]["status"] == "not_sent":
+            steps[n].update(status="refused", error={
+                "type": "refused", "rule": "expected_error",
+                "message": f"the plan's checks expect this step to fail with {expected.get('type')}: "
+                           f"{expected.get('message')}",
+                "how_to_allow": "re-plan without it, or send it anyway with apply_plan send_expected_failures: "
+                                "true / --send-expected-failures"})
+    stopped = refuse_edit or refuse_target or (bool(refusals or known) and not continue_on_error)
 
     total = len(requests)
     results: dict[int, Any] = {}
@@ -631,7 +673,7 @@ async def apply_plan(
         items = list(zip(req["steps"], payloads[i]["requests"])) if act.batch_of else [(req["steps"][0], payloads[i])]
         sendable: list[tuple[int, dict[str, Any]]] = []
         for n, item in items:
-            if n in results:
+            if n in results or n in known:
                 continue
             filled, missing = plan_refs.fill(item, results)
             if missing:
