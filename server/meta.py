@@ -20,7 +20,8 @@ from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
 from .plan_checks import check_plan
 from .plan_store import PlanStore
-from .plans import MAC_KEY_NAME, PlanError, apply_plan
+from .plan_undo import undo_steps
+from .plans import MAC_KEY_NAME, Plan, PlanError, apply_plan, document_steps
 from .policies.engine import META_TOOLS
 from .runtime import Runtime
 from .store import StoreUnavailable
@@ -293,7 +294,7 @@ class MetaTools:
             resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
             mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
             if mac is None:
-                return await self._apply_doc(parsed, doc, key, progress, None, None)
+                return await self._apply_doc(parsed, doc, key, progress, None, None, session)
             try:
                 async with plans.lock(mac):
                     done = await plans.done(mac) if resume else {}
@@ -303,7 +304,7 @@ class MetaTools:
                         journal[n] = result
                         await plans.record(mac, journal)
 
-                    return await self._apply_doc(parsed, doc, key, progress, done, on_done)
+                    return await self._apply_doc(parsed, doc, key, progress, done, on_done, session)
             except LockBusy:
                 return error_result("busy", "This plan is being applied by another apply right now; nothing was "
                                     "sent. Wait for it to finish, then apply again with resume to send what is left.")
@@ -312,7 +313,7 @@ class MetaTools:
                                 "Nothing was sent.")
 
     async def _apply_doc(self, parsed: _ApplyPlan, doc: Any, key: bytes, progress: Progress,
-                         done: dict[int, Any] | None, on_done: Any) -> ToolResult:
+                         done: dict[int, Any] | None, on_done: Any, session: str) -> ToolResult:
         try:
             report = await apply_plan(
                 doc,
@@ -329,7 +330,27 @@ class MetaTools:
             )
         except PlanError as exc:
             return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
+        if report["summary"]["done"]:
+            report["undo"] = await self._undo(doc, report, key, session)
         return ToolResult(self.runtime.scrubber.json(report), is_error=report["status"] != "completed")
+
+    async def _undo(self, doc: Any, report: dict[str, Any], key: bytes, session: str) -> dict[str, Any]:
+        """The plan that reverses what this apply did: signed and stored like any plan, to review
+        (livechat://plans/{id}, `livechat-mcp plans show`) and apply by id."""
+        steps, cannot = undo_steps(document_steps(doc), report["steps"])
+        out: dict[str, Any] = {"cannot_undo": cannot}
+        if not steps:
+            return out
+        plan = Plan()
+        for action, body in steps:
+            plan.add(catalog()[action], body)
+        undo = plan.document(self.runtime.client, self.runtime.policy.policy.max_batch_size, key,
+                             scrub=self.runtime.scrubber.json)
+        try:
+            out["plan_id"] = await PlanStore(self.runtime.store).save(undo, session)
+        except StoreUnavailable:
+            out["document"] = undo  # not stored: hand over the document itself
+        return {**out, "mac": undo["mac"], "summary": undo["summary"]}
 
     # --- discovery ---------------------------------------------------------------------------
 

@@ -322,6 +322,11 @@ def check_shape(doc: Any) -> None:
                         "(MAX_DOCUMENT_BYTES): split the work into several plans")
 
 
+def document_steps(doc: Any) -> list[Step]:
+    """The steps of a plan document (PlanError if it is unusable)."""
+    return _parse_document(doc)[0]
+
+
 def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
     """(the document's steps, its requests, its max_batch_size); PlanError if unusable."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
