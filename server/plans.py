@@ -20,6 +20,32 @@ these names under ``secrets``, and whoever applies the plan supplies the values 
 (``livechat-mcp apply --secrets FILE`` or apply_plan's ``secrets``). Each name is bound, by its
 own MAC, to the action and the destination (webhook URL, bot id, upstream) of the step it was
 reviewed for: even an accepted edit cannot send the secret anywhere else.
+
+Field names (stable: the plan review app and clients read them)
+--------------------------------------------------------------------------------------------------
+Planning answer (a dry-run write): ``planned``, ``steps`` (numbers), ``plan_size``, ``request``,
+``returns`` (what the step creates, e.g. ``{"id": {"$ref": "step1.id"}}``; a list for a batch),
+``checks`` ([{step, warnings, expected_error, changes}], once get_plan ``check: true`` was asked).
+
+Plan document (get_plan): ``kind``, ``schema_version``, ``created_at``, ``max_batch_size``,
+``target`` ({api, region}: what it was made against), ``steps``, ``secrets``, ``requests``,
+``summary``, ``mac``, ``plan_id`` (the stored plan's id; outside the MAC). Each step: ``step``,
+``action``, ``body`` (references as ``{"$ref": "step<N>.<field>"}``, a key as
+``"$ref:step<N>.<field>"``; secrets as ``{"$secret": ...}``), ``destructive``, and when checked
+(server/plan_checks.py): ``warnings`` ([{kind, message}]; kinds ``exists``, ``duplicate_in_plan``,
+``not_found``, ``missing_reference``, ``limit``, ``unchecked``), ``expected_error`` ({type,
+message}: the LiveChat error type it would meet), ``changes`` ({field: {before, after}}, updates),
+``lost`` (the object as read, deletes). ``summary``: ``steps``, ``requests``, ``by_action``,
+``destructive_steps``, ``objects`` ({created|changed|deleted: {kind: [names] or a count}}),
+``warnings`` (how many steps warn), ``expected_errors`` (their step numbers). get_plan
+``view: "summary"`` answers ``plan_id``, ``mac``, ``target``, ``created_at``, ``summary`` only.
+
+Apply report (apply_plan): ``status`` (completed, completed_with_errors, stopped, refused),
+``summary`` ({done, failed, refused, not_sent}), ``steps`` ([{step, action, status, result |
+error, journal: true when done by an earlier run}]; error types include ``dependency`` (a
+reference to a step not done) and rule ``expected_error``), ``error`` ({type, rule: plan_edited |
+target, message, how_to_allow}), ``warning``/``changes`` (an edited plan), ``target_warning``,
+``undo`` ({plan_id, mac, summary, cannot_undo: [reasons]}: server/plan_undo.py).
 """
 
 from __future__ import annotations
