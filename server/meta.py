@@ -254,8 +254,11 @@ class MetaTools:
                     pass  # the document is still the portable artifact; only the by-id handover is lost
             if parsed.view == "summary":
                 doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "summary") if k in doc}
-            # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled.
-            return ToolResult(doc, untrusted=False)
+            # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled,
+            # unless its checks copied license text into it (before values, what deletes lose, warnings
+            # naming objects): then it is data like any read (hand it over by plan_id + mac).
+            checked = any(k in st for st in doc.get("steps", []) for k in ("changes", "lost", "warnings"))
+            return ToolResult(doc, untrusted=checked)
         if name == "clear_plan":
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
         if name == "apply_plan":
@@ -442,11 +445,26 @@ class MetaTools:
             )
             for kind in KINDS.values()
             if self.objects.readable(kind)
-        ]
+        ] + ([types.ResourceTemplate(
+            name="plan", uri_template="livechat://plans/{id}",
+            description="A stored plan by the plan_id get_plan answered: the signed document to review.",
+            mime_type="application/json",
+        )] if {t.name for t in self.active()} & {"get_plan", "apply_plan"} else [])
 
     async def read_resource(self, uri: str, *, session: str) -> Any:
         if uri == "livechat://policy":
             return policy_report(self.runtime)
+        if uri.startswith("livechat://plans/"):
+            pid = uri.removeprefix("livechat://plans/")
+            try:
+                record = await PlanStore(self.runtime.store).get(pid) if pid.isalnum() else None
+            except StoreUnavailable as exc:
+                raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
+            if record is None or (session != "process" and record["owner"] != session):
+                raise MCPError(INVALID_PARAMS, f"not_found: no stored plan {pid!r} (get_plan answers plan_id)",
+                               {"type": "not_found"})
+            return {"plan_id": pid, **record["document"],
+                    "journal": {"done_steps": sorted(await PlanStore(self.runtime.store).done(record["document"]["mac"]))}}
         try:
             kind, key = self.objects.parse_url(uri)
             return await self.objects.get(kind, key, session)

@@ -121,3 +121,14 @@ async def test_the_cli_lists_shows_exports_and_applies_a_plan_the_server_stored(
     assert applied.returncode == 0, applied.stderr
     assert json.loads(applied.stdout)["status"] == "completed"
     assert "from-cli" in loopback.sandbox.state.tags
+
+
+async def test_a_stored_plan_reads_as_a_resource(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("create_tag", {"name": "as-resource"})
+        summary = tool_payload(await s.client.call_tool("get_plan", {"view": "summary"}))
+        templates = {t.uri_template for t in (await s.client.list_resource_templates()).resource_templates}
+        read = await s.client.read_resource(f"livechat://plans/{summary['plan_id']}")
+    assert "livechat://plans/{id}" in templates
+    text = read.contents[0].text  # labelled as data: checked plans carry what was read from the license
+    assert summary["mac"] in text and "as-resource" in text and "done_steps" in text
