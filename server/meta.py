@@ -45,24 +45,21 @@ class _GetPlan(Input):
         "per-step warnings, expected_error, before/after of updates, what deletes lose; steps planned "
         "after this are checked as they are planned.",
     )
-    view: Literal["document", "summary"] = Field(
+    view: Literal["document", "steps", "summary"] = Field(
         default="document",
-        description="document (default): the signed plan with steps and requests; summary: its id, MAC, "
-        "target and summary only (apply it by plan_id + mac, read it at livechat://plans/{id}).",
+        description="document (default): the signed plan with steps and the batch requests; steps: the same "
+        "without the requests (each body once; apply_plan rebuilds them); summary: its id, MAC, target and "
+        "summary only (apply by plan_id + mac; read it at livechat://plans/{id}).",
     )
 
 
 class _ApplyPlan(Input):
     plan: dict[str, Any] | None = Field(default=None, description="The plan document from get_plan.")
-    plan_id: str | None = Field(default=None, description="Instead of plan: a stored plan's id (get_plan plan_id).")
-    mac: str | None = Field(default=None, description="With plan_id: the plan's mac as the reviewer saw it.")
-    resume: StrictBool | None = Field(
-        default=None, description="Skip steps an earlier apply of this plan finished (its journal). Default: "
-        "true with plan_id, false with a document.")
-    allow_other_target: StrictBool = Field(
-        default=False, description="Apply a plan made against another upstream/license (default false: refused).")
-    send_expected_failures: StrictBool = Field(
-        default=False, description="Send steps the plan's checks expect to fail (default false: refused).")
+    plan_id: str | None = None
+    mac: str | None = None  # with plan_id: the MAC the reviewer saw
+    resume: StrictBool | None = Field(default=None, description="Skip steps done before (default with plan_id).")
+    allow_other_target: StrictBool | None = None
+    send_expected_failures: StrictBool | None = None
     continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
     secrets: dict[str, str] | None = Field(
         default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
@@ -139,9 +136,8 @@ CLEAR_PLAN = MetaTool(
 )
 APPLY_PLAN = MetaTool(
     "apply_plan", "Apply plan",
-    "Send a reviewed plan document's requests in order. A document changed after get_plan is refused. "
-    "Every request is checked against the policy first; stops at the first failure unless "
-    "continue_on_error. Reports each step.",
+    "Send a reviewed plan (its document, or plan_id + mac) in order; one changed after get_plan is refused. "
+    "Each request is policy-checked first; stops at the first failure unless continue_on_error.",
     _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
 )
 SEARCH_ACTIONS = MetaTool(
@@ -252,7 +248,9 @@ class MetaTools:
                     doc["plan_id"] = await PlanStore(self.runtime.store).save(doc, session)
                 except StoreUnavailable:
                     pass  # the document is still the portable artifact; only the by-id handover is lost
-            if parsed.view == "summary":
+            if parsed.view == "steps":
+                doc = {k: v for k, v in doc.items() if k != "requests"}
+            elif parsed.view == "summary":
                 doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "summary") if k in doc}
             # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled,
             # unless its checks copied license text into it (before values, what deletes lose, warnings
@@ -324,8 +322,8 @@ class MetaTools:
                 key=key,
                 continue_on_error=parsed.continue_on_error,
                 accept_edited=parsed.accept_edited,
-                allow_other_target=parsed.allow_other_target,
-                send_expected_failures=parsed.send_expected_failures,
+                allow_other_target=bool(parsed.allow_other_target),
+                send_expected_failures=bool(parsed.send_expected_failures),
                 progress=progress,
                 secrets=parsed.secrets,
                 done=done,

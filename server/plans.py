@@ -348,9 +348,19 @@ def check_shape(doc: Any) -> None:
                         "(MAX_DOCUMENT_BYTES): split the work into several plans")
 
 
+def with_requests(doc: Any, client: LiveChatClient) -> Any:
+    """A document given without its requests (get_plan view "steps": each body once) with them
+    rebuilt from its steps, exactly as get_plan built them before signing: the MAC then verifies
+    only if nothing it covers was changed."""
+    if not isinstance(doc, dict) or "requests" in doc or doc.get("kind") != KIND:
+        return doc
+    steps, _, size = _parse_document({**doc, "requests": []})
+    return {**doc, "requests": build_requests(steps, client, size)}
+
+
 def document_steps(doc: Any) -> list[Step]:
     """The steps of a plan document (PlanError if it is unusable)."""
-    return _parse_document(doc)[0]
+    return _parse_document({"requests": [], **doc} if isinstance(doc, dict) else doc)[0]
 
 
 def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
@@ -642,6 +652,7 @@ async def apply_plan(
     are always the ones rebuilt from the steps (identical to the document's when it is untouched).
     """
     policy, client, audit = pipeline.policy, pipeline.client, pipeline.audit
+    doc = with_requests(doc, client)
     verified = verify(doc, client, key)
     edited = bool(verified.changes)
     refuse_edit = edited and not accept_edited

@@ -132,3 +132,21 @@ async def test_a_stored_plan_reads_as_a_resource(make_server, loopback):
     assert "livechat://plans/{id}" in templates
     text = read.contents[0].text  # labelled as data: checked plans carry what was read from the license
     assert summary["mac"] in text and "as-resource" in text and "done_steps" in text
+
+
+async def test_the_steps_view_carries_each_body_once_and_applies_as_it_is(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        for n in range(60):
+            await s.client.call_tool("create_agent", agent(n))
+        full = tool_payload(await s.client.call_tool("get_plan", {}))
+        steps = tool_payload(await s.client.call_tool("get_plan", {"view": "steps"}))
+    assert "requests" not in steps and steps["mac"] == full["mac"]
+    assert len(json.dumps(steps)) < 0.75 * len(json.dumps(full))
+    edited = json.loads(json.dumps(steps))
+    edited["steps"][5]["body"]["name"] = "not reviewed"
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        refused = tool_payload(await s.client.call_tool("apply_plan", {"plan": edited}))
+        assert refused["status"] == "refused" and loopback.requests() == []
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": steps}))
+    assert report["status"] == "completed" and report["summary"]["done"] == 60
+    assert [r["action"] for r in loopback.requests()] == ["batch_create_agents"] * len(full["requests"])
