@@ -77,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
                        help="JSON object with the values of the plan's secret placeholders (- for stdin)")
     apply.add_argument("--other-target", action="store_true",
                        help="apply a plan made against another upstream/license than this server's")
+    apply.add_argument("--resume", action="store_true",
+                       help="skip the steps an earlier apply of this plan finished (its journal)")
+    apply.add_argument("--send-expected-failures", action="store_true",
+                       help="send steps the plan's checks expect to fail")
     plans = sub.add_parser("plans", parents=[common], help="list, show, export or apply stored plans")
     plans.add_argument("plans_command", choices=("list", "show", "export", "apply"))
     plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
@@ -160,7 +164,9 @@ async def _run(command: str, args: argparse.Namespace) -> int:
             return _policy(runtime, args.json)
         if command == "apply":
             return await _apply(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited,
-                                args.other_target)
+                                args.other_target, {**({"resume": True} if args.resume else {}),
+                                                    **({"send_expected_failures": True}
+                                                       if args.send_expected_failures else {})})
         if command == "plans":
             return await _plans(runtime, args)
         return _fail(f"unknown command {command}")

@@ -242,6 +242,7 @@ class MetaTools:
                 await check_plan(self._pipeline, self._pipeline.plan(session), session)
             doc = self._pipeline.plan(session).document(
                 self.runtime.client, self.runtime.policy.policy.max_batch_size, key, scrub=self.runtime.scrubber.json,
+                client_id=self.runtime.client_id,
             )
             if doc["steps"]:
                 try:
@@ -346,7 +347,7 @@ class MetaTools:
         for action, body in steps:
             plan.add(catalog()[action], body)
         undo = plan.document(self.runtime.client, self.runtime.policy.policy.max_batch_size, key,
-                             scrub=self.runtime.scrubber.json)
+                             scrub=self.runtime.scrubber.json, client_id=self.runtime.client_id)
         try:
             out["plan_id"] = await PlanStore(self.runtime.store).save(undo, session)
         except StoreUnavailable:

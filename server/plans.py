@@ -194,7 +194,7 @@ class Plan:
         return count
 
     def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
-                 scrub: Callable[[Any], Any] = lambda doc: doc) -> dict[str, Any]:
+                 scrub: Callable[[Any], Any] = lambda doc: doc, client_id: str | None = None) -> dict[str, Any]:
         """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
         cat = catalog()
         masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive, s.info)
@@ -204,7 +204,7 @@ class Plan:
             "schema_version": SCHEMA_VERSION,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "max_batch_size": max_batch_size,
-            "target": _target(client),
+            "target": _target(client, client_id),
             **_derived(masked, client, max_batch_size, key),
         }
         doc = scrub(doc)
@@ -212,8 +212,10 @@ class Plan:
         return doc
 
 
-def _target(client: LiveChatClient) -> dict[str, Any]:
-    return {"api": client.base_url, "region": client.region}
+def _target(client: LiveChatClient, client_id: str | None = None) -> dict[str, Any]:
+    """What a plan is made against: the upstream API, its region, and the token's client id when
+    known (a plan for one app's license is not applied with another app's token unnoticed)."""
+    return {"api": client.base_url, "region": client.region, **({"client_id": client_id} if client_id else {})}
 
 
 def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key: bytes) -> dict[str, Any]:
@@ -458,7 +460,7 @@ class Verified:
     other_target: str | None = None  # why the (signed) plan is for another upstream; None if for this one
 
 
-def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
+def verify(doc: Any, client: LiveChatClient, key: bytes, client_id: str | None = None) -> Verified:
     """Check that a document's requests follow from its steps and that get_plan signed it."""
     steps, given, size = _parse_document(doc)
     derived = _derived(steps, client, size, key)
@@ -472,8 +474,9 @@ def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
     mac = doc.get("mac")
     signed = isinstance(mac, str) and bool(mac) and hmac.compare_digest(mac.encode(), sign(doc, key).encode())
     other_target = None
-    given_target, here = doc.get("target"), _target(client)
-    if not isinstance(given_target, dict) or given_target.get("api") != here["api"]:
+    given_target, here = doc.get("target"), _target(client, client_id)
+    if not isinstance(given_target, dict) or given_target.get("api") != here["api"] or (
+            given_target.get("client_id") and here.get("client_id") and given_target["client_id"] != here["client_id"]):
         other_target = (f"the plan was made against {_short(given_target)}; this server sends to "
                         f"{_short(here)}")
         if not signed:  # an edited target is an edit; a signed one is a plan for another target
@@ -653,7 +656,7 @@ async def apply_plan(
     """
     policy, client, audit = pipeline.policy, pipeline.client, pipeline.audit
     doc = with_requests(doc, client)
-    verified = verify(doc, client, key)
+    verified = verify(doc, client, key, getattr(pipeline, "owner_client_id", None))
     edited = bool(verified.changes)
     refuse_edit = edited and not accept_edited
     refuse_target = verified.other_target is not None and not allow_other_target
