@@ -299,8 +299,8 @@ class MetaTools:
                 return await self._apply_doc(parsed, doc, key, progress, None, None, session)
             try:
                 async with plans.lock(mac):
-                    done = await plans.done(mac) if resume else {}
-                    journal = dict(done)
+                    journal = await plans.done(mac)  # kept whole: a run without resume adds to it
+                    done = dict(journal) if resume else {}
 
                     async def on_done(n: int, result: Any) -> None:
                         journal[n] = result
