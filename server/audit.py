@@ -9,6 +9,7 @@ so an audit record can never carry a token, PAT or bot secret.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import threading
@@ -189,10 +190,24 @@ class AuditLog:
         }
         if session:
             line["session"] = session
+        if self.who:
+            line["principal"] = self.who
         text = self._scrub(json.dumps(line, default=str, separators=(",", ":")))
         with self._lock:
             self._stream.write(text + "\n")
             self._stream.flush()
+
+    who: dict[str, Any] | None = None  # hosted mode: the person each line is about
+
+    def for_principal(self, who: dict[str, Any], scrubber: Scrubber | None = None) -> AuditLog:
+        """The same log (stream, lock) writing ``principal`` on every line, scrubbing that person's
+        credential too; closing it is a no-op."""
+        bound = copy.copy(self)
+        bound.who = dict(who)
+        if scrubber is not None:
+            bound._scrub = scrubber
+        bound._owned = False
+        return bound
 
     def close(self) -> None:
         if self._owned:

@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=argparse.SUPPRESS)
         p.add_argument("--insecure-no-auth", action="store_true", default=argparse.SUPPRESS,
                        help="allow a non-loopback HTTP bind without client authentication")
+        p.add_argument("--oauth", action="store_true", default=argparse.SUPPRESS,
+                       help="hosted mode (HTTP): each person signs in with their own LiveChat account")
     tools = sub.add_parser("tools", parents=[common], help="print the tools a client would see")
     tools.add_argument("--json", action="store_true")
     call = sub.add_parser("call", parents=[common], help="run one tool through the same pipeline")
@@ -152,7 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(command: str, args: argparse.Namespace) -> int:
-    runtime = await build_runtime(_settings(args), os.environ)
+    if getattr(args, "oauth", False):
+        if command != "serve" or (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT")) != "http":
+            return _fail("--oauth is for serving over HTTP: livechat-mcp --transport http --oauth")
+        from .auth.server import build_hosted_runtime
+
+        runtime = await build_hosted_runtime(_settings(args), os.environ)
+    else:
+        runtime = await build_runtime(_settings(args), os.environ)
     try:
         if command == "serve":
             return await _serve(runtime, args)
@@ -184,21 +193,23 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
     app = _app(runtime)
     transport = getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")
     http_app = None
+    hosted: Any = None
     if transport == "http":  # built first: a refused HTTP setup fails before announcing anything
         from .http import HttpLimits, build_http_app
 
         host = getattr(args, "host", None) or os.environ.get("LIVECHAT_MCP_HOST", "127.0.0.1")
         port = getattr(args, "port", None) or int(os.environ.get("LIVECHAT_MCP_PORT", "8000"))
         limits = HttpLimits.from_env(os.environ)  # a bad value refuses to start, before any output
+        if getattr(args, "oauth", False):
+            from .auth.server import HostedMode
+
+            hosted = HostedMode(runtime, os.environ, host=host, port=port)
+            app.resolver = hosted.resolve
         http_app = build_http_app(
             app.server, host=host, port=port, env=os.environ,
-            insecure_no_auth=getattr(args, "insecure_no_auth", False),
-            store=runtime.store,
-            # Replicas sharing a networked store serve any request on any replica: no sessions
-            # pinned to one process (session-less 2026-07-28 clients need none anyway).
-            stateless=runtime.store.url.startswith(("redis:", "rediss:", "unix:")),
+            insecure_no_auth=getattr(args, "insecure_no_auth", False), hosted=hosted,
         )
-    visible = len(app.list_tools())
+    visible = len(app.list_tools()) if hosted is None else hosted.ceiling_tools()
     print(runtime.banner(visible), file=sys.stderr, flush=True)
     if runtime.policy.scopes is None:
         print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)
@@ -208,8 +219,16 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
         from .http import server_config
 
         print(f"livechat-mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
+        if hosted is not None:
+            print(f"livechat-mcp: hosted mode: people sign in at {hosted.settings.resource} with LiveChat "
+                  f"({hosted.settings.accounts_url}); LiveChat redirect URI {hosted.settings.callback_url}",
+                  file=sys.stderr, flush=True)
         config = server_config(http_app, host=host, port=port, limits=limits, log_level="warning", lifespan="on")
-        await uvicorn.Server(config).serve()
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            if hosted is not None:
+                await hosted.aclose()
         return 0
     from mcp.server.stdio import stdio_server
 
@@ -378,10 +397,14 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
     from .http import is_loopback
     from .sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN, PRIVATE_SCOPES, SANDBOX_NOTICE, Sandbox
+    from .sandbox.accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
 
     token = os.environ.get("LIVECHAT_SANDBOX_TOKEN", "").strip() or DEFAULT_TOKEN
     limit, period = _rate(args.rate_limit)
-    sandbox = Sandbox(region=args.region, rate_limit=limit, rate_period=period, token=token)
+    oauth_id = os.environ.get("LIVECHAT_SANDBOX_OAUTH_CLIENT_ID", "").strip() or DEFAULT_OAUTH_CLIENT_ID
+    oauth_secret = os.environ.get("LIVECHAT_SANDBOX_OAUTH_CLIENT_SECRET", "").strip() or DEFAULT_OAUTH_CLIENT_SECRET
+    sandbox = Sandbox(region=args.region, rate_limit=limit, rate_period=period, token=token,
+                      oauth_client_id=oauth_id, oauth_client_secret=oauth_secret)
     if not is_loopback(args.host):
         print(f"livechat-mcp sandbox: WARNING: listening on {args.host}, beyond loopback", file=sys.stderr)
     base = f"http://{args.host}:{args.port}"
@@ -390,6 +413,11 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
           f"Bearer token (an app's scopes, as the Developer Console grants them; no {private}): {token}\n"
           f"Bearer token (all scopes, the private ones too): {ALL_SCOPES_TOKEN}\n"
           f"use it: LIVECHAT_API_URL={base} LIVECHAT_ACCOUNTS_URL={base} LIVECHAT_ACCESS_TOKEN={token} livechat-mcp",
+          file=sys.stderr, flush=True)
+    print(f"OAuth app (accounts service, loopback redirect URIs accepted): client id {oauth_id} "
+          f"client secret {oauth_secret}\n"
+          f"hosted mode: LIVECHAT_API_URL={base} LIVECHAT_ACCOUNTS_URL={base} LIVECHAT_OAUTH_CLIENT_ID={oauth_id} "
+          f"LIVECHAT_OAUTH_CLIENT_SECRET={oauth_secret} livechat-mcp --transport http --oauth",
           file=sys.stderr, flush=True)
     uvicorn.run(sandbox.app, host=args.host, port=args.port, log_level="warning")
     return 0

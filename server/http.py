@@ -11,8 +11,6 @@
 - Slow and greedy clients are bounded at the transport (HttpLimits, GuardedH11Protocol): a cap on
   open connections, deadlines for a request's headers and body, an idle keep-alive timeout, a
   header size limit; a refused request's connection is closed (CloseAfterRefusal).
-- ``/healthz`` (the process is alive) and ``/readyz`` (the state store answers; 503 otherwise)
-  for load balancers: unauthenticated, no Host check, and they say nothing but ok/not ready.
 """
 
 from __future__ import annotations
@@ -29,12 +27,8 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from .api.auth import ConfigError, check_credential_value
-from .store import Store, StoreUnavailable
 
 DEFAULT_MAX_BODY = 4_000_000  # 4 MB: a 1000-agent plan with groups and schedules (~1.3 MB) fits; a runaway client does not
 
@@ -101,21 +95,6 @@ def security_settings(
     )
 
 
-def health_routes(store: Store) -> list[Route]:
-    async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> JSONResponse:
-        try:
-            await store.ping()
-        except StoreUnavailable:
-            # The reason may name hosts; the operator finds it in the server's own errors.
-            return JSONResponse({"status": "not ready", "store": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
-
-    return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
-
-
 def build_http_app(
     server: Any,
     *,
@@ -125,10 +104,14 @@ def build_http_app(
     insecure_no_auth: bool = False,
     max_body: int = DEFAULT_MAX_BODY,
     stateless: bool = False,
-    store: Store | None = None,
+    hosted: Any = None,
 ) -> Starlette:
+    """``hosted`` (server.auth.server.HostedMode): people sign in with OAuth instead of the
+    operator's static token."""
     token = env.get("LIVECHAT_MCP_AUTH_TOKEN", "").strip()
-    if not is_loopback(host) and not token and not insecure_no_auth:
+    if hosted is not None and token:
+        raise ConfigError("--oauth and LIVECHAT_MCP_AUTH_TOKEN exclude each other: unset LIVECHAT_MCP_AUTH_TOKEN.")
+    if not is_loopback(host) and not token and not insecure_no_auth and hosted is None:
         raise ConfigError(
             f"Refusing to serve on {host} without client authentication: set LIVECHAT_MCP_AUTH_TOKEN "
             "(clients then send 'Authorization: Bearer <token>'), bind 127.0.0.1, or pass --insecure-no-auth."
@@ -142,12 +125,15 @@ def build_http_app(
     origins = [o.strip() for o in env.get("LIVECHAT_MCP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
     hosts = [h.strip() for h in env.get("LIVECHAT_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
     kwargs: dict[str, Any] = {}
-    if store is not None:
-        kwargs["custom_starlette_routes"] = health_routes(store)
+    if hosted is not None:
+        kwargs.update(hosted.http_kwargs())
+        public = hosted.settings.public_url.split("://", 1)[1]
+        if not is_loopback(_split_port(public)[0].strip("[]")):
+            hosts.append(public)  # the name the reverse proxy forwards
     if token:
         kwargs["auth"] = AuthSettings(issuer_url=f"http://{host}:{port}", resource_server_url=None)
         kwargs["token_verifier"] = StaticTokenVerifier(token)
-    return server.streamable_http_app(
+    app = server.streamable_http_app(
         streamable_http_path="/mcp",
         host=host,
         transport_security=security_settings(host, port, origins, hosts),
@@ -155,6 +141,7 @@ def build_http_app(
         stateless_http=stateless,
         **kwargs,
     )
+    return hosted.finish(app) if hosted is not None else app
 
 
 # --- slow and greedy clients ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import Any
 
@@ -116,6 +117,11 @@ class LiveChatMCP:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.meta = MetaTools(runtime)
+        # Hosted mode (server/auth): each request runs as its signed-in person's own app.
+        self.resolver: Callable[[Any], Awaitable[LiveChatMCP]] | None = None
+
+    async def for_request(self, ctx: Any) -> LiveChatMCP:
+        return self if self.resolver is None else await self.resolver(ctx)
 
     # --- tools ------------------------------------------------------------------------------------
 
@@ -173,11 +179,12 @@ class LiveChatMCP:
     @cached_property
     def server(self) -> Server[Any]:
         async def on_list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
-            return types.ListToolsResult(tools=self.list_tools())
+            return types.ListToolsResult(tools=(await self.for_request(ctx)).list_tools())
 
         async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+            target = await self.for_request(ctx)  # outside the try: not signed in is a protocol error
             try:
-                result = await self.call_tool(params.name, params.arguments, ctx)
+                result = await target.call_tool(params.name, params.arguments, ctx)
             except Exception as exc:  # never crash the session; say what happened
                 logging.getLogger("livechat_mcp").exception("tool %s failed", params.name)
                 result = error_result("internal", f"Unexpected server error: {type(exc).__name__}")
@@ -201,19 +208,21 @@ class LiveChatMCP:
             )
 
         async def on_list_resource_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
-            return types.ListResourceTemplatesResult(resource_templates=self.meta.resource_templates())
+            target = await self.for_request(ctx)
+            return types.ListResourceTemplatesResult(resource_templates=target.meta.resource_templates())
 
         async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
             uri = str(params.uri)
+            target = await self.for_request(ctx)
             started = time.perf_counter()
             error: MCPError | None = None
             try:
-                data = await self.meta.read_resource(uri, session=session_key(ctx))
+                data = await target.meta.read_resource(uri, session=session_key(ctx))
             except MCPError as exc:
                 error = exc
-            if self.runtime.audit is not None:  # a read reaches LiveChat like a tool call: one line each
+            if target.runtime.audit is not None:  # a read reaches LiveChat like a tool call: one line each
                 kind = error.data.get("type") if error is not None and isinstance(error.data, dict) else None
-                self.runtime.audit.record(
+                target.runtime.audit.record(
                     tool="resources/read", decision="refused" if kind == "refused" else "allowed", rule="resource",
                     arguments={"uri": uri}, duration_ms=(time.perf_counter() - started) * 1000,
                     outcome={"error": kind} if error is not None else {}, session=session_key(ctx),
@@ -250,7 +259,7 @@ class LiveChatMCP:
                     raise PromptError(f"Unknown prompt {params.name!r}; known: {', '.join(PROMPTS)}")
                 # Prompts quote no license data, only their arguments: those lose invisible characters too.
                 arguments = {k: clean(v) if isinstance(v, str) else v for k, v in (params.arguments or {}).items()}
-                text = render_prompt(prompt, arguments, self.runtime.policy)
+                text = render_prompt(prompt, arguments, (await self.for_request(ctx)).runtime.policy)
             except PromptError as exc:
                 raise MCPError(INVALID_PARAMS, str(exc)) from None
             return types.GetPromptResult(

@@ -11,7 +11,6 @@ import httpx
 from . import __version__
 from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from, service_url
 from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
-from .api.ratelimit import Budget, license_bucket
 from .audit import AuditLog
 from .pipeline import Pipeline
 from .policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
@@ -89,6 +88,9 @@ class Runtime:
     audit: AuditLog | None = None
     client_id: str | None = None  # the token's client id, from token info (Bearer only)
     store: Store = field(default_factory=MemoryStore)  # budget, plans, journals, shared keys
+    # Who this runtime acts for: "operator" (one principal from the environment), or in hosted
+    # mode "<organization id>:<account id>" of the signed-in person (key per-person state by it).
+    principal_id: str = "operator"
 
     def banner(self, visible_tools: int) -> str:
         scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"
@@ -152,11 +154,7 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         max_concurrency=settings.max_concurrency,
         transport=transport,
     )
-    info: dict[str, Any] = {}
-    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport, info)
-    # The budget is the license's, kept in the store: every process and replica shares it.
-    client.budget = Budget(store, license_bucket(base_url, credential, info), settings.rate_limit,
-                           settings.rate_period, hold=settings.timeout + 30)
+    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport)
     if sandbox is not None and token_scopes is not None and note == "the token's scopes":
         from .sandbox import ALL_SCOPES_TOKEN
         from .tools import PRIVATE_SCOPES
@@ -184,12 +182,8 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
 
 
 async def learn_scopes(
-    policy: Policy,
-    credential: Credential,
-    accounts_url: str,
-    transport: httpx.AsyncBaseTransport | None,
-    info_out: dict[str, Any] | None = None,
-) -> tuple[frozenset[str] | None, str, str | None]:
+    policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None
+) -> tuple[frozenset[str] | None, str]:
     """The token's scopes (or None with the reason) and its client id, from the accounts service."""
     if credential.kind != "bearer":
         return None, "a PAT's scopes cannot be looked up: not filtering by scope", None
@@ -201,8 +195,6 @@ async def learn_scopes(
         if resp.status_code != 200:
             return None, f"token info answered HTTP {resp.status_code}: not filtering by scope", None
         info = resp.json()
-        if info_out is not None and isinstance(info, dict):
-            info_out.update(info)  # the organization keys the request budget
         client_id = info.get("client_id") if isinstance(info.get("client_id"), str) else None
         scope = info.get("scope")
         if policy.scopes is not None:

@@ -249,7 +249,7 @@ async def test_a_batch_smuggled_in_as_one_step_is_refused(make_server, loopback)
     plan["steps"][2] = {"step": 3, "action": "batch_create_agents", "destructive": False,
                         "body": {"requests": [{"id": "b1@example.com", "name": "B1"}, {"id": "b2@example.com",
                                                                                     "name": "B2"}]}}
-    is_error, report = await apply(make_server, loopback, plan, accept_edited=True, secrets=None)
+    is_error, report = await apply(make_server, loopback, plan, accept_edited=True, secrets={})
     assert is_error and "single action" in report["error"]["message"]
     untouched_state(loopback)
 

@@ -3,6 +3,8 @@
 Routes:
 - ``POST /v3.6/configuration/action/<name>``: the 72 actions.
 - ``GET /v2/info``: the accounts token-info call, answering the credential's scopes.
+- The accounts service (``accounts.py``): sign-in page at ``GET /?response_type=code``,
+  ``/v2/token``, ``/v2/accounts/me``; tokens it issues select their license's state and budget.
 - ``/_sandbox/*``: test controls: faults, request log, reset, credentials, config, clock.
 """
 
@@ -26,6 +28,7 @@ from starlette.routing import Route
 from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
 from ..validation import describe_validation_error
 from . import resources
+from .accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Accounts, OAuthApp
 from .core import Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
 
 SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
@@ -79,6 +82,11 @@ class Sandbox:
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     _hits: deque[float] = field(default_factory=deque)
+    oauth_client_id: str = DEFAULT_OAUTH_CLIENT_ID
+    oauth_client_secret: str = DEFAULT_OAUTH_CLIENT_SECRET
+    accounts: Accounts = field(init=False)
+    # Budgets of the licenses other than the default one (organization id -> hits).
+    _org_hits: dict[str, deque[float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_rate(self.rate_limit, self.rate_period)
@@ -92,6 +100,17 @@ class Sandbox:
         self.state = SandboxState(region=self.region, _clock=self.clock)
         resources.seed(self.state)
         self._hits.clear()
+        self._org_hits.clear()
+        if not hasattr(self, "accounts"):
+            app = OAuthApp(self.oauth_client_id, self.oauth_client_secret)
+            self.accounts = Accounts(self.state, app=app, seed=resources.seed)
+        else:
+            self.accounts.reset(self.state)
+
+    def state_for(self, requester: Requester) -> SandboxState:
+        """The license a request acts on: its token's organization (the default one otherwise)."""
+        org = self.accounts.organizations.get(requester.organization_id)
+        return org.state if org is not None else self.state
 
     # --- auth -------------------------------------------------------------------------
 
@@ -99,6 +118,10 @@ class Sandbox:
         if not header:
             raise SandboxError("authentication", "Missing Authorization header")
         scheme, _, value = header.partition(" ")
+        issued = self.accounts.issued(value) if scheme == "Bearer" else None
+        if issued is not None:
+            account = self.accounts.accounts[issued.account_id]
+            return Requester(account.email, issued.scopes, issued.account_id, issued.client_id, issued.organization_id)
         for cred in self._all_credentials():
             if scheme == "Bearer" and cred.kind == "bearer" and value == cred.secret:
                 return self._requester(cred)
@@ -129,16 +152,19 @@ class Sandbox:
     # zero, the CLI and TokenBucket refuse such values too, and quietly lifting the limit would
     # hide a typo like --rate-limit 0/600 in a test that means to exercise the quota.
 
-    def _spend(self) -> None:
+    def _spend(self, organization_id: str | None = None) -> None:
         now = time.monotonic()
-        while self._hits and now - self._hits[0] >= self.rate_period:
-            self._hits.popleft()
-        if len(self._hits) >= self.rate_limit:
+        hits = self._hits
+        if organization_id not in (None, self.state.organization_id):  # each license has its own budget
+            hits = self._org_hits.setdefault(str(organization_id), deque())
+        while hits and now - hits[0] >= self.rate_period:
+            hits.popleft()
+        if len(hits) >= self.rate_limit:
             # The window is empty only if the limit was set below 1 by assigning the field
             # directly: then every request is refused, a full period from now, rather than crash.
-            wait = self.rate_period - (now - self._hits[0]) if self._hits else self.rate_period
+            wait = self.rate_period - (now - hits[0]) if hits else self.rate_period
             raise _RateLimited(max(1, math.ceil(wait)))
-        self._hits.append(now)
+        hits.append(now)
 
     # --- faults ---------------------------------------------------------------------------
 
@@ -175,7 +201,7 @@ class Sandbox:
         handler = resources.HANDLERS.get(name)
         if handler is None:
             raise SandboxError("internal", f"The sandbox does not implement {name} yet")
-        return handler(Ctx(self.state, requester), req)
+        return handler(Ctx(self.state_for(requester), requester), req)
 
     def _run_batch(self, single: str, body: Any, requester: Requester) -> dict[str, Any]:
         requests = body.get("requests") if isinstance(body, dict) else None
@@ -203,6 +229,9 @@ class Sandbox:
                 Route("/v3.6/configuration/action/{name}", self._action, methods=["POST"]),
                 Route("/{version}/configuration/action/{name}", self._other_version, methods=["POST"]),
                 Route("/v2/info", self._token_info, methods=["GET"]),
+                Route("/v2/token", self.accounts.token, methods=["POST", "DELETE"]),
+                Route("/v2/accounts/me", self.accounts.me, methods=["GET"]),
+                Route("/_sandbox/accounts", self.accounts.control, methods=["GET", "POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["POST", "DELETE", "GET"]),
                 Route("/_sandbox/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_sandbox/reset", self._reset, methods=["POST"]),
@@ -210,7 +239,7 @@ class Sandbox:
                 Route("/_sandbox/config", self._config, methods=["POST", "GET"]),
                 Route("/_sandbox/state", self._state, methods=["GET"]),
                 Route("/_sandbox/clock", self._clock, methods=["GET", "POST"]),
-                Route("/", self._index, methods=["GET"]),
+                Route("/", self._index, methods=["GET", "POST"]),
             ]
         )
 
@@ -232,9 +261,10 @@ class Sandbox:
             entry["credential"] = requester.name
             region = (request.headers.get("x-region") or "dal").lower()
             entry["region"] = region
-            if region != self.state.region:
-                raise SandboxError("misdirected_request", "Wrong region", {"region": self.state.region})
-            self._spend()
+            home = self.state_for(requester).region
+            if region != home:
+                raise SandboxError("misdirected_request", "Wrong region", {"region": home})
+            self._spend(requester.organization_id)
             fault = self._take_fault(name)
             if fault is not None:
                 entry["fault"] = fault.kind
@@ -285,6 +315,9 @@ class Sandbox:
         return JSONResponse(err.body(), status_code=fault.status, headers=headers)
 
     async def _token_info(self, request: Request) -> Response:
+        issued = self.accounts.info(request)
+        if issued is not None:
+            return issued
         header = request.headers.get("authorization", "")
         for cred in self._all_credentials():
             if cred.kind == "bearer" and header == f"Bearer {cred.secret}":
@@ -382,9 +415,13 @@ class Sandbox:
         return JSONResponse({"now": self.clock.iso(), "frozen": self.clock.frozen})
 
     async def _state(self, request: Request) -> Response:
-        return JSONResponse(self.state.snapshot())
+        org = self.accounts.organizations.get(request.query_params.get("organization_id", ""))
+        return JSONResponse((org.state if org is not None else self.state).snapshot())
 
     async def _index(self, request: Request) -> Response:
+        # LiveChat's authorization endpoint is the accounts service's root.
+        if request.method == "POST" or request.query_params.get("response_type"):
+            return await self.accounts.authorize(request)
         return JSONResponse({"sandbox": True, "notice": SANDBOX_NOTICE, "actions": len(catalog())})
 
 

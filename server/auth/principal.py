@@ -1,0 +1,203 @@
+"""Who is calling, what they may do, and their runtime, resolved per request.
+
+A principal is one person signed in through one MCP client: their LiveChat credential, license,
+region and client. Their effective policy is the operator's policy (the ceiling) narrowed by
+their LiveChat token's scopes and, optionally, by their role (LIVECHAT_OAUTH_WRITE_ROLES): a
+token can only narrow, never widen. The role is read once, at sign-in.
+
+Each principal gets a ``Runtime`` of their own (credential, client, policy, pipeline with their
+plans, audit lines naming them), built from the process-level pieces: the settings, the
+ceiling policy, one shared connection pool, the request budget of their license, the audit
+sink. Runtimes are cached per grant; a refreshed LiveChat token swaps the credential in place
+(their plans stay), and a revoked grant drops the runtime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+import httpx
+
+from ..api.auth import bearer
+from ..api.client import LiveChatClient, RetryPolicy
+from ..api.ratelimit import shared_bucket
+from ..audit import AuditLog
+from ..pipeline import Pipeline
+from ..policies import Decision, Policy, PolicyContext
+from ..redact import Scrubber
+from ..runtime import Runtime, Settings
+from ..tools import Action
+from .provider import Access, Provider
+from .records import Grant, principal_fields
+
+MAX_CACHED_PRINCIPALS = 500
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str  # "<organization id>:<account id>"
+    grant_id: str
+    account_id: str
+    email: str
+    name: str
+    role: str
+    organization_id: str
+    license_id: str | None
+    region: str | None
+    client_id: str
+    client_name: str
+    scopes: frozenset[str]
+
+    @classmethod
+    def from_grant(cls, grant: Grant) -> Principal:
+        return cls(
+            id=grant.principal_id, grant_id=grant.grant_id, account_id=grant.account_id, email=grant.email,
+            name=grant.name, role=grant.role, organization_id=grant.organization_id, license_id=grant.license_id,
+            region=grant.region, client_id=grant.client_id, client_name=grant.client_name,
+            scopes=frozenset(grant.scopes),
+        )
+
+
+
+@dataclass(frozen=True)
+class PersonPolicy(PolicyContext):
+    """A person's effective policy; its refusals speak to that person, not to the operator."""
+
+    role: str = ""
+    role_limited: bool = False  # writes refused because of the person's role (LIVECHAT_OAUTH_WRITE_ROLES)
+
+    def decide(self, act: Action) -> Decision:
+        decision = super().decide(act)
+        if decision.allowed:
+            return decision
+        if decision.rule == "mode" and self.role_limited:
+            return Decision(False, "role", f"your LiveChat role ({self.role or 'unknown'}) may not change "
+                            "configuration on this deployment", "ask an owner or the operator to make the change")
+        if decision.rule == "scopes":
+            return replace(decision, fix="your LiveChat account does not have this scope: an owner of the license "
+                                         "can give your account a role that has it; then connect again")
+        return decision
+
+
+def effective_policy(ceiling: Policy, principal: Principal, write_roles: frozenset[str] | None) -> PolicyContext:
+    policy = ceiling
+    role_limited = write_roles is not None and principal.role not in write_roles and policy.mode != "read-only"
+    if role_limited:
+        # Writes are for the roles the operator named; this person reads only.
+        policy = policy.model_copy(update={"mode": "read-only"})
+    if ceiling.scopes is None:
+        return PersonPolicy(policy, principal.scopes, "your LiveChat token's scopes", principal.role, role_limited)
+    return PersonPolicy(policy, principal.scopes & frozenset(ceiling.scopes),
+                        "your LiveChat token's scopes within the policy's scopes", principal.role, role_limited)
+
+
+def rights_summary(ceiling: Policy, write_roles: frozenset[str] | None) -> list[str]:
+    """What the consent page says a client will be allowed, before we know who signs in."""
+    lines = ["Read the configuration of your license: " + (
+        "all resources" if "all" in ceiling.toolsets else ", ".join(ceiling.toolsets)) + "."]
+    if ceiling.mode == "read-write":
+        lines.append("Change the configuration" + (", including deleting" if ceiling.allow_destructive else
+                                                   " (never delete: destructive actions are refused)") + ".")
+    elif ceiling.mode == "dry-run":
+        lines.append("Plan changes for review: nothing is changed until an operator applies the plan.")
+    else:
+        lines.append("Nothing can be changed: this deployment is read-only.")
+    if write_roles is not None and ceiling.mode != "read-only":
+        lines.append(f"Only these LiveChat roles may change anything: {', '.join(sorted(write_roles))}.")
+    lines.append("Never more than your own LiveChat account may do (its token's scopes).")
+    return lines
+
+
+class HostedRuntimes:
+    def __init__(self, base: Runtime, provider: Provider, *, base_url: str,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base = base
+        self.provider = provider
+        self.base_url = base_url
+        # One connection pool for every person's client (never closed by a client: see forget).
+        self._transport = transport or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100))
+        self._cache: OrderedDict[str, tuple[Runtime, Principal, str]] = OrderedDict()
+
+    async def for_token(self, token: Access) -> tuple[Runtime, Principal] | None:
+        grant = await self.provider.current_grant(token.grant_id)
+        if grant is None:
+            self.forget(token.grant_id)
+            return None
+        fingerprint = hashlib.sha256(grant.lc_access_token.encode()).hexdigest()
+        cached = self._cache.get(grant.grant_id)
+        if cached is not None:
+            runtime, principal, seen = cached
+            if seen != fingerprint:  # LiveChat token refreshed: same person, same plans, new credential
+                self._swap_credential(runtime, grant)
+                self._cache[grant.grant_id] = (runtime, principal, fingerprint)
+            self._cache.move_to_end(grant.grant_id)
+            return runtime, principal
+        principal = Principal.from_grant(grant)
+        runtime = self._build(principal, grant)
+        self._cache[grant.grant_id] = (runtime, principal, fingerprint)
+        while len(self._cache) > MAX_CACHED_PRINCIPALS:
+            self._cache.popitem(last=False)
+        return runtime, principal
+
+    def forget(self, grant_id: str) -> None:
+        # The client is not closed: closing it would close the shared pool; it holds nothing else.
+        self._cache.pop(grant_id, None)
+
+    def _client(self, grant: Grant) -> LiveChatClient:
+        s: Settings = self.base.settings
+        return LiveChatClient(
+            bearer(grant.lc_access_token),
+            base_url=self.base_url,
+            region=grant.region,
+            timeout=s.timeout,
+            retry=RetryPolicy(max_attempts=s.max_attempts, deadline=s.deadline),
+            # LiveChat counts requests per license: everyone on one license shares one budget.
+            bucket=shared_bucket((self.base_url, f"license:{grant.organization_id}"), s.rate_limit, s.rate_period),
+            max_concurrency=s.max_concurrency,
+            transport=self._transport,
+        )
+
+    def _build(self, principal: Principal, grant: Grant) -> Runtime:
+        client = self._client(grant)
+        scrubber = Scrubber(client.credential.secrets())
+        audit: AuditLog | None = (self.base.audit.for_principal(principal_fields(grant), scrubber)
+                                  if self.base.audit is not None else None)
+        policy = effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles)
+        pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit)
+        return Runtime(
+            settings=self.base.settings, credential=client.credential, client=client, policy=policy,
+            pipeline=pipeline, scrubber=scrubber, upstream=self.base.upstream, policy_source=self.base.policy_source,
+            audit=audit, client_id=self.provider.settings.client_id, store=self.base.store, principal_id=principal.id,
+        )
+
+    def _swap_credential(self, runtime: Runtime, grant: Grant) -> None:
+        client = self._client(grant)
+        runtime.scrubber.add(*client.credential.secrets())
+        runtime.credential = client.credential
+        runtime.client = runtime.pipeline.client = client
+
+    async def aclose(self) -> None:
+        self._cache.clear()
+        await self._transport.aclose()
+
+
+def person_rights(ceiling: Policy, grant: Grant, write_roles: frozenset[str] | None) -> list[str]:
+    """What this person will be allowed, exactly: the operator's policy, their scopes, their role."""
+    from ..tools import catalog
+
+    policy = effective_policy(ceiling, Principal.from_grant(grant), write_roles)
+    decisions = [(act, policy.decide(act)) for act in catalog().values()]
+    reads = sorted({act.resource for act, d in decisions if d.allowed and not act.write})
+    writes = [act for act, d in decisions if d.allowed and act.write]
+    lines = [f"Read: {', '.join(reads)}." if reads else "Read: nothing (your LiveChat account has no read scopes)."]
+    if not writes:
+        lines.append("Change: nothing." + (f" Your role ({grant.role}) may not change anything here."
+                                           if write_roles is not None and grant.role not in write_roles else ""))
+    elif policy.policy.mode == "dry-run":
+        lines.append(f"Plan changes for review ({len(writes)} kinds of change); nothing is sent until an operator applies them.")
+    else:
+        destructive = sum(1 for act in writes if act.destructive)
+        lines.append(f"Change: {len(writes)} kinds of change, {destructive} of them deleting or removing things.")
+    return lines

@@ -1,0 +1,188 @@
+"""Wiring hosted mode into the process: the process-level runtime, the SDK's auth routes with
+our provider, our consent/callback routes, and the per-request resolution of the principal."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_REQUEST
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..api.auth import ConfigError, bearer
+from ..api.client import DEFAULT_BASE_URL, LiveChatClient
+from ..audit import AuditLog
+from ..pipeline import Pipeline
+from ..policies import PolicyContext, load_policy
+from ..redact import Scrubber
+from ..runtime import Runtime, Settings
+from ..store import open_store
+from ..store.crypto import load_sealer
+from .clients import ClientRegistry
+from .flow import SignInFlow
+from .livechat import AccountsClient
+from .principal import HostedRuntimes, person_rights, rights_summary
+from .provider import MCP_SCOPE, Access, Provider
+from .records import Records
+from .settings import OAuthSettings
+
+if TYPE_CHECKING:
+    from ..mcp_app import LiveChatMCP
+
+
+async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
+    """The process-level runtime of hosted mode: settings, the ceiling policy, the audit sink.
+    It holds no LiveChat credential and may call nothing (every scope refused): each request
+    runs as its signed-in principal instead."""
+    policy, policy_source = load_policy(settings.policy, settings.overrides)
+    scrubber = Scrubber()
+    # Sign-ins, codes and tokens live in the store: replicas must share one (--store redis://...).
+    store = open_store(settings.store, env)
+    audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
+    base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
+    client = LiveChatClient(bearer(""), base_url=base_url)
+    if settings.sandbox:
+        raise ConfigError("--oauth signs people in at a LiveChat accounts service, which the in-process sandbox "
+                          "cannot serve to a browser: run `livechat-mcp sandbox` and use the command it prints.")
+    ctx = PolicyContext(policy, frozenset(), "per person: their own LiveChat token's")
+    return Runtime(
+        settings=settings, credential=client.credential, client=client, policy=ctx,
+        pipeline=Pipeline(policy=ctx, client=client, scrubber=scrubber, audit=audit), scrubber=scrubber,
+        upstream=f"{base_url} (hosted: each person signs in with their LiveChat account)",
+        policy_source=policy_source, audit=audit, store=store,
+    )
+
+
+class HostedMode:
+    def __init__(self, runtime: Runtime, env: Mapping[str, str], *, host: str, port: int) -> None:
+        self.settings = OAuthSettings.from_env(env, host=host, port=port)
+        self.records = Records(runtime.store, load_sealer(env))  # the store is the runtime's: it closes it
+        self._http = httpx.AsyncClient(timeout=15.0)
+        self.accounts = AccountsClient(self.settings, self._http)
+        self.registry = ClientRegistry(self.records, allow_loopback=self.settings.allow_loopback_metadata)
+        self.provider = Provider(self.settings, self.records, self.registry, self.accounts,
+                                 on_revoke=self._forget, audit=runtime.audit)
+        base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
+        self.runtimes = HostedRuntimes(runtime, self.provider, base_url=base_url)
+        ceiling = runtime.policy.policy
+        self.flow = SignInFlow(self.settings, self.records, self.provider, self.accounts,
+                               rights=lambda: rights_summary(ceiling, self.settings.write_roles),
+                               person_rights=lambda grant: person_rights(ceiling, grant, self.settings.write_roles),
+                               audit=runtime.audit)
+        self._apps: dict[str, LiveChatMCP] = {}
+
+    def _forget(self, grant_id: str) -> None:
+        self.runtimes.forget(grant_id)
+        self._apps.pop(grant_id, None)
+
+    def auth_settings(self) -> AuthSettings:
+        return AuthSettings(
+            issuer_url=self.settings.issuer,  # type: ignore[arg-type]
+            resource_server_url=self.settings.resource,  # type: ignore[arg-type]
+            validate_token_resource=True,
+            # One scope, "livechat": what a person may do is decided per call by their effective
+            # policy; a token without it is answered 403 insufficient_scope (clients step up).
+            required_scopes=[MCP_SCOPE],
+            client_registration_options=ClientRegistrationOptions(
+                enabled=True, valid_scopes=[MCP_SCOPE], default_scopes=[MCP_SCOPE]),
+            revocation_options=RevocationOptions(enabled=True),
+        )
+
+    def http_kwargs(self) -> dict[str, Any]:
+        return {
+            "auth": self.auth_settings(),
+            "token_verifier": self.provider,
+            "auth_server_provider": self.provider,
+            "custom_starlette_routes": self.flow.routes(),
+        }
+
+    def finish(self, app: Starlette) -> Starlette:
+        """Advertise what the SDK's metadata leaves out: Client ID Metadata Documents and ``iss``
+        in the authorization response (RFC 9207)."""
+        for i, route in enumerate(app.router.routes):
+            if isinstance(route, Route) and route.path == "/.well-known/oauth-authorization-server":
+                original = route
+
+                async def metadata(request: Request, _route: Route = original) -> Response:
+                    from mcp.server.auth.routes import build_metadata
+
+                    s = self.auth_settings()
+                    meta = build_metadata(s.issuer_url, None, s.client_registration_options or ClientRegistrationOptions(),
+                                          s.revocation_options or RevocationOptions())
+                    meta.scopes_supported = [MCP_SCOPE]
+                    meta.client_id_metadata_document_supported = True
+                    meta.authorization_response_iss_parameter_supported = True
+                    return JSONResponse(meta.model_dump(mode="json", exclude_none=True),
+                                        headers={"Cache-Control": "public, max-age=3600",
+                                                 "Access-Control-Allow-Origin": "*"})
+
+                app.router.routes[i] = Route(original.path, metadata, methods=["GET", "OPTIONS"])
+            elif isinstance(route, Route) and route.path == "/authorize":
+                app.router.routes[i] = Route(route.path, IssuerInRedirects(route.endpoint, self.settings),
+                                             methods=["GET", "POST"])
+        return app
+
+    def ceiling_tools(self) -> int:
+        """How many tools the operator's policy lets a person with every scope see (for the banner)."""
+        from ..mcp_app import LiveChatMCP
+
+        base = self.runtimes.base
+        widest = dataclasses.replace(base, policy=PolicyContext(base.policy.policy, None, "every scope"))
+        return len(LiveChatMCP(widest).list_tools())
+
+    async def resolve(self, ctx: Any) -> LiveChatMCP:
+        """The per-person app for this request, from the access token the SDK verified."""
+        from ..mcp_app import LiveChatMCP
+
+        request = getattr(ctx, "request", None)
+        user = request.scope.get("user") if request is not None else None
+        token = getattr(user, "access_token", None)
+        if not isinstance(token, Access):
+            raise MCPError(INVALID_REQUEST, "Not signed in: connect again to sign in with LiveChat.")
+        found = await self.runtimes.for_token(token)
+        if found is None:
+            raise MCPError(INVALID_REQUEST, "Your LiveChat sign-in has ended: connect again to sign in.")
+        runtime, principal = found
+        app = self._apps.get(principal.grant_id)
+        if app is None or app.runtime is not runtime:
+            app = self._apps[principal.grant_id] = LiveChatMCP(runtime)
+        return app
+
+    async def aclose(self) -> None:
+        await self.runtimes.aclose()
+        await self.registry.aclose()
+        await self._http.aclose()
+
+
+class IssuerInRedirects:  # an ASGI app (a class: Starlette's Route would wrap a function as a handler)
+    """RFC 9207: every authorization response names its issuer, errors the SDK's /authorize
+    redirects back (invalid_target, invalid_scope, ...) included; our consent page is not a response."""
+
+    def __init__(self, endpoint: ASGIApp, settings: OAuthSettings) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        settings = self.settings
+
+        async def send_with_iss(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (302, 303):
+                headers = MutableHeaders(scope=message)
+                location = headers.get("location", "")
+                if location and not location.startswith(f"{settings.public_url}/oauth/") and \
+                        "iss" not in parse_qs(urlsplit(location).query):
+                    sep = "&" if urlsplit(location).query else "?"
+                    headers["location"] = f"{location}{sep}{urlencode({'iss': settings.issuer})}"
+            await send(message)
+
+        await self.endpoint(scope, receive, send_with_iss)

@@ -1,0 +1,185 @@
+"""Hosted mode in a real browser: headless Chromium walks our consent page and the sandbox's
+LiveChat sign-in page; the test reads what each page says and follows where it redirects.
+
+Needs the Debian package `chromium` (installed by .ci/run). In CI (CI=true) a missing browser
+fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.hosted import Hosted, hosted, stop
+from tests.test_hosted_attacks import authorize_url, pkce
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _need_chromium() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def capture() -> Iterator[tuple[str, list[str]]]:
+    """The MCP client's redirect URI: records what the browser lands on."""
+    port, seen = free_port(), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>done</title><p>You can close this window.</p>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}/callback", seen
+    httpd.shutdown()
+
+
+@pytest.fixture
+def browser() -> Iterator[str]:
+    """A headless Chromium; yields its DevTools page websocket URL."""
+    exe = _need_chromium()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.Popen(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+             f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=2).json()
+                    page = next(t for t in targets if t.get("type") == "page")
+                    break
+                except (httpx.HTTPError, StopIteration, ValueError):
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("chromium did not start") from None
+                    time.sleep(0.2)
+            yield page["webSocketDebuggerUrl"]
+        finally:
+            stop(proc)
+
+
+class Page:
+    """A minimal DevTools-protocol driver: navigate, evaluate, wait for the next document."""
+
+    def __init__(self, ws) -> None:  # noqa: ANN001
+        self.ws = ws
+        self.next_id = 0
+
+    async def send(self, method: str, **params: object) -> dict:
+        self.next_id += 1
+        my_id = self.next_id
+        await self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(await self.ws.recv())
+            if message.get("id") == my_id:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return message.get("result", {})
+
+    async def eval(self, expression: str) -> object:
+        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    async def wait_for(self, predicate: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if await self.eval(predicate):
+                    return
+            except RuntimeError:
+                pass  # the document is being replaced
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {predicate}; at {await self.eval('location.href')}")
+
+    async def text(self) -> str:
+        return str(await self.eval("document.body.innerText"))
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Hosted]:
+    with hosted("--allow-writes", LIVECHAT_OAUTH_WRITE_ROLES="owner,viceowner") as h:
+        yield h
+
+
+def test_a_person_signs_in_through_the_pages_in_chromium(served: Hosted, browser: str,
+                                                        capture: tuple[str, list[str]]) -> None:
+    import websockets
+
+    redirect, seen = capture
+    reg = httpx.post(f"{served.base}/register", json={
+        "client_name": "Claude <b>Desktop</b>", "redirect_uris": [redirect], "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}).json()
+    verifier, challenge = pkce()
+    start = authorize_url(served, reg["client_id"], challenge, state="browser-state", redirect_uri=redirect)
+
+    async def walk() -> None:
+        async with websockets.connect(browser, max_size=None) as ws:
+            page = Page(ws)
+            await page.send("Page.enable")
+            await page.send("Page.navigate", url=start)
+            await page.wait_for("location.pathname === '/oauth/consent' && document.readyState === 'complete'")
+            consent = await page.text()
+            # Which deployment, which client (its markup shown as text, not rendered), where it
+            # sends you back, which license, which rights.
+            assert "Acme Support MCP" in consent
+            assert "Claude <b>Desktop</b>" in consent
+            assert redirect in consent
+            assert "The license of the LiveChat account you sign in with" in consent
+            assert "Change the configuration" in consent and "owner, viceowner" in consent
+            assert await page.eval("document.querySelectorAll('script').length") == 0
+            await page.eval("document.querySelector('button[value=approve]').click()")
+            await page.wait_for(f"location.origin === '{served.sandbox}' && document.readyState === 'complete'")
+            sign_in = await page.text()
+            assert "Sign in to LiveChat (sandbox)" in sign_in and "owner@globex.example" in sign_in
+            assert f"{served.base}/oauth/callback" in sign_in  # LiveChat says where it sends you back
+            await page.eval("[...document.querySelectorAll('label')].find(l => l.textContent.includes("
+                            "'agent@acme.example')).click()")
+            await page.eval("document.querySelector('button[value=sign_in]').click()")
+            # Back with us: who signed in, on which license, and exactly what this person may do
+            # (read scopes only: nothing can be changed, though the operator allows writes).
+            await page.wait_for("location.pathname === '/oauth/callback' && document.readyState === 'complete'")
+            confirm = await page.text()
+            assert "Confirm access" in confirm and "agent@acme.example" in confirm and "role normal" in confirm
+            assert "license 104130623" in confirm
+            assert "Change: nothing." in confirm and "Read: " in confirm and "tags" in confirm
+            assert redirect in confirm
+            await page.eval("document.querySelector('button[value=approve]').click()")
+            await page.wait_for(f"location.href.startsWith('{redirect}') && document.readyState === 'complete'")
+
+    asyncio.run(walk())
+    landed = [path for path in seen if path.startswith("/callback")]
+    assert len(landed) == 1
+    query = parse_qs(urlsplit(landed[0]).query)
+    assert query["state"] == ["browser-state"] and query["iss"] == [served.base]
+    tokens = httpx.post(f"{served.base}/token", data={
+        "grant_type": "authorization_code", "code": query["code"][0], "code_verifier": verifier,
+        "redirect_uri": redirect, "client_id": reg["client_id"]})
+    assert tokens.status_code == 200, tokens.text
