@@ -100,6 +100,40 @@ async def labelling_cost() -> list[tuple[str, int, int]]:
     return out
 
 
+def seed_agents(sandbox: Sandbox, count: int) -> None:
+    """A license of ``count`` agents with realistic names, emails, roles and job titles."""
+    from server.sandbox.agents import _new_agent, account_id
+
+    first = ["Anna", "Bartosz", "Chloe", "Dmitri", "Emma", "Felipe", "Grace", "Hiroshi", "Ines", "Jakub"]
+    last = ["Kowalski", "Nguyen", "Smith", "Garcia", "Müller", "Rossi", "Dubois", "Silva", "Novak", "Ito"]
+    for n in range(count):
+        name = f"{first[n % 10]} {last[(n // 10) % 10]}"
+        agent_id = f"{name.lower().replace(' ', '.').replace('ü', 'u')}{n}@support.example.com"
+        agent = _new_agent(agent_id, account_id(1000 + n), name, ("normal", "administrator")[n % 7 == 0])
+        agent["job_title"] = "Customer Support Specialist"
+        sandbox.state.agents[agent_id] = agent
+
+
+async def result_size(agents: int) -> tuple[int, int, int, int]:
+    """Tokens of list_agents' default first page vs LiveChat's whole answer (every agent, base
+    fields), on a license of ``agents`` agents; and the page's item count and the total."""
+    runtime = await build_runtime(Settings(sandbox=True), {})
+    try:
+        seed_agents(runtime.sandbox, agents - len(runtime.sandbox.state.agents))
+        app = LiveChatMCP(runtime)
+        async with Client(app.server, mode="legacy") as client:
+            result = await client.call_tool("list_agents", {})
+        text = result.content[0].text  # as the model gets it (labelled as license data)
+        from server.untrusted import unlabel
+
+        page = json.loads(unlabel(text))
+        whole = await runtime.client.call("list_agents", {}, idempotent=True)
+        upstream = json.dumps(whole, separators=(",", ":"), ensure_ascii=False)
+        return tokens(text), tokens(upstream), len(page["items"]), page["total"]
+    finally:
+        await runtime.aclose()
+
+
 async def _spawn_and_list(command: list[str]) -> float:
     params = StdioServerParameters(command=command[0], args=command[1:], env=ENV)
     start = time.perf_counter()
@@ -171,6 +205,10 @@ async def main() -> None:
     rows.append(("untrusted-data label: answer tokens bare → labelled",
                  ", ".join(f"{tool} {before:,} → {after:,} ({after / before:.2f}x)" for tool, before, after in costs),
                  "<= +45 tokens an answer", "ok" if extra <= 45 else "OVER"))
+    page, whole, shown, total = await result_size(500)
+    rows.append(("list_agents {} on a 500-agent license, first page",
+                 f"{shown} of {total} agents, {page:,} tokens vs {whole:,} for LiveChat's whole answer "
+                 f"({whole / page:.1f}x smaller)", "<= 4,000 tokens", "ok" if page <= 4000 else "OVER"))
 
     summary_tokens, doc_bytes, doc_tokens, steps_bytes, steps_tokens = await plan_size()
     rows.append(("get_plan, 500 create_agent steps: summary view (steps view; full document)",

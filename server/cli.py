@@ -22,7 +22,36 @@ from .runtime import Runtime, Settings, build_runtime
 from .store import StoreUnavailable
 from .store.crypto import SealError
 
-COMMANDS = ("serve", "tools", "call", "policy", "apply", "plans", "sandbox")
+COMMANDS = ("serve", "tools", "call", "policy", "apply", "plans", "sandbox", "config")
+
+EPILOG = """\
+examples:
+  livechat-mcp --sandbox                         serve over stdio against the built-in sandbox
+  livechat-mcp config claude --sandbox           print a Claude Desktop entry (absolute path)
+  livechat-mcp tools --sandbox                   the tools a client would see
+  livechat-mcp call list_agents '{"limit": 5}' --sandbox
+  echo '{"id": "jane@example.com"}' | livechat-mcp call get_agent - --sandbox
+  livechat-mcp call update_agent @args.json --allow-writes
+  livechat-mcp policy --policy read-only         every tool's decision and why
+  livechat-mcp apply PLAN.json --allow-writes    apply a reviewed dry-run plan
+  livechat-mcp --transport http --port 8000      streamable HTTP at http://127.0.0.1:8000/mcp
+
+environment variables:
+  LIVECHAT_ACCESS_TOKEN                  OAuth access token (dal:/fra: prefix selects the region)
+  LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT     Personal Access Token credential
+  LIVECHAT_REGION                        dal or fra (overrides the token prefix)
+  LIVECHAT_API_URL, LIVECHAT_ACCOUNTS_URL  API and accounts service base URLs
+  LIVECHAT_MCP_POLICY                    policy file or preset (--policy)
+  LIVECHAT_MCP_ALLOW_WRITES, LIVECHAT_MCP_ALLOW_DESTRUCTIVE, LIVECHAT_MCP_DRY_RUN,
+  LIVECHAT_MCP_DISCOVERY                 true/false, as the flags
+  LIVECHAT_MCP_TOOLSETS                  comma-separated toolsets (--toolsets)
+  LIVECHAT_MCP_AUDIT_LOG                 audit log path (--audit-log)
+  LIVECHAT_MCP_STORE                     state store URL (--store)
+  LIVECHAT_MCP_SANDBOX                   true: as --sandbox
+  LIVECHAT_MCP_TRANSPORT, LIVECHAT_MCP_HOST, LIVECHAT_MCP_PORT  serve defaults
+  LIVECHAT_MCP_AUTH_TOKEN                bearer token HTTP clients must send
+  LIVECHAT_MCP_ALLOWED_ORIGINS, LIVECHAT_MCP_ALLOWED_HOSTS  HTTP Origin/Host allow-lists
+"""
 
 
 def _common() -> argparse.ArgumentParser:
@@ -50,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="livechat-mcp", parents=[common],
         description="MCP server for the LiveChat Configuration API v3.6.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     main.add_argument("--version", action="version", version=f"livechat-mcp {__version__}")
     sub = main.add_subparsers(dest="command")
@@ -66,7 +96,8 @@ def parser() -> argparse.ArgumentParser:
     tools.add_argument("--json", action="store_true")
     call = sub.add_parser("call", parents=[common], help="run one tool through the same pipeline")
     call.add_argument("tool")
-    call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
+    call.add_argument("arguments", nargs="?", default="{}",
+                      help="JSON object of arguments, - to read it from stdin, or @FILE to read it from a file")
     pol = sub.add_parser("policy", parents=[common], help="print the effective policy and each tool's decision")
     pol.add_argument("--json", action="store_true")
     apply = sub.add_parser("apply", parents=[common], help="apply a reviewed plan document")
@@ -88,6 +119,10 @@ def parser() -> argparse.ArgumentParser:
     plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
     plans.add_argument("--continue-on-error", action="store_true")
     plans.add_argument("--other-target", action="store_true")
+    cfg = sub.add_parser("config", parents=[common],
+                         help="print a ready MCP client entry (claude, cursor, vscode) with absolute paths")
+    cfg.add_argument("client", choices=("claude", "cursor", "vscode"))
+    cfg.add_argument("--name", default="livechat", help="the server's name in the client (default livechat)")
     sb = sub.add_parser("sandbox", help="serve the sandbox API on loopback")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8686)
@@ -146,10 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "sandbox":
             return _serve_sandbox(args)
+        if command == "config":
+            return _config(args)
         return anyio.run(_run, command, args)
     except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
+        if command == "serve":
+            # stdio reads stdin in a worker thread that a signal cannot wake; the interpreter
+            # would wait for it at exit, so Ctrl-C on a terminal would hang. Nothing is pending
+            # here (audit lines are flushed as written): leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
 
 
@@ -232,6 +276,11 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
         return 0
     from mcp.server.stdio import stdio_server
 
+    if sys.stdin.isatty():
+        # Someone ran it by hand: say that it waits for a client, not for typed commands.
+        print("livechat-mcp: waiting for an MCP client on stdin/stdout (this is a server: start it from "
+              "an MCP client, see `livechat-mcp config --help`, or try `livechat-mcp tools`). "
+              "Press Ctrl-C to quit.", file=sys.stderr, flush=True)
     server = app.server
     async with stdio_server() as (read, write):
         await server.run(read, write, server.create_initialization_options())
@@ -264,10 +313,18 @@ def _tools(runtime: Runtime, as_json: bool) -> int:
 
 
 async def _call(runtime: Runtime, tool: str, arguments: str) -> int:
+    source = "stdin" if arguments == "-" else arguments[1:] if arguments.startswith("@") else "arguments"
     try:
-        parsed = json.loads(arguments)
+        if arguments == "-":
+            arguments = sys.stdin.read()
+        elif arguments.startswith("@"):
+            arguments = Path(source).expanduser().read_text()
+    except OSError as exc:
+        return _fail(f"cannot read arguments from {source}: {exc.strerror or exc}")
+    try:
+        parsed = json.loads(arguments or "{}")
     except ValueError as exc:
-        return _fail(f"arguments are not valid JSON: {exc}")
+        return _fail(f"{source} is not valid JSON: {exc}")
     app = _app(runtime)
 
     class _Ctx:  # the CLI is one session, like stdio
@@ -305,6 +362,11 @@ async def _apply(runtime: Runtime, path: str | None, continue_on_error: bool, se
     line all come from one call path (LiveChatMCP.call_tool)."""
     from .plans import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH
 
+    policy = runtime.policy.policy
+    if not policy.writes_allowed:  # one line, not one refusal per step
+        return _fail(f"apply sends writes, and the policy is {policy.mode} ({runtime.policy_source}): run with "
+                     "--allow-writes (and --allow-destructive for destructive steps). Nothing was sent.", 1)
+
     try:
         if path is None:  # a stored plan, named in ``extra`` (plan_id + mac)
             raise _Stored
@@ -341,7 +403,8 @@ async def _apply(runtime: Runtime, path: str | None, continue_on_error: bool, se
         request = None
         session = _Progress()
 
-    arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error, "accept_edited": accept_edited,
+    arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error,
+                                 "accept_edited": accept_edited,
                                  **({"allow_other_target": True} if other_target else {}), **(extra or {})}
     if secrets is not None:
         arguments["secrets"] = secrets
@@ -390,6 +453,24 @@ async def _plans(runtime: Runtime, args: argparse.Namespace) -> int:
     # apply: the operator applies what `plans show` printed (same id, same MAC), resuming its journal.
     return await _apply(runtime, None, args.continue_on_error, None, other_target=args.other_target,
                         extra={"plan_id": args.plan_id, "mac": doc["mac"]})
+
+
+def _config(args: argparse.Namespace) -> int:
+    import shlex
+
+    from .client_config import WHERE, entry
+
+    doc = entry(args.client, args, args.name)
+    print(json.dumps(doc, indent=2))
+    print(f"livechat-mcp: {WHERE[args.client]}", file=sys.stderr)
+    if args.client == "claude":
+        server = doc["mcpServers"][args.name]
+        line = shlex.join(["claude", "mcp", "add", args.name, "--", server["command"], *server["args"]])
+        print(f"livechat-mcp: Claude Code: {line}", file=sys.stderr)
+    if not getattr(args, "sandbox", False):
+        print("livechat-mcp: replace the credential placeholders (or add --sandbox to try it without a license)",
+              file=sys.stderr)
+    return 0
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:

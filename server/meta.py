@@ -22,6 +22,7 @@ from .plan_checks import check_plan
 from .plan_store import PlanStore
 from .plan_undo import undo_steps
 from .plans import MAC_KEY_NAME, Plan, PlanError, apply_plan, document_steps
+from .results import decode_cursor, encode_cursor, query_digest
 from .policies.engine import META_TOOLS
 from .runtime import Runtime
 from .store import StoreUnavailable
@@ -29,9 +30,10 @@ from .store.base import LockBusy
 from .tools import catalog
 from .tools.schema import input_schema
 from .tools.types import Input
-from .untrusted import NOTE, clean, label, object_text
+from .untrusted import NOTE, clean, label, sanitize
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
+SEARCH_PAGE = 50  # results per search answer; next_cursor pages on
 
 
 class _NoArguments(Input):
@@ -87,11 +89,12 @@ class _CallAction(Input):
 
 
 class _Search(Input):
-    query: str = Field(description="Text to look for, e.g. a name or email.")
+    query: str = Field(description="Text to look for, e.g. a name or email; empty lists every object.")
+    cursor: str | None = Field(default=None, min_length=1, description="next_cursor of a previous search.")
 
 
 class _Fetch(Input):
-    id: str = Field(description="An id returned by search.")
+    id: str = Field(description="An id or url returned by search.")
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,15 @@ FETCH = MetaTool(
     _Fetch, read_only=True, open_world=True,
 )
 
+WHOAMI = MetaTool(
+    "whoami", "Who am I",
+    "The account, organization, client id and region behind the credential; the mode and what it means "
+    "for writes; how many tools the policy hides, per rule.",
+    _NoArguments, read_only=True,
+)
+
 # Every tool beyond the catalogue; the policy engine's META_TOOLS names the same ones.
-ALL_META = (GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, SEARCH, FETCH)
+ALL_META = (GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, SEARCH, FETCH, WHOAMI)
 
 _META_FIX = {
     "get_plan": "run with --dry-run",
@@ -180,6 +190,7 @@ _META_FIX = {
     "call_action": "run with --discovery",
     "search": "allow at least one list_* read tool",
     "fetch": "allow at least one list_* read tool",
+    "whoami": "remove it from deny_tools",
 }
 
 class MetaTools:
@@ -202,6 +213,7 @@ class MetaTools:
             tools.append(APPLY_PLAN)
         if self.objects.readable_kinds():
             tools += [SEARCH, FETCH]
+        tools.append(WHOAMI)
         return [t for t in tools if not self.runtime.policy.denies_meta(t.name)]
 
     def tools(self) -> list[types.Tool]:
@@ -262,6 +274,8 @@ class MetaTools:
             return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
         if name == "apply_plan":
             return await self._apply(parsed, key, session, progress)
+        if name == "whoami":
+            return ToolResult(whoami(self.runtime, len(self.active())))
         if name == "search_actions":
             return ToolResult(self._search_actions(parsed.query), untrusted=False)
         if name == "describe_action":
@@ -271,7 +285,7 @@ class MetaTools:
             result.audited = True  # as the action it ran, by the pipeline
             return result
         if name == "search":
-            return await self._search(parsed.query, session)
+            return await self._search(parsed.query, session, parsed.cursor)
         return await self._fetch(parsed.id, session)
 
     async def _apply(self, parsed: _ApplyPlan, key: bytes, session: str, progress: Progress) -> ToolResult:
@@ -360,13 +374,34 @@ class MetaTools:
         return [a for a in catalog().values() if self.runtime.policy.decide(a).allowed]
 
     def _search_actions(self, query: str) -> dict[str, Any]:
+        """Actions ranked by how many query words (or their domain synonyms) they match; an empty
+        query lists every allowed action. Matches the policy refuses are listed apart, with the
+        rule, so "nothing matches" and "refused" are different answers."""
         words = [w for w in query.lower().replace("_", " ").split() if w]
-        hits = []
-        for act in self._allowed():
-            hay = f"{act.name.replace('_', ' ')} {act.resource} {act.description}".lower()
-            if all(any(form in hay for form in _forms(w)) for w in words):
-                hits.append({"name": act.name, "description": act.description, "write": act.write})
-        return {"actions": hits}
+        hits: list[tuple[float, int, dict[str, Any]]] = []
+        refused: list[dict[str, Any]] = []
+        for order, act in enumerate(catalog().values()):
+            score = _match_score(act, words)
+            if words and score <= 0:
+                continue
+            decision = self.runtime.policy.decide(act)
+            if decision.allowed:
+                hits.append((-score, order, {"name": act.name, "description": act.description, "write": act.write}))
+            elif words:
+                refused.append({"name": act.name, "rule": decision.rule, "reason": decision.reason,
+                                "how_to_allow": decision.fix, "_score": score})
+        out: dict[str, Any] = {"actions": [hit for *_, hit in sorted(hits, key=lambda h: (h[0], h[1]))]}
+        if refused:
+            refused.sort(key=lambda r: -r["_score"])
+            out["refused"] = [{k: v for k, v in r.items() if k != "_score"} for r in refused[:10]]
+            if len(refused) > 10:
+                out["refused_more"] = len(refused) - 10
+        if words and not hits:
+            out["note"] = ("No allowed action matches; the matches listed under refused exist but the policy "
+                           "refuses them." if refused else
+                           "No action matches these words; try others (e.g. agent, group, tag, webhook) or an "
+                           "empty query to list every allowed action.")
+        return out
 
     def _describe(self, name: str) -> ToolResult:
         resolved = self._pipeline.resolve(name)
@@ -400,29 +435,53 @@ class MetaTools:
 
     # --- search / fetch (ChatGPT connectors) ---------------------------------------------------
 
-    async def _search(self, query: str, session: str) -> ToolResult:
-        results, failed = await self.objects.search(query, session)
+    async def _search(self, query: str, session: str, cursor: str | None = None) -> ToolResult:
+        digest = query_digest({"query": query.strip().lower()})
+        offset = 0
+        if cursor:
+            try:
+                offset, _, owner = decode_cursor(cursor)
+            except ValueError as exc:
+                return error_result("validation", f"`cursor`: {exc}. Nothing was searched.")
+            if owner != digest:
+                return error_result("validation", "`cursor` belongs to another query: repeat that query with it, "
+                                    "or omit cursor. Nothing was searched.")
+        results, failed = await self.objects.search(query, session, limit=10**9)
         if failed and len(failed) == len(self.objects.readable_kinds()):
             return error_result("upstream", "No configuration object could be read; nothing was searched.",
                                 failures=failed, untrusted=True)
         # ChatGPT reads "results"; "unavailable" tells any reader which kinds were left out and why.
+        page = results[offset : offset + SEARCH_PAGE]
+        out: dict[str, Any] = {"results": page}
+        if offset:  # ChatGPT's exact shape whenever everything fits in one answer
+            out["total"] = len(results)
+        if offset + len(page) < len(results):
+            out.update(total=len(results), truncated=True)
+            out["next_cursor"] = encode_cursor(offset + len(page), None, digest)
+            out["more"] = (f"results {offset + 1}-{offset + len(page)} of {len(results)}: search again with "
+                           "the same query and cursor=next_cursor for more")
         # The answer stays plain JSON for ChatGPT, so it is labelled by a field beside the results.
-        return ToolResult({"results": results, **({"untrusted_data": NOTE} if results else {}),
+        return ToolResult({**out, **({"untrusted_data": NOTE} if page else {}),
                            **({"unavailable": failed} if failed else {})}, boundary=False)
 
     async def _fetch(self, oid: str, session: str) -> ToolResult:
         try:
-            kind, key = self.objects.parse_id(oid)
+            # search answers both an id (agent:jane@example.com) and a url (livechat://agents/...).
+            kind, key = (self.objects.parse_url(oid) if oid.startswith("livechat://")
+                         else self.objects.parse_id(oid))
             obj = await self.objects.get(kind, key, session)
         except ObjectError as exc:
             return error_result(exc.type, exc.message, untrusted=exc.untrusted)
+        oid = f"{kind.name}:{key}"
         # ChatGPT's fetch shape is fixed plain JSON: the object's text carries the boundary
-        # itself (the same text resources/read answers), the metadata the note.
+        # itself, the metadata the note.
         return ToolResult(
             {
                 "id": oid,
                 "title": kind.title(obj),
-                "text": object_text(obj),
+                # "key: value" lines, labelled: ChatGPT requires a string, and JSON escaped inside a
+                # JSON string is hard to read for a model and a person alike.
+                "text": label(as_text(sanitize(obj))),
                 "url": kind.url_of(key),
                 "metadata": {"kind": kind.name, "read_with": kind.get_action or kind.list_action,
                              "untrusted_data": NOTE},
@@ -473,6 +532,90 @@ class MetaTools:
             raise MCPError(INVALID_PARAMS, f"{exc.type}: {message}", {"type": exc.type}) from None
 
 
+# Words people use for what the API calls otherwise: a query word also matches these.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "pending": ("awaiting", "approval", "approve"),
+    "awaiting": ("approval", "approve"),
+    "invite": ("create", "invitation"), "invitation": ("create", "approve"), "onboard": ("create", "approve"),
+    "rename": ("update", "create", "delete"),
+    "remove": ("delete", "unregister", "unban"), "delete": ("unregister",), "drop": ("delete",),
+    "offboard": ("delete", "suspend"), "fire": ("delete", "suspend"),
+    "ban": ("banned", "unban", "customer"), "banned": ("ban", "unban"), "block": ("ban", "suspend"),
+    "unblock": ("unban", "unsuspend"), "lift": ("unban", "unsuspend"),
+    "disable": ("suspend", "disable"), "deactivate": ("suspend", "disable"), "pause": ("suspend", "disable"),
+    "enable": ("unsuspend", "enable", "approve"), "activate": ("approve", "unsuspend", "enable", "reactivate"),
+    "reactivate": ("unsuspend", "reactivate"), "restore": ("unsuspend", "reactivate", "enable"),
+    "add": ("create", "register"), "new": ("create", "register"), "make": ("create",),
+    "edit": ("update",), "change": ("update",), "modify": ("update",), "set": ("update",), "move": ("update",),
+    "show": ("list", "get"), "find": ("list", "get"), "read": ("list", "get"), "view": ("list", "get"),
+    "all": ("list",), "lookup": ("get",),
+    "user": ("agent",), "operator": ("agent",), "staff": ("agent",), "member": ("agent", "group"),
+    "team": ("group",), "department": ("group",), "routing": ("group", "auto", "access", "priority"),
+    "label": ("tag",), "campaign": ("greeting",), "hook": ("webhook",), "callback": ("webhook",),
+    "rule": ("auto", "access", "greeting"), "secret": ("reset", "token"), "chatbot": ("bot",),
+    "seat": ("limit", "plan"), "downgrade": ("limit", "plan"), "company": ("company", "details"),
+}
+
+
+def _match_score(act: Any, words: list[str]) -> float:
+    """How well an action matches: first how many query words match at all (directly or through a
+    synonym), then how well: each word by its best match — in the action's name (3), its
+    description (1), or through a synonym (2 in the name, 0.5 elsewhere)."""
+    name = set(act.name.split("_")) | {act.resource.replace("_", " ")}
+    text = f"{act.name.replace('_', ' ')} {act.resource.replace('_', ' ')} {act.description}".lower()
+    score = 0.0
+    matched = 0
+    for word in words:
+        forms = _forms(word)
+        best = 3.0 if forms & name else (1.0 if any(f in text for f in forms) else 0.0)
+        for synonym in SYNONYMS.get(word, ()) + SYNONYMS.get(word.rstrip("s"), ()):
+            if synonym in name:
+                best = max(best, 2.0)
+            elif synonym in text:
+                best = max(best, 0.5)
+        score += best
+        matched += best > 0
+    return matched * 100 + score
+
+
+def as_text(value: Any, indent: str = "") -> str:
+    """An object as indented ``key: value`` lines (lists of scalars on one line, comma-separated)."""
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item and not _flat(item):
+                lines.append(f"{indent}{key}:")
+                lines.append(as_text(item, indent + "  "))
+            else:
+                lines.append(f"{indent}{key}: {_scalar(item)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and item and not _flat(item):
+                body = as_text(item, indent + "  ")
+                lines.append(f"{indent}- {body.lstrip()}")
+            else:
+                lines.append(f"{indent}- {_scalar(item)}")
+    else:
+        lines.append(f"{indent}{_scalar(value)}")
+    return "\n".join(lines)
+
+
+def _flat(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_scalar(v) for v in value) if value else "(none)"
+    if isinstance(value, dict):
+        return "(none)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _forms(word: str) -> set[str]:
     """A query word and its singulars: "agents" finds "agent", "statuses" finds "status"."""
     forms = {word}
@@ -481,6 +624,59 @@ def _forms(word: str) -> set[str]:
     if word.endswith("es") and len(word) > 4:
         forms.add(word[:-2])
     return forms
+
+
+_MODE_MEANS = {
+    "read-only": "writes are refused; reads are sent to LiveChat",
+    "dry-run": "writes are planned, not sent: get_plan shows them for review; an operator applies the "
+    "plan (livechat-mcp apply, or apply_plan where writes are allowed)",
+    "read-write": "writes are sent to LiveChat",
+}
+
+
+def whoami(runtime: Runtime, meta_tools: int) -> dict[str, Any]:
+    """Who the credential is and what the policy lets it do, from what this server already knows
+    (token info read at start, the policy): no LiveChat call. ``meta_tools``: how many tools
+    beyond the catalogue are listed."""
+    ctx, policy = runtime.policy, runtime.policy.policy
+    decisions = ctx.decide_all()
+    allowed = sum(1 for d in decisions.values() if d.allowed)
+    listed = 0 if policy.discovery else (len(decisions) if policy.show_refused_tools else allowed)
+    visible = listed + meta_tools
+    cred = runtime.credential
+    identity = {k: v for k, v in runtime.identity.items()}
+    if cred.kind == "pat" and cred.account_id:
+        identity.setdefault("account_id", cred.account_id)
+    writes = _MODE_MEANS[policy.mode]
+    if policy.mode != "read-only":
+        writes += ("; destructive actions (delete, suspend, ...) are allowed" if policy.allow_destructive
+                   else "; destructive actions (delete, suspend, ...) stay refused")
+    hidden: dict[str, int] = {}
+    for decision in decisions.values():
+        if not decision.allowed:
+            hidden[decision.rule] = hidden.get(decision.rule, 0) + 1
+    if policy.discovery:  # every allowed action is reached through call_action, not its own tool
+        hidden["discovery"] = allowed
+    denied_meta = sum(1 for name in META_TOOLS if ctx.denies_meta(name))
+    if denied_meta:
+        hidden["deny_tools"] = hidden.get("deny_tools", 0) + denied_meta
+    out: dict[str, Any] = {
+        "upstream": "sandbox (an emulator: no real license)" if runtime.sandbox is not None else runtime.upstream,
+        "credential": cred.describe(),
+        **identity,
+        "region": runtime.client.region or "dal (default)",
+        "mode": policy.mode,
+        "writes": writes,
+        "policy": runtime.policy_source,
+        "scopes": (f"{len(ctx.scopes)} in force ({ctx.scopes_source})" if ctx.scopes is not None
+                   else f"not filtered ({ctx.scopes_source})"),
+        "tools": {"visible": visible, "hidden": sum(hidden.values()), "hidden_by_rule": hidden},
+    }
+    if not identity:
+        out["identity"] = "unknown: token info could not be read (a PAT or an unreachable accounts service)"
+    if policy.show_refused_tools:
+        out["tools"]["note"] = "refused tools are listed, marked [REFUSED]; calls to them are still refused"
+    return out
 
 
 def policy_report(runtime: Runtime) -> dict[str, Any]:

@@ -112,7 +112,7 @@ class Objects:
     # --- reading -----------------------------------------------------------------------------
 
     async def _call(self, action: str, args: dict[str, Any], session: str) -> ToolResult:
-        return await self.pipeline.call(action, args, session=session, audit=False)
+        return await self.pipeline.call(action, args, session=session, audit=False, shape=False)
 
     async def list(self, kind: Kind, session: str) -> list[Obj]:
         args: dict[str, Any] = {"owner_client_id": self.client_id} if kind.name == "webhook" else {}

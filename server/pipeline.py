@@ -26,6 +26,7 @@ from .plan_checks import check_step
 from .plans import Plan, PlanCapError, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
+from .results import shape_result, upstream_request
 from .tools import Action, catalog
 from .tools.catalog import to_payload
 from .tools.owner import fill_owner
@@ -152,9 +153,11 @@ class Pipeline:
         session: str = "default",
         on_wait: WaitCallback | None = None,
         audit: bool = True,
+        shape: bool = True,
     ) -> ToolResult:
         """Run one call. ``audit=False`` is for internal reads made on behalf of a meta tool,
-        which writes its own single audit line."""
+        which writes its own single audit line; ``shape=False`` too, for LiveChat's answer as is
+        (whole lists, no outcome: search/fetch read every object)."""
         started = time.perf_counter()
         log = self.audit if audit else None
         resolved = self.resolve(name)
@@ -196,6 +199,8 @@ class Pipeline:
                 fields=[{"field": m, "error": "required when authorizing with a PAT"} for m in missing],
                 what_to_do="Give owner_client_id: the Client Id of your app in the Developer Console.",
             )
+        # Only what LiveChat knows is sent: paging and local filters stay here (server/results.py).
+        upstream, page = upstream_request(act, request, body) if shape else (body, None)
 
         if decision.planned:
             for where, found in refs:
@@ -237,7 +242,7 @@ class Pipeline:
             )
 
         try:
-            result = await self.send(act, body, on_wait)
+            result = await self.send(act, upstream, on_wait)  # paging and local filters stay here
         except LiveChatError as err:
             self._audit(log, act.name, "allowed", decision.rule, body, started,
                         {"status": err.status, "error": err.type}, session)
@@ -248,6 +253,8 @@ class Pipeline:
         # A batch answers 200 with an error per item; when every item failed, the call failed.
         responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
         failed = bool(responses) and all(isinstance(r, dict) and "error" in r for r in responses)
+        if shape and not failed:
+            result = shape_result(act, body, result, page)
         return ToolResult(self.scrub.json(result), is_error=failed)
 
     def _plan_refs(self, act: Action, arguments: dict[str, Any],

@@ -91,6 +91,8 @@ class Runtime:
     # Who this runtime acts for: "operator" (one principal from the environment), or in hosted
     # mode "<organization id>:<account id>" of the signed-in person (key per-person state by it).
     principal_id: str = "operator"
+    # Who the credential is, from token info (Bearer): account_id, organization_id, client_id.
+    identity: dict[str, str] = field(default_factory=dict)
 
     def banner(self, visible_tools: int) -> str:
         scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"
@@ -154,7 +156,8 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         max_concurrency=settings.max_concurrency,
         transport=transport,
     )
-    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport)
+    identity: dict[str, str] = {}
+    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport, identity)
     if sandbox is not None and token_scopes is not None and note == "the token's scopes":
         from .sandbox import ALL_SCOPES_TOKEN
         from .tools import PRIVATE_SCOPES
@@ -178,13 +181,16 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         audit=audit,
         client_id=client_id,
         store=store,
+        identity=identity,
     )
 
 
 async def learn_scopes(
-    policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None
+    policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None,
+    identity: dict[str, str] | None = None,
 ) -> tuple[frozenset[str] | None, str]:
-    """The token's scopes (or None with the reason) and its client id, from the accounts service."""
+    """The token's scopes (or None with the reason) and its client id, from the accounts service;
+    ``identity`` (when given) receives the token's account, organization and client ids."""
     if credential.kind != "bearer":
         return None, "a PAT's scopes cannot be looked up: not filtering by scope", None
     try:
@@ -196,6 +202,9 @@ async def learn_scopes(
             return None, f"token info answered HTTP {resp.status_code}: not filtering by scope", None
         info = resp.json()
         client_id = info.get("client_id") if isinstance(info.get("client_id"), str) else None
+        if identity is not None and isinstance(info, dict):
+            identity.update({k: info[k] for k in ("account_id", "organization_id", "client_id")
+                             if isinstance(info.get(k), str)})
         scope = info.get("scope")
         if policy.scopes is not None:
             return None, "policy file", client_id

@@ -226,9 +226,38 @@ class SandboxAPI:
         )
 
     async def _via_mcp(self, action: str, body: Any) -> tuple[bool, Any]:
+        """The tool's answer in LiveChat's shape, so one test checks both paths: a paged list is
+        read to the end with every field LiveChat returns, a write's ``outcome`` is set aside
+        (tests/test_assistant_*.py check those)."""
+        from server.tools import catalog
+
         assert self.mcp is not None
-        result = await self.mcp.client.call_tool(action, body if body is not None else {})
-        return bool(result.is_error), tool_payload(result)
+        act = catalog().get(action)
+        body = body if body is not None else {}
+        if act is not None and act.paging is not None and isinstance(body, dict):
+            body = {**body, "limit": act.paging.max_limit}
+            if act.paging.compact:
+                body["fields"] = [*body.get("fields", []), *act.paging.compact]
+            items: list[Any] = []
+            while True:
+                result = await self.mcp.client.call_tool(action, body)
+                data = tool_payload(result)
+                if result.is_error or not isinstance(data, dict) or "items" not in data:
+                    return bool(result.is_error), data
+                items += data["items"]
+                if "next_cursor" not in data:
+                    return False, items
+                body = {**body, "cursor": data["next_cursor"]}
+        result = await self.mcp.client.call_tool(action, body)
+        data = tool_payload(result)
+        if isinstance(data, dict) and "outcome" in data:
+            data = {k: v for k, v in data.items() if k != "outcome"}
+            if isinstance(data.get("responses"), list):
+                data["responses"] = [
+                    {k: v for k, v in r.items() if k != "outcome"} if isinstance(r, dict) else r
+                    for r in data["responses"]
+                ]
+        return bool(result.is_error), data
 
     async def call(self, action: str, body: Any = None, **kw: Any) -> Any:
         """The decoded success body (None for an empty 200); fails the test on an error."""

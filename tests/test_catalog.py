@@ -114,4 +114,6 @@ async def test_batch_items_point_at_a_listed_single_tool_else_carry_the_full_sch
     assert "create_agent" not in only_batch
     full = only_batch["batch_create_agents"].input_schema
     assert full == input_schema(catalog()["batch_create_agents"].model)
-    assert "CreateAgent" in full["$defs"]
+    # The single tool's whole schema, written in place (a shape used once is inlined, not a $def).
+    single = input_schema(catalog()["create_agent"].model)
+    assert full["properties"]["requests"]["items"]["properties"] == single["properties"]

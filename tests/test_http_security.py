@@ -122,7 +122,7 @@ async def test_right_bearer_serves_mcp(served: Served) -> None:
         assert "list_agents" in names
         result = await client.call_tool("list_agents", {})
         assert not result.is_error, tool_payload(result)
-        assert isinstance(tool_payload(result), list) and tool_payload(result)
+        assert isinstance(tool_payload(result)["items"], list) and tool_payload(result)["items"]
 
 
 def test_foreign_origin_is_rejected(served: Served) -> None:

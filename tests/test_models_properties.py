@@ -112,4 +112,4 @@ def test_catalogue_entries():
 
 def test_range_schema_uses_the_documented_name():
     schema = input_schema(p.RegisterProperty)
-    assert set(schema["$defs"]["PropertyRange"]["properties"]) == {"from", "to"}
+    assert set(schema["properties"]["range"]["properties"]) == {"from", "to"}  # used once: inlined

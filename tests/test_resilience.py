@@ -37,7 +37,7 @@ async def test_429_with_retry_after_is_honoured_then_succeeds(loopback, make_ser
         result = await s.client.call_tool("list_agents", {})
         elapsed = time.monotonic() - started
     assert not result.is_error, tool_payload(result)
-    assert any(a["id"] for a in tool_payload(result))
+    assert any(a["id"] for a in tool_payload(result)["items"])
     assert len(sent(loopback, "list_agents")) == 3
     assert elapsed >= 1.9  # two Retry-After: 1 waits, not the sub-second backoff
 

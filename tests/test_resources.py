@@ -16,7 +16,8 @@ from server.untrusted import unlabel
 
 pytestmark = pytest.mark.anyio
 
-META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action"}
+META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
+              "whoami"}
 
 
 async def read(s: Any, uri: str) -> Any:
@@ -87,7 +88,7 @@ async def test_agent_by_email_and_percent_encoded_email_is_the_same_whole_agent(
     async with make_server(env=loopback.env()) as s:
         plain = await read(s, "livechat://agents/jane@example.com")
         encoded = await read(s, "livechat://agents/jane%40example.com")
-        listing = tool_payload(await s.client.call_tool("list_agents", {}))
+        listing = tool_payload(await s.client.call_tool("list_agents", {}))["items"]
     assert plain == encoded
     assert plain["id"] == "jane@example.com" and plain["name"] == "Jane Doe"
     listed_jane = next(a for a in listing if a["id"] == "jane@example.com")

@@ -40,7 +40,7 @@ def sent(loopback: Any, action: str) -> list[dict[str, Any]]:
 
 
 def tag_names(result: Any) -> set[str]:
-    return {t["name"] for t in tool_payload(result)}
+    return {t["name"] for t in tool_payload(result)["items"]}
 
 
 # --- through the MCP tools, against the loopback sandbox -------------------------------------------

@@ -31,7 +31,7 @@ def test_agents_schemas():
         {
             "create_agent": {
                 "title": "Create agent",
-                "description": "Create an agent; the id is their email and can never change. LiveChat emails an invitation and the agent stays awaiting_approval until approved. Scopes: accounts--all:rc | accounts--all:rw.",
+                "description": "Create an agent; the id is their email and can never change. LiveChat emails an invitation and the agent stays awaiting_approval until approved. Plan seat limits apply. Scopes: accounts--all:rc | accounts--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -39,72 +39,6 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                        "WorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "type": "string",
-                                    "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["schedule"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "id": {
@@ -135,7 +69,22 @@ def test_agents_schemas():
                             "description": "Whether the agent awaits approval after creation (default true); only a requester with subscription.lc:rw may set false.",
                         },
                         "groups": {
-                            "items": {"$ref": "#/$defs/GroupPriority"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Group ID (0 is the default group 'General').",
+                                        "minimum": 0,
+                                        "type": "integer",
+                                    },
+                                    "priority": {
+                                        "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                        "enum": ["first", "normal", "last", "supervisor"],
+                                        "type": "string",
+                                    },
+                                },
+                                "required": ["id", "priority"],
+                                "type": "object",
+                            },
                             "type": "array",
                             "description": "Groups the agent belongs to, each with its routing priority.",
                         },
@@ -167,7 +116,54 @@ def test_agents_schemas():
                             "type": "array",
                             "description": "Summaries emailed to the agent.",
                         },
-                        "work_scheduler": {"$ref": "#/$defs/WorkScheduler", "description": "Agent's working hours."},
+                        "work_scheduler": {
+                            "properties": {
+                                "timezone": {
+                                    "type": "string",
+                                    "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
+                                },
+                                "schedule": {
+                                    "description": "Working hours; several entries per day allowed.",
+                                    "items": {
+                                        "properties": {
+                                            "day": {
+                                                "description": "Day the working hours apply to.",
+                                                "enum": [
+                                                    "sunday",
+                                                    "monday",
+                                                    "tuesday",
+                                                    "wednesday",
+                                                    "thursday",
+                                                    "friday",
+                                                    "saturday",
+                                                ],
+                                                "type": "string",
+                                            },
+                                            "enabled": {
+                                                "description": "Whether this set of working hours is enabled.",
+                                                "type": "boolean",
+                                            },
+                                            "start": {
+                                                "description": "When working hours start, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                            "end": {
+                                                "description": "When working hours end, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                        },
+                                        "required": ["day", "enabled", "start", "end"],
+                                        "type": "object",
+                                    },
+                                    "type": "array",
+                                },
+                            },
+                            "required": ["schedule"],
+                            "type": "object",
+                            "description": "Agent's working hours.",
+                        },
                     },
                     "required": ["id", "name"],
                     "type": "object",
@@ -183,147 +179,139 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "CreateAgent": {
-                            "properties": {
-                                "id": {
-                                    "description": "Agent ID: the agent's email. It cannot be changed later.",
-                                    "type": "string",
-                                },
-                                "name": {"description": "Agent name.", "type": "string"},
-                                "role": {
-                                    "enum": ["viceowner", "administrator", "normal"],
-                                    "type": "string",
-                                    "description": "Agent role; default normal. Above normal needs accounts.roles.lc--all:rw.",
-                                },
-                                "login_status": {
-                                    "enum": ["accepting chats", "not accepting chats"],
-                                    "type": "string",
-                                    "description": "Default status right after login; default not accepting chats.",
-                                },
-                                "job_title": {"type": "string", "description": "Agent's job title."},
-                                "mobile": {"type": "string", "description": "Agent's mobile number."},
-                                "max_chats_count": {
-                                    "maximum": 20,
-                                    "minimum": 0,
-                                    "type": "integer",
-                                    "description": "Maximum concurrent chats (0-20); 0 stops new chats being routed to the agent. Default 6.",
-                                },
-                                "awaiting_approval": {
-                                    "type": "boolean",
-                                    "description": "Whether the agent awaits approval after creation (default true); only a requester with subscription.lc:rw may set false.",
-                                },
-                                "groups": {
-                                    "items": {"$ref": "#/$defs/GroupPriority"},
-                                    "type": "array",
-                                    "description": "Groups the agent belongs to, each with its routing priority.",
-                                },
-                                "notifications": {
-                                    "items": {
-                                        "enum": [
-                                            "new_visitor",
-                                            "incoming_chat",
-                                            "returning_visitor",
-                                            "queued_visitor",
-                                            "visitor_is_typing",
-                                            "new_goal",
-                                            "unassigned_chats",
-                                            "unassigned_chat_messages",
-                                            "ticket",
-                                            "inactive_notifications",
-                                            "mute_all_sounds",
-                                            "repeat_sound_notifications",
-                                            "ticket_notifications",
-                                            "incoming_message_for_focused_chat",
-                                        ],
-                                        "type": "string",
-                                    },
-                                    "type": "array",
-                                    "description": "Agent notifications to turn on.",
-                                },
-                                "email_subscriptions": {
-                                    "items": {"enum": ["daily_summary", "weekly_summary"], "type": "string"},
-                                    "type": "array",
-                                    "description": "Summaries emailed to the agent.",
-                                },
-                                "work_scheduler": {
-                                    "$ref": "#/$defs/WorkScheduler",
-                                    "description": "Agent's working hours.",
-                                },
-                            },
-                            "required": ["id", "name"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                        "WorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "type": "string",
-                                    "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["schedule"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of create_agent, each run independently.",
-                            "items": {"$ref": "#/$defs/CreateAgent"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "type": "string",
+                                    },
+                                    "name": {"description": "Agent name.", "type": "string"},
+                                    "role": {
+                                        "enum": ["viceowner", "administrator", "normal"],
+                                        "type": "string",
+                                        "description": "Agent role; default normal. Above normal needs accounts.roles.lc--all:rw.",
+                                    },
+                                    "login_status": {
+                                        "enum": ["accepting chats", "not accepting chats"],
+                                        "type": "string",
+                                        "description": "Default status right after login; default not accepting chats.",
+                                    },
+                                    "job_title": {"type": "string", "description": "Agent's job title."},
+                                    "mobile": {"type": "string", "description": "Agent's mobile number."},
+                                    "max_chats_count": {
+                                        "maximum": 20,
+                                        "minimum": 0,
+                                        "type": "integer",
+                                        "description": "Maximum concurrent chats (0-20); 0 stops new chats being routed to the agent. Default 6.",
+                                    },
+                                    "awaiting_approval": {
+                                        "type": "boolean",
+                                        "description": "Whether the agent awaits approval after creation (default true); only a requester with subscription.lc:rw may set false.",
+                                    },
+                                    "groups": {
+                                        "items": {
+                                            "properties": {
+                                                "id": {
+                                                    "description": "Group ID (0 is the default group 'General').",
+                                                    "minimum": 0,
+                                                    "type": "integer",
+                                                },
+                                                "priority": {
+                                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                                    "enum": ["first", "normal", "last", "supervisor"],
+                                                    "type": "string",
+                                                },
+                                            },
+                                            "required": ["id", "priority"],
+                                            "type": "object",
+                                        },
+                                        "type": "array",
+                                        "description": "Groups the agent belongs to, each with its routing priority.",
+                                    },
+                                    "notifications": {
+                                        "items": {
+                                            "enum": [
+                                                "new_visitor",
+                                                "incoming_chat",
+                                                "returning_visitor",
+                                                "queued_visitor",
+                                                "visitor_is_typing",
+                                                "new_goal",
+                                                "unassigned_chats",
+                                                "unassigned_chat_messages",
+                                                "ticket",
+                                                "inactive_notifications",
+                                                "mute_all_sounds",
+                                                "repeat_sound_notifications",
+                                                "ticket_notifications",
+                                                "incoming_message_for_focused_chat",
+                                            ],
+                                            "type": "string",
+                                        },
+                                        "type": "array",
+                                        "description": "Agent notifications to turn on.",
+                                    },
+                                    "email_subscriptions": {
+                                        "items": {"enum": ["daily_summary", "weekly_summary"], "type": "string"},
+                                        "type": "array",
+                                        "description": "Summaries emailed to the agent.",
+                                    },
+                                    "work_scheduler": {
+                                        "properties": {
+                                            "timezone": {
+                                                "type": "string",
+                                                "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
+                                            },
+                                            "schedule": {
+                                                "description": "Working hours; several entries per day allowed.",
+                                                "items": {
+                                                    "properties": {
+                                                        "day": {
+                                                            "description": "Day the working hours apply to.",
+                                                            "enum": [
+                                                                "sunday",
+                                                                "monday",
+                                                                "tuesday",
+                                                                "wednesday",
+                                                                "thursday",
+                                                                "friday",
+                                                                "saturday",
+                                                            ],
+                                                            "type": "string",
+                                                        },
+                                                        "enabled": {
+                                                            "description": "Whether this set of working hours is enabled.",
+                                                            "type": "boolean",
+                                                        },
+                                                        "start": {
+                                                            "description": "When working hours start, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                        "end": {
+                                                            "description": "When working hours end, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                    },
+                                                    "required": ["day", "enabled", "start", "end"],
+                                                    "type": "object",
+                                                },
+                                                "type": "array",
+                                            },
+                                        },
+                                        "required": ["schedule"],
+                                        "type": "object",
+                                        "description": "Agent's working hours.",
+                                    },
+                                },
+                                "required": ["id", "name"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -374,7 +362,7 @@ def test_agents_schemas():
             },
             "list_agents": {
                 "title": "List agents",
-                "description": "List the license's agents, optionally by group or suspended state. Only base fields unless `fields` asks for more. Scopes: agents--all:ro.",
+                "description": "List agents a page at a time, optionally by group, role, suspended or awaiting approval. Only base fields unless `fields` asks for more. Scopes: agents--all:ro.",
                 "annotations": {
                     "readOnlyHint": True,
                     "destructiveHint": False,
@@ -382,8 +370,9 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "ListAgentsFilters": {
+                    "additionalProperties": False,
+                    "properties": {
+                        "filters": {
                             "properties": {
                                 "group_ids": {
                                     "description": "Only agents from these groups.",
@@ -394,13 +383,19 @@ def test_agents_schemas():
                                     "type": "boolean",
                                     "description": "Only agents whose suspended value equals this.",
                                 },
+                                "awaiting_approval": {
+                                    "type": "boolean",
+                                    "description": "true: only pending invitations; false: only approved agents.",
+                                },
+                                "role": {
+                                    "enum": ["owner", "viceowner", "administrator", "normal"],
+                                    "type": "string",
+                                    "description": "Only this role.",
+                                },
                             },
                             "type": "object",
-                        }
-                    },
-                    "additionalProperties": False,
-                    "properties": {
-                        "filters": {"$ref": "#/$defs/ListAgentsFilters", "description": "Request filters."},
+                            "description": "Request filters.",
+                        },
                         "fields": {
                             "items": {
                                 "enum": [
@@ -414,12 +409,21 @@ def test_agents_schemas():
                                     "suspended",
                                     "awaiting_approval",
                                     "last_logout",
+                                    "account_id",
+                                    "avatar_path",
                                 ],
                                 "type": "string",
                             },
                             "type": "array",
-                            "description": "Extra fields to return besides id, account_id, name, avatar, role, login_status (last_logout is omitted when the agent never logged out).",
+                            "description": "Extra fields besides id, name, role, login_status.",
                         },
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
                     },
                     "type": "object",
                 },
@@ -434,88 +438,6 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "DayHours": {
-                            "properties": {
-                                "start": {
-                                    "description": "Start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "End, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["start", "end"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                        "WorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "type": "string",
-                                    "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["schedule"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "id": {
@@ -541,7 +463,22 @@ def test_agents_schemas():
                             "description": "Maximum concurrent chats (0-20); 0 stops new chats being routed to the agent.",
                         },
                         "groups": {
-                            "items": {"$ref": "#/$defs/GroupPriority"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Group ID (0 is the default group 'General').",
+                                        "minimum": 0,
+                                        "type": "integer",
+                                    },
+                                    "priority": {
+                                        "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                        "enum": ["first", "normal", "last", "supervisor"],
+                                        "type": "string",
+                                    },
+                                },
+                                "required": ["id", "priority"],
+                                "type": "object",
+                            },
                             "type": "array",
                             "description": "Groups the agent belongs to, each with its routing priority; replaces the current memberships.",
                         },
@@ -575,9 +512,70 @@ def test_agents_schemas():
                         },
                         "work_scheduler": {
                             "anyOf": [
-                                {"$ref": "#/$defs/WorkScheduler"},
                                 {
-                                    "additionalProperties": {"$ref": "#/$defs/DayHours"},
+                                    "properties": {
+                                        "timezone": {
+                                            "type": "string",
+                                            "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
+                                        },
+                                        "schedule": {
+                                            "description": "Working hours; several entries per day allowed.",
+                                            "items": {
+                                                "properties": {
+                                                    "day": {
+                                                        "description": "Day the working hours apply to.",
+                                                        "enum": [
+                                                            "sunday",
+                                                            "monday",
+                                                            "tuesday",
+                                                            "wednesday",
+                                                            "thursday",
+                                                            "friday",
+                                                            "saturday",
+                                                        ],
+                                                        "type": "string",
+                                                    },
+                                                    "enabled": {
+                                                        "description": "Whether this set of working hours is enabled.",
+                                                        "type": "boolean",
+                                                    },
+                                                    "start": {
+                                                        "description": "When working hours start, HH:MM.",
+                                                        "pattern": "^\\d\\d:\\d\\d$",
+                                                        "type": "string",
+                                                    },
+                                                    "end": {
+                                                        "description": "When working hours end, HH:MM.",
+                                                        "pattern": "^\\d\\d:\\d\\d$",
+                                                        "type": "string",
+                                                    },
+                                                },
+                                                "required": ["day", "enabled", "start", "end"],
+                                                "type": "object",
+                                            },
+                                            "type": "array",
+                                        },
+                                    },
+                                    "required": ["schedule"],
+                                    "type": "object",
+                                },
+                                {
+                                    "additionalProperties": {
+                                        "properties": {
+                                            "start": {
+                                                "description": "Start, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                            "end": {
+                                                "description": "End, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                        },
+                                        "required": ["start", "end"],
+                                        "type": "object",
+                                    },
                                     "description": 'Working hours per weekday, e.g. {"monday": {"start": "08:30", "end": "12:30"}}.',
                                     "propertyNames": {
                                         "enum": [
@@ -610,176 +608,169 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "DayHours": {
-                            "properties": {
-                                "start": {
-                                    "description": "Start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "End, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["start", "end"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                        "UpdateAgent": {
-                            "properties": {
-                                "id": {
-                                    "description": "Agent ID: the agent's email. It cannot be changed later.",
-                                    "type": "string",
-                                },
-                                "role": {
-                                    "enum": ["viceowner", "administrator", "normal"],
-                                    "type": "string",
-                                    "description": "Agent role; changing it needs accounts.roles.lc--all:rw.",
-                                },
-                                "login_status": {
-                                    "enum": ["accepting chats", "not accepting chats"],
-                                    "type": "string",
-                                    "description": "Default status right after login.",
-                                },
-                                "job_title": {"type": "string", "description": "Agent's job title."},
-                                "mobile": {"type": "string", "description": "Agent's mobile number."},
-                                "max_chats_count": {
-                                    "maximum": 20,
-                                    "minimum": 0,
-                                    "type": "integer",
-                                    "description": "Maximum concurrent chats (0-20); 0 stops new chats being routed to the agent.",
-                                },
-                                "groups": {
-                                    "items": {"$ref": "#/$defs/GroupPriority"},
-                                    "type": "array",
-                                    "description": "Groups the agent belongs to, each with its routing priority; replaces the current memberships.",
-                                },
-                                "notifications": {
-                                    "items": {
-                                        "enum": [
-                                            "new_visitor",
-                                            "incoming_chat",
-                                            "returning_visitor",
-                                            "queued_visitor",
-                                            "visitor_is_typing",
-                                            "new_goal",
-                                            "unassigned_chats",
-                                            "unassigned_chat_messages",
-                                            "ticket",
-                                            "inactive_notifications",
-                                            "mute_all_sounds",
-                                            "repeat_sound_notifications",
-                                            "ticket_notifications",
-                                            "incoming_message_for_focused_chat",
-                                        ],
-                                        "type": "string",
-                                    },
-                                    "type": "array",
-                                    "description": "Agent notifications to turn on.",
-                                },
-                                "email_subscriptions": {
-                                    "items": {"enum": ["daily_summary", "weekly_summary"], "type": "string"},
-                                    "type": "array",
-                                    "description": "Summaries emailed to the agent.",
-                                },
-                                "work_scheduler": {
-                                    "anyOf": [
-                                        {"$ref": "#/$defs/WorkScheduler"},
-                                        {
-                                            "additionalProperties": {"$ref": "#/$defs/DayHours"},
-                                            "description": 'Working hours per weekday, e.g. {"monday": {"start": "08:30", "end": "12:30"}}.',
-                                            "propertyNames": {
-                                                "enum": [
-                                                    "sunday",
-                                                    "monday",
-                                                    "tuesday",
-                                                    "wednesday",
-                                                    "thursday",
-                                                    "friday",
-                                                    "saturday",
-                                                ]
-                                            },
-                                            "type": "object",
-                                        },
-                                    ],
-                                    "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]} or {<weekday>: {start, end}}.",
-                                },
-                            },
-                            "required": ["id"],
-                            "type": "object",
-                        },
-                        "WorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "type": "string",
-                                    "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["schedule"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of update_agent, each run independently.",
-                            "items": {"$ref": "#/$defs/UpdateAgent"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "type": "string",
+                                    },
+                                    "role": {
+                                        "enum": ["viceowner", "administrator", "normal"],
+                                        "type": "string",
+                                        "description": "Agent role; changing it needs accounts.roles.lc--all:rw.",
+                                    },
+                                    "login_status": {
+                                        "enum": ["accepting chats", "not accepting chats"],
+                                        "type": "string",
+                                        "description": "Default status right after login.",
+                                    },
+                                    "job_title": {"type": "string", "description": "Agent's job title."},
+                                    "mobile": {"type": "string", "description": "Agent's mobile number."},
+                                    "max_chats_count": {
+                                        "maximum": 20,
+                                        "minimum": 0,
+                                        "type": "integer",
+                                        "description": "Maximum concurrent chats (0-20); 0 stops new chats being routed to the agent.",
+                                    },
+                                    "groups": {
+                                        "items": {
+                                            "properties": {
+                                                "id": {
+                                                    "description": "Group ID (0 is the default group 'General').",
+                                                    "minimum": 0,
+                                                    "type": "integer",
+                                                },
+                                                "priority": {
+                                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                                    "enum": ["first", "normal", "last", "supervisor"],
+                                                    "type": "string",
+                                                },
+                                            },
+                                            "required": ["id", "priority"],
+                                            "type": "object",
+                                        },
+                                        "type": "array",
+                                        "description": "Groups the agent belongs to, each with its routing priority; replaces the current memberships.",
+                                    },
+                                    "notifications": {
+                                        "items": {
+                                            "enum": [
+                                                "new_visitor",
+                                                "incoming_chat",
+                                                "returning_visitor",
+                                                "queued_visitor",
+                                                "visitor_is_typing",
+                                                "new_goal",
+                                                "unassigned_chats",
+                                                "unassigned_chat_messages",
+                                                "ticket",
+                                                "inactive_notifications",
+                                                "mute_all_sounds",
+                                                "repeat_sound_notifications",
+                                                "ticket_notifications",
+                                                "incoming_message_for_focused_chat",
+                                            ],
+                                            "type": "string",
+                                        },
+                                        "type": "array",
+                                        "description": "Agent notifications to turn on.",
+                                    },
+                                    "email_subscriptions": {
+                                        "items": {"enum": ["daily_summary", "weekly_summary"], "type": "string"},
+                                        "type": "array",
+                                        "description": "Summaries emailed to the agent.",
+                                    },
+                                    "work_scheduler": {
+                                        "anyOf": [
+                                            {
+                                                "properties": {
+                                                    "timezone": {
+                                                        "type": "string",
+                                                        "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
+                                                    },
+                                                    "schedule": {
+                                                        "description": "Working hours; several entries per day allowed.",
+                                                        "items": {
+                                                            "properties": {
+                                                                "day": {
+                                                                    "description": "Day the working hours apply to.",
+                                                                    "enum": [
+                                                                        "sunday",
+                                                                        "monday",
+                                                                        "tuesday",
+                                                                        "wednesday",
+                                                                        "thursday",
+                                                                        "friday",
+                                                                        "saturday",
+                                                                    ],
+                                                                    "type": "string",
+                                                                },
+                                                                "enabled": {
+                                                                    "description": "Whether this set of working hours is enabled.",
+                                                                    "type": "boolean",
+                                                                },
+                                                                "start": {
+                                                                    "description": "When working hours start, HH:MM.",
+                                                                    "pattern": "^\\d\\d:\\d\\d$",
+                                                                    "type": "string",
+                                                                },
+                                                                "end": {
+                                                                    "description": "When working hours end, HH:MM.",
+                                                                    "pattern": "^\\d\\d:\\d\\d$",
+                                                                    "type": "string",
+                                                                },
+                                                            },
+                                                            "required": ["day", "enabled", "start", "end"],
+                                                            "type": "object",
+                                                        },
+                                                        "type": "array",
+                                                    },
+                                                },
+                                                "required": ["schedule"],
+                                                "type": "object",
+                                            },
+                                            {
+                                                "additionalProperties": {
+                                                    "properties": {
+                                                        "start": {
+                                                            "description": "Start, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                        "end": {
+                                                            "description": "End, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                    },
+                                                    "required": ["start", "end"],
+                                                    "type": "object",
+                                                },
+                                                "description": 'Working hours per weekday, e.g. {"monday": {"start": "08:30", "end": "12:30"}}.',
+                                                "propertyNames": {
+                                                    "enum": [
+                                                        "sunday",
+                                                        "monday",
+                                                        "tuesday",
+                                                        "wednesday",
+                                                        "thursday",
+                                                        "friday",
+                                                        "saturday",
+                                                    ]
+                                                },
+                                                "type": "object",
+                                            },
+                                        ],
+                                        "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]} or {<weekday>: {start, end}}.",
+                                    },
+                                },
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -790,7 +781,7 @@ def test_agents_schemas():
             },
             "delete_agent": {
                 "title": "Delete agent",
-                "description": "Permanently delete an agent and their group memberships; cannot be undone. For reversible offboarding, set max_chats_count 0 or suspend first. Scopes: agents--my:rw + accounts--my:rw | agents--all:rw + accounts--all:rw.",
+                "description": "Permanently delete an agent and their group memberships; cannot be undone. For reversible offboarding, set max_chats_count 0 or suspend first. The owner cannot be deleted. Scopes: agents--my:rw + accounts--my:rw | agents--all:rw + accounts--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -819,23 +810,20 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "DeleteAgent": {
-                            "properties": {
-                                "id": {
-                                    "description": "Agent ID: the agent's email. It cannot be changed later.",
-                                    "type": "string",
-                                }
-                            },
-                            "required": ["id"],
-                            "type": "object",
-                        }
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of delete_agent, each run independently.",
-                            "items": {"$ref": "#/$defs/DeleteAgent"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "type": "string",
+                                    }
+                                },
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -846,7 +834,7 @@ def test_agents_schemas():
             },
             "suspend_agent": {
                 "title": "Suspend agent",
-                "description": "Suspend an agent so they cannot use LiveChat until unsuspended. The license owner cannot be suspended. Scopes: agents--all:rw + sessions--all:rw.",
+                "description": "Suspend an agent so they cannot use LiveChat until unsuspended. The license owner cannot be suspended. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + sessions--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -867,7 +855,7 @@ def test_agents_schemas():
             },
             "batch_suspend_agents": {
                 "title": "Suspend agents (batch)",
-                "description": "Suspend several agents in one call. Scopes: agents--all:rw + sessions--all:rw.",
+                "description": "Suspend several agents in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + sessions--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -875,23 +863,20 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "SuspendAgent": {
-                            "properties": {
-                                "id": {
-                                    "description": "Agent ID: the agent's email. It cannot be changed later.",
-                                    "type": "string",
-                                }
-                            },
-                            "required": ["id"],
-                            "type": "object",
-                        }
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of suspend_agent, each run independently.",
-                            "items": {"$ref": "#/$defs/SuspendAgent"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "type": "string",
+                                    }
+                                },
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -902,7 +887,7 @@ def test_agents_schemas():
             },
             "unsuspend_agent": {
                 "title": "Unsuspend agent",
-                "description": "Lift an agent's suspension so they can use LiveChat again. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Lift an agent's suspension so they can use LiveChat again. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -923,7 +908,7 @@ def test_agents_schemas():
             },
             "batch_unsuspend_agents": {
                 "title": "Unsuspend agents (batch)",
-                "description": "Lift the suspension of several agents in one call. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Lift the suspension of several agents in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -931,23 +916,20 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "UnsuspendAgent": {
-                            "properties": {
-                                "id": {
-                                    "description": "Agent ID: the agent's email. It cannot be changed later.",
-                                    "type": "string",
-                                }
-                            },
-                            "required": ["id"],
-                            "type": "object",
-                        }
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of unsuspend_agent, each run independently.",
-                            "items": {"$ref": "#/$defs/UnsuspendAgent"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "type": "string",
+                                    }
+                                },
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -958,7 +940,7 @@ def test_agents_schemas():
             },
             "request_agent_unsuspension": {
                 "title": "Request agent unsuspension",
-                "description": "As the suspended agent making the call, email the license owners and vice owners asking to be unsuspended. Takes no parameters. Scopes: none.",
+                "description": "As the suspended agent making the call, email the license owners and vice owners asking to be unsuspended. Takes no parameters; every call sends another email. Scopes: none.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -969,7 +951,7 @@ def test_agents_schemas():
             },
             "approve_agent": {
                 "title": "Approve agent",
-                "description": "Approve an agent awaiting approval so they can use LiveChat. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Approve an agent awaiting approval so they can use LiveChat. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -990,7 +972,7 @@ def test_agents_schemas():
             },
             "batch_approve_agents": {
                 "title": "Approve agents (batch)",
-                "description": "Approve several agents awaiting approval in one call. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Approve several agents awaiting approval in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -998,23 +980,20 @@ def test_agents_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "ApproveAgent": {
-                            "properties": {
-                                "id": {
-                                    "description": "Agent ID: the agent's email. It cannot be changed later.",
-                                    "type": "string",
-                                }
-                            },
-                            "required": ["id"],
-                            "type": "object",
-                        }
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of approve_agent, each run independently.",
-                            "items": {"$ref": "#/$defs/ApproveAgent"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "type": "string",
+                                    }
+                                },
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -1041,54 +1020,6 @@ def test_auto_access_schemas():
                 },
                 "input_schema": {
                     "$defs": {
-                        "Access": {
-                            "properties": {
-                                "groups": {
-                                    "description": "Destination groups the chat is assigned to.",
-                                    "items": {"minimum": 0, "type": "integer"},
-                                    "type": "array",
-                                }
-                            },
-                            "required": ["groups"],
-                            "type": "object",
-                        },
-                        "Conditions": {
-                            "properties": {
-                                "url": {
-                                    "$ref": "#/$defs/MatchCondition",
-                                    "description": "Matches the customer's page URL (Login customer_page.url / Update Customer Page url).",
-                                },
-                                "domain": {
-                                    "$ref": "#/$defs/MatchCondition",
-                                    "description": "Matches the domain of the customer's URL.",
-                                },
-                                "geolocation": {
-                                    "$ref": "#/$defs/GeolocationCondition",
-                                    "description": "Matches the customer's geolocation.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "GeolocationCondition": {
-                            "properties": {
-                                "values": {
-                                    "description": "Locations; matches when any one matches (all fields of a location must match).",
-                                    "items": {"$ref": "#/$defs/GeolocationObject"},
-                                    "type": "array",
-                                }
-                            },
-                            "required": ["values"],
-                            "type": "object",
-                        },
-                        "GeolocationObject": {
-                            "properties": {
-                                "country": {"type": "string", "description": 'Country, e.g. "United States".'},
-                                "country_code": {"type": "string", "description": 'Country code, e.g. "US".'},
-                                "region": {"type": "string", "description": 'Region, e.g. "California".'},
-                                "city": {"type": "string", "description": 'City, e.g. "Mountain View".'},
-                            },
-                            "type": "object",
-                        },
                         "MatchCondition": {
                             "properties": {
                                 "values": {
@@ -1118,9 +1049,62 @@ def test_auto_access_schemas():
                     },
                     "additionalProperties": False,
                     "properties": {
-                        "access": {"$ref": "#/$defs/Access", "description": "Destination access."},
+                        "access": {
+                            "properties": {
+                                "groups": {
+                                    "description": "Destination groups the chat is assigned to.",
+                                    "items": {"minimum": 0, "type": "integer"},
+                                    "type": "array",
+                                }
+                            },
+                            "required": ["groups"],
+                            "type": "object",
+                            "description": "Destination access.",
+                        },
                         "conditions": {
-                            "$ref": "#/$defs/Conditions",
+                            "properties": {
+                                "url": {
+                                    "$ref": "#/$defs/MatchCondition",
+                                    "description": "Matches the customer's page URL (Login customer_page.url / Update Customer Page url).",
+                                },
+                                "domain": {
+                                    "$ref": "#/$defs/MatchCondition",
+                                    "description": "Matches the domain of the customer's URL.",
+                                },
+                                "geolocation": {
+                                    "properties": {
+                                        "values": {
+                                            "description": "Locations; matches when any one matches (all fields of a location must match).",
+                                            "items": {
+                                                "properties": {
+                                                    "country": {
+                                                        "type": "string",
+                                                        "description": 'Country, e.g. "United States".',
+                                                    },
+                                                    "country_code": {
+                                                        "type": "string",
+                                                        "description": 'Country code, e.g. "US".',
+                                                    },
+                                                    "region": {
+                                                        "type": "string",
+                                                        "description": 'Region, e.g. "California".',
+                                                    },
+                                                    "city": {
+                                                        "type": "string",
+                                                        "description": 'City, e.g. "Mountain View".',
+                                                    },
+                                                },
+                                                "type": "object",
+                                            },
+                                            "type": "array",
+                                        }
+                                    },
+                                    "required": ["values"],
+                                    "type": "object",
+                                    "description": "Matches the customer's geolocation.",
+                                },
+                            },
+                            "type": "object",
                             "description": "Conditions to check (at least one of url, domain, geolocation).",
                         },
                         "description": {"type": "string", "description": "Description of the rule."},
@@ -1142,7 +1126,19 @@ def test_auto_access_schemas():
                     "idempotentHint": True,
                     "openWorldHint": True,
                 },
-                "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+                "input_schema": {
+                    "additionalProperties": False,
+                    "properties": {
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
+                    },
+                    "type": "object",
+                },
             },
             "update_auto_access": {
                 "title": "Update auto access rule",
@@ -1155,54 +1151,6 @@ def test_auto_access_schemas():
                 },
                 "input_schema": {
                     "$defs": {
-                        "Access": {
-                            "properties": {
-                                "groups": {
-                                    "description": "Destination groups the chat is assigned to.",
-                                    "items": {"minimum": 0, "type": "integer"},
-                                    "type": "array",
-                                }
-                            },
-                            "required": ["groups"],
-                            "type": "object",
-                        },
-                        "Conditions": {
-                            "properties": {
-                                "url": {
-                                    "$ref": "#/$defs/MatchCondition",
-                                    "description": "Matches the customer's page URL (Login customer_page.url / Update Customer Page url).",
-                                },
-                                "domain": {
-                                    "$ref": "#/$defs/MatchCondition",
-                                    "description": "Matches the domain of the customer's URL.",
-                                },
-                                "geolocation": {
-                                    "$ref": "#/$defs/GeolocationCondition",
-                                    "description": "Matches the customer's geolocation.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "GeolocationCondition": {
-                            "properties": {
-                                "values": {
-                                    "description": "Locations; matches when any one matches (all fields of a location must match).",
-                                    "items": {"$ref": "#/$defs/GeolocationObject"},
-                                    "type": "array",
-                                }
-                            },
-                            "required": ["values"],
-                            "type": "object",
-                        },
-                        "GeolocationObject": {
-                            "properties": {
-                                "country": {"type": "string", "description": 'Country, e.g. "United States".'},
-                                "country_code": {"type": "string", "description": 'Country code, e.g. "US".'},
-                                "region": {"type": "string", "description": 'Region, e.g. "California".'},
-                                "city": {"type": "string", "description": 'City, e.g. "Mountain View".'},
-                            },
-                            "type": "object",
-                        },
                         "MatchCondition": {
                             "properties": {
                                 "values": {
@@ -1234,11 +1182,61 @@ def test_auto_access_schemas():
                     "properties": {
                         "id": {"description": "ID of the auto access to modify.", "type": "string"},
                         "access": {
-                            "$ref": "#/$defs/Access",
+                            "properties": {
+                                "groups": {
+                                    "description": "Destination groups the chat is assigned to.",
+                                    "items": {"minimum": 0, "type": "integer"},
+                                    "type": "array",
+                                }
+                            },
+                            "required": ["groups"],
+                            "type": "object",
                             "description": "Destination access (replaces the current one).",
                         },
                         "conditions": {
-                            "$ref": "#/$defs/Conditions",
+                            "properties": {
+                                "url": {
+                                    "$ref": "#/$defs/MatchCondition",
+                                    "description": "Matches the customer's page URL (Login customer_page.url / Update Customer Page url).",
+                                },
+                                "domain": {
+                                    "$ref": "#/$defs/MatchCondition",
+                                    "description": "Matches the domain of the customer's URL.",
+                                },
+                                "geolocation": {
+                                    "properties": {
+                                        "values": {
+                                            "description": "Locations; matches when any one matches (all fields of a location must match).",
+                                            "items": {
+                                                "properties": {
+                                                    "country": {
+                                                        "type": "string",
+                                                        "description": 'Country, e.g. "United States".',
+                                                    },
+                                                    "country_code": {
+                                                        "type": "string",
+                                                        "description": 'Country code, e.g. "US".',
+                                                    },
+                                                    "region": {
+                                                        "type": "string",
+                                                        "description": 'Region, e.g. "California".',
+                                                    },
+                                                    "city": {
+                                                        "type": "string",
+                                                        "description": 'City, e.g. "Mountain View".',
+                                                    },
+                                                },
+                                                "type": "object",
+                                            },
+                                            "type": "array",
+                                        }
+                                    },
+                                    "required": ["values"],
+                                    "type": "object",
+                                    "description": "Matches the customer's geolocation.",
+                                },
+                            },
+                            "type": "object",
                             "description": "Conditions (replace the current ones; at least one of url, domain, geolocation).",
                         },
                         "description": {"type": "string", "description": "Description of the rule."},
@@ -1315,7 +1313,7 @@ def test_bots_schemas():
             },
             "create_bot": {
                 "title": "Create bot",
-                "description": "Create a bot owned by the calling app's client ID; returns its id and secret. It gets chats only after its routing status is set (Agent Chat API). Scopes: agents-bot--my:rw.",
+                "description": "Create a bot owned by the calling app's client ID; returns its id and secret. It gets chats only after its routing status is set (Agent Chat API). Keep the secret: issue_bot_token needs it. Scopes: agents-bot--my:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -1323,72 +1321,6 @@ def test_bots_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "BotWorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
-                                    "type": "string",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["timezone", "schedule"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "name": {"description": "Display name.", "type": "string"},
@@ -1406,7 +1338,22 @@ def test_bots_schemas():
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "groups": {
-                            "items": {"$ref": "#/$defs/GroupPriority"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Group ID (0 is the default group 'General').",
+                                        "minimum": 0,
+                                        "type": "integer",
+                                    },
+                                    "priority": {
+                                        "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                        "enum": ["first", "normal", "last", "supervisor"],
+                                        "type": "string",
+                                    },
+                                },
+                                "required": ["id", "priority"],
+                                "type": "object",
+                            },
                             "type": "array",
                             "description": "Groups the bot belongs to, each {id, priority}.",
                         },
@@ -1415,7 +1362,51 @@ def test_bots_schemas():
                             "description": "Custom value to categorize the bot (default: chatbot).",
                         },
                         "work_scheduler": {
-                            "$ref": "#/$defs/BotWorkScheduler",
+                            "properties": {
+                                "timezone": {
+                                    "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
+                                    "type": "string",
+                                },
+                                "schedule": {
+                                    "description": "Working hours; several entries per day allowed.",
+                                    "items": {
+                                        "properties": {
+                                            "day": {
+                                                "description": "Day the working hours apply to.",
+                                                "enum": [
+                                                    "sunday",
+                                                    "monday",
+                                                    "tuesday",
+                                                    "wednesday",
+                                                    "thursday",
+                                                    "friday",
+                                                    "saturday",
+                                                ],
+                                                "type": "string",
+                                            },
+                                            "enabled": {
+                                                "description": "Whether this set of working hours is enabled.",
+                                                "type": "boolean",
+                                            },
+                                            "start": {
+                                                "description": "When working hours start, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                            "end": {
+                                                "description": "When working hours end, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                        },
+                                        "required": ["day", "enabled", "start", "end"],
+                                        "type": "object",
+                                    },
+                                    "type": "array",
+                                },
+                            },
+                            "required": ["timezone", "schedule"],
+                            "type": "object",
                             "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                         },
                         "owner_client_id": {
@@ -1437,114 +1428,106 @@ def test_bots_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "BotWorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
-                                    "type": "string",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["timezone", "schedule"],
-                            "type": "object",
-                        },
-                        "CreateBot": {
-                            "properties": {
-                                "name": {"description": "Display name.", "type": "string"},
-                                "avatar": {"type": "string", "description": "Avatar URL."},
-                                "max_chats_count": {
-                                    "description": "Max incoming chats routed to the bot; maximum 500 (default 6).",
-                                    "maximum": 500,
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "default_group_priority": {
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                    "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
-                                },
-                                "job_title": {"type": "string", "description": "Bot's job title."},
-                                "groups": {
-                                    "items": {"$ref": "#/$defs/GroupPriority"},
-                                    "type": "array",
-                                    "description": "Groups the bot belongs to, each {id, priority}.",
-                                },
-                                "type": {
-                                    "type": "string",
-                                    "description": "Custom value to categorize the bot (default: chatbot).",
-                                },
-                                "work_scheduler": {
-                                    "$ref": "#/$defs/BotWorkScheduler",
-                                    "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
-                                },
-                                "owner_client_id": {
-                                    "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["name"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of create_bot, each run independently.",
-                            "items": {"$ref": "#/$defs/CreateBot"},
+                            "items": {
+                                "properties": {
+                                    "name": {"description": "Display name.", "type": "string"},
+                                    "avatar": {"type": "string", "description": "Avatar URL."},
+                                    "max_chats_count": {
+                                        "description": "Max incoming chats routed to the bot; maximum 500 (default 6).",
+                                        "maximum": 500,
+                                        "minimum": 0,
+                                        "type": "integer",
+                                    },
+                                    "default_group_priority": {
+                                        "enum": ["first", "normal", "last", "supervisor"],
+                                        "type": "string",
+                                        "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                                    },
+                                    "job_title": {"type": "string", "description": "Bot's job title."},
+                                    "groups": {
+                                        "items": {
+                                            "properties": {
+                                                "id": {
+                                                    "description": "Group ID (0 is the default group 'General').",
+                                                    "minimum": 0,
+                                                    "type": "integer",
+                                                },
+                                                "priority": {
+                                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                                    "enum": ["first", "normal", "last", "supervisor"],
+                                                    "type": "string",
+                                                },
+                                            },
+                                            "required": ["id", "priority"],
+                                            "type": "object",
+                                        },
+                                        "type": "array",
+                                        "description": "Groups the bot belongs to, each {id, priority}.",
+                                    },
+                                    "type": {
+                                        "type": "string",
+                                        "description": "Custom value to categorize the bot (default: chatbot).",
+                                    },
+                                    "work_scheduler": {
+                                        "properties": {
+                                            "timezone": {
+                                                "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
+                                                "type": "string",
+                                            },
+                                            "schedule": {
+                                                "description": "Working hours; several entries per day allowed.",
+                                                "items": {
+                                                    "properties": {
+                                                        "day": {
+                                                            "description": "Day the working hours apply to.",
+                                                            "enum": [
+                                                                "sunday",
+                                                                "monday",
+                                                                "tuesday",
+                                                                "wednesday",
+                                                                "thursday",
+                                                                "friday",
+                                                                "saturday",
+                                                            ],
+                                                            "type": "string",
+                                                        },
+                                                        "enabled": {
+                                                            "description": "Whether this set of working hours is enabled.",
+                                                            "type": "boolean",
+                                                        },
+                                                        "start": {
+                                                            "description": "When working hours start, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                        "end": {
+                                                            "description": "When working hours end, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                    },
+                                                    "required": ["day", "enabled", "start", "end"],
+                                                    "type": "object",
+                                                },
+                                                "type": "array",
+                                            },
+                                        },
+                                        "required": ["timezone", "schedule"],
+                                        "type": "object",
+                                        "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
+                                    },
+                                    "owner_client_id": {
+                                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                                        "type": "string",
+                                    },
+                                },
+                                "required": ["name"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -1605,18 +1588,15 @@ def test_bots_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "DeleteBot": {
-                            "properties": {"id": {"description": "Bot ID.", "type": "string"}},
-                            "required": ["id"],
-                            "type": "object",
-                        }
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of delete_bot, each run independently.",
-                            "items": {"$ref": "#/$defs/DeleteBot"},
+                            "items": {
+                                "properties": {"id": {"description": "Bot ID.", "type": "string"}},
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -1675,72 +1655,6 @@ def test_bots_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "BotWorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
-                                    "type": "string",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["timezone", "schedule"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "id": {"description": "Bot ID.", "type": "string"},
@@ -1753,7 +1667,22 @@ def test_bots_schemas():
                             "type": "integer",
                         },
                         "groups": {
-                            "items": {"$ref": "#/$defs/GroupPriority"},
+                            "items": {
+                                "properties": {
+                                    "id": {
+                                        "description": "Group ID (0 is the default group 'General').",
+                                        "minimum": 0,
+                                        "type": "integer",
+                                    },
+                                    "priority": {
+                                        "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                        "enum": ["first", "normal", "last", "supervisor"],
+                                        "type": "string",
+                                    },
+                                },
+                                "required": ["id", "priority"],
+                                "type": "object",
+                            },
                             "type": "array",
                             "description": "The groups the bot belongs to, each {id, priority}; replaces its current memberships.",
                         },
@@ -1765,7 +1694,51 @@ def test_bots_schemas():
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "type": {"type": "string", "description": "Custom value to categorize the bot."},
                         "work_scheduler": {
-                            "$ref": "#/$defs/BotWorkScheduler",
+                            "properties": {
+                                "timezone": {
+                                    "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
+                                    "type": "string",
+                                },
+                                "schedule": {
+                                    "description": "Working hours; several entries per day allowed.",
+                                    "items": {
+                                        "properties": {
+                                            "day": {
+                                                "description": "Day the working hours apply to.",
+                                                "enum": [
+                                                    "sunday",
+                                                    "monday",
+                                                    "tuesday",
+                                                    "wednesday",
+                                                    "thursday",
+                                                    "friday",
+                                                    "saturday",
+                                                ],
+                                                "type": "string",
+                                            },
+                                            "enabled": {
+                                                "description": "Whether this set of working hours is enabled.",
+                                                "type": "boolean",
+                                            },
+                                            "start": {
+                                                "description": "When working hours start, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                            "end": {
+                                                "description": "When working hours end, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                        },
+                                        "required": ["day", "enabled", "start", "end"],
+                                        "type": "object",
+                                    },
+                                    "type": "array",
+                                },
+                            },
+                            "required": ["timezone", "schedule"],
+                            "type": "object",
                             "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                         },
                     },
@@ -1783,108 +1756,100 @@ def test_bots_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "BotWorkScheduler": {
-                            "properties": {
-                                "timezone": {
-                                    "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
-                                    "type": "string",
-                                },
-                                "schedule": {
-                                    "description": "Working hours; several entries per day allowed.",
-                                    "items": {"$ref": "#/$defs/ScheduleEntry"},
-                                    "type": "array",
-                                },
-                            },
-                            "required": ["timezone", "schedule"],
-                            "type": "object",
-                        },
-                        "GroupPriority": {
-                            "properties": {
-                                "id": {
-                                    "description": "Group ID (0 is the default group 'General').",
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "priority": {
-                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["id", "priority"],
-                            "type": "object",
-                        },
-                        "ScheduleEntry": {
-                            "properties": {
-                                "day": {
-                                    "description": "Day the working hours apply to.",
-                                    "enum": [
-                                        "sunday",
-                                        "monday",
-                                        "tuesday",
-                                        "wednesday",
-                                        "thursday",
-                                        "friday",
-                                        "saturday",
-                                    ],
-                                    "type": "string",
-                                },
-                                "enabled": {
-                                    "description": "Whether this set of working hours is enabled.",
-                                    "type": "boolean",
-                                },
-                                "start": {
-                                    "description": "When working hours start, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                                "end": {
-                                    "description": "When working hours end, HH:MM.",
-                                    "pattern": "^\\d\\d:\\d\\d$",
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["day", "enabled", "start", "end"],
-                            "type": "object",
-                        },
-                        "UpdateBot": {
-                            "properties": {
-                                "id": {"description": "Bot ID.", "type": "string"},
-                                "name": {"description": "Display name.", "type": "string"},
-                                "avatar": {"type": "string", "description": "Avatar URL."},
-                                "max_chats_count": {
-                                    "description": "Max incoming chats routed to the bot; maximum 500.",
-                                    "maximum": 500,
-                                    "minimum": 0,
-                                    "type": "integer",
-                                },
-                                "groups": {
-                                    "items": {"$ref": "#/$defs/GroupPriority"},
-                                    "type": "array",
-                                    "description": "The groups the bot belongs to, each {id, priority}; replaces its current memberships.",
-                                },
-                                "default_group_priority": {
-                                    "enum": ["first", "normal", "last", "supervisor"],
-                                    "type": "string",
-                                    "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
-                                },
-                                "job_title": {"type": "string", "description": "Bot's job title."},
-                                "type": {"type": "string", "description": "Custom value to categorize the bot."},
-                                "work_scheduler": {
-                                    "$ref": "#/$defs/BotWorkScheduler",
-                                    "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
-                                },
-                            },
-                            "required": ["id"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "requests": {
                             "description": "Requests of update_bot, each run independently.",
-                            "items": {"$ref": "#/$defs/UpdateBot"},
+                            "items": {
+                                "properties": {
+                                    "id": {"description": "Bot ID.", "type": "string"},
+                                    "name": {"description": "Display name.", "type": "string"},
+                                    "avatar": {"type": "string", "description": "Avatar URL."},
+                                    "max_chats_count": {
+                                        "description": "Max incoming chats routed to the bot; maximum 500.",
+                                        "maximum": 500,
+                                        "minimum": 0,
+                                        "type": "integer",
+                                    },
+                                    "groups": {
+                                        "items": {
+                                            "properties": {
+                                                "id": {
+                                                    "description": "Group ID (0 is the default group 'General').",
+                                                    "minimum": 0,
+                                                    "type": "integer",
+                                                },
+                                                "priority": {
+                                                    "description": "Routing priority in the group: first gets chats before the others; supervisor gets none automatically.",
+                                                    "enum": ["first", "normal", "last", "supervisor"],
+                                                    "type": "string",
+                                                },
+                                            },
+                                            "required": ["id", "priority"],
+                                            "type": "object",
+                                        },
+                                        "type": "array",
+                                        "description": "The groups the bot belongs to, each {id, priority}; replaces its current memberships.",
+                                    },
+                                    "default_group_priority": {
+                                        "enum": ["first", "normal", "last", "supervisor"],
+                                        "type": "string",
+                                        "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                                    },
+                                    "job_title": {"type": "string", "description": "Bot's job title."},
+                                    "type": {"type": "string", "description": "Custom value to categorize the bot."},
+                                    "work_scheduler": {
+                                        "properties": {
+                                            "timezone": {
+                                                "description": "Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in.",
+                                                "type": "string",
+                                            },
+                                            "schedule": {
+                                                "description": "Working hours; several entries per day allowed.",
+                                                "items": {
+                                                    "properties": {
+                                                        "day": {
+                                                            "description": "Day the working hours apply to.",
+                                                            "enum": [
+                                                                "sunday",
+                                                                "monday",
+                                                                "tuesday",
+                                                                "wednesday",
+                                                                "thursday",
+                                                                "friday",
+                                                                "saturday",
+                                                            ],
+                                                            "type": "string",
+                                                        },
+                                                        "enabled": {
+                                                            "description": "Whether this set of working hours is enabled.",
+                                                            "type": "boolean",
+                                                        },
+                                                        "start": {
+                                                            "description": "When working hours start, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                        "end": {
+                                                            "description": "When working hours end, HH:MM.",
+                                                            "pattern": "^\\d\\d:\\d\\d$",
+                                                            "type": "string",
+                                                        },
+                                                    },
+                                                    "required": ["day", "enabled", "start", "end"],
+                                                    "type": "object",
+                                                },
+                                                "type": "array",
+                                            },
+                                        },
+                                        "required": ["timezone", "schedule"],
+                                        "type": "object",
+                                        "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
+                                    },
+                                },
+                                "required": ["id"],
+                                "type": "object",
+                            },
                             "minItems": 1,
                             "type": "array",
                         }
@@ -1937,6 +1902,13 @@ def test_bots_schemas():
                             },
                             "type": "array",
                         },
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
                     },
                     "type": "object",
                 },
@@ -2055,7 +2027,19 @@ def test_customer_bans_schemas():
                     "idempotentHint": True,
                     "openWorldHint": True,
                 },
-                "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+                "input_schema": {
+                    "additionalProperties": False,
+                    "properties": {
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
+                    },
+                    "type": "object",
+                },
             },
             "unban_customer": {
                 "title": "Unban customer",
@@ -2092,191 +2076,6 @@ def test_greetings_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "GreetingProperties": {
-                            "properties": {
-                                "addon": {"type": "string", "description": "Addon-related property, e.g. chat_widget."},
-                                "is_exit_intent": {
-                                    "type": "string",
-                                    "description": 'Exit intent detection flag: "true" or "false".',
-                                },
-                                "greeting-message_text": {
-                                    "type": "string",
-                                    "description": "Plain text message content.",
-                                },
-                                "greeting-message_json_key": {
-                                    "type": "string",
-                                    "description": "JSON key for the message content.",
-                                },
-                                "greeting-message_phrase_key": {
-                                    "type": "string",
-                                    "description": "Phrase key for the message content.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "GreetingRule": {
-                            "properties": {
-                                "condition": {
-                                    "description": "and: match all conditions; or: match one of them.",
-                                    "enum": ["and", "or"],
-                                    "type": "string",
-                                },
-                                "type": {
-                                    "description": "Rule type. value+operator: visit_time_site/visit_time_page (seconds 0-900), url_current, url_visited, url_referrer, geolocation, search_keyword, pages_view_number, visits_number; urls: url_funnel; value+operator+urls: url_match_page_view_number; session_field: custom_variable, ads_traffic.",
-                                    "enum": [
-                                        "visit_time_site",
-                                        "visit_time_page",
-                                        "url_current",
-                                        "url_visited",
-                                        "url_funnel",
-                                        "pages_view_number",
-                                        "url_referrer",
-                                        "geolocation",
-                                        "visits_number",
-                                        "search_keyword",
-                                        "custom_variable",
-                                        "ads_traffic",
-                                        "url_match_page_view_number",
-                                    ],
-                                    "type": "string",
-                                },
-                                "operator": {
-                                    "enum": [
-                                        "equals",
-                                        "doesnt_equal",
-                                        "lower_than",
-                                        "lower_or_equal",
-                                        "greater_than",
-                                        "greater_or_equal",
-                                        "contains",
-                                        "doesnt_contain",
-                                    ],
-                                    "type": "string",
-                                    "description": "Comparison operator; not used by url_funnel, custom_variable, ads_traffic.",
-                                },
-                                "value": {
-                                    "type": "string",
-                                    "description": 'Value compared with the operator (a string, numbers too: "30"); required except for url_funnel, custom_variable, ads_traffic.',
-                                },
-                                "urls": {
-                                    "items": {"$ref": "#/$defs/RuleUrl"},
-                                    "maxItems": 10,
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "1-10 URLs; only for url_funnel and url_match_page_view_number (required there).",
-                                },
-                                "session_field": {
-                                    "additionalProperties": {"maxLength": 255, "type": "string"},
-                                    "maxProperties": 1,
-                                    "minProperties": 1,
-                                    "propertyNames": {"maxLength": 255},
-                                    "type": "object",
-                                    "description": "Exactly one key-value pair (each ≤255 chars); only for custom_variable and ads_traffic, whose key is microsoft, facebook, google, twitter or yahoo.",
-                                },
-                            },
-                            "required": ["condition", "type"],
-                            "type": "object",
-                        },
-                        "RichButton": {
-                            "properties": {
-                                "text": {"description": "Button text.", "type": "string"},
-                                "type": {
-                                    "description": "What a click does, with value: webview, message, url or phone.",
-                                    "enum": ["webview", "message", "url", "phone"],
-                                    "type": "string",
-                                },
-                                "value": {
-                                    "description": "The button's target (URL, phone, message; a webview's title).",
-                                    "type": "string",
-                                },
-                                "postback_id": {
-                                    "description": "Unique button identifier sent in postback events.",
-                                    "type": "string",
-                                },
-                                "button_id": {
-                                    "type": "string",
-                                    "description": "Button ID; generated if omitted. On update, pass the existing ID to keep it.",
-                                },
-                                "role": {
-                                    "enum": ["default", "primary", "danger"],
-                                    "type": "string",
-                                    "description": "Button role: default, primary or danger.",
-                                },
-                            },
-                            "required": ["text", "type", "value", "postback_id"],
-                            "type": "object",
-                        },
-                        "RichElement": {
-                            "properties": {
-                                "title": {"description": "Formatted title text.", "type": "string"},
-                                "subtitle": {"description": "Formatted subtitle text.", "type": "string"},
-                                "image": {"$ref": "#/$defs/RichImage", "description": "Image; url required."},
-                                "buttons": {
-                                    "items": {"$ref": "#/$defs/RichButton"},
-                                    "maxItems": 13,
-                                    "type": "array",
-                                    "description": "Up to 13 buttons.",
-                                },
-                            },
-                            "required": ["title", "subtitle"],
-                            "type": "object",
-                        },
-                        "RichImage": {
-                            "properties": {
-                                "url": {"description": "Image URL.", "type": "string"},
-                                "name": {"type": "string", "description": "Image name."},
-                                "content_type": {"type": "string", "description": "Image MIME type."},
-                                "size": {"minimum": 0, "type": "integer", "description": "Image size in bytes."},
-                                "width": {"minimum": 0, "type": "integer", "description": "Image width in pixels."},
-                                "height": {"minimum": 0, "type": "integer", "description": "Image height in pixels."},
-                                "alternative_text": {
-                                    "type": "string",
-                                    "description": "Alternative text for the image.",
-                                },
-                            },
-                            "required": ["url"],
-                            "type": "object",
-                        },
-                        "RichMessage": {
-                            "properties": {
-                                "template_id": {
-                                    "description": "How the message is presented: cards, sticker, quick_replies (text in the examples).",
-                                    "enum": ["cards", "sticker", "quick_replies", "text"],
-                                    "type": "string",
-                                },
-                                "elements": {
-                                    "items": {"$ref": "#/$defs/RichElement"},
-                                    "maxItems": 10,
-                                    "type": "array",
-                                    "description": "Up to 10 elements.",
-                                },
-                            },
-                            "required": ["template_id"],
-                            "type": "object",
-                        },
-                        "RuleUrl": {
-                            "properties": {
-                                "url": {"description": "URL to compare the visited page against.", "type": "string"},
-                                "operator": {
-                                    "description": "How the URL is compared.",
-                                    "enum": [
-                                        "equals",
-                                        "doesnt_equal",
-                                        "lower_than",
-                                        "lower_or_equal",
-                                        "greater_than",
-                                        "greater_or_equal",
-                                        "contains",
-                                        "doesnt_contain",
-                                    ],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["url", "operator"],
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "type": {
@@ -2303,29 +2102,96 @@ def test_greetings_schemas():
                         },
                         "rules": {
                             "description": "Rules that trigger the greeting, at most 10.",
-                            "items": {"$ref": "#/$defs/GreetingRule"},
+                            "items": {
+                                "properties": {
+                                    "condition": {
+                                        "description": "and: match all conditions; or: match one of them.",
+                                        "enum": ["and", "or"],
+                                        "type": "string",
+                                    },
+                                    "type": {
+                                        "description": "Rule type. value+operator: visit_time_site/visit_time_page (seconds 0-900), url_current, url_visited, url_referrer, geolocation, search_keyword, pages_view_number, visits_number; urls: url_funnel; value+operator+urls: url_match_page_view_number; session_field: custom_variable, ads_traffic.",
+                                        "enum": [
+                                            "visit_time_site",
+                                            "visit_time_page",
+                                            "url_current",
+                                            "url_visited",
+                                            "url_funnel",
+                                            "pages_view_number",
+                                            "url_referrer",
+                                            "geolocation",
+                                            "visits_number",
+                                            "search_keyword",
+                                            "custom_variable",
+                                            "ads_traffic",
+                                            "url_match_page_view_number",
+                                        ],
+                                        "type": "string",
+                                    },
+                                    "operator": {
+                                        "enum": [
+                                            "equals",
+                                            "doesnt_equal",
+                                            "lower_than",
+                                            "lower_or_equal",
+                                            "greater_than",
+                                            "greater_or_equal",
+                                            "contains",
+                                            "doesnt_contain",
+                                        ],
+                                        "type": "string",
+                                        "description": "Comparison operator; not used by url_funnel, custom_variable, ads_traffic.",
+                                    },
+                                    "value": {
+                                        "type": "string",
+                                        "description": 'Value compared with the operator (a string, numbers too: "30"); required except for url_funnel, custom_variable, ads_traffic.',
+                                    },
+                                    "urls": {
+                                        "items": {
+                                            "properties": {
+                                                "url": {
+                                                    "description": "URL to compare the visited page against.",
+                                                    "type": "string",
+                                                },
+                                                "operator": {
+                                                    "description": "How the URL is compared.",
+                                                    "enum": [
+                                                        "equals",
+                                                        "doesnt_equal",
+                                                        "lower_than",
+                                                        "lower_or_equal",
+                                                        "greater_than",
+                                                        "greater_or_equal",
+                                                        "contains",
+                                                        "doesnt_contain",
+                                                    ],
+                                                    "type": "string",
+                                                },
+                                            },
+                                            "required": ["url", "operator"],
+                                            "type": "object",
+                                        },
+                                        "maxItems": 10,
+                                        "minItems": 1,
+                                        "type": "array",
+                                        "description": "1-10 URLs; only for url_funnel and url_match_page_view_number (required there).",
+                                    },
+                                    "session_field": {
+                                        "additionalProperties": {"maxLength": 255, "type": "string"},
+                                        "maxProperties": 1,
+                                        "minProperties": 1,
+                                        "propertyNames": {"maxLength": 255},
+                                        "type": "object",
+                                        "description": "Exactly one key-value pair (each ≤255 chars); only for custom_variable and ads_traffic, whose key is microsoft, facebook, google, twitter or yahoo.",
+                                    },
+                                },
+                                "required": ["condition", "type"],
+                                "type": "object",
+                            },
                             "maxItems": 10,
                             "type": "array",
                         },
-                        "properties": {"$ref": "#/$defs/GreetingProperties", "description": "Additional properties."},
-                        "rich_message": {"$ref": "#/$defs/RichMessage", "description": "Rich message content."},
-                    },
-                    "required": ["type", "active", "name", "group", "rules"],
-                    "type": "object",
-                },
-            },
-            "update_greeting": {
-                "title": "Update greeting",
-                "description": "Change a greeting's fields; omitted fields stay, given rules/properties/rich_message replace the old ones. The group cannot be changed. Scopes: greetings:rw.",
-                "annotations": {
-                    "readOnlyHint": False,
-                    "destructiveHint": False,
-                    "idempotentHint": True,
-                    "openWorldHint": True,
-                },
-                "input_schema": {
-                    "$defs": {
-                        "GreetingProperties": {
+                        "properties": {
                             "properties": {
                                 "addon": {"type": "string", "description": "Addon-related property, e.g. chat_widget."},
                                 "is_exit_intent": {
@@ -2346,131 +2212,9 @@ def test_greetings_schemas():
                                 },
                             },
                             "type": "object",
+                            "description": "Additional properties.",
                         },
-                        "GreetingRule": {
-                            "properties": {
-                                "condition": {
-                                    "description": "and: match all conditions; or: match one of them.",
-                                    "enum": ["and", "or"],
-                                    "type": "string",
-                                },
-                                "type": {
-                                    "description": "Rule type. value+operator: visit_time_site/visit_time_page (seconds 0-900), url_current, url_visited, url_referrer, geolocation, search_keyword, pages_view_number, visits_number; urls: url_funnel; value+operator+urls: url_match_page_view_number; session_field: custom_variable, ads_traffic.",
-                                    "enum": [
-                                        "visit_time_site",
-                                        "visit_time_page",
-                                        "url_current",
-                                        "url_visited",
-                                        "url_funnel",
-                                        "pages_view_number",
-                                        "url_referrer",
-                                        "geolocation",
-                                        "visits_number",
-                                        "search_keyword",
-                                        "custom_variable",
-                                        "ads_traffic",
-                                        "url_match_page_view_number",
-                                    ],
-                                    "type": "string",
-                                },
-                                "operator": {
-                                    "enum": [
-                                        "equals",
-                                        "doesnt_equal",
-                                        "lower_than",
-                                        "lower_or_equal",
-                                        "greater_than",
-                                        "greater_or_equal",
-                                        "contains",
-                                        "doesnt_contain",
-                                    ],
-                                    "type": "string",
-                                    "description": "Comparison operator; not used by url_funnel, custom_variable, ads_traffic.",
-                                },
-                                "value": {
-                                    "type": "string",
-                                    "description": 'Value compared with the operator (a string, numbers too: "30"); required except for url_funnel, custom_variable, ads_traffic.',
-                                },
-                                "urls": {
-                                    "items": {"$ref": "#/$defs/RuleUrl"},
-                                    "maxItems": 10,
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "1-10 URLs; only for url_funnel and url_match_page_view_number (required there).",
-                                },
-                                "session_field": {
-                                    "additionalProperties": {"maxLength": 255, "type": "string"},
-                                    "maxProperties": 1,
-                                    "minProperties": 1,
-                                    "propertyNames": {"maxLength": 255},
-                                    "type": "object",
-                                    "description": "Exactly one key-value pair (each ≤255 chars); only for custom_variable and ads_traffic, whose key is microsoft, facebook, google, twitter or yahoo.",
-                                },
-                            },
-                            "required": ["condition", "type"],
-                            "type": "object",
-                        },
-                        "RichButton": {
-                            "properties": {
-                                "text": {"description": "Button text.", "type": "string"},
-                                "type": {
-                                    "description": "What a click does, with value: webview, message, url or phone.",
-                                    "enum": ["webview", "message", "url", "phone"],
-                                    "type": "string",
-                                },
-                                "value": {
-                                    "description": "The button's target (URL, phone, message; a webview's title).",
-                                    "type": "string",
-                                },
-                                "postback_id": {
-                                    "description": "Unique button identifier sent in postback events.",
-                                    "type": "string",
-                                },
-                                "button_id": {
-                                    "type": "string",
-                                    "description": "Button ID; generated if omitted. On update, pass the existing ID to keep it.",
-                                },
-                                "role": {
-                                    "enum": ["default", "primary", "danger"],
-                                    "type": "string",
-                                    "description": "Button role: default, primary or danger.",
-                                },
-                            },
-                            "required": ["text", "type", "value", "postback_id"],
-                            "type": "object",
-                        },
-                        "RichElement": {
-                            "properties": {
-                                "title": {"description": "Formatted title text.", "type": "string"},
-                                "subtitle": {"description": "Formatted subtitle text.", "type": "string"},
-                                "image": {"$ref": "#/$defs/RichImage", "description": "Image; url required."},
-                                "buttons": {
-                                    "items": {"$ref": "#/$defs/RichButton"},
-                                    "maxItems": 13,
-                                    "type": "array",
-                                    "description": "Up to 13 buttons.",
-                                },
-                            },
-                            "required": ["title", "subtitle"],
-                            "type": "object",
-                        },
-                        "RichImage": {
-                            "properties": {
-                                "url": {"description": "Image URL.", "type": "string"},
-                                "name": {"type": "string", "description": "Image name."},
-                                "content_type": {"type": "string", "description": "Image MIME type."},
-                                "size": {"minimum": 0, "type": "integer", "description": "Image size in bytes."},
-                                "width": {"minimum": 0, "type": "integer", "description": "Image width in pixels."},
-                                "height": {"minimum": 0, "type": "integer", "description": "Image height in pixels."},
-                                "alternative_text": {
-                                    "type": "string",
-                                    "description": "Alternative text for the image.",
-                                },
-                            },
-                            "required": ["url"],
-                            "type": "object",
-                        },
-                        "RichMessage": {
+                        "rich_message": {
                             "properties": {
                                 "template_id": {
                                     "description": "How the message is presented: cards, sticker, quick_replies (text in the examples).",
@@ -2478,7 +2222,80 @@ def test_greetings_schemas():
                                     "type": "string",
                                 },
                                 "elements": {
-                                    "items": {"$ref": "#/$defs/RichElement"},
+                                    "items": {
+                                        "properties": {
+                                            "title": {"description": "Formatted title text.", "type": "string"},
+                                            "subtitle": {"description": "Formatted subtitle text.", "type": "string"},
+                                            "image": {
+                                                "properties": {
+                                                    "url": {"description": "Image URL.", "type": "string"},
+                                                    "name": {"type": "string", "description": "Image name."},
+                                                    "content_type": {
+                                                        "type": "string",
+                                                        "description": "Image MIME type.",
+                                                    },
+                                                    "size": {
+                                                        "minimum": 0,
+                                                        "type": "integer",
+                                                        "description": "Image size in bytes.",
+                                                    },
+                                                    "width": {
+                                                        "minimum": 0,
+                                                        "type": "integer",
+                                                        "description": "Image width in pixels.",
+                                                    },
+                                                    "height": {
+                                                        "minimum": 0,
+                                                        "type": "integer",
+                                                        "description": "Image height in pixels.",
+                                                    },
+                                                    "alternative_text": {
+                                                        "type": "string",
+                                                        "description": "Alternative text for the image.",
+                                                    },
+                                                },
+                                                "required": ["url"],
+                                                "type": "object",
+                                                "description": "Image; url required.",
+                                            },
+                                            "buttons": {
+                                                "items": {
+                                                    "properties": {
+                                                        "text": {"description": "Button text.", "type": "string"},
+                                                        "type": {
+                                                            "description": "What a click does, with value: webview, message, url or phone.",
+                                                            "enum": ["webview", "message", "url", "phone"],
+                                                            "type": "string",
+                                                        },
+                                                        "value": {
+                                                            "description": "The button's target (URL, phone, message; a webview's title).",
+                                                            "type": "string",
+                                                        },
+                                                        "postback_id": {
+                                                            "description": "Unique button identifier sent in postback events.",
+                                                            "type": "string",
+                                                        },
+                                                        "button_id": {
+                                                            "type": "string",
+                                                            "description": "Button ID; generated if omitted. On update, pass the existing ID to keep it.",
+                                                        },
+                                                        "role": {
+                                                            "enum": ["default", "primary", "danger"],
+                                                            "type": "string",
+                                                            "description": "Button role: default, primary or danger.",
+                                                        },
+                                                    },
+                                                    "required": ["text", "type", "value", "postback_id"],
+                                                    "type": "object",
+                                                },
+                                                "maxItems": 13,
+                                                "type": "array",
+                                                "description": "Up to 13 buttons.",
+                                            },
+                                        },
+                                        "required": ["title", "subtitle"],
+                                        "type": "object",
+                                    },
                                     "maxItems": 10,
                                     "type": "array",
                                     "description": "Up to 10 elements.",
@@ -2486,29 +2303,23 @@ def test_greetings_schemas():
                             },
                             "required": ["template_id"],
                             "type": "object",
-                        },
-                        "RuleUrl": {
-                            "properties": {
-                                "url": {"description": "URL to compare the visited page against.", "type": "string"},
-                                "operator": {
-                                    "description": "How the URL is compared.",
-                                    "enum": [
-                                        "equals",
-                                        "doesnt_equal",
-                                        "lower_than",
-                                        "lower_or_equal",
-                                        "greater_than",
-                                        "greater_or_equal",
-                                        "contains",
-                                        "doesnt_contain",
-                                    ],
-                                    "type": "string",
-                                },
-                            },
-                            "required": ["url", "operator"],
-                            "type": "object",
+                            "description": "Rich message content.",
                         },
                     },
+                    "required": ["type", "active", "name", "group", "rules"],
+                    "type": "object",
+                },
+            },
+            "update_greeting": {
+                "title": "Update greeting",
+                "description": "Change a greeting's fields; omitted fields stay, given rules/properties/rich_message replace the old ones. The group cannot be changed. Scopes: greetings:rw.",
+                "annotations": {
+                    "readOnlyHint": False,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+                "input_schema": {
                     "additionalProperties": False,
                     "properties": {
                         "id": {"description": "Greeting ID.", "type": "integer"},
@@ -2530,17 +2341,208 @@ def test_greetings_schemas():
                         },
                         "name": {"type": "string", "description": "Greeting name."},
                         "rules": {
-                            "items": {"$ref": "#/$defs/GreetingRule"},
+                            "items": {
+                                "properties": {
+                                    "condition": {
+                                        "description": "and: match all conditions; or: match one of them.",
+                                        "enum": ["and", "or"],
+                                        "type": "string",
+                                    },
+                                    "type": {
+                                        "description": "Rule type. value+operator: visit_time_site/visit_time_page (seconds 0-900), url_current, url_visited, url_referrer, geolocation, search_keyword, pages_view_number, visits_number; urls: url_funnel; value+operator+urls: url_match_page_view_number; session_field: custom_variable, ads_traffic.",
+                                        "enum": [
+                                            "visit_time_site",
+                                            "visit_time_page",
+                                            "url_current",
+                                            "url_visited",
+                                            "url_funnel",
+                                            "pages_view_number",
+                                            "url_referrer",
+                                            "geolocation",
+                                            "visits_number",
+                                            "search_keyword",
+                                            "custom_variable",
+                                            "ads_traffic",
+                                            "url_match_page_view_number",
+                                        ],
+                                        "type": "string",
+                                    },
+                                    "operator": {
+                                        "enum": [
+                                            "equals",
+                                            "doesnt_equal",
+                                            "lower_than",
+                                            "lower_or_equal",
+                                            "greater_than",
+                                            "greater_or_equal",
+                                            "contains",
+                                            "doesnt_contain",
+                                        ],
+                                        "type": "string",
+                                        "description": "Comparison operator; not used by url_funnel, custom_variable, ads_traffic.",
+                                    },
+                                    "value": {
+                                        "type": "string",
+                                        "description": 'Value compared with the operator (a string, numbers too: "30"); required except for url_funnel, custom_variable, ads_traffic.',
+                                    },
+                                    "urls": {
+                                        "items": {
+                                            "properties": {
+                                                "url": {
+                                                    "description": "URL to compare the visited page against.",
+                                                    "type": "string",
+                                                },
+                                                "operator": {
+                                                    "description": "How the URL is compared.",
+                                                    "enum": [
+                                                        "equals",
+                                                        "doesnt_equal",
+                                                        "lower_than",
+                                                        "lower_or_equal",
+                                                        "greater_than",
+                                                        "greater_or_equal",
+                                                        "contains",
+                                                        "doesnt_contain",
+                                                    ],
+                                                    "type": "string",
+                                                },
+                                            },
+                                            "required": ["url", "operator"],
+                                            "type": "object",
+                                        },
+                                        "maxItems": 10,
+                                        "minItems": 1,
+                                        "type": "array",
+                                        "description": "1-10 URLs; only for url_funnel and url_match_page_view_number (required there).",
+                                    },
+                                    "session_field": {
+                                        "additionalProperties": {"maxLength": 255, "type": "string"},
+                                        "maxProperties": 1,
+                                        "minProperties": 1,
+                                        "propertyNames": {"maxLength": 255},
+                                        "type": "object",
+                                        "description": "Exactly one key-value pair (each ≤255 chars); only for custom_variable and ads_traffic, whose key is microsoft, facebook, google, twitter or yahoo.",
+                                    },
+                                },
+                                "required": ["condition", "type"],
+                                "type": "object",
+                            },
                             "maxItems": 10,
                             "type": "array",
                             "description": "Rules that trigger the greeting, at most 10. Replaces all rules.",
                         },
                         "properties": {
-                            "$ref": "#/$defs/GreetingProperties",
+                            "properties": {
+                                "addon": {"type": "string", "description": "Addon-related property, e.g. chat_widget."},
+                                "is_exit_intent": {
+                                    "type": "string",
+                                    "description": 'Exit intent detection flag: "true" or "false".',
+                                },
+                                "greeting-message_text": {
+                                    "type": "string",
+                                    "description": "Plain text message content.",
+                                },
+                                "greeting-message_json_key": {
+                                    "type": "string",
+                                    "description": "JSON key for the message content.",
+                                },
+                                "greeting-message_phrase_key": {
+                                    "type": "string",
+                                    "description": "Phrase key for the message content.",
+                                },
+                            },
+                            "type": "object",
                             "description": "Additional properties; replaces them.",
                         },
                         "rich_message": {
-                            "$ref": "#/$defs/RichMessage",
+                            "properties": {
+                                "template_id": {
+                                    "description": "How the message is presented: cards, sticker, quick_replies (text in the examples).",
+                                    "enum": ["cards", "sticker", "quick_replies", "text"],
+                                    "type": "string",
+                                },
+                                "elements": {
+                                    "items": {
+                                        "properties": {
+                                            "title": {"description": "Formatted title text.", "type": "string"},
+                                            "subtitle": {"description": "Formatted subtitle text.", "type": "string"},
+                                            "image": {
+                                                "properties": {
+                                                    "url": {"description": "Image URL.", "type": "string"},
+                                                    "name": {"type": "string", "description": "Image name."},
+                                                    "content_type": {
+                                                        "type": "string",
+                                                        "description": "Image MIME type.",
+                                                    },
+                                                    "size": {
+                                                        "minimum": 0,
+                                                        "type": "integer",
+                                                        "description": "Image size in bytes.",
+                                                    },
+                                                    "width": {
+                                                        "minimum": 0,
+                                                        "type": "integer",
+                                                        "description": "Image width in pixels.",
+                                                    },
+                                                    "height": {
+                                                        "minimum": 0,
+                                                        "type": "integer",
+                                                        "description": "Image height in pixels.",
+                                                    },
+                                                    "alternative_text": {
+                                                        "type": "string",
+                                                        "description": "Alternative text for the image.",
+                                                    },
+                                                },
+                                                "required": ["url"],
+                                                "type": "object",
+                                                "description": "Image; url required.",
+                                            },
+                                            "buttons": {
+                                                "items": {
+                                                    "properties": {
+                                                        "text": {"description": "Button text.", "type": "string"},
+                                                        "type": {
+                                                            "description": "What a click does, with value: webview, message, url or phone.",
+                                                            "enum": ["webview", "message", "url", "phone"],
+                                                            "type": "string",
+                                                        },
+                                                        "value": {
+                                                            "description": "The button's target (URL, phone, message; a webview's title).",
+                                                            "type": "string",
+                                                        },
+                                                        "postback_id": {
+                                                            "description": "Unique button identifier sent in postback events.",
+                                                            "type": "string",
+                                                        },
+                                                        "button_id": {
+                                                            "type": "string",
+                                                            "description": "Button ID; generated if omitted. On update, pass the existing ID to keep it.",
+                                                        },
+                                                        "role": {
+                                                            "enum": ["default", "primary", "danger"],
+                                                            "type": "string",
+                                                            "description": "Button role: default, primary or danger.",
+                                                        },
+                                                    },
+                                                    "required": ["text", "type", "value", "postback_id"],
+                                                    "type": "object",
+                                                },
+                                                "maxItems": 13,
+                                                "type": "array",
+                                                "description": "Up to 13 buttons.",
+                                            },
+                                        },
+                                        "required": ["title", "subtitle"],
+                                        "type": "object",
+                                    },
+                                    "maxItems": 10,
+                                    "type": "array",
+                                    "description": "Up to 10 elements.",
+                                },
+                            },
+                            "required": ["template_id"],
+                            "type": "object",
                             "description": "Rich message content; replaces it.",
                         },
                     },
@@ -2733,7 +2735,14 @@ def test_groups_schemas():
                             "description": "Additional fields to include: agent_priorities (members), routing_status.",
                             "items": {"enum": ["agent_priorities", "routing_status"], "type": "string"},
                             "type": "array",
-                        }
+                        },
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
                     },
                     "type": "object",
                 },
@@ -2783,7 +2792,37 @@ def test_properties_schemas():
                 },
                 "input_schema": {
                     "$defs": {
-                        "PropertyAccess": {
+                        "UserAccess": {
+                            "properties": {
+                                "agent": {
+                                    "items": {"enum": ["read", "write"], "type": "string"},
+                                    "minItems": 1,
+                                    "type": "array",
+                                    "description": "Agent access: read and/or write.",
+                                },
+                                "customer": {
+                                    "items": {"enum": ["read", "write"], "type": "string"},
+                                    "minItems": 1,
+                                    "type": "array",
+                                    "description": "Customer access: read and/or write.",
+                                },
+                            },
+                            "type": "object",
+                        }
+                    },
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": {"description": "Property name.", "type": "string"},
+                        "owner_client_id": {
+                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                            "type": "string",
+                        },
+                        "type": {
+                            "description": "Value type: int (int32), string, bool or tokenized_string.",
+                            "enum": ["int", "string", "bool", "tokenized_string"],
+                            "type": "string",
+                        },
+                        "access": {
                             "properties": {
                                 "chat": {
                                     "$ref": "#/$defs/UserAccess",
@@ -2807,46 +2846,6 @@ def test_properties_schemas():
                                 },
                             },
                             "type": "object",
-                        },
-                        "PropertyRange": {
-                            "properties": {
-                                "from": {"type": "integer", "description": "Smallest value allowed (inclusive)."},
-                                "to": {"type": "integer", "description": "Largest value allowed (inclusive)."},
-                            },
-                            "type": "object",
-                        },
-                        "UserAccess": {
-                            "properties": {
-                                "agent": {
-                                    "items": {"enum": ["read", "write"], "type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Agent access: read and/or write.",
-                                },
-                                "customer": {
-                                    "items": {"enum": ["read", "write"], "type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Customer access: read and/or write.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                    },
-                    "additionalProperties": False,
-                    "properties": {
-                        "name": {"description": "Property name.", "type": "string"},
-                        "owner_client_id": {
-                            "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
-                            "type": "string",
-                        },
-                        "type": {
-                            "description": "Value type: int (int32), string, bool or tokenized_string.",
-                            "enum": ["int", "string", "bool", "tokenized_string"],
-                            "type": "string",
-                        },
-                        "access": {
-                            "$ref": "#/$defs/PropertyAccess",
                             "description": "Access per location (chat, thread, event, license, group): {agent|customer: [read, write]}; at least one location and one user.",
                         },
                         "description": {"type": "string", "description": "Property description."},
@@ -2857,7 +2856,11 @@ def test_properties_schemas():
                             "description": "The only values the property may be set to (of its type).",
                         },
                         "range": {
-                            "$ref": "#/$defs/PropertyRange",
+                            "properties": {
+                                "from": {"type": "integer", "description": "Smallest value allowed (inclusive)."},
+                                "to": {"type": "integer", "description": "Largest value allowed (inclusive)."},
+                            },
+                            "type": "object",
                             "description": "Range of allowed values, {from, to} inclusive; int properties only.",
                         },
                         "default_value": {
@@ -3125,7 +3128,7 @@ def test_tags_schemas():
         {
             "create_tag": {
                 "title": "Create tag",
-                "description": "Create a chat tag, optionally assigned to groups. Fails with already_exists if a tag of the same name exists in any letter case. Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Create a chat tag, optionally assigned to groups. Fails with already_exists if a tag of the same name exists in any letter case. Tags cannot be renamed: create_tag the new name (same group_ids), then delete_tag the old one, in that order so a failure leaves the old tag. Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -3151,7 +3154,7 @@ def test_tags_schemas():
             },
             "delete_tag": {
                 "title": "Delete tag",
-                "description": "Delete a tag (name matched case-sensitively). Permanent. Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Delete a tag (name matched case-sensitively). Permanent. To rename, create_tag the new name first, then delete the old. Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -3175,8 +3178,9 @@ def test_tags_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "ListTagsFilters": {
+                    "additionalProperties": False,
+                    "properties": {
+                        "filters": {
                             "properties": {
                                 "group_ids": {
                                     "description": "IDs of the groups to list tags from.",
@@ -3186,16 +3190,22 @@ def test_tags_schemas():
                             },
                             "required": ["group_ids"],
                             "type": "object",
-                        }
+                            "description": "Request filters.",
+                        },
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
                     },
-                    "additionalProperties": False,
-                    "properties": {"filters": {"$ref": "#/$defs/ListTagsFilters", "description": "Request filters."}},
                     "type": "object",
                 },
             },
             "update_tag": {
                 "title": "Update tag",
-                "description": "Change the groups a tag is assigned to (name matched case-sensitively). Scopes: tags--all:rw | tags--groups:rw.",
+                "description": "Change the groups a tag is assigned to (name matched case-sensitively). Tags cannot be renamed: see create_tag (create the new name, then delete_tag the old). Scopes: tags--all:rw | tags--groups:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -3233,83 +3243,6 @@ def test_webhooks_schemas():
                     "openWorldHint": True,
                 },
                 "input_schema": {
-                    "$defs": {
-                        "AgentIdsFilter": {
-                            "properties": {
-                                "values": {
-                                    "items": {"type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Trigger only for these agents.",
-                                },
-                                "exclude_values": {
-                                    "items": {"type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Never trigger for these agents.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "ChatPresenceFilter": {
-                            "properties": {
-                                "user_ids": {
-                                    "$ref": "#/$defs/IdFilter",
-                                    "description": "User IDs (any user type) in the chat: {values} or {exclude_values}.",
-                                },
-                                "my_bots": {
-                                    "type": "boolean",
-                                    "description": "If true, trigger when any bot owned by owner_client_id is in the chat.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "IdFilter": {
-                            "properties": {
-                                "values": {
-                                    "items": {"type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Trigger only if any of these users is in the chat.",
-                                },
-                                "exclude_values": {
-                                    "items": {"type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Do not trigger if any of these users is in the chat.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "WebhookFilters": {
-                            "properties": {
-                                "author_type": {
-                                    "enum": ["customer", "agent"],
-                                    "type": "string",
-                                    "description": "Only events by this author type; incoming_event and event_updated only.",
-                                },
-                                "only_my_chats": {
-                                    "type": "boolean",
-                                    "description": "If true, only chats whose source.client_id is the owner's client id.",
-                                },
-                                "chat_presence": {
-                                    "$ref": "#/$defs/ChatPresenceFilter",
-                                    "description": "Trigger depending on who is present in the chat.",
-                                },
-                                "source_type": {
-                                    "items": {"enum": ["my_client", "other_clients", "system"], "type": "string"},
-                                    "minItems": 1,
-                                    "type": "array",
-                                    "description": "Send only if the source matches: my_client, other_clients, system (no client id).",
-                                },
-                                "agent_ids": {
-                                    "$ref": "#/$defs/AgentIdsFilter",
-                                    "description": "routing_status_set only: {values} or {exclude_values} of agent IDs.",
-                                },
-                            },
-                            "type": "object",
-                        },
-                    },
                     "additionalProperties": False,
                     "properties": {
                         "action": {
@@ -3373,7 +3306,70 @@ def test_webhooks_schemas():
                         },
                         "description": {"type": "string", "description": "Webhook description."},
                         "filters": {
-                            "$ref": "#/$defs/WebhookFilters",
+                            "properties": {
+                                "author_type": {
+                                    "enum": ["customer", "agent"],
+                                    "type": "string",
+                                    "description": "Only events by this author type; incoming_event and event_updated only.",
+                                },
+                                "only_my_chats": {
+                                    "type": "boolean",
+                                    "description": "If true, only chats whose source.client_id is the owner's client id.",
+                                },
+                                "chat_presence": {
+                                    "properties": {
+                                        "user_ids": {
+                                            "properties": {
+                                                "values": {
+                                                    "items": {"type": "string"},
+                                                    "minItems": 1,
+                                                    "type": "array",
+                                                    "description": "Trigger only if any of these users is in the chat.",
+                                                },
+                                                "exclude_values": {
+                                                    "items": {"type": "string"},
+                                                    "minItems": 1,
+                                                    "type": "array",
+                                                    "description": "Do not trigger if any of these users is in the chat.",
+                                                },
+                                            },
+                                            "type": "object",
+                                            "description": "User IDs (any user type) in the chat: {values} or {exclude_values}.",
+                                        },
+                                        "my_bots": {
+                                            "type": "boolean",
+                                            "description": "If true, trigger when any bot owned by owner_client_id is in the chat.",
+                                        },
+                                    },
+                                    "type": "object",
+                                    "description": "Trigger depending on who is present in the chat.",
+                                },
+                                "source_type": {
+                                    "items": {"enum": ["my_client", "other_clients", "system"], "type": "string"},
+                                    "minItems": 1,
+                                    "type": "array",
+                                    "description": "Send only if the source matches: my_client, other_clients, system (no client id).",
+                                },
+                                "agent_ids": {
+                                    "properties": {
+                                        "values": {
+                                            "items": {"type": "string"},
+                                            "minItems": 1,
+                                            "type": "array",
+                                            "description": "Trigger only for these agents.",
+                                        },
+                                        "exclude_values": {
+                                            "items": {"type": "string"},
+                                            "minItems": 1,
+                                            "type": "array",
+                                            "description": "Never trigger for these agents.",
+                                        },
+                                    },
+                                    "type": "object",
+                                    "description": "routing_status_set only: {values} or {exclude_values} of agent IDs.",
+                                },
+                            },
+                            "type": "object",
                             "description": "Conditions for sending the webhook.",
                         },
                         "owner_client_id": {
@@ -3405,7 +3401,14 @@ def test_webhooks_schemas():
                         "owner_client_id": {
                             "description": "The webhooks' owner Client Id; default: the Bearer token's client id; required with a PAT.",
                             "type": "string",
-                        }
+                        },
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
                     },
                     "type": "object",
                 },
@@ -3448,7 +3451,14 @@ def test_webhooks_schemas():
                             "pattern": "^\\d+\\.\\d+$",
                             "type": "string",
                             "description": "API version, e.g. '3.6'; defaults to the current stable one.",
-                        }
+                        },
+                        "limit": {
+                            "description": "Page size (default 50).",
+                            "maximum": 200,
+                            "minimum": 1,
+                            "type": "integer",
+                        },
+                        "cursor": {"description": "next_cursor of the previous page.", "type": "string"},
                     },
                     "type": "object",
                 },
@@ -3533,7 +3543,7 @@ def test_other_schemas():
             },
             "check_product_limits_for_plan": {
                 "title": "Check plan limits",
-                "description": "List the resources that exceed a plan's limits (e.g. before a downgrade). Changes nothing. Scopes: subscription.lc:rw.",
+                "description": "List the resources that exceed a plan's limits (e.g. before a downgrade). Changes nothing. Its scope is private: most apps' tokens lack it. Scopes: subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": True,
                     "destructiveHint": False,

@@ -29,7 +29,7 @@ async def test_stdio_session_lists_and_calls_tools():
         assert tools["list_agents"].annotations.read_only_hint is True
         result = await client.call_tool("list_groups", {})
         assert not result.is_error
-        names = {g["name"] for g in tool_payload(result)}
+        names = {g["name"] for g in tool_payload(result)["items"]}
         assert "General" in names
         refused = await client.call_tool("delete_agent", {"id": "john@example.com"})
         assert refused.is_error and tool_payload(refused)["error"]["rule"] == "mode"
@@ -88,7 +88,7 @@ async def test_streamable_http_session():
             assert "list_tags" in tools
             result = await client.call_tool("list_tags", {})
             assert not result.is_error
-            assert any(tag["name"] == "sales" for tag in tool_payload(result))
+            assert any(tag["name"] == "sales" for tag in tool_payload(result)["items"])
     finally:
         proc.terminate()
         proc.wait(timeout=10)

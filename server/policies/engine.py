@@ -139,7 +139,7 @@ class Decision:
 # without ChatGPT's search/fetch; allow_tools lists actions only, so an allow list never hides
 # get_plan from a dry-run deployment by omission.
 META_TOOLS = ("get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
-              "search", "fetch")
+              "search", "fetch", "whoami")
 
 
 def _match(pattern: str, name: str) -> bool:

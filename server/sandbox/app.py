@@ -191,7 +191,9 @@ class Sandbox:
         return self._run_single(name, body, requester)
 
     def _run_single(self, name: str, body: Any, requester: Requester) -> Any:
-        model = catalog()[name].model
+        # What LiveChat accepts: a tool's paging arguments are this server's, never the API's.
+        act = catalog()[name]
+        model = act.upstream_model or act.model
         if not isinstance(body, dict):
             raise SandboxError("validation", "Request body must be a JSON object")
         try:

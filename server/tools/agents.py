@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .catalog import Action, action, batch
+from .catalog import Action, LocalFilter, Paging, action, batch
 from .types import (
     AgentId,
     AnyWorkScheduler,
@@ -50,6 +50,9 @@ _SUSPEND = (("agents--all:rw", "sessions--all:rw"),)
 # private scope: all three required.
 _SUBSCRIPTION = (("agents--all:rw", "accounts--all:rw", "subscription.lc:rw"),)
 
+# The caveat that matters goes into the tool's own description (what a client lists), not only
+# into notes (describe_action).
+_NOT_PUBLIC_SHORT = " Not public yet: LiveChat enables it per license on request, so it may be refused."
 _NOT_PUBLIC = (
     "The reference marks this method as not yet available for public use (LiveChat enables it on "
     "request), so a real license may refuse it."
@@ -120,8 +123,42 @@ class ListAgentsFilters(Input):
 
 
 class ListAgents(Input):
+    """list_agents as LiveChat takes it (the sandbox validates against this)."""
+
     filters: ListAgentsFilters | None = Field(default=None, description="Request filters.")
     fields: list[AgentField] | None = Field(default=None, description=_FIELDS)
+
+
+class ListAgentsPageFilters(ListAgentsFilters):
+    # Not LiveChat filters: applied by this server to LiveChat's answer, never sent (_LIST_PAGING).
+    awaiting_approval: bool | None = Field(
+        default=None, description="true: only pending invitations; false: only approved agents."
+    )
+    role: Literal["owner", Role] | None = Field(default=None, description="Only this role.")
+
+
+# avatar_path and account_id are base fields LiveChat always returns; this server leaves them out
+# of list_agents unless asked for, so they are values of `fields` there (and never sent upstream).
+ListAgentField = Literal[AgentField, "account_id", "avatar_path"]
+
+
+class ListAgentsPage(ListAgents):
+    """The list_agents tool's request: LiveChat's plus local filters and fields (and, added by
+    catalog.Paging, limit and cursor)."""
+
+    filters: ListAgentsPageFilters | None = Field(default=None, description="Request filters.")  # type: ignore[assignment]
+    fields: list[ListAgentField] | None = Field(  # type: ignore[assignment]
+        default=None, description="Extra fields besides id, name, role, login_status."
+    )
+
+
+_LIST_PAGING = Paging(
+    compact=("account_id", "avatar_path"),
+    filters={
+        "awaiting_approval": LocalFilter("awaiting_approval", needs_field="awaiting_approval"),
+        "role": LocalFilter("role"),
+    },
+)
 
 
 class UpdateAgent(Input):
@@ -167,7 +204,7 @@ create_agent, batch_create_agents = batch(
         "create_agent", "agents", CreateAgent,
         title="Create agent",
         description="Create an agent; the id is their email and can never change. LiveChat emails an "
-        "invitation and the agent stays awaiting_approval until approved.",
+        "invitation and the agent stays awaiting_approval until approved. Plan seat limits apply.",
         scopes=_CREATE, write=True, idempotent=False,
         extra_scopes={
             "subscription.lc:rw": "create agents not awaiting approval (awaiting_approval false); private scope",
@@ -175,6 +212,7 @@ create_agent, batch_create_agents = batch(
         },
         notes="Seat limits of the plan apply (limit_reached). Gate downstream provisioning (routing, "
         "group setup) on awaiting_approval becoming false. Omitting role creates a normal agent.",
+        after="Invited by email; awaits approval (approve_agent) unless created with awaiting_approval false.",
     ),
     "batch_create_agents",
     title="Create agents (batch)",
@@ -190,11 +228,11 @@ get_agent = action(
 )
 
 list_agents = action(
-    "list_agents", "agents", ListAgents,
+    "list_agents", "agents", ListAgentsPage,
     title="List agents",
-    description="List the license's agents, optionally by group or suspended state. Only base fields "
-    "unless `fields` asks for more.",
-    scopes=_LIST, write=False,
+    description="List agents a page at a time, optionally by group, role, suspended or awaiting "
+    "approval. Only base fields unless `fields` asks for more.",
+    scopes=_LIST, write=False, paging=_LIST_PAGING, upstream=ListAgents,
 )
 
 update_agent, batch_update_agents = batch(
@@ -220,7 +258,7 @@ delete_agent, batch_delete_agents = batch(
         "delete_agent", "agents", DeleteAgent,
         title="Delete agent",
         description="Permanently delete an agent and their group memberships; cannot be undone. For "
-        "reversible offboarding, set max_chats_count 0 or suspend first.",
+        "reversible offboarding, set max_chats_count 0 or suspend first. The owner cannot be deleted.",
         scopes=_DELETE, write=True, destructive=True, idempotent=True,
         extra_scopes={
             "agents--all:rw": "with accounts--all:rw: delete agents other than the requester",
@@ -239,33 +277,33 @@ suspend_agent, batch_suspend_agents = batch(
         "suspend_agent", "agents", SuspendAgent,
         title="Suspend agent",
         description="Suspend an agent so they cannot use LiveChat until unsuspended. The license owner "
-        "cannot be suspended.",
+        "cannot be suspended." + _NOT_PUBLIC_SHORT,
         scopes=_SUSPEND, write=True, destructive=True, idempotent=True,
         notes=_NOT_PUBLIC,
     ),
     "batch_suspend_agents",
     title="Suspend agents (batch)",
-    description="Suspend several agents in one call.",
+    description="Suspend several agents in one call." + _NOT_PUBLIC_SHORT,
 )
 
 unsuspend_agent, batch_unsuspend_agents = batch(
     action(
         "unsuspend_agent", "agents", UnsuspendAgent,
         title="Unsuspend agent",
-        description="Lift an agent's suspension so they can use LiveChat again.",
+        description="Lift an agent's suspension so they can use LiveChat again." + _NOT_PUBLIC_SHORT,
         scopes=_SUBSCRIPTION, write=True, idempotent=True,
         notes=_NOT_PUBLIC,
     ),
     "batch_unsuspend_agents",
     title="Unsuspend agents (batch)",
-    description="Lift the suspension of several agents in one call.",
+    description="Lift the suspension of several agents in one call." + _NOT_PUBLIC_SHORT,
 )
 
 request_agent_unsuspension = action(
     "request_agent_unsuspension", "agents", RequestAgentUnsuspension,
     title="Request agent unsuspension",
     description="As the suspended agent making the call, email the license owners and vice owners "
-    "asking to be unsuspended. Takes no parameters.",
+    "asking to be unsuspended. Takes no parameters; every call sends another email.",
     # "Required scopes: -"
     scopes=(), write=True, idempotent=False,
     notes="Every call sends another email. Only meaningful with the suspended agent's own credential.",
@@ -275,13 +313,13 @@ approve_agent, batch_approve_agents = batch(
     action(
         "approve_agent", "agents", ApproveAgent,
         title="Approve agent",
-        description="Approve an agent awaiting approval so they can use LiveChat.",
+        description="Approve an agent awaiting approval so they can use LiveChat." + _NOT_PUBLIC_SHORT,
         scopes=_SUBSCRIPTION, write=True, idempotent=True,
         notes=_NOT_PUBLIC,
     ),
     "batch_approve_agents",
     title="Approve agents (batch)",
-    description="Approve several agents awaiting approval in one call.",
+    description="Approve several agents awaiting approval in one call." + _NOT_PUBLIC_SHORT,
 )
 
 ACTIONS: list[Action] = [

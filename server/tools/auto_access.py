@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .catalog import Action, action
+from .catalog import Action, Paging, action
 from .types import GroupIds, Input
 
 _RW = (("access_rules:rw",),)
@@ -118,7 +118,7 @@ ACTIONS: list[Action] = [
         "list_auto_accesses", "auto_access", ListAutoAccesses,
         title="List auto access rules",
         description="List all auto access rules in evaluation order (each next_id points to the following rule).",
-        scopes=_RO, write=False,
+        scopes=_RO, write=False, paging=Paging(),
     ),
     action(
         "update_auto_access", "auto_access", UpdateAutoAccess,

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .catalog import Action, action, batch
+from .catalog import Action, Paging, action, batch
 from .types import SECRET, BotId, ClientId, GroupPriority, Input, Priority, WorkScheduler
 
 # Scope lines read as follows:
@@ -209,7 +209,8 @@ _create_bot, _batch_create_bots = batch(
         "create_bot", "bots", CreateBot,
         title="Create bot",
         description="Create a bot owned by the calling app's client ID; returns its id and secret. "
-        "It gets chats only after its routing status is set (Agent Chat API).",
+        "It gets chats only after its routing status is set (Agent Chat API). Keep the secret: "
+        "issue_bot_token needs it.",
         scopes=_MY_RW, write=True, idempotent=False,
         secret_result_keys=("secret",),
         notes="The secret is needed by issue_bot_token; if lost, use reset_bot_secret.",
@@ -278,13 +279,14 @@ ACTIONS: list[Action] = [
         "list_bot_templates", "bots", ListBotTemplates,
         title="List bot templates",
         description="List the bot templates of an app (client ID).",
+        # Not paged: an app has at most five templates (create_bot_template's limit).
         scopes=_TEMPLATES, write=False,
     ),
     action(
         "list_bots", "bots", ListBots,
         title="List bots",
         description="List bots: by default only the requester's (owned by its client ID); all: true for every bot.",
-        scopes=_ANY_RO, write=False,
+        scopes=_ANY_RO, write=False, paging=Paging(),
         extra_scopes=_ALL_RO_UNLOCKS,
         notes="Without all, a bot created via an app is listed to everyone calling through that app; "
         "one created with a Personal Access Token to everyone calling with PATs.",

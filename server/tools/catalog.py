@@ -32,6 +32,61 @@ Scopes = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
+class LocalFilter:
+    """A filter LiveChat does not offer for a list, applied by this server to LiveChat's answer.
+
+    It is declared in the request model under ``filters`` (where the assistant looks for it)
+    but never sent: the result path (server/results.py) matches ``item[field]`` against it.
+    ``needs_field`` is the ``fields`` value that makes LiveChat return that item field.
+    """
+
+    field: str
+    needs_field: str | None = None
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list action whose whole answer LiveChat returns at once, served in pages by us.
+
+    The request model gains ``limit`` and ``cursor`` (never sent upstream); the answer becomes
+    ``{items, total, next_cursor?, ...}``. ``compact`` names item fields left out unless the
+    request's ``fields`` asks for them (they are not sent upstream as ``fields`` values either:
+    LiveChat returns them anyway). ``key`` identifies an item, so a cursor stays on the same
+    item when the list shifts between pages.
+    """
+
+    key: str = "id"
+    default_limit: int = 50
+    max_limit: int = 200
+    compact: tuple[str, ...] = ()
+    filters: dict[str, LocalFilter] = field(default_factory=dict)
+
+
+# The verb of an action name → what its write did, for the answer of a write (server/results.py).
+EFFECTS = {
+    "create": "created", "update": "updated", "delete": "deleted", "suspend": "suspended",
+    "unsuspend": "unsuspended", "approve": "approved", "add": "added", "register": "registered",
+    "unregister": "unregistered", "publish": "published", "reset": "reset", "issue": "issued",
+    "enable": "enabled", "disable": "disabled", "unban": "unbanned", "reactivate": "reactivated",
+    "request": "requested",
+}
+# Request fields that name the object a write acts on, in order of preference.
+_KEY_FIELDS = ("id", "agent_id", "name", "customer_id", "ip", "group_id", "owner_client_id")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a write reports instead of LiveChat's bare ``{}``: its effect, the object it acted on
+    (``key``: the request field naming it; a create's new ``id`` comes from LiveChat's answer),
+    and the request fields it changed. Derived from the name and model unless declared."""
+
+    effect: str
+    object: str
+    key: str | None = None
+    after: str = ""  # what to know next, e.g. a created agent awaits approval
+
+
+@dataclass(frozen=True)
 class Action:
     name: str
     resource: str
@@ -54,6 +109,13 @@ class Action:
     secret_result_keys: tuple[str, ...] = ()
     # Request fields holding secrets (types.SECRET), kept out of plans and audit records.
     secret_input_keys: tuple[str, ...] = ()
+    # List actions served in pages by this server (see Paging); None: LiveChat's answer as is.
+    paging: Paging | None = None
+    # Writes: what their answer reports (see Outcome).
+    outcome: Outcome | None = None
+    # The request model LiveChat knows (the sandbox validates against it); ``model`` may add
+    # fields only this server uses (paging), which never reach upstream.
+    upstream_model: type[BaseModel] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -77,13 +139,28 @@ def action(
     notes: str = "",
     extra_scopes: dict[str, str] | None = None,
     secret_result_keys: tuple[str, ...] = (),
+    paging: Paging | None = None,
+    outcome: Outcome | None = None,
+    after: str = "",
+    upstream: type[BaseModel] | None = None,
 ) -> Action:
     if resource not in RESOURCES:
         raise ValueError(f"{name}: unknown resource {resource!r}")
+    # ``upstream``: LiveChat's own request model, where the tool's adds local filters or fields.
+    upstream = upstream or model
+    if paging is not None:
+        if write:
+            raise ValueError(f"{name}: only list actions are paged")
+        model = _paged(model, paging)
+    if write and outcome is None:
+        outcome = _outcome(name, model, after)
     return Action(
         name=name,
         resource=resource,
         model=model,
+        upstream_model=upstream,
+        paging=paging,
+        outcome=outcome,
         title=title,
         description=description,
         scopes=scopes,
@@ -126,10 +203,38 @@ def batch(single: Action, name: str, *, title: str, description: str) -> tuple[A
         extra_scopes=single.extra_scopes,
         secret_result_keys=single.secret_result_keys,
         secret_input_keys=single.secret_input_keys,
+        outcome=single.outcome,
+        upstream_model=model,
     )
     from dataclasses import replace
 
     return replace(single, batch_name=name), batch_action
+
+
+def _paged(model: type[BaseModel], paging: Paging) -> type[BaseModel]:
+    """The tool's request model: the upstream one plus ``limit`` and ``cursor`` (last, so the
+    cursor's validator sees the other arguments it must belong to)."""
+    from pydantic import field_validator
+
+    from ..results import cursor_validator
+    from .types import PageCursor, page_limit
+
+    return create_model(
+        model.__name__,
+        __base__=model,
+        __doc__=model.__doc__,
+        __validators__={"_cursor_matches_query": field_validator("cursor")(cursor_validator)},
+        limit=(page_limit(paging.default_limit, paging.max_limit) | None, None),
+        cursor=(PageCursor | None, None),
+    )
+
+
+def _outcome(name: str, model: type[BaseModel], after: str) -> Outcome:
+    verb, _, rest = name.partition("_")
+    effect = EFFECTS.get(verb, "done")
+    fields = model.model_fields
+    key = next((k for k in _KEY_FIELDS if k in fields), None)
+    return Outcome(effect=effect, object=rest or name, key=key, after=after)
 
 
 def _camel(name: str) -> str:

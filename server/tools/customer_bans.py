@@ -7,7 +7,7 @@ import ipaddress
 
 from pydantic import Field, field_validator, model_validator
 
-from .catalog import Action, action
+from .catalog import Action, Paging, action
 from .types import Input
 
 # The page documents single scopes: banlist_read (list) and banlist_write (unban).
@@ -49,7 +49,7 @@ ACTIONS: list[Action] = [
         "list_customer_bans", "customer_bans", ListCustomerBans,
         title="List customer bans",
         description="List the license's active customer bans (IP and/or customer ID, who banned, when it expires).",
-        scopes=_READ, write=False,
+        scopes=_READ, write=False, paging=Paging(key="customer_id"),
     ),
     action(
         "unban_customer", "customer_bans", UnbanCustomer,

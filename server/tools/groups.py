@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from .catalog import Action, action
+from .catalog import Action, Paging, action
 from .types import GroupId, Input, Priority
 
 # Scope lines such as "groups--my:rw groups--all:rw (to update groups the requester is not a
@@ -115,7 +115,7 @@ ACTIONS: list[Action] = [
         "list_groups", "groups", ListGroups,
         title="List groups",
         description="List all groups (id, name, language_code), optionally with members and routing status.",
-        scopes=_ALL_RO, write=False,
+        scopes=_ALL_RO, write=False, paging=Paging(),
     ),
     action(
         "get_group", "groups", GetGroup,

@@ -64,7 +64,8 @@ ACTIONS: list[Action] = [
     action(
         "check_product_limits_for_plan", "other", CheckProductLimitsForPlan,
         title="Check plan limits",
-        description="List the resources that exceed a plan's limits (e.g. before a downgrade). Changes nothing.",
+        description="List the resources that exceed a plan's limits (e.g. before a downgrade). Changes nothing. "
+        "Its scope is private: most apps' tokens lack it.",
         # subscription.lc:rw is footnoted as private (not configurable in Developer Console), but
         # it is the method's required scope, not an extra: a token without it cannot call this.
         scopes=(("subscription.lc:rw",),), write=False,

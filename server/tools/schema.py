@@ -9,6 +9,7 @@ so the schema advertises just ``X`` and the payload drops nulls. Nested models s
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -70,9 +71,38 @@ def _drop_min_length_one(node: Any) -> Any:
     return node
 
 
+def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
+    """A ``$defs`` entry referenced once is written where it is used: the ``$defs`` wrapper and
+    the ``$ref`` cost context on every turn and share nothing (about 1,000 tokens over the
+    catalogue). Shapes used more than once stay in ``$defs``, written once."""
+    defs = schema.get("$defs")
+    if not defs:
+        return schema
+    text = json.dumps(schema)
+    single = {name for name in defs if text.count(f'"#/$defs/{name}"') == 1}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in single:
+                rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
+                return {**walk(defs[ref[8:]]), **rest}
+            return {k: walk(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    out = walk(schema)
+    kept = {name: walk(sub) for name, sub in defs.items() if name not in single}
+    if kept:
+        out["$defs"] = kept
+    return out
+
+
 @cache
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = _drop_model_docs(_drop_min_length_one(_strip(model.model_json_schema(mode="validation"))))
+    schema = _inline_single_use(schema)
     schema.setdefault("properties", {})
     return schema
 

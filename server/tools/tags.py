@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .catalog import Action, action
+from .catalog import Action, Paging, action
 from .types import GroupIds, Input
 
 _RW = (("tags--all:rw",), ("tags--groups:rw",))
 _RO = (("tags--all:ro",), ("tags--groups:ro",))
+
+# LiveChat has no rename. The route: create the new name, then delete the old one, in that
+# order: a plan applies its steps in order and stops at the first failure, so a failed create
+# leaves the old tag in place rather than no tag at all.
+_RENAME = (" Tags cannot be renamed: create_tag the new name (same group_ids), then delete_tag the "
+           "old one, in that order so a failure leaves the old tag.")
 
 
 class CreateTag(Input):
@@ -38,25 +44,27 @@ ACTIONS: list[Action] = [
         "create_tag", "tags", CreateTag,
         title="Create tag",
         description="Create a chat tag, optionally assigned to groups. Fails with already_exists if "
-        "a tag of the same name exists in any letter case.",
+        "a tag of the same name exists in any letter case." + _RENAME,
         scopes=_RW, write=True, idempotent=False,
     ),
     action(
         "delete_tag", "tags", DeleteTag,
         title="Delete tag",
-        description="Delete a tag (name matched case-sensitively). Permanent.",
+        description="Delete a tag (name matched case-sensitively). Permanent. To rename, create_tag "
+        "the new name first, then delete the old.",
         scopes=_RW, write=True, destructive=True, idempotent=True,
     ),
     action(
         "list_tags", "tags", ListTags,
         title="List tags",
         description="List the license's tags, optionally only those of some groups.",
-        scopes=_RO, write=False,
+        scopes=_RO, write=False, paging=Paging(key="name"),
     ),
     action(
         "update_tag", "tags", UpdateTag,
         title="Update tag",
-        description="Change the groups a tag is assigned to (name matched case-sensitively).",
+        description="Change the groups a tag is assigned to (name matched case-sensitively). Tags "
+        "cannot be renamed: see create_tag (create the new name, then delete_tag the old).",
         scopes=_RW, write=True, idempotent=True,
     ),
 ]

@@ -178,3 +178,12 @@ AnyWorkScheduler = Annotated[
     ),
 ]
 
+
+
+# --- paging (served by this server, never sent upstream; see catalog.Paging) ----------
+
+PageCursor = Annotated[str, Field(min_length=1, description="next_cursor of the previous page.")]
+
+
+def page_limit(default: int, maximum: int) -> object:
+    return Annotated[int, Field(ge=1, le=maximum, description=f"Page size (default {default}).")]

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .catalog import Action, action
+from .catalog import Action, Paging, action
 from .types import SECRET, ClientId, Input
 
 # The triggering-actions table of the newer page: action -> filters available for it.
@@ -281,7 +281,7 @@ ACTIONS: list[Action] = [
         "list_webhooks", "webhooks", ListWebhooks,
         title="List webhooks",
         description="List the webhooks registered for a Client Id (secret keys are not returned).",
-        scopes=_CONFIG, write=False,
+        scopes=_CONFIG, write=False, paging=Paging(),
         # Not in the documented response; redacted should the API ever return it.
         secret_result_keys=("secret_key",),
     ),
@@ -295,7 +295,7 @@ ACTIONS: list[Action] = [
         "list_webhook_names", "webhooks", ListWebhookNames,
         title="List webhook names",
         description="List the webhook actions of an API version with their filters and additional data.",
-        scopes=(), write=False,
+        scopes=(), write=False, paging=Paging(key="action"),
         notes="Requires no authorization.",
     ),
     action(
