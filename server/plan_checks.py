@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .plan_refs import find as find_refs
+from .tools import catalog
 
 if TYPE_CHECKING:
     from .pipeline import Pipeline
     from .plans import Plan, Step
 
+MAX_PAGES = 100  # pages of one list read while checking (20,000 objects at 200 a page)
 WEBHOOKS_PER_ACTION = 3  # "a client can register up to 3 webhooks for one action"
 
 
@@ -83,13 +85,25 @@ class Ledger:
 async def _read(pipeline: Pipeline, ledger: Ledger, kind: Kind, session: str) -> list[dict[str, Any]] | str:
     key = json.dumps([kind.read, kind.args], sort_keys=True)
     if key not in ledger.reads:
-        result = await pipeline.call(kind.read, dict(kind.args), session=session, audit=False)
-        if result.is_error:
-            err = result.data.get("error", {}) if isinstance(result.data, dict) else {}
-            ledger.reads[key] = f"{kind.read} was not read ({err.get('type', 'error')}: {err.get('message', '')})"
-        else:
+        paged = getattr(catalog().get(kind.read), "paging", None)
+        args: dict[str, Any] = {**kind.args, **({"limit": paged.max_limit} if paged else {})}
+        found: list[Any] = []
+        for _ in range(MAX_PAGES):  # a list served in pages by us: every page, the largest allowed
+            result = await pipeline.call(kind.read, args, session=session, audit=False)
             data = result.data
-            ledger.reads[key] = data if isinstance(data, list) else []
+            if result.is_error:
+                err = data.get("error", {}) if isinstance(data, dict) else {}
+                ledger.reads[key] = f"{kind.read} was not read ({err.get('type', 'error')}: {err.get('message', '')})"
+                return ledger.reads[key]
+            if isinstance(data, list):
+                found += data
+                break
+            found += data.get("items", []) if isinstance(data, dict) else []
+            cursor = data.get("next_cursor") if isinstance(data, dict) else None
+            if not cursor:
+                break
+            args = {**args, "cursor": cursor}
+        ledger.reads[key] = found
     return ledger.reads[key]
 
 
