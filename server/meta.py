@@ -56,20 +56,20 @@ class _GetPlan(Input):
 
 
 class _ApplyPlan(Input):
-    plan: dict[str, Any] | None = Field(default=None, description="The plan document from get_plan.")
+    plan: dict[str, Any] | None = None  # the document get_plan answered
     plan_id: str | None = None
     mac: str | None = None  # with plan_id: the MAC the reviewer saw
-    resume: StrictBool | None = Field(default=None, description="Skip steps done before (default with plan_id).")
+    resume: StrictBool | None = None  # skip steps an earlier apply did (default: true with plan_id)
     allow_other_target: StrictBool | None = None
     send_expected_failures: StrictBool | None = None
-    continue_on_error: StrictBool = Field(default=False, description="Go on after a failed step (default false).")
+    continue_on_error: StrictBool = False
     secrets: dict[str, str] | None = Field(
-        default=None, description="Values for the plan's secret placeholders by name (the plan's secrets.names)."
+        default=None, description="Values for secrets.names."
     )
     accept_edited: StrictBool = Field(
         default=False,
-        description="Apply a plan that differs from what get_plan signed (default false: refused, listing "
-        "what differs). Only on a human's explicit decision; the changes are listed first.",
+        description="Apply a plan changed after get_plan signed it (changes listed first); only on a "
+        "human's decision.",
     )
 
 
@@ -139,8 +139,8 @@ CLEAR_PLAN = MetaTool(
 )
 APPLY_PLAN = MetaTool(
     "apply_plan", "Apply plan",
-    "Send a reviewed plan (its document, or plan_id + mac) in order; one changed after get_plan is refused. "
-    "Each request is policy-checked first; stops at the first failure unless continue_on_error.",
+    "Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
+    "plan is refused. Stops at the first failure unless continue_on_error.",
     _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
 )
 SEARCH_ACTIONS = MetaTool(
