@@ -23,7 +23,7 @@ from .runtime import Runtime, Settings, build_runtime
 from .store import StoreUnavailable
 from .store.crypto import SealError
 
-COMMANDS = ("serve", "tools", "call", "policy", "apply", "sandbox", "config")
+COMMANDS = ("serve", "tools", "call", "policy", "apply", "plans", "sandbox", "config")
 
 EPILOG = """\
 examples:
@@ -115,6 +115,17 @@ def parser() -> argparse.ArgumentParser:
                             "rebuilt from its steps and re-checked)")
     apply.add_argument("--secrets", metavar="FILE",
                        help="JSON object with the values of the plan's secret placeholders (- for stdin)")
+    apply.add_argument("--other-target", action="store_true",
+                       help="apply a plan made against another upstream/license than this server's")
+    apply.add_argument("--resume", action="store_true",
+                       help="skip the steps an earlier apply of this plan finished (its journal)")
+    apply.add_argument("--send-expected-failures", action="store_true",
+                       help="send steps the plan's checks expect to fail")
+    plans = sub.add_parser("plans", parents=[common], help="list, show, export or apply stored plans")
+    plans.add_argument("plans_command", choices=("list", "show", "export", "apply"))
+    plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
+    plans.add_argument("--continue-on-error", action="store_true")
+    plans.add_argument("--other-target", action="store_true")
     cfg = sub.add_parser("config", parents=[common],
                          help="print a ready MCP client entry (claude, cursor, vscode) with absolute paths")
     cfg.add_argument("client", choices=("claude", "cursor", "vscode"))
@@ -218,7 +229,12 @@ async def _run(command: str, args: argparse.Namespace) -> int:
         if command == "policy":
             return _policy(runtime, args.json)
         if command == "apply":
-            return await _apply(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited)
+            return await _apply(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited,
+                                args.other_target, {**({"resume": True} if args.resume else {}),
+                                                    **({"send_expected_failures": True}
+                                                       if args.send_expected_failures else {})})
+        if command == "plans":
+            return await _plans(runtime, args)
         return _fail(f"unknown command {command}")
     finally:
         await runtime.aclose()
@@ -358,8 +374,8 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
     return 0
 
 
-async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_path: str | None,
-                 accept_edited: bool = False) -> int:
+async def _apply(runtime: Runtime, path: str | None, continue_on_error: bool, secrets_path: str | None,
+                 accept_edited: bool = False, other_target: bool = False, extra: dict[str, Any] | None = None) -> int:
     """The same door as the apply_plan tool: deny_tools, the policy, the plan checks and the audit
     line all come from one call path (LiveChatMCP.call_tool)."""
     from .plans import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH
@@ -370,11 +386,15 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
                      "--allow-writes (and --allow-destructive for destructive steps). Nothing was sent.", 1)
 
     try:
+        if path is None:  # a stored plan, named in ``extra`` (plan_id + mac)
+            raise _Stored
         size = Path(path).stat().st_size
         if size > MAX_DOCUMENT_BYTES:
             return _fail(f"plan not applied: {path} is {size:,} bytes; a plan document is at most "
                          f"{MAX_DOCUMENT_BYTES:,} bytes (MAX_DOCUMENT_BYTES): split the work into several plans")
         doc = json.loads(Path(path).read_text())
+    except _Stored:
+        doc = None
     except RecursionError:
         return _fail(f"plan not applied: {path} nests deeper than {MAX_DOCUMENT_DEPTH} levels "
                      "(MAX_DOCUMENT_DEPTH): use the document get_plan returned")
@@ -401,7 +421,9 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
         request = None
         session = _Progress()
 
-    arguments: dict[str, Any] = {"plan": doc, "continue_on_error": continue_on_error, "accept_edited": accept_edited}
+    arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error,
+                                 "accept_edited": accept_edited,
+                                 **({"allow_other_target": True} if other_target else {}), **(extra or {})}
     if secrets is not None:
         arguments["secrets"] = secrets
     result = await _app(runtime).call_tool("apply_plan", arguments, _Ctx())
@@ -415,6 +437,40 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
         print("livechat-mcp: the plan differs from what get_plan signed:\n"
               + "\n".join(f"  - {c}" for c in data["changes"]), file=sys.stderr, flush=True)
     return 1 if result.is_error else 0
+
+
+class _Stored(Exception):
+    pass
+
+
+async def _plans(runtime: Runtime, args: argparse.Namespace) -> int:
+    """`livechat-mcp plans list|show|export|apply`: the plans get_plan stored (server/plan_store.py)."""
+    from .plan_store import PlanStore
+
+    plans = PlanStore(runtime.store)
+    if args.plans_command == "list":
+        for row in await plans.list():
+            summary = row.get("summary") or {}
+            print(f"{row['id']}  {row.get('created_at')}  {summary.get('steps')} steps  "
+                  f"{json.dumps(summary.get('by_action'))}  done: {row['journal']}  {(row.get('target') or {}).get('api')}")
+        return 0
+    if not args.plan_id:
+        return _fail(f"`livechat-mcp plans {args.plans_command}` needs a plan id (see `livechat-mcp plans list`)")
+    record = await plans.get(args.plan_id)
+    if record is None:
+        return _fail(f"no stored plan {args.plan_id!r} (see `livechat-mcp plans list`; plans expire after 30 days)")
+    doc = record["document"]
+    if args.plans_command == "export":  # the portable artifact, for `livechat-mcp apply PLAN.json`
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    if args.plans_command == "show":
+        print(json.dumps({"plan_id": args.plan_id, "mac": doc["mac"], "target": doc.get("target"),
+                          "summary": doc.get("summary"), "steps": doc.get("steps"),
+                          "done_steps": sorted(await plans.done(doc["mac"]))}, indent=2, ensure_ascii=False))
+        return 0
+    # apply: the operator applies what `plans show` printed (same id, same MAC), resuming its journal.
+    return await _apply(runtime, None, args.continue_on_error, None, other_target=args.other_target,
+                        extra={"plan_id": args.plan_id, "mac": doc["mac"]})
 
 
 def _config(args: argparse.Namespace) -> int:

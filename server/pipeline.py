@@ -20,6 +20,9 @@ from pydantic import ValidationError
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses
 from .audit import AuditLog
+from . import plan_refs
+from .plan_refs import Path, Ref
+from .plan_checks import check_step
 from .plans import Plan, PlanCapError, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
@@ -171,6 +174,15 @@ class Pipeline:
         if not isinstance(arguments, dict):
             self._audit(log, act.name, "refused", "validation", None, started, {"error": "validation"}, session)
             return error_result("validation", "Arguments must be a JSON object. Nothing was sent.")
+        refs: list[tuple[Path, list[Ref]]] = []
+        if decision.planned:
+            # A planned step may name what an earlier step creates ({"$ref": "step1.id"}): checked
+            # here against the catalogue's declaration, stood in for while the model validates.
+            checked = self._plan_refs(act, arguments, self.plan(session))
+            if isinstance(checked, ToolResult):
+                self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
+                return checked
+            arguments, refs = checked
         try:
             request = act.model.model_validate(arguments)
         except ValidationError as exc:
@@ -191,6 +203,11 @@ class Pipeline:
         upstream, page = upstream_request(act, request, body) if shape else (body, None)
 
         if decision.planned:
+            for where, found in refs:
+                node: Any = body
+                for p in where:
+                    node = node[p]
+                plan_refs.restore(node, found)
             plan = self.plan(session)
             try:
                 numbers = plan.add(act, body)
@@ -199,14 +216,25 @@ class Pipeline:
                 return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
                                     plan_size=len(plan.steps))
             # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
+            checks = []
+            if plan.checking:  # get_plan check=true was asked: each new step is checked as it is planned
+                for n in numbers:
+                    plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
+                    checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
+                                                 if k in ("warnings", "expected_error", "changes")}})
             planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
             self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
+            single = act.batch_of or act.name
+            made = [plan_refs.returns(single, n) for n in numbers]
             return ToolResult(
                 {
                     "planned": True,
                     "steps": numbers,
                     "plan_size": len(plan.steps),
+                    # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
+                    **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
                     "request": planned,
+                    **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
                     "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
                     "an operator applies them with `livechat-mcp apply` or apply_plan.",
                 },
@@ -228,6 +256,39 @@ class Pipeline:
         if shape and not failed:
             result = shape_result(act, body, result, page)
         return ToolResult(self.scrub.json(result), is_error=failed)
+
+    def _plan_refs(self, act: Action, arguments: dict[str, Any],
+                   plan: Plan) -> tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult:
+        """(arguments with stand-ins for references, where the references were) or the refusal."""
+        earlier = {n: s.action for n, s in enumerate(plan.steps, 1)}
+        first = len(plan.steps) + 1
+        if act.batch_of:
+            items = arguments.get("requests")
+            if not isinstance(items, list):
+                return arguments, []
+            parts = [((("requests", i), item), act.batch_of, first + i) for i, item in enumerate(items)]
+        else:
+            parts = [(((), arguments), act.name, first)]
+        errors: list[str] = []
+        out_items: list[Any] = []
+        refs: list[tuple[Path, list[Ref]]] = []
+        for ((where, item), single, number) in parts:
+            if not isinstance(item, dict):
+                out_items.append(item)
+                continue
+            errors += [f"step {number}: {e}" for e in plan_refs.problems(single, item, number, earlier)]
+            earlier[number] = single
+            stood, found = plan_refs.stand_in(single, item)
+            out_items.append(stood)
+            if found:
+                refs.append((where, found))
+        if errors:
+            return error_result("validation", "Invalid reference: " + "; ".join(errors[:10]) + ". Nothing was planned.",
+                                what_to_do="Use {\"$ref\": \"step<N>.id\"} from an earlier planned create's "
+                                "`returns`, only in the fields its action takes references in.")
+        if act.batch_of:
+            return {**arguments, "requests": out_items}, refs
+        return out_items[0], refs
 
     async def send(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None = None) -> Any:
         """Send one validated, policy-checked payload; a batch beyond max_batch_size goes in

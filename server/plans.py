@@ -20,6 +20,32 @@ these names under ``secrets``, and whoever applies the plan supplies the values 
 (``livechat-mcp apply --secrets FILE`` or apply_plan's ``secrets``). Each name is bound, by its
 own MAC, to the action and the destination (webhook URL, bot id, upstream) of the step it was
 reviewed for: even an accepted edit cannot send the secret anywhere else.
+
+Field names (stable: the plan review app and clients read them)
+--------------------------------------------------------------------------------------------------
+Planning answer (a dry-run write): ``planned``, ``steps`` (numbers), ``plan_size``, ``request``,
+``returns`` (what the step creates, e.g. ``{"id": {"$ref": "step1.id"}}``; a list for a batch),
+``checks`` ([{step, warnings, expected_error, changes}], once get_plan ``check: true`` was asked).
+
+Plan document (get_plan): ``kind``, ``schema_version``, ``created_at``, ``max_batch_size``,
+``target`` ({api, region}: what it was made against), ``steps``, ``secrets``, ``requests``,
+``summary``, ``mac``, ``plan_id`` (the stored plan's id; outside the MAC). Each step: ``step``,
+``action``, ``body`` (references as ``{"$ref": "step<N>.<field>"}``, a key as
+``"$ref:step<N>.<field>"``; secrets as ``{"$secret": ...}``), ``destructive``, and when checked
+(server/plan_checks.py): ``warnings`` ([{kind, message}]; kinds ``exists``, ``duplicate_in_plan``,
+``not_found``, ``missing_reference``, ``limit``, ``unchecked``), ``expected_error`` ({type,
+message}: the LiveChat error type it would meet), ``changes`` ({field: {before, after}}, updates),
+``lost`` (the object as read, deletes). ``summary``: ``steps``, ``requests``, ``by_action``,
+``destructive_steps``, ``objects`` ({created|changed|deleted: {kind: [names] or a count}}),
+``warnings`` (how many steps warn), ``expected_errors`` (their step numbers). get_plan
+``view: "summary"`` answers ``plan_id``, ``mac``, ``target``, ``created_at``, ``summary`` only.
+
+Apply report (apply_plan): ``status`` (completed, completed_with_errors, stopped, refused),
+``summary`` ({done, failed, refused, not_sent}), ``steps`` ([{step, action, status, result |
+error, journal: true when done by an earlier run}]; error types include ``dependency`` (a
+reference to a step not done) and rule ``expected_error``), ``error`` ({type, rule: plan_edited |
+target, message, how_to_allow}), ``warning``/``changes`` (an edited plan), ``target_warning``,
+``undo`` ({plan_id, mac, summary, cannot_undo: [reasons]}: server/plan_undo.py).
 """
 
 from __future__ import annotations
@@ -28,6 +54,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -37,8 +64,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from . import plan_refs
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses, parse_error
+from .plan_checks import CREATES, DELETES, KINDS, UPDATES, Ledger
 from .policies import PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .tools import Action, catalog
@@ -52,6 +81,8 @@ SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
 MAC_KEY_NAME = "plan-mac"  # the store's shared secret that signs plans
 MAC_PREFIX = "hmac-sha256:"
+# Fields of a plan document outside the MAC: the MAC itself and the id derived from it.
+UNSIGNED = ("mac", "plan_id")
 
 # Caps. One session's plan lives in the server's memory until applied or cleared, and a plan
 # document is read whole: neither may grow without bound. A 1,000-agent plan with groups and
@@ -110,17 +141,24 @@ def _json_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+# What checking a step adds to it (server/plan_checks.py); signed with the step.
+INFO_KEYS = ("warnings", "expected_error", "changes", "lost")
+
+
 @dataclass
 class Step:
     action: str
     body: dict[str, Any]
     destructive: bool
+    info: dict[str, Any] = field(default_factory=dict)  # INFO_KEYS, when the plan was checked
 
 
 @dataclass
 class Plan:
     steps: list[Step] = field(default_factory=list)
     size: int = 0  # JSON bytes of the step bodies
+    checking: bool = False  # get_plan check=true was asked: later planned steps are checked as planned
+    ledger: Ledger = field(default_factory=lambda: Ledger())
 
     def add(self, act: Action, body: dict[str, Any]) -> list[int]:
         """Add a planned write; a batch call becomes one step per item. Returns step numbers.
@@ -152,20 +190,21 @@ class Plan:
         count = len(self.steps)
         self.steps.clear()
         self.size = 0
+        self.ledger = Ledger()
         return count
 
     def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
-                 scrub: Callable[[Any], Any] = lambda doc: doc) -> dict[str, Any]:
+                 scrub: Callable[[Any], Any] = lambda doc: doc, client_id: str | None = None) -> dict[str, Any]:
         """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
         cat = catalog()
-        masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive)
+        masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive, s.info)
                   for n, s in enumerate(self.steps, 1)]
         doc: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "max_batch_size": max_batch_size,
-            "target": _target(client),
+            "target": _target(client, client_id),
             **_derived(masked, client, max_batch_size, key),
         }
         doc = scrub(doc)
@@ -173,8 +212,10 @@ class Plan:
         return doc
 
 
-def _target(client: LiveChatClient) -> dict[str, Any]:
-    return {"api": client.base_url, "region": client.region}
+def _target(client: LiveChatClient, client_id: str | None = None) -> dict[str, Any]:
+    """What a plan is made against: the upstream API, its region, and the token's client id when
+    known (a plan for one app's license is not applied with another app's token unnoticed)."""
+    return {"api": client.base_url, "region": client.region, **({"client_id": client_id} if client_id else {})}
 
 
 def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key: bytes) -> dict[str, Any]:
@@ -191,7 +232,7 @@ def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key
         if step.body.get(k) == {SECRET_REF: (name := secret_name(n, k))}
     }
     return {
-        "steps": [{"step": n, "action": s.action, "body": s.body, "destructive": s.destructive}
+        "steps": [{"step": n, "action": s.action, "body": s.body, "destructive": s.destructive, **s.info}
                   for n, s in enumerate(steps, 1)],
         **({"secrets": {"names": list(bindings), "how": SUPPLY_HOW, "bindings": bindings}} if bindings else {}),
         "requests": requests,
@@ -200,8 +241,28 @@ def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key
             "requests": len(requests),
             "by_action": by_action,
             "destructive_steps": [n for n, s in enumerate(steps, 1) if s.destructive],
+            "objects": _objects(steps),
+            **({"warnings": warned} if (warned := sum(1 for s in steps if s.info.get("warnings"))) else {}),
+            **({"expected_errors": failing} if (failing := [n for n, s in enumerate(steps, 1)
+                                                             if s.info.get("expected_error")]) else {}),
         },
     }
+
+
+def _objects(steps: list[Step]) -> dict[str, Any]:
+    """Per kind of object: how many the plan creates, changes and deletes, naming them when few."""
+    out: dict[str, dict[str, Any]] = {}
+    for n, step in enumerate(steps, 1):
+        for verb, table in (("created", CREATES), ("changed", UPDATES), ("deleted", DELETES)):
+            kind = table.get(step.action)
+            if kind is None:
+                continue
+            key = step.body.get(KINDS[kind].key)
+            name = f"{kind} {key}" if isinstance(key, (str, int)) else f"{kind} of step {n}"
+            out.setdefault(verb, {}).setdefault(kind, []).append(name)
+    # A long list costs context on every review: counts, with names only when there are few.
+    return {verb: {kind: names if len(names) <= 10 else len(names) for kind, names in kinds.items()}
+            for verb, kinds in out.items()}
 
 
 def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: int) -> list[dict[str, Any]]:
@@ -215,8 +276,14 @@ def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: in
             j += 1
         run = list(range(i, j))  # indices of a run of the same action
         if act is not None and act.batch_name and len(run) > 1:
-            for start in range(0, len(run), max_batch_size):
-                chunk = run[start : start + max_batch_size]
+            # Chunks of at most max_batch_size; an item that uses what an item of the same chunk
+            # creates starts a new chunk (a batch's items are created together: no id to use yet).
+            chunks: list[list[int]] = [[]]
+            for k in run:
+                if len(chunks[-1]) >= max_batch_size or plan_refs.needs(steps[k].body) & {c + 1 for c in chunks[-1]}:
+                    chunks.append([])
+                chunks[-1].append(k)
+            for chunk in chunks:
                 body = {"requests": [steps[k].body for k in chunk]}
                 out.append(_request(client, act.batch_name, body, [k + 1 for k in chunk]))
         else:
@@ -245,7 +312,7 @@ def _mac(key: bytes, value: Any) -> str:
 
 def sign(doc: dict[str, Any], key: bytes) -> str:
     """The document's MAC: every field but ``mac`` itself."""
-    return _mac(key, {k: v for k, v in doc.items() if k != "mac"})
+    return _mac(key, {k: v for k, v in doc.items() if k not in UNSIGNED})
 
 
 def bind_secret(name: str, action: str, body: dict[str, Any], client: LiveChatClient, key: bytes) -> dict[str, Any]:
@@ -283,6 +350,21 @@ def check_shape(doc: Any) -> None:
                         "(MAX_DOCUMENT_BYTES): split the work into several plans")
 
 
+def with_requests(doc: Any, client: LiveChatClient) -> Any:
+    """A document given without its requests (get_plan view "steps": each body once) with them
+    rebuilt from its steps, exactly as get_plan built them before signing: the MAC then verifies
+    only if nothing it covers was changed."""
+    if not isinstance(doc, dict) or "requests" in doc or doc.get("kind") != KIND:
+        return doc
+    steps, _, size = _parse_document({**doc, "requests": []})
+    return {**doc, "requests": build_requests(steps, client, size)}
+
+
+def document_steps(doc: Any) -> list[Step]:
+    """The steps of a plan document (PlanError if it is unusable)."""
+    return _parse_document({"requests": [], **doc} if isinstance(doc, dict) else doc)[0]
+
+
 def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
     """(the document's steps, its requests, its max_batch_size); PlanError if unusable."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
@@ -310,7 +392,8 @@ def _parse_document(doc: Any) -> tuple[list[Step], list[dict[str, Any]], int]:
         if act is not None and act.batch_of:
             raise PlanError(f"step {n} is {st['action']}: a step is one single action (a batch call is planned "
                             "as one step per item, and batches appear only in requests)")
-        steps.append(Step(st["action"], st["body"], act.destructive if act else True))
+        steps.append(Step(st["action"], st["body"], act.destructive if act else True,
+                          {k: st[k] for k in INFO_KEYS if k in st}))
     requests = doc.get("requests")
     if not isinstance(requests, list):
         raise PlanError("plan has no \"requests\" list")
@@ -374,26 +457,35 @@ class Verified:
     changes: list[str]  # how the document differs from what get_plan signed; empty if untouched
     total: int  # the most steps the document claims anywhere: what "completed" must reach
     bindings: dict[str, Any]
+    other_target: str | None = None  # why the (signed) plan is for another upstream; None if for this one
 
 
-def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
+def verify(doc: Any, client: LiveChatClient, key: bytes, client_id: str | None = None) -> Verified:
     """Check that a document's requests follow from its steps and that get_plan signed it."""
     steps, given, size = _parse_document(doc)
     derived = _derived(steps, client, size, key)
     rebuilt = derived["requests"]
     changes = _request_changes(given, rebuilt)
-    for name in ("target", "secrets", "summary", "steps"):
-        if name == "target":
-            expected: Any = _target(client)
-        else:
-            expected = derived.get(name)
+    for name in ("secrets", "summary", "steps"):
+        expected = derived.get(name)
         if doc.get(name) != expected:
             changes.append(f"{name}: the plan has {_short(doc.get(name))}, this server and the steps give "
                            f"{_short(expected)}")
     mac = doc.get("mac")
+    signed = isinstance(mac, str) and bool(mac) and hmac.compare_digest(mac.encode(), sign(doc, key).encode())
+    other_target = None
+    given_target, here = doc.get("target"), _target(client, client_id)
+    if not isinstance(given_target, dict) or given_target.get("api") != here["api"] or (
+            given_target.get("client_id") and here.get("client_id") and given_target["client_id"] != here["client_id"]):
+        other_target = (f"the plan was made against {_short(given_target)}; this server sends to "
+                        f"{_short(here)}")
+        if not signed:  # an edited target is an edit; a signed one is a plan for another target
+            changes.append(f"target: {other_target}")
+        else:  # its requests were signed for that target's URL and headers: not an edit
+            changes = [c for c in changes if not re.match(r"request \d+ (url|headers):", c)]
     if not isinstance(mac, str) or not mac:
         changes.append("the plan carries no MAC (no digest): nothing shows it is the document get_plan produced")
-    elif not hmac.compare_digest(mac.encode(), sign(doc, key).encode()):
+    elif not signed:
         changes.append("the MAC does not match: the document was changed after get_plan signed it "
                        "(or another deployment, with another key, made it)")
     claimed = [len(steps), *(n for req in given for n in req["steps"])]
@@ -402,7 +494,8 @@ def verify(doc: Any, client: LiveChatClient, key: bytes) -> Verified:
         claimed.append(summary["steps"])
     given_secrets = doc.get("secrets")
     bindings = given_secrets.get("bindings") if isinstance(given_secrets, dict) else None
-    return Verified(steps, rebuilt, changes, max(claimed), bindings if isinstance(bindings, dict) else {})
+    return Verified(steps, rebuilt, changes, max(claimed), bindings if isinstance(bindings, dict) else {},
+                    other_target)
 
 
 # --- applying ------------------------------------------------------------------------------------
@@ -482,7 +575,7 @@ def _repointed(req: dict[str, Any], secrets: dict[str, str], bindings: dict[str,
 
 def _check(
     req: dict[str, Any], policy: PolicyContext, secrets: dict[str, str], bindings: dict[str, Any],
-    client: LiveChatClient, key: bytes,
+    client: LiveChatClient, key: bytes, actions: dict[int, str],
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the payload to send, None), or (None, why this request may not be sent)."""
     act = catalog().get(req["action"])
@@ -509,11 +602,25 @@ def _check(
         return None, {"type": "validation", "rule": "secrets",
                       "message": f"secret placeholder {', '.join(stray)} is outside the secret field it names; "
                       "placeholders are only filled where get_plan put them"}
+    # References are checked against the catalogue and stood in for while the model validates;
+    # they are filled from earlier results just before sending.
+    items = list(zip(body["requests"], req["steps"])) if act.batch_of and isinstance(body.get("requests"), list) \
+        else [(body, req["steps"][0])]
+    single = act.batch_of or act.name
+    bad = [f"step {n}: {p}" for item, n in items if isinstance(item, dict)
+           for p in plan_refs.problems(single, item, n, {m: a for m, a in actions.items() if m < n})]
+    if bad:
+        return None, {"type": "validation", "rule": "references", "message": "; ".join(bad[:10])}
+    stood = [plan_refs.stand_in(single, item) if isinstance(item, dict) else (item, []) for item, _ in items]
+    checked_body = {**body, "requests": [b for b, _ in stood]} if act.batch_of else stood[0][0]
     try:
         # The validated payload is sent, as on a direct call: nulls dropped, values normalised.
-        return to_payload(act.model.model_validate(body)), None
+        payload = to_payload(act.model.model_validate(checked_body))
     except ValidationError as exc:
         return None, {"type": "validation", "rule": "validation", "message": describe_validation_error(exc, body)}
+    for i, (_, found) in enumerate(stood):
+        plan_refs.restore(payload["requests"][i] if act.batch_of else payload, found)
+    return payload, None
 
 
 def _announce_edit(changes: list[str]) -> None:
@@ -534,16 +641,25 @@ async def apply_plan(
     accept_edited: bool = False,
     progress: Progress | None = None,
     secrets: Any = None,
+    allow_other_target: bool = False,
+    send_expected_failures: bool = False,
+    done: dict[int, Any] | None = None,
+    on_done: Callable[[int, Any], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
+    ``done`` holds the results of steps an earlier run of this plan finished (its journal): they
+    are not sent again, and later steps' references are filled from them. ``on_done`` is told of
+    each step as soon as it is done (to journal it before anything else is sent).
     ``secrets`` supplies the values of the plan's secret placeholders by name. The requests sent
     are always the ones rebuilt from the steps (identical to the document's when it is untouched).
     """
     policy, client, audit = pipeline.policy, pipeline.client, pipeline.audit
-    verified = verify(doc, client, key)
+    doc = with_requests(doc, client)
+    verified = verify(doc, client, key, getattr(pipeline, "owner_client_id", None))
     edited = bool(verified.changes)
     refuse_edit = edited and not accept_edited
+    refuse_target = verified.other_target is not None and not allow_other_target
     # An edited document that is refused is still checked request by request, as given, so the
     # report says everything that is wrong with it; nothing of it is sent.
     requests = doc["requests"] if refuse_edit else verified.requests
@@ -562,7 +678,8 @@ async def apply_plan(
         _announce_edit(verified.changes)
 
     # Every request is checked before anything is sent.
-    checked = [_check(req, policy, supplied, verified.bindings, client, key) for req in requests]
+    actions = {n: s.action for n, s in enumerate(verified.steps, 1)}
+    checked = [_check(req, policy, supplied, verified.bindings, client, key, actions) for req in requests]
     payloads = {i: payload for i, (payload, _) in enumerate(checked) if payload is not None}
     refusals = {i: why for i, (_, why) in enumerate(checked) if why is not None}
     for i, why in refusals.items():
@@ -571,26 +688,63 @@ async def apply_plan(
         if audit is not None:
             audit.record(tool=requests[i]["action"], decision="refused", rule=why.get("rule", "apply_plan"),
                          arguments=requests[i]["body"], duration_ms=0.0, outcome={"error": why["type"]})
-    stopped = refuse_edit or (bool(refusals) and not continue_on_error)
+    # Steps the planning checks found would fail (expected_error) are refused unless told otherwise.
+    known = {n: s.info["expected_error"] for n, s in enumerate(verified.steps, 1)
+             if isinstance(s.info.get("expected_error"), dict)} if not send_expected_failures else {}
+    for n, expected in known.items():
+        if steps[n]["status"] == "not_sent":
+            steps[n].update(status="refused", error={
+                "type": "refused", "rule": "expected_error",
+                "message": f"the plan's checks expect this step to fail with {expected.get('type')}: "
+                           f"{expected.get('message')}",
+                "how_to_allow": "re-plan without it, or send it anyway with apply_plan send_expected_failures: "
+                                "true / --send-expected-failures"})
+    stopped = refuse_edit or refuse_target or (bool(refusals or known) and not continue_on_error)
 
     total = len(requests)
+    results: dict[int, Any] = {}
+    for n, result in (done or {}).items():  # steps a previous run of this plan finished (its journal)
+        if n in steps:
+            steps[n].update(status="done", result=result, journal=True)
+            results[n] = result
     for i, req in enumerate(requests):
         if stopped:
             break
         if i in refusals:
             continue
         act = catalog()[req["action"]]
+        # Each item: skipped when already done, held back when it uses what an earlier step did
+        # not create, else filled from the earlier results and sent.
+        items = list(zip(req["steps"], payloads[i]["requests"])) if act.batch_of else [(req["steps"][0], payloads[i])]
+        sendable: list[tuple[int, dict[str, Any]]] = []
+        for n, item in items:
+            if n in results or n in known:
+                continue
+            filled, missing = plan_refs.fill(item, results)
+            if missing:
+                gone = sorted({int(m.split(".")[0][4:]) for m in missing})
+                steps[n].update(status="not_sent", error={
+                    "type": "dependency",
+                    "message": f"not sent: it uses {', '.join(missing)}, and step {', '.join(map(str, gone))} "
+                               f"{'was' if len(gone) == 1 else 'were'} not done "
+                               f"({', '.join(steps[g]['status'] if g in steps else 'missing' for g in gone)})"})
+                continue
+            sendable.append((n, filled))
+        if not sendable:
+            continue
+        numbers = [n for n, _ in sendable]
+        payload = {**payloads[i], "requests": [b for _, b in sendable]} if act.batch_of else sendable[0][1]
         if progress:
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
         started = time.perf_counter()
         try:
-            result = await pipeline.send(act, payloads[i])
+            result = await pipeline.send(act, payload)
         except LiveChatError as err:
             if audit is not None:
                 audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
                              duration_ms=(time.perf_counter() - started) * 1000,
                              outcome={"status": err.status, "error": err.type})
-            for n in req["steps"]:
+            for n in numbers:
                 steps[n].update(status="failed", error=err.to_dict())
             stopped = not continue_on_error
             continue
@@ -599,17 +753,18 @@ async def apply_plan(
                          duration_ms=(time.perf_counter() - started) * 1000, outcome={"status": 200})
         if act.secret_result_keys and not reveal:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
-        if act.batch_of:
-            for n, item in zip(req["steps"], item_responses(result, len(req["steps"]))):
-                parsed = parse_error(item)
-                if parsed:
-                    steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
-                else:
-                    steps[n].update(status="done", result=item)
-            if any(steps[n]["status"] == "failed" for n in req["steps"]):
-                stopped = not continue_on_error
-        else:
-            steps[req["steps"][0]].update(status="done", result=result)
+        answers = item_responses(result, len(numbers)) if act.batch_of else [result]
+        for n, item in zip(numbers, answers):
+            parsed = parse_error(item) if act.batch_of else None
+            if parsed:
+                steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
+            else:
+                steps[n].update(status="done", result=item)
+                results[n] = item
+                if on_done is not None:
+                    await on_done(n, item)
+        if any(steps[n]["status"] == "failed" for n in numbers):
+            stopped = not continue_on_error
     if progress:
         await progress(total, total, "plan applied" if not stopped else "plan stopped")
 
@@ -618,7 +773,7 @@ async def apply_plan(
     # "completed" only when every step the reviewed plan had is done: none dropped, refused or unsent.
     complete = counts["done"] == len(ordered) >= verified.total
     report: dict[str, Any] = {
-        "status": "refused" if refuse_edit else
+        "status": "refused" if refuse_edit or refuse_target else
         "completed" if complete else ("stopped" if stopped else "completed_with_errors"),
         "summary": counts,
         "steps": ordered,
@@ -630,6 +785,15 @@ async def apply_plan(
             "how_to_allow": "re-plan and review (get_plan), or apply this document anyway with "
                             "`livechat-mcp apply --accept-edited` / apply_plan accept_edited: true",
         }
+    if refuse_target and not refuse_edit:
+        report["error"] = {
+            "type": "refused", "rule": "target",
+            "message": f"Plan not applied: {verified.other_target}. Nothing was sent.",
+            "how_to_allow": "re-plan against this target, or apply anyway with "
+                            "`livechat-mcp apply --other-target` / apply_plan allow_other_target: true",
+        }
+    elif verified.other_target is not None:
+        report["target_warning"] = f"applied to another target than planned (allow_other_target): {verified.other_target}"
     if edited:
         report["warning"] = ("EDITED PLAN applied with accept_edited: " if accept_edited else
                              "EDITED PLAN refused: ") + "; ".join(verified.changes[:3]) + (

@@ -78,6 +78,24 @@ def spawned_http_server(*args: str) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def _fresh_request_budget() -> None:
+    """Each test starts with the loopback license's request budget unspent: the run's state store
+    keeps every request's slot for the reserving runtime's period (600 s by default), so a test
+    that sets a small budget would otherwise be charged for the requests of the tests before it."""
+    import sqlite3
+    from pathlib import Path
+
+    for db in (Path(os.environ["XDG_STATE_HOME"]) / "livechat-mcp").glob("*.db"):
+        con = sqlite3.connect(db, timeout=10)
+        try:
+            with con:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                for table in ("slots", "blocks") if {"slots", "blocks"} <= tables else ():
+                    con.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+        finally:
+            con.close()
+
+
 @dataclass
 class Loopback:
     sandbox: Sandbox
@@ -95,6 +113,8 @@ class Loopback:
         sb.faults.clear()
         sb.requests.clear()
         del sb.credentials[1:]
+        _fresh_request_budget()
+
 
     def requests(self) -> list[dict[str, Any]]:
         return list(self.sandbox.requests)

@@ -49,7 +49,9 @@ async def make_plan(make_server: Any, loopback: Loopback, calls: list[tuple[str,
 
 async def apply(make_server: Any, loopback: Loopback, plan: dict[str, Any], **args: Any) -> tuple[bool, Any]:
     async with make_server(env=loopback.env(), overrides=WRITES) as s:
-        result = await s.client.call_tool("apply_plan", {"plan": plan, "secrets": SECRETS, **args})
+        # secrets=None means "none given": left out, as null is refused for every optional field.
+        arguments = {k: v for k, v in {"plan": plan, "secrets": SECRETS, **args}.items() if v is not None}
+        result = await s.client.call_tool("apply_plan", arguments)
     return result.is_error, tool_payload(result)
 
 

@@ -1,0 +1,89 @@
+"""Plans whose steps use what earlier steps create ({"$ref": "step1.id"}) (issue 14)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import tool_payload
+from server.policies import Overrides
+from server.sandbox.app import Fault
+
+pytestmark = pytest.mark.anyio
+
+DRY = Overrides(dry_run=True)
+WRITE = Overrides(allow_writes=True)
+LEAD = {"jane@example.com": "normal"}  # create_group needs at least one member
+
+
+async def _plan(make_server, loopback, calls):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        answers = []
+        for name, args in calls:
+            result = await s.client.call_tool(name, args)
+            assert not result.is_error, tool_payload(result)
+            answers.append(tool_payload(result))
+        return answers, tool_payload(await s.client.call_tool("get_plan", {}))
+
+
+def member(n: int) -> dict:
+    return {"id": f"sales{n:02d}@example.com", "name": f"Sales {n}",
+            "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]}
+
+
+async def test_onboarding_40_agents_into_a_group_created_by_the_same_plan(make_server, loopback):
+    answers, plan = await _plan(make_server, loopback,
+                                [("create_group", {"name": "Sales", "agent_priorities": LEAD})] + [("create_agent", member(n)) for n in range(40)])
+    assert answers[0]["returns"] == {"id": {"$ref": "step1.id"}}
+    assert plan["steps"][1]["body"]["groups"] == [{"id": {"$ref": "step1.id"}, "priority": "normal"}]
+    assert [r["action"] for r in plan["requests"]] == ["create_group", "batch_create_agents"]
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        result = await s.client.call_tool("apply_plan", {"plan": plan})
+        report = tool_payload(result)
+        assert report["status"] == "completed", report
+        group_id = report["steps"][0]["result"]["id"]
+        read = tool_payload(await s.client.call_tool("get_group", {"id": group_id, "fields": ["agent_priorities"]}))
+    assert read["name"] == "Sales"
+    assert sorted(read["agent_priorities"]) == sorted([*LEAD, *(f"sales{n:02d}@example.com" for n in range(40))])
+    sent = [r for r in loopback.requests() if r["action"] == "batch_create_agents"]
+    assert len(sent) == 1 and all(item["groups"][0]["id"] == group_id for item in sent[0]["body"]["requests"])
+
+
+async def test_a_reference_is_accepted_only_where_the_catalogue_declares_it(make_server, loopback):
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("create_bot", {"name": "Helper"})
+        wrong_type = await s.client.call_tool("create_agent", {
+            "id": "a@example.com", "name": "A", "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]})
+        wrong_place = await s.client.call_tool("create_agent", {"id": {"$ref": "step1.id"}, "name": "A"})
+        later = await s.client.call_tool("create_agent", {
+            "id": "b@example.com", "name": "B", "groups": [{"id": {"$ref": "step9.id"}, "priority": "normal"}]})
+        ok = await s.client.call_tool("create_group", {"name": "G", "agent_priorities": {"$ref:step1.id": "first"}})
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+    assert "gives a bot id" in tool_payload(wrong_type)["error"]["message"]
+    assert "does not take a reference there" in tool_payload(wrong_place)["error"]["message"]
+    assert "not an earlier step" in tool_payload(later)["error"]["message"]
+    assert not ok.is_error and len(plan["steps"]) == 2
+
+
+async def test_a_batch_item_using_another_item_of_the_batch_is_split_and_a_failed_create_holds_back_its_users(
+        make_server, loopback):
+    _, plan = await _plan(make_server, loopback, [
+        ("create_group", {"name": "Failing", "agent_priorities": LEAD}),
+        ("create_group", {"name": "Ok", "agent_priorities": LEAD}),
+        ("batch_create_agents", {"requests": [
+            {"id": "u1@example.com", "name": "U1", "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]},
+            {"id": "u2@example.com", "name": "U2", "groups": [{"id": {"$ref": "step2.id"}, "priority": "normal"}]},
+        ]}),
+    ])
+    assert [r["action"] for r in plan["requests"]] == ["create_group", "create_group", "batch_create_agents"]
+    # The first create fails upstream; the agent that names its group is held back, the other goes.
+    loopback.sandbox.faults.append(Fault("create_group", "status", status=400, error_type="validation"))
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "continue_on_error": True}))
+    by = {st["step"]: st for st in report["steps"]}
+    assert [by[n]["status"] for n in (1, 2, 3, 4)] == ["failed", "done", "not_sent", "done"]
+    assert by[3]["error"]["type"] == "dependency" and "step1.id" in by[3]["error"]["message"]
+    assert "u1@example.com" not in loopback.sandbox.state.agents
+    assert "u2@example.com" in loopback.sandbox.state.agents
+    sent = [r for r in loopback.requests() if r["action"] == "batch_create_agents"]
+    assert [item["id"] for item in sent[0]["body"]["requests"]] == ["u2@example.com"]
+
