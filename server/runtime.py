@@ -11,6 +11,7 @@ import httpx
 from . import __version__
 from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from, service_url
 from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
+from .api.ratelimit import Budget, license_bucket
 from .audit import AuditLog
 from .pipeline import Pipeline
 from .policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
@@ -151,7 +152,8 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         max_concurrency=settings.max_concurrency,
         transport=transport,
     )
-    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport)
+    info: dict[str, Any] = {}
+    token_scopes, note, client_id = await learn_scopes(policy, credential, accounts_url, transport, info)
     if sandbox is not None and token_scopes is not None and note == "the token's scopes":
         from .sandbox import ALL_SCOPES_TOKEN
         from .tools import PRIVATE_SCOPES
@@ -159,6 +161,9 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         if not PRIVATE_SCOPES <= token_scopes:  # say why a private-scope tool is hidden, and the way out
             note = (f"the sandbox app token's scopes: no private scope ({', '.join(sorted(PRIVATE_SCOPES))}), "
                     f"as for any Developer Console app; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} holds them")
+    # The budget is the license's, kept in the store: every process and replica shares it.
+    client.budget = Budget(store, license_bucket(base_url, credential, info), settings.rate_limit,
+                           settings.rate_period, hold=settings.timeout + 30)
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
     pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
     pipeline.owner_client_id = client_id
@@ -179,8 +184,12 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
 
 
 async def learn_scopes(
-    policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None
-) -> tuple[frozenset[str] | None, str]:
+    policy: Policy,
+    credential: Credential,
+    accounts_url: str,
+    transport: httpx.AsyncBaseTransport | None,
+    info_out: dict[str, Any] | None = None,
+) -> tuple[frozenset[str] | None, str, str | None]:
     """The token's scopes (or None with the reason) and its client id, from the accounts service."""
     if credential.kind != "bearer":
         return None, "a PAT's scopes cannot be looked up: not filtering by scope", None
@@ -192,6 +201,8 @@ async def learn_scopes(
         if resp.status_code != 200:
             return None, f"token info answered HTTP {resp.status_code}: not filtering by scope", None
         info = resp.json()
+        if info_out is not None and isinstance(info, dict):
+            info_out.update(info)  # the organization keys the request budget
         client_id = info.get("client_id") if isinstance(info.get("client_id"), str) else None
         scope = info.get("scope")
         if policy.scopes is not None:
