@@ -22,7 +22,7 @@ from .runtime import Runtime, Settings, build_runtime
 from .store import StoreUnavailable
 from .store.crypto import SealError
 
-COMMANDS = ("serve", "tools", "call", "policy", "apply", "sandbox")
+COMMANDS = ("serve", "tools", "call", "policy", "apply", "plans", "sandbox")
 
 
 def _common() -> argparse.ArgumentParser:
@@ -72,6 +72,12 @@ def parser() -> argparse.ArgumentParser:
     apply.add_argument("--continue-on-error", action="store_true")
     apply.add_argument("--secrets", metavar="FILE",
                        help="JSON object with the values of the plan's secret placeholders (- for stdin)")
+    plans = sub.add_parser("plans", parents=[common], help="list, show, export or apply plans kept in the state store")
+    plans.add_argument("action", choices=("list", "show", "export", "apply"))
+    plans.add_argument("id", nargs="?", help="plan id (from `plans list` or a planned step's plan_id)")
+    plans.add_argument("--json", action="store_true", help="list as JSON")
+    plans.add_argument("--continue-on-error", action="store_true")
+    plans.add_argument("--secrets", metavar="FILE", help="as for apply")
     sb = sub.add_parser("sandbox", help="serve the sandbox API on loopback")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8686)
@@ -150,6 +156,8 @@ async def _run(command: str, args: argparse.Namespace) -> int:
             return _policy(runtime, args.json)
         if command == "apply":
             return await _apply(runtime, args.plan, args.continue_on_error, args.secrets)
+        if command == "plans":
+            return await _plans(runtime, args)
         return _fail(f"unknown command {command}")
     finally:
         await runtime.aclose()
@@ -292,6 +300,45 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
         return _fail(f"plan not applied: {exc}")
     print(runtime.scrubber(json.dumps(report, indent=2, ensure_ascii=False)))
     return 0 if report["status"] == "completed" else 1
+
+
+async def _plans(runtime: Runtime, args: argparse.Namespace) -> int:
+    """Plans other processes saved in the state store (server/plan_store.py)."""
+    from .plan_store import list_plans, load
+
+    try:
+        if args.action == "list":
+            rows = await list_plans(runtime.store)
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            elif not rows:
+                print(f"no stored plans in {runtime.store.url}")
+            for r in rows if not args.json else []:
+                actions = ", ".join(f"{a} x{n}" for a, n in r["by_action"].items())
+                print(f"{r['id']}  {r['steps']} steps  {actions}")
+            return 0
+        if not args.id:
+            return _fail(f"plans {args.action} needs a plan id (see `livechat-mcp plans list`)")
+        record = await load(runtime.store, args.id)
+    except StoreUnavailable as exc:
+        return _fail(f"the state store is unavailable: {exc}", 1)
+    if record is None:
+        return _fail(f"no stored plan {args.id!r} in {runtime.store.url} (see `livechat-mcp plans list`)", 1)
+    doc = record["document"]
+    if args.action == "export":
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    if args.action == "show":
+        print(json.dumps({"id": args.id, "summary": doc.get("summary"), "steps": doc.get("steps"),
+                          "digest": doc.get("digest")}, indent=2, ensure_ascii=False))
+        return 0
+    # apply: through the same door as `livechat-mcp apply PLAN.json`, with the stored document
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"plan-{args.id}.json"
+        path.write_text(json.dumps(doc))
+        return await _apply(runtime, str(path), args.continue_on_error, args.secrets)
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:

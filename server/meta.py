@@ -204,7 +204,9 @@ class MetaTools:
             # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled.
             return ToolResult(self.runtime.scrubber.json(doc), untrusted=False)
         if name == "clear_plan":
-            return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
+            cleared = self._pipeline.plan(session).clear()
+            await self._pipeline.store_plan(session)  # the stored copy goes too
+            return ToolResult({"cleared_steps": cleared}, untrusted=False)
         if name == "apply_plan":
             try:
                 report = await apply_plan(

@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses
 from .audit import AuditLog
+from .plan_store import PlanStore
 from .plans import Plan, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
+from .store.base import Store, StoreUnavailable
 from .tools import Action, catalog
 from .tools.catalog import to_payload
 from .tools.owner import fill_owner
@@ -104,7 +106,10 @@ class Pipeline:
         client: LiveChatClient,
         scrubber: Scrubber,
         audit: AuditLog | None = None,
+        store: Store | None = None,
     ) -> None:
+        # Planned steps are also kept in the state store so another process can apply them.
+        self.plan_store = PlanStore(store) if store is not None else None
         self.policy = policy
         self.client = client
         self.scrub = scrubber
@@ -188,6 +193,7 @@ class Pipeline:
         if decision.planned:
             plan = self.plan(session)
             numbers = plan.add(act, body)
+            stored = await self.store_plan(session)
             # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
             planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
             self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
@@ -199,6 +205,7 @@ class Pipeline:
                     "request": planned,
                     "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
                     "an operator applies them with `livechat-mcp apply` or apply_plan.",
+                    **stored,
                 },
                 untrusted=False,  # the caller's own arguments, nothing read from LiveChat
             )
@@ -221,6 +228,19 @@ class Pipeline:
         responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
         failed = bool(responses) and all(isinstance(r, dict) and "error" in r for r in responses)
         return ToolResult(self.scrub.json(result), is_error=failed)
+
+    async def store_plan(self, session: str) -> dict[str, Any]:
+        """Save the session's plan in the state store: ``{"plan_id"}``, or ``{"plan_store_error"}``
+        saying loudly that it is kept in this process only."""
+        if self.plan_store is None:
+            return {}
+        doc = self.plan(session).document(self.client, self.policy.policy.max_batch_size)
+        try:
+            return {"plan_id": await self.plan_store.save(session, doc)}
+        except StoreUnavailable as exc:
+            return {"plan_store_error": f"The plan could not be saved to the state store ({exc}): it is kept "
+                    "in this process only, so `livechat-mcp plans` elsewhere will not see it. Retry once the "
+                    "store is back (planning any step saves the whole plan again)."}
 
     async def _send_in_chunks(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None) -> Any:
         """A batch larger than max_batch_size goes as several, in order, so each stays well inside

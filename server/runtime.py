@@ -165,7 +165,7 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     client.budget = Budget(store, license_bucket(base_url, credential, info), settings.rate_limit,
                            settings.rate_period, hold=settings.timeout + 30)
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
-    pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
+    pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit, store=store)
     pipeline.owner_client_id = client_id
     return Runtime(
         settings=settings,

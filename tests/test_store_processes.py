@@ -5,6 +5,7 @@ sandbox's request log proves it, and none of them meets LiveChat's 429."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -172,3 +173,41 @@ async def test_three_http_replicas_with_redis_share_the_budget_and_survive_a_red
             assert len(_log(sandbox)) == 3
     finally:
         replicas.stop()
+
+
+def _cli(tmp: Path, sandbox: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SERVER, *args], env=_upstream_env(tmp, sandbox), capture_output=True, text=True,
+                          timeout=60)
+
+
+async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cli(
+    tmp_path: Path, sandbox: str
+) -> None:
+    store = f"sqlite://{tmp_path / 'shared' / 'state.db'}"
+    params = StdioServerParameters(
+        command=SERVER[0], args=[*SERVER[1:], "--store", store, "--allow-writes", "--dry-run"],
+        env=_upstream_env(tmp_path, sandbox),
+    )
+    async with Client(params) as client:
+        first = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio", "group_ids": [0]}))
+        second = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio-2", "group_ids": [0]}))
+        assert first["planned"] and first["plan_id"] == second["plan_id"]
+        plan_id = first["plan_id"]
+
+        listed = _cli(tmp_path, sandbox, "plans", "list", "--json", "--store", store)
+        assert listed.returncode == 0, listed.stderr
+        rows = json.loads(listed.stdout)
+        assert [(r["id"], r["steps"], r["by_action"]) for r in rows] == [(plan_id, 2, {"create_tag": 2})]
+
+        shown = _cli(tmp_path, sandbox, "plans", "show", plan_id, "--store", store)
+        assert shown.returncode == 0, shown.stderr
+        assert [s["body"]["name"] for s in json.loads(shown.stdout)["steps"]] == ["from-stdio", "from-stdio-2"]
+        assert _log(sandbox) == [] or all(e["action"] != "create_tag" for e in _log(sandbox))  # only planned
+
+        applied = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert json.loads(applied.stdout)["status"] == "completed"
+    creates = [e for e in _log(sandbox) if e["action"] == "create_tag"]
+    assert [e["body"]["name"] for e in creates] == ["from-stdio", "from-stdio-2"]
+    missing = _cli(tmp_path, sandbox, "plans", "show", "nope", "--store", store)
+    assert missing.returncode == 1 and "no stored plan 'nope'" in missing.stderr
