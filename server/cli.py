@@ -9,6 +9,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -269,8 +270,10 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
     return 0
 
 
-async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_path: str | None) -> int:
-    from .plans import PlanError, apply_plan
+async def _apply(
+    runtime: Runtime, path: str, continue_on_error: bool, secrets_path: str | None, journaled: bool = False
+) -> int:
+    from .plans import PlanError, apply_journaled, apply_plan
 
     try:
         doc = json.loads(Path(path).read_text())
@@ -293,7 +296,10 @@ async def _apply(runtime: Runtime, path: str, continue_on_error: bool, secrets_p
         print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
 
     try:
-        report = await apply_plan(doc, policy=runtime.policy, client=runtime.client,
+        # A stored plan (`plans apply ID`) keeps its journal and lock in the store: a re-run sends
+        # only what is not done. (`apply PLAN.json` keeps its behaviour until plans adopt it.)
+        run = partial(apply_journaled, store=runtime.store) if journaled else apply_plan
+        report = await run(doc, policy=runtime.policy, client=runtime.client,
                                   continue_on_error=continue_on_error, progress=progress, secrets=secrets,
                                   audit=runtime.audit)
     except PlanError as exc:
@@ -338,7 +344,7 @@ async def _plans(runtime: Runtime, args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"plan-{args.id}.json"
         path.write_text(json.dumps(doc))
-        return await _apply(runtime, str(path), args.continue_on_error, args.secrets)
+        return await _apply(runtime, str(path), args.continue_on_error, args.secrets, journaled=True)
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses, parse_error
 from .policies import PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
+from .plan_journal import to_send
 from .tools import Action, catalog
 from .tools.catalog import to_payload
 from .validation import describe_validation_error
@@ -281,8 +282,12 @@ async def apply_plan(
     progress: Progress | None = None,
     audit: Any = None,
     secrets: Any = None,
+    journal: Any = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
+
+    ``journal`` (server/plan_journal.py, loaded and locked by the caller) skips what an earlier
+    apply of this plan already did and records what this one does.
 
     ``secrets`` supplies the values of the plan's secret placeholders by name.
     """
@@ -311,18 +316,26 @@ async def apply_plan(
         if i in refusals:
             continue
         act = catalog()[req["action"]]
+        payload, numbers = payloads[i], req["steps"]
+        if journal is not None:
+            payload, numbers = to_send(journal, act, payload, numbers, steps)
+            if not numbers:
+                continue
+            await journal.sending(numbers)
         if progress:
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
         started = time.perf_counter()
         try:
-            result = await client.call(act.name, payloads[i], idempotent=act.idempotent)
+            result = await client.call(act.name, payload, idempotent=act.idempotent)
         except LiveChatError as err:
             if audit is not None:
                 audit.record(tool=act.name, decision="allowed", rule="apply_plan", arguments=req["body"],
                              duration_ms=(time.perf_counter() - started) * 1000,
                              outcome={"status": err.status, "error": err.type})
-            for n in req["steps"]:
+            for n in numbers:
                 steps[n].update(status="failed", error=err.to_dict())
+            if journal is not None:
+                await journal.finished(scrub.json({n: steps[n] for n in numbers}))
             stopped = not continue_on_error
             continue
         if audit is not None:
@@ -331,16 +344,18 @@ async def apply_plan(
         if act.secret_result_keys and not reveal:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
         if act.batch_of:
-            for n, item in zip(req["steps"], item_responses(result, len(req["steps"]))):
+            for n, item in zip(numbers, item_responses(result, len(numbers))):
                 parsed = parse_error(item)
                 if parsed:
                     steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1], **({"data": parsed[2]} if parsed[2] else {})})
                 else:
                     steps[n].update(status="done", result=item)
-            if any(steps[n]["status"] == "failed" for n in req["steps"]):
+            if any(steps[n]["status"] == "failed" for n in numbers):
                 stopped = not continue_on_error
         else:
-            steps[req["steps"][0]].update(status="done", result=result)
+            steps[numbers[0]].update(status="done", result=result)
+        if journal is not None:
+            await journal.finished(scrub.json({n: steps[n] for n in numbers}))
     if progress:
         await progress(total, total, "plan applied" if not stopped else "plan stopped")
 
@@ -356,6 +371,22 @@ async def apply_plan(
     elif doc["digest"] != digest(requests):
         report["warning"] = "the requests differ from the digest get_plan produced: the plan was edited after review"
     return scrub.json(report)
+
+
+async def apply_journaled(doc: Any, *, store: Any, **kwargs: Any) -> dict[str, Any]:
+    """``apply_plan`` with the plan's journal and lock in the state store (server/plan_journal.py)."""
+    from .plan_journal import ApplyBusy, ApplyJournal, StoreUnavailable
+
+    journal = ApplyJournal(store, digest(_parse_document(doc)))
+    try:
+        async with journal.lock():
+            await journal.load()
+            return await apply_plan(doc, journal=journal, **kwargs)
+    except ApplyBusy as exc:
+        raise PlanError(str(exc)) from None
+    except StoreUnavailable as exc:
+        raise PlanError(f"the state store holding the apply journal is unavailable ({exc}); nothing more was "
+                        "sent. Apply again once it is back: steps already done are not sent twice.") from None
 
 
 def _single_name(action: str) -> str:

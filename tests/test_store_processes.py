@@ -211,3 +211,44 @@ async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cl
     assert [e["body"]["name"] for e in creates] == ["from-stdio", "from-stdio-2"]
     missing = _cli(tmp_path, sandbox, "plans", "show", "nope", "--store", store)
     assert missing.returncode == 1 and "no stored plan 'nope'" in missing.stderr
+
+
+async def test_a_stored_plan_reapplied_sends_only_what_is_not_done_and_one_apply_at_a_time(
+    tmp_path: Path, sandbox: str
+) -> None:
+    store = f"sqlite://{tmp_path / 'shared' / 'state.db'}"
+    params = StdioServerParameters(
+        command=SERVER[0], args=[*SERVER[1:], "--store", store, "--allow-writes", "--dry-run"],
+        env=_upstream_env(tmp_path, sandbox),
+    )
+    async with Client(params) as client:
+        for name in ("journal-1", "sales", "journal-3"):  # "sales" exists: step 2 fails
+            planned = tool_payload(await client.call_tool("create_tag", {"name": name, "group_ids": [0]}))
+    plan_id = planned["plan_id"]
+
+    first = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+    assert first.returncode == 1, first.stderr
+    assert [s["status"] for s in json.loads(first.stdout)["steps"]] == ["done", "failed", "not_sent"]
+
+    again = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--continue-on-error",
+                 "--store", store)
+    steps = json.loads(again.stdout)["steps"]
+    assert [s["status"] for s in steps] == ["done", "failed", "done"]
+    assert steps[0].get("from_journal") is True
+    names = [e["body"]["name"] for e in _log(sandbox) if e["action"] == "create_tag"]
+    assert names == ["journal-1", "sales", "sales", "journal-3"]  # journal-1 went once
+
+    # an apply of the same plan already running (its lock held) keeps a second from sending
+    from server.plans import digest, _parse_document
+    from server.plan_store import load
+    from server.store import open_store
+
+    env = {**_upstream_env(tmp_path, sandbox)}
+    held = open_store(store, env)
+    record = await load(held, plan_id)
+    assert record is not None
+    async with held.lock(f"apply:{digest(_parse_document(record['document']))}", ttl=60):
+        busy = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+    await held.aclose()
+    assert busy.returncode == 2 and "another apply of this plan is running" in busy.stderr
+    assert len([e for e in _log(sandbox) if e["action"] == "create_tag"]) == 4
