@@ -180,14 +180,19 @@ def _cli(tmp: Path, sandbox: str, *args: str) -> subprocess.CompletedProcess[str
                           timeout=60)
 
 
+def _planning_server(tmp: Path, sandbox: str) -> tuple[str, StdioServerParameters]:
+    """A stdio server that plans writes (dry-run) into a SQLite store another process can read."""
+    store = f"sqlite://{tmp / 'shared' / 'state.db'}"
+    return store, StdioServerParameters(
+        command=SERVER[0], args=[*SERVER[1:], "--store", store, "--allow-writes", "--dry-run"],
+        env=_upstream_env(tmp, sandbox),
+    )
+
+
 async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cli(
     tmp_path: Path, sandbox: str
 ) -> None:
-    store = f"sqlite://{tmp_path / 'shared' / 'state.db'}"
-    params = StdioServerParameters(
-        command=SERVER[0], args=[*SERVER[1:], "--store", store, "--allow-writes", "--dry-run"],
-        env=_upstream_env(tmp_path, sandbox),
-    )
+    store, params = _planning_server(tmp_path, sandbox)
     async with Client(params) as client:
         first = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio", "group_ids": [0]}))
         second = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio-2", "group_ids": [0]}))
@@ -216,11 +221,7 @@ async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cl
 async def test_a_stored_plan_reapplied_sends_only_what_is_not_done_and_one_apply_at_a_time(
     tmp_path: Path, sandbox: str
 ) -> None:
-    store = f"sqlite://{tmp_path / 'shared' / 'state.db'}"
-    params = StdioServerParameters(
-        command=SERVER[0], args=[*SERVER[1:], "--store", store, "--allow-writes", "--dry-run"],
-        env=_upstream_env(tmp_path, sandbox),
-    )
+    store, params = _planning_server(tmp_path, sandbox)
     async with Client(params) as client:
         for name in ("journal-1", "sales", "journal-3"):  # "sales" exists: step 2 fails
             planned = tool_payload(await client.call_tool("create_tag", {"name": name, "group_ids": [0]}))
