@@ -106,6 +106,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     overrides = settings.pop("overrides", Overrides())
     settings.setdefault("rate_limit", TEST_RATE)
+    settings.setdefault("store", "memory://")  # the env given here may lack XDG_STATE_HOME / HOME
     env = dict(env or {})
     if sandbox:  # the whole catalogue, as everywhere in the fixtures, unless a test picks the app token
         env.setdefault("LIVECHAT_SANDBOX_TOKEN", ALL_SCOPES_TOKEN)

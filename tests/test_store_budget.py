@@ -140,3 +140,17 @@ async def test_a_store_outage_refuses_requests_and_service_recovers(redis: Redis
     assert upstream.requests == ["list_agents", "list_agents"]
     await c.aclose()
     await store.aclose()
+
+
+async def test_a_plan_that_cannot_be_stored_says_so(loopback: Any) -> None:
+    from conftest import free_port, open_runtime
+
+    from server.policies import Overrides
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    async with open_runtime(env=loopback.env(), store=dead,
+                            overrides=Overrides(allow_writes=True, dry_run=True)) as runtime:
+        result = await runtime.pipeline.call("create_tag", {"name": "unsaved", "group_ids": [0]})
+    assert not result.is_error and result.data["planned"] is True
+    assert "kept in this process only" in result.data["plan_store_error"]
+    assert "plan_id" not in result.data
