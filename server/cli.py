@@ -265,6 +265,10 @@ async def _serve(runtime: Runtime, args: argparse.Namespace) -> int:
         http_app = build_http_app(
             app.server, host=host, port=port, env=os.environ,
             insecure_no_auth=getattr(args, "insecure_no_auth", False), hosted=hosted,
+            store=runtime.store,
+            # Replicas sharing a networked store serve any request on any replica: no sessions
+            # pinned to one process (session-less 2026-07-28 clients need none anyway).
+            stateless=runtime.store.url.startswith(("redis:", "rediss:", "unix:")),
         )
     visible = len(app.list_tools()) if hosted is None else hosted.ceiling_tools()
     print(runtime.banner(visible), file=sys.stderr, flush=True)

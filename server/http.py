@@ -11,6 +11,8 @@
 - Slow and greedy clients are bounded at the transport (HttpLimits, GuardedH11Protocol): a cap on
   open connections, deadlines for a request's headers and body, an idle keep-alive timeout, a
   header size limit; a refused request's connection is closed (CloseAfterRefusal).
+- ``/healthz`` (the process is alive) and ``/readyz`` (the state store answers; 503 otherwise)
+  for load balancers: unauthenticated, no Host check, and they say nothing but ok/not ready.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from .api.auth import ConfigError, check_credential_value
+from .store import Store, StoreUnavailable
 
 DEFAULT_MAX_BODY = 4_000_000  # 4 MB: a 1000-agent plan with groups and schedules (~1.3 MB) fits; a runaway client does not
 
@@ -95,6 +101,21 @@ def security_settings(
     )
 
 
+def health_routes(store: Store) -> list[Route]:
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await store.ping()
+        except StoreUnavailable:
+            # The reason may name hosts; the operator finds it in the server's own errors.
+            return JSONResponse({"status": "not ready", "store": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
+
+
 def build_http_app(
     server: Any,
     *,
@@ -105,6 +126,7 @@ def build_http_app(
     max_body: int = DEFAULT_MAX_BODY,
     stateless: bool = False,
     hosted: Any = None,
+    store: Store | None = None,
 ) -> Starlette:
     """``hosted`` (server.auth.server.HostedMode): people sign in with OAuth instead of the
     operator's static token."""
@@ -130,6 +152,8 @@ def build_http_app(
         public = hosted.settings.public_url.split("://", 1)[1]
         if not is_loopback(_split_port(public)[0].strip("[]")):
             hosts.append(public)  # the name the reverse proxy forwards
+    if store is not None:
+        kwargs["custom_starlette_routes"] = [*kwargs.get("custom_starlette_routes", []), *health_routes(store)]
     if token:
         kwargs["auth"] = AuthSettings(issuer_url=f"http://{host}:{port}", resource_server_url=None)
         kwargs["token_verifier"] = StaticTokenVerifier(token)

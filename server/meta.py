@@ -271,7 +271,9 @@ class MetaTools:
             checked = any(k in st for st in doc.get("steps", []) for k in ("changes", "lost", "warnings"))
             return ToolResult(doc, untrusted=checked)
         if name == "clear_plan":
-            return ToolResult({"cleared_steps": self._pipeline.plan(session).clear()}, untrusted=False)
+            cleared = self._pipeline.plan(session).clear()
+            await self._pipeline.store_plan(session)  # the stored copy goes too
+            return ToolResult({"cleared_steps": cleared}, untrusted=False)
         if name == "apply_plan":
             return await self._apply(parsed, key, session, progress)
         if name == "whoami":

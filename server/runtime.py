@@ -11,6 +11,7 @@ import httpx
 from . import __version__
 from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from, service_url
 from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
+from .api.ratelimit import Budget, license_bucket
 from .audit import AuditLog
 from .pipeline import Pipeline
 from .policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
@@ -165,6 +166,9 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         if not PRIVATE_SCOPES <= token_scopes:  # say why a private-scope tool is hidden, and the way out
             note = (f"the sandbox app token's scopes: no private scope ({', '.join(sorted(PRIVATE_SCOPES))}), "
                     f"as for any Developer Console app; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} holds them")
+    # The budget is the license's, kept in the store: every process and replica shares it.
+    client.budget = Budget(store, license_bucket(base_url, credential, identity), settings.rate_limit,
+                           settings.rate_period, hold=settings.timeout + 30)
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
     pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
     pipeline.owner_client_id = client_id
@@ -188,9 +192,9 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
 async def learn_scopes(
     policy: Policy, credential: Credential, accounts_url: str, transport: httpx.AsyncBaseTransport | None,
     identity: dict[str, str] | None = None,
-) -> tuple[frozenset[str] | None, str]:
+) -> tuple[frozenset[str] | None, str, str | None]:
     """The token's scopes (or None with the reason) and its client id, from the accounts service;
-    ``identity`` (when given) receives the token's account, organization and client ids."""
+    ``identity`` (when given) receives the token's account, organization (it keys the request budget) and client ids."""
     if credential.kind != "bearer":
         return None, "a PAT's scopes cannot be looked up: not filtering by scope", None
     try:

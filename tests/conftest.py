@@ -40,6 +40,9 @@ DEFAULT_TOKEN = ALL_SCOPES_TOKEN
 # Tests (and the servers they start) keep their state -- the default SQLite store, the store
 # key -- in a directory of this run's own, never in the developer's.
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="livechat-mcp-tests-")
+# Each test's server gets a request budget of its own (as each test's sandbox has state of its
+# own); the store tests name the store they share explicitly.
+os.environ.setdefault("LIVECHAT_MCP_STORE", "memory://")
 
 # Tests make thousands of calls; the client-side budget must not throttle them.
 TEST_RATE = 10**9

@@ -19,7 +19,8 @@ import pytest
 from server.api.auth import ConfigError, bearer, credential_from_env, pat, region_from
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
-from server.api.ratelimit import TokenBucket
+from server.api.ratelimit import Budget
+from server.store.memory import MemoryStore
 
 pytestmark = pytest.mark.anyio
 
@@ -53,7 +54,7 @@ def make_client(handler: Recorder, credential: Any = None, **kw: Any) -> tuple[L
         credential or bearer("dal:unit-test-token-123"),
         base_url=URL,
         transport=httpx.MockTransport(handler),
-        bucket=TokenBucket(10**6, 1.0),
+        budget=Budget(MemoryStore(), "test", 10**6, 1.0),
         sleep=sleep,
         **kw,
     )
@@ -322,7 +323,7 @@ async def test_wait_callback_is_told_about_retries() -> None:
 
 
 async def test_token_bucket_waits_when_empty() -> None:
-    bucket = TokenBucket(2, 0.2)  # at most 2 requests in any 0.2 s
+    bucket = Budget(MemoryStore(), "lic", 2, 0.2)  # at most 2 requests in any 0.2 s
     waits: list[float] = []
 
     async def on_wait(seconds: float, message: str) -> None:
@@ -330,9 +331,9 @@ async def test_token_bucket_waits_when_empty() -> None:
 
     stamps = []
     for _ in range(5):
-        await bucket.acquire(max_wait=5, on_wait=on_wait)
+        slot = await bucket.acquire(max_wait=5, on_wait=on_wait)
         stamps.append(time.monotonic())
-        bucket.release()
+        await bucket.release(slot)
     assert waits and all(0 < w <= 0.2 for w in waits)  # the first two were free, later ones waited
     assert stamps[1] - stamps[0] < 0.1
     # never more than `capacity` in one window: the i-th and (i+2)-th are a full period apart
@@ -341,9 +342,8 @@ async def test_token_bucket_waits_when_empty() -> None:
 
 
 async def test_token_bucket_refuses_when_the_wait_exceeds_max_wait() -> None:
-    bucket = TokenBucket(1, 60.0)
-    await bucket.acquire(max_wait=0)
-    bucket.release()
+    bucket = Budget(MemoryStore(), "lic", 1, 60.0)
+    await bucket.release(await bucket.acquire(max_wait=0))
     started = time.monotonic()
     with pytest.raises(LiveChatError) as info:
         await bucket.acquire(max_wait=1.0)
@@ -354,10 +354,10 @@ async def test_token_bucket_refuses_when_the_wait_exceeds_max_wait() -> None:
 
 async def test_token_bucket_counts_a_slot_from_when_its_request_finished() -> None:
     now = [0.0]
-    bucket = TokenBucket(1, 10.0, clock=lambda: now[0])
-    await bucket.acquire(max_wait=0)
+    bucket = Budget(MemoryStore(clock=lambda: now[0]), "lic", 1, 10.0, clock=lambda: now[0])
+    slot = await bucket.acquire(max_wait=0)
     now[0] = 5.0  # a slow request: it finishes 5 s after it started
-    bucket.release()
+    await bucket.release(slot)
     now[0] = 12.0  # 12 s after the start, but only 7 s after the server may have counted it
     with pytest.raises(LiveChatError, match="next slot is in 3 s"):
         await bucket.acquire(max_wait=1.0)
@@ -367,7 +367,7 @@ async def test_client_budget_exhaustion_fails_the_call_without_sending() -> None
     rec = Recorder(httpx.Response(200, json=[]))
     client = LiveChatClient(
         bearer("dal:budget-token-1"), base_url=URL, transport=httpx.MockTransport(rec),
-        bucket=TokenBucket(1, 600.0), retry=RetryPolicy(deadline=1.0),
+        budget=Budget(MemoryStore(), "lic", 1, 600.0), retry=RetryPolicy(deadline=1.0),
     )
     await client.call("list_agents", {}, idempotent=True)
     with pytest.raises(LiveChatError) as info:

@@ -19,7 +19,8 @@ import pytest
 from server.api.auth import ConfigError, bearer
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
-from server.api.ratelimit import TokenBucket
+from server.api.ratelimit import Budget
+from server.store.memory import MemoryStore
 from server.cli import _rate
 from server.sandbox import Sandbox
 from tests.conftest import free_port, tool_payload
@@ -118,7 +119,7 @@ def scripted(*responses: Any, **kw: Any) -> tuple[LiveChatClient, list[httpx.Req
         pass
 
     client = LiveChatClient(bearer("dal:unit-test-token-123"), base_url="http://upstream.test",
-                            transport=httpx.MockTransport(handler), bucket=TokenBucket(10**6, 1.0), sleep=sleep, **kw)
+                            transport=httpx.MockTransport(handler), budget=Budget(MemoryStore(), "test", 10**6, 1.0), sleep=sleep, **kw)
     return client, seen
 
 

@@ -285,3 +285,13 @@ def test_the_default_store_is_a_file_in_the_state_directory(tmp_path: Path) -> N
     assert s.url == f"sqlite://{tmp_path / 'livechat-mcp' / 'state.db'}"
     assert (tmp_path / "livechat-mcp" / "state.db").exists()
     anyio.run(s.aclose)
+
+
+async def test_the_window_is_the_callers_period(stores: Callable[..., Store]) -> None:
+    """Slots reserved under a long period do not hold back a caller whose window is short."""
+    s = stores()
+    for i in range(3):
+        assert await s.reserve("mixed", capacity=100, period=600, slot=f"long{i}", hold=0.01) == 0
+        await s.release("mixed", f"long{i}")
+    await anyio.sleep(0.25)
+    assert await s.reserve("mixed", capacity=2, period=0.2, slot="short", hold=1) == 0

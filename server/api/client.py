@@ -1,7 +1,8 @@
 """The upstream client: POST {base}/v3.6/configuration/action/<name> with a JSON body.
 
 Resilience rules (why each exists):
-- Budget: every request first takes a slot from the license's shared token bucket.
+- Budget: every request first takes a slot from the license's budget in the state store
+  (shared by every process and replica); a 429 blocks that budget for everyone.
 - 429 / too_many_requests: the request was refused, never applied, so any action may be
   retried after Retry-After (seconds or HTTP date, capped) or exponential backoff with jitter.
 - misdirected_request: refused before it ran; retried once in the region LiveChat names,
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-import hashlib
 import json
 import math
 import random
@@ -36,7 +36,8 @@ import httpx
 from .auth import CREDENTIAL_MARKER, Credential
 from .errors import HINTS, LiveChatError, parse_error
 from ..redact import Scrubber
-from .ratelimit import TokenBucket, WaitCallback, shared_bucket
+from ..store.memory import MemoryStore
+from .ratelimit import Budget, WaitCallback, license_bucket
 
 API_VERSION = "v3.6"
 DEFAULT_BASE_URL = "https://api.livechatinc.com"
@@ -78,7 +79,7 @@ class LiveChatClient:
         region: str | None = None,
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
-        bucket: TokenBucket | None = None,
+        budget: Budget | None = None,
         rate_limit: tuple[int, float] = (1000, 600.0),
         max_concurrency: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -89,8 +90,9 @@ class LiveChatClient:
         self.base_url = base_url.rstrip("/")
         self.region = region
         self.retry = retry or RetryPolicy()
-        key = (self.base_url, hashlib.sha256(credential.authorization().encode()).hexdigest())
-        self.bucket = bucket or shared_bucket(key, *rate_limit)
+        # Until the runtime names the license and its store (build_runtime), a budget of this
+        # client's own.
+        self.budget = budget or Budget(MemoryStore(), license_bucket(self.base_url, credential, None), *rate_limit)
         self._limit = anyio.Semaphore(max_concurrency)
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -147,11 +149,11 @@ class LiveChatClient:
             while True:
                 attempt += 1
                 remaining = policy.deadline - (time.monotonic() - started)
-                await self.bucket.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
+                slot = await self.budget.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
                 try:
                     outcome = await self._send_once(action, body)
                 finally:
-                    self.bucket.release()
+                    await self.budget.release(slot)
                 if isinstance(outcome, httpx.Response):
                     result, decision = self._judge(outcome)
                     if decision is _DONE:
@@ -183,6 +185,8 @@ class LiveChatClient:
                 if decision is False or attempt >= policy.max_attempts:
                     raise error
                 delay = decision if isinstance(decision, float) else self._backoff(attempt)
+                if error.type == "too_many_requests":
+                    await self.budget.block(delay)  # every process sharing the budget backs off
                 if time.monotonic() - started + delay > policy.deadline:
                     raise error
                 if on_wait:

@@ -1,92 +1,147 @@
-"""Client-side request budget per license, shared by every session.
+"""The request budget per license, kept in the state store so every process and replica shares it.
 
 LiveChat's quota (1000 requests per 10 minutes) is per license and shared by every
 integration on it. Waiting for budget here turns a burst (a bulk plan apply) into requests
-that stay inside the quota instead of a wall of too_many_requests errors.
+that stay inside the quota instead of a wall of too_many_requests errors; with a shared store
+(SQLite for local processes, Redis for replicas) three stdio servers or three HTTP replicas
+draw on one budget instead of three.
 
 The budget is a sliding window, not a refilling bucket: a bucket that starts full and
 refills at capacity/period lets up to twice the capacity through in one period, which a
 license quota counted over a window refuses. A slot is stamped when its request *finishes*
 (``release``), so the window the server sees (it counts on arrival) can never hold more than
-``capacity`` requests, whatever the latency.
+``capacity`` requests, whatever the latency. A 429 from LiveChat blocks the bucket for
+everyone for the Retry-After time (``block``).
 
-aiolimiter was considered; it cannot tell how long a caller would wait, which the deadline
-error and the progress notifications need, so this small limiter is ours.
+Libraries considered: aiolimiter cannot tell how long a caller would wait (the deadline error
+and the progress notifications need it); ``limits`` (moving window on async memory/Redis
+storages) and ``pyrate-limiter`` (SQLite and Redis buckets) stamp a request when it starts,
+have no shared "blocked by the server for N seconds", and neither serves both SQLite and
+Redis with the same atomic semantics across processes. The decision is a few lines per
+backend (one IMMEDIATE transaction in SQLite, one Lua script in Redis; ``server/store/``), so
+it stays ours.
+
+When the store cannot be reached, no request is sent against an unknown budget: the call
+fails with ``store_unavailable`` (retryable), and the next call tries the store again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import anyio
 
+from ..store.base import Store, StoreUnavailable
+from .auth import Credential
 from .errors import LiveChatError
 
 WaitCallback = Callable[[float, str], Awaitable[None]]
-_POLL = 0.05  # when every slot is in flight, how often to look again
+POLL = 0.5  # how often a waiter looks again (a slot may free early: in-flight requests finish)
+DEFAULT_HOLD = 60.0
+
+STORE_HINT = (
+    "The state store holding the shared request budget is unreachable, so nothing was sent. "
+    "Retry in a few seconds; if it persists, the operator should check the store (--store / "
+    "LIVECHAT_MCP_STORE; /readyz on an HTTP server says whether it answers)."
+)
 
 
-class TokenBucket:
-    """At most ``capacity`` requests in any ``period`` seconds (a sliding window)."""
+def store_unavailable(store: Store, exc: Exception) -> LiveChatError:
+    return LiveChatError(
+        "store_unavailable",
+        f"The request budget could not be checked: the state store {store.url} did not answer "
+        f"({exc}). Nothing was sent.",
+        {"retryable": True},
+        hint=STORE_HINT,
+    )
 
-    def __init__(self, capacity: int = 1000, period: float = 600.0, *, clock: Callable[[], float] = time.monotonic):
+
+class Budget:
+    """At most ``capacity`` requests in any ``period`` seconds for one license (``bucket``),
+    counted in ``store`` across everyone using it."""
+
+    def __init__(
+        self,
+        store: Store,
+        bucket: str,
+        capacity: int = 1000,
+        period: float = 600.0,
+        *,
+        hold: float = DEFAULT_HOLD,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if capacity < 1 or period <= 0:
             raise ValueError("rate limit needs capacity >= 1 and period > 0")
+        self.store = store
+        self.bucket = bucket
         self.capacity = capacity
         self.period = period
+        self.hold = hold  # a slot not released (a crashed process) counts as finishing this late
         self._clock = clock
-        self._stamps: deque[float] = deque()  # finish times of recent requests, oldest first
-        self._in_flight = 0
-        self._lock = anyio.Lock()
 
-    def _wait(self) -> float:
-        """Seconds until a slot is free (0: free now)."""
-        now = self._clock()
-        while self._stamps and now - self._stamps[0] >= self.period:
-            self._stamps.popleft()
-        if self._in_flight + len(self._stamps) < self.capacity:
-            return 0.0
-        if self._stamps:
-            return self._stamps[0] + self.period - now
-        return self.period  # every slot is in flight: at least a period after the first finishes
+    async def _reserve(self, slot: str) -> float:
+        try:
+            return await self.store.reserve(
+                self.bucket, capacity=self.capacity, period=self.period, slot=slot, hold=self.hold
+            )
+        except StoreUnavailable as exc:
+            raise store_unavailable(self.store, exc) from None
 
-    async def acquire(self, *, max_wait: float, on_wait: WaitCallback | None = None) -> None:
-        """Take one request's slot, waiting up to ``max_wait`` seconds for it.
+    async def acquire(self, *, max_wait: float, on_wait: WaitCallback | None = None) -> str:
+        """Take one request's slot, waiting up to ``max_wait`` seconds for it; returns the slot
+        to ``release`` once the request has finished (or failed)."""
+        slot = secrets.token_hex(8)
+        started = self._clock()
+        told = False
+        while True:
+            wait = await self._reserve(slot)
+            if wait <= 0:
+                return slot
+            left = max_wait - (self._clock() - started)
+            if wait > left:
+                raise LiveChatError(
+                    "too_many_requests",
+                    f"Client-side request budget ({self.capacity} per {self.period:g} s) is spent; "
+                    f"the next slot is in {wait:.0f} s, beyond the {max_wait:g} s wait limit.",
+                    hint="Retry later, or raise --rate-limit / lower the request volume.",
+                )
+            if on_wait and not told:
+                told = True
+                await on_wait(wait, f"waiting {wait:.1f} s for request budget")
+            await anyio.sleep(min(wait, POLL))
 
-        Pair every acquire with ``release()`` once the request has finished (or failed).
-        """
-        async with self._lock:  # FIFO among waiters: anyio.Lock is fair
-            wait = self._wait()
-            if wait > 0:
-                if wait > max_wait:
-                    raise LiveChatError(
-                        "too_many_requests",
-                        f"Client-side request budget ({self.capacity} per {self.period:g} s) is spent; "
-                        f"the next slot is in {wait:.0f} s, beyond the {max_wait:g} s wait limit.",
-                        hint="Retry later, or raise --rate-limit / lower the request volume.",
-                    )
-                if on_wait:
-                    await on_wait(wait, f"waiting {wait:.1f} s for request budget")
-                while wait > 0:
-                    await anyio.sleep(wait if self._stamps else min(wait, _POLL))
-                    wait = self._wait()
-            self._in_flight += 1
+    async def release(self, slot: str) -> None:
+        """The request that took ``slot`` has finished: its slot counts from now for one period.
+        A store outage here is not the caller's problem: the slot then ends by its ``hold``."""
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.store.release(self.bucket, slot)
+            except StoreUnavailable:
+                pass
 
-    def release(self) -> None:
-        """The request that took a slot has finished: its slot counts from now for one period."""
-        if self._in_flight > 0:
-            self._in_flight -= 1
-        self._stamps.append(self._clock())
+    async def block(self, seconds: float) -> None:
+        """LiveChat answered 429: nobody sharing this license's budget sends for ``seconds``."""
+        try:
+            await self.store.block(self.bucket, seconds)
+        except StoreUnavailable:
+            pass  # this caller still waits before its retry; the next reserve meets the outage
 
 
-_buckets: dict[tuple[str, str], TokenBucket] = {}
-
-
-def shared_bucket(key: tuple[str, str], capacity: int, period: float) -> TokenBucket:
-    """The process-wide bucket for one license (keyed by API URL and credential identity)."""
-    bucket = _buckets.get(key)
-    if bucket is None or (bucket.capacity, bucket.period) != (capacity, period):
-        bucket = _buckets[key] = TokenBucket(capacity, period)
-    return bucket
+def license_bucket(base_url: str, credential: Credential, info: Mapping[str, Any] | None) -> str:
+    """The budget's key: LiveChat counts the quota per license, not per credential, so every
+    token and PAT of one organization shares one bucket. The organization comes from token info
+    (Bearer); a PAT names its account, which belongs to one license; failing both, the
+    credential itself (hashed) is the best key there is. The API URL keeps the real API apart
+    from a sandbox on loopback that reuses an organization id."""
+    org = (info or {}).get("organization_id")
+    if isinstance(org, str) and org:
+        who = f"org:{org}"
+    elif credential.kind == "pat" and credential.account_id:
+        who = f"account:{credential.account_id}"
+    else:
+        who = "token:" + hashlib.sha256(credential.authorization().encode()).hexdigest()[:32]
+    return f"budget:{base_url.rstrip('/')}|{who}"

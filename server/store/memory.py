@@ -66,12 +66,14 @@ class MemoryStore:
             return blocked
         window = self._windows.setdefault(bucket, {})
         for name, (stamp, span) in list(window.items()):
-            if stamp + span <= now:
+            if stamp + span <= now:  # past every window it was reserved for
                 del window[name]
-        if len(window) < capacity:
+        # The window is this caller's (capacity, period), whatever others reserved with.
+        live = [stamp for stamp, _ in window.values() if stamp > now - period]
+        if len(live) < capacity:
             window[slot] = (now + hold, period)
             return 0.0
-        return max(min(stamp + span for stamp, span in window.values()) - now, 0.001)
+        return max(min(live) + period - now, 0.001)
 
     async def release(self, bucket: str, slot: str) -> None:
         window = self._windows.get(bucket, {})

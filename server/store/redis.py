@@ -60,13 +60,16 @@ _RESERVE = _NOW + """
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return blocked end
 local period = tonumber(ARGV[2])
+-- the window is this caller's (capacity, period): older slots are pruned (processes sharing a
+-- license are expected to share its one quota), which also bounds the set
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], period + tonumber(ARGV[4]) + 1000)
+  local ttl = period + tonumber(ARGV[4]) + 1000
+  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
   return 0
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local first = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - period), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
 return math.max(tonumber(first[2]) + period - now, 1)
 """
 

@@ -188,14 +188,17 @@ class SQLiteStore:
             if row is not None and row[0] > now:
                 return float(row[0] - now)
             db.execute("DELETE FROM slots WHERE bucket = ? AND expires <= ?", (name, now))
-            count, first = db.execute("SELECT count(*), min(expires) FROM slots WHERE bucket = ?", (name,)).fetchone()
+            # The window is this caller's (capacity, period), whatever others reserved with.
+            count, first = db.execute(
+                "SELECT count(*), min(finish) FROM slots WHERE bucket = ? AND finish > ?", (name, now - period)
+            ).fetchone()
             if count < capacity:
                 db.execute(
                     "INSERT OR REPLACE INTO slots (bucket, slot, finish, expires) VALUES (?, ?, ?, ?)",
                     (name, slot, now + hold, now + hold + period),
                 )
                 return 0.0
-            return max(float(first) - now, 0.001)
+            return max(float(first) + period - now, 0.001)
 
         return await self._run(self._write, reserve)
 

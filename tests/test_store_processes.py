@@ -1,0 +1,255 @@
+"""Real processes sharing one state store: `livechat-mcp` servers (stdio with SQLite, HTTP replicas
+with a real redis-server) in front of one loopback sandbox started as its own process with a
+license quota of 30 requests per 10 minutes. Together they get at most 30 requests through, the
+sandbox's request log proves it, and none of them meets LiveChat's 429."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+
+from conftest import free_port, tool_payload
+from redis_server import RedisServer, redis_server
+from server.sandbox import DEFAULT_TOKEN
+
+pytestmark = pytest.mark.anyio
+
+SERVER = [sys.executable, "-m", "server.cli"]
+QUOTA = 30
+
+
+def _base_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    env["XDG_STATE_HOME"] = str(tmp / "state")
+    return env
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url}: process exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen([*SERVER, "sandbox", "--port", str(port), "--rate-limit", f"{QUOTA}/600"],
+                            env=_base_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{url}/_sandbox/config", proc)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _upstream_env(tmp: Path, sandbox: str) -> dict[str, str]:
+    return {**_base_env(tmp), "LIVECHAT_API_URL": sandbox, "LIVECHAT_ACCOUNTS_URL": sandbox,
+            "LIVECHAT_ACCESS_TOKEN": DEFAULT_TOKEN}
+
+
+def _log(sandbox: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{sandbox}/_sandbox/requests").json()["requests"]
+
+
+def _outcome(result: Any) -> str:
+    if not result.is_error:
+        return "ok"
+    return str(tool_payload(result)["error"]["type"])
+
+
+async def test_two_stdio_servers_with_one_sqlite_store_share_the_license_budget(tmp_path: Path, sandbox: str) -> None:
+    store = f"sqlite://{tmp_path / 'shared' / 'state.db'}"
+    params = StdioServerParameters(command=SERVER[0], args=[*SERVER[1:], "--store", store, "--rate-limit", f"{QUOTA}/600"],
+                                   env=_upstream_env(tmp_path, sandbox))
+    outcomes: list[str] = []
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(Client(params)) for _ in range(2)]
+        for i in range(2 * QUOTA):
+            outcomes.append(_outcome(await clients[i % 2].call_tool("list_tags", {})))
+    assert outcomes.count("ok") == QUOTA
+    assert outcomes[QUOTA:] == ["too_many_requests"] * QUOTA  # refused on this side, nothing sent
+    log = _log(sandbox)
+    assert len(log) == QUOTA
+    assert not [e for e in log if e.get("error") == "too_many_requests"]  # LiveChat never said 429
+
+
+async def test_each_stdio_server_alone_would_have_spent_the_quota_twice(tmp_path: Path, sandbox: str) -> None:
+    """The control: with memory stores (no sharing) two processes overrun the license, and
+    LiveChat answers 429 -- which is what the shared store prevents."""
+    params = StdioServerParameters(command=SERVER[0], args=[*SERVER[1:], "--store", "memory://", "--rate-limit", f"{QUOTA}/600"],
+                                   env=_upstream_env(tmp_path, sandbox))
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(Client(params)) for _ in range(2)]
+        with anyio.move_on_after(20):  # a 429 makes the client wait out Retry-After: stop there
+            for i in range(QUOTA + 4):
+                await clients[i % 2].call_tool("list_tags", {})
+    assert [e for e in _log(sandbox) if e.get("error") == "too_many_requests"]
+
+
+class Replicas:
+    def __init__(self, tmp: Path, sandbox: str, store: str, count: int) -> None:
+        self.ports = [free_port() for _ in range(count)]
+        self.procs = [
+            subprocess.Popen([*SERVER, "--transport", "http", "--port", str(port), "--store", store,
+                              "--rate-limit", f"{QUOTA}/600"],
+                             env=_upstream_env(tmp, sandbox), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for port in self.ports
+        ]
+        for port, proc in zip(self.ports, self.procs):
+            _wait(f"http://127.0.0.1:{port}/healthz", proc)
+
+    def url(self, i: int, path: str = "/mcp") -> str:
+        return f"http://127.0.0.1:{self.ports[i]}{path}"
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            _stop(proc)
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    (tmp_path / "redis").mkdir()
+    with redis_server(tmp_path / "redis") as server:
+        yield server
+
+
+async def test_three_http_replicas_with_redis_share_the_budget_and_survive_a_redis_outage(
+    tmp_path: Path, sandbox: str, redis: RedisServer
+) -> None:
+    replicas = Replicas(tmp_path, sandbox, redis.url, 3)
+    try:
+        assert [httpx.get(replicas.url(i, "/readyz")).status_code for i in range(3)] == [200] * 3
+        async with AsyncExitStack() as stack:
+            clients = [await stack.enter_async_context(Client(replicas.url(i))) for i in range(3)]
+            outcomes = [_outcome(await clients[i % 3].call_tool("list_tags", {})) for i in range(QUOTA + 9)]
+            assert outcomes.count("ok") == QUOTA and outcomes[QUOTA:] == ["too_many_requests"] * 9
+            log = _log(sandbox)
+            assert len(log) == QUOTA and not [e for e in log if e.get("error")]
+
+            redis.stop()
+            assert httpx.get(replicas.url(1, "/readyz")).status_code == 503
+            assert httpx.get(replicas.url(1, "/healthz")).status_code == 200
+            down = [await clients[i % 3].call_tool("list_tags", {}) for i in range(6)]
+            for result in down:
+                error = tool_payload(result)["error"]
+                assert error["type"] == "store_unavailable" and "Nothing was sent" in error["message"]
+            assert len(_log(sandbox)) == QUOTA  # nothing sent against an unknown budget
+
+            redis.start()  # an empty Redis (no persistence): the budget starts afresh, so
+            httpx.post(f"{sandbox}/_sandbox/reset")  # the license's window does too
+            assert httpx.get(replicas.url(2, "/readyz")).status_code == 200
+            back = [_outcome(await clients[i % 3].call_tool("list_tags", {})) for i in range(3)]
+            assert back == ["ok"] * 3  # served again, with no restart of the replicas
+            assert len(_log(sandbox)) == 3
+    finally:
+        replicas.stop()
+
+
+def _cli(tmp: Path, sandbox: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SERVER, *args], env=_upstream_env(tmp, sandbox), capture_output=True, text=True,
+                          timeout=60)
+
+
+def _planning_server(tmp: Path, sandbox: str) -> tuple[str, StdioServerParameters]:
+    """A stdio server that plans writes (dry-run) into a SQLite store another process can read."""
+    store = f"sqlite://{tmp / 'shared' / 'state.db'}"
+    return store, StdioServerParameters(
+        command=SERVER[0], args=[*SERVER[1:], "--store", store, "--allow-writes", "--dry-run"],
+        env=_upstream_env(tmp, sandbox),
+    )
+
+
+async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cli(
+    tmp_path: Path, sandbox: str
+) -> None:
+    store, params = _planning_server(tmp_path, sandbox)
+    async with Client(params) as client:
+        first = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio", "group_ids": [0]}))
+        second = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio-2", "group_ids": [0]}))
+        assert first["planned"] and first["plan_id"] == second["plan_id"]
+        plan_id = first["plan_id"]
+
+        listed = _cli(tmp_path, sandbox, "plans", "list", "--json", "--store", store)
+        assert listed.returncode == 0, listed.stderr
+        rows = json.loads(listed.stdout)
+        assert [(r["id"], r["steps"], r["by_action"]) for r in rows] == [(plan_id, 2, {"create_tag": 2})]
+
+        shown = _cli(tmp_path, sandbox, "plans", "show", plan_id, "--store", store)
+        assert shown.returncode == 0, shown.stderr
+        assert [s["body"]["name"] for s in json.loads(shown.stdout)["steps"]] == ["from-stdio", "from-stdio-2"]
+        assert _log(sandbox) == [] or all(e["action"] != "create_tag" for e in _log(sandbox))  # only planned
+
+        applied = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert json.loads(applied.stdout)["status"] == "completed"
+    creates = [e for e in _log(sandbox) if e["action"] == "create_tag"]
+    assert [e["body"]["name"] for e in creates] == ["from-stdio", "from-stdio-2"]
+    missing = _cli(tmp_path, sandbox, "plans", "show", "nope", "--store", store)
+    assert missing.returncode == 1 and "no stored plan 'nope'" in missing.stderr
+
+
+async def test_a_stored_plan_reapplied_sends_only_what_is_not_done_and_one_apply_at_a_time(
+    tmp_path: Path, sandbox: str
+) -> None:
+    store, params = _planning_server(tmp_path, sandbox)
+    async with Client(params) as client:
+        for name in ("journal-1", "sales", "journal-3"):  # "sales" exists: step 2 fails
+            planned = tool_payload(await client.call_tool("create_tag", {"name": name, "group_ids": [0]}))
+    plan_id = planned["plan_id"]
+
+    first = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+    assert first.returncode == 1, first.stderr
+    assert [s["status"] for s in json.loads(first.stdout)["steps"]] == ["done", "failed", "not_sent"]
+
+    again = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--continue-on-error",
+                 "--store", store)
+    steps = json.loads(again.stdout)["steps"]
+    assert [s["status"] for s in steps] == ["done", "failed", "done"]
+    assert steps[0].get("from_journal") is True
+    names = [e["body"]["name"] for e in _log(sandbox) if e["action"] == "create_tag"]
+    assert names == ["journal-1", "sales", "sales", "journal-3"]  # journal-1 went once
+
+    # an apply of the same plan already running (its lock held) keeps a second from sending
+    from server.plans import digest, _parse_document
+    from server.plan_store import load
+    from server.store import open_store
+
+    env = {**_upstream_env(tmp_path, sandbox)}
+    held = open_store(store, env)
+    record = await load(held, plan_id)
+    assert record is not None
+    async with held.lock(f"apply:{digest(_parse_document(record['document']))}", ttl=60):
+        busy = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+    await held.aclose()
+    assert busy.returncode == 2 and "another apply of this plan is running" in busy.stderr
+    assert len([e for e in _log(sandbox) if e["action"] == "create_tag"]) == 4
