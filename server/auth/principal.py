@@ -22,7 +22,7 @@ import httpx
 
 from ..api.auth import bearer
 from ..api.client import LiveChatClient, RetryPolicy
-from ..api.ratelimit import shared_bucket
+from ..api.ratelimit import Budget, license_bucket
 from ..audit import AuditLog
 from ..pipeline import Pipeline
 from ..policies import Decision, Policy, PolicyContext
@@ -153,8 +153,12 @@ class HostedRuntimes:
             region=grant.region,
             timeout=s.timeout,
             retry=RetryPolicy(max_attempts=s.max_attempts, deadline=s.deadline),
-            # LiveChat counts requests per license: everyone on one license shares one budget.
-            bucket=shared_bucket((self.base_url, f"license:{grant.organization_id}"), s.rate_limit, s.rate_period),
+            # LiveChat counts requests per license: everyone on one license shares one budget,
+            # kept in the state store like the operator's, so replicas share it too.
+            budget=Budget(self.base.store,
+                          license_bucket(self.base_url, bearer(grant.lc_access_token),
+                                         {"organization_id": grant.organization_id}),
+                          s.rate_limit, s.rate_period, hold=s.timeout + 30),
             max_concurrency=s.max_concurrency,
             transport=self._transport,
         )
