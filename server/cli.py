@@ -48,6 +48,8 @@ environment variables:
   LIVECHAT_MCP_TOOLSETS                  comma-separated toolsets (--toolsets)
   LIVECHAT_MCP_AUDIT_LOG                 audit log path (--audit-log)
   LIVECHAT_MCP_STORE                     state store URL (--store)
+  LIVECHAT_MCP_STORE_NAMESPACE           key prefix per deployment in a shared store
+  LIVECHAT_MCP_STORE_KEY, LIVECHAT_MCP_STORE_KEY_FILE  the key sealing secrets in the store (base64, 32 bytes)
   LIVECHAT_MCP_SANDBOX                   true: as --sandbox
   LIVECHAT_MCP_TRANSPORT, LIVECHAT_MCP_HOST, LIVECHAT_MCP_PORT  serve defaults
   LIVECHAT_MCP_AUTH_TOKEN                bearer token HTTP clients must send

@@ -272,7 +272,6 @@ class MetaTools:
             return ToolResult(doc, untrusted=checked)
         if name == "clear_plan":
             cleared = self._pipeline.plan(session).clear()
-            await self._pipeline.store_plan(session)  # the stored copy goes too
             return ToolResult({"cleared_steps": cleared}, untrusted=False)
         if name == "apply_plan":
             return await self._apply(parsed, key, session, progress)
