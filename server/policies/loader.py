@@ -211,8 +211,9 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
     return build_policy(data, label), label
 
 
-# How much a decision lets through: refused < planned (nothing sent) < allowed (sent).
-_REACH = {"refused": 0, "planned": 1, "allowed": 2}
+# How much a decision lets through: refused < planned (nothing sent) < confirm (sent when a
+# person says yes) < allowed (sent).
+_REACH = {"refuse": 0, "plan": 1, "confirm": 2, "allow": 3}
 
 
 def never_wider(base: Policy, effective: Policy, label: str) -> None:
@@ -222,8 +223,8 @@ def never_wider(base: Policy, effective: Policy, label: str) -> None:
 
     before = PolicyContext.create(base, None, "").decide_all()
     after = PolicyContext.create(effective, None, "").decide_all()
-    grown = [name for name, d in after.items() if _REACH[d.label] > _REACH[before[name].label]]
-    same = ("scopes", "allow_tools", "deny_tools", "reveal_secrets", "allow_destructive")
+    grown = [name for name, d in after.items() if _REACH[d.outcome] > _REACH[before[name].outcome]]
+    same = ("scopes", "allow_tools", "deny_tools", "reveal_secrets", "allow_destructive", "confirm")
     loosened = [k for k in same if getattr(effective, k) != getattr(base, k)]
     if grown or loosened:
         raise PolicyError(
