@@ -349,9 +349,12 @@ async def _call(runtime: Runtime, tool: str, arguments: str) -> int:
         return _fail(f"{source} is not valid JSON: {exc}")
     app = _app(runtime)
 
+    from .confirm import TerminalAsker
+
     class _Ctx:  # the CLI is one session, like stdio
         request = None
         session = None
+        asker = TerminalAsker()  # a confirmation is asked at the terminal, or refused without one
 
     result = await app.call_tool(tool, parsed, _Ctx())
     # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
@@ -421,9 +424,12 @@ async def _apply(runtime: Runtime, path: str | None, continue_on_error: bool, se
         async def report_progress(self, done: float, total: float | None, message: str | None = None) -> None:
             print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
 
+    from .confirm import TerminalAsker
+
     class _Ctx:  # the CLI is one session, like stdio
         request = None
         session = _Progress()
+        asker = TerminalAsker()  # apply_plan's confirmation is asked at the terminal, or refused without one
 
     arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error,
                                  "accept_edited": accept_edited,

@@ -325,8 +325,8 @@ async def confirm_plan(runtime: Any, doc: Any, ask: Asker | None, session: str) 
                          duration_ms=0.0, outcome={"error": "cannot_confirm"}, session=session)
         refused = error_result(
             "refused", f"Applying this plan needs a person's confirmation under this policy (confirm = "
-            f"\"{runtime.policy.policy.confirm}\"), and this client cannot ask one (it does not support MCP "
-            "elicitation). Nothing was sent.", rule="confirm",
+            f"\"{runtime.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
+            "support elicitation, or the CLI has no terminal). Nothing was sent.", rule="confirm",
             how_to_allow="use a client that supports elicitation, or apply it at a terminal with "
             "`livechat-mcp apply PLAN.json` (which asks there)")
         refused.audited = True
@@ -355,9 +355,41 @@ def declined_result(tool: str, answer: Answer) -> Any:
 # --- wiring into the MCP server ---------------------------------------------------------------
 
 
+class TerminalAsker:
+    """The CLI's person is at the terminal: `livechat-mcp call`/`apply` ask there (stdin a TTY);
+    without one the CLI has no one to ask, and a call that needs a yes is refused."""
+
+    def __init__(self, stdin: Any = None, stderr: Any = None) -> None:
+        import sys
+
+        self.stdin = stdin or sys.stdin
+        self.stderr = stderr or sys.stderr
+
+    @property
+    def can_ask(self) -> bool:
+        return bool(getattr(self.stdin, "isatty", lambda: False)())
+
+    async def ask(self, question: Question) -> Answer:
+        import anyio
+
+        prompt = f"Type {question.expect} to confirm: " if question.expect is not None else "Send it? [y/N] "
+        print(question.message, file=self.stderr, flush=True)
+        print(prompt, end="", file=self.stderr, flush=True)
+        line = await anyio.to_thread.run_sync(self.stdin.readline)
+        if not line:
+            return "cancel"
+        typed = line.strip()
+        if question.expect is not None:
+            return "accept" if typed == question.expect else ("decline" if not typed else "wrong_id")
+        return "accept" if typed.lower() in ("y", "yes") else "decline"
+
+
 def asker_for(ctx: Any, params: Any, store: Store) -> Asker:
-    """The asker for this request's protocol generation."""
+    """The asker for this request's protocol generation (or the CLI's own, on its context)."""
     from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+    if getattr(ctx, "asker", None) is not None:
+        return ctx.asker  # type: ignore[no-any-return]
 
     session = getattr(ctx, "session", None)
     if getattr(ctx, "protocol_version", None) in MODERN_PROTOCOL_VERSIONS:

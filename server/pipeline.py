@@ -319,11 +319,11 @@ class Pipeline:
             return error_result(
                 "refused",
                 f"{act.name} needs a person's confirmation under this policy (confirm = "
-                f"\"{self.policy.policy.confirm}\"), and this client cannot ask one (it does not support MCP "
-                "elicitation). Nothing was sent.",
+                f"\"{self.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
+                "support elicitation, or the CLI has no terminal). Nothing was sent.",
                 rule="confirm",
-                how_to_allow="use a client that supports elicitation (form mode), or ask the operator to send it "
-                "(`livechat-mcp call` at a terminal asks there)",
+                how_to_allow="use a client that supports elicitation (form mode), or run `livechat-mcp call` at an "
+                "interactive terminal, which asks there",
             )
         question = await build_question(self, act, body, session)
         answer = await ask.ask(question)

@@ -6,6 +6,10 @@ what was and was not sent; the audit log says ``declined``."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +111,7 @@ async def test_a_client_that_cannot_ask_gets_a_refusal_saying_why(tmp_path, mode
                                        confirm="destructive")
     error = payload(result)["error"]
     assert error["type"] == "refused" and error["rule"] == "confirm"
-    assert "cannot ask" in error["message"] and "elicitation" in error["message"]
+    assert "no one can be asked" in error["message"] and "elicitation" in error["message"]
     assert runtime.sandbox.requests == []  # not even a read: nothing to ask with
     assert [a["decision"] for a in audit if a["tool"] == "delete_agent"] == ["refused"]
 
@@ -212,3 +216,53 @@ async def test_a_replayed_round_is_asked_again(tmp_path):
     with pytest.raises(NeedInput):
         await RoundsAsker(caps, params.model_copy(update={"request_state": json.dumps({"n": "fresh", "q": q.key})}),
                           store).ask(other)
+
+
+def _cli(args: list[str], env: dict[str, str], stdin: Any) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | env
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=full, stdin=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_call_without_a_terminal_is_refused_and_at_a_terminal_asks(tmp_path, loopback):
+    policy = policy_file(tmp_path, confirm="destructive")
+    args = ["call", "delete_agent", '{"id": "john@example.com"}', "--policy", policy]
+    proc = _cli(args, loopback.env(), subprocess.DEVNULL)
+    assert proc.returncode == 1
+    error = json.loads(proc.stdout)["error"]
+    assert error["rule"] == "confirm" and "interactive terminal" in error["how_to_allow"]
+    assert [r for r in loopback.requests() if r["action"] == "delete_agent"] == []
+
+    for typed, sends in ((b"jane@example.com\n", False), (b"john@example.com\n", True)):
+        primary, secondary = pty.openpty()
+        os.write(primary, typed)  # the person's answer, waiting in the terminal's input
+        proc = _cli(args, loopback.env(), secondary)
+        os.close(primary)
+        os.close(secondary)
+        assert "Delete agent john@example.com, \"John Smith\"" in proc.stderr
+        assert "Type john@example.com to confirm" in proc.stderr
+        assert (proc.returncode == 0) is sends, proc.stdout + proc.stderr
+        assert bool([r for r in loopback.requests() if r["action"] == "delete_agent"]) is sends
+
+
+async def test_cli_apply_asks_at_the_terminal_once(tmp_path, loopback, make_server):
+    async with make_server(env=loopback.env(), policy=policy_file(tmp_path, mode="dry-run",
+                                                                  allow_destructive=True)) as s:
+        await s.client.call_tool("delete_agent", {"id": "john@example.com"})
+        await s.client.call_tool("delete_agent", {"id": "jane@example.com"})
+        doc = payload(await s.client.call_tool("get_plan", {}))
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc))
+    (tmp_path / "apply").mkdir()
+    args = ["apply", str(plan), "--policy", policy_file(tmp_path / "apply", confirm="destructive")]
+    proc = _cli(args, loopback.env(), subprocess.DEVNULL)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"]["rule"] == "confirm"
+    assert [r for r in loopback.requests() if "delete" in r["action"]] == []
+    primary, secondary = pty.openpty()
+    os.write(primary, b"2\n")
+    proc = _cli(args, loopback.env(), secondary)
+    os.close(primary)
+    os.close(secondary)
+    assert proc.stderr.count("Apply this plan: 2 steps") == 1
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [r["action"] for r in loopback.requests() if "delete" in r["action"]] == ["batch_delete_agents"]
