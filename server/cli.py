@@ -371,7 +371,7 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
         return 0
     p = report["policy"]
     print(f"policy: {runtime.policy_source}")
-    for key in ("mode", "allow_destructive", "toolsets", "discovery", "allow_tools", "deny_tools", "reveal_secrets", "max_batch_size"):
+    for key in ("mode", "allow_destructive", "confirm", "toolsets", "discovery", "allow_tools", "deny_tools", "reveal_secrets", "max_batch_size"):
         print(f"  {key}: {p[key]}")
     scopes = report["scopes_in_force"]
     print(f"  scopes: {'not filtered' if scopes is None else ', '.join(scopes)} ({report['scopes_source']})")
