@@ -20,7 +20,7 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorizat
 from mcp.shared.exceptions import MCPError
 from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 
-from . import __version__
+from . import __version__, review_app
 from .confirm import NeedInput, SharedStateBoundary, asker_for
 from .meta import MetaTools
 from .pipeline import ToolResult, error_result
@@ -143,7 +143,18 @@ class LiveChatMCP:
                 elif policy.policy.show_refused_tools:
                     tools.append(tool_for(act, refused_reason=decision.reason, compact=compact))
         tools.extend(self.meta.tools())
-        return tools
+        return [self._with_review_app(t) for t in tools]
+
+    def _with_review_app(self, tool: types.Tool) -> types.Tool:
+        """get_plan, and every write that dry-run plans, render in the plan review app (server/review_app.py)."""
+        act = catalog().get(tool.name)
+        planned = act is not None and act.write and self.runtime.policy.policy.mode == "dry-run"
+        if tool.name == "get_plan" or planned:
+            return tool.model_copy(update={"meta": {**(tool.meta or {}), **review_app.TOOL_META}})
+        return tool
+
+    def review_app_listed(self) -> bool:
+        return any(t.name in ("get_plan", "apply_plan") for t in self.meta.active())
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: Any, params: Any = None) -> ToolResult:
         session = session_key(ctx)
@@ -205,6 +216,8 @@ class LiveChatMCP:
             )
 
         async def on_list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
+            app = [types.Resource(name=review_app.NAME, uri=review_app.URI, description=review_app.DESCRIPTION,
+                                  mime_type=review_app.MIME_TYPE, _meta=review_app.RESOURCE_META)]
             return types.ListResourcesResult(
                 resources=[
                     types.Resource(
@@ -213,7 +226,7 @@ class LiveChatMCP:
                         description="The effective policy and each tool's decision with its reason.",
                         mime_type="application/json",
                     )
-                ]
+                ] + (app if self.review_app_listed() else [])
             )
 
         async def on_list_resource_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
@@ -223,6 +236,9 @@ class LiveChatMCP:
         async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
             uri = str(params.uri)
             target = await self.for_request(ctx)
+            if uri == review_app.URI:  # the server's own page: no license data, nothing to audit
+                return types.ReadResourceResult(contents=[types.TextResourceContents(
+                    uri=uri, mime_type=review_app.MIME_TYPE, text=review_app.html(), _meta=review_app.RESOURCE_META)])
             started = time.perf_counter()
             error: MCPError | None = None
             try:
@@ -301,4 +317,6 @@ class LiveChatMCP:
             )
         # Seals the request state of input_required rounds (confirmations, server/confirm.py).
         server.middleware.append(SharedStateBoundary(self.runtime.store, "livechat-mcp"))
+        server.extensions[review_app.EXTENSION_ID] = {}  # MCP Apps: the plan review app
+
         return server
