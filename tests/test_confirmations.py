@@ -266,3 +266,44 @@ async def test_cli_apply_asks_at_the_terminal_once(tmp_path, loopback, make_serv
     assert proc.stderr.count("Apply this plan: 2 steps") == 1
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [r["action"] for r in loopback.requests() if "delete" in r["action"]] == ["batch_delete_agents"]
+
+
+async def test_any_replica_sharing_the_store_resumes_a_round_and_others_refuse_it(tmp_path):
+    """2026-07-28: the request state is sealed under the store's shared secret. A replica with the
+    same store resumes the call; a server with another store refuses the state; tampering is refused."""
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    policy = policy_file(tmp_path, confirm="destructive")
+    args = {"id": "john@example.com"}
+    yes = {"confirm": types.ElicitResult(action="accept", content={"confirm_id": "john@example.com"})}
+    async with open_runtime(sandbox=True, policy=policy, store=shared) as a, \
+            open_runtime(sandbox=True, policy=policy, store=shared) as b, \
+            open_runtime(sandbox=True, policy=policy, store=f"sqlite:///{tmp_path / 'other.db'}") as other:
+        never = Person()  # declares elicitation; these rounds are driven by hand, so it is never called
+        async with Client(LiveChatMCP(a).server, mode="auto", elicitation_callback=never) as client_a:
+            first = await client_a.session.call_tool("delete_agent", args, allow_input_required=True)
+        assert isinstance(first, types.InputRequiredResult)
+        [(key, ask)] = first.input_requests.items()
+        assert key == "confirm" and "Type john@example.com to confirm." in ask.params.message
+        assert "john@example.com" not in first.request_state  # sealed, not readable by the client
+        assert sent(a, "delete_agent") == []
+        async with Client(LiveChatMCP(other).server, mode="auto", elicitation_callback=never) as client_o:
+            with pytest.raises(Exception, match="Invalid or expired requestState"):
+                await client_o.session.call_tool("delete_agent", args, input_responses=yes,
+                                                 request_state=first.request_state, allow_input_required=True)
+        async with Client(LiveChatMCP(b).server, mode="auto", elicitation_callback=never) as client_b:
+            tampered = first.request_state[:-4] + ("AAAA" if not first.request_state.endswith("AAAA") else "BBBB")
+            with pytest.raises(Exception, match="Invalid or expired requestState"):
+                await client_b.session.call_tool("delete_agent", args, input_responses=yes,
+                                                 request_state=tampered, allow_input_required=True)
+            with pytest.raises(Exception, match="Invalid or expired requestState"):  # bound to the arguments
+                await client_b.session.call_tool("delete_agent", {"id": "jane@example.com"}, input_responses=yes,
+                                                 request_state=first.request_state, allow_input_required=True)
+            # An answer without the sealed state is not a yes: asked again.
+            unasked = await client_b.session.call_tool("delete_agent", args, input_responses=yes,
+                                                       allow_input_required=True)
+            assert isinstance(unasked, types.InputRequiredResult)
+            done = await client_b.session.call_tool("delete_agent", args, input_responses=yes,
+                                                    request_state=first.request_state, allow_input_required=True)
+            assert isinstance(done, types.CallToolResult) and not done.is_error, done
+        assert [r["body"] for r in sent(b, "delete_agent")] == [args]
+        assert sent(other, "delete_agent") == [] and never.asked == []
