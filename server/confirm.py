@@ -52,7 +52,7 @@ log = logging.getLogger("livechat_mcp")
 
 # What cannot be undone, per destructive action; the default for the rest is "This cannot be undone."
 CONSEQUENCES = {
-    "suspend_agent": "The agent is signed out and cannot sign in until unsuspended.",
+    "suspend_agent": "A suspended agent is signed out and cannot sign in until unsuspended.",
     "reset_bot_secret": "The bot's current secret stops working at once.",
     "reset_bot_template_secret": "The template's current secret stops working at once.",
     "disable_license_webhooks": "License webhooks stop firing until enabled again.",

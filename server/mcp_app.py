@@ -153,8 +153,6 @@ class LiveChatMCP:
             return tool.model_copy(update={"meta": {**(tool.meta or {}), **review_app.TOOL_META}})
         return tool
 
-    def review_app_listed(self) -> bool:
-        return any(t.name in ("get_plan", "apply_plan") for t in self.meta.active())
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: Any, params: Any = None) -> ToolResult:
         session = session_key(ctx)
@@ -216,8 +214,8 @@ class LiveChatMCP:
             )
 
         async def on_list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
-            app = [types.Resource(name=review_app.NAME, uri=review_app.URI, description=review_app.DESCRIPTION,
-                                  mime_type=review_app.MIME_TYPE, _meta=review_app.RESOURCE_META)]
+            # The review app (ui://) is found through the tools' _meta.ui.resourceUri and read with
+            # resources/read, as MCP Apps hosts do; the list stays the policy alone.
             return types.ListResourcesResult(
                 resources=[
                     types.Resource(
@@ -226,7 +224,7 @@ class LiveChatMCP:
                         description="The effective policy and each tool's decision with its reason.",
                         mime_type="application/json",
                     )
-                ] + (app if self.review_app_listed() else [])
+                ]
             )
 
         async def on_list_resource_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:

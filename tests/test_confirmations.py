@@ -79,7 +79,8 @@ async def test_destructive_call_asks_with_the_object_as_it_is_and_sends_on_the_t
                                        confirm="destructive")
     assert not result.is_error, result
     [question] = person.asked
-    assert question.message.startswith('Delete agent jane@example.com, "Jane Doe"')
+    assert question.message.startswith('Delete agent jane@example.com, "Jane Doe", member of "General", "Sales", '
+                                       '"Support" and "VIP"? This cannot be undone.')  # read as it is now
     assert "This cannot be undone." in question.message and "Type jane@example.com to confirm." in question.message
     assert list(question.requested_schema["properties"]) == ["confirm_id"]
     assert [r["body"] for r in sent(runtime, "delete_agent")] == [{"id": "jane@example.com"}]

@@ -226,8 +226,8 @@ async def test_clients_without_apps_read_the_same_plan_as_text(tmp_path: Path) -
             assert tools["get_plan"].meta == {"ui": {"resourceUri": review_app.URI}}
             assert tools["update_agent"].meta == {"ui": {"resourceUri": review_app.URI}}  # planning answers
             assert tools["list_agents"].meta is None
-            resources = {str(r.uri): r for r in (await client.list_resources()).resources}
-            assert resources[review_app.URI].mime_type == "text/html;profile=mcp-app"
+            # Found through the tools' metadata, not the resource list (which stays the policy alone).
+            assert [str(r.uri) for r in (await client.list_resources()).resources] == ["livechat://policy"]
             read = await client.read_resource(review_app.URI)
             [content] = read.contents
             assert content.mime_type == "text/html;profile=mcp-app"
