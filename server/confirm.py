@@ -283,39 +283,56 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def plan_question(requests: list[Mapping[str, Any]]) -> Question:
-    """Applying a plan asks once, with its summary; typing the request count guards destructive ones."""
+def plan_question(steps: list[Mapping[str, Any]]) -> Question:
+    """Applying a plan asks once, with its summary; typing the step count guards destructive ones."""
     from .tools import catalog
 
     counts: dict[str, int] = {}
     destructive = 0
-    for req in requests:
-        act = catalog().get(str(req.get("action")))
-        steps = req.get("steps")
-        n = len(steps) if isinstance(steps, list) else 1
-        name = (act.batch_of or act.name) if act else quoted(req.get("action"))
-        counts[name] = counts.get(name, 0) + n
-        destructive += n if act is not None and act.destructive else 0
-    total = sum(counts.values())
+    for step in steps:
+        act = catalog().get(str(step.get("action")))
+        name = (act.batch_of or act.name) if act else quoted(step.get("action"))
+        counts[name] = counts.get(name, 0) + 1
+        destructive += 1 if act is not None and act.destructive else 0
+    total = len(steps)
     listed = ", ".join(f"{name} ×{n}" for name, n in list(counts.items())[:MAX_LISTED])
-    what = f"Apply this plan: {total} step{'s' * (total != 1)} in {len(requests)} request" \
-        f"{'s' * (len(requests) != 1)} ({listed})"
+    more = f" and {len(counts) - MAX_LISTED} more actions" if len(counts) > MAX_LISTED else ""
+    what = f"Apply this plan: {total} step{'s' * (total != 1)} ({listed}{more})"
     consequence = f"{destructive} step{'s are' if destructive != 1 else ' is'} destructive. {UNDOABLE}" \
         if destructive else ""
     return _question("apply_plan", what, consequence, str(total) if destructive else None, "the number of steps")
+
+
+def _plan_steps(doc: Any) -> list[Mapping[str, Any]] | None:
+    """The plan's steps (what an edited plan is rebuilt from), else one per request item."""
+    if not isinstance(doc, Mapping):
+        return None
+    steps = doc.get("steps")
+    if isinstance(steps, list) and steps and all(isinstance(s, Mapping) for s in steps):
+        return steps
+    requests = doc.get("requests")
+    if not isinstance(requests, list) or not all(isinstance(r, Mapping) for r in requests):
+        return None
+    from .tools import catalog
+
+    out: list[Mapping[str, Any]] = []
+    for req in requests:
+        act = catalog().get(str(req.get("action")))
+        numbers = req.get("steps") if isinstance(req.get("steps"), list) else [None]
+        out += [{"action": (act.batch_of or act.name) if act else req.get("action")}] * len(numbers)
+    return out
 
 
 async def confirm_plan(runtime: Any, doc: Any, ask: Asker | None, session: str) -> Any:
     """apply_plan's one question, before anything is sent: None to go on, or the answer that stops it.
     A document apply_plan would refuse as malformed is left to it (it says what is wrong)."""
     from .pipeline import error_result
-
-    requests = doc.get("requests") if isinstance(doc, Mapping) else None
-    if not isinstance(requests, list) or not all(isinstance(r, Mapping) for r in requests):
-        return None
     from .tools import catalog
 
-    acts = [catalog().get(str(r.get("action"))) for r in requests]
+    steps = _plan_steps(doc)
+    if not steps:
+        return None
+    acts = [catalog().get(str(s.get("action"))) for s in steps]
     if not any(act is not None and runtime.policy.decide(act).confirm for act in acts):
         return None
     audit = runtime.audit
@@ -327,11 +344,11 @@ async def confirm_plan(runtime: Any, doc: Any, ask: Asker | None, session: str) 
             "refused", f"Applying this plan needs a person's confirmation under this policy (confirm = "
             f"\"{runtime.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
             "support elicitation, or the CLI has no terminal). Nothing was sent.", rule="confirm",
-            how_to_allow="use a client that supports elicitation, or apply it at a terminal with "
+            how_to_allow="use a client that supports elicitation, or apply it at an interactive terminal with "
             "`livechat-mcp apply PLAN.json` (which asks there)")
         refused.audited = True
         return refused
-    question = plan_question(requests)
+    question = plan_question(steps)
     answer = await ask.ask(question)
     if answer == "accept":
         return None
