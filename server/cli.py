@@ -72,6 +72,8 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", default=s, help="plan writes instead of sending them")
     p.add_argument("--toolsets", default=s, help="comma-separated resources to expose (default: all)")
     p.add_argument("--discovery", action="store_true", default=s, help="expose search/describe/call meta tools only")
+    p.add_argument("--confirm", choices=("never", "destructive", "writes"), default=s,
+                   help="ask the person in their client before sending destructive calls or every write")
     p.add_argument("--audit-log", default=s, help="append one JSON line per tool call to this file ('-' = stderr)")
     p.add_argument("--timeout", type=float, default=s, help="seconds per upstream request (default 15)")
     p.add_argument("--rate-limit", default=s, help="client-side budget, REQUESTS/SECONDS (default 1000/600)")
@@ -149,6 +151,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             dry_run=getattr(args, "dry_run", False),
             toolsets=split_toolsets(args.toolsets, "--toolsets") if hasattr(args, "toolsets") else None,
             discovery=getattr(args, "discovery", False),
+            confirm=getattr(args, "confirm", None),
         ),
     }
     if hasattr(args, "timeout"):

@@ -150,7 +150,9 @@ class LegacyAsker:
 
     @property
     def can_ask(self) -> bool:
-        return _form_capable(getattr(self.session, "client_capabilities", None))
+        # Stateless HTTP has no channel for a server-initiated request: that client cannot be asked.
+        return _form_capable(getattr(self.session, "client_capabilities", None)) and \
+            bool(getattr(self.session, "can_send_request", True))
 
     async def ask(self, question: Question) -> Answer:
         try:

@@ -311,3 +311,30 @@ async def test_any_replica_sharing_the_store_resumes_a_round_and_others_refuse_i
             assert isinstance(done, types.CallToolResult) and not done.is_error, done
         assert [r["body"] for r in sent(b, "delete_agent")] == [args]
         assert sent(other, "delete_agent") == [] and never.asked == []
+
+
+async def test_the_confirm_flag_asks_without_a_policy_file_and_never_widens_one(monkeypatch):
+    from server.cli import _settings, parser
+    from server.policies import PolicyError, load_policy
+    from server.tools import catalog
+
+    def effective(*argv: str, **env: str) -> Any:
+        for name in ("LIVECHAT_MCP_POLICY", "LIVECHAT_MCP_CONFIRM", "LIVECHAT_MCP_ALLOW_WRITES"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        settings = _settings(parser().parse_args(["policy", *argv]))
+        return load_policy(settings.policy, settings.overrides)[0]
+
+    flags = effective("--allow-writes", "--confirm", "destructive")
+    assert flags.confirm == "destructive" and not flags.allow_destructive
+    from server.policies import PolicyContext
+    decision = PolicyContext.create(flags, None, "").decide(catalog()["delete_agent"])
+    assert decision.outcome == "confirm" and decision.rule == "confirm"
+    # Flag and variable together: the one that asks more.
+    assert effective("--allow-writes", "--confirm", "destructive", LIVECHAT_MCP_CONFIRM="writes").confirm == "writes"
+    assert effective("--policy", "full-access", "--confirm", "writes").confirm == "writes"  # narrows: fine
+    with pytest.raises(PolicyError, match="--confirm destructive"):  # would make refused deletes available
+        effective("--policy", "read-write", "--confirm", "destructive")
+    with pytest.raises(PolicyError, match="use never, destructive, writes"):
+        effective("--allow-writes", LIVECHAT_MCP_CONFIRM="always")

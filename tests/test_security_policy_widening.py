@@ -23,7 +23,7 @@ from mcp import Client
 from server.cli import _settings, parser
 from server.mcp_app import LiveChatMCP
 from server.policies import Overrides, Policy, PolicyContext, PolicyError, load_policy, presets
-from server.policies.engine import TOOLSETS
+from server.policies.engine import CONFIRMS, TOOLSETS
 from server.runtime import build_runtime
 from server.tools import catalog
 
@@ -32,7 +32,7 @@ from conftest import TEST_RATE, tool_payload
 pytestmark = pytest.mark.anyio
 
 POLICY_ENV = ("LIVECHAT_MCP_POLICY", "LIVECHAT_MCP_ALLOW_WRITES", "LIVECHAT_MCP_ALLOW_DESTRUCTIVE",
-              "LIVECHAT_MCP_DRY_RUN", "LIVECHAT_MCP_TOOLSETS", "LIVECHAT_MCP_DISCOVERY")
+              "LIVECHAT_MCP_DRY_RUN", "LIVECHAT_MCP_TOOLSETS", "LIVECHAT_MCP_DISCOVERY", "LIVECHAT_MCP_CONFIRM")
 
 # Toolset values as people (and attackers) spell them: the reported "discovery", "all", a
 # resource in and out of the presets, duplicates, a different case, discovery mixed in.
@@ -45,6 +45,8 @@ Item = tuple[tuple[str, ...], dict[str, str]]  # (argv additions, environment ad
 def _items() -> list[Item]:
     items: list[Item] = [((f,), {}) for f in ("--allow-writes", "--allow-destructive", "--dry-run", "--discovery")]
     items += [(("--toolsets", v), {}) for v in TOOLSET_VALUES]
+    items += [(("--confirm", v), {}) for v in ("never", "destructive", "writes")]
+    items += [((), {"LIVECHAT_MCP_CONFIRM": v}) for v in ("never", "writes")]
     for name, value in (("LIVECHAT_MCP_ALLOW_WRITES", "true"), ("LIVECHAT_MCP_ALLOW_DESTRUCTIVE", "1"),
                         ("LIVECHAT_MCP_DRY_RUN", "yes"), ("LIVECHAT_MCP_DISCOVERY", "on")):
         items.append(((), {name: value}))
@@ -125,7 +127,7 @@ def test_no_flag_or_variable_widens_an_explicit_policy(via: str, tmp_path: Path,
                     problems.append(f"{label}: {what} grew by {sorted(now - before)[:4]}")
             if policy.scopes != base.scopes or policy.deny_tools != base.deny_tools or \
                     policy.allow_tools != base.allow_tools or policy.reveal_secrets != base.reveal_secrets or \
-                    policy.confirm != base.confirm:
+                    CONFIRMS.index(policy.confirm) < CONFIRMS.index(base.confirm):
                 problems.append(f"{label}: a rule of the policy changed")
     assert problems == []
     # Both outcomes occur: the matrix is not vacuous (every combination refused, or none).
