@@ -46,6 +46,7 @@ environment variables:
   LIVECHAT_MCP_ALLOW_WRITES, LIVECHAT_MCP_ALLOW_DESTRUCTIVE, LIVECHAT_MCP_DRY_RUN,
   LIVECHAT_MCP_DISCOVERY                 true/false, as the flags
   LIVECHAT_MCP_TOOLSETS                  comma-separated toolsets (--toolsets)
+  LIVECHAT_MCP_CONFIRM                   never, destructive or writes: ask the person first (--confirm)
   LIVECHAT_MCP_AUDIT_LOG                 audit log path (--audit-log)
   LIVECHAT_MCP_STORE                     state store URL (--store)
   LIVECHAT_MCP_SANDBOX                   true: as --sandbox
