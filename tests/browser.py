@@ -99,4 +99,7 @@ class Page:
             except RuntimeError:
                 pass  # the document is being replaced
             await asyncio.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {predicate}")
+        raise AssertionError(f"timed out waiting for {predicate}; at {await self.eval('location.href')}")
+
+    async def text(self) -> str:
+        return str(await self.eval("document.body.innerText"))
