@@ -180,11 +180,19 @@ def test_the_review_app_renders_a_forty_step_plan_and_apply_calls_apply_plan(tmp
             await page.eval(f"{APP}.getElementById('discard').click()")
             await page.wait_for("window.calls.length === 1")
             assert await page.eval("window.calls") == [{"name": "clear_plan", "arguments": {}}]
+            # get_plan stores the plan: Apply hands it over by id and the mac the person reviewed.
             await load(page, served.host("/plain-apply", {"content": [], "structuredContent": doc}), 40)
             await page.eval(f"{APP}.getElementById('apply').click()")
             await page.wait_for("window.calls.length === 1")
             [call] = await page.eval("window.calls")
-            assert call["name"] == "apply_plan" and call["arguments"] == {"plan": doc}
+            assert call == {"name": "apply_plan", "arguments": {"plan_id": doc["plan_id"], "mac": doc["mac"]}}
+            # A document without an id (the store was unreachable): Apply sends the document itself.
+            unstored = {k: v for k, v in doc.items() if k != "plan_id"}
+            await load(page, served.host("/unstored", {"content": [], "structuredContent": unstored}), 40)
+            await page.eval(f"{APP}.getElementById('apply').click()")
+            await page.wait_for("window.calls.length === 1")
+            [call] = await page.eval("window.calls")
+            assert call == {"name": "apply_plan", "arguments": {"plan": unstored}}
 
     try:
         with chromium() as ws_url:
