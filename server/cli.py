@@ -46,6 +46,7 @@ environment variables:
   LIVECHAT_MCP_ALLOW_WRITES, LIVECHAT_MCP_ALLOW_DESTRUCTIVE, LIVECHAT_MCP_DRY_RUN,
   LIVECHAT_MCP_DISCOVERY                 true/false, as the flags
   LIVECHAT_MCP_TOOLSETS                  comma-separated toolsets (--toolsets)
+  LIVECHAT_MCP_CONFIRM                   never, destructive or writes: ask the person first (--confirm)
   LIVECHAT_MCP_AUDIT_LOG                 audit log path (--audit-log)
   LIVECHAT_MCP_STORE                     state store URL (--store)
   LIVECHAT_MCP_STORE_NAMESPACE           key prefix per deployment in a shared store
@@ -74,6 +75,8 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", default=s, help="plan writes instead of sending them")
     p.add_argument("--toolsets", default=s, help="comma-separated resources to expose (default: all)")
     p.add_argument("--discovery", action="store_true", default=s, help="expose search/describe/call meta tools only")
+    p.add_argument("--confirm", choices=("never", "destructive", "writes"), default=s,
+                   help="ask the person in their client before sending destructive calls or every write")
     p.add_argument("--audit-log", default=s, help="append one JSON line per tool call to this file ('-' = stderr)")
     p.add_argument("--timeout", type=float, default=s, help="seconds per upstream request (default 15)")
     p.add_argument("--rate-limit", default=s, help="client-side budget, REQUESTS/SECONDS (default 1000/600)")
@@ -151,6 +154,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             dry_run=getattr(args, "dry_run", False),
             toolsets=split_toolsets(args.toolsets, "--toolsets") if hasattr(args, "toolsets") else None,
             discovery=getattr(args, "discovery", False),
+            confirm=getattr(args, "confirm", None),
         ),
     }
     if hasattr(args, "timeout"):
@@ -351,9 +355,12 @@ async def _call(runtime: Runtime, tool: str, arguments: str) -> int:
         return _fail(f"{source} is not valid JSON: {exc}")
     app = _app(runtime)
 
+    from .confirm import TerminalAsker
+
     class _Ctx:  # the CLI is one session, like stdio
         request = None
         session = None
+        asker = TerminalAsker()  # a confirmation is asked at the terminal, or refused without one
 
     result = await app.call_tool(tool, parsed, _Ctx())
     # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
@@ -370,7 +377,7 @@ def _policy(runtime: Runtime, as_json: bool) -> int:
         return 0
     p = report["policy"]
     print(f"policy: {runtime.policy_source}")
-    for key in ("mode", "allow_destructive", "toolsets", "discovery", "allow_tools", "deny_tools", "reveal_secrets", "max_batch_size"):
+    for key in ("mode", "allow_destructive", "confirm", "toolsets", "discovery", "allow_tools", "deny_tools", "reveal_secrets", "max_batch_size"):
         print(f"  {key}: {p[key]}")
     scopes = report["scopes_in_force"]
     print(f"  scopes: {'not filtered' if scopes is None else ', '.join(scopes)} ({report['scopes_source']})")
@@ -423,9 +430,12 @@ async def _apply(runtime: Runtime, path: str | None, continue_on_error: bool, se
         async def report_progress(self, done: float, total: float | None, message: str | None = None) -> None:
             print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
 
+    from .confirm import TerminalAsker
+
     class _Ctx:  # the CLI is one session, like stdio
         request = None
         session = _Progress()
+        asker = TerminalAsker()  # apply_plan's confirmation is asked at the terminal, or refused without one
 
     arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error,
                                  "accept_edited": accept_edited,

@@ -20,7 +20,8 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorizat
 from mcp.shared.exceptions import MCPError
 from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 
-from . import __version__
+from . import __version__, review_app
+from .confirm import NeedInput, SharedStateBoundary, asker_for
 from .meta import MetaTools
 from .pipeline import ToolResult, error_result
 from .prompts import PROMPTS, PromptError, render_prompt
@@ -142,10 +143,20 @@ class LiveChatMCP:
                 elif policy.policy.show_refused_tools:
                     tools.append(tool_for(act, refused_reason=decision.reason, compact=compact))
         tools.extend(self.meta.tools())
-        return tools
+        return [self._with_review_app(t) for t in tools]
 
-    async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: Any) -> ToolResult:
+    def _with_review_app(self, tool: types.Tool) -> types.Tool:
+        """get_plan, and every write that dry-run plans, render in the plan review app (server/review_app.py)."""
+        act = catalog().get(tool.name)
+        planned = act is not None and act.write and self.runtime.policy.policy.mode == "dry-run"
+        if tool.name == "get_plan" or planned:
+            return tool.model_copy(update={"meta": {**(tool.meta or {}), **review_app.TOOL_META}})
+        return tool
+
+
+    async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: Any, params: Any = None) -> ToolResult:
         session = session_key(ctx)
+        ask = asker_for(ctx, params, self.runtime.store)  # used only when the policy wants a confirmation
 
         async def progress(progress: float, total: float | None, message: str) -> None:
             try:
@@ -162,7 +173,8 @@ class LiveChatMCP:
 
         if self.meta.handles(name):
             started = time.perf_counter()
-            result = await self.meta.call(name, arguments or {}, session=session, on_wait=on_wait, progress=progress)
+            result = await self.meta.call(name, arguments or {}, session=session, on_wait=on_wait, progress=progress,
+                                          ask=ask)
             audit = self.runtime.audit
             if audit is not None and not result.audited:
                 refused = result.is_error and isinstance(result.data, dict) and \
@@ -174,7 +186,7 @@ class LiveChatMCP:
                     outcome={"error": result.is_error}, session=session,
                 )
             return result
-        return await self.runtime.pipeline.call(name, arguments, session=session, on_wait=on_wait)
+        return await self.runtime.pipeline.call(name, arguments, session=session, on_wait=on_wait, ask=ask)
 
     # --- the SDK server -------------------------------------------------------------------------
 
@@ -183,10 +195,14 @@ class LiveChatMCP:
         async def on_list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
             return types.ListToolsResult(tools=(await self.for_request(ctx)).list_tools())
 
-        async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        async def on_call_tool(
+            ctx: Any, params: types.CallToolRequestParams
+        ) -> types.CallToolResult | types.InputRequiredResult:
             target = await self.for_request(ctx)  # outside the try: not signed in is a protocol error
             try:
-                result = await target.call_tool(params.name, params.arguments, ctx)
+                result = await target.call_tool(params.name, params.arguments, ctx, params)
+            except NeedInput as need:  # 2026-07-28: ask the person, resume when the client calls again
+                return need.result
             except Exception as exc:  # never crash the session; say what happened
                 logging.getLogger("livechat_mcp").exception("tool %s failed", params.name)
                 result = error_result("internal", f"Unexpected server error: {type(exc).__name__}")
@@ -198,6 +214,8 @@ class LiveChatMCP:
             )
 
         async def on_list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
+            # The review app (ui://) is found through the tools' _meta.ui.resourceUri and read with
+            # resources/read, as MCP Apps hosts do; the list stays the policy alone.
             return types.ListResourcesResult(
                 resources=[
                     types.Resource(
@@ -216,6 +234,9 @@ class LiveChatMCP:
         async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
             uri = str(params.uri)
             target = await self.for_request(ctx)
+            if uri == review_app.URI:  # the server's own page: no license data, nothing to audit
+                return types.ReadResourceResult(contents=[types.TextResourceContents(
+                    uri=uri, mime_type=review_app.MIME_TYPE, text=review_app.html(), _meta=review_app.RESOURCE_META)])
             started = time.perf_counter()
             error: MCPError | None = None
             try:
@@ -278,7 +299,7 @@ class LiveChatMCP:
             # The SDK flags logging/setLevel as deprecated for the newest protocol; older
             # clients (and the conformance suite) still send it, so it is answered.
             warnings.simplefilter("ignore")
-            return Server(
+            server: Server[Any] = Server(
                 "livechat-mcp",
                 version=__version__,
                 title="LiveChat Configuration API",
@@ -292,3 +313,8 @@ class LiveChatMCP:
                 on_get_prompt=on_get_prompt,
                 on_set_logging_level=on_set_logging_level,
             )
+        # Seals the request state of input_required rounds (confirmations, server/confirm.py).
+        server.middleware.append(SharedStateBoundary(self.runtime.store, "livechat-mcp"))
+        server.extensions[review_app.EXTENSION_ID] = {}  # MCP Apps: the plan review app
+
+        return server

@@ -16,6 +16,7 @@ from pydantic import Field, StrictBool, ValidationError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
+from .confirm import Asker, confirm_plan
 from .objects import KINDS, ObjectError, Objects
 from .pipeline import ToolResult, WaitCallback, error_result, invalid_arguments, refusal
 from .plan_checks import check_plan
@@ -223,7 +224,8 @@ class MetaTools:
         return name in META_TOOLS
 
     async def call(
-        self, name: str, args: dict[str, Any], *, session: str, on_wait: WaitCallback, progress: Progress
+        self, name: str, args: dict[str, Any], *, session: str, on_wait: WaitCallback, progress: Progress,
+        ask: Asker | None = None,
     ) -> ToolResult:
         denied = self.runtime.policy.denies_meta(name)
         if denied:
@@ -274,7 +276,7 @@ class MetaTools:
             cleared = self._pipeline.plan(session).clear()
             return ToolResult({"cleared_steps": cleared}, untrusted=False)
         if name == "apply_plan":
-            return await self._apply(parsed, key, session, progress)
+            return await self._apply(parsed, key, session, progress, ask)
         if name == "whoami":
             return ToolResult(whoami(self.runtime, len(self.active())))
         if name == "search_actions":
@@ -282,14 +284,16 @@ class MetaTools:
         if name == "describe_action":
             return self._describe(parsed.name)
         if name == "call_action":
-            result = await self._pipeline.call(parsed.name, parsed.arguments or {}, session=session, on_wait=on_wait)
+            result = await self._pipeline.call(parsed.name, parsed.arguments or {}, session=session, on_wait=on_wait,
+                                               ask=ask)
             result.audited = True  # as the action it ran, by the pipeline
             return result
         if name == "search":
             return await self._search(parsed.query, session, parsed.cursor)
         return await self._fetch(parsed.id, session)
 
-    async def _apply(self, parsed: _ApplyPlan, key: bytes, session: str, progress: Progress) -> ToolResult:
+    async def _apply(self, parsed: _ApplyPlan, key: bytes, session: str, progress: Progress,
+                     ask: Asker | None = None) -> ToolResult:
         """apply_plan: a document, or a stored plan by id and the MAC its reviewer saw; resumed
         from the plan's journal, under the plan's lock (server/plan_store.py)."""
         plans = PlanStore(self.runtime.store)
@@ -309,6 +313,9 @@ class MetaTools:
                                         "this one. Nothing was sent.", rule="plan_edited",
                                         how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
             resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
+            stopped = await confirm_plan(self.runtime, doc, ask, session)  # asks once, if the policy says
+            if stopped is not None:
+                return stopped
             mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
             if mac is None:
                 return await self._apply_doc(parsed, doc, key, progress, None, None, session)

@@ -23,6 +23,7 @@ from .audit import AuditLog
 from . import plan_refs
 from .plan_refs import Path, Ref
 from .plan_checks import check_step
+from .confirm import Asker, build_question, declined_result
 from .plans import Plan, PlanCapError, mask_request
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
@@ -154,10 +155,13 @@ class Pipeline:
         on_wait: WaitCallback | None = None,
         audit: bool = True,
         shape: bool = True,
+        ask: Asker | None = None,
     ) -> ToolResult:
         """Run one call. ``audit=False`` is for internal reads made on behalf of a meta tool,
         which writes its own single audit line; ``shape=False`` too, for LiveChat's answer as is
-        (whole lists, no outcome: search/fetch read every object)."""
+        (whole lists, no outcome: search/fetch read every object). ``ask`` puts a question to the
+        person when the policy wants a confirmation (server/confirm.py); without it such a call
+        is refused."""
         started = time.perf_counter()
         log = self.audit if audit else None
         resolved = self.resolve(name)
@@ -241,6 +245,11 @@ class Pipeline:
                 untrusted=False,  # the caller's own arguments, nothing read from LiveChat
             )
 
+        if decision.confirm:
+            stopped = await self._confirm(act, body, session, ask, log, started)
+            if stopped is not None:
+                return stopped
+
         try:
             result = await self.send(act, upstream, on_wait)  # paging and local filters stay here
         except LiveChatError as err:
@@ -298,6 +307,30 @@ class Pipeline:
         return await self.client.call(
             act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
         )
+
+    async def _confirm(
+        self, act: Action, body: dict[str, Any], session: str, ask: Asker | None, log: AuditLog | None,
+        started: float,
+    ) -> ToolResult | None:
+        """The one place a call waits for a person: None to send, or the answer that sends nothing.
+        May raise confirm.NeedInput (a 2026-07-28 round) before anything is decided."""
+        if ask is None or not ask.can_ask:
+            self._audit(log, act.name, "refused", "confirm", body, started, {"error": "cannot_confirm"}, session)
+            return error_result(
+                "refused",
+                f"{act.name} needs a person's confirmation under this policy (confirm = "
+                f"\"{self.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
+                "support elicitation, or the CLI has no terminal). Nothing was sent.",
+                rule="confirm",
+                how_to_allow="use a client that supports elicitation (form mode), or run `livechat-mcp call` at an "
+                "interactive terminal, which asks there",
+            )
+        question = await build_question(self, act, body, session)
+        answer = await ask.ask(question)
+        if answer == "accept":
+            return None
+        self._audit(log, act.name, "declined", "confirm", body, started, {"answer": answer}, session)
+        return declined_result(act.name, answer)
 
     async def _send_in_chunks(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None) -> Any:
         """A batch larger than max_batch_size goes as several, in order, so each stays well inside

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -22,19 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.browser import Page, chromium
 from tests.conftest import free_port
-from tests.hosted import Hosted, hosted, stop
+from tests.hosted import Hosted, hosted
 from tests.test_hosted_attacks import authorize_url, pkce
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _need_chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    return CHROMIUM
 
 
 @pytest.fixture
@@ -61,66 +47,9 @@ def capture() -> Iterator[tuple[str, list[str]]]:
 
 @pytest.fixture
 def browser() -> Iterator[str]:
-    """A headless Chromium; yields its DevTools page websocket URL."""
-    exe = _need_chromium()
-    port = free_port()
-    with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.Popen(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-             f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=2).json()
-                    page = next(t for t in targets if t.get("type") == "page")
-                    break
-                except (httpx.HTTPError, StopIteration, ValueError):
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("chromium did not start") from None
-                    time.sleep(0.2)
-            yield page["webSocketDebuggerUrl"]
-        finally:
-            stop(proc)
-
-
-class Page:
-    """A minimal DevTools-protocol driver: navigate, evaluate, wait for the next document."""
-
-    def __init__(self, ws) -> None:  # noqa: ANN001
-        self.ws = ws
-        self.next_id = 0
-
-    async def send(self, method: str, **params: object) -> dict:
-        self.next_id += 1
-        my_id = self.next_id
-        await self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(await self.ws.recv())
-            if message.get("id") == my_id:
-                if "error" in message:
-                    raise RuntimeError(message["error"])
-                return message.get("result", {})
-
-    async def eval(self, expression: str) -> object:
-        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result.get("result", {}).get("value")
-
-    async def wait_for(self, predicate: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if await self.eval(predicate):
-                    return
-            except RuntimeError:
-                pass  # the document is being replaced
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {predicate}; at {await self.eval('location.href')}")
-
-    async def text(self) -> str:
-        return str(await self.eval("document.body.innerText"))
+    """A headless Chromium (tests/browser.py); yields its DevTools page websocket URL."""
+    with chromium() as page_url:
+        yield page_url
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from mcp import Client
 from server.cli import _settings, parser
 from server.mcp_app import LiveChatMCP
 from server.policies import Overrides, Policy, PolicyContext, PolicyError, load_policy, presets
-from server.policies.engine import TOOLSETS
+from server.policies.engine import CONFIRMS, TOOLSETS
 from server.runtime import build_runtime
 from server.tools import catalog
 
@@ -32,7 +32,7 @@ from conftest import TEST_RATE, tool_payload
 pytestmark = pytest.mark.anyio
 
 POLICY_ENV = ("LIVECHAT_MCP_POLICY", "LIVECHAT_MCP_ALLOW_WRITES", "LIVECHAT_MCP_ALLOW_DESTRUCTIVE",
-              "LIVECHAT_MCP_DRY_RUN", "LIVECHAT_MCP_TOOLSETS", "LIVECHAT_MCP_DISCOVERY")
+              "LIVECHAT_MCP_DRY_RUN", "LIVECHAT_MCP_TOOLSETS", "LIVECHAT_MCP_DISCOVERY", "LIVECHAT_MCP_CONFIRM")
 
 # Toolset values as people (and attackers) spell them: the reported "discovery", "all", a
 # resource in and out of the presets, duplicates, a different case, discovery mixed in.
@@ -45,6 +45,8 @@ Item = tuple[tuple[str, ...], dict[str, str]]  # (argv additions, environment ad
 def _items() -> list[Item]:
     items: list[Item] = [((f,), {}) for f in ("--allow-writes", "--allow-destructive", "--dry-run", "--discovery")]
     items += [(("--toolsets", v), {}) for v in TOOLSET_VALUES]
+    items += [(("--confirm", v), {}) for v in ("never", "destructive", "writes")]
+    items += [((), {"LIVECHAT_MCP_CONFIRM": v}) for v in ("never", "writes")]
     for name, value in (("LIVECHAT_MCP_ALLOW_WRITES", "true"), ("LIVECHAT_MCP_ALLOW_DESTRUCTIVE", "1"),
                         ("LIVECHAT_MCP_DRY_RUN", "yes"), ("LIVECHAT_MCP_DISCOVERY", "on")):
         items.append(((), {name: value}))
@@ -69,20 +71,24 @@ def _policy_files(folder: Path) -> dict[str, str]:
                                    "toolsets": ["webhooks", "discovery"], "allow_tools": ["*webhook*"]}))
     older = folder / "discover.toml"
     older.write_text('mode = "read-write"\ntoolsets = ["agents", "discovery"]\n')
-    return {"toml": str(toml), "json": str(as_json), "discovery-in-toolsets": str(older)}
+    # Destructive actions only with a person's yes: no flag may make them unasked.
+    asks = folder / "confirm.toml"
+    asks.write_text('mode = "read-write"\nallow_destructive = false\nconfirm = "destructive"\n')
+    return {"toml": str(toml), "json": str(as_json), "discovery-in-toolsets": str(older), "confirm": str(asks)}
 
 
 def _specs(folder: Path) -> list[str]:
     return sorted(presets()) + list(_policy_files(folder).values())
 
 
-def _reach(policy: Policy) -> tuple[set[str], set[str], set[str]]:
-    """(allowed, sent rather than planned, destructive allowed) under ``policy``."""
+def _reach(policy: Policy) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(allowed, sent rather than planned, destructive allowed, sent without asking a person) under ``policy``."""
     decisions = PolicyContext.create(policy, None, "test").decide_all()
     allowed = {n for n, d in decisions.items() if d.allowed}
     sent = {n for n in allowed if not decisions[n].planned}
     destructive = {n for n in allowed if catalog()[n].destructive}
-    return allowed, sent, destructive
+    unasked = {n for n in sent if not decisions[n].confirm}
+    return allowed, sent, destructive, unasked
 
 
 def _effective(argv: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Policy:
@@ -102,7 +108,7 @@ def test_no_flag_or_variable_widens_an_explicit_policy(via: str, tmp_path: Path,
     for spec in _specs(tmp_path):
         base_argv, base_env = (["--policy", spec], {}) if via == "--policy" else ([], {"LIVECHAT_MCP_POLICY": spec})
         base = _effective(base_argv, base_env, monkeypatch)
-        allowed, sent, destructive = _reach(base)
+        allowed, sent, destructive, unasked = _reach(base)
         for argv, env in COMBOS:
             if via == "LIVECHAT_MCP_POLICY" and "LIVECHAT_MCP_POLICY" in env:
                 continue  # the policy itself comes from that variable here
@@ -113,13 +119,15 @@ def test_no_flag_or_variable_widens_an_explicit_policy(via: str, tmp_path: Path,
                 assert str(exc), (spec, argv, env)
                 continue
             checked += 1
-            a, s, d = _reach(policy)
+            a, s, d, u = _reach(policy)
             label = f"{spec} + {' '.join(argv)} {env}"
-            for what, now, before in (("allowed", a, allowed), ("sent", s, sent), ("destructive", d, destructive)):
+            for what, now, before in (("allowed", a, allowed), ("sent", s, sent), ("destructive", d, destructive),
+                                      ("sent without asking", u, unasked)):
                 if not now <= before:
                     problems.append(f"{label}: {what} grew by {sorted(now - before)[:4]}")
             if policy.scopes != base.scopes or policy.deny_tools != base.deny_tools or \
-                    policy.allow_tools != base.allow_tools or policy.reveal_secrets != base.reveal_secrets:
+                    policy.allow_tools != base.allow_tools or policy.reveal_secrets != base.reveal_secrets or \
+                    CONFIRMS.index(policy.confirm) < CONFIRMS.index(base.confirm):
                 problems.append(f"{label}: a rule of the policy changed")
     assert problems == []
     # Both outcomes occur: the matrix is not vacuous (every combination refused, or none).
@@ -149,7 +157,7 @@ def test_discovery_keeps_exactly_the_same_actions(how: list[str], tmp_path: Path
 )
 def test_the_reported_case_keeps_agent_admin_to_agents_and_groups(argv, env, monkeypatch) -> None:
     policy = _effective(argv, env, monkeypatch)
-    allowed, _, destructive = _reach(policy)
+    allowed, _, destructive, _ = _reach(policy)
     assert policy.discovery
     assert {catalog()[n].resource for n in allowed} <= {"agents", "groups"}
     assert destructive == set() and "create_tag" not in allowed and "create_webhook" not in allowed

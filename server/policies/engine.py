@@ -7,7 +7,21 @@ Rules, in the order they are checked (the first that refuses decides):
 4. ``scopes``: one of the action's documented scope alternatives must be covered.
 5. ``mode``: read-only refuses every write; dry-run plans writes; read-write sends them.
 6. ``allow_destructive``: destructive actions stay refused unless it is true, also in
-   dry-run (a write the policy would refuse is refused, not planned).
+   dry-run (a write the policy would refuse is refused, not planned), or unless ``confirm``
+   asks a person for each one (rule 7).
+7. ``confirm``: ``"never"`` (default) sends what rules 1-6 allow. ``"destructive"`` makes every
+   destructive action a *confirm* decision: the server asks the person through their client
+   (MCP elicitation, or an ``input_required`` round on protocol 2026-07-28) before it sends, and
+   sends nothing on decline, cancel or a wrongly typed id. ``"writes"`` does the same for every
+   write. With ``confirm`` set, ``allow_destructive = false`` no longer refuses destructive
+   actions in read-write mode: they are available, each call only with a person's yes; that is
+   how an operator allows deletes "only when a person confirms each call". In dry-run, writes are
+   planned as before and applying the plan asks once. A client that cannot ask is refused (rule
+   ``confirm``), as destructive actions were before. Mode and rules 1-4 still refuse first: a
+   confirmation never reaches past them.
+
+Every decision has one of four outcomes, each with its rule, reason and fix: ``allow``,
+``plan``, ``confirm``, ``refuse``.
 """
 
 from __future__ import annotations
@@ -22,6 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from ..tools import RESOURCES, Action, catalog, documented_scopes
 
 Mode = Literal["read-only", "dry-run", "read-write"]
+Confirm = Literal["never", "destructive", "writes"]
+CONFIRMS: tuple[str, ...] = Confirm.__args__  # type: ignore[attr-defined]  # in order: each asks more
 MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
 # What ``toolsets`` may hold: resources, or "all". "discovery" is accepted in a policy file's
 # toolsets for compatibility and moved to the ``discovery`` switch: it is a way of presenting the
@@ -40,6 +56,11 @@ class Policy(BaseModel):
 
     mode: Mode = Field(default="read-only", description="read-only (default), dry-run, or read-write.")
     allow_destructive: bool = Field(default=False, description="Allow destructive actions in read-write mode.")
+    confirm: Confirm = Field(
+        default="never",
+        description="Ask the person in their client before sending: never (default), destructive "
+        "(every destructive call; allowed then even with allow_destructive = false), or writes (every write).",
+    )
     scopes: list[str] | None = Field(
         default=None, description="LiveChat scopes this deployment may use; default: the token's own scopes."
     )
@@ -121,15 +142,28 @@ class Decision:
     reason: str
     fix: str = ""
     planned: bool = False
+    # Sent only after a person confirms it in their client (server/confirm.py asks).
+    confirm: bool = False
 
     @property
     def label(self) -> str:
+        """The audit's word for the decision (a confirmed call is audited as allowed or declined)."""
         if not self.allowed:
             return "refused"
         return "planned" if self.planned else "allowed"
 
+    @property
+    def outcome(self) -> Literal["allow", "plan", "confirm", "refuse"]:
+        if not self.allowed:
+            return "refuse"
+        if self.planned:
+            return "plan"
+        return "confirm" if self.confirm else "allow"
+
     def to_dict(self) -> dict[str, str | bool]:
         out: dict[str, str | bool] = {"decision": self.label, "rule": self.rule, "reason": self.reason}
+        if self.confirm:
+            out["confirm"] = True
         if self.fix:
             out["how_to_allow"] = self.fix
         return out
@@ -187,11 +221,17 @@ class PolicyContext:
         if act.write and p.mode == "read-only":
             return Decision(False, "mode", "the policy is read-only",
                             "run with --allow-writes (mode = \"read-write\") or --dry-run to plan writes")
-        if act.destructive and not p.allow_destructive:
+        asks = (p.confirm == "writes" and act.write) or (p.confirm != "never" and act.destructive)
+        if act.destructive and not p.allow_destructive and not asks:
             return Decision(False, "allow_destructive", f"{act.name} is destructive",
-                            "set allow_destructive = true (or --allow-destructive)")
+                            "set allow_destructive = true (or --allow-destructive), or confirm = \"destructive\" "
+                            "to allow it when a person confirms each call")
         if act.write and p.mode == "dry-run":
             return Decision(True, "mode", "dry-run: the request is planned, not sent", planned=True)
+        if asks:
+            what = "destructive" if p.confirm == "destructive" else "a write"
+            return Decision(True, "confirm", f"{act.name} is {what}: sent only after the person confirms it "
+                            "in their client", "set confirm = \"never\" to send without asking", confirm=True)
         return Decision(True, "allowed", "allowed by the policy")
 
     def denies_meta(self, name: str) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .engine import DISCOVERY, MODES, TOOLSETS, Policy
+from .engine import CONFIRMS, DISCOVERY, MODES, TOOLSETS, Policy
 
 _MODE_RANK = {"read-only": 0, "dry-run": 1, "read-write": 2}
 
@@ -45,6 +45,8 @@ class Overrides:
     dry_run: bool = False
     toolsets: list[str] | None = None
     discovery: bool = False
+    # --confirm / LIVECHAT_MCP_CONFIRM: ask a person before sending (never < destructive < writes).
+    confirm: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Overrides:
@@ -57,12 +59,16 @@ class Overrides:
             raise PolicyError(f"{name}={env[name]!r}: use true or false")
 
         toolsets = env.get("LIVECHAT_MCP_TOOLSETS", "")
+        confirm = env.get("LIVECHAT_MCP_CONFIRM", "").strip() or None
+        if confirm is not None and confirm not in CONFIRMS:
+            raise PolicyError(f"LIVECHAT_MCP_CONFIRM={env['LIVECHAT_MCP_CONFIRM']!r}: use {', '.join(CONFIRMS)}")
         return cls(
             allow_writes=flag("LIVECHAT_MCP_ALLOW_WRITES"),
             allow_destructive=flag("LIVECHAT_MCP_ALLOW_DESTRUCTIVE"),
             dry_run=flag("LIVECHAT_MCP_DRY_RUN"),
             toolsets=split_toolsets(toolsets, "LIVECHAT_MCP_TOOLSETS") if toolsets.strip() else None,
             discovery=flag("LIVECHAT_MCP_DISCOVERY"),
+            confirm=confirm,
         )
 
     def merge(self, other: Overrides) -> Overrides:
@@ -73,7 +79,15 @@ class Overrides:
             dry_run=self.dry_run or other.dry_run,
             toolsets=_intersect(self.toolsets, other.toolsets),
             discovery=self.discovery or other.discovery,
+            confirm=_stricter(self.confirm, other.confirm),
         )
+
+
+def _stricter(a: str | None, b: str | None) -> str | None:
+    """Of two --confirm values, the one that asks more (flag and environment both only add questions)."""
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a, b, key=CONFIRMS.index)
 
 
 def split_toolsets(text: str, source: str) -> list[str]:
@@ -193,6 +207,8 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
             narrowed["toolsets"] = resources  # a subset of the policy's: _refuse_widening checked it
         if discovery:
             narrowed["discovery"] = True
+        if overrides.confirm is not None:
+            narrowed["confirm"] = overrides.confirm  # asks at least as much: _refuse_widening checked it
         effective = build_policy(narrowed, label)
         never_wider(base, effective, label)
         return effective, label
@@ -207,12 +223,15 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
         data["toolsets"] = resources
     if discovery:
         data["discovery"] = True
+    if overrides.confirm is not None:
+        data["confirm"] = overrides.confirm
     label = "flags" if data else "default (read-only)"
     return build_policy(data, label), label
 
 
-# How much a decision lets through: refused < planned (nothing sent) < allowed (sent).
-_REACH = {"refused": 0, "planned": 1, "allowed": 2}
+# How much a decision lets through: refused < planned (nothing sent) < confirm (sent when a
+# person says yes) < allowed (sent).
+_REACH = {"refuse": 0, "plan": 1, "confirm": 2, "allow": 3}
 
 
 def never_wider(base: Policy, effective: Policy, label: str) -> None:
@@ -222,9 +241,11 @@ def never_wider(base: Policy, effective: Policy, label: str) -> None:
 
     before = PolicyContext.create(base, None, "").decide_all()
     after = PolicyContext.create(effective, None, "").decide_all()
-    grown = [name for name, d in after.items() if _REACH[d.label] > _REACH[before[name].label]]
+    grown = [name for name, d in after.items() if _REACH[d.outcome] > _REACH[before[name].outcome]]
     same = ("scopes", "allow_tools", "deny_tools", "reveal_secrets", "allow_destructive")
     loosened = [k for k in same if getattr(effective, k) != getattr(base, k)]
+    if CONFIRMS.index(effective.confirm) < CONFIRMS.index(base.confirm):
+        loosened.append("confirm")
     if grown or loosened:
         raise PolicyError(
             f"the {label} is authoritative, and the flags given would widen it "
@@ -240,6 +261,13 @@ def _refuse_widening(base: Policy, o: Overrides, label: str) -> None:
         wider.append("--dry-run (the policy is read-only; dry-run would expose write tools as plans)")
     if o.allow_destructive and not base.allow_destructive:
         wider.append("--allow-destructive (the policy sets allow_destructive = false)")
+    if o.confirm is not None and CONFIRMS.index(o.confirm) < CONFIRMS.index(base.confirm):
+        wider.append(f"--confirm {o.confirm} (the policy sets confirm = \"{base.confirm}\")")
+    elif o.confirm not in (None, "never") and base.confirm == "never" and not base.allow_destructive \
+            and base.mode != "read-only":
+        # confirm makes destructive actions available (each one confirmed): the policy refuses them.
+        wider.append(f"--confirm {o.confirm} (the policy refuses destructive actions; confirm would allow them "
+                     "when a person confirms)")
     named = [t for t in (o.toolsets or []) if t != DISCOVERY]
     if named and "all" not in base.toolsets:
         extra = [t for t in named if t not in base.toolsets]  # "all" included: it is more than a subset
