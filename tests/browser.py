@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -58,12 +58,7 @@ def chromium() -> Iterator[str]:
                     time.sleep(0.2)
             yield page["webSocketDebuggerUrl"]
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 class Page:

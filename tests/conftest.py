@@ -81,6 +81,17 @@ def spawned_http_server(*args: str) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+
+def stop_process(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """Terminate a process a test started, killing it if it does not exit within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
 def _fresh_request_budget() -> None:
     """Each test starts with the loopback license's request budget unspent: the run's state store
     keeps every request's slot for the reserving runtime's period (600 s by default), so a test

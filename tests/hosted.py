@@ -24,7 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from server.sandbox.accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process as stop
 from tests.test_http_security import clean_env, cli, wait_for_port
 
 REDIRECT_URI = "http://127.0.0.1:7777/callback"
@@ -44,16 +44,6 @@ class Hosted:
 
     def audit_lines(self) -> list[dict]:
         return [json.loads(line) for line in self.audit.read_text().splitlines() if line.strip()]
-
-
-def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    """Terminate a process this test started, killing it if it does not exit."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from server.api.auth import ConfigError
 from server.http import build_http_app
-from tests.conftest import free_port, tool_payload
+from tests.conftest import free_port, stop_process, tool_payload
 
 pytestmark = pytest.mark.anyio
 
@@ -84,12 +84,7 @@ def run_server(env: dict[str, str], **popen: Any) -> Iterator[Served]:
         wait_for_port(port, proc)
         yield Served(proc, f"http://127.0.0.1:{port}/mcp")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def post(served: Served, body: bytes | str, **headers: str) -> httpx.Response:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
-from conftest import free_port, tool_payload
+from conftest import free_port, stop_process, tool_payload
 from redis_server import RedisServer, redis_server
 from server.sandbox import DEFAULT_TOKEN
 
@@ -49,16 +49,6 @@ def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"{url} did not come up")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[str]:
     port = free_port()
@@ -69,7 +59,7 @@ def sandbox(tmp_path: Path) -> Iterator[str]:
         _wait(f"{url}/_sandbox/config", proc)
         yield url
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def _upstream_env(tmp: Path, sandbox: str) -> dict[str, str]:
@@ -133,7 +123,7 @@ class Replicas:
 
     def stop(self) -> None:
         for proc in self.procs:
-            _stop(proc)
+            stop_process(proc)
 
 
 @pytest.fixture
