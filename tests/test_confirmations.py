@@ -314,7 +314,8 @@ async def test_any_replica_sharing_the_store_resumes_a_round_and_others_refuse_i
 
 
 async def test_the_confirm_flag_asks_without_a_policy_file_and_never_widens_one(monkeypatch):
-    from server.cli import _settings, parser
+    from server.cli import parser
+    from server.cli.settings import settings as cli_settings
     from server.policies import PolicyError, load_policy
     from server.tools import catalog
 
@@ -323,7 +324,7 @@ async def test_the_confirm_flag_asks_without_a_policy_file_and_never_widens_one(
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        settings = _settings(parser().parse_args(["policy", *argv]))
+        settings = cli_settings(parser().parse_args(["policy", *argv]))
         return load_policy(settings.policy, settings.overrides)[0]
 
     flags = effective("--allow-writes", "--confirm", "destructive")

@@ -21,7 +21,7 @@ from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget
 from server.store.memory import MemoryStore
-from server.cli import _rate
+from server.cli.settings import rate
 from server.sandbox import Sandbox
 from tests.conftest import free_port, tool_payload
 
@@ -190,13 +190,13 @@ BAD_RATES = ["0/600", "-5/600", "10/0", "10/-1", "10/nan", "x/600"]
 @pytest.mark.parametrize("text", BAD_RATES)
 def test_rate_rejects_values_not_above_zero(text: str) -> None:
     with pytest.raises(ConfigError, match="both above zero"):
-        _rate(text)
+        rate(text)
 
 
 def test_rate_accepts_good_values() -> None:
-    assert _rate("1000/600") == (1000, 600.0)
-    assert _rate("5") == (5, 600.0)
-    assert _rate("1/0.5") == (1, 0.5)
+    assert rate("1000/600") == (1000, 600.0)
+    assert rate("5") == (5, 600.0)
+    assert rate("1/0.5") == (1, 0.5)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ times every flag and environment variable the CLI reads, alone and in pairs. Eac
 either refuses to start (PolicyError) or yields a policy under which the actions allowed, the
 actions sent rather than planned, and the destructive actions allowed are each a subset of
 those of the policy alone. The settings are built the way the CLI builds them (argparse ->
-``_settings`` -> ``Settings.from_env`` -> ``load_policy``), so every layer that merges flags and
+``cli.settings.settings`` -> ``Settings.from_env`` -> ``load_policy``), so every layer that merges flags and
 environment is covered; an end-to-end check then runs the reported case through MCP.
 """
 
@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from server.cli import _settings, parser
+from server.cli import parser
+from server.cli.settings import settings as cli_settings
 from server.mcp_app import LiveChatMCP
 from server.policies import Overrides, Policy, PolicyContext, PolicyError, load_policy, presets
 from server.policies.engine import CONFIRMS, TOOLSETS
@@ -96,7 +97,7 @@ def _effective(argv: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyP
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    settings = _settings(parser().parse_args(["policy", *argv]))
+    settings = cli_settings(parser().parse_args(["policy", *argv]))
     policy, _ = load_policy(settings.policy, settings.overrides)
     return policy
 
@@ -227,7 +228,7 @@ async def test_call_action_in_discovery_mode_sends_nothing_the_preset_refuses(ar
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    settings = _settings(parser().parse_args(["serve", *argv]))
+    settings = cli_settings(parser().parse_args(["serve", *argv]))
     settings.rate_limit = TEST_RATE
     runtime = await build_runtime(settings, loopback.env())
     try:
