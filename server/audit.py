@@ -57,7 +57,7 @@ def audited_arguments(tool: str, arguments: Any) -> Any:
 
 
 def _schema_of(tool: str) -> dict[str, Any] | None:
-    from .meta import ALL_META
+    from .meta.registry import ALL_META
     from .tools import catalog
     from .tools.schema import input_schema
 

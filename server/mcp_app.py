@@ -22,7 +22,7 @@ from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 
 from . import __version__, review_app
 from .confirm import NeedInput, SharedStateBoundary, asker_for
-from .meta import MetaTools
+from .meta.registry import MetaTools
 from .pipeline import ToolResult, error_result
 from .prompts import PROMPTS, PromptError, render_prompt
 from .runtime import Runtime

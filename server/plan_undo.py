@@ -3,7 +3,7 @@ reverses what was done, newest first, and the list of what cannot be undone.
 
 Creates are deleted (by the id their result gave), updates are set back to the "before" values
 the plan's checks read, deleted groups, tags and agents are re-created from what the checks
-read as ``lost``. Pure: the caller signs and stores the plan (server/meta.py).
+read as ``lost``. Pure: the caller signs and stores the plan (server/meta/plan_tools.py).
 """
 
 from __future__ import annotations

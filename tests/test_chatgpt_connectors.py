@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import tool_payload
-from server.meta import as_text
+from server.meta.text import as_text
 from test_policy_enforcement import listed, policy_file, refused
 from server.untrusted import unlabel
 

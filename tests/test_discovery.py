@@ -1,4 +1,4 @@
-"""Discovery mode: a few meta tools instead of one tool per action (issue 7, server/meta.py).
+"""Discovery mode: a few meta tools instead of one tool per action (issue 7, server/meta/discovery.py).
 
 The meta tools must be the direct tools by other means: the same actions, the same schemas,
 the same answers and errors, the same policy.

@@ -306,7 +306,7 @@ def test_discovery_alone_means_discovery_over_every_resource() -> None:
 
 
 def test_the_engine_knows_every_meta_tool_by_name() -> None:
-    from server.meta import ALL_META
+    from server.meta.registry import ALL_META
     from server.policies.engine import META_TOOLS
 
     assert META_TOOLS == tuple(t.name for t in ALL_META)  # deny_tools validates names against it

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from conftest import tool_payload
 from reference_examples import examples
-from server.meta import ALL_META
+from server.meta.registry import ALL_META
 from server.tools import catalog
 from server.tools.schema import input_schema
 from server.validation import field_errors, json_type

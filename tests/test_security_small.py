@@ -26,7 +26,7 @@ import pytest
 from conftest import tool_payload
 from server.api.auth import ConfigError, check_credential_value, credential_from_env, service_url
 from server.audit import AuditLog, audited_arguments
-from server.meta import ALL_META
+from server.meta.registry import ALL_META
 from server.policies import Overrides
 from server.redact import REDACTED, Scrubber
 from server.tools import catalog

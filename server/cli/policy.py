@@ -8,7 +8,7 @@ from ..runtime import Runtime
 
 
 def run(runtime: Runtime, as_json: bool) -> int:
-    from ..meta import policy_report
+    from ..meta.reports import policy_report
 
     report = policy_report(runtime)
     if as_json:

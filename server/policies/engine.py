@@ -169,7 +169,7 @@ class Decision:
         return out
 
 
-# Tools beyond the catalogue (server/meta.py). deny_tools may name them, e.g. to run read-only
+# Tools beyond the catalogue (server/meta/). deny_tools may name them, e.g. to run read-only
 # without ChatGPT's search/fetch; allow_tools lists actions only, so an allow list never hides
 # get_plan from a dry-run deployment by omission.
 META_TOOLS = ("get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",

@@ -1,0 +1,190 @@
+"""get_plan, clear_plan and apply_plan: the session's planned writes, reviewed and applied."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, StrictBool
+
+from ..confirm import Asker, confirm_plan
+from ..pipeline import ToolResult, error_result
+from ..plan_checks import check_plan
+from ..plan_store import PlanStore
+from ..plan_undo import undo_steps
+from ..plans import Plan, PlanError, apply_plan, document_steps
+from ..store import StoreUnavailable
+from ..store.base import LockBusy
+from ..tools import catalog
+from ..tools.types import Input
+from .spec import MetaTool, Progress, _NoArguments
+
+if TYPE_CHECKING:
+    from .registry import MetaTools
+
+
+class _GetPlan(Input):
+    check: StrictBool = Field(
+        default=False,
+        description="Check every step against the live license first (reads, counted against the budget): "
+        "per-step warnings, expected_error, before/after of updates, what deletes lose; steps planned "
+        "after this are checked as they are planned.",
+    )
+    view: Literal["document", "steps", "summary"] = Field(
+        default="document",
+        description="document (default): the signed plan with steps and the batch requests; steps: the same "
+        "without the requests (each body once; apply_plan rebuilds them); summary: its id, MAC, target and "
+        "summary only (apply by plan_id + mac; read it at livechat://plans/{id}).",
+    )
+
+
+class _ApplyPlan(Input):
+    plan: dict[str, Any] | None = None  # the document get_plan answered
+    plan_id: str | None = None
+    mac: str | None = None  # with plan_id: the MAC the reviewer saw
+    resume: StrictBool | None = None  # skip steps an earlier apply did (default: true with plan_id)
+    allow_other_target: StrictBool | None = None
+    send_expected_failures: StrictBool | None = None
+    continue_on_error: StrictBool = False
+    secrets: dict[str, str] | None = Field(
+        default=None, description="Values for secrets.names."
+    )
+    accept_edited: StrictBool = Field(
+        default=False,
+        description="Apply a plan changed after get_plan signed it (changes listed first); only on a "
+        "human's decision.",
+    )
+
+
+GET_PLAN = MetaTool(
+    "get_plan", "Get plan",
+    "Dry-run: the session's planned writes as a reviewable plan document (steps, the batch requests to "
+    "send, summary, a MAC only this server can make) and its stored plan_id. Save it and apply with "
+    "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
+    _GetPlan, read_only=True,
+)
+CLEAR_PLAN = MetaTool(
+    "clear_plan", "Clear plan", "Dry-run: discard the session's planned writes.",
+    _NoArguments, read_only=False, idempotent=True,
+)
+APPLY_PLAN = MetaTool(
+    "apply_plan", "Apply plan",
+    "Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
+    "plan is refused. Stops at the first failure unless continue_on_error.",
+    _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
+)
+
+
+async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) -> ToolResult:
+    if parsed.check:
+        await check_plan(meta._pipeline, meta._pipeline.plan(session), session)
+    doc = meta._pipeline.plan(session).document(
+        meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key, scrub=meta.runtime.scrubber.json,
+        client_id=meta.runtime.client_id,
+    )
+    if doc["steps"]:
+        try:
+            doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, session)
+        except StoreUnavailable:
+            pass  # the document is still the portable artifact; only the by-id handover is lost
+    if parsed.view == "steps":
+        doc = {k: v for k, v in doc.items() if k != "requests"}
+    elif parsed.view == "summary":
+        doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "summary") if k in doc}
+    # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled,
+    # unless its checks copied license text into it (before values, what deletes lose, warnings
+    # naming objects): then it is data like any read (hand it over by plan_id + mac).
+    checked = any(k in st for st in doc.get("steps", []) for k in ("changes", "lost", "warnings"))
+    return ToolResult(doc, untrusted=checked)
+
+
+def clear_plan(meta: MetaTools, session: str) -> ToolResult:
+    cleared = meta._pipeline.plan(session).clear()
+    return ToolResult({"cleared_steps": cleared}, untrusted=False)
+
+
+async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, progress: Progress,
+                 ask: Asker | None = None) -> ToolResult:
+    """apply_plan: a document, or a stored plan by id and the MAC its reviewer saw; resumed
+    from the plan's journal, under the plan's lock (server/plan_store.py)."""
+    plans = PlanStore(meta.runtime.store)
+    doc = parsed.plan
+    if (doc is None) == (parsed.plan_id is None):
+        return error_result("validation", "Give either plan (the document) or plan_id with mac. Nothing was sent.")
+    try:
+        if parsed.plan_id is not None:
+            record = await plans.get(parsed.plan_id)
+            # A stored plan is its maker's: another principal/session cannot apply it by id.
+            if record is None or (session != "process" and record["owner"] != session):
+                return error_result("not_found", f"No stored plan {parsed.plan_id!r} (plans expire after 30 "
+                                    "days; `livechat-mcp plans list`). Nothing was sent.")
+            doc = record["document"]
+            if not isinstance(parsed.mac, str) or not hmac.compare_digest(parsed.mac.encode(), doc["mac"].encode()):
+                return error_result("refused", "The mac given is not the stored plan's: the plan reviewed is not "
+                                    "this one. Nothing was sent.", rule="plan_edited",
+                                    how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
+        resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
+        stopped = await confirm_plan(meta.runtime, doc, ask, session)  # asks once, if the policy says
+        if stopped is not None:
+            return stopped
+        mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
+        if mac is None:
+            return await _apply_doc(meta, parsed, doc, key, progress, None, None, session)
+        try:
+            async with plans.lock(mac):
+                journal = await plans.done(mac)  # kept whole: a run without resume adds to it
+                done = dict(journal) if resume else {}
+
+                async def on_done(n: int, result: Any) -> None:
+                    journal[n] = result
+                    await plans.record(mac, journal)
+
+                return await _apply_doc(meta, parsed, doc, key, progress, done, on_done, session)
+        except LockBusy:
+            return error_result("busy", "This plan is being applied by another apply right now; nothing was "
+                                "sent. Wait for it to finish, then apply again with resume to send what is left.")
+    except StoreUnavailable as exc:
+        return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+                            "Nothing was sent.")
+
+
+async def _apply_doc(meta: MetaTools, parsed: _ApplyPlan, doc: Any, key: bytes, progress: Progress,
+                     done: dict[int, Any] | None, on_done: Any, session: str) -> ToolResult:
+    try:
+        report = await apply_plan(
+            doc,
+            pipeline=meta._pipeline,
+            key=key,
+            continue_on_error=parsed.continue_on_error,
+            accept_edited=parsed.accept_edited,
+            allow_other_target=bool(parsed.allow_other_target),
+            send_expected_failures=bool(parsed.send_expected_failures),
+            progress=progress,
+            secrets=parsed.secrets,
+            done=done,
+            on_done=on_done,
+        )
+    except PlanError as exc:
+        return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
+    if report["summary"]["done"]:
+        report["undo"] = await _undo(meta, doc, report, key, session)
+    return ToolResult(meta.runtime.scrubber.json(report), is_error=report["status"] != "completed")
+
+
+async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, session: str) -> dict[str, Any]:
+    """The plan that reverses what this apply did: signed and stored like any plan, to review
+    (livechat://plans/{id}, `livechat-mcp plans show`) and apply by id."""
+    steps, cannot = undo_steps(document_steps(doc), report["steps"])
+    out: dict[str, Any] = {"cannot_undo": cannot}
+    if not steps:
+        return out
+    plan = Plan()
+    for action, body in steps:
+        plan.add(catalog()[action], body)
+    undo = plan.document(meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key,
+                         scrub=meta.runtime.scrubber.json, client_id=meta.runtime.client_id)
+    try:
+        out["plan_id"] = await PlanStore(meta.runtime.store).save(undo, session)
+    except StoreUnavailable:
+        out["document"] = undo  # not stored: hand over the document itself
+    return {**out, "mac": undo["mac"], "summary": undo["summary"]}

@@ -1,0 +1,60 @@
+"""Resources: one template per readable object collection and stored plans; reading them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mcp_types as types
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
+
+from ..objects import KINDS, ObjectError
+from ..plan_store import PlanStore
+from ..store import StoreUnavailable
+from ..untrusted import clean, label
+from .reports import policy_report
+
+if TYPE_CHECKING:
+    from .registry import MetaTools
+
+
+def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:
+    """One template per object collection the policy lets us read (agents, groups, ...)."""
+    return [
+        types.ResourceTemplate(
+            name=kind.name,
+            uri_template=f"livechat://{kind.collection}/{{id}}",
+            description=f"One {kind.name.replace('_', ' ')} by id, as fetch returns it "
+            f"({kind.get_action + ' with every field' if kind.get_action else kind.list_action}).",
+            mime_type="application/json",
+        )
+        for kind in KINDS.values()
+        if meta.objects.readable(kind)
+    ] + ([types.ResourceTemplate(
+        name="plan", uri_template="livechat://plans/{id}",
+        description="A stored plan by the plan_id get_plan answered: the signed document to review.",
+        mime_type="application/json",
+    )] if {t.name for t in meta.active()} & {"get_plan", "apply_plan"} else [])
+
+
+async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
+    if uri == "livechat://policy":
+        return policy_report(meta.runtime)
+    if uri.startswith("livechat://plans/"):
+        pid = uri.removeprefix("livechat://plans/")
+        try:
+            record = await PlanStore(meta.runtime.store).get(pid) if pid.isalnum() else None
+        except StoreUnavailable as exc:
+            raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
+        if record is None or (session != "process" and record["owner"] != session):
+            raise MCPError(INVALID_PARAMS, f"not_found: no stored plan {pid!r} (get_plan answers plan_id)",
+                           {"type": "not_found"})
+        return {"plan_id": pid, **record["document"],
+                "journal": {"done_steps": sorted(await PlanStore(meta.runtime.store).done(record["document"]["mac"]))}}
+    try:
+        kind, key = meta.objects.parse_url(uri)
+        return await meta.objects.get(kind, key, session)
+    except ObjectError as exc:
+        # A JSON-RPC error the client sees, not a server fault to log with a traceback.
+        message = label(clean(exc.message), "LiveChat's message") if exc.untrusted else exc.message
+        raise MCPError(INVALID_PARAMS, f"{exc.type}: {message}", {"type": exc.type}) from None
