@@ -25,6 +25,9 @@ from .plan_refs import Path, Ref
 from .plan_checks import check_step
 from .confirm import Asker, build_question, declined_result
 from .plans import Plan, PlanCapError, mask_request
+from .store.base import StoreUnavailable
+from .store.memory import MemoryStore
+from .working_plans import PlanBusy, WorkingPlans
 from .policies import Decision, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .results import shape_result, upstream_request
@@ -35,7 +38,6 @@ from .untrusted import label, sanitize
 from .validation import field_errors, summary
 
 WaitCallback = Callable[[float, str], Awaitable[None]]
-MAX_PLAN_SESSIONS = 1000
 
 
 @dataclass
@@ -80,6 +82,18 @@ def error_result(type: str, message: str, *, untrusted: bool = False, **extra: A
     return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True, untrusted=untrusted)
 
 
+def plan_store_failed(exc: Exception) -> ToolResult:
+    """A planned call whose plan could not be read or saved: nothing was added, try again."""
+    why = ("another call on this plan has held it for over a minute" if isinstance(exc, PlanBusy)
+           else f"the state store did not answer ({exc})")
+    return error_result(
+        "store_unavailable", f"Not planned: {why}. Nothing was added to the plan and nothing was sent.",
+        retryable=True,
+        what_to_do="Retry in a few seconds; if it persists, the operator should check the state store "
+        "(--store / LIVECHAT_MCP_STORE; /readyz on an HTTP server says whether it answers).",
+    )
+
+
 def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolResult:
     """The one answer every tool, action or meta, gives to arguments its model refuses."""
     errors = field_errors(exc, arguments)
@@ -109,28 +123,17 @@ class Pipeline:
         client: LiveChatClient,
         scrubber: Scrubber,
         audit: AuditLog | None = None,
+        plans: WorkingPlans | None = None,
     ) -> None:
         self.policy = policy
         self.client = client
         self.scrub = scrubber
         self.audit = audit
-        self._plans: dict[str, Plan] = {}
+        # The working plan of each session, in the state store (server/working_plans.py); the
+        # runtime gives the deployment's store and the principal this pipeline acts for.
+        self.plans = plans if plans is not None else WorkingPlans(MemoryStore())
         # The Bearer token's client id (token info), the default owner_client_id (tools/owner.py).
         self.owner_client_id: str | None = None
-
-    # --- plans (per session) ----------------------------------------------------------------
-
-    def plan(self, session: str) -> Plan:
-        # The SDK gives no hook when an HTTP session ends, so plans are kept for the most
-        # recently used MAX_PLAN_SESSIONS sessions: a long-running server does not grow forever.
-        plan = self._plans.pop(session, None) or Plan()
-        self._plans[session] = plan  # most recent last
-        while len(self._plans) > MAX_PLAN_SESSIONS:
-            del self._plans[next(iter(self._plans))]
-        return plan
-
-    def drop_session(self, session: str) -> None:
-        self._plans.pop(session, None)
 
     # --- the call path -------------------------------------------------------------------------
 
@@ -182,7 +185,14 @@ class Pipeline:
         if decision.planned:
             # A planned step may name what an earlier step creates ({"$ref": "step1.id"}): checked
             # here against the catalogue's declaration, stood in for while the model validates.
-            checked = self._plan_refs(act, arguments, self.plan(session))
+            try:
+                current = await self.plans.load(session)
+            except StoreUnavailable as exc:
+                self._audit(log, act.name, "refused", "plan_store", arguments, started,
+                            {"error": "store_unavailable"}, session)
+                return plan_store_failed(exc)
+            given = arguments
+            checked = self._plan_refs(act, arguments, current)
             if isinstance(checked, ToolResult):
                 self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
                 return checked
@@ -212,38 +222,52 @@ class Pipeline:
                 for p in where:
                     node = node[p]
                 plan_refs.restore(node, found)
-            plan = self.plan(session)
             try:
-                numbers = plan.add(act, body)
-            except PlanCapError as exc:
-                self._audit(log, act.name, "refused", "plan_cap", body, started, {"error": "limit"}, session)
-                return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
-                                    plan_size=len(plan.steps))
-            # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
-            checks = []
-            if plan.checking:  # get_plan check=true was asked: each new step is checked as it is planned
-                for n in numbers:
-                    plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
-                    checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
-                                                 if k in ("warnings", "expected_error", "changes")}})
-            planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
-            self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)
-            single = act.batch_of or act.name
-            made = [plan_refs.returns(single, n) for n in numbers]
-            return ToolResult(
-                {
-                    "planned": True,
-                    "steps": numbers,
-                    "plan_size": len(plan.steps),
-                    # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
-                    **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
-                    "request": planned,
-                    **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
-                    "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
-                    "an operator applies them with `livechat-mcp apply` or apply_plan.",
-                },
-                untrusted=False,  # the caller's own arguments, nothing read from LiveChat
-            )
+                # The session's plan in the state store, locked: concurrent planned calls (on any
+                # replica) each keep their step; saved only if this call ends normally.
+                async with self.plans.edit(session) as plan:
+                    if len(plan.steps) != len(current.steps):  # others planned meanwhile: recheck references
+                        rechecked = self._plan_refs(act, given, plan)
+                        if isinstance(rechecked, ToolResult):
+                            self._audit(log, act.name, "refused", "validation", given, started,
+                                        {"error": "validation"}, session)
+                            return rechecked
+                    try:
+                        numbers = plan.add(act, body)
+                    except PlanCapError as exc:
+                        self._audit(log, act.name, "refused", "plan_cap", body, started, {"error": "limit"}, session)
+                        return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
+                                            plan_size=len(plan.steps))
+                    # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
+                    checks = []
+                    if plan.checking:  # get_plan check=true was asked: each new step is checked as it is planned
+                        for n in numbers:
+                            plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
+                            checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
+                                                         if k in ("warnings", "expected_error", "changes")}})
+                    planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
+                    single = act.batch_of or act.name
+                    made = [plan_refs.returns(single, n) for n in numbers]
+                    answer = ToolResult(
+                        {
+                            "planned": True,
+                            "steps": numbers,
+                            "plan_size": len(plan.steps),
+                            # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
+                            **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
+                            "request": planned,
+                            **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
+                            "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
+                            "an operator applies them with `livechat-mcp apply` or apply_plan.",
+                        },
+                        untrusted=False,  # the caller's own arguments, nothing read from LiveChat
+                    )
+            except (StoreUnavailable, PlanBusy) as exc:
+                self._audit(log, act.name, "refused", "plan_store", body, started, {"error": "store_unavailable"},
+                            session)
+                return plan_store_failed(exc)
+            self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)  # saved
+            return answer
 
         if decision.confirm:
             stopped = await self._confirm(act, body, session, ask, log, started)

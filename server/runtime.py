@@ -18,6 +18,7 @@ from .policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
 from .redact import Scrubber
 from .store import Store, open_store
 from .store.memory import MemoryStore
+from .working_plans import WorkingPlans
 
 DEFAULT_ACCOUNTS_URL = "https://accounts.livechat.com"
 SANDBOX_URL = "http://sandbox.livechat-mcp.invalid"
@@ -170,7 +171,7 @@ async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     client.budget = Budget(store, license_bucket(base_url, credential, identity), settings.rate_limit,
                            settings.rate_period, hold=settings.timeout + 30)
     policy_ctx = PolicyContext.create(policy, token_scopes, note)
-    pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit)
+    pipeline = Pipeline(policy=policy_ctx, client=client, scrubber=scrubber, audit=audit, plans=WorkingPlans(store))
     pipeline.owner_client_id = client_id
     return Runtime(
         settings=settings,

@@ -150,8 +150,10 @@ async def test_apply_plan_tool_error_with_echoed_token_is_scrubbed(loopback, mak
     register(loopback)
     echo_fault(loopback, "create_tag", TOKEN)
     async with make_server(policy="full-access", env=loopback.env(TOKEN)) as s:
-        doc = s.runtime.pipeline.plan("x")
+        from server.plans import Plan
         from server.tools import catalog
+
+        doc = Plan()
 
         doc.add(catalog()["create_tag"], {"name": "echoed"})
         document = doc.document(s.runtime.client, 50, await s.runtime.store.shared_secret("plan-mac"))

@@ -188,24 +188,32 @@ async def test_apply_reports_progress(make_server, loopback):
 async def test_plans_are_per_session(make_server, loopback):
     async with make_server(env=loopback.env(), overrides=DRY) as s:
         await s.client.call_tool("create_tag", {"name": "one"})
-        other = s.runtime.pipeline.plan("http:another-session")
+        other = await s.runtime.pipeline.plans.load("http:another-session")
         assert other.steps == []
-        assert len(s.runtime.pipeline.plan("process").steps) == 1
+        assert len((await s.runtime.pipeline.plans.load("process")).steps) == 1
 
 
-async def test_plans_of_the_least_recently_used_sessions_are_dropped_beyond_the_cap(make_server, loopback):
-    from server.pipeline import MAX_PLAN_SESSIONS
+async def test_a_sessions_plan_expires_after_its_lifetime_without_changes(make_server, loopback):
+    """Working plans live in the state store with a lifetime (server/working_plans.py): the old
+    cap on how many sessions' plans are kept became a TTL renewed by every change."""
+    from server.store.memory import MemoryStore
+    from server.tools import catalog
+    from server.working_plans import NS, TTL, WorkingPlans
 
-    async with make_server(env=loopback.env(), overrides=DRY) as s:
-        pipeline = s.runtime.pipeline
-        pipeline.plan("http:first").steps.append("kept")  # type: ignore[arg-type]
-        for n in range(MAX_PLAN_SESSIONS - 1):
-            pipeline.plan(f"http:other-{n}")
-        assert pipeline.plan("http:first").steps == ["kept"]  # touched: now the most recent
-        pipeline.plan("http:one-more")
-        assert pipeline.plan("http:first").steps == ["kept"]
-        assert pipeline.plan("http:other-0").steps == []  # the oldest went, and starts afresh
-        assert len(pipeline._plans) == MAX_PLAN_SESSIONS
+    now = [0.0]
+    store = MemoryStore(clock=lambda: now[0])
+    plans = WorkingPlans(store)
+    async with plans.edit("http:first") as plan:
+        plan.add(catalog()["create_tag"], {"name": "kept"})
+    async with plans.edit("http:other") as plan:
+        plan.add(catalog()["create_tag"], {"name": "dropped"})
+    now[0] = TTL * 0.75
+    async with plans.edit("http:first") as plan:  # a change renews its lifetime
+        plan.add(catalog()["create_tag"], {"name": "kept too"})
+    now[0] = TTL * 1.25
+    assert [s.body["name"] for s in (await plans.load("http:first")).steps] == ["kept", "kept too"]
+    assert (await plans.load("http:other")).steps == []  # gone, and starts afresh
+    assert len(await store.keys(NS)) == 1
 
 
 async def test_session_less_http_clients_get_their_own_plan():

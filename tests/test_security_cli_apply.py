@@ -164,12 +164,12 @@ async def test_one_planning_call_is_capped(make_server, loopback):
 
 async def test_one_plan_is_capped_with_what_to_do(make_server, loopback):
     async with make_server(env=loopback.env(), overrides=DRY) as s:
-        plan = s.runtime.pipeline.plan("process")
         filler = {"name": "x" * 1000}
         from server.tools import catalog
 
-        while plan.size + 2_000 < MAX_PLAN_BYTES and len(plan.steps) < MAX_PLAN_STEPS - 1:
-            plan.add(catalog()["create_tag"], filler)
+        async with s.runtime.pipeline.plans.edit("process") as plan:  # this session's plan, in the store
+            while plan.size + 2_000 < MAX_PLAN_BYTES and len(plan.steps) < MAX_PLAN_STEPS - 1:
+                plan.add(catalog()["create_tag"], filler)
         over = await s.client.call_tool("create_tag", {"name": "y" * 3000})
         err = tool_payload(over)["error"]
         assert over.is_error and err["type"] == "limit" and "MAX_PLAN_BYTES" in err["message"]

@@ -295,3 +295,19 @@ async def test_the_window_is_the_callers_period(stores: Callable[..., Store]) ->
         await s.release("mixed", f"long{i}")
     await anyio.sleep(0.25)
     assert await s.reserve("mixed", capacity=2, period=0.2, slot="short", hold=1) == 0
+
+
+async def test_a_lock_with_a_heartbeat_is_kept_while_its_holder_runs(
+    stores: Callable[..., Store]
+) -> None:
+    """An apply renews its plan's lock (server/plan_store.py): held past many ttls while it runs.
+    (A holder that stops renewing loses it after one ttl: the stale lock above; a replica killed
+    in an apply: tests/test_store_processes.py.)"""
+    a, b = stores(), stores()
+    async with a.lock("apply:long", ttl=0.3, heartbeat=True):
+        await anyio.sleep(1.0)  # more than three ttls
+        with pytest.raises(LockBusy):
+            async with b.lock("apply:long", ttl=0.3):
+                pass
+    async with b.lock("apply:long", ttl=30):  # released at the end
+        pass

@@ -29,6 +29,7 @@ from ..policies import Decision, Policy, PolicyContext
 from ..redact import Scrubber
 from ..runtime import Runtime, Settings
 from ..tools import Action
+from ..working_plans import WorkingPlans
 from .provider import Access, Provider
 from .records import Grant, principal_fields
 
@@ -169,7 +170,8 @@ class HostedRuntimes:
         audit: AuditLog | None = (self.base.audit.for_principal(principal_fields(grant), scrubber)
                                   if self.base.audit is not None else None)
         policy = effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles)
-        pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit)
+        pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit,
+                            plans=WorkingPlans(self.base.store, principal.id))  # this person's plans, on every replica
         return Runtime(
             settings=self.base.settings, credential=client.credential, client=client, policy=policy,
             pipeline=pipeline, scrubber=scrubber, upstream=self.base.upstream, policy_source=self.base.policy_source,

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, StrictBool
 
 from ..confirm import Asker, confirm_plan
-from ..pipeline import ToolResult, error_result
+from ..pipeline import ToolResult, error_result, plan_store_failed
 from ..plan_checks import check_plan
-from ..plan_store import PlanStore
+from ..plan_store import PlanStore, owns
 from ..plan_undo import undo_steps
 from ..plans import Plan, PlanError, apply_plan, document_steps
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog
 from ..tools.types import Input
+from ..working_plans import PlanBusy
 from .spec import MetaTool, Progress, _NoArguments
 
 if TYPE_CHECKING:
@@ -76,15 +77,21 @@ APPLY_PLAN = MetaTool(
 
 
 async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) -> ToolResult:
-    if parsed.check:
-        await check_plan(meta._pipeline, meta._pipeline.plan(session), session)
-    doc = meta._pipeline.plan(session).document(
+    try:  # the session's working plan, from the state store (server/working_plans.py)
+        if parsed.check:
+            async with meta._pipeline.plans.edit(session) as plan:
+                await check_plan(meta._pipeline, plan, session)
+        else:
+            plan = await meta._pipeline.plans.load(session)
+    except (StoreUnavailable, PlanBusy) as exc:
+        return plan_store_failed(exc)
+    doc = plan.document(
         meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key, scrub=meta.runtime.scrubber.json,
         client_id=meta.runtime.client_id,
     )
     if doc["steps"]:
         try:
-            doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, session)
+            doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, meta.runtime.principal_id)
         except StoreUnavailable:
             pass  # the document is still the portable artifact; only the by-id handover is lost
     if parsed.view == "steps":
@@ -98,8 +105,11 @@ async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) 
     return ToolResult(doc, untrusted=checked)
 
 
-def clear_plan(meta: MetaTools, session: str) -> ToolResult:
-    cleared = meta._pipeline.plan(session).clear()
+async def clear_plan(meta: MetaTools, session: str) -> ToolResult:
+    try:
+        cleared = await meta._pipeline.plans.clear(session)
+    except (StoreUnavailable, PlanBusy) as exc:
+        return plan_store_failed(exc)
     return ToolResult({"cleared_steps": cleared}, untrusted=False)
 
 
@@ -114,8 +124,9 @@ async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, p
     try:
         if parsed.plan_id is not None:
             record = await plans.get(parsed.plan_id)
-            # A stored plan is its maker's: another principal/session cannot apply it by id.
-            if record is None or (session != "process" and record["owner"] != session):
+            # A stored plan is its maker's (the principal: any of their sessions, on any replica);
+            # another principal cannot apply it by id. The operator's console (CLI) applies any.
+            if record is None or not owns(record, meta.runtime.principal_id, session):
                 return error_result("not_found", f"No stored plan {parsed.plan_id!r} (plans expire after 30 "
                                     "days; `livechat-mcp plans list`). Nothing was sent.")
             doc = record["document"]
@@ -134,12 +145,23 @@ async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, p
             async with plans.lock(mac):
                 journal = await plans.done(mac)  # kept whole: a run without resume adds to it
                 done = dict(journal) if resume else {}
+                # Sent by an apply that died before the answer came (a replica killed): never resent blindly.
+                doubt = [n for n in await plans.sending(mac) if n not in journal]
 
                 async def on_done(n: int, result: Any) -> None:
                     journal[n] = result
                     await plans.record(mac, journal)
 
-                return await _apply_doc(meta, parsed, doc, key, progress, done, on_done, session)
+                async def before_send(steps: list[int]) -> None:
+                    await plans.mark_sending(mac, doubt + steps)
+
+                answer = await _apply_doc(meta, parsed, doc, key, progress, done, on_done, session,
+                                          in_doubt=doubt, before_send=before_send)
+                if doubt:  # still in doubt until re-planned
+                    await plans.mark_sending(mac, doubt)
+                else:
+                    await plans.sent(mac)
+                return answer
         except LockBusy:
             return error_result("busy", "This plan is being applied by another apply right now; nothing was "
                                 "sent. Wait for it to finish, then apply again with resume to send what is left.")
@@ -149,7 +171,8 @@ async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, p
 
 
 async def _apply_doc(meta: MetaTools, parsed: _ApplyPlan, doc: Any, key: bytes, progress: Progress,
-                     done: dict[int, Any] | None, on_done: Any, session: str) -> ToolResult:
+                     done: dict[int, Any] | None, on_done: Any, session: str, in_doubt: list[int] | None = None,
+                     before_send: Any = None) -> ToolResult:
     try:
         report = await apply_plan(
             doc,
@@ -163,6 +186,8 @@ async def _apply_doc(meta: MetaTools, parsed: _ApplyPlan, doc: Any, key: bytes, 
             secrets=parsed.secrets,
             done=done,
             on_done=on_done,
+            in_doubt=in_doubt or (),
+            before_send=before_send,
         )
     except PlanError as exc:
         return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
@@ -184,7 +209,7 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     undo = plan.document(meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key,
                          scrub=meta.runtime.scrubber.json, client_id=meta.runtime.client_id)
     try:
-        out["plan_id"] = await PlanStore(meta.runtime.store).save(undo, session)
+        out["plan_id"] = await PlanStore(meta.runtime.store).save(undo, meta.runtime.principal_id)
     except StoreUnavailable:
         out["document"] = undo  # not stored: hand over the document itself
     return {**out, "mac": undo["mac"], "summary": undo["summary"]}

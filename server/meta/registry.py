@@ -96,7 +96,7 @@ class MetaTools:
         if name == "get_plan":
             return await plan_tools.get_plan(self, parsed, key, session)
         if name == "clear_plan":
-            return plan_tools.clear_plan(self, session)
+            return await plan_tools.clear_plan(self, session)
         if name == "apply_plan":
             return await plan_tools.apply(self, parsed, key, session, progress, ask)
         if name == "whoami":

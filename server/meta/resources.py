@@ -9,7 +9,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from ..objects import KINDS, ObjectError
-from ..plan_store import PlanStore
+from ..plan_store import PlanStore, owns
 from ..store import StoreUnavailable
 from ..untrusted import clean, label
 from .reports import policy_report
@@ -46,7 +46,7 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
             record = await PlanStore(meta.runtime.store).get(pid) if pid.isalnum() else None
         except StoreUnavailable as exc:
             raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
-        if record is None or (session != "process" and record["owner"] != session):
+        if record is None or not owns(record, meta.runtime.principal_id, session):
             raise MCPError(INVALID_PARAMS, f"not_found: no stored plan {pid!r} (get_plan answers plan_id)",
                            {"type": "not_found"})
         return {"plan_id": pid, **record["document"],

@@ -65,9 +65,11 @@ class Store(Protocol):
         ...
 
     # --- coordination ---------------------------------------------------------------------------
-    def lock(self, name: str, *, ttl: float) -> AbstractAsyncContextManager[None]:
+    def lock(self, name: str, *, ttl: float, heartbeat: bool = False) -> AbstractAsyncContextManager[None]:
         """An exclusive lock across processes/replicas; raises LockBusy at once if held.
-        Expires after ``ttl`` so a crashed holder cannot keep it forever."""
+        Expires after ``ttl`` so a crashed holder cannot keep it forever. With ``heartbeat``
+        the holder renews it every ``ttl / 3`` seconds while it runs (``heartbeat.py``): a long
+        holder keeps it, and a short ``ttl`` frees a crashed holder's lock quickly."""
         ...
 
     # --- keys that every replica must share -------------------------------------------------

@@ -9,6 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from .base import LockBusy
+from .heartbeat import renewed
+
+SWEEP_EVERY = 60.0
 
 
 class MemoryStore:
@@ -21,6 +24,7 @@ class MemoryStore:
         self._blocked: dict[str, float] = {}
         self._locks: dict[str, tuple[object, float]] = {}
         self._secrets: dict[str, bytes] = {}
+        self._swept = self._clock()
 
     def _live(self, ns: str, key: str) -> bytes | None:
         found = self._values.get((ns, key))
@@ -38,7 +42,18 @@ class MemoryStore:
     async def get(self, ns: str, key: str) -> bytes | None:
         return self._live(ns, key)
 
+    def _sweep(self) -> None:
+        """Drop expired values now and then: entries nobody reads again must not pile up."""
+        now = self._clock()
+        if now - self._swept < SWEEP_EVERY:
+            return
+        self._swept = now
+        for k, (_, expires) in list(self._values.items()):
+            if expires is not None and expires <= now:
+                del self._values[k]
+
     async def put(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> None:
+        self._sweep()
         self._values[(ns, key)] = (bytes(value), self._expiry(ttl))
 
     async def put_if_absent(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> bool:
@@ -85,15 +100,21 @@ class MemoryStore:
         self._blocked[bucket] = max(self._blocked.get(bucket, 0.0), until)
 
     @asynccontextmanager
-    async def lock(self, name: str, *, ttl: float) -> AsyncIterator[None]:
+    async def lock(self, name: str, *, ttl: float, heartbeat: bool = False) -> AsyncIterator[None]:
         now = self._clock()
         held = self._locks.get(name)
         if held is not None and held[1] > now:
             raise LockBusy(name)
         token = object()
         self._locks[name] = (token, now + ttl)
+
+        async def extend() -> None:
+            if self._locks.get(name, (None, 0.0))[0] is token:
+                self._locks[name] = (token, self._clock() + ttl)
+
         try:
-            yield
+            async with renewed(extend, ttl / 3 if heartbeat else None):
+                yield
         finally:
             if self._locks.get(name, (None, 0.0))[0] is token:  # not a later holder's after expiry
                 del self._locks[name]

@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 
 from .base import LockBusy, StoreUnavailable
 from .crypto import Sealer, SharedSecrets
+from .heartbeat import renewed
 
 T = TypeVar("T")
 
@@ -83,6 +84,8 @@ return 0
 
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
+_EXTEND = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+
 _KEYS = _NOW + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')"
 
 
@@ -115,6 +118,7 @@ class RedisStore:
         self._release = self._r.register_script(_RELEASE)
         self._block = self._r.register_script(_BLOCK)
         self._unlock = self._r.register_script(_UNLOCK)
+        self._extend = self._r.register_script(_EXTEND)
         self._keys = self._r.register_script(_KEYS)
 
     async def _do(self, op: Callable[[], Awaitable[T]]) -> T:
@@ -166,12 +170,14 @@ class RedisStore:
     # --- coordination ---------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def lock(self, name: str, *, ttl: float) -> AsyncIterator[None]:
+    async def lock(self, name: str, *, ttl: float, heartbeat: bool = False) -> AsyncIterator[None]:
         key, token = f"{self._p}:lock:{name}", secrets.token_hex(16)
         if not await self._do(lambda: self._r.set(key, token, nx=True, px=_ms(ttl))):
             raise LockBusy(name)
         try:
-            yield
+            async with renewed(lambda: self._do(lambda: self._extend([key], [token, _ms(ttl)])),
+                               ttl / 3 if heartbeat else None):
+                yield
         finally:
             with anyio.CancelScope(shield=True):
                 await self._do(lambda: self._unlock([key], [token]))

@@ -28,6 +28,7 @@ import anyio.to_thread
 
 from .base import LockBusy, StoreUnavailable
 from .crypto import Sealer, SharedSecrets
+from .heartbeat import renewed
 
 T = TypeVar("T")
 SWEEP_EVERY = 60.0
@@ -224,7 +225,7 @@ class SQLiteStore:
     # --- coordination ---------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def lock(self, name: str, *, ttl: float) -> AsyncIterator[None]:
+    async def lock(self, name: str, *, ttl: float, heartbeat: bool = False) -> AsyncIterator[None]:
         key, token = self._ns + name, secrets.token_hex(16)
 
         def acquire(now: float) -> bool:
@@ -239,10 +240,14 @@ class SQLiteStore:
         def unlock(now: float) -> None:
             self._db.execute("DELETE FROM locks WHERE name = ? AND token = ?", (key, token))
 
+        def extend(now: float) -> None:
+            self._db.execute("UPDATE locks SET expires = ? WHERE name = ? AND token = ?", (now + ttl, key, token))
+
         if not await self._run(self._write, acquire):
             raise LockBusy(name)
         try:
-            yield
+            async with renewed(lambda: self._run(self._write, extend), ttl / 3 if heartbeat else None):
+                yield
         finally:
             with anyio.CancelScope(shield=True):
                 await self._run(self._write, unlock)

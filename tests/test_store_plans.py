@@ -1,0 +1,127 @@
+"""Plans in the state store: a session's working plan is one, whichever process or replica serves
+the call (two planned calls at once both keep their step); a store failure while planning says
+so and saves nothing; a stored plan is its principal's, from any of their sessions, and no one
+else's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import pytest
+from mcp.shared.exceptions import MCPError
+from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
+
+from server.meta import MetaTools
+from server.pipeline import ToolResult
+from server.policies import Overrides
+from server.runtime import Runtime, Settings, build_runtime
+from server.store import Store, StoreUnavailable
+from server.store.memory import MemoryStore
+from server.working_plans import WorkingPlans
+
+pytestmark = pytest.mark.anyio
+
+DRY = Overrides(dry_run=True)
+WRITES = Overrides(allow_writes=True)
+
+
+@asynccontextmanager
+async def replica(store: Store, principal: str = "operator", overrides: Overrides = DRY) -> AsyncIterator[Runtime]:
+    """A runtime on the built-in sandbox acting for ``principal`` with ``store`` as its state
+    store: one replica (or one process) of a deployment."""
+    runtime = await build_runtime(Settings(sandbox=True, overrides=overrides), {})
+    runtime.store = store
+    runtime.principal_id = principal
+    runtime.pipeline.plans = WorkingPlans(store, principal)
+    try:
+        yield runtime
+    finally:
+        await runtime.client.aclose()
+
+
+async def _nothing(*_: Any) -> None:
+    return None
+
+
+async def meta(runtime: Runtime, name: str, args: dict[str, Any], session: str) -> ToolResult:
+    return await MetaTools(runtime).call(name, args, session=session, on_wait=_nothing, progress=_nothing)
+
+
+async def test_planned_calls_landing_at_once_on_two_replicas_keep_every_step(
+    stores: Callable[..., Store],  # noqa: F811  (the fixture imported above)
+) -> None:
+    session = "http-client:one-client"  # a stateless replica's session: the principal and client name
+    async with replica(stores()) as first, replica(stores()) as second:
+        numbers: list[int] = []
+
+        async def plan(runtime: Runtime, name: str) -> None:
+            result = await runtime.pipeline.call("create_tag", {"name": name}, session=session)
+            assert not result.is_error, result.data
+            numbers.extend(result.data["steps"])
+
+        async with anyio.create_task_group() as tg:
+            for i in range(10):
+                tg.start_soon(plan, first, f"first-{i}")
+                tg.start_soon(plan, second, f"second-{i}")
+        assert sorted(numbers) == list(range(1, 21))  # each call got its own step number
+        for runtime in (first, second):  # and both replicas see the one plan, every step in it
+            steps = (await runtime.pipeline.plans.load(session)).steps
+            assert sorted(s.body["name"] for s in steps) == sorted([f"first-{i}" for i in range(10)]
+                                                                   + [f"second-{i}" for i in range(10)])
+        doc = (await meta(second, "get_plan", {}, session)).data
+        assert doc["summary"]["steps"] == 20
+        assert (await first.pipeline.plans.load("http-client:another-client")).steps == []
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose writes fail while ``down`` (a Redis that went away mid-call)."""
+
+    down = False
+
+    async def put(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> None:
+        if self.down:
+            raise StoreUnavailable("state store redis://127.0.0.1:1/0: ConnectionError: refused")
+        await super().put(ns, key, value, ttl=ttl)
+
+
+async def test_a_store_failure_while_planning_says_so_and_saves_nothing() -> None:
+    store = FlakyStore()
+    async with replica(store) as runtime:
+        assert not (await runtime.pipeline.call("create_tag", {"name": "kept"}, session="s")).is_error
+        store.down = True
+        failed = await runtime.pipeline.call("create_tag", {"name": "lost"}, session="s")
+        error = failed.data["error"]
+        assert failed.is_error and error["type"] == "store_unavailable" and error["retryable"] is True
+        assert "Nothing was added to the plan" in error["message"] and "Retry" in error["what_to_do"]
+        store.down = False
+        assert [s.body["name"] for s in (await runtime.pipeline.plans.load("s")).steps] == ["kept"]
+        again = await runtime.pipeline.call("create_tag", {"name": "second"}, session="s")
+        assert again.data["steps"] == [2]  # nothing half-saved: the failed call left no step behind
+
+
+async def test_a_stored_plan_is_its_principals_from_any_session_and_no_one_elses() -> None:
+    store = MemoryStore()  # one deployment's store, shared by every replica
+    async with replica(store, "acme:alice") as alice, replica(store, "acme:alice", WRITES) as alice_applier, \
+            replica(store, "acme:bob", WRITES) as bob:
+        await alice.pipeline.call("create_tag", {"name": "alice-only"}, session="http:1")
+        plan = (await meta(alice, "get_plan", {"view": "summary"}, "http:1")).data
+        by_id = {"plan_id": plan["plan_id"], "mac": plan["mac"]}
+
+        # Bob, on the same license, neither reads nor applies it, even knowing its id and MAC.
+        with pytest.raises(MCPError, match="not_found"):
+            await MetaTools(bob).read_resource(f"livechat://plans/{plan['plan_id']}", session="http:2")
+        refused = await meta(bob, "apply_plan", by_id, "http:2")
+        assert refused.is_error and refused.data["error"]["type"] == "not_found"
+        assert (await bob.pipeline.plans.load("http:1")).steps == []  # nor her working plan, same session id
+        assert bob.sandbox.requests == []
+
+        # Alice, in another session on another replica, reads and applies it by id.
+        shown = await MetaTools(alice_applier).read_resource(f"livechat://plans/{plan['plan_id']}", session="http:3")
+        assert [s["body"]["name"] for s in shown["steps"]] == ["alice-only"]
+        applied = await meta(alice_applier, "apply_plan", by_id, "http:3")
+        assert applied.data["status"] == "completed", applied.data
+        assert [r["body"]["name"] for r in alice_applier.sandbox.requests if r["action"] == "create_tag"] == \
+            ["alice-only"]
