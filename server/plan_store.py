@@ -33,7 +33,7 @@ SAVED = "plans.saved"
 JOURNAL = "plans.journal"
 SENDING = "plans.sending"
 TTL = 30 * 24 * 3600.0
-LOCK_TTL = 30.0  # renewed every 10 s while applying; a crashed apply's lock lapses within this
+LOCK_TTL = 20.0  # renewed every ~7 s while applying; a crashed apply's lock lapses within this
 
 
 def plan_id(mac: str) -> str:

@@ -57,7 +57,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -645,12 +645,17 @@ async def apply_plan(
     send_expected_failures: bool = False,
     done: dict[int, Any] | None = None,
     on_done: Callable[[int, Any], Awaitable[None]] | None = None,
+    in_doubt: Collection[int] = (),
+    before_send: Callable[[list[int]], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
     ``done`` holds the results of steps an earlier run of this plan finished (its journal): they
     are not sent again, and later steps' references are filled from them. ``on_done`` is told of
     each step as soon as it is done (to journal it before anything else is sent).
+    ``in_doubt``: steps an earlier run sent without learning the outcome (it died waiting): never
+    sent again blindly; they fail as ``in_doubt`` (check, then re-plan them if they did not take
+    effect). ``before_send`` is told of the steps of each request just before it is sent.
     ``secrets`` supplies the values of the plan's secret placeholders by name. The requests sent
     are always the ones rebuilt from the steps (identical to the document's when it is untouched).
     """
@@ -707,6 +712,14 @@ async def apply_plan(
         if n in steps:
             steps[n].update(status="done", result=result, journal=True)
             results[n] = result
+    for n in sorted(set(in_doubt) - set(results)):
+        if n in steps:
+            steps[n].update(status="failed", error={
+                "type": "in_doubt", "message": "an earlier apply of this plan sent this step and stopped before "
+                f"its answer came: it may have taken effect. It is not sent again: check with a read (get_* or "
+                f"list_*) whether {steps[n]['action']} took effect, and re-plan it if it did not; apply with "
+                "continue_on_error to send the steps after it."})
+            stopped = stopped or not continue_on_error
     for i, req in enumerate(requests):
         if stopped:
             break
@@ -718,7 +731,7 @@ async def apply_plan(
         items = list(zip(req["steps"], payloads[i]["requests"])) if act.batch_of else [(req["steps"][0], payloads[i])]
         sendable: list[tuple[int, dict[str, Any]]] = []
         for n, item in items:
-            if n in results or n in known:
+            if n in results or n in known or n in in_doubt:
                 continue
             filled, missing = plan_refs.fill(item, results)
             if missing:
@@ -736,6 +749,8 @@ async def apply_plan(
         payload = {**payloads[i], "requests": [b for _, b in sendable]} if act.batch_of else sendable[0][1]
         if progress:
             await progress(i, total, f"request {i + 1}/{total}: {req['action']}")
+        if before_send is not None:
+            await before_send(numbers)
         started = time.perf_counter()
         try:
             result = await pipeline.send(act, payload)
