@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
@@ -107,13 +109,14 @@ async def test_each_stdio_server_alone_would_have_spent_the_quota_twice(tmp_path
 
 
 class Replicas:
-    def __init__(self, tmp: Path, sandbox: str, store: str, count: int) -> None:
+    def __init__(self, tmp: Path, sandbox: str, store: str, count: int, flags: list[list[str]] | None = None) -> None:
+        """``count`` HTTP servers on one store; ``flags[i]``: replica i's extra command-line flags."""
         self.ports = [free_port() for _ in range(count)]
         self.procs = [
             subprocess.Popen([*SERVER, "--transport", "http", "--port", str(port), "--store", store,
-                              "--rate-limit", f"{QUOTA}/600"],
+                              "--rate-limit", f"{QUOTA}/600", *(flags[i] if flags else [])],
                              env=_upstream_env(tmp, sandbox), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for port in self.ports
+            for i, port in enumerate(self.ports)
         ]
         for port, proc in zip(self.ports, self.procs):
             _wait(f"http://127.0.0.1:{port}/healthz", proc)
@@ -227,3 +230,94 @@ async def test_a_stored_plan_reapplied_from_another_process_sends_only_what_is_n
     assert steps[0].get("journal") is True  # done by the first run, not sent again
     names = [e["body"]["name"] for e in _log(sandbox) if e["action"] == "create_tag"]
     assert names.count("journal-1") == 1 and names.count("journal-3") == 1
+
+
+PLANNERS_AND_APPLIER = [["--dry-run"], ["--dry-run"], ["--allow-writes"]]
+
+
+async def test_a_plan_built_round_robin_on_two_replicas_is_read_on_one_and_applied_on_a_third(
+    tmp_path: Path, sandbox: str, redis: RedisServer
+) -> None:
+    """One client, its calls spread round-robin: each planned step lands on another replica, yet
+    there is one plan (steps planned at once included), read through replica 2 and applied by id
+    through replica 3 (the deployment's applying replica)."""
+    replicas = Replicas(tmp_path, sandbox, redis.url, 3, PLANNERS_AND_APPLIER)
+    try:
+        async with AsyncExitStack() as stack:
+            clients = [await stack.enter_async_context(Client(replicas.url(i))) for i in range(3)]
+
+            async def plan(i: int) -> Any:
+                return tool_payload(await clients[i % 2].call_tool("create_tag", {"name": f"rr-{i}", "group_ids": [0]}))
+
+            assert [(await plan(i))["plan_size"] for i in range(4)] == [1, 2, 3, 4]  # replicas 1, 2, 1, 2
+            async with anyio.create_task_group() as tg:  # and six at once, on both
+                for i in range(4, 10):
+                    tg.start_soon(plan, i)
+            doc = tool_payload(await clients[1].call_tool("get_plan", {}))
+            names = [s["body"]["name"] for s in doc["steps"]]
+            assert names[:4] == [f"rr-{i}" for i in range(4)] and sorted(names) == sorted(f"rr-{i}" for i in range(10))
+            assert not [e for e in _log(sandbox) if e["action"] == "create_tag"]  # only planned
+            report = tool_payload(await clients[2].call_tool("apply_plan", {"plan_id": doc["plan_id"],
+                                                                             "mac": doc["mac"]}))
+            assert report["status"] == "completed", report
+    finally:
+        replicas.stop()
+    assert [e["body"]["name"] for e in _log(sandbox) if e["action"] == "create_tag"] == names
+
+
+def _raw_call(url: str, name: str, arguments: dict[str, Any]) -> None:
+    """One tool call by plain HTTP, for a replica about to be killed (its answer never comes)."""
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    try:
+        httpx.post(url, headers=headers, timeout=120, json={
+            "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
+        httpx.post(url, headers=headers, timeout=120, json={
+            "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+    except httpx.HTTPError:
+        pass  # the replica was killed mid-answer: expected
+
+
+async def test_an_apply_cut_by_a_killed_replica_resumes_on_another_and_sends_no_write_twice(
+    tmp_path: Path, sandbox: str, redis: RedisServer
+) -> None:
+    replicas = Replicas(tmp_path, sandbox, redis.url, 3, [["--dry-run"], ["--allow-writes"], ["--allow-writes"]])
+    try:
+        async with Client(replicas.url(0)) as planner:
+            await planner.call_tool("create_tag", {"name": "cut-1", "group_ids": [0]})
+            await planner.call_tool("create_group", {"name": "Cut two", "agent_priorities": {}})
+            await planner.call_tool("create_tag", {"name": "cut-3", "group_ids": [0]})
+            doc = tool_payload(await planner.call_tool("get_plan", {"view": "summary"}))
+        by_id = {"plan_id": doc["plan_id"], "mac": doc["mac"]}
+        # Step 2 reaches LiveChat, which is slow to answer; the replica sending it dies meanwhile.
+        httpx.post(f"{sandbox}/_sandbox/faults", json={"action": "create_group", "kind": "timeout", "delay": 25})
+        doomed = threading.Thread(target=_raw_call, args=(replicas.url(1), "apply_plan", by_id), daemon=True)
+        doomed.start()
+        deadline = time.monotonic() + 60
+        while not [e for e in _log(sandbox) if e["action"] == "create_group"]:
+            assert time.monotonic() < deadline, "step 2 was never sent"
+            await anyio.sleep(0.1)
+        replicas.procs[1].send_signal(signal.SIGKILL)
+        replicas.procs[1].wait()
+
+        async with Client(replicas.url(2)) as survivor:
+            first = await survivor.call_tool("apply_plan", by_id)
+            # The dead replica's lock still holds for a few seconds: nothing is sent meanwhile.
+            assert first.is_error and tool_payload(first)["error"]["type"] == "busy"
+            deadline = time.monotonic() + 60
+            while True:
+                resumed = tool_payload(await survivor.call_tool("apply_plan", by_id))
+                if resumed.get("error", {}).get("type") != "busy":
+                    break
+                assert time.monotonic() < deadline, "the killed replica's lock never lapsed"
+                await anyio.sleep(1)
+            steps = resumed["steps"]
+            assert [s["status"] for s in steps] == ["done", "failed", "not_sent"], resumed
+            assert steps[0]["journal"] is True  # done by the killed replica: not sent again
+            assert steps[1]["error"]["type"] == "in_doubt"  # sent, answer lost: not sent again blindly
+            rest = tool_payload(await survivor.call_tool("apply_plan", {**by_id, "continue_on_error": True}))
+            assert [s["status"] for s in rest["steps"]] == ["done", "failed", "done"], rest
+    finally:
+        replicas.stop()
+    sent = [(e["action"], (e["body"] or {}).get("name")) for e in _log(sandbox) if e["action"].startswith("create_")]
+    assert sent == [("create_tag", "cut-1"), ("create_group", "Cut two"), ("create_tag", "cut-3")]  # each once
