@@ -84,7 +84,7 @@ MAC_PREFIX = "hmac-sha256:"
 # Fields of a plan document outside the MAC: the MAC itself and the id derived from it.
 UNSIGNED = ("mac", "plan_id")
 
-# Caps. One session's plan lives in the server's memory until applied or cleared, and a plan
+# Caps. One session's plan lives in the state store until cleared or expired, and a plan
 # document is read whole: neither may grow without bound. A 1,000-agent plan with groups and
 # schedules is ~1.3 MB, well inside these.
 MAX_CALL_STEPS = 1_000  # steps one planning call (e.g. a dry-run batch_*) may add

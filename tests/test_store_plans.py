@@ -125,3 +125,22 @@ async def test_a_stored_plan_is_its_principals_from_any_session_and_no_one_elses
         assert applied.data["status"] == "completed", applied.data
         assert [r["body"]["name"] for r in alice_applier.sandbox.requests if r["action"] == "create_tag"] == \
             ["alice-only"]
+
+
+async def test_a_step_an_earlier_apply_sent_without_an_answer_is_never_sent_again() -> None:
+    from server.plan_store import PlanStore
+
+    store = MemoryStore()
+    async with replica(store) as planner, replica(store, overrides=WRITES) as applier:
+        for name in ("doubt-1", "doubt-2"):
+            await planner.pipeline.call("create_tag", {"name": name}, session="s")
+        plan = (await meta(planner, "get_plan", {"view": "summary"}, "s")).data
+        by_id = {"plan_id": plan["plan_id"], "mac": plan["mac"]}
+        await PlanStore(store).mark_sending(plan["mac"], [1])  # an apply died waiting for step 1's answer
+
+        stopped = (await meta(applier, "apply_plan", by_id, "t")).data
+        assert [s["status"] for s in stopped["steps"]] == ["failed", "not_sent"]
+        assert stopped["steps"][0]["error"]["type"] == "in_doubt" and applier.sandbox.requests == []
+        rest = (await meta(applier, "apply_plan", {**by_id, "continue_on_error": True}, "t")).data
+        assert [s["status"] for s in rest["steps"]] == ["failed", "done"]
+        assert [r["body"]["name"] for r in applier.sandbox.requests] == ["doubt-2"]  # step 1 never resent
