@@ -14,7 +14,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
 
-from server.meta import MetaTools
+from server.meta.registry import MetaTools
 from server.pipeline import ToolResult
 from server.policies import Overrides
 from server.runtime import Runtime, Settings, build_runtime
