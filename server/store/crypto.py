@@ -18,9 +18,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from ..api.auth import ConfigError
 from .base import StoreUnavailable
 from .paths import state_dir
@@ -37,6 +34,10 @@ class Sealer:
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
             raise ConfigError("the store key must be 32 bytes (base64 of 32 random bytes)")
+        # Imported here: a stdio run against the sandbox or a memory:// store seals nothing, and
+        # cryptography is a noticeable part of a cold start (bench/run.py).
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(key)
 
     def seal(self, plaintext: bytes, *, context: bytes) -> bytes:
@@ -46,6 +47,8 @@ class Sealer:
     def unseal(self, blob: bytes, *, context: bytes) -> bytes:
         if len(blob) < 1 + 12 + 16 or blob[:1] != _VERSION:
             raise SealError("not a sealed value")
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._aead.decrypt(blob[1:13], blob[13:], context)
         except InvalidTag:
