@@ -6,8 +6,6 @@ Where the two reference pages differ, the newer page (-current.mdx) wins:
 - ``avatar`` is not a create_agent field and ``name``/``avatar`` are not update_agent fields in v3.6.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

@@ -8,7 +8,7 @@ The docs define no operators: a condition type is one of the keys url, domain, g
 ``exact_match`` (substring match when false, the default).
 """
 
-from __future__ import annotations
+from typing import Self
 
 from pydantic import Field, model_validator
 
@@ -33,7 +33,7 @@ class MatchCondition(Input):
     exclude_values: list[MatchObject] | None = Field(default=None, description="Negative match.")
 
     @model_validator(mode="after")
-    def _one_kind(self) -> MatchCondition:
+    def _one_kind(self) -> Self:
         if self.values is not None and self.exclude_values is not None:
             raise ValueError("values and exclude_values cannot be used together")
         return self
@@ -46,7 +46,7 @@ class GeolocationObject(Input):
     city: str | None = Field(default=None, description='City, e.g. "Mountain View".')
 
     @model_validator(mode="after")
-    def _at_least_one(self) -> GeolocationObject:
+    def _at_least_one(self) -> Self:
         if not (self.model_fields_set & {"country", "country_code", "region", "city"}):
             raise ValueError("specify at least one of country, country_code, region, city")
         return self
@@ -66,7 +66,7 @@ class Conditions(Input):
     geolocation: GeolocationCondition | None = Field(default=None, description="Matches the customer's geolocation.")
 
     @model_validator(mode="after")
-    def _at_least_one(self) -> Conditions:
+    def _at_least_one(self) -> Self:
         if not (self.model_fields_set & {"url", "domain", "geolocation"}):
             raise ValueError("set at least one of url, domain, geolocation")
         return self

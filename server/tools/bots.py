@@ -4,8 +4,6 @@ Where the two reference files differ, the newer page (-current.mdx) wins: it add
 ``type`` field and words limits as "Maximum: 500. Default: 6".
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

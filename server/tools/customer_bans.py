@@ -1,9 +1,8 @@
 """Customer bans: listing and lifting bans. Reference: "Customer bans" in configuration-api-v3.6-current.mdx
 (the only source; banning itself is done with the Agent Chat API's ban_customer)."""
 
-from __future__ import annotations
-
 import ipaddress
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -37,7 +36,7 @@ class UnbanCustomer(Input):
         return value
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> UnbanCustomer:
+    def _exactly_one(self) -> Self:
         given = [name for name in ("ip", "customer_id") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of `ip` and `customer_id`")

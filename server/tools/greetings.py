@@ -17,11 +17,9 @@ Documentation contradictions and what was chosen:
   types get their value checked as an integer string.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -139,7 +137,7 @@ class GreetingRule(Input):
     )
 
     @model_validator(mode="after")
-    def _fields_match_type(self) -> GreetingRule:
+    def _fields_match_type(self) -> Self:
         kind = self.type
         if kind not in _NO_OPERATOR:
             if self.operator is None:
@@ -244,7 +242,7 @@ class CreateGreeting(Input):
     rich_message: RichMessage | None = Field(default=None, description="Rich message content.")
 
     @model_validator(mode="after")
-    def _window(self) -> CreateGreeting:
+    def _window(self) -> Self:
         check_active_window(self.active_from, self.active_until)
         return self
 
@@ -261,7 +259,7 @@ class UpdateGreeting(Input):
     rich_message: RichMessage | None = Field(default=None, description="Rich message content; replaces it.")
 
     @model_validator(mode="after")
-    def _window(self) -> UpdateGreeting:
+    def _window(self) -> Self:
         check_active_window(self.active_from, self.active_until)
         return self
 
@@ -284,7 +282,7 @@ class ListGreetings(Input):
     limit: int | None = Field(default=None, ge=1, le=100, description="Greetings per page, max 100 (default 100). Not with page_id.")
 
     @model_validator(mode="after")
-    def _page_id_alone(self) -> ListGreetings:
+    def _page_id_alone(self) -> Self:
         if self.page_id is not None and (self.groups is not None or self.limit is not None):
             raise PydanticCustomError(
                 "page_id_alone", "`page_id` cannot be combined with `groups` or `limit` (the page ID carries them)"

@@ -1,7 +1,5 @@
 """Groups: teams of agents and bots that route chats. Reference: "Groups" in configuration-api-v3.6(-current)."""
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Literal
 

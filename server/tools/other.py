@@ -3,8 +3,6 @@
 Reference: "Other" in configuration-api-v3.6(-current).
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

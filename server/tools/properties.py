@@ -7,9 +7,7 @@ Values are grouped by namespace (the owner Client Id, or ``test`` / ``core``):
 ``{"<namespace>": {"<property_name>": <value>}}``.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -62,7 +60,7 @@ class UserAccess(Input):
     )
 
     @model_validator(mode="after")
-    def _one_user(self) -> UserAccess:
+    def _one_user(self) -> Self:
         if self.agent is None and self.customer is None:
             raise ValueError("give access for at least one user: agent or customer")
         return self
@@ -78,7 +76,7 @@ class PropertyAccess(Input):
     group: UserAccess | None = Field(default=None, description="Access to the property on groups.")
 
     @model_validator(mode="after")
-    def _one_location(self) -> PropertyAccess:
+    def _one_location(self) -> Self:
         if not self.locations():
             raise ValueError("give access for at least one location: chat, thread, event, license or group")
         return self
@@ -121,7 +119,7 @@ class RegisterProperty(Input):
     # contradicted by both files' own example (default_value with chat-only access), so the
     # model lets it through and leaves the decision to the API (the sandbox enforces it).
     @model_validator(mode="after")
-    def _consistent(self) -> RegisterProperty:
+    def _consistent(self) -> Self:
         for value in self.domain or []:
             if not value_matches_type(self.type, value):
                 raise ValueError(f"domain value {value!r} is not of the property type {self.type}")

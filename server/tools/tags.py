@@ -1,7 +1,5 @@
 """Tags: text labels agents put on chats. Reference: "Tags" in configuration-api-v3.6(-current)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from .catalog import Action, Paging, action

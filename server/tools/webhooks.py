@@ -9,10 +9,8 @@ page wins:
   ``incoming_customer``, which the newer page no longer has).
 """
 
-from __future__ import annotations
-
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
@@ -123,7 +121,7 @@ class IdFilter(Input):
     )
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> IdFilter:
+    def _exactly_one(self) -> Self:
         if (self.values is None) == (self.exclude_values is None):
             raise ValueError("give exactly one of values or exclude_values")
         return self
@@ -145,7 +143,7 @@ class AgentIdsFilter(Input):
     exclude_values: UserIdList | None = Field(default=None, description="Never trigger for these agents.")
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> AgentIdsFilter:
+    def _exactly_one(self) -> Self:
         if (self.values is None) == (self.exclude_values is None):
             raise ValueError("give exactly one of values or exclude_values")
         return self
@@ -206,7 +204,7 @@ class RegisterWebhook(Input):
     type: WebhookType = Field(description="license (license events) or bot (for a bot's routing).")
 
     @model_validator(mode="after")
-    def _fits_action(self) -> RegisterWebhook:
+    def _fits_action(self) -> Self:
         if self.filters is not None:
             allowed = WEBHOOK_ACTIONS[self.action]
             wrong = [name for name in self.filters.used() if name not in allowed]
