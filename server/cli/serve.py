@@ -43,6 +43,9 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
             stateless=runtime.store.url.startswith(("redis:", "rediss:", "unix:")),
         )
     visible = len(app.list_tools()) if hosted is None else hosted.ceiling_tools()
+    from ..tools import schema_cache
+
+    schema_cache.save()  # now, not at exit: a client may end a stdio server by a signal
     print(runtime.banner(visible), file=sys.stderr, flush=True)
     if runtime.policy.scopes is None:
         print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import schema_cache
+
 _MAPS = ("properties", "$defs", "patternProperties")
 
 
@@ -101,6 +103,17 @@ def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    # Kept on disk between runs (server/tools/schema_cache.py): a cold start skips building it.
+    name = schema_cache.key(model) if schema_cache.enabled() else None
+    if name is not None and (cached := schema_cache.get(name)) is not None:
+        return cached
+    schema = _build_input_schema(model)
+    if name is not None:
+        schema_cache.put(name, schema)
+    return schema
+
+
+def _build_input_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = _drop_model_docs(_drop_min_length_one(_strip(model.model_json_schema(mode="validation"))))
     schema = _inline_single_use(schema)
     schema.setdefault("properties", {})
