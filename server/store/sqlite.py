@@ -5,8 +5,12 @@ WAL lets readers go on while one writes, every change is one ``BEGIN IMMEDIATE``
 (so a check-then-write such as ``reserve`` or ``put_if_absent`` is atomic across processes),
 and a busy timeout makes a writer wait for another instead of failing.
 
-Calls run in a worker thread (``anyio.to_thread``) so the event loop never waits on the disk or
-on another process's lock; one connection per store, used by one thread at a time.
+A call runs at once when the database is free (this process's connection not in use, no other
+process holding the write lock; SQLite's busy timeout is 0 for that attempt, so it fails rather
+than waits); otherwise, and after such a failure, in a worker thread (``anyio.to_thread``) that
+waits, so the event loop never waits on another process's lock. The thread hop cost more than
+the budget's reserve/release themselves, twice on every tool call (bench/run.py, bench/store.py).
+One connection per store, used by one thread at a time.
 
 Times are wall-clock seconds (``time.time``): the only clock every process shares. Expired rows
 are swept at most once a minute, inside a write transaction, so nothing grows without bound.
@@ -33,6 +37,14 @@ from .heartbeat import renewed
 T = TypeVar("T")
 SWEEP_EVERY = 60.0
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
+
+# SQLITE_BUSY, SQLITE_LOCKED: another connection holds what this one needs.
+_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class _Busy(Exception):
+    """The database is busy and the call was not made: retry it where waiting is allowed."""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -81,7 +93,29 @@ class SQLiteStore:
     # --- plumbing -----------------------------------------------------------------------------
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._mutex.acquire(blocking=False):
+            try:
+                return self._at_once(fn, *args)
+            except _Busy:
+                pass  # nothing was changed (a transaction that began was rolled back): wait in a thread
+            finally:
+                self._mutex.release()
         return await anyio.to_thread.run_sync(self._locked, fn, *args)
+
+    def _at_once(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn`` without waiting for another process: raises _Busy where it would wait."""
+        db = self._db
+        db.execute("PRAGMA busy_timeout = 0")
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) in _BUSY_CODES:
+                raise _Busy from None
+            raise StoreUnavailable(f"state store {self.url}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"state store {self.url}: {exc}") from None
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
         with self._mutex:
