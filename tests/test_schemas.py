@@ -42,7 +42,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         },
                         "name": {"description": "Agent name.", "type": "string"},
@@ -140,16 +140,16 @@ def test_agents_schemas():
                                                 "type": "string",
                                             },
                                             "enabled": {
-                                                "description": "Whether this set of working hours is enabled.",
+                                                "description": "Whether these hours are enabled.",
                                                 "type": "boolean",
                                             },
                                             "start": {
-                                                "description": "When working hours start, HH:MM.",
+                                                "description": "Start, HH:MM.",
                                                 "pattern": "^\\d\\d:\\d\\d$",
                                                 "type": "string",
                                             },
                                             "end": {
-                                                "description": "When working hours end, HH:MM.",
+                                                "description": "End, HH:MM.",
                                                 "pattern": "^\\d\\d:\\d\\d$",
                                                 "type": "string",
                                             },
@@ -186,7 +186,7 @@ def test_agents_schemas():
                             "items": {
                                 "properties": {
                                     "id": {
-                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "description": "Agent ID: the agent's email (cannot be changed).",
                                         "type": "string",
                                     },
                                     "name": {"description": "Agent name.", "type": "string"},
@@ -284,16 +284,16 @@ def test_agents_schemas():
                                                             "type": "string",
                                                         },
                                                         "enabled": {
-                                                            "description": "Whether this set of working hours is enabled.",
+                                                            "description": "Whether these hours are enabled.",
                                                             "type": "boolean",
                                                         },
                                                         "start": {
-                                                            "description": "When working hours start, HH:MM.",
+                                                            "description": "Start, HH:MM.",
                                                             "pattern": "^\\d\\d:\\d\\d$",
                                                             "type": "string",
                                                         },
                                                         "end": {
-                                                            "description": "When working hours end, HH:MM.",
+                                                            "description": "End, HH:MM.",
                                                             "pattern": "^\\d\\d:\\d\\d$",
                                                             "type": "string",
                                                         },
@@ -333,7 +333,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         },
                         "fields": {
@@ -441,7 +441,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         },
                         "role": {
@@ -536,16 +536,16 @@ def test_agents_schemas():
                                                         "type": "string",
                                                     },
                                                     "enabled": {
-                                                        "description": "Whether this set of working hours is enabled.",
+                                                        "description": "Whether these hours are enabled.",
                                                         "type": "boolean",
                                                     },
                                                     "start": {
-                                                        "description": "When working hours start, HH:MM.",
+                                                        "description": "Start, HH:MM.",
                                                         "pattern": "^\\d\\d:\\d\\d$",
                                                         "type": "string",
                                                     },
                                                     "end": {
-                                                        "description": "When working hours end, HH:MM.",
+                                                        "description": "End, HH:MM.",
                                                         "pattern": "^\\d\\d:\\d\\d$",
                                                         "type": "string",
                                                     },
@@ -615,7 +615,7 @@ def test_agents_schemas():
                             "items": {
                                 "properties": {
                                     "id": {
-                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "description": "Agent ID: the agent's email (cannot be changed).",
                                         "type": "string",
                                     },
                                     "role": {
@@ -710,16 +710,16 @@ def test_agents_schemas():
                                                                     "type": "string",
                                                                 },
                                                                 "enabled": {
-                                                                    "description": "Whether this set of working hours is enabled.",
+                                                                    "description": "Whether these hours are enabled.",
                                                                     "type": "boolean",
                                                                 },
                                                                 "start": {
-                                                                    "description": "When working hours start, HH:MM.",
+                                                                    "description": "Start, HH:MM.",
                                                                     "pattern": "^\\d\\d:\\d\\d$",
                                                                     "type": "string",
                                                                 },
                                                                 "end": {
-                                                                    "description": "When working hours end, HH:MM.",
+                                                                    "description": "End, HH:MM.",
                                                                     "pattern": "^\\d\\d:\\d\\d$",
                                                                     "type": "string",
                                                                 },
@@ -792,7 +792,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         }
                     },
@@ -817,7 +817,7 @@ def test_agents_schemas():
                             "items": {
                                 "properties": {
                                     "id": {
-                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "description": "Agent ID: the agent's email (cannot be changed).",
                                         "type": "string",
                                     }
                                 },
@@ -834,7 +834,7 @@ def test_agents_schemas():
             },
             "suspend_agent": {
                 "title": "Suspend agent",
-                "description": "Suspend an agent so they cannot use LiveChat until unsuspended. The license owner cannot be suspended. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + sessions--all:rw.",
+                "description": "Suspend an agent so they cannot use LiveChat until unsuspended. The license owner cannot be suspended. Not public yet: LiveChat enables it per license on request (else refused). Scopes: agents--all:rw + sessions--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -845,7 +845,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         }
                     },
@@ -855,7 +855,7 @@ def test_agents_schemas():
             },
             "batch_suspend_agents": {
                 "title": "Suspend agents (batch)",
-                "description": "Suspend several agents in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + sessions--all:rw.",
+                "description": "Suspend several agents in one call. Not public yet: LiveChat enables it per license on request (else refused). Scopes: agents--all:rw + sessions--all:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": True,
@@ -870,7 +870,7 @@ def test_agents_schemas():
                             "items": {
                                 "properties": {
                                     "id": {
-                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "description": "Agent ID: the agent's email (cannot be changed).",
                                         "type": "string",
                                     }
                                 },
@@ -887,7 +887,7 @@ def test_agents_schemas():
             },
             "unsuspend_agent": {
                 "title": "Unsuspend agent",
-                "description": "Lift an agent's suspension so they can use LiveChat again. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Lift an agent's suspension so they can use LiveChat again. Not public yet: LiveChat enables it per license on request (else refused). Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -898,7 +898,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         }
                     },
@@ -908,7 +908,7 @@ def test_agents_schemas():
             },
             "batch_unsuspend_agents": {
                 "title": "Unsuspend agents (batch)",
-                "description": "Lift the suspension of several agents in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Lift the suspension of several agents in one call. Not public yet: LiveChat enables it per license on request (else refused). Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -923,7 +923,7 @@ def test_agents_schemas():
                             "items": {
                                 "properties": {
                                     "id": {
-                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "description": "Agent ID: the agent's email (cannot be changed).",
                                         "type": "string",
                                     }
                                 },
@@ -951,7 +951,7 @@ def test_agents_schemas():
             },
             "approve_agent": {
                 "title": "Approve agent",
-                "description": "Approve an agent awaiting approval so they can use LiveChat. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Approve an agent awaiting approval so they can use LiveChat. Not public yet: LiveChat enables it per license on request (else refused). Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -962,7 +962,7 @@ def test_agents_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "id": {
-                            "description": "Agent ID: the agent's email. It cannot be changed later.",
+                            "description": "Agent ID: the agent's email (cannot be changed).",
                             "type": "string",
                         }
                     },
@@ -972,7 +972,7 @@ def test_agents_schemas():
             },
             "batch_approve_agents": {
                 "title": "Approve agents (batch)",
-                "description": "Approve several agents awaiting approval in one call. Not public yet: LiveChat enables it per license on request, so it may be refused. Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
+                "description": "Approve several agents awaiting approval in one call. Not public yet: LiveChat enables it per license on request (else refused). Scopes: agents--all:rw + accounts--all:rw + subscription.lc:rw.",
                 "annotations": {
                     "readOnlyHint": False,
                     "destructiveHint": False,
@@ -987,7 +987,7 @@ def test_agents_schemas():
                             "items": {
                                 "properties": {
                                     "id": {
-                                        "description": "Agent ID: the agent's email. It cannot be changed later.",
+                                        "description": "Agent ID: the agent's email (cannot be changed).",
                                         "type": "string",
                                     }
                                 },
@@ -1295,7 +1295,7 @@ def test_bots_schemas():
                         "default_group_priority": {
                             "enum": ["first", "normal", "last", "supervisor"],
                             "type": "string",
-                            "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                            "description": "Default routing priority for a group without a defined priority.",
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "owner_client_id": {
@@ -1334,7 +1334,7 @@ def test_bots_schemas():
                         "default_group_priority": {
                             "enum": ["first", "normal", "last", "supervisor"],
                             "type": "string",
-                            "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                            "description": "Default routing priority for a group without a defined priority.",
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "groups": {
@@ -1385,16 +1385,16 @@ def test_bots_schemas():
                                                 "type": "string",
                                             },
                                             "enabled": {
-                                                "description": "Whether this set of working hours is enabled.",
+                                                "description": "Whether these hours are enabled.",
                                                 "type": "boolean",
                                             },
                                             "start": {
-                                                "description": "When working hours start, HH:MM.",
+                                                "description": "Start, HH:MM.",
                                                 "pattern": "^\\d\\d:\\d\\d$",
                                                 "type": "string",
                                             },
                                             "end": {
-                                                "description": "When working hours end, HH:MM.",
+                                                "description": "End, HH:MM.",
                                                 "pattern": "^\\d\\d:\\d\\d$",
                                                 "type": "string",
                                             },
@@ -1445,7 +1445,7 @@ def test_bots_schemas():
                                     "default_group_priority": {
                                         "enum": ["first", "normal", "last", "supervisor"],
                                         "type": "string",
-                                        "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                                        "description": "Default routing priority for a group without a defined priority.",
                                     },
                                     "job_title": {"type": "string", "description": "Bot's job title."},
                                     "groups": {
@@ -1496,16 +1496,16 @@ def test_bots_schemas():
                                                             "type": "string",
                                                         },
                                                         "enabled": {
-                                                            "description": "Whether this set of working hours is enabled.",
+                                                            "description": "Whether these hours are enabled.",
                                                             "type": "boolean",
                                                         },
                                                         "start": {
-                                                            "description": "When working hours start, HH:MM.",
+                                                            "description": "Start, HH:MM.",
                                                             "pattern": "^\\d\\d:\\d\\d$",
                                                             "type": "string",
                                                         },
                                                         "end": {
-                                                            "description": "When working hours end, HH:MM.",
+                                                            "description": "End, HH:MM.",
                                                             "pattern": "^\\d\\d:\\d\\d$",
                                                             "type": "string",
                                                         },
@@ -1629,7 +1629,7 @@ def test_bots_schemas():
                         "default_group_priority": {
                             "enum": ["first", "normal", "last", "supervisor"],
                             "type": "string",
-                            "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                            "description": "Default routing priority for a group without a defined priority.",
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "owner_client_id": {
@@ -1689,7 +1689,7 @@ def test_bots_schemas():
                         "default_group_priority": {
                             "enum": ["first", "normal", "last", "supervisor"],
                             "type": "string",
-                            "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                            "description": "Default routing priority for a group without a defined priority.",
                         },
                         "job_title": {"type": "string", "description": "Bot's job title."},
                         "type": {"type": "string", "description": "Custom value to categorize the bot."},
@@ -1717,16 +1717,16 @@ def test_bots_schemas():
                                                 "type": "string",
                                             },
                                             "enabled": {
-                                                "description": "Whether this set of working hours is enabled.",
+                                                "description": "Whether these hours are enabled.",
                                                 "type": "boolean",
                                             },
                                             "start": {
-                                                "description": "When working hours start, HH:MM.",
+                                                "description": "Start, HH:MM.",
                                                 "pattern": "^\\d\\d:\\d\\d$",
                                                 "type": "string",
                                             },
                                             "end": {
-                                                "description": "When working hours end, HH:MM.",
+                                                "description": "End, HH:MM.",
                                                 "pattern": "^\\d\\d:\\d\\d$",
                                                 "type": "string",
                                             },
@@ -1794,7 +1794,7 @@ def test_bots_schemas():
                                     "default_group_priority": {
                                         "enum": ["first", "normal", "last", "supervisor"],
                                         "type": "string",
-                                        "description": "Default routing priority for a group without a defined priority: first, normal, last or supervisor.",
+                                        "description": "Default routing priority for a group without a defined priority.",
                                     },
                                     "job_title": {"type": "string", "description": "Bot's job title."},
                                     "type": {"type": "string", "description": "Custom value to categorize the bot."},
@@ -1822,16 +1822,16 @@ def test_bots_schemas():
                                                             "type": "string",
                                                         },
                                                         "enabled": {
-                                                            "description": "Whether this set of working hours is enabled.",
+                                                            "description": "Whether these hours are enabled.",
                                                             "type": "boolean",
                                                         },
                                                         "start": {
-                                                            "description": "When working hours start, HH:MM.",
+                                                            "description": "Start, HH:MM.",
                                                             "pattern": "^\\d\\d:\\d\\d$",
                                                             "type": "string",
                                                         },
                                                         "end": {
-                                                            "description": "When working hours end, HH:MM.",
+                                                            "description": "End, HH:MM.",
                                                             "pattern": "^\\d\\d:\\d\\d$",
                                                             "type": "string",
                                                         },
@@ -1895,7 +1895,7 @@ def test_bots_schemas():
                             "description": "true: all bots of the license; false (default): only the requester's bots (those owned by the calling app's client ID).",
                         },
                         "fields": {
-                            "description": "Additional fields to include: groups, work_scheduler, job_title, max_chats_count, timezone.",
+                            "description": "Additional fields to include.",
                             "items": {
                                 "enum": ["groups", "work_scheduler", "job_title", "max_chats_count", "timezone"],
                                 "type": "string",
@@ -1927,7 +1927,7 @@ def test_bots_schemas():
                     "properties": {
                         "id": {"description": "Bot ID.", "type": "string"},
                         "fields": {
-                            "description": "Additional fields to include: groups, work_scheduler, job_title, max_chats_count, timezone.",
+                            "description": "Additional fields to include.",
                             "items": {
                                 "enum": ["groups", "work_scheduler", "job_title", "max_chats_count", "timezone"],
                                 "type": "string",
@@ -2079,7 +2079,7 @@ def test_greetings_schemas():
                     "additionalProperties": False,
                     "properties": {
                         "type": {
-                            "description": "Greeting type: normal or announcement.",
+                            "description": "Greeting type.",
                             "enum": ["normal", "announcement"],
                             "type": "string",
                         },
@@ -2263,7 +2263,7 @@ def test_greetings_schemas():
                                                     "properties": {
                                                         "text": {"description": "Button text.", "type": "string"},
                                                         "type": {
-                                                            "description": "What a click does, with value: webview, message, url or phone.",
+                                                            "description": "What a click does with value.",
                                                             "enum": ["webview", "message", "url", "phone"],
                                                             "type": "string",
                                                         },
@@ -2282,7 +2282,7 @@ def test_greetings_schemas():
                                                         "role": {
                                                             "enum": ["default", "primary", "danger"],
                                                             "type": "string",
-                                                            "description": "Button role: default, primary or danger.",
+                                                            "description": "Button role.",
                                                         },
                                                     },
                                                     "required": ["text", "type", "value", "postback_id"],
@@ -2326,7 +2326,7 @@ def test_greetings_schemas():
                         "type": {
                             "enum": ["normal", "announcement"],
                             "type": "string",
-                            "description": "Greeting type: normal or announcement.",
+                            "description": "Greeting type.",
                         },
                         "active": {"type": "boolean", "description": "Whether the greeting is active."},
                         "active_from": {
@@ -2503,7 +2503,7 @@ def test_greetings_schemas():
                                                     "properties": {
                                                         "text": {"description": "Button text.", "type": "string"},
                                                         "type": {
-                                                            "description": "What a click does, with value: webview, message, url or phone.",
+                                                            "description": "What a click does with value.",
                                                             "enum": ["webview", "message", "url", "phone"],
                                                             "type": "string",
                                                         },
@@ -2522,7 +2522,7 @@ def test_greetings_schemas():
                                                         "role": {
                                                             "enum": ["default", "primary", "danger"],
                                                             "type": "string",
-                                                            "description": "Button role: default, primary or danger.",
+                                                            "description": "Button role.",
                                                         },
                                                     },
                                                     "required": ["text", "type", "value", "postback_id"],
@@ -2798,13 +2798,13 @@ def test_properties_schemas():
                                     "items": {"enum": ["read", "write"], "type": "string"},
                                     "minItems": 1,
                                     "type": "array",
-                                    "description": "Agent access: read and/or write.",
+                                    "description": "Agent access.",
                                 },
                                 "customer": {
                                     "items": {"enum": ["read", "write"], "type": "string"},
                                     "minItems": 1,
                                     "type": "array",
-                                    "description": "Customer access: read and/or write.",
+                                    "description": "Customer access.",
                                 },
                             },
                             "type": "object",
@@ -2912,7 +2912,7 @@ def test_properties_schemas():
                             "type": "string",
                         },
                         "access_type": {
-                            "description": "Access for Client Ids other than the owner: read and/or write.",
+                            "description": "Access for Client Ids other than the owner.",
                             "items": {"enum": ["read", "write"], "type": "string"},
                             "maxItems": 2,
                             "minItems": 1,

@@ -50,7 +50,7 @@ _SUBSCRIPTION = (("agents--all:rw", "accounts--all:rw", "subscription.lc:rw"),)
 
 # The caveat that matters goes into the tool's own description (what a client lists), not only
 # into notes (describe_action).
-_NOT_PUBLIC_SHORT = " Not public yet: LiveChat enables it per license on request, so it may be refused."
+_NOT_PUBLIC_SHORT = " Not public yet: LiveChat enables it per license on request (else refused)."
 _NOT_PUBLIC = (
     "The reference marks this method as not yet available for public use (LiveChat enables it on "
     "request), so a real license may refuse it."

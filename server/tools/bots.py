@@ -47,7 +47,7 @@ BotFields = Annotated[
 ]
 
 _DEFAULT_PRIORITY_DESC = (
-    "Default routing priority for a group without a defined priority: first, normal, last or supervisor."
+    "Default routing priority for a group without a defined priority."
 )
 _AFFECT_DESC = "If true, also apply this to bots already created from the template on licenses with the app installed."
 
@@ -174,7 +174,7 @@ class ListBots(Input):
     )
     fields: BotFields | None = Field(
         default=None,
-        description="Additional fields to include: groups, work_scheduler, job_title, max_chats_count, timezone.",
+        description="Additional fields to include.",
     )
 
 
@@ -182,7 +182,7 @@ class GetBot(Input):
     id: BotId
     fields: BotFields | None = Field(
         default=None,
-        description="Additional fields to include: groups, work_scheduler, job_title, max_chats_count, timezone.",
+        description="Additional fields to include.",
     )
 
 

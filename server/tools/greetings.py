@@ -195,13 +195,13 @@ class RichImage(Input):
 
 class RichButton(Input):
     text: str = Field(description="Button text.")
-    type: ButtonType = Field(description="What a click does, with value: webview, message, url or phone.")
+    type: ButtonType = Field(description="What a click does with value.")
     value: str = Field(description="The button's target (URL, phone, message; a webview's title).")
     postback_id: str = Field(description="Unique button identifier sent in postback events.")
     button_id: str | None = Field(
         default=None, description="Button ID; generated if omitted. On update, pass the existing ID to keep it."
     )
-    role: ButtonRole | None = Field(default=None, description="Button role: default, primary or danger.")
+    role: ButtonRole | None = Field(default=None, description="Button role.")
 
 
 class RichElement(Input):
@@ -231,7 +231,7 @@ _RULES_DESC = "Rules that trigger the greeting, at most 10."
 
 
 class CreateGreeting(Input):
-    type: GreetingType = Field(description="Greeting type: normal or announcement.")
+    type: GreetingType = Field(description="Greeting type.")
     active: bool = Field(description="Whether the greeting is active.")
     active_from: RFC3339 | None = Field(default=None, description="When the greeting becomes active (RFC 3339).")
     active_until: RFC3339 | None = Field(default=None, description="When the greeting stops being active (RFC 3339).")
@@ -249,7 +249,7 @@ class CreateGreeting(Input):
 
 class UpdateGreeting(Input):
     id: GreetingId
-    type: GreetingType | None = Field(default=None, description="Greeting type: normal or announcement.")
+    type: GreetingType | None = Field(default=None, description="Greeting type.")
     active: bool | None = Field(default=None, description="Whether the greeting is active.")
     active_from: RFC3339 | None = Field(default=None, description="When the greeting becomes active (RFC 3339).")
     active_until: RFC3339 | None = Field(default=None, description="When the greeting stops being active (RFC 3339).")

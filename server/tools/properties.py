@@ -54,9 +54,9 @@ def value_matches_type(type_: str, value: Any) -> bool:
 class UserAccess(Input):
     """Who may read or write the property in one location."""
 
-    agent: list[Permission] | None = Field(default=None, min_length=1, description="Agent access: read and/or write.")
+    agent: list[Permission] | None = Field(default=None, min_length=1, description="Agent access.")
     customer: list[Permission] | None = Field(
-        default=None, min_length=1, description="Customer access: read and/or write."
+        default=None, min_length=1, description="Customer access."
     )
 
     @model_validator(mode="after")
@@ -153,7 +153,7 @@ class PublishProperty(Input):
     name: str = Field(min_length=1, description="Property name.")
     owner_client_id: ClientId | None = None
     access_type: list[Permission] = Field(
-        min_length=1, max_length=2, description="Access for Client Ids other than the owner: read and/or write."
+        min_length=1, max_length=2, description="Access for Client Ids other than the owner."
     )
 
 

@@ -62,7 +62,7 @@ def secret_fields(model: type[BaseModel]) -> tuple[str, ...]:
 
 AgentId = Annotated[
     str,
-    Field(min_length=1, description="Agent ID: the agent's email. It cannot be changed later."),
+    Field(min_length=1, description="Agent ID: the agent's email (cannot be changed)."),
 ]
 BotId = Annotated[str, Field(min_length=1, description="Bot ID.")]
 GroupId = Annotated[int, Field(ge=0, description="Group ID (0 is the default group 'General').")]
@@ -132,9 +132,9 @@ class GroupPriority(Input):
 
 class ScheduleEntry(Input):
     day: Weekday = Field(description="Day the working hours apply to.")
-    enabled: bool = Field(description="Whether this set of working hours is enabled.")
-    start: HHMM = Field(description="When working hours start, HH:MM.")
-    end: HHMM = Field(description="When working hours end, HH:MM.")
+    enabled: bool = Field(description="Whether these hours are enabled.")
+    start: HHMM = Field(description="Start, HH:MM.")
+    end: HHMM = Field(description="End, HH:MM.")
 
 
 class WorkScheduler(Input):
