@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -57,9 +58,9 @@ class ToolResult:
     # False when the data labels itself in a fixed shape (search/fetch: ChatGPT reads plain JSON)
     boundary: bool = True
 
-    @property
+    @cached_property
     def shown(self) -> Any:
-        """``data`` as the model may see it."""
+        """``data`` as the model may see it (sanitized once: ``text`` and ``structured`` both use it)."""
         return sanitize(self.data) if self.untrusted else self.data
 
     @property
