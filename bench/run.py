@@ -39,6 +39,14 @@ def ping() -> str:
     return "pong"
 app.run()
 '''
+# Packages only the test tools bring (inline-snapshot: rich; pytest, rich: pygments). The README's
+# `pip install -e .` has neither, but where they are installed httpx imports its optional
+# command-line client (rich, pygments) and the SDK's MCPServer logs through rich: in the
+# development environment both servers pay for imports no user's install makes (ours more, for
+# httpx's). Cold start is timed as that install runs the servers, the test packages hidden
+# (an import of them fails as if absent); the development environment's figure is shown beside it.
+TEST_ONLY = ("rich", "pygments")
+AS_INSTALLED = f"import sys; sys.modules.update(dict.fromkeys({TEST_ONLY!r}))\n"
 
 
 def tokens(text: str) -> int:
@@ -216,13 +224,21 @@ async def main() -> None:
                  f"{doc_bytes:,} bytes / {doc_tokens:,} tokens)", "<= 3,000 tokens",
                  "ok" if summary_tokens <= 3000 else "OVER"))
 
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(FLOOR_SERVER)
-    ours, floor = await cold_start([[sys.executable, "-m", "server.cli", "--sandbox"], [sys.executable, f.name]], runs)
+    floors = []
+    for prefix in (AS_INSTALLED, ""):
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(prefix + FLOOR_SERVER)
+        floors.append(f.name)
+    serve = "from server.cli.main import main; sys.exit(main())"
+    ours, floor, dev_ours, dev_floor = await cold_start([
+        [sys.executable, "-c", AS_INSTALLED + serve, "--sandbox"], [sys.executable, floors[0]],
+        [sys.executable, "-c", "import sys\n" + serve, "--sandbox"], [sys.executable, floors[1]],
+    ], runs)
     ratio = ours / floor
-    rows.append(("cold start (spawn → initialize → tools/list), median",
-                 f"{ours * 1000:.0f} ms vs SDK floor {floor * 1000:.0f} ms = {ratio:.2f}x", "<= 1.2x",
-                 "ok" if ratio <= 1.2 else "OVER"))
+    result = (f"{ours * 1000:.0f} ms vs SDK floor {floor * 1000:.0f} ms = {ratio:.2f}x (with the test tools "
+              f"installed: {dev_ours * 1000:.0f} ms vs {dev_floor * 1000:.0f} ms = {dev_ours / dev_floor:.2f}x)")
+    rows.append(("cold start (spawn → initialize → tools/list), median, as `pip install -e .` installs it",
+                 result, "<= 1.2x", "ok" if ratio <= 1.2 else "OVER"))
 
     url, server = serve_sandbox()
     direct, via = await per_call(url, calls)
