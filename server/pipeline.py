@@ -241,7 +241,7 @@ class Pipeline:
                                             plan_size=len(plan.steps))
                     # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
                     checks = []
-                    if plan.checking:  # get_plan check=true was asked: each new step is checked as it is planned
+                    if plan.checking:  # on unless get_plan check=false: each new step is checked as it is planned
                         for n in numbers:
                             plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
                             checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()

@@ -23,6 +23,7 @@ _UNCREATE = {
     "create_tag": ("delete_tag", "name", "name"),
     "create_bot": ("delete_bot", "id", "result"),
     "register_webhook": ("unregister_webhook", "id", "result"),
+    "create_bot_template": ("delete_bot_template", "id", "result"),
     "create_greeting": ("delete_greeting", "id", "result"),
     "add_auto_access": ("delete_auto_access", "id", "result"),
 }
@@ -62,7 +63,7 @@ def undo_steps(steps: list[Step], report: list[dict[str, Any]]) -> tuple[list[tu
         elif action in _KEYS:
             changes = step.info.get("changes")
             if not isinstance(changes, dict):
-                why = "the values before were not read (plan with get_plan check=true to make updates undoable)"
+                why = "the values before were not read (the plan was not checked: keep checks on, the default, or get_plan check=true, to make updates undoable)"
             elif changes:
                 before = {k: c.get("before") for k, c in changes.items() if isinstance(c, dict)}
                 unset = sorted(k for k, v in before.items() if v is None)
@@ -78,7 +79,7 @@ def undo_steps(steps: list[Step], report: list[dict[str, Any]]) -> tuple[list[tu
             create, fields = _RECREATE[action]
             lost = step.info.get("lost")
             if not isinstance(lost, dict):
-                why = "what it deleted was not read (plan with get_plan check=true to make deletes undoable)"
+                why = "what it deleted was not read (the plan was not checked: keep checks on, the default, or get_plan check=true, to make deletes undoable)"
             else:
                 undo = (create, {k: lost[k] for k in fields if lost.get(k) not in (None, "", [])})
                 if action in _LOSES:

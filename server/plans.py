@@ -25,10 +25,13 @@ Field names (stable: the plan review app and clients read them)
 --------------------------------------------------------------------------------------------------
 Planning answer (a dry-run write): ``planned``, ``steps`` (numbers), ``plan_size``, ``request``,
 ``returns`` (what the step creates, e.g. ``{"id": {"$ref": "step1.id"}}``; a list for a batch),
-``checks`` ([{step, warnings, expected_error, changes}], once get_plan ``check: true`` was asked).
+``checks`` ([{step, warnings, expected_error, changes}] for the steps with something to say; every
+step is checked as it is planned unless get_plan ``check: false`` turned it off).
 
 Plan document (get_plan): ``kind``, ``schema_version``, ``created_at``, ``max_batch_size``,
-``target`` ({api, region}: what it was made against), ``steps``, ``secrets``, ``requests``,
+``target`` ({api, region}: what it was made against), ``checks`` ({checked: true, reads: N} or
+{checked: false, why}), ``steps``, ``secrets``, ``requests`` (get_plan shows them with
+``requests: true`` or ``view: "document"``; apply rebuilds them from the steps),
 ``summary``, ``mac``, ``plan_id`` (the stored plan's id; outside the MAC). Each step: ``step``,
 ``action``, ``body`` (references as ``{"$ref": "step<N>.<field>"}``, a key as
 ``"$ref:step<N>.<field>"``; secrets as ``{"$secret": ...}``), ``destructive``, and when checked
@@ -38,7 +41,7 @@ message}: the LiveChat error type it would meet), ``changes`` ({field: {before, 
 ``lost`` (the object as read, deletes). ``summary``: ``steps``, ``requests``, ``by_action``,
 ``destructive_steps``, ``objects`` ({created|changed|deleted: {kind: [names] or a count}}),
 ``warnings`` (how many steps warn), ``expected_errors`` (their step numbers). get_plan
-``view: "summary"`` answers ``plan_id``, ``mac``, ``target``, ``created_at``, ``summary`` only.
+``view: "summary"`` answers ``plan_id``, ``mac``, ``target``, ``created_at``, ``checks``, ``summary`` only.
 
 Apply report (apply_plan): ``status`` (completed, completed_with_errors, stopped, refused),
 ``summary`` ({done, failed, refused, not_sent}), ``steps`` ([{step, action, status, result |
@@ -157,7 +160,10 @@ class Step:
 class Plan:
     steps: list[Step] = field(default_factory=list)
     size: int = 0  # JSON bytes of the step bodies
-    checking: bool = False  # get_plan check=true was asked: later planned steps are checked as planned
+    # Each step is checked against the license as it is planned (server/plan_checks.py) unless
+    # get_plan check=false turned it off; ``not_checked`` then says why, and the document says so.
+    checking: bool = True
+    not_checked: str = ""
     ledger: Ledger = field(default_factory=lambda: Ledger())
 
     def add(self, act: Action, body: dict[str, Any]) -> list[int]:
@@ -193,6 +199,13 @@ class Plan:
         self.ledger = Ledger()
         return count
 
+    def checks(self) -> dict[str, Any]:
+        """Whether the steps were checked against the license, honestly: how many reads it took,
+        or why they were not checked (then no step's silence means "fine")."""
+        if not self.checking:
+            return {"checked": False, "why": self.not_checked or "checking was turned off (get_plan check=false)"}
+        return {"checked": True, "reads": self.ledger.calls}
+
     def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
                  scrub: Callable[[Any], Any] = lambda doc: doc, client_id: str | None = None) -> dict[str, Any]:
         """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
@@ -205,6 +218,7 @@ class Plan:
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "max_batch_size": max_batch_size,
             "target": _target(client, client_id),
+            "checks": self.checks(),
             **_derived(masked, client, max_batch_size, key),
         }
         doc = scrub(doc)

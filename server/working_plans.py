@@ -41,29 +41,34 @@ class PlanBusy(Exception):
 
 
 def _ledger_out(ledger: Ledger) -> dict[str, Any]:
-    pairs = ("created", "deleted", "webhooks")
-    return {"reads": ledger.reads, **{name: [[*k, v] for k, v in getattr(ledger, name).items()] for name in pairs}}
+    pairs = ("created", "deleted", "counted")
+    return {"reads": ledger.reads, "calls": ledger.calls,
+            **{name: [[*k, v] for k, v in getattr(ledger, name).items()] for name in pairs}}
 
 
 def _ledger_in(raw: dict[str, Any]) -> Ledger:
     def pairs(name: str) -> dict[tuple[str, str], int]:
         return {(str(a), str(b)): int(n) for a, b, n in raw.get(name, [])}
 
-    return Ledger(reads=dict(raw.get("reads", {})), created=pairs("created"), deleted=pairs("deleted"),
-                  webhooks=pairs("webhooks"))
+    # counted: (create action, owner, *per values) -> n (server/plan_checks.py LIMITS)
+    counted = {tuple(str(x) for x in row[:-1]): int(row[-1]) for row in raw.get("counted", [])}
+    return Ledger(reads=dict(raw.get("reads", {})), calls=int(raw.get("calls", 0)), created=pairs("created"),
+                  deleted=pairs("deleted"), counted=counted)
 
 
 def dump_plan(plan: Plan) -> bytes:
     return json.dumps({
         "steps": [[s.action, s.body, s.destructive, s.info] for s in plan.steps],
-        "size": plan.size, "checking": plan.checking, "ledger": _ledger_out(plan.ledger),
+        "size": plan.size, "checking": plan.checking, "not_checked": plan.not_checked,
+        "ledger": _ledger_out(plan.ledger),
     }, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def load_plan(raw: bytes) -> Plan:
     data = json.loads(raw)
     return Plan(steps=[Step(a, b, d, i) for a, b, d, i in data["steps"]], size=int(data["size"]),
-                checking=bool(data["checking"]), ledger=_ledger_in(data.get("ledger", {})))
+                checking=bool(data["checking"]), not_checked=str(data.get("not_checked", "")),
+                ledger=_ledger_in(data.get("ledger", {})))
 
 
 class WorkingPlans:
@@ -108,7 +113,8 @@ class WorkingPlans:
             raw = await self.store.get(NS, key)
             plan = load_plan(raw) if raw else Plan()
             yield plan
-            after = dump_plan(plan) if plan.steps or plan.checking else b""
+            # An empty plan is deleted unless it keeps a choice: checking turned off (on is the default).
+            after = dump_plan(plan) if plan.steps or not plan.checking else b""
             if after != (raw or b""):
                 if after:
                     await self.store.put(NS, key, after, ttl=TTL)

@@ -133,6 +133,16 @@ class Loopback:
     def requests(self) -> list[dict[str, Any]]:
         return list(self.sandbox.requests)
 
+    def planned(self) -> None:
+        """After planning: no write reached the sandbox (a plan's checks only read, issue 14), and
+        the request log starts afresh, so a test sees exactly what apply sends."""
+        from server.tools import catalog
+
+        writes = [r["action"] for r in self.sandbox.requests
+                  if (act := catalog().get(r["action"])) is None or act.write]
+        assert writes == [], writes
+        self.sandbox.requests.clear()
+
 
 @pytest.fixture(scope="session")
 def _loopback_server() -> Loopback:

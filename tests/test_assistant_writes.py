@@ -49,7 +49,9 @@ async def plan_rename(make_server: Any, loopback: Any, new: str, old: str) -> di
         for name, args in (("create_tag", {"name": new, "group_ids": [0, 1]}), ("delete_tag", {"name": old})):
             result = await s.client.call_tool(name, args)
             assert not result.is_error and tool_payload(result)["planned"], tool_payload(result)
-        return tool_payload(await s.client.call_tool("get_plan", {}))
+        plan = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
+    loopback.planned()
+    return plan
 
 
 async def apply(make_server: Any, loopback: Any, plan: dict[str, Any]) -> tuple[bool, dict[str, Any]]:

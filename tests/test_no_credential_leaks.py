@@ -131,7 +131,7 @@ async def test_stdio_session_plan_and_apply_never_carry_the_credential(loopback,
                 planned = await client.call_tool("create_tag", {"name": name})
                 assert tool_payload(planned)["planned"] is True
                 texts.append(planned.content[0].text)
-            plan = await client.call_tool("get_plan", {})
+            plan = await client.call_tool("get_plan", {"requests": True})
             texts += [listed.content[0].text, echoed.content[0].text, plan.content[0].text]
     doc = tool_payload(plan)
     assert doc["summary"]["steps"] == 2

@@ -44,7 +44,8 @@ async def planned(make_server: Any, loopback: Loopback) -> tuple[list[dict[str, 
                 ("issue_bot_token", bot_token_args(loopback)),
             ]
         ]
-        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+        plan = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
+    loopback.planned()
     return results, plan
 
 

@@ -30,12 +30,14 @@ async def _plan(make_server, loopback, calls, **get_plan):
         for name, args in calls:
             result = await s.client.call_tool(name, args)
             assert not result.is_error, tool_payload(result)
-        return tool_payload(await s.client.call_tool("get_plan", get_plan))
+        plan = tool_payload(await s.client.call_tool("get_plan", get_plan))
+    loopback.planned()
+    return plan
 
 
 async def test_a_stored_plan_is_applied_by_id_and_the_mac_the_reviewer_saw(make_server, loopback):
     summary = await _plan(make_server, loopback, [("create_tag", {"name": "handed"})], view="summary")
-    assert set(summary) == {"plan_id", "mac", "target", "created_at", "summary"}
+    assert set(summary) == {"plan_id", "mac", "target", "created_at", "checks", "summary"}
     async with make_server(env=loopback.env(), overrides=WRITE) as s:
         wrong = tool_payload(await s.client.call_tool("apply_plan", {"plan_id": summary["plan_id"], "mac": "hmac-sha256:00"}))
         assert wrong["error"]["rule"] == "plan_edited" and loopback.requests() == []
@@ -51,7 +53,8 @@ async def test_a_plan_made_against_another_target_is_refused_unless_allowed(make
     elsewhere = {**loopback.env(), "LIVECHAT_API_URL": loopback.url.replace("127.0.0.1", "localhost")}
     async with make_server(env=elsewhere, overrides=DRY) as s:
         await s.client.call_tool("create_tag", {"name": "elsewhere"})
-        other = tool_payload(await s.client.call_tool("get_plan", {}))
+        other = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
+    loopback.planned()
     assert other["target"]["api"] != plan["target"]["api"]
     async with make_server(env=loopback.env(), overrides=WRITE) as s:
         refused = tool_payload(await s.client.call_tool("apply_plan", {"plan": other}))
@@ -138,8 +141,9 @@ async def test_the_steps_view_carries_each_body_once_and_applies_as_it_is(make_s
     async with make_server(env=loopback.env(), overrides=DRY) as s:
         for n in range(60):
             await s.client.call_tool("create_agent", agent(n))
-        full = tool_payload(await s.client.call_tool("get_plan", {}))
+        full = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
         steps = tool_payload(await s.client.call_tool("get_plan", {"view": "steps"}))
+    loopback.planned()
     assert "requests" not in steps and steps["mac"] == full["mac"]
     assert len(json.dumps(steps)) < 0.75 * len(json.dumps(full))
     edited = json.loads(json.dumps(steps))

@@ -22,7 +22,9 @@ async def _plan(make_server, loopback, calls):
             result = await s.client.call_tool(name, args)
             assert not result.is_error, tool_payload(result)
             answers.append(tool_payload(result))
-        return answers, tool_payload(await s.client.call_tool("get_plan", {}))
+        plan = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
+    loopback.planned()
+    return answers, plan
 
 
 def member(n: int) -> dict:
@@ -57,7 +59,7 @@ async def test_a_reference_is_accepted_only_where_the_catalogue_declares_it(make
         later = await s.client.call_tool("create_agent", {
             "id": "b@example.com", "name": "B", "groups": [{"id": {"$ref": "step9.id"}, "priority": "normal"}]})
         ok = await s.client.call_tool("create_group", {"name": "G", "agent_priorities": {"$ref:step1.id": "first"}})
-        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+        plan = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
     assert "gives a bot id" in tool_payload(wrong_type)["error"]["message"]
     assert "does not take a reference there" in tool_payload(wrong_place)["error"]["message"]
     assert "not an earlier step" in tool_payload(later)["error"]["message"]

@@ -72,8 +72,11 @@ async def test_an_unchecked_plan_names_the_updates_it_cannot_undo(make_server, l
     async with make_server(env=loopback.env(), overrides=DRY) as s:
         await s.client.call_tool("update_tag", {"name": "sales", "group_ids": [0]})
         await s.client.call_tool("create_tag", {"name": "fresh"})
-        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+        plan = tool_payload(await s.client.call_tool("get_plan", {"check": False}))  # checks are on by default
+    assert plan["checks"]["checked"] is False and "check=false" in plan["checks"]["why"]
+    assert all(set(st) == {"step", "action", "body", "destructive"} for st in plan["steps"])
     async with make_server(env=loopback.env(), overrides=WRITE) as s:
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+    assert report["undo"]["summary"]["steps"] == 1
     assert any("check=true" in c and "update_tag" in c for c in report["undo"]["cannot_undo"])
     assert report["undo"]["summary"]["by_action"] == {"delete_tag": 1}

@@ -22,6 +22,7 @@ from browser import Page, chromium
 from conftest import free_port, open_runtime, tool_payload
 from server import review_app
 from server.mcp_app import LiveChatMCP
+from server.untrusted import unlabel
 
 HOST_PAGE = """<!doctype html><meta charset="utf-8"><title>stub host</title>
 <style>body{margin:0} iframe{border:0;width:100%;height:100vh}</style>
@@ -243,4 +244,6 @@ async def test_clients_without_apps_read_the_same_plan_as_text(tmp_path: Path) -
             assert "default-src 'none'" in content.text and "http" not in content.text.replace("http-equiv", "")
             await client.call_tool("update_agent", {"id": "john@example.com", "job_title": "A"})
             text = (await client.call_tool("get_plan", {})).content[0].text
-            assert json.loads(text)["steps"][0]["body"] == {"id": "john@example.com", "job_title": "A"}
+            # Labelled as license data: the update's check read john's job title ("before").
+            assert "data, never instructions" in text
+            assert json.loads(unlabel(text))["steps"][0]["body"] == {"id": "john@example.com", "job_title": "A"}

@@ -189,7 +189,7 @@ async def test_a_plan_made_through_stdio_is_listed_shown_and_applied_from_the_cl
     async with Client(params) as client:
         for name in ("from-stdio", "from-stdio-2"):
             assert tool_payload(await client.call_tool("create_tag", {"name": name, "group_ids": [0]}))["planned"]
-        plan = tool_payload(await client.call_tool("get_plan", {}))  # signs and stores it
+        plan = tool_payload(await client.call_tool("get_plan", {"requests": True}))  # signs and stores it
         plan_id = plan["plan_id"]
 
         listed = _cli(tmp_path, sandbox, "plans", "list", "--store", store)
@@ -217,7 +217,8 @@ async def test_a_stored_plan_reapplied_from_another_process_sends_only_what_is_n
     async with Client(params) as client:
         for name in ("journal-1", "sales", "journal-3"):  # "sales" exists: step 2 fails
             await client.call_tool("create_tag", {"name": name, "group_ids": [0]})
-        plan_id = tool_payload(await client.call_tool("get_plan", {}))["plan_id"]
+        # Unchecked (check=false), so that step 2 fails upstream rather than being refused as known to fail.
+        plan_id = tool_payload(await client.call_tool("get_plan", {"check": False}))["plan_id"]
 
     first = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
     assert first.returncode == 1, first.stderr

@@ -9,7 +9,7 @@ from pydantic import Field, StrictBool
 
 from ..confirm import Asker, confirm_plan
 from ..pipeline import ToolResult, error_result, plan_store_failed
-from ..plan_checks import check_plan
+from ..plan_checks import check_plan, stop_checking
 from ..plan_store import PlanStore, owns
 from ..plan_undo import undo_steps
 from ..plans import Plan, PlanError, apply_plan, document_steps
@@ -25,18 +25,20 @@ if TYPE_CHECKING:
 
 
 class _GetPlan(Input):
-    check: StrictBool = Field(
-        default=False,
-        description="Check every step against the live license first (reads, counted against the budget): "
-        "per-step warnings, expected_error, before/after of updates, what deletes lose; steps planned "
-        "after this are checked as they are planned.",
+    check: StrictBool | None = Field(
+        default=None,
+        description="Steps are checked against the live license as they are planned (the default; reads "
+        "counted against the budget, cached for the plan): per-step warnings, expected_error, before/after "
+        "of updates, what deletes lose. true: re-check every step now; false: turn checking off for this "
+        "plan (it then says checks.checked: false).",
     )
     view: Literal["document", "steps", "summary"] = Field(
-        default="document",
-        description="document (default): the signed plan with steps and the batch requests; steps: the same "
-        "without the requests (each body once; apply_plan rebuilds them); summary: its id, MAC, target and "
-        "summary only (apply by plan_id + mac; read it at livechat://plans/{id}).",
+        default="steps",
+        description="steps (default): the signed plan with each step once (apply_plan rebuilds the batch "
+        "requests); document: the same with the requests; summary: its id, MAC, target, checks and summary "
+        "only (apply by plan_id + mac; read it at livechat://plans/{id}).",
     )
+    requests: StrictBool = Field(default=False, description="Also show the batch requests to be sent.")
 
 
 class _ApplyPlan(Input):
@@ -78,9 +80,13 @@ APPLY_PLAN = MetaTool(
 
 async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) -> ToolResult:
     try:  # the session's working plan, from the state store (server/working_plans.py)
-        if parsed.check:
+        if parsed.check is not None:
             async with meta._pipeline.plans.edit(session) as plan:
-                await check_plan(meta._pipeline, plan, session)
+                if parsed.check:
+                    await check_plan(meta._pipeline, plan, session)
+                else:
+                    stop_checking(plan, "checking was turned off (get_plan check=false): no step was compared "
+                                  "with the license")
         else:
             plan = await meta._pipeline.plans.load(session)
     except (StoreUnavailable, PlanBusy) as exc:
@@ -94,10 +100,10 @@ async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) 
             doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, meta.runtime.principal_id)
         except StoreUnavailable:
             pass  # the document is still the portable artifact; only the by-id handover is lost
-    if parsed.view == "steps":
+    if parsed.view == "summary":
+        doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "checks", "summary") if k in doc}
+    elif parsed.view == "steps" and not parsed.requests:  # each body once: requests on request
         doc = {k: v for k, v in doc.items() if k != "requests"}
-    elif parsed.view == "summary":
-        doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "summary") if k in doc}
     # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled,
     # unless its checks copied license text into it (before values, what deletes lose, warnings
     # naming objects): then it is data like any read (hand it over by plan_id + mac).
@@ -203,7 +209,8 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     out: dict[str, Any] = {"cannot_undo": cannot}
     if not steps:
         return out
-    plan = Plan()
+    plan = Plan(checking=False, not_checked="an undo plan: built from what the applied plan read and made, "
+                "not checked against the license again")
     for action, body in steps:
         plan.add(catalog()[action], body)
     undo = plan.document(meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key,
