@@ -207,7 +207,8 @@ class Plan:
         return {"checked": True, "reads": self.ledger.calls}
 
     def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
-                 scrub: Callable[[Any], Any] = lambda doc: doc, client_id: str | None = None) -> dict[str, Any]:
+                 scrub: Callable[[Any], Any] = lambda doc: doc, client_id: str | None = None,
+                 organization_id: str | None = None) -> dict[str, Any]:
         """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
         cat = catalog()
         masked = [Step(s.action, mask_step(cat[s.action], s.body, n), s.destructive, s.info)
@@ -217,7 +218,7 @@ class Plan:
             "schema_version": SCHEMA_VERSION,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "max_batch_size": max_batch_size,
-            "target": _target(client, client_id),
+            "target": _target(client, client_id, organization_id),
             "checks": self.checks(),
             **_derived(masked, client, max_batch_size, key),
         }
@@ -226,10 +227,12 @@ class Plan:
         return doc
 
 
-def _target(client: LiveChatClient, client_id: str | None = None) -> dict[str, Any]:
-    """What a plan is made against: the upstream API, its region, and the token's client id when
-    known (a plan for one app's license is not applied with another app's token unnoticed)."""
-    return {"api": client.base_url, "region": client.region, **({"client_id": client_id} if client_id else {})}
+def _target(client: LiveChatClient, client_id: str | None = None, organization_id: str | None = None) -> dict[str, Any]:
+    """What a plan is made against: the upstream API, its region, and the token's client id and
+    organization (license) when known (a plan for one app's or one license's configuration is not
+    applied with another's token unnoticed)."""
+    return {"api": client.base_url, "region": client.region, **({"client_id": client_id} if client_id else {}),
+            **({"organization_id": organization_id} if organization_id else {})}
 
 
 def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key: bytes) -> dict[str, Any]:
@@ -371,7 +374,19 @@ def with_requests(doc: Any, client: LiveChatClient) -> Any:
     if not isinstance(doc, dict) or "requests" in doc or doc.get("kind") != KIND:
         return doc
     steps, _, size = _parse_document({**doc, "requests": []})
-    return {**doc, "requests": build_requests(steps, client, size)}
+    return {**doc, "requests": build_requests(steps, _as_planned(client, doc.get("target")), size)}
+
+
+def _as_planned(client: LiveChatClient, target: Any) -> LiveChatClient:
+    """The client as the plan's target had it (URL, region): requests rebuilt for a plan made
+    against another target are the ones that were signed, so verify() names the other target
+    (refused unless allowed) instead of calling the plan edited."""
+    if not isinstance(target, dict) or not isinstance(target.get("api"), str):
+        return client
+    planned = copy.copy(client)
+    planned.base_url = target["api"]
+    planned.region = target.get("region") if isinstance(target.get("region"), str) else client.region
+    return planned
 
 
 def document_steps(doc: Any) -> list[Step]:
@@ -474,7 +489,8 @@ class Verified:
     other_target: str | None = None  # why the (signed) plan is for another upstream; None if for this one
 
 
-def verify(doc: Any, client: LiveChatClient, key: bytes, client_id: str | None = None) -> Verified:
+def verify(doc: Any, client: LiveChatClient, key: bytes, client_id: str | None = None,
+           organization_id: str | None = None) -> Verified:
     """Check that a document's requests follow from its steps and that get_plan signed it."""
     steps, given, size = _parse_document(doc)
     derived = _derived(steps, client, size, key)
@@ -488,11 +504,15 @@ def verify(doc: Any, client: LiveChatClient, key: bytes, client_id: str | None =
     mac = doc.get("mac")
     signed = isinstance(mac, str) and bool(mac) and hmac.compare_digest(mac.encode(), sign(doc, key).encode())
     other_target = None
-    given_target, here = doc.get("target"), _target(client, client_id)
-    if not isinstance(given_target, dict) or given_target.get("api") != here["api"] or (
-            given_target.get("client_id") and here.get("client_id") and given_target["client_id"] != here["client_id"]):
-        other_target = (f"the plan was made against {_short(given_target)}; this server sends to "
-                        f"{_short(here)}")
+    given_target, here = doc.get("target"), _target(client, client_id, organization_id)
+    if not isinstance(given_target, dict) or given_target.get("api") != here["api"] or any(
+            given_target.get(k) and here.get(k) and given_target[k] != here[k] for k in ("client_id", "organization_id")):
+        differ = [f"{k} {given_target.get(k)!r} (planned) is {here.get(k)!r} here" for k in here
+                  if isinstance(given_target, dict) and given_target.get(k) != here.get(k)
+                  and (k in ("api", "region") or given_target.get(k))]
+        other_target = (f"the plan was made against another target: {'; '.join(differ)}" if differ and
+                        isinstance(given_target, dict) else
+                        f"the plan was made against {_short(given_target)}; this server sends to {_short(here)}")
         if not signed:  # an edited target is an edit; a signed one is a plan for another target
             changes.append(f"target: {other_target}")
         else:  # its requests were signed for that target's URL and headers: not an edit
@@ -661,6 +681,7 @@ async def apply_plan(
     on_done: Callable[[int, Any], Awaitable[None]] | None = None,
     in_doubt: Collection[int] = (),
     before_send: Callable[[list[int]], Awaitable[None]] | None = None,
+    organization_id: str | None = None,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
@@ -675,7 +696,7 @@ async def apply_plan(
     """
     policy, client, audit = pipeline.policy, pipeline.client, pipeline.audit
     doc = with_requests(doc, client)
-    verified = verify(doc, client, key, getattr(pipeline, "owner_client_id", None))
+    verified = verify(doc, client, key, getattr(pipeline, "owner_client_id", None), organization_id)
     edited = bool(verified.changes)
     refuse_edit = edited and not accept_edited
     refuse_target = verified.other_target is not None and not allow_other_target

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import tool_payload
 from server.policies import Overrides
-from server.sandbox.app import Fault
+from server.sandbox.app import DEFAULT_CLIENT_ID, Fault, SandboxCredential
 
 pytestmark = pytest.mark.anyio
 
@@ -154,3 +154,35 @@ async def test_the_steps_view_carries_each_body_once_and_applies_as_it_is(make_s
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": steps}))
     assert report["status"] == "completed" and report["summary"]["done"] == 60
     assert [r["action"] for r in loopback.requests()] == ["batch_create_agents"] * len(full["requests"])
+
+
+async def _refused_then_allowed(make_server, loopback, plan, env) -> dict:
+    async with make_server(env=env, overrides=WRITE) as s:
+        refused = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+        assert refused["status"] == "refused" and refused["error"]["rule"] == "target", refused.get("changes")
+        assert loopback.requests() == []
+        allowed = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "allow_other_target": True}))
+    assert allowed["status"] == "completed" and "target_warning" in allowed
+    return refused
+
+
+async def test_a_plan_made_under_another_client_id_is_refused_unless_allowed(make_server, loopback):
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "for-app-a"})])
+    assert plan["target"]["client_id"] == DEFAULT_CLIENT_ID  # the Bearer token's client, from token info
+    other_app = "0ther0app0client0id0000000000000"
+    loopback.sandbox.credentials.append(SandboxCredential("app-b", "dal:app-b-token", client_id=other_app))
+    refused = await _refused_then_allowed(make_server, loopback, plan, loopback.env("dal:app-b-token"))
+    assert DEFAULT_CLIENT_ID in refused["error"]["message"] and other_app in refused["error"]["message"]
+    assert "for-app-a" in loopback.sandbox.state.tags
+
+
+async def test_a_plan_made_for_another_organization_is_refused_unless_allowed(make_server, loopback):
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "for-acme"})])
+    acme = plan["target"]["organization_id"]
+    accounts = loopback.sandbox.accounts
+    globex = accounts.by_email("owner@globex.example")
+    assert globex is not None and globex.organization_id != acme
+    token = accounts._issue(globex, DEFAULT_CLIENT_ID)["access_token"]  # same app, another license
+    refused = await _refused_then_allowed(make_server, loopback, plan, loopback.env(token))
+    assert acme in refused["error"]["message"] and globex.organization_id in refused["error"]["message"]
+    assert "for-acme" not in loopback.sandbox.state.tags  # applied (when allowed) to Globex's license

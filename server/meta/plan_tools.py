@@ -93,7 +93,7 @@ async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) 
         return plan_store_failed(exc)
     doc = plan.document(
         meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key, scrub=meta.runtime.scrubber.json,
-        client_id=meta.runtime.client_id,
+        client_id=meta.runtime.client_id, organization_id=meta.runtime.identity.get("organization_id"),
     )
     if doc["steps"]:
         try:
@@ -194,6 +194,7 @@ async def _apply_doc(meta: MetaTools, parsed: _ApplyPlan, doc: Any, key: bytes, 
             on_done=on_done,
             in_doubt=in_doubt or (),
             before_send=before_send,
+            organization_id=meta.runtime.identity.get("organization_id"),
         )
     except PlanError as exc:
         return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
@@ -214,7 +215,8 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     for action, body in steps:
         plan.add(catalog()[action], body)
     undo = plan.document(meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key,
-                         scrub=meta.runtime.scrubber.json, client_id=meta.runtime.client_id)
+                         scrub=meta.runtime.scrubber.json, client_id=meta.runtime.client_id,
+                         organization_id=meta.runtime.identity.get("organization_id"))
     try:
         out["plan_id"] = await PlanStore(meta.runtime.store).save(undo, meta.runtime.principal_id)
     except StoreUnavailable:
