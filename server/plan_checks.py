@@ -66,6 +66,7 @@ KINDS: dict[str, Kind] = {
                 "not_found"),
     "webhook": Kind("id", "list_webhooks", {}, "not_found"),
     "bot_template": Kind("id", "list_bot_templates", {}, "not_found"),
+    "auto_access": Kind("id", "list_auto_accesses", {}, "not_found"),
 }
 # Kinds whose objects belong to one client (app): read per owner_client_id (the step's, or the
 # token's client when the step names none).
@@ -95,11 +96,13 @@ FREES = {lim.delete: lim for lim in LIMITS.values()}
 
 # action -> the kind it creates / changes / deletes (keyed by the kind's key field)
 CREATES = {"create_agent": "agent", "create_tag": "tag", "create_group": "group", "create_bot": "bot",
-           "register_webhook": "webhook", "create_bot_template": "bot_template"}
+           "register_webhook": "webhook", "create_bot_template": "bot_template", "add_auto_access": "auto_access"}
 UPDATES = {"update_agent": "agent", "suspend_agent": "agent", "unsuspend_agent": "agent", "approve_agent": "agent",
-           "update_group": "group", "update_tag": "tag", "update_bot": "bot", "update_bot_template": "bot_template"}
+           "update_group": "group", "update_tag": "tag", "update_bot": "bot", "update_bot_template": "bot_template",
+           "update_auto_access": "auto_access"}
 DELETES = {"delete_agent": "agent", "delete_group": "group", "delete_tag": "tag", "delete_bot": "bot",
-           "unregister_webhook": "webhook", "delete_bot_template": "bot_template"}
+           "unregister_webhook": "webhook", "delete_bot_template": "bot_template",
+           "delete_auto_access": "auto_access"}
 # Field paths naming other objects that must exist: action -> {path: kind}
 _GROUPS = {"groups[].id": "group"}
 NAMES: dict[str, dict[str, str]] = {

@@ -2,8 +2,8 @@
 reverses what was done, newest first, and the list of what cannot be undone.
 
 Creates are deleted (by the id their result gave), updates are set back to the "before" values
-the plan's checks read, deleted groups, tags and agents are re-created from what the checks
-read as ``lost``. Pure: the caller signs and stores the plan (server/meta/plan_tools.py).
+the plan's checks read, deleted groups, tags, auto access rules and agents are re-created from
+what the checks read as ``lost``. Pure: the caller signs and stores the plan (server/meta/plan_tools.py).
 """
 
 from __future__ import annotations
@@ -27,12 +27,15 @@ _UNCREATE = {
     "create_greeting": ("delete_greeting", "id", "result"),
     "add_auto_access": ("delete_auto_access", "id", "result"),
 }
-_KEYS = {"update_agent": "id", "update_group": "id", "update_tag": "name", "update_bot": "id"}
+_KEYS = {"update_agent": "id", "update_group": "id", "update_tag": "name", "update_bot": "id",
+         "update_auto_access": "id"}
 _OPPOSITE = {"suspend_agent": "unsuspend_agent", "unsuspend_agent": "suspend_agent"}
 # deleted kind -> (its create action, the fields of the lost object the create takes)
 _RECREATE = {
     "delete_group": ("create_group", ("name", "language_code", "agent_priorities")),
     "delete_tag": ("create_tag", ("name", "group_ids")),
+    # next_id: the rule that followed it, so the re-created rule takes its place in the order
+    "delete_auto_access": ("add_auto_access", ("access", "conditions", "description", "next_id")),
     "delete_agent": ("create_agent", ("id", "name", "role", "job_title", "mobile", "max_chats_count",
                                       "notifications", "email_subscriptions", "work_scheduler", "groups")),
 }

@@ -23,14 +23,15 @@ def state(loopback) -> dict:
         "groups": {g["name"]: (g.get("language_code"), dict(g.get("agent_priorities", {}))) for g in st.groups.values()},
         "tags": {t["name"]: sorted(t["group_ids"]) for t in st.tags.values()},
         "suspended": sorted(k for k, a in st.agents.items() if a.get("suspended")),
+        # auto access rules in order (ids of re-created rules are new: compared by what they do)
+        "auto_access": [(r.get("description"), r["access"], r["conditions"]) for r in st.auto_accesses],
     }
 
 
 async def test_undo_restores_the_state_read_before_the_plan(make_server, loopback):
     before = copy.deepcopy(state(loopback))
     async with make_server(env=loopback.env(), overrides=Overrides(dry_run=True, allow_destructive=True)) as s:
-        await s.client.call_tool("get_plan", {"check": True})
-        for name, args in [
+        for name, args in [  # checked as planned (the default): before values and what deletes lose
             ("create_group", {"name": "Onboarding", "agent_priorities": {"jane@example.com": "normal"}}),
             ("create_agent", {"id": "temp@example.com", "name": "Temp",
                               "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]}),
@@ -39,17 +40,23 @@ async def test_undo_restores_the_state_read_before_the_plan(make_server, loopbac
             ("create_tag", {"name": "temporary"}),
             ("delete_tag", {"name": "spam"}),
             ("suspend_agent", {"id": "john@example.com"}),
+            ("delete_group", {"id": 19}),  # Billing
+            ("update_auto_access", {"id": "1faad6f5f1d6e8fdf27e8af9839783b7", "description": "US on livechat.com"}),
+            ("delete_auto_access", {"id": "pqi8oasdjahuakndw9nsad9na"}),  # the middle rule of three
         ]:
             result = await s.client.call_tool(name, args)
             assert not result.is_error, tool_payload(result)
         plan = tool_payload(await s.client.call_tool("get_plan", {}))
     assert plan["steps"][5]["lost"]["group_ids"] == [0]
+    assert plan["steps"][7]["lost"]["name"] == "Billing"
+    assert plan["steps"][8]["changes"]["description"]["before"] == "Chats on livechat.com from United States"
+    assert plan["steps"][9]["lost"]["next_id"] == "7d3e2b1c0a9f8e7d6c5b4a3f2e1d0c9b"
     async with make_server(env=loopback.env(), overrides=WRITE) as s:
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
         assert report["status"] == "completed", report
         assert state(loopback) != before
         undo = report["undo"]
-        assert undo["summary"]["steps"] == 7 and undo["cannot_undo"] == []
+        assert undo["summary"]["steps"] == 10 and undo["cannot_undo"] == []
         undone = tool_payload(await s.client.call_tool("apply_plan", {"plan_id": undo["plan_id"], "mac": undo["mac"]}))
     assert undone["status"] == "completed", undone
     assert state(loopback) == before
