@@ -61,8 +61,9 @@ class _ApplyPlan(Input):
 
 GET_PLAN = MetaTool(
     "get_plan", "Get plan",
-    "Dry-run: the session's planned writes as a reviewable plan document (steps, the batch requests to "
-    "send, summary, a MAC only this server can make) and its stored plan_id. Save it and apply with "
+    "Dry-run: the session's planned writes as a reviewable plan document (steps checked against the "
+    "license, summary, a MAC only this server can make; the batch requests with requests: true) and its "
+    "stored plan_id. Save it and apply with "
     "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
     _GetPlan, read_only=True,
 )
