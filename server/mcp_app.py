@@ -6,6 +6,7 @@ catalogue models) rather than inferred from Python signatures.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -19,10 +20,13 @@ from mcp.server import Server
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorization_context
 from mcp.shared.exceptions import MCPError
 from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
+from pydantic import BaseModel
 
 from . import __version__, review_app
 from .confirm import NeedInput, SharedStateBoundary, asker_for
+from .meta.names import GET_PLAN
 from .meta.registry import MetaTools
+from .meta.spec import MetaTool
 from .pipeline import ToolResult, error_result
 from .prompts import PROMPTS, PromptError, render_prompt
 from .runtime import Runtime
@@ -45,22 +49,35 @@ INSTRUCTIONS = (
 UNTRUSTED_META = {"livechat-mcp/untrusted-data": True}
 
 
-def tool_for(act: Action, *, refused_reason: str | None = None, compact: bool = False) -> types.Tool:
-    description = f"{act.description} Scopes: {act.scope_text()}."
-    schema = compact_batch_schema(act.model, act.batch_of) if compact and act.batch_of else input_schema(act.model)
+def tool_for(
+    spec: Action | MetaTool[Any], *, refused_reason: str | None = None, compact: bool = False, review: bool = False,
+) -> types.Tool:
+    """The MCP tool a client sees for a spec: a catalogue action or a meta tool (server/meta/).
+
+    ``compact``: a batch action's items point at its single action's schema (listed beside it);
+    ``refused_reason``: listed though refused (show_refused_tools), saying why; ``review``: shown
+    in the plan review app (server/review_app.py).
+    """
+    description = spec.listed_description
+    model: type[BaseModel] = spec.model
+    if isinstance(spec, Action) and compact and spec.batch_of:
+        schema = compact_batch_schema(model, spec.batch_of)
+    else:
+        schema = input_schema(model)  # read-only and shared (server/tools/schema.py)
     if refused_reason:
         description = f"[REFUSED by policy: {refused_reason}] {description}"
     return types.Tool(
-        name=act.name,
-        title=act.title,
+        name=spec.name,
+        title=spec.title,
         description=description,
         input_schema=schema,
         annotations=types.ToolAnnotations(
-            read_only_hint=not act.write,
-            destructive_hint=act.destructive if act.write else False,
-            idempotent_hint=act.idempotent,
-            open_world_hint=True,
+            read_only_hint=spec.read_only,
+            destructive_hint=spec.destructive and not spec.read_only,
+            idempotent_hint=spec.idempotent,
+            open_world_hint=spec.open_world,
         ),
+        _meta=copy.deepcopy(review_app.TOOL_META) if review else None,
     )
 
 
@@ -130,6 +147,8 @@ class LiveChatMCP:
 
     def list_tools(self) -> list[types.Tool]:
         policy = self.runtime.policy
+        # In dry-run every write is planned: its answer, like get_plan's, renders in the review app.
+        planning = policy.policy.mode == "dry-run"
         tools: list[types.Tool] = []
         if not policy.policy.discovery:
             decisions = {name: policy.decide(act) for name, act in catalog().items()}
@@ -138,21 +157,13 @@ class LiveChatMCP:
                 # A batch tool's items repeat its single tool's schema; when that tool is
                 # listed too, the items skip the field descriptions it already carries.
                 compact = bool(act.batch_of and decisions[act.batch_of].allowed)
+                review = planning and act.write
                 if decision.allowed:
-                    tools.append(tool_for(act, compact=compact))
+                    tools.append(tool_for(act, compact=compact, review=review))
                 elif policy.policy.show_refused_tools:
-                    tools.append(tool_for(act, refused_reason=decision.reason, compact=compact))
-        tools.extend(self.meta.tools())
-        return [self._with_review_app(t) for t in tools]
-
-    def _with_review_app(self, tool: types.Tool) -> types.Tool:
-        """get_plan, and every write that dry-run plans, render in the plan review app (server/review_app.py)."""
-        act = catalog().get(tool.name)
-        planned = act is not None and act.write and self.runtime.policy.policy.mode == "dry-run"
-        if tool.name == "get_plan" or planned:
-            return tool.model_copy(update={"meta": {**(tool.meta or {}), **review_app.TOOL_META}})
-        return tool
-
+                    tools.append(tool_for(act, refused_reason=decision.reason, compact=compact, review=review))
+        tools.extend(tool_for(spec, review=spec.name == GET_PLAN) for spec in self.meta.active())
+        return tools
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: Any, params: Any = None) -> ToolResult:
         session = session_key(ctx)

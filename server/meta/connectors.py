@@ -11,7 +11,8 @@ from ..pipeline import ToolResult, error_result
 from ..results import decode_cursor, encode_cursor, query_digest
 from ..tools.types import Input
 from ..untrusted import NOTE, label, sanitize
-from .spec import MetaTool
+from . import names
+from .spec import MetaCall, MetaTool
 from .text import as_text
 
 if TYPE_CHECKING:
@@ -20,29 +21,17 @@ if TYPE_CHECKING:
 SEARCH_PAGE = 50  # results per search answer; next_cursor pages on
 
 
-class _Search(Input):
+class SearchArgs(Input):
     query: str = Field(description="Text to look for, e.g. a name or email; empty lists every object.")
     cursor: str | None = Field(default=None, min_length=1, description="next_cursor of a previous search.")
 
 
-class _Fetch(Input):
+class FetchArgs(Input):
     id: str = Field(description="An id or url returned by search.")
 
 
-SEARCH = MetaTool(
-    "search", "Search configuration",
-    "Search the license's configuration objects (agents, groups, bots, tags, webhooks, auto access rules, "
-    "greetings, properties). Returns ids for fetch.",
-    _Search, read_only=True, open_world=True,
-)
-FETCH = MetaTool(
-    "fetch", "Fetch configuration object",
-    "Fetch one configuration object by an id from search, e.g. agent:jane@example.com or group:1.",
-    _Fetch, read_only=True, open_world=True,
-)
-
-
-async def search(meta: MetaTools, query: str, session: str, cursor: str | None = None) -> ToolResult:
+async def search(call: MetaCall, parsed: SearchArgs) -> ToolResult:
+    meta, query, session, cursor = call.meta, parsed.query, call.session, parsed.cursor
     digest = query_digest({"query": query.strip().lower()})
     offset = 0
     if cursor:
@@ -72,7 +61,8 @@ async def search(meta: MetaTools, query: str, session: str, cursor: str | None =
                        **({"unavailable": failed} if failed else {})}, boundary=False)
 
 
-async def fetch(meta: MetaTools, oid: str, session: str) -> ToolResult:
+async def fetch(call: MetaCall, parsed: FetchArgs) -> ToolResult:
+    meta, oid, session = call.meta, parsed.id, call.session
     try:
         # search answers both an id (agent:jane@example.com) and a url (livechat://agents/...).
         kind, key = (meta.objects.parse_url(oid) if oid.startswith("livechat://")
@@ -96,3 +86,21 @@ async def fetch(meta: MetaTools, oid: str, session: str) -> ToolResult:
         },
         boundary=False,
     )
+
+
+def _objects_readable(meta: MetaTools) -> bool:
+    return bool(meta.objects.readable_kinds())
+
+
+_FIX = "allow at least one list_* read tool"
+SEARCH = MetaTool(
+    name=names.SEARCH, title="Search configuration",
+    description="Search the license's configuration objects (agents, groups, bots, tags, webhooks, auto access rules, "
+    "greetings, properties). Returns ids for fetch.",
+    model=SearchArgs, handler=search, read_only=True, open_world=True, available=_objects_readable, fix=_FIX,
+)
+FETCH = MetaTool(
+    name=names.FETCH, title="Fetch configuration object",
+    description="Fetch one configuration object by an id from search, e.g. agent:jane@example.com or group:1.",
+    model=FetchArgs, handler=fetch, read_only=True, open_world=True, available=_objects_readable, fix=_FIX,
+)

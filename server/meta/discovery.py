@@ -6,58 +6,37 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from ..confirm import Asker
-from ..pipeline import ToolResult, WaitCallback, refusal
+from ..pipeline import ToolResult, refusal
 from ..tools import catalog
 from ..tools.schema import input_schema
 from ..tools.types import Input
-from .spec import MetaTool
+from . import names
+from .spec import MetaCall, MetaTool
 
 if TYPE_CHECKING:
     from .registry import MetaTools
 
 
-class _SearchActions(Input):
+class SearchActionsArgs(Input):
     query: str = Field(default="", description="Words to match, e.g. 'agent suspend'.")
 
 
-class _DescribeAction(Input):
+class DescribeActionArgs(Input):
     name: str = Field(description="Action name from search_actions.")
 
 
-class _CallAction(Input):
+class CallActionArgs(Input):
     name: str = Field(description="Action name.")
     arguments: dict[str, Any] | None = Field(
         default=None, description="Arguments matching describe_action's schema."
     )
 
 
-SEARCH_ACTIONS = MetaTool(
-    "search_actions", "Search actions",
-    "Find LiveChat Configuration API actions this server allows: names and one-line descriptions. "
-    "Empty query lists all.",
-    _SearchActions, read_only=True,
-)
-DESCRIBE_ACTION = MetaTool(
-    "describe_action", "Describe action",
-    "An action's full input schema, scopes and caveats. Call before call_action.",
-    _DescribeAction, read_only=True,
-)
-CALL_ACTION = MetaTool(
-    "call_action", "Call action",
-    "Run an action by name with its arguments; validated and policy-checked like a direct tool call.",
-    _CallAction, read_only=False, destructive=True, idempotent=False, open_world=True,
-)
-
-
-def _allowed(meta: MetaTools) -> list[Any]:
-    return [a for a in catalog().values() if meta.runtime.policy.decide(a).allowed]
-
-
-def search_actions(meta: MetaTools, query: str) -> dict[str, Any]:
+async def search_actions(call: MetaCall, parsed: SearchActionsArgs) -> ToolResult:
     """Actions ranked by how many query words (or their domain synonyms) they match; an empty
     query lists every allowed action. Matches the policy refuses are listed apart, with the
     rule, so "nothing matches" and "refused" are different answers."""
+    meta, query = call.meta, parsed.query
     words = [w for w in query.lower().replace("_", " ").split() if w]
     hits: list[tuple[float, int, dict[str, Any]]] = []
     refused: list[dict[str, Any]] = []
@@ -82,10 +61,11 @@ def search_actions(meta: MetaTools, query: str) -> dict[str, Any]:
                        "refuses them." if refused else
                        "No action matches these words; try others (e.g. agent, group, tag, webhook) or an "
                        "empty query to list every allowed action.")
-    return out
+    return ToolResult(out, untrusted=False)
 
 
-def describe(meta: MetaTools, name: str) -> ToolResult:
+async def describe(call: MetaCall, parsed: DescribeActionArgs) -> ToolResult:
+    meta, name = call.meta, parsed.name
     resolved = meta._pipeline.resolve(name)
     if isinstance(resolved, ToolResult):
         return resolved
@@ -116,10 +96,9 @@ def describe(meta: MetaTools, name: str) -> ToolResult:
     return ToolResult(out, untrusted=False)
 
 
-async def call_action(meta: MetaTools, parsed: _CallAction, session: str, on_wait: WaitCallback,
-                      ask: Asker | None) -> ToolResult:
-    result = await meta._pipeline.call(parsed.name, parsed.arguments or {}, session=session, on_wait=on_wait,
-                                       ask=ask)
+async def call_action(call: MetaCall, parsed: CallActionArgs) -> ToolResult:
+    result = await call.meta._pipeline.call(parsed.name, parsed.arguments or {}, session=call.session,
+                                            on_wait=call.on_wait, ask=call.ask)
     result.audited = True  # as the action it ran, by the pipeline
     return result
 
@@ -178,3 +157,27 @@ def _forms(word: str) -> set[str]:
     if word.endswith("es") and len(word) > 4:
         forms.add(word[:-2])
     return forms
+
+
+def _discovery(meta: MetaTools) -> bool:
+    return meta.runtime.policy.policy.discovery
+
+
+_FIX = "run with --discovery"
+SEARCH_ACTIONS = MetaTool(
+    name=names.SEARCH_ACTIONS, title="Search actions",
+    description="Find LiveChat Configuration API actions this server allows: names and one-line descriptions. "
+    "Empty query lists all.",
+    model=SearchActionsArgs, handler=search_actions, read_only=True, available=_discovery, fix=_FIX,
+)
+DESCRIBE_ACTION = MetaTool(
+    name=names.DESCRIBE_ACTION, title="Describe action",
+    description="An action's full input schema, scopes and caveats. Call before call_action.",
+    model=DescribeActionArgs, handler=describe, read_only=True, available=_discovery, fix=_FIX,
+)
+CALL_ACTION = MetaTool(
+    name=names.CALL_ACTION, title="Call action",
+    description="Run an action by name with its arguments; validated and policy-checked like a direct tool call.",
+    model=CallActionArgs, handler=call_action, read_only=False, destructive=True, idempotent=False,
+    open_world=True, available=_discovery, fix=_FIX,
+)

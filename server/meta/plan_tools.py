@@ -7,24 +7,25 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, StrictBool
 
-from ..confirm import Asker, confirm_plan
+from ..confirm import confirm_plan
 from ..pipeline import ToolResult, error_result, plan_store_failed
 from ..plan_checks import check_plan, stop_checking
 from ..plan_store import PlanStore, owns
 from ..plan_undo import undo_steps
-from ..plans import Plan, PlanError, apply_plan, document_steps
+from ..plans import MAC_KEY_NAME, Plan, PlanError, apply_plan, document_steps
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog
 from ..tools.types import Input
 from ..working_plans import PlanBusy
-from .spec import MetaTool, Progress, _NoArguments
+from . import names
+from .spec import MetaCall, MetaTool, NoArguments, Progress
 
 if TYPE_CHECKING:
     from .registry import MetaTools
 
 
-class _GetPlan(Input):
+class GetPlanArgs(Input):
     check: StrictBool | None = Field(
         default=None,
         description="Steps are checked against the live license as they are planned (the default; reads "
@@ -41,7 +42,7 @@ class _GetPlan(Input):
     requests: StrictBool = Field(default=False, description="Also show the batch requests to be sent.")
 
 
-class _ApplyPlan(Input):
+class ApplyPlanArgs(Input):
     plan: dict[str, Any] | None = None  # the document get_plan answered
     plan_id: str | None = None
     mac: str | None = None  # with plan_id: the MAC the reviewer saw
@@ -59,27 +60,20 @@ class _ApplyPlan(Input):
     )
 
 
-GET_PLAN = MetaTool(
-    "get_plan", "Get plan",
-    "Dry-run: the session's planned writes as a reviewable plan document (steps checked against the "
-    "license, summary, a MAC only this server can make; the batch requests with requests: true) and its "
-    "stored plan_id. Save it and apply with "
-    "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
-    _GetPlan, read_only=True,
-)
-CLEAR_PLAN = MetaTool(
-    "clear_plan", "Clear plan", "Dry-run: discard the session's planned writes.",
-    _NoArguments, read_only=False, idempotent=True,
-)
-APPLY_PLAN = MetaTool(
-    "apply_plan", "Apply plan",
-    "Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
-    "plan is refused. Stops at the first failure unless continue_on_error.",
-    _ApplyPlan, read_only=False, destructive=True, idempotent=False, open_world=True,
-)
+async def plan_key(meta: MetaTools) -> bytes | ToolResult:
+    """The key that signs and verifies plans (the same for every process of the deployment)."""
+    try:
+        return await meta.runtime.store.shared_secret(MAC_KEY_NAME)
+    except StoreUnavailable as exc:
+        return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+                            "Nothing was sent.")
 
 
-async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) -> ToolResult:
+async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
+    meta, session = call.meta, call.session
+    key = await plan_key(meta)
+    if isinstance(key, ToolResult):
+        return key
     try:  # the session's working plan, from the state store (server/working_plans.py)
         if parsed.check is not None:
             async with meta._pipeline.plans.edit(session) as plan:
@@ -112,18 +106,21 @@ async def get_plan(meta: MetaTools, parsed: _GetPlan, key: bytes, session: str) 
     return ToolResult(doc, untrusted=checked)
 
 
-async def clear_plan(meta: MetaTools, session: str) -> ToolResult:
+async def clear_plan(call: MetaCall, parsed: NoArguments) -> ToolResult:
     try:
-        cleared = await meta._pipeline.plans.clear(session)
+        cleared = await call.meta._pipeline.plans.clear(call.session)
     except (StoreUnavailable, PlanBusy) as exc:
         return plan_store_failed(exc)
     return ToolResult({"cleared_steps": cleared}, untrusted=False)
 
 
-async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, progress: Progress,
-                 ask: Asker | None = None) -> ToolResult:
+async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
     """apply_plan: a document, or a stored plan by id and the MAC its reviewer saw; resumed
     from the plan's journal, under the plan's lock (server/plan_store.py)."""
+    meta, session, progress, ask = call.meta, call.session, call.progress, call.ask
+    key = await plan_key(meta)
+    if isinstance(key, ToolResult):
+        return key
     plans = PlanStore(meta.runtime.store)
     doc = parsed.plan
     if (doc is None) == (parsed.plan_id is None):
@@ -142,7 +139,7 @@ async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, p
                                     "this one. Nothing was sent.", rule="plan_edited",
                                     how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
         resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
-        stopped = await confirm_plan(meta.runtime, doc, ask, session)  # asks once, if the policy says
+        stopped: ToolResult | None = await confirm_plan(meta.runtime, doc, ask, session)  # asks once, if the policy says
         if stopped is not None:
             return stopped
         mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
@@ -177,7 +174,7 @@ async def apply(meta: MetaTools, parsed: _ApplyPlan, key: bytes, session: str, p
                             "Nothing was sent.")
 
 
-async def _apply_doc(meta: MetaTools, parsed: _ApplyPlan, doc: Any, key: bytes, progress: Progress,
+async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: bytes, progress: Progress,
                      done: dict[int, Any] | None, on_done: Any, session: str, in_doubt: list[int] | None = None,
                      before_send: Any = None) -> ToolResult:
     try:
@@ -223,3 +220,33 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     except StoreUnavailable:
         out["document"] = undo  # not stored: hand over the document itself
     return {**out, "mac": undo["mac"], "summary": undo["summary"]}
+
+
+def _dry_run(meta: MetaTools) -> bool:
+    return meta.runtime.policy.policy.mode == "dry-run"
+
+
+def _writes_allowed(meta: MetaTools) -> bool:
+    return meta.runtime.policy.policy.writes_allowed
+
+
+GET_PLAN = MetaTool(
+    name=names.GET_PLAN, title="Get plan",
+    description="Dry-run: the session's planned writes as a reviewable plan document (steps checked against the "
+    "license, summary, a MAC only this server can make; the batch requests with requests: true) and its "
+    "stored plan_id. Save it and apply with "
+    "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
+    model=GetPlanArgs, handler=get_plan, read_only=True, available=_dry_run, fix="run with --dry-run",
+)
+CLEAR_PLAN = MetaTool(
+    name=names.CLEAR_PLAN, title="Clear plan", description="Dry-run: discard the session's planned writes.",
+    model=NoArguments, handler=clear_plan, read_only=False, idempotent=True, available=_dry_run,
+    fix="run with --dry-run",
+)
+APPLY_PLAN = MetaTool(
+    name=names.APPLY_PLAN, title="Apply plan",
+    description="Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
+    "plan is refused. Stops at the first failure unless continue_on_error.",
+    model=ApplyPlanArgs, handler=apply, read_only=False, destructive=True, idempotent=False, open_world=True,
+    available=_writes_allowed, fix="run with --allow-writes (mode = \"read-write\")",
+)

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..policies.engine import META_TOOLS
+from ..pipeline import ToolResult
 from ..runtime import Runtime
 from ..tools import catalog
-from .spec import MetaTool, _NoArguments
-
-WHOAMI = MetaTool(
-    "whoami", "Who am I",
-    "The account, organization, client id and region behind the credential; the mode and what it means "
-    "for writes; how many tools the policy hides, per rule.",
-    _NoArguments, read_only=True,
-)
-
+from . import names
+from .names import META_TOOLS
+from .spec import MetaCall, MetaTool, NoArguments
 
 _MODE_MEANS = {
     "read-only": "writes are refused; reads are sent to LiveChat",
@@ -83,3 +77,15 @@ def policy_report(runtime: Runtime) -> dict[str, Any]:
             for name, d in decisions.items()
         },
     }
+
+
+async def _whoami(call: MetaCall, parsed: NoArguments) -> ToolResult:
+    return ToolResult(whoami(call.meta.runtime, len(call.meta.active())))
+
+
+WHOAMI = MetaTool(
+    name=names.WHOAMI, title="Who am I",
+    description="The account, organization, client id and region behind the credential; the mode and what it means "
+    "for writes; how many tools the policy hides, per rule.",
+    model=NoArguments, handler=_whoami, read_only=True, fix="remove it from deny_tools",
+)

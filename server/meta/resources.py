@@ -12,6 +12,7 @@ from ..objects import KINDS, ObjectError
 from ..plan_store import PlanStore, owns
 from ..store import StoreUnavailable
 from ..untrusted import clean, label
+from . import names
 from .reports import policy_report
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:
         name="plan", uri_template="livechat://plans/{id}",
         description="A stored plan by the plan_id get_plan answered: the signed document to review.",
         mime_type="application/json",
-    )] if {t.name for t in meta.active()} & {"get_plan", "apply_plan"} else [])
+    )] if {t.name for t in meta.active()} & {names.GET_PLAN, names.APPLY_PLAN} else [])
 
 
 async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:

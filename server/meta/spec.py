@@ -1,46 +1,64 @@
-"""What a tool beyond the catalogue is: its name, words, argument model and annotations."""
+"""What a tool beyond the catalogue is: declared as data like a catalogue action (name, words,
+argument model, annotations) plus the handler that answers it and the rule for when a policy
+makes it available."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import mcp_types as types
-
-from ..tools.schema import input_schema
 from ..tools.types import Input
 
+if TYPE_CHECKING:
+    from ..confirm import Asker
+    from ..pipeline import ToolResult, WaitCallback
+    from .registry import MetaTools
+
 Progress = Callable[[float, float | None, str], Awaitable[None]]
+Args = TypeVar("Args", bound=Input)
 
 
-class _NoArguments(Input):
+class NoArguments(Input):
     pass
 
 
 @dataclass(frozen=True)
-class MetaTool:
-    """A tool beyond the catalogue; like a catalogue action, its arguments are a model, so the
-    schema clients see and the validation calls get come from one definition."""
+class MetaCall:
+    """One call of a meta tool: the tools of the runtime it runs in, and what the call brings."""
+
+    meta: MetaTools
+    session: str
+    on_wait: WaitCallback
+    progress: Progress
+    ask: Asker | None = None
+
+
+def always(meta: MetaTools) -> bool:
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetaTool(Generic[Args]):
+    """A tool beyond the catalogue. Like a catalogue action, its arguments are a model, so the
+    schema clients see and the validation calls get come from one definition; server/mcp_app.py's
+    ``tool_for`` makes the MCP tool of either."""
 
     name: str
     title: str
     description: str
-    model: type[Input]
+    model: type[Args]
+    # Answers a call whose arguments validated against ``model``.
+    handler: Callable[[MetaCall, Args], Awaitable[ToolResult]]
     read_only: bool
     destructive: bool = False
     idempotent: bool = True
     open_world: bool = False
+    # Whether the runtime's policy lists it (deny_tools aside, which applies to every meta tool),
+    # and what to change when it does not.
+    available: Callable[[MetaTools], bool] = always
+    fix: str = "see `livechat-mcp policy`"
 
-    def tool(self) -> types.Tool:
-        return types.Tool(
-            name=self.name,
-            title=self.title,
-            description=self.description,
-            input_schema=input_schema(self.model),
-            annotations=types.ToolAnnotations(
-                read_only_hint=self.read_only,
-                destructive_hint=self.destructive,
-                idempotent_hint=self.idempotent,
-                open_world_hint=self.open_world,
-            ),
-        )
+    @property
+    def listed_description(self) -> str:
+        return self.description

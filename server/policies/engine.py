@@ -33,6 +33,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+# META_TOOLS: the tools beyond the catalogue, named by their specs (server/meta/). deny_tools may
+# name them, e.g. to run read-only without ChatGPT's search/fetch; allow_tools lists actions only,
+# so an allow list never hides get_plan from a dry-run deployment by omission.
+from ..meta.names import META_TOOLS
 from ..tools import RESOURCES, Action, catalog, documented_scopes
 
 Mode = Literal["read-only", "dry-run", "read-write"]
@@ -167,13 +171,6 @@ class Decision:
         if self.fix:
             out["how_to_allow"] = self.fix
         return out
-
-
-# Tools beyond the catalogue (server/meta/). deny_tools may name them, e.g. to run read-only
-# without ChatGPT's search/fetch; allow_tools lists actions only, so an allow list never hides
-# get_plan from a dry-run deployment by omission.
-META_TOOLS = ("get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
-              "search", "fetch", "whoami")
 
 
 def _match(pattern: str, name: str) -> bool:

@@ -7,6 +7,7 @@ README tables) is derived from these declarations, so they are the single source
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -121,8 +122,17 @@ class Action:
     def read_only(self) -> bool:
         return not self.write
 
+    @property
+    def open_world(self) -> bool:
+        return True  # every action reaches the LiveChat license
+
     def scope_text(self) -> str:
         return " | ".join(" + ".join(alt) for alt in self.scopes) or "none"
+
+    @cached_property
+    def listed_description(self) -> str:
+        """What tools/list says of the action: its description and the scopes it needs."""
+        return f"{self.description} Scopes: {self.scope_text()}."
 
 
 def action(

@@ -9,9 +9,10 @@ so the schema advertises just ``X`` and the payload drops nulls. Nested models s
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from pydantic import BaseModel
 
@@ -94,23 +95,81 @@ def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
             return [walk(item) for item in node]
         return node
 
-    out = walk(schema)
+    out: dict[str, Any] = walk(schema)
     kept = {name: walk(sub) for name, sub in defs.items() if name not in single}
     if kept:
         out["$defs"] = kept
     return out
 
 
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses changes: how a cached schema is handed out. Reading, comparing, JSON
+    and pydantic serialization work as for a dict; ``copy.deepcopy`` gives plain dicts and lists
+    to change."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a cached input schema is read-only: change a copy (copy.deepcopy(schema))")
+
+    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _refuse
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+    def __reduce__(self) -> tuple[type[dict[str, Any]], tuple[dict[str, Any]]]:
+        return dict, (dict(self),)
+
+
+class ReadOnlyList(list[Any]):
+    """A list that refuses changes (see ReadOnlyDict)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a cached input schema is read-only: change a copy (copy.deepcopy(schema))")
+
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __iadd__ = __imul__ = _refuse
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(value, memo) for value in self]
+
+    def __reduce__(self) -> tuple[type[list[Any]], tuple[list[Any]]]:
+        return list, (list(self),)
+
+
+def _read_only(node: Any) -> Any:
+    if isinstance(node, dict):
+        return ReadOnlyDict({key: _read_only(value) for key, value in node.items()})
+    if isinstance(node, list):
+        return ReadOnlyList(_read_only(value) for value in node)
+    return node
+
+
 @cache
-def input_schema(model: type[BaseModel]) -> dict[str, Any]:
+def input_schema(model: type[BaseModel]) -> ReadOnlyDict:
+    """The schema tools/list and describe_action show for ``model``'s arguments.
+
+    Built once per model and shared, so it is read-only (an immutable view, not a copy: copying
+    every schema on every tools/list would cost more than building the rest of the answer). A
+    caller that changes what it got would otherwise change what every later caller gets; now it
+    gets a TypeError saying to change a copy. (types.Tool copies the top level itself.)
+    """
     # Kept on disk between runs (server/tools/schema_cache.py): a cold start skips building it.
     name = schema_cache.key(model) if schema_cache.enabled() else None
-    if name is not None and (cached := schema_cache.get(name)) is not None:
-        return cached
-    schema = _build_input_schema(model)
-    if name is not None:
-        schema_cache.put(name, schema)
-    return schema
+    schema = schema_cache.get(name) if name is not None else None
+    if schema is None:
+        schema = _build_input_schema(model)
+        if name is not None:
+            schema_cache.put(name, schema)
+    return cast(ReadOnlyDict, _read_only(schema))  # a read-only copy: the disk cache's entry stays its own
 
 
 def _build_input_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -121,17 +180,18 @@ def _build_input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 @cache
-def compact_batch_schema(model: type[BaseModel], single: str) -> dict[str, Any]:
+def compact_batch_schema(model: type[BaseModel], single: str) -> ReadOnlyDict:
     """A batch tool's schema when its single tool is listed beside it.
 
     Each item is exactly the single tool's arguments, and the assistant already holds that
     schema, so the items point at it instead of repeating it (the batch tools were a fifth of
     the full tools/list). Nothing is loosened: every item is validated against the single
     action's model before anything is sent, with errors naming ``requests[i].field``.
-    ``describe_action`` and the docs still show the fully expanded schema.
+    ``describe_action`` and the docs still show the fully expanded schema. Read-only, as
+    ``input_schema``.
     """
     full = input_schema(model)
-    return {
+    schema = {
         "type": "object",
         "properties": {
             "requests": {
@@ -144,3 +204,4 @@ def compact_batch_schema(model: type[BaseModel], single: str) -> dict[str, Any]:
         "required": full["required"],
         "additionalProperties": False,
     }
+    return cast(ReadOnlyDict, _read_only(schema))

@@ -1,0 +1,22 @@
+"""The names of the tools beyond the catalogue, in the order tools/list shows them.
+
+The one list of them: the specs (server/meta/*.py) take their names from here, and the policy
+engine validates ``deny_tools`` against it. A module of strings only, so the engine can import it
+without loading the pipeline the specs' handlers need.
+"""
+
+from __future__ import annotations
+
+SEARCH_ACTIONS = "search_actions"
+DESCRIBE_ACTION = "describe_action"
+CALL_ACTION = "call_action"
+GET_PLAN = "get_plan"
+CLEAR_PLAN = "clear_plan"
+APPLY_PLAN = "apply_plan"
+SEARCH = "search"
+FETCH = "fetch"
+WHOAMI = "whoami"
+
+META_TOOLS: tuple[str, ...] = (
+    SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH, FETCH, WHOAMI,
+)
