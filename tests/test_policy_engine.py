@@ -141,7 +141,7 @@ def test_refusals_explain_and_say_how_to_allow() -> None:
 
 def test_allowed_decisions_have_no_fix() -> None:
     d = PolicyContext.create(Policy(), None, "x").decide(catalog()[READ])
-    assert d == Decision(True, "allowed", "allowed by the policy")
+    assert d == Decision.allow("allowed", "allowed by the policy")
     assert "how_to_allow" not in d.to_dict()
     planned = PolicyContext.create(Policy(mode="dry-run"), None, "x").decide(catalog()[WRITE])
     assert planned.allowed and planned.planned and planned.to_dict()["decision"] == "planned"

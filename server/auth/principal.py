@@ -74,8 +74,8 @@ class PersonPolicy(PolicyContext):
         if decision.allowed:
             return decision
         if decision.rule == "mode" and self.role_limited:
-            return Decision(False, "role", f"your LiveChat role ({self.role or 'unknown'}) may not change "
-                            "configuration on this deployment", "ask an owner or the operator to make the change")
+            return Decision.refuse("role", f"your LiveChat role ({self.role or 'unknown'}) may not change "
+                                   "configuration on this deployment", "ask an owner or the operator to make the change")
         if decision.rule == "scopes":
             return replace(decision, fix="your LiveChat account does not have this scope: an owner of the license "
                                          "can give your account a role that has it; then connect again")

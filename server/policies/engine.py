@@ -20,8 +20,8 @@ Rules, in the order they are checked (the first that refuses decides):
    ``confirm``), as destructive actions were before. Mode and rules 1-4 still refuse first: a
    confirmation never reaches past them.
 
-Every decision has one of four outcomes, each with its rule, reason and fix: ``allow``,
-``plan``, ``confirm``, ``refuse``.
+Every decision has one of four outcomes (``Outcome``), each with its rule, reason and fix:
+``allow``, ``plan``, ``confirm``, ``refuse``; the pipeline branches on the outcome alone.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -139,34 +140,63 @@ class Policy(BaseModel):
         return self.mode == "read-write"
 
 
+class Outcome(StrEnum):
+    """What happens to a call: the one thing the pipeline branches on."""
+
+    ALLOW = "allow"  # sent
+    PLAN = "plan"  # dry-run: added to the session's plan, nothing sent
+    CONFIRM = "confirm"  # sent only after a person says yes in their client (server/confirm.py)
+    REFUSE = "refuse"  # nothing sent; ``fix`` says how to allow it
+
+
 @dataclass(frozen=True)
 class Decision:
-    allowed: bool
+    """One outcome with the rule that decided it, the reason and (for refusals and
+    confirmations) the fix. Made with ``Decision.allow/plan/ask/refuse``."""
+
+    outcome: Outcome
     rule: str
     reason: str
     fix: str = ""
-    planned: bool = False
-    # Sent only after a person confirms it in their client (server/confirm.py asks).
-    confirm: bool = False
+
+    @classmethod
+    def allow(cls, rule: str, reason: str) -> Decision:
+        return cls(Outcome.ALLOW, rule, reason)
+
+    @classmethod
+    def plan(cls, rule: str, reason: str) -> Decision:
+        return cls(Outcome.PLAN, rule, reason)
+
+    @classmethod
+    def ask(cls, rule: str, reason: str, fix: str) -> Decision:
+        return cls(Outcome.CONFIRM, rule, reason, fix)
+
+    @classmethod
+    def refuse(cls, rule: str, reason: str, fix: str) -> Decision:
+        return cls(Outcome.REFUSE, rule, reason, fix)
+
+    # Views of the outcome for readers that ask one question of it (listing tools, reports).
+    @property
+    def allowed(self) -> bool:
+        """The action may be used at all (sent, planned or confirmed): it is listed."""
+        return self.outcome is not Outcome.REFUSE
+
+    @property
+    def planned(self) -> bool:
+        return self.outcome is Outcome.PLAN
+
+    @property
+    def confirm(self) -> bool:
+        return self.outcome is Outcome.CONFIRM
 
     @property
     def label(self) -> str:
         """The audit's word for the decision (a confirmed call is audited as allowed or declined)."""
-        if not self.allowed:
-            return "refused"
-        return "planned" if self.planned else "allowed"
-
-    @property
-    def outcome(self) -> Literal["allow", "plan", "confirm", "refuse"]:
-        if not self.allowed:
-            return "refuse"
-        if self.planned:
-            return "plan"
-        return "confirm" if self.confirm else "allow"
+        return {Outcome.REFUSE: "refused", Outcome.PLAN: "planned"}.get(self.outcome, "allowed")
 
     def to_dict(self) -> dict[str, str | bool]:
         out: dict[str, str | bool] = {"decision": self.label, "rule": self.rule, "reason": self.reason}
-        if self.confirm:
+        if self.outcome is Outcome.CONFIRM:
             out["confirm"] = True
         if self.fix:
             out["how_to_allow"] = self.fix
@@ -204,32 +234,32 @@ class PolicyContext:
         p = self.policy
         denied = _matches(p.deny_tools, act)
         if denied:
-            return Decision(False, "deny_tools", f"{act.name} matches deny_tools entry {denied!r}",
-                            f"remove {denied!r} from deny_tools")
+            return Decision.refuse("deny_tools", f"{act.name} matches deny_tools entry {denied!r}",
+                                   f"remove {denied!r} from deny_tools")
         if "all" not in p.toolsets and act.resource not in p.toolsets:
-            return Decision(False, "toolsets", f"toolset {act.resource!r} is not enabled",
-                            f"add {act.resource!r} to toolsets (or --toolsets)")
+            return Decision.refuse("toolsets", f"toolset {act.resource!r} is not enabled",
+                                   f"add {act.resource!r} to toolsets (or --toolsets)")
         if p.allow_tools and not _matches(p.allow_tools, act):
-            return Decision(False, "allow_tools", f"{act.name} is not in allow_tools", f"add {act.name} to allow_tools")
+            return Decision.refuse("allow_tools", f"{act.name} is not in allow_tools", f"add {act.name} to allow_tools")
         if self.scopes is not None and act.scopes and not any(set(a) <= self.scopes for a in act.scopes):
             needed = " or ".join(" + ".join(a) for a in act.scopes)
-            return Decision(False, "scopes", f"needs scope {needed}, not granted ({self.scopes_source})",
-                            f"grant {needed} to the credential, or list it in the policy's scopes")
+            return Decision.refuse("scopes", f"needs scope {needed}, not granted ({self.scopes_source})",
+                                   f"grant {needed} to the credential, or list it in the policy's scopes")
         if act.write and p.mode == "read-only":
-            return Decision(False, "mode", "the policy is read-only",
-                            "run with --allow-writes (mode = \"read-write\") or --dry-run to plan writes")
+            return Decision.refuse("mode", "the policy is read-only",
+                                   "run with --allow-writes (mode = \"read-write\") or --dry-run to plan writes")
         asks = (p.confirm == "writes" and act.write) or (p.confirm != "never" and act.destructive)
         if act.destructive and not p.allow_destructive and not asks:
-            return Decision(False, "allow_destructive", f"{act.name} is destructive",
-                            "set allow_destructive = true (or --allow-destructive), or confirm = \"destructive\" "
-                            "to allow it when a person confirms each call")
+            return Decision.refuse("allow_destructive", f"{act.name} is destructive",
+                                   "set allow_destructive = true (or --allow-destructive), or confirm = \"destructive\" "
+                                   "to allow it when a person confirms each call")
         if act.write and p.mode == "dry-run":
-            return Decision(True, "mode", "dry-run: the request is planned, not sent", planned=True)
+            return Decision.plan("mode", "dry-run: the request is planned, not sent")
         if asks:
             what = "destructive" if p.confirm == "destructive" else "a write"
-            return Decision(True, "confirm", f"{act.name} is {what}: sent only after the person confirms it "
-                            "in their client", "set confirm = \"never\" to send without asking", confirm=True)
-        return Decision(True, "allowed", "allowed by the policy")
+            return Decision.ask("confirm", f"{act.name} is {what}: sent only after the person confirms it "
+                               "in their client", "set confirm = \"never\" to send without asking")
+        return Decision.allow("allowed", "allowed by the policy")
 
     def denies_meta(self, name: str) -> str | None:
         """The deny_tools pattern that names meta tool ``name``, if any."""
