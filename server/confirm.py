@@ -351,7 +351,13 @@ async def confirm_plan(runtime: Any, doc: Any, ask: Asker | None, session: str) 
         refused.audited = True
         return refused
     question = plan_question(steps)
-    answer = await ask.ask(question)
+    try:
+        answer = await ask.ask(question)
+    except NeedInput:  # a 2026-07-28 round: the question went to the client; the apply resumes later
+        if audit is not None:
+            audit.record(tool="apply_plan", decision="asked", rule="confirm", arguments={},
+                         duration_ms=0.0, outcome={"input_required": True}, session=session)
+        raise
     if answer == "accept":
         return None
     if audit is not None:
@@ -404,11 +410,8 @@ class TerminalAsker:
 
 
 def asker_for(ctx: Any, params: Any, store: Store) -> Asker:
-    """The asker for this request's protocol generation (or the CLI's own, on its context)."""
+    """The asker for this MCP request's protocol generation (the CLI has its own: TerminalAsker)."""
     from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-
-    if getattr(ctx, "asker", None) is not None:
-        return ctx.asker  # type: ignore[no-any-return]
 
     session = getattr(ctx, "session", None)
     if getattr(ctx, "protocol_version", None) in MODERN_PROTOCOL_VERSIONS:

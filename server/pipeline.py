@@ -1,6 +1,9 @@
-"""The one path every tool call takes, whichever door it came in by (MCP, CLI, discovery).
+"""The one path every tool call takes, whichever door it came in by (MCP, CLI, discovery, apply).
 
-resolve the name → policy → validate input → plan (dry-run) or send → result
+``prepare``: resolve the name → policy → validate input (refusals audited here);
+``execute``: plan (dry-run) or confirm → send (in chunks) → redact → scrub → audit → result.
+A direct call is both; applying a plan, discovery's call_action and confirmations only
+orchestrate them, so a refusal, a chunked batch and an audit line look the same on every path.
 
 The policy is checked before validation on purpose: a refused tool should say "refused"
 straight away rather than coach the caller through fixing arguments it may never send.
@@ -11,34 +14,32 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
 
+from . import plan_refs
 from .api.client import LiveChatClient
 from .api.errors import LiveChatError, item_responses
 from .audit import AuditLog
-from . import plan_refs
-from .plan_refs import Path, Ref
+from .confirm import Asker, NeedInput, build_question, declined_result
+from .context import CallContext, WaitCallback
 from .plan_checks import check_step
-from .confirm import Asker, build_question, declined_result
+from .plan_refs import Path, Ref
 from .plans import Plan, PlanCapError, mask_request
-from .store.base import StoreUnavailable
-from .store.memory import MemoryStore
-from .working_plans import PlanBusy, WorkingPlans
-from .policies import Decision, PolicyContext
+from .policies import Decision, Outcome, PolicyContext
 from .redact import SECRET_MARKER, Scrubber, redact_keys
 from .results import shape_result, upstream_request
+from .store.base import StoreUnavailable
+from .store.memory import MemoryStore
 from .tools import Action, catalog
 from .tools.catalog import to_payload
 from .tools.owner import fill_owner
 from .untrusted import label, sanitize
 from .validation import field_errors, summary
-
-WaitCallback = Callable[[float, str], Awaitable[None]]
+from .working_plans import PlanBusy, WorkingPlans
 
 
 @dataclass
@@ -57,6 +58,8 @@ class ToolResult:
     untrusted: bool = True  # may hold text written by others: names, greetings, LiveChat's messages
     # False when the data labels itself in a fixed shape (search/fetch: ChatGPT reads plain JSON)
     boundary: bool = True
+    # A refusal's rule, for callers that report it per request (an applied plan's steps).
+    rule: str | None = None
 
     @cached_property
     def shown(self) -> Any:
@@ -116,6 +119,33 @@ def refusal(act: Action, decision: Decision) -> ToolResult:
     )
 
 
+@dataclass
+class PlanSteps:
+    """Where a request sits in a plan: its items' step numbers and every step's (single) action,
+    which is what its references ({"$ref": "step<N>.id"}) are checked against."""
+
+    numbers: list[int]
+    actions: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Prepared:
+    """A request that passed resolve, decide and validate: what ``execute`` needs."""
+
+    act: Action
+    decision: Decision
+    body: dict[str, Any]  # the validated payload (references, if any, restored)
+    upstream: dict[str, Any]  # what is sent: paging and local filters stay here
+    page: Any
+    audited: Any  # the arguments audit lines show
+    started: float
+    audit: bool = True
+    shape: bool = True
+    rule: str = ""  # the rule audit lines of the send name ("apply_plan" for an applied plan)
+    given: Any = None  # the arguments as given (a planned call rechecks their references)
+    planned_on: int = 0  # a planned call: how many steps the plan had when its references were checked
+
+
 class Pipeline:
     def __init__(
         self,
@@ -136,7 +166,7 @@ class Pipeline:
         # The Bearer token's client id (token info), the default owner_client_id (tools/owner.py).
         self.owner_client_id: str | None = None
 
-    # --- the call path -------------------------------------------------------------------------
+    # --- the call path: prepare, then execute -------------------------------------------------
 
     def resolve(self, name: str) -> Action | ToolResult:
         act = catalog().get(name)
@@ -160,168 +190,237 @@ class Pipeline:
         audit: bool = True,
         shape: bool = True,
         ask: Asker | None = None,
+        call: CallContext | None = None,
     ) -> ToolResult:
-        """Run one call. ``audit=False`` is for internal reads made on behalf of a meta tool,
-        which writes its own single audit line; ``shape=False`` too, for LiveChat's answer as is
-        (whole lists, no outcome: search/fetch read every object). ``ask`` puts a question to the
-        person when the policy wants a confirmation (server/confirm.py); without it such a call
-        is refused."""
+        """A direct call: ``prepare`` then ``execute``. ``audit=False`` is for internal reads made
+        on behalf of a meta tool, which writes its own single audit line; ``shape=False`` too, for
+        LiveChat's answer as is (whole lists, no outcome: search/fetch read every object). ``ask``
+        puts a question to the person when the policy wants a confirmation (server/confirm.py);
+        without it such a call is refused. ``call`` carries session, progress and asker at once."""
+        if call is None:
+            call = CallContext(session=session, ask=ask)
+            if on_wait is not None:
+                call.on_wait = on_wait  # type: ignore[method-assign]
+        prepared = await self.prepare(name, arguments, call, audit=audit, shape=shape)
+        if isinstance(prepared, ToolResult):
+            return prepared
+        return await self.execute(prepared, call)
+
+    async def prepare(
+        self,
+        name: str,
+        arguments: Any,
+        call: CallContext,
+        *,
+        audit: bool = True,
+        shape: bool = True,
+        plan_steps: PlanSteps | None = None,
+        audited: Any = None,
+        via: str | None = None,
+    ) -> Prepared | ToolResult:
+        """Resolve, decide, validate: the request ready to execute, or the answer that refuses it
+        (audited here). ``plan_steps`` is given when the request comes from a plan document
+        (apply): its references are checked against the plan's steps, it is to be sent (a dry-run
+        policy refuses it), and ``via`` names the door in its audit lines; ``audited`` is what
+        the audit line shows of the arguments (a plan's masked body, never filled secrets)."""
         started = time.perf_counter()
         log = self.audit if audit else None
+        session = call.session
+
+        def refused(tool: str, rule: str, result: ToolResult, shown: Any, outcome: dict[str, Any] | None,
+                    step_rule: str | None = None) -> ToolResult:
+            self._audit(log, tool, "refused", rule, audited if audited is not None else shown, started, outcome,
+                        session)
+            result.rule = step_rule or rule
+            return result
+
         resolved = self.resolve(name)
         if isinstance(resolved, ToolResult):
-            self._audit(log, name, "refused", "unknown_tool", arguments, started, {"error": "unknown_tool"}, session)
-            return resolved
+            return refused(str(name), "unknown_tool", resolved, arguments, {"error": "unknown_tool"})
         act = resolved
         decision = self.decide(act)
-        if not decision.allowed:
-            self._audit(log, act.name, "refused", decision.rule, arguments, started, None, session)
-            return refusal(act, decision)
+        if plan_steps is not None and decision.outcome is Outcome.PLAN:
+            # Applying sends: a policy that only plans writes does not apply them.
+            decision = Decision.refuse("mode", "the policy is dry-run; applying needs read-write",
+                                       "run apply with a read-write policy (--allow-writes)")
+        if decision.outcome is Outcome.REFUSE:
+            return refused(act.name, decision.rule, refusal(act, decision), arguments, None)
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
-            self._audit(log, act.name, "refused", "validation", None, started, {"error": "validation"}, session)
-            return error_result("validation", "Arguments must be a JSON object. Nothing was sent.")
+            return refused(act.name, "validation", error_result(
+                "validation", "Arguments must be a JSON object. Nothing was sent."), None, {"error": "validation"})
         refs: list[tuple[Path, list[Ref]]] = []
-        if decision.planned:
+        given, planned_on = arguments, 0
+        if decision.outcome is Outcome.PLAN or plan_steps is not None:
             # A planned step may name what an earlier step creates ({"$ref": "step1.id"}): checked
             # here against the catalogue's declaration, stood in for while the model validates.
-            try:
-                current = await self.plans.load(session)
-            except StoreUnavailable as exc:
-                self._audit(log, act.name, "refused", "plan_store", arguments, started,
-                            {"error": "store_unavailable"}, session)
-                return plan_store_failed(exc)
-            given = arguments
-            checked = self._plan_refs(act, arguments, current)
+            steps = plan_steps
+            if steps is None:  # a planning call: its steps come after the session's plan (in the store)
+                try:
+                    current = await self.plans.load(session)
+                except StoreUnavailable as exc:
+                    return refused(act.name, "plan_store", plan_store_failed(exc), arguments,
+                                   {"error": "store_unavailable"})
+                planned_on = len(current.steps)
+                steps = self._next_steps(act, arguments, current)
+            checked = self._plan_refs(act, arguments, steps, "planned" if plan_steps is None else "sent")
             if isinstance(checked, ToolResult):
-                self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
-                return checked
+                return refused(act.name, "validation", checked, arguments, {"error": "validation"}, "references")
             arguments, refs = checked
         try:
             request = act.model.model_validate(arguments)
         except ValidationError as exc:
-            self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
-            return invalid_arguments(act.name, exc, arguments)
+            return refused(act.name, "validation", invalid_arguments(act.name, exc, arguments), arguments,
+                           {"error": "validation"})
         body = to_payload(request)
         missing = fill_owner(act, body, client_id=self.owner_client_id, credential_kind=self.client.credential.kind)
         if missing:
-            self._audit(log, act.name, "refused", "validation", arguments, started, {"error": "validation"}, session)
-            return error_result(
+            return refused(act.name, "validation", error_result(
                 "validation",
                 f"Invalid arguments for {act.name}: {', '.join(missing)} is required when authorizing with a "
                 "Personal Access Token (a PAT has no client id). Nothing was sent.",
                 fields=[{"field": m, "error": "required when authorizing with a PAT"} for m in missing],
                 what_to_do="Give owner_client_id: the Client Id of your app in the Developer Console.",
-            )
+            ), arguments, {"error": "validation"})
         # Only what LiveChat knows is sent: paging and local filters stay here (server/results.py).
         upstream, page = upstream_request(act, request, body) if shape else (body, None)
+        for where, found in refs:
+            node: Any = body
+            for p in where:
+                node = node[p]
+            plan_refs.restore(node, found)
+        return Prepared(act=act, decision=decision, body=body, upstream=upstream, page=page,
+                        audited=audited if audited is not None else body, started=started, audit=audit,
+                        shape=shape, rule=via or decision.rule, given=given, planned_on=planned_on)
 
-        if decision.planned:
-            for where, found in refs:
-                node: Any = body
-                for p in where:
-                    node = node[p]
-                plan_refs.restore(node, found)
-            try:
-                # The session's plan in the state store, locked: concurrent planned calls (on any
-                # replica) each keep their step; saved only if this call ends normally.
-                async with self.plans.edit(session) as plan:
-                    if len(plan.steps) != len(current.steps):  # others planned meanwhile: recheck references
-                        rechecked = self._plan_refs(act, given, plan)
-                        if isinstance(rechecked, ToolResult):
-                            self._audit(log, act.name, "refused", "validation", given, started,
-                                        {"error": "validation"}, session)
-                            return rechecked
-                    try:
-                        numbers = plan.add(act, body)
-                    except PlanCapError as exc:
-                        self._audit(log, act.name, "refused", "plan_cap", body, started, {"error": "limit"}, session)
-                        return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
-                                            plan_size=len(plan.steps))
-                    # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
-                    checks = []
-                    if plan.checking:  # on unless get_plan check=false: each new step is checked as it is planned
-                        for n in numbers:
-                            plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
-                            checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
-                                                         if k in ("warnings", "expected_error", "changes")}})
-                    planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
-                    single = act.batch_of or act.name
-                    made = [plan_refs.returns(single, n) for n in numbers]
-                    answer = ToolResult(
-                        {
-                            "planned": True,
-                            "steps": numbers,
-                            "plan_size": len(plan.steps),
-                            # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
-                            **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
-                            "request": planned,
-                            **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
-                            "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
-                            "an operator applies them with `livechat-mcp apply` or apply_plan.",
-                        },
-                        untrusted=False,  # the caller's own arguments, nothing read from LiveChat
-                    )
-            except (StoreUnavailable, PlanBusy) as exc:
-                self._audit(log, act.name, "refused", "plan_store", body, started, {"error": "store_unavailable"},
-                            session)
-                return plan_store_failed(exc)
-            self._audit(log, act.name, "planned", decision.rule, body, started, {"steps": numbers}, session)  # saved
-            return answer
-
-        if decision.confirm:
-            stopped = await self._confirm(act, body, session, ask, log, started)
-            if stopped is not None:
-                return stopped
-
+    async def execute(self, prepared: Prepared, call: CallContext, *, body: dict[str, Any] | None = None,
+                      confirmed: bool = False) -> ToolResult:
+        """Plan, confirm, send (in chunks), redact, scrub, audit: the one place an upstream call is
+        audited. ``body`` replaces what is sent (an applied plan fills references from earlier
+        results); ``confirmed``: the person already said yes for it (apply asks once per plan)."""
+        act, decision, session = prepared.act, prepared.decision, call.session
+        log = self.audit if prepared.audit else None
+        match decision.outcome:
+            case Outcome.PLAN:
+                return await self._add_to_plan(prepared, session, log)
+            case Outcome.CONFIRM if not confirmed:
+                stopped = await self._confirm(act, prepared.body, session, call.ask, log, prepared.started)
+                if stopped is not None:
+                    return stopped
+            case Outcome.REFUSE:  # prepare never hands over a refusal; a caller that built one gets the answer
+                return refusal(act, decision)
+        upstream = prepared.upstream if body is None else body
         try:
-            result = await self.send(act, upstream, on_wait)  # paging and local filters stay here
+            result = await self.send(act, upstream, call.on_wait)  # paging and local filters stay here
         except LiveChatError as err:
-            self._audit(log, act.name, "allowed", decision.rule, body, started,
+            self._audit(log, act.name, "allowed", prepared.rule, prepared.audited, prepared.started,
                         {"status": err.status, "error": err.type}, session)
             return ToolResult({"error": self.scrub.json(err.to_dict())}, is_error=True)
         if act.secret_result_keys and not self.policy.policy.reveal_secrets:
             result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
-        self._audit(log, act.name, "allowed", decision.rule, body, started, {"status": 200}, session)
+        self._audit(log, act.name, "allowed", prepared.rule, prepared.audited, prepared.started, {"status": 200},
+                    session)
         # A batch answers 200 with an error per item; when every item failed, the call failed.
         responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
         failed = bool(responses) and all(isinstance(r, dict) and "error" in r for r in responses)
-        if shape and not failed:
-            result = shape_result(act, body, result, page)
+        if prepared.shape and not failed:
+            result = shape_result(act, prepared.body, result, prepared.page)
         return ToolResult(self.scrub.json(result), is_error=failed)
 
-    def _plan_refs(self, act: Action, arguments: dict[str, Any],
-                   plan: Plan) -> tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult:
-        """(arguments with stand-ins for references, where the references were) or the refusal."""
-        earlier = {n: s.action for n, s in enumerate(plan.steps, 1)}
+    async def _add_to_plan(self, prepared: Prepared, session: str, log: AuditLog | None) -> ToolResult:
+        """A dry-run write: the step(s) join the session's plan; the answer shows the request."""
+        act, body = prepared.act, prepared.body
+        try:
+            # The session's plan in the state store, locked: concurrent planned calls (on any
+            # replica) each keep their step; saved only if this call ends normally.
+            async with self.plans.edit(session) as plan:
+                if len(plan.steps) != prepared.planned_on:  # others planned meanwhile: recheck references
+                    rechecked = self._plan_refs(act, prepared.given, self._next_steps(act, prepared.given, plan),
+                                                "planned")
+                    if isinstance(rechecked, ToolResult):
+                        self._audit(log, act.name, "refused", "validation", prepared.given, prepared.started,
+                                    {"error": "validation"}, session)
+                        return rechecked
+                try:
+                    numbers = plan.add(act, body)
+                except PlanCapError as exc:
+                    self._audit(log, act.name, "refused", "plan_cap", body, prepared.started, {"error": "limit"},
+                                session)
+                    return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
+                                        plan_size=len(plan.steps))
+                # Shown as the plan will show it: secret fields as placeholders (server/plans.py).
+                checks = []
+                if plan.checking:  # on unless get_plan check=false: each new step is checked as it is planned
+                    for n in numbers:
+                        plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
+                        checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
+                                                     if k in ("warnings", "expected_error", "changes")}})
+                planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
+                single = act.batch_of or act.name
+                made = [plan_refs.returns(single, n) for n in numbers]
+                answer = ToolResult(
+                    {
+                        "planned": True,
+                        "steps": numbers,
+                        "plan_size": len(plan.steps),
+                        # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
+                        **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
+                        "request": planned,
+                        **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
+                        "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
+                        "an operator applies them with `livechat-mcp apply` or apply_plan.",
+                    },
+                    untrusted=False,  # the caller's own arguments, nothing read from LiveChat
+                )
+        except (StoreUnavailable, PlanBusy) as exc:
+            self._audit(log, act.name, "refused", "plan_store", body, prepared.started,
+                        {"error": "store_unavailable"}, session)
+            return plan_store_failed(exc)
+        self._audit(log, act.name, "planned", prepared.rule, body, prepared.started, {"steps": numbers}, session)  # saved
+        return answer
+
+    @staticmethod
+    def _next_steps(act: Action, arguments: dict[str, Any], plan: Plan) -> PlanSteps:
+        """The step numbers a planning call's item(s) will get, and every step's action so far."""
         first = len(plan.steps) + 1
+        items = arguments.get("requests") if act.batch_of else None
+        count = len(items) if isinstance(items, list) else 1
+        actions = {n: s.action for n, s in enumerate(plan.steps, 1)}
+        single = act.batch_of or act.name
+        actions.update({first + i: single for i in range(count)})
+        return PlanSteps(list(range(first, first + count)), actions)
+
+    def _plan_refs(self, act: Action, arguments: dict[str, Any], steps: PlanSteps,
+                   done: str) -> tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult:
+        """(arguments with stand-ins for references, where the references were) or the refusal.
+        A step may use only what a step numbered before it creates."""
         if act.batch_of:
             items = arguments.get("requests")
             if not isinstance(items, list):
                 return arguments, []
-            parts = [((("requests", i), item), act.batch_of, first + i) for i, item in enumerate(items)]
+            parts = [(("requests", i), item, act.batch_of, n) for (i, item), n in zip(enumerate(items), steps.numbers)]
         else:
-            parts = [(((), arguments), act.name, first)]
+            parts = [((), arguments, act.name, steps.numbers[0])]
         errors: list[str] = []
         out_items: list[Any] = []
         refs: list[tuple[Path, list[Ref]]] = []
-        for ((where, item), single, number) in parts:
+        for where, item, single, number in parts:
             if not isinstance(item, dict):
                 out_items.append(item)
                 continue
+            earlier = {m: a for m, a in steps.actions.items() if m < number}
             errors += [f"step {number}: {e}" for e in plan_refs.problems(single, item, number, earlier)]
-            earlier[number] = single
             stood, found = plan_refs.stand_in(single, item)
             out_items.append(stood)
             if found:
                 refs.append((where, found))
         if errors:
-            return error_result("validation", "Invalid reference: " + "; ".join(errors[:10]) + ". Nothing was planned.",
+            return error_result("validation", "Invalid reference: " + "; ".join(errors[:10]) + f". Nothing was {done}.",
                                 what_to_do="Use {\"$ref\": \"step<N>.id\"} from an earlier planned create's "
                                 "`returns`, only in the fields its action takes references in.")
         if act.batch_of:
-            return {**arguments, "requests": out_items}, refs
+            return {**arguments, "requests": out_items + list(arguments["requests"][len(out_items):])}, refs
         return out_items[0], refs
 
     async def send(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None = None) -> Any:
@@ -351,7 +450,11 @@ class Pipeline:
                 "interactive terminal, which asks there",
             )
         question = await build_question(self, act, body, session)
-        answer = await ask.ask(question)
+        try:
+            answer = await ask.ask(question)
+        except NeedInput:  # a 2026-07-28 round: the question went to the client; the call resumes later
+            self._audit(log, act.name, "asked", "confirm", body, started, {"input_required": True}, session)
+            raise
         if answer == "accept":
             return None
         self._audit(log, act.name, "declined", "confirm", body, started, {"answer": answer}, session)
@@ -378,6 +481,11 @@ class Pipeline:
                 break
             responses += item_responses(answer, len(chunk))
         return {"responses": responses}
+
+    def audit_refusal(self, tool: str, rule: str, arguments: Any, error: str, call: CallContext) -> None:
+        """The audit line of a request refused before the pipeline saw it (an applied plan's own
+        checks: secrets and their bindings); the same line ``prepare`` writes for its refusals."""
+        self._audit(self.audit, tool, "refused", rule, arguments, time.perf_counter(), {"error": error}, call.session)
 
     def _audit(
         self,

@@ -85,8 +85,11 @@ async def test_destructive_call_asks_with_the_object_as_it_is_and_sends_on_the_t
     assert list(question.requested_schema["properties"]) == ["confirm_id"]
     assert [r["body"] for r in sent(runtime, "delete_agent")] == [{"id": "jane@example.com"}]
     assert "jane@example.com" not in runtime.sandbox.state.agents
-    assert [(a["tool"], a["decision"], a["rule"]) for a in audit if a["tool"] == "delete_agent"] == \
-        [("delete_agent", "allowed", "confirm")]
+    assert [(a["tool"], a["decision"], a["rule"]) for a in audit if a["tool"] == "delete_agent"
+            and a["decision"] != "asked"] == [("delete_agent", "allowed", "confirm")]
+    # A 2026-07-28 round that sends the question to the client is audited too, before the answer.
+    assert [(a["decision"], a["outcome"]) for a in audit if a["decision"] == "asked"] == \
+        ([("asked", {"input_required": True})] if mode == "auto" else [])
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -103,7 +106,9 @@ async def test_anything_but_the_right_id_sends_nothing_and_is_audited_declined(t
     assert len(person.asked) == 1
     assert sent(runtime, "delete_agent") == []  # only the reads that built the question reached the sandbox
     assert "jane@example.com" in runtime.sandbox.state.agents
-    assert [(a["decision"], a["rule"]) for a in audit if a["tool"] == "delete_agent"] == [("declined", "confirm")]
+    assert [(a["decision"], a["rule"]) for a in audit if a["tool"] == "delete_agent"
+            and a["decision"] != "asked"] == [("declined", "confirm")]
+    assert [a["decision"] for a in audit if a["decision"] == "asked"] == (["asked"] if mode == "auto" else [])
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -5,10 +5,10 @@ region and client. Their effective policy is the operator's policy (the ceiling)
 their LiveChat token's scopes and, optionally, by their role (LIVECHAT_OAUTH_WRITE_ROLES): a
 token can only narrow, never widen. The role is read once, at sign-in.
 
-Each principal gets a ``Runtime`` of their own (credential, client, policy, pipeline with their
-plans, audit lines naming them), built from the process-level pieces: the settings, the
-ceiling policy, one shared connection pool, the request budget of their license, the audit
-sink. Runtimes are cached per grant; a refreshed LiveChat token swaps the credential in place
+Each principal gets a ``Runtime`` of their own: the process's ``App`` (settings, the ceiling
+policy, the one shared connection pool, the store, the audit sink) with a ``runtime.Principal``
+for them (credential, client, policy, pipeline with their plans, the request budget of their
+license, audit lines naming them). Runtimes are cached per grant; a refreshed LiveChat token swaps the credential in place
 (their plans stay), and a revoked grant drops the runtime.
 """
 
@@ -18,18 +18,15 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-import httpx
-
 from ..api.auth import bearer
-from ..api.client import LiveChatClient, RetryPolicy
-from ..api.ratelimit import Budget, license_bucket
+from ..api.client import LiveChatClient
+from ..api.ratelimit import license_bucket
 from ..audit import AuditLog
-from ..pipeline import Pipeline
 from ..policies import Decision, Policy, PolicyContext
 from ..redact import Scrubber
-from ..runtime import Runtime, Settings
+from ..runtime import Principal as CallerPrincipal
+from ..runtime import Runtime
 from ..tools import Action
-from ..working_plans import WorkingPlans
 from .provider import Access, Provider
 from .records import Grant, principal_fields
 
@@ -112,13 +109,12 @@ def rights_summary(ceiling: Policy, write_roles: frozenset[str] | None) -> list[
 
 
 class HostedRuntimes:
-    def __init__(self, base: Runtime, provider: Provider, *, base_url: str,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """Each signed-in person's runtime: the process's app with a principal of their own, cached per grant."""
+
+    def __init__(self, base: Runtime, provider: Provider, *, base_url: str) -> None:
         self.base = base
         self.provider = provider
         self.base_url = base_url
-        # One connection pool for every person's client (never closed by a client: see forget).
-        self._transport = transport or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100))
         self._cache: OrderedDict[str, tuple[Runtime, Principal, str]] = OrderedDict()
 
     async def for_token(self, token: Access) -> tuple[Runtime, Principal] | None:
@@ -131,7 +127,7 @@ class HostedRuntimes:
         if cached is not None:
             runtime, principal, seen = cached
             if seen != fingerprint:  # LiveChat token refreshed: same person, same plans, new credential
-                self._swap_credential(runtime, grant)
+                runtime.principal.use_client(self._client(grant))
                 self._cache[grant.grant_id] = (runtime, principal, fingerprint)
             self._cache.move_to_end(grant.grant_id)
             return runtime, principal
@@ -143,50 +139,32 @@ class HostedRuntimes:
         return runtime, principal
 
     def forget(self, grant_id: str) -> None:
-        # The client is not closed: closing it would close the shared pool; it holds nothing else.
+        # The client is not closed: closing it would close the app's shared pool; it holds nothing else.
         self._cache.pop(grant_id, None)
 
+    def _license(self, grant: Grant) -> str:
+        # LiveChat counts requests per license: everyone on one license shares one budget, kept in
+        # the state store like the operator's, so replicas share it too.
+        return license_bucket(self.base_url, bearer(grant.lc_access_token), {"organization_id": grant.organization_id})
+
     def _client(self, grant: Grant) -> LiveChatClient:
-        s: Settings = self.base.settings
-        return LiveChatClient(
-            bearer(grant.lc_access_token),
-            base_url=self.base_url,
-            region=grant.region,
-            timeout=s.timeout,
-            retry=RetryPolicy(max_attempts=s.max_attempts, deadline=s.deadline),
-            # LiveChat counts requests per license: everyone on one license shares one budget,
-            # kept in the state store like the operator's, so replicas share it too.
-            budget=Budget(self.base.store,
-                          license_bucket(self.base_url, bearer(grant.lc_access_token),
-                                         {"organization_id": grant.organization_id}),
-                          s.rate_limit, s.rate_period, hold=s.timeout + 30),
-            max_concurrency=s.max_concurrency,
-            transport=self._transport,
-        )
+        return self.base.app.client(bearer(grant.lc_access_token), grant.region, self._license(grant))
 
     def _build(self, principal: Principal, grant: Grant) -> Runtime:
-        client = self._client(grant)
-        scrubber = Scrubber(client.credential.secrets())
+        credential = bearer(grant.lc_access_token)
+        scrubber = Scrubber(credential.secrets())
         audit: AuditLog | None = (self.base.audit.for_principal(principal_fields(grant), scrubber)
                                   if self.base.audit is not None else None)
-        policy = effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles)
-        pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit,
-                            plans=WorkingPlans(self.base.store, principal.id))  # this person's plans, on every replica
-        return Runtime(
-            settings=self.base.settings, credential=client.credential, client=client, policy=policy,
-            pipeline=pipeline, scrubber=scrubber, upstream=self.base.upstream, policy_source=self.base.policy_source,
-            audit=audit, client_id=self.provider.settings.client_id, store=self.base.store, principal_id=principal.id,
+        caller = CallerPrincipal.create(
+            self.base.app, id=principal.id, credential=credential, license_key=self._license(grant),
+            region=grant.region, client_id=self.provider.settings.client_id,
+            policy=effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles),
+            audit=audit, scrubber=scrubber,
         )
-
-    def _swap_credential(self, runtime: Runtime, grant: Grant) -> None:
-        client = self._client(grant)
-        runtime.scrubber.add(*client.credential.secrets())
-        runtime.credential = client.credential
-        runtime.client = runtime.pipeline.client = client
+        return Runtime(self.base.app, caller)
 
     async def aclose(self) -> None:
-        self._cache.clear()
-        await self._transport.aclose()
+        self._cache.clear()  # the shared pool is the app's: it closes it
 
 
 def person_rights(ceiling: Policy, grant: Grant, write_roles: frozenset[str] | None) -> list[str]:

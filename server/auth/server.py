@@ -20,13 +20,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..api.auth import ConfigError, bearer
-from ..api.client import DEFAULT_BASE_URL, LiveChatClient
-from ..audit import AuditLog
-from ..pipeline import Pipeline
-from ..policies import PolicyContext, load_policy
-from ..redact import Scrubber
-from ..runtime import Runtime, Settings
-from ..store import open_store
+from ..api.client import DEFAULT_BASE_URL
+from ..api.ratelimit import license_bucket
+from ..policies import PolicyContext
+from ..runtime import Principal, Runtime, Settings, open_app
 from ..store.crypto import load_sealer
 from .clients import ClientRegistry
 from .flow import SignInFlow
@@ -41,26 +38,22 @@ if TYPE_CHECKING:
 
 
 async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
-    """The process-level runtime of hosted mode: settings, the ceiling policy, the audit sink.
-    It holds no LiveChat credential and may call nothing (every scope refused): each request
-    runs as its signed-in principal instead."""
-    policy, policy_source = load_policy(settings.policy, settings.overrides)
-    scrubber = Scrubber()
-    # Sign-ins, codes and tokens live in the store: replicas must share one (--store redis://...).
-    store = open_store(settings.store, env)
-    audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
-    base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
-    client = LiveChatClient(bearer(""), base_url=base_url)
+    """The process-level runtime of hosted mode: settings, the ceiling policy, the audit sink,
+    the shared pool. Its principal holds no LiveChat credential and may call nothing (every scope
+    refused): each request runs as its signed-in principal instead (server/auth/principal.py)."""
     if settings.sandbox:
         raise ConfigError("--oauth signs people in at a LiveChat accounts service, which the in-process sandbox "
                           "cannot serve to a browser: run `livechat-mcp sandbox` and use the command it prints.")
-    ctx = PolicyContext(policy, frozenset(), "per person: their own LiveChat token's")
-    return Runtime(
-        settings=settings, credential=client.credential, client=client, policy=ctx,
-        pipeline=Pipeline(policy=ctx, client=client, scrubber=scrubber, audit=audit), scrubber=scrubber,
-        upstream=f"{base_url} (hosted: each person signs in with their LiveChat account)",
-        policy_source=policy_source, audit=audit, store=store,
+    # Sign-ins, codes and tokens live in the store: replicas must share one (--store redis://...).
+    app = await open_app(settings, env)
+    app.upstream = f"{app.base_url} (hosted: each person signs in with their LiveChat account)"
+    credential = bearer("")
+    nobody = Principal.create(
+        app, id="hosted", credential=credential, license_key=license_bucket(app.base_url, credential, None),
+        region=None, client_id=None, policy=PolicyContext(app.ceiling, frozenset(), "per person: their own LiveChat token's"),
+        audit=app.audit, scrubber=app.scrubber,
     )
+    return Runtime(app, nobody)
 
 
 class HostedMode:
@@ -137,8 +130,8 @@ class HostedMode:
         from ..mcp_app import LiveChatMCP
 
         base = self.runtimes.base
-        widest = dataclasses.replace(base, policy=PolicyContext(base.policy.policy, None, "every scope"))
-        return len(LiveChatMCP(widest).list_tools())
+        widest = dataclasses.replace(base.principal, policy=PolicyContext(base.policy.policy, None, "every scope"))
+        return len(LiveChatMCP(Runtime(base.app, widest)).list_tools())
 
     async def resolve(self, ctx: Any) -> LiveChatMCP:
         """The per-person app for this request, from the access token the SDK verified."""

@@ -50,23 +50,22 @@ async def run(runtime: Runtime, path: str | None, continue_on_error: bool, secre
         if isinstance(secrets, dict):
             runtime.scrubber.add(*(v for v in secrets.values() if isinstance(v, str)))
 
-    class _Progress:
-        async def report_progress(self, done: float, total: float | None, message: str | None = None) -> None:
-            print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
+    async def progress(done: float, total: float | None, message: str) -> None:
+        print(f"[{int(done)}/{int(total or 0)}] {message}", file=sys.stderr, flush=True)
 
     from ..confirm import TerminalAsker
+    from ..context import CallContext
 
-    class _Ctx:  # the CLI is one session, like stdio
-        request = None
-        session = _Progress()
-        asker = TerminalAsker()  # apply_plan's confirmation is asked at the terminal, or refused without one
+    # One session, like stdio; apply_plan's confirmation is asked at the terminal, or refused without one.
+    call = CallContext(session="process", progress=progress, ask=TerminalAsker(), app=runtime.app,
+                       principal=runtime.principal)
 
     arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error,
                                  "accept_edited": accept_edited,
                                  **({"allow_other_target": True} if other_target else {}), **(extra or {})}
     if secrets is not None:
         arguments["secrets"] = secrets
-    result = await app_for(runtime).call_tool("apply_plan", arguments, _Ctx())
+    result = await app_for(runtime).call_tool("apply_plan", arguments, call=call)
     data = result.data
     if isinstance(data, dict) and "steps" not in data and isinstance(data.get("error"), dict):
         return fail(str(data["error"].get("message"))

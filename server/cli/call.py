@@ -23,16 +23,12 @@ async def run(runtime: Runtime, tool: str, arguments: str) -> int:
         parsed = json.loads(arguments or "{}")
     except ValueError as exc:
         return fail(f"{source} is not valid JSON: {exc}")
-    app = app_for(runtime)
-
     from ..confirm import TerminalAsker
+    from ..context import CallContext
 
-    class _Ctx:  # the CLI is one session, like stdio
-        request = None
-        session = None
-        asker = TerminalAsker()  # a confirmation is asked at the terminal, or refused without one
-
-    result = await app.call_tool(tool, parsed, _Ctx())
+    # The CLI is one session, like stdio; a confirmation is asked at the terminal, or refused without one.
+    call = CallContext(session="process", ask=TerminalAsker(), app=runtime.app, principal=runtime.principal)
+    result = await app_for(runtime).call_tool(tool, parsed, call=call)
     # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
     print(runtime.scrubber(json.dumps(result.shown, indent=2, ensure_ascii=False)))
     return 1 if result.is_error else 0

@@ -97,8 +97,7 @@ async def describe(call: MetaCall, parsed: DescribeActionArgs) -> ToolResult:
 
 
 async def call_action(call: MetaCall, parsed: CallActionArgs) -> ToolResult:
-    result = await call.meta._pipeline.call(parsed.name, parsed.arguments or {}, session=call.session,
-                                            on_wait=call.on_wait, ask=call.ask)
+    result = await call.meta._pipeline.call(parsed.name, parsed.arguments or {}, call=call.context)
     result.audited = True  # as the action it ran, by the pipeline
     return result
 

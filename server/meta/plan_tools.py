@@ -8,18 +8,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, StrictBool
 
 from ..confirm import confirm_plan
+from ..context import CallContext
 from ..pipeline import ToolResult, error_result, plan_store_failed
 from ..plan_checks import check_plan, stop_checking
 from ..plan_store import PlanStore, owns
 from ..plan_undo import undo_steps
-from ..plans import MAC_KEY_NAME, Plan, PlanError, apply_plan, document_steps
+from ..plan_apply import apply_plan
+from ..plans import MAC_KEY_NAME, Plan, PlanError, document_steps
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog
 from ..tools.types import Input
 from ..working_plans import PlanBusy
 from . import names
-from .spec import MetaCall, MetaTool, NoArguments, Progress
+from .spec import MetaCall, MetaTool, NoArguments
 
 if TYPE_CHECKING:
     from .registry import MetaTools
@@ -117,7 +119,7 @@ async def clear_plan(call: MetaCall, parsed: NoArguments) -> ToolResult:
 async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
     """apply_plan: a document, or a stored plan by id and the MAC its reviewer saw; resumed
     from the plan's journal, under the plan's lock (server/plan_store.py)."""
-    meta, session, progress, ask = call.meta, call.session, call.progress, call.ask
+    meta, session, context = call.meta, call.session, call.context
     key = await plan_key(meta)
     if isinstance(key, ToolResult):
         return key
@@ -139,12 +141,12 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
                                     "this one. Nothing was sent.", rule="plan_edited",
                                     how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
         resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
-        stopped: ToolResult | None = await confirm_plan(meta.runtime, doc, ask, session)  # asks once, if the policy says
+        stopped: ToolResult | None = await confirm_plan(meta.runtime, doc, context.ask, session)  # asks once, if the policy says
         if stopped is not None:
             return stopped
         mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
         if mac is None:
-            return await _apply_doc(meta, parsed, doc, key, progress, None, None, session)
+            return await _apply_doc(meta, parsed, doc, key, None, None, context)
         try:
             async with plans.lock(mac):
                 journal = await plans.done(mac)  # kept whole: a run without resume adds to it
@@ -159,8 +161,8 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
                 async def before_send(steps: list[int]) -> None:
                     await plans.mark_sending(mac, doubt + steps)
 
-                answer = await _apply_doc(meta, parsed, doc, key, progress, done, on_done, session,
-                                          in_doubt=doubt, before_send=before_send)
+                answer = await _apply_doc(meta, parsed, doc, key, done, on_done, context, in_doubt=doubt,
+                                          before_send=before_send)
                 if doubt:  # still in doubt until re-planned
                     await plans.mark_sending(mac, doubt)
                 else:
@@ -174,19 +176,20 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
                             "Nothing was sent.")
 
 
-async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: bytes, progress: Progress,
-                     done: dict[int, Any] | None, on_done: Any, session: str, in_doubt: list[int] | None = None,
+async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: bytes, done: dict[int, Any] | None,
+                     on_done: Any, context: CallContext, in_doubt: list[int] | None = None,
                      before_send: Any = None) -> ToolResult:
     try:
         report = await apply_plan(
             doc,
             pipeline=meta._pipeline,
+            call=context,
+            confirmed=True,  # confirm_plan asked (or the policy asks nothing)
             key=key,
             continue_on_error=parsed.continue_on_error,
             accept_edited=parsed.accept_edited,
             allow_other_target=bool(parsed.allow_other_target),
             send_expected_failures=bool(parsed.send_expected_failures),
-            progress=progress,
             secrets=parsed.secrets,
             done=done,
             on_done=on_done,
@@ -197,7 +200,7 @@ async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: byte
     except PlanError as exc:
         return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
     if report["summary"]["done"]:
-        report["undo"] = await _undo(meta, doc, report, key, session)
+        report["undo"] = await _undo(meta, doc, report, key, context.session)
     return ToolResult(meta.runtime.scrubber.json(report), is_error=report["status"] != "completed")
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import mcp_types as types
 from pydantic import ValidationError
 
-from ..confirm import Asker
+from ..context import CallContext
 from ..objects import Objects
-from ..pipeline import Pipeline, ToolResult, WaitCallback, error_result, invalid_arguments
+from ..pipeline import Pipeline, ToolResult, error_result, invalid_arguments
 from ..runtime import Runtime
 from . import resources
 from .connectors import FETCH, SEARCH
@@ -17,7 +17,7 @@ from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS
 from .names import META_TOOLS
 from .plan_tools import APPLY_PLAN, CLEAR_PLAN, GET_PLAN
 from .reports import WHOAMI
-from .spec import MetaCall, MetaTool, Progress
+from .spec import MetaCall, MetaTool
 
 # Every tool beyond the catalogue, in the order tools/list shows them (names.META_TOOLS).
 ALL_META: tuple[MetaTool[Any], ...] = (
@@ -46,10 +46,7 @@ class MetaTools:
     def handles(self, name: str) -> bool:
         return name in BY_NAME
 
-    async def call(
-        self, name: str, args: dict[str, Any], *, session: str, on_wait: WaitCallback, progress: Progress,
-        ask: Asker | None = None,
-    ) -> ToolResult:
+    async def call(self, name: str, args: dict[str, Any], call: CallContext) -> ToolResult:
         denied = self.runtime.policy.denies_meta(name)
         if denied:
             return error_result(
@@ -68,7 +65,7 @@ class MetaTools:
             parsed = spec.model.model_validate(args)
         except ValidationError as exc:
             return invalid_arguments(name, exc, args)
-        return await spec.handler(MetaCall(self, session, on_wait, progress, ask), parsed)
+        return await spec.handler(MetaCall(self, call), parsed)
 
     # --- resources --------------------------------------------------------------------------
 

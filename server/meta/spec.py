@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from ..tools.types import Input
 
 if TYPE_CHECKING:
-    from ..confirm import Asker
-    from ..pipeline import ToolResult, WaitCallback
+    from ..context import CallContext
+    from ..pipeline import ToolResult
     from .registry import MetaTools
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
@@ -25,13 +25,15 @@ class NoArguments(Input):
 
 @dataclass(frozen=True)
 class MetaCall:
-    """One call of a meta tool: the tools of the runtime it runs in, and what the call brings."""
+    """One call of a meta tool: the tools of the runtime it runs in, and the call's context
+    (session, progress, asker: server/context.py)."""
 
     meta: MetaTools
-    session: str
-    on_wait: WaitCallback
-    progress: Progress
-    ask: Asker | None = None
+    context: CallContext
+
+    @property
+    def session(self) -> str:
+        return self.context.session
 
 
 def always(meta: MetaTools) -> bool:
