@@ -36,7 +36,8 @@ import mcp_types as types
 from .untrusted import clean
 
 if TYPE_CHECKING:
-    from .pipeline import Pipeline
+    from .pipeline import Pipeline, ToolResult
+    from .runtime import Runtime
     from .store import Store
     from .tools import Action
 
@@ -325,7 +326,7 @@ def _plan_steps(doc: Any) -> list[Mapping[str, Any]] | None:
     return out
 
 
-async def confirm_plan(runtime: Any, doc: Any, ask: Asker | None, session: str) -> Any:
+async def confirm_plan(runtime: Runtime, doc: Any, ask: Asker | None, session: str) -> ToolResult | None:
     """apply_plan's one question, before anything is sent: None to go on, or the answer that stops it.
     A document apply_plan would refuse as malformed is left to it (it says what is wrong)."""
     from .pipeline import error_result
@@ -368,7 +369,7 @@ async def confirm_plan(runtime: Any, doc: Any, ask: Asker | None, session: str) 
     return result
 
 
-def declined_result(tool: str, answer: Answer) -> Any:
+def declined_result(tool: str, answer: Answer) -> ToolResult:
     from .pipeline import error_result
 
     why = {"decline": "the person declined", "cancel": "the person cancelled",

@@ -186,7 +186,6 @@ class Pipeline:
         arguments: Any,
         *,
         session: str = "default",
-        on_wait: WaitCallback | None = None,
         audit: bool = True,
         shape: bool = True,
         ask: Asker | None = None,
@@ -197,10 +196,7 @@ class Pipeline:
         LiveChat's answer as is (whole lists, no outcome: search/fetch read every object). ``ask``
         puts a question to the person when the policy wants a confirmation (server/confirm.py);
         without it such a call is refused. ``call`` carries session, progress and asker at once."""
-        if call is None:
-            call = CallContext(session=session, ask=ask)
-            if on_wait is not None:
-                call.on_wait = on_wait  # type: ignore[method-assign]
+        call = call or CallContext(session=session, ask=ask)
         prepared = await self.prepare(name, arguments, call, audit=audit, shape=shape)
         if isinstance(prepared, ToolResult):
             return prepared
@@ -323,7 +319,8 @@ class Pipeline:
                     session)
         # A batch answers 200 with an error per item; when every item failed, the call failed.
         responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
-        failed = bool(responses) and all(isinstance(r, dict) and "error" in r for r in responses)
+        failed = isinstance(responses, list) and bool(responses) and \
+            all(isinstance(r, dict) and "error" in r for r in responses)
         if prepared.shape and not failed:
             result = shape_result(act, prepared.body, result, prepared.page)
         return ToolResult(self.scrub.json(result), is_error=failed)
@@ -395,6 +392,7 @@ class Pipeline:
                    done: str) -> tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult:
         """(arguments with stand-ins for references, where the references were) or the refusal.
         A step may use only what a step numbered before it creates."""
+        parts: list[tuple[Path, Any, str, int]]
         if act.batch_of:
             items = arguments.get("requests")
             if not isinstance(items, list):

@@ -61,9 +61,11 @@ def _items(req: dict[str, Any]) -> list[tuple[Action | None, dict[str, Any], int
 def _placeholders(req: dict[str, Any]) -> dict[str, tuple[Action, dict[str, Any], str]]:
     """The secret placeholders of a request that sit where get_plan put them: in a secret
     field of the step they name. {name: (single action, item body, field)}."""
-    found = {}
+    found: dict[str, tuple[Action, dict[str, Any], str]] = {}
     for single, body, n in _items(req):
-        for key in single.secret_input_keys if single else ():
+        if single is None:
+            continue
+        for key in single.secret_input_keys:
             name = secret_name(n, key)
             if body.get(key) == {SECRET_REF: name}:
                 found[name] = (single, body, key)
@@ -72,7 +74,7 @@ def _placeholders(req: dict[str, Any]) -> dict[str, tuple[Action, dict[str, Any]
 
 def _fill(req: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
     """The request body with each supplied secret put back in its own field (only there)."""
-    body = copy.deepcopy(req["body"])
+    body: dict[str, Any] = copy.deepcopy(req["body"])
     filled = {**req, "body": body}
     for name, (_, item, key) in _placeholders(filled).items():
         if name in secrets:
@@ -346,7 +348,8 @@ async def apply_plan(
                              "EDITED PLAN refused: ") + "; ".join(verified.changes[:3]) + (
                                  f" (and {len(verified.changes) - 3} more)" if len(verified.changes) > 3 else "")
         report["changes"] = verified.changes[:100]
-    return scrub.json(report)
+    scrubbed: dict[str, Any] = scrub.json(report)
+    return scrubbed
 
 
 def _single_name(action: str) -> str:
