@@ -397,7 +397,7 @@ class Pipeline:
             items = arguments.get("requests")
             if not isinstance(items, list):
                 return arguments, []
-            parts = [(("requests", i), item, act.batch_of, n) for (i, item), n in zip(enumerate(items), steps.numbers)]
+            parts = [(("requests", i), item, act.batch_of, n) for (i, item), n in zip(enumerate(items), steps.numbers, strict=False)]
         else:
             parts = [((), arguments, act.name, steps.numbers[0])]
         errors: list[str] = []

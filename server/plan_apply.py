@@ -53,7 +53,7 @@ def _items(req: dict[str, Any]) -> list[tuple[Action | None, dict[str, Any], int
     act = catalog().get(req["action"])
     if act is not None and act.batch_of:
         single = catalog()[act.batch_of]
-        return [(single, item, n) for item, n in zip(req["body"]["requests"], req["steps"])
+        return [(single, item, n) for item, n in zip(req["body"]["requests"], req["steps"], strict=False)
                 if isinstance(item, dict)]
     return [(act, req["body"], req["steps"][0])]
 
@@ -270,7 +270,7 @@ async def apply_plan(
         act = ready.act
         # Each item: skipped when already done, held back when it uses what an earlier step did
         # not create, else filled from the earlier results and sent.
-        items = list(zip(req["steps"], ready.body["requests"])) if act.batch_of else [(req["steps"][0], ready.body)]
+        items = list(zip(req["steps"], ready.body["requests"], strict=True)) if act.batch_of else [(req["steps"][0], ready.body)]
         sendable: list[tuple[int, dict[str, Any]]] = []
         for n, item in items:
             if n in results or n in known or n in in_doubt:
@@ -302,7 +302,7 @@ async def apply_plan(
             stopped = not continue_on_error
             continue
         answers = item_responses(data, len(numbers)) if act.batch_of else [data]
-        for n, item in zip(numbers, answers):
+        for n, item in zip(numbers, answers, strict=False):
             parsed = parse_error(item) if act.batch_of else None
             if parsed:
                 steps[n].update(status="failed", error={"type": parsed[0], "message": parsed[1],

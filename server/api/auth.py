@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+import httpx
 
 REGIONS = ("dal", "fra")
 CREDENTIAL_MARKER = "<redacted credential>"
@@ -21,10 +23,17 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Credential:
+class Credential(httpx.Auth):
+    """A principal's credential, and the ``httpx.Auth`` that signs their requests with it: the
+    client sends with ``auth=credential``, so the secret is added only as a request leaves."""
+
     kind: str  # "bearer" | "pat"
     _secret: str = field(repr=False)
     account_id: str | None = None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self.authorization()
+        yield request
 
     def authorization(self) -> str:
         if self.kind == "pat":

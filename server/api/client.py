@@ -108,10 +108,9 @@ class LiveChatClient:
         return f"{self.base_url}/{API_VERSION}/configuration/action/{action}"
 
     def _headers(self, *, redact: bool) -> dict[str, str]:
-        headers = {
-            "Authorization": CREDENTIAL_MARKER if redact else self.credential.authorization(),
-            "Content-Type": "application/json",
-        }
+        # Sent requests are signed by the credential itself (an httpx.Auth); a shown one says so.
+        headers = {"Authorization": CREDENTIAL_MARKER} if redact else {}
+        headers["Content-Type"] = "application/json"
         if self.region:
             headers["X-Region"] = self.region
         return headers
@@ -219,7 +218,8 @@ class LiveChatClient:
         content = json.dumps(body, separators=(",", ":"))
         try:
             async with self._limit:
-                return await self._http.post(self.url(action), content=content, headers=self._headers(redact=False))
+                return await self._http.post(self.url(action), content=content, headers=self._headers(redact=False),
+                                             auth=self.credential)
         except httpx.ConnectError as exc:
             # Refused or unreachable before a byte was sent: safe for any action.
             return LiveChatError("transport", f"Could not connect to LiveChat: {type(exc).__name__}"), None
