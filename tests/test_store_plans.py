@@ -14,6 +14,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
 
+from server.context import CallContext
 from server.meta.registry import MetaTools
 from server.pipeline import ToolResult
 from server.policies import Overrides
@@ -34,7 +35,7 @@ async def replica(store: Store, principal: str = "operator", overrides: Override
     store: one replica (or one process) of a deployment."""
     runtime = await build_runtime(Settings(sandbox=True, overrides=overrides), {})
     runtime.store = store
-    runtime.principal_id = principal
+    runtime.principal.id = principal
     runtime.pipeline.plans = WorkingPlans(store, principal)
     try:
         yield runtime
@@ -42,12 +43,8 @@ async def replica(store: Store, principal: str = "operator", overrides: Override
         await runtime.client.aclose()
 
 
-async def _nothing(*_: Any) -> None:
-    return None
-
-
 async def meta(runtime: Runtime, name: str, args: dict[str, Any], session: str) -> ToolResult:
-    return await MetaTools(runtime).call(name, args, session=session, on_wait=_nothing, progress=_nothing)
+    return await MetaTools(runtime).call(name, args, CallContext(session=session))
 
 
 async def test_planned_calls_landing_at_once_on_two_replicas_keep_every_step(
