@@ -42,7 +42,8 @@ async def test_an_applied_step_that_fails_validation_gets_the_direct_calls_answe
         await s.client.call_tool("create_tag", {"name": "ok"})
         plan = tool_payload(await s.client.call_tool("get_plan", {}))
     plan["steps"][0]["body"] = bad  # an edit after review: applied only with accept_edited, each request re-checked
-    plan.pop("requests")
+    plan.pop("requests", None)
+    loopback.sandbox.requests.clear()  # planning reads to check its steps; from here on, nothing may be sent
     async with make_server(policy="full-access", env=loopback.env(), audit_log=str(log)) as s:
         direct = tool_payload(await s.client.call_tool("create_tag", bad))
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "accept_edited": True}))
@@ -60,6 +61,7 @@ async def test_call_action_and_apply_refuse_with_the_direct_calls_words(make_ser
     async with make_server(env=loopback.env(), overrides=Overrides(dry_run=True, allow_destructive=True)) as s:
         await s.client.call_tool("delete_tag", {"name": "old"})
         plan = tool_payload(await s.client.call_tool("get_plan", {}))
+    loopback.sandbox.requests.clear()  # planning reads to check its steps; from here on, nothing may be sent
     async with make_server(env=loopback.env(), audit_log=str(log),
                            overrides=Overrides(allow_writes=True, discovery=True)) as s:
         direct = tool_payload(await s.client.call_tool("delete_tag", {"name": "old"}))
