@@ -23,16 +23,7 @@ from .api.client import LiveChatClient
 from .api.errors import item_responses, parse_error
 from .context import CallContext
 from .pipeline import Pipeline, PlanSteps, Prepared, ToolResult
-from .plans import (
-    SECRET_REF,
-    SUPPLY_HOW,
-    PlanError,
-    _short,
-    bind_secret,
-    secret_name,
-    verify,
-    with_requests,
-)
+from .plans import SECRET_REF, SUPPLY_HOW, PlanError, _short, bind_secret, secret_name, verify, with_requests
 from .policies import Outcome
 from .redact import Scrubber
 from .tools import Action, catalog

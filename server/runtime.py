@@ -11,14 +11,7 @@ from typing import Any
 import httpx
 
 from . import __version__
-from .api.auth import (
-    ConfigError,
-    Credential,
-    bearer,
-    credential_from_env,
-    region_from,
-    service_url,
-)
+from .api.auth import ConfigError, Credential, bearer, credential_from_env, region_from, service_url
 from .api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
 from .api.ratelimit import Budget, license_bucket
 from .audit import AuditLog

@@ -24,8 +24,7 @@ from ..api.ratelimit import license_bucket
 from ..audit import AuditLog
 from ..policies import Decision, Policy, PolicyContext
 from ..redact import Scrubber
-from ..runtime import Principal as CallerPrincipal
-from ..runtime import Runtime
+from ..runtime import Principal as CallerPrincipal, Runtime
 from ..tools import Action
 from .provider import Access, Provider
 from .records import Grant, principal_fields
