@@ -427,7 +427,8 @@ class Pipeline:
         if act.batch_of and len(body["requests"]) > self.policy.policy.max_batch_size:
             return await self._send_in_chunks(act, body, on_wait)
         return await self.client.call(
-            act.name, body, idempotent=act.idempotent, on_wait=on_wait, verify_hint=_verify_hint(act)
+            act.name, body, write=act.write, idempotent=act.idempotent, on_wait=on_wait,
+            verify_hint=_verify_hint(act),
         )
 
     async def _confirm(
@@ -467,7 +468,8 @@ class Pipeline:
         for start in range(0, len(items), size):
             chunk = items[start : start + size]
             try:
-                answer = await self.client.call(act.name, {**body, "requests": chunk}, idempotent=act.idempotent,
+                answer = await self.client.call(act.name, {**body, "requests": chunk}, write=act.write,
+                                                idempotent=act.idempotent,
                                                 on_wait=on_wait, verify_hint=_verify_hint(act))
             except LiveChatError as err:
                 if start == 0:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -75,7 +75,7 @@ async def test_bearer_token_is_sent_as_bearer_with_region_from_prefix() -> None:
     rec = Recorder(httpx.Response(200, json=[]))
     cred = bearer("fra:abc-token-xyz")
     client, _ = make_client(rec, cred, region=region_from(cred, None))
-    await client.call("list_agents", {}, idempotent=True)
+    await client.call("list_agents", {}, write=False, idempotent=True)
     req = rec.requests[0]
     assert req.headers["Authorization"] == "Bearer fra:abc-token-xyz"
     assert req.headers["X-Region"] == "fra"
@@ -89,7 +89,7 @@ async def test_pat_is_sent_as_basic_account_id_colon_pat() -> None:
     rec = Recorder(httpx.Response(200, json=[]))
     cred = pat("acc-123", "pat-secret-456")
     client, _ = make_client(rec, cred, region=region_from(cred, None))
-    await client.call("list_agents", {}, idempotent=True)
+    await client.call("list_agents", {}, write=False, idempotent=True)
     req = rec.requests[0]
     expected = base64.b64encode(b"acc-123:pat-secret-456").decode()
     assert req.headers["Authorization"] == f"Basic {expected}"
@@ -107,7 +107,7 @@ async def test_livechat_region_override_wins_over_token_prefix() -> None:
     rec = Recorder(httpx.Response(200, json=[]))
     cred = bearer("dal:x-token-123")
     client, _ = make_client(rec, cred, region=region_from(cred, "fra"))
-    await client.call("list_agents", {}, idempotent=True)
+    await client.call("list_agents", {}, write=False, idempotent=True)
     assert rec.requests[0].headers["X-Region"] == "fra"
     await client.aclose()
 
@@ -166,7 +166,7 @@ async def test_each_documented_error_is_parsed_whatever_the_status(
     rec = Recorder(err(type_, f"message for {type_}", status=code))
     client, slept = make_client(rec)
     with pytest.raises(LiveChatError) as info:
-        await client.call("update_tag", {"name": "x"}, idempotent=True)
+        await client.call("update_tag", {"name": "x"}, write=True, idempotent=True)
     error = info.value
     assert error.type == type_
     assert error.message == f"message for {type_}"
@@ -182,13 +182,13 @@ async def test_authorization_hint_names_the_missing_scope() -> None:
     rec = Recorder(err("authorization", "Missing scope: agents--all:rw", status=403))
     client, _ = make_client(rec)
     with pytest.raises(LiveChatError) as info:
-        await client.call("create_agent", {"id": "a@b.c"}, idempotent=False)
+        await client.call("create_agent", {"id": "a@b.c"}, write=True, idempotent=False)
     assert "agents--all:rw" in info.value.to_dict()["what_to_do"]
     # the scope may also come only in data
     rec = Recorder(err("authorization", "Requester lacks a scope", status=403, data={"required_scope": "tags--all:rw"}))
     client, _ = make_client(rec)
     with pytest.raises(LiveChatError) as info:
-        await client.call("create_tag", {"name": "x"}, idempotent=False)
+        await client.call("create_tag", {"name": "x"}, write=True, idempotent=False)
     assert "tags--all:rw" in info.value.to_dict()["what_to_do"]
 
 
@@ -196,7 +196,7 @@ async def test_misdirected_hint_names_the_region_when_retry_fails_too() -> None:
     rec = Recorder(err("misdirected_request", "Wrong region", status=421, data={"region": "fra"}))
     client, _ = make_client(rec, region="dal")
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     error = info.value.to_dict()
     assert error["type"] == "misdirected_request"
     assert "fra" in error["what_to_do"] and "LIVECHAT_REGION" in error["what_to_do"]
@@ -208,13 +208,13 @@ async def test_internal_and_too_many_requests_have_hints_and_are_retried() -> No
     rec = Recorder(err("internal", "oops", status=500))
     client, slept = make_client(rec, retry=RetryPolicy(max_attempts=3))
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     assert info.value.type == "internal" and "retry" in info.value.hint.lower()
     assert len(rec.requests) == 3 and len(slept) == 2
     rec = Recorder(err("too_many_requests", "slow down", status=429))
     client, slept = make_client(rec, retry=RetryPolicy(max_attempts=2))
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     assert info.value.type == "too_many_requests" and "wait" in info.value.hint.lower()
     assert len(rec.requests) == 2
 
@@ -223,25 +223,25 @@ async def test_unknown_error_type_and_non_json_body() -> None:
     rec = Recorder(err("brand_new_type", "what is this", status=400))
     client, _ = make_client(rec)
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     assert info.value.type == "brand_new_type" and info.value.hint
     rec = Recorder(httpx.Response(502, text="<html>bad gateway</html>"))
     client, _ = make_client(rec, retry=RetryPolicy(max_attempts=2))
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     assert info.value.status == 502 and info.value.type == "internal"
 
 
 async def test_empty_200_is_an_empty_result() -> None:
     client, _ = make_client(Recorder(httpx.Response(200)))
-    assert await client.call("update_tag", {"name": "x"}, idempotent=True) == {}
+    assert await client.call("update_tag", {"name": "x"}, write=True, idempotent=True) == {}
 
 
 async def test_batch_per_item_errors_are_returned_as_is() -> None:
     body = {"responses": [{}, {"error": {"type": "not_found", "message": "Agent not found"}}, {"id": "x"}]}
     rec = Recorder(httpx.Response(200, json=body))
     client, slept = make_client(rec)
-    result = await client.call("batch_update_agents", {"requests": [{}, {}, {}]}, idempotent=True)
+    result = await client.call("batch_update_agents", {"requests": [{}, {}, {}]}, write=True, idempotent=True)
     assert result == body
     assert len(rec.requests) == 1 and slept == []
 
@@ -252,28 +252,28 @@ async def test_batch_per_item_errors_are_returned_as_is() -> None:
 async def test_retry_after_seconds_is_honoured() -> None:
     rec = Recorder(err("too_many_requests", status=429, headers={"Retry-After": "7"}), httpx.Response(200, json=[]))
     client, slept = make_client(rec)
-    assert await client.call("create_tag", {"name": "x"}, idempotent=False) == []
+    assert await client.call("create_tag", {"name": "x"}, write=True, idempotent=False) == []
     assert slept == [7.0]  # 429 was refused, so even a create is retried
     assert len(rec.requests) == 2
 
 
 async def test_retry_after_as_http_date_is_parsed() -> None:
-    when = datetime.now(timezone.utc) + timedelta(seconds=20)
+    when = datetime.now(UTC) + timedelta(seconds=20)
     header = format_datetime(when, usegmt=True)
     rec = Recorder(err("too_many_requests", status=429, headers={"Retry-After": header}), httpx.Response(200, json=[]))
     client, slept = make_client(rec)
-    assert await client.call("list_agents", {}, idempotent=True) == []
+    assert await client.call("list_agents", {}, write=False, idempotent=True) == []
     assert len(slept) == 1 and 17.0 <= slept[0] <= 20.0
 
 
 async def test_retry_after_is_capped_and_garbage_falls_back_to_backoff() -> None:
     rec = Recorder(err("too_many_requests", status=429, headers={"Retry-After": "99999"}), httpx.Response(200, json=[]))
     client, slept = make_client(rec, retry=RetryPolicy(max_retry_after=5.0))
-    await client.call("list_agents", {}, idempotent=True)
+    await client.call("list_agents", {}, write=False, idempotent=True)
     assert slept == [5.0]
     rec = Recorder(err("too_many_requests", status=429, headers={"Retry-After": "soon-ish"}), httpx.Response(200, json=[]))
     client, slept = make_client(rec, retry=RetryPolicy(base_delay=0.5))
-    await client.call("list_agents", {}, idempotent=True)
+    await client.call("list_agents", {}, write=False, idempotent=True)
     assert len(slept) == 1 and 0.25 <= slept[0] <= 0.5
 
 
@@ -281,20 +281,20 @@ async def test_retry_that_would_pass_the_deadline_fails_clearly() -> None:
     rec = Recorder(err("too_many_requests", status=429, headers={"Retry-After": "50"}), httpx.Response(200, json=[]))
     client, slept = make_client(rec, retry=RetryPolicy(deadline=10.0))
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     assert info.value.type == "too_many_requests" and slept == []
 
 
 async def test_timeout_on_a_read_is_retried_but_not_on_a_create() -> None:
     rec = Recorder(httpx.ReadTimeout("slow"), httpx.Response(200, json=[{"id": "a"}]))
     client, slept = make_client(rec)
-    assert await client.call("list_agents", {}, idempotent=True) == [{"id": "a"}]
+    assert await client.call("list_agents", {}, write=False, idempotent=True) == [{"id": "a"}]
     assert len(rec.requests) == 2 and len(slept) == 1
 
     rec = Recorder(httpx.ReadTimeout("slow"), httpx.Response(200, json={"id": "a@b.c"}))
     client, slept = make_client(rec)
     with pytest.raises(LiveChatError) as info:
-        await client.call("create_agent", {"id": "a@b.c"}, idempotent=False, verify_hint="Check with get_agent")
+        await client.call("create_agent", {"id": "a@b.c"}, write=True, idempotent=False, verify_hint="Check with get_agent")
     assert info.value.type == "unknown_outcome"
     assert "get_agent" in info.value.to_dict()["what_to_do"]
     assert len(rec.requests) == 1 and slept == []
@@ -303,7 +303,7 @@ async def test_timeout_on_a_read_is_retried_but_not_on_a_create() -> None:
 async def test_connection_refused_is_retried_even_for_a_create() -> None:
     rec = Recorder(httpx.ConnectError("refused"), httpx.Response(200, json={"id": "a@b.c"}))
     client, _ = make_client(rec)
-    assert await client.call("create_agent", {"id": "a@b.c"}, idempotent=False) == {"id": "a@b.c"}
+    assert await client.call("create_agent", {"id": "a@b.c"}, write=True, idempotent=False) == {"id": "a@b.c"}
     assert len(rec.requests) == 2
 
 
@@ -315,7 +315,7 @@ async def test_wait_callback_is_told_about_retries() -> None:
     async def on_wait(seconds: float, message: str) -> None:
         waits.append((seconds, message))
 
-    await client.call("list_agents", {}, idempotent=True, on_wait=on_wait)
+    await client.call("list_agents", {}, write=False, idempotent=True, on_wait=on_wait)
     assert waits and waits[0][0] == 3.0 and "list_agents" in waits[0][1]
 
 
@@ -369,9 +369,9 @@ async def test_client_budget_exhaustion_fails_the_call_without_sending() -> None
         bearer("dal:budget-token-1"), base_url=URL, transport=httpx.MockTransport(rec),
         budget=Budget(MemoryStore(), "lic", 1, 600.0), retry=RetryPolicy(deadline=1.0),
     )
-    await client.call("list_agents", {}, idempotent=True)
+    await client.call("list_agents", {}, write=False, idempotent=True)
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_agents", {}, idempotent=True)
+        await client.call("list_agents", {}, write=False, idempotent=True)
     assert info.value.type == "too_many_requests"
     assert len(rec.requests) == 1
 

@@ -20,9 +20,9 @@ from server.api.auth import ConfigError, bearer
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget
-from server.store.memory import MemoryStore
 from server.cli.settings import rate
 from server.sandbox import Sandbox
+from server.store.memory import MemoryStore
 from tests.conftest import free_port, tool_payload
 
 pytestmark = pytest.mark.anyio
@@ -131,7 +131,8 @@ async def test_unsuspend_retry_error_after_a_500_is_unknown_outcome_with_the_ret
     not_suspended = err("validation", "Only a suspended agent can request unsuspension")
     client, seen = scripted(err("internal", "oops", 500), not_suspended)
     with pytest.raises(LiveChatError) as info:
-        await client.call("unsuspend_agent", {"id": "a@b.c"}, idempotent=True, verify_hint="Check with get_agent")
+        await client.call("unsuspend_agent", {"id": "a@b.c"}, write=True, idempotent=True,
+                          verify_hint="Check with get_agent")
     error = info.value.to_dict()
     assert error["type"] == "unknown_outcome"
     assert error["data"]["retry_error"]["type"] == "validation"
@@ -143,7 +144,7 @@ async def test_unsuspend_retry_error_after_a_500_is_unknown_outcome_with_the_ret
 async def test_write_whose_every_attempt_timed_out_is_unknown_outcome() -> None:
     client, seen = scripted(httpx.ReadTimeout("slow"), retry=RetryPolicy(max_attempts=3))
     with pytest.raises(LiveChatError) as info:
-        await client.call("delete_tag", {"name": "x"}, idempotent=True)
+        await client.call("delete_tag", {"name": "x"}, write=True, idempotent=True)
     assert info.value.type == "unknown_outcome"
     assert "no retry gave a clear answer" in info.value.message
     assert len(seen) == 3
@@ -152,33 +153,34 @@ async def test_write_whose_every_attempt_timed_out_is_unknown_outcome() -> None:
 async def test_read_whose_every_attempt_timed_out_keeps_its_error() -> None:
     client, _ = scripted(httpx.ReadTimeout("slow"), retry=RetryPolicy(max_attempts=2))
     with pytest.raises(LiveChatError) as info:
-        await client.call("list_tags", {}, idempotent=True)
+        await client.call("list_tags", {}, write=False, idempotent=True)
     assert info.value.type == "request_timeout"
 
 
 async def test_write_error_without_an_uncertain_attempt_is_reported_as_is() -> None:
     client, seen = scripted(err("not_found", "Tag not found", 404))
     with pytest.raises(LiveChatError) as info:
-        await client.call("delete_tag", {"name": "x"}, idempotent=True)
+        await client.call("delete_tag", {"name": "x"}, write=True, idempotent=True)
     assert info.value.type == "not_found" and len(seen) == 1
     # refused before it ran (429, connection refused): not uncertain either
     client, _ = scripted(err("too_many_requests", "slow", 429), httpx.ConnectError("refused"),
                          err("not_found", "gone", 404))
     with pytest.raises(LiveChatError) as info:
-        await client.call("delete_tag", {"name": "x"}, idempotent=True)
+        await client.call("delete_tag", {"name": "x"}, write=True, idempotent=True)
     assert info.value.type == "not_found"
 
 
 async def test_retried_batch_marks_its_item_errors_unknown_outcome() -> None:
     body = {"responses": [{}, {"error": {"type": "not_found", "message": "Agent not found"}}]}
     client, _ = scripted(httpx.ReadTimeout("slow"), httpx.Response(200, json=body))
-    result = await client.call("batch_delete_agents", {"requests": [{"id": "a"}, {"id": "b"}]}, idempotent=True)
+    result = await client.call("batch_delete_agents", {"requests": [{"id": "a"}, {"id": "b"}]}, write=True,
+                               idempotent=True)
     assert result["responses"][0] == {}
     item = result["responses"][1]["error"]
     assert item["type"] == "unknown_outcome" and item["data"]["retry_error"]["type"] == "not_found"
     # the same batch answered at the first attempt is returned as is
     client, _ = scripted(httpx.Response(200, json=body))
-    assert await client.call("batch_delete_agents", {"requests": [{}, {}]}, idempotent=True) == body
+    assert await client.call("batch_delete_agents", {"requests": [{}, {}]}, write=True, idempotent=True) == body
 
 
 # --- --rate-limit and the sandbox's limit ----------------------------------------------------------

@@ -66,7 +66,7 @@ async def test_two_processes_share_one_license_budget(sqlite_url: str, tmp_path:
     outcomes: list[str] = []
     for i in range(10):
         try:
-            await (a if i % 2 else b).call("list_agents", {}, idempotent=True)
+            await (a if i % 2 else b).call("list_agents", {}, write=False, idempotent=True)
             outcomes.append("ok")
         except LiveChatError as err:
             outcomes.append(err.type)
@@ -90,12 +90,12 @@ async def test_a_429_seen_by_one_process_holds_back_the_other(sqlite_url: str, t
         waits.append(seconds)
         # while a waits out LiveChat's Retry-After, b (another process) must not send
         with pytest.raises(LiveChatError) as info:
-            await b.call("list_agents", {}, idempotent=True)
+            await b.call("list_agents", {}, write=False, idempotent=True)
         assert info.value.type == "too_many_requests"
         raise RuntimeError("checked")
 
     with pytest.raises(RuntimeError, match="checked"):
-        await a.call("list_agents", {}, idempotent=True, on_wait=on_wait)
+        await a.call("list_agents", {}, write=False, idempotent=True, on_wait=on_wait)
     assert waits == [5.0]
     assert upstream.requests == ["list_agents"]  # only a's first attempt reached LiveChat
     for c in (a, b):
@@ -125,18 +125,19 @@ async def test_a_store_outage_refuses_requests_and_service_recovers(redis: Redis
     upstream = Upstream()
     store = open_store(redis.url, _env(tmp_path))
     c = client(store, upstream, capacity=100, period=600)
-    await c.call("list_agents", {}, idempotent=True)
+    await c.call("list_agents", {}, write=False, idempotent=True)
     redis.stop()
     for action in ("list_agents", "create_agent"):
         with pytest.raises(LiveChatError) as info:
-            await c.call(action, {"id": "a@example.com"} if action == "create_agent" else {}, idempotent=False)
+            await c.call(action, {"id": "a@example.com"} if action == "create_agent" else {},
+                         write=action == "create_agent", idempotent=False)
         err: Any = info.value
         assert err.type == "store_unavailable" and "Nothing was sent" in err.message
         assert err.data == {"retryable": True} and "Retry" in err.hint
         assert redis.url.split("@")[-1].split("/")[2] in err.message  # names the store
     assert upstream.requests == ["list_agents"]  # nothing went out without budget
     redis.start()
-    await c.call("list_agents", {}, idempotent=True)  # back by itself
+    await c.call("list_agents", {}, write=False, idempotent=True)  # back by itself
     assert upstream.requests == ["list_agents", "list_agents"]
     await c.aclose()
     await store.aclose()

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import enum
 import json
 import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -42,9 +43,6 @@ from .ratelimit import Budget, WaitCallback, license_bucket
 API_VERSION = "v3.6"
 DEFAULT_BASE_URL = "https://api.livechatinc.com"
 USER_AGENT = "livechat-mcp"
-# Retry decisions: _DONE (success), None (retry after backoff), float (retry after that many
-# seconds), "region" (retry at once in the new region), "maybe-applied", False (give up).
-_DONE = object()
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,79 @@ class RetryPolicy:
     # Total time one call may spend waiting (budget + retries), after which it fails clearly.
     deadline: float = 120.0
     max_retry_after: float = 60.0
+
+
+class RetryDecision(enum.Enum):
+    """What the client does after an attempt failed (``decide`` picks one)."""
+
+    SEND_AGAIN = "send_again"  # at once: refused before it ran, in the region LiveChat named
+    WAIT_THEN_RETRY = "wait_then_retry"  # after Decision.delay seconds
+    GIVE_UP = "give_up"  # the attempt's error is the answer
+    UNKNOWN_OUTCOME = "unknown_outcome"  # a write that is not idempotent may have applied: not repeated
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed attempt, as far as retrying goes."""
+
+    error: LiveChatError
+    # False: the request never left (connection refused, connect timeout), so it cannot have run.
+    sent: bool = True
+    # A 429's Retry-After in seconds (capped); None when absent or unreadable.
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    what: RetryDecision
+    # Seconds to wait before the retry; on GIVE_UP, the wait the deadline did not allow (a 429
+    # still blocks the shared budget for it).
+    delay: float = 0.0
+    # The attempt may have taken effect: a write retried after it has an uncertain outcome.
+    may_have_applied: bool = False
+
+
+def decide(
+    failure: Failure,
+    *,
+    idempotent: bool,
+    attempt: int,
+    policy: RetryPolicy,
+    elapsed: float = 0.0,
+    region_switched: bool = False,
+) -> Decision:
+    """The one place a failed attempt's fate is decided (the rules are in the module docstring).
+
+    ``attempt`` counts from 1; ``elapsed`` is the time the call has taken so far."""
+    error = failure.error
+    if not failure.sent:
+        return _retry_later(policy, attempt, elapsed, None)
+    if error.status == 429 or error.type == "too_many_requests":
+        return _retry_later(policy, attempt, elapsed, failure.retry_after)
+    if error.type == "misdirected_request" and error.status is not None and error.data and error.data.get("region"):
+        return Decision(RetryDecision.GIVE_UP if region_switched else RetryDecision.SEND_AGAIN)
+    # No answer after the request went out, a 5xx, or LiveChat's own "internal"/"request_timeout":
+    # the request may have run.
+    if error.status is None or error.status >= 500 or error.type in ("internal", "request_timeout"):
+        if not idempotent:
+            return Decision(RetryDecision.UNKNOWN_OUTCOME, may_have_applied=True)
+        return replace(_retry_later(policy, attempt, elapsed, None), may_have_applied=True)
+    return Decision(RetryDecision.GIVE_UP)
+
+
+def _retry_later(policy: RetryPolicy, attempt: int, elapsed: float, delay: float | None) -> Decision:
+    if attempt >= policy.max_attempts:
+        return Decision(RetryDecision.GIVE_UP)
+    wait = backoff(policy, attempt) if delay is None else delay
+    if elapsed + wait > policy.deadline:
+        return Decision(RetryDecision.GIVE_UP, wait)
+    return Decision(RetryDecision.WAIT_THEN_RETRY, wait)
+
+
+def backoff(policy: RetryPolicy, attempt: int) -> float:
+    """Exponential backoff with jitter: a random wait in [cap/2, cap], cap doubling per attempt."""
+    cap = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+    return random.uniform(cap / 2, cap)
 
 
 @dataclass(frozen=True)
@@ -123,20 +194,20 @@ class LiveChatClient:
         action: str,
         body: Any,
         *,
+        write: bool,
         idempotent: bool,
         on_wait: WaitCallback | None = None,
         verify_hint: str | None = None,
-        write: bool | None = None,
     ) -> Any:
         """Send one action; returns the decoded JSON (``{}`` for an empty 200).
+
+        ``write`` and ``idempotent`` are the caller's word about the action (the pipeline passes
+        its Action's): whether it changes anything, and whether sending it twice is harmless.
 
         Raises LiveChatError with LiveChat's type, or ``unknown_outcome`` when a write may have
         been applied: one that is not idempotent after a timeout / dropped connection / 5xx, or
         an idempotent one that failed after such an attempt (``verify_hint`` says how to check).
-        ``write`` defaults to what the catalog says about ``action``.
         """
-        if write is None:
-            write = _is_write(action)
         policy = self.retry
         started = time.monotonic()
         region_switched = False
@@ -154,21 +225,26 @@ class LiveChatClient:
                 finally:
                     await self.budget.release(slot)
                 if isinstance(outcome, httpx.Response):
-                    result, decision = self._judge(outcome)
-                    if decision is _DONE:
+                    result, failure = self._judge(outcome)
+                    if failure is None:
                         if uncertain is not None:
                             result = self._mark_batch_items(action, result, uncertain, verify_hint)
                         return result
-                    error = result
                 else:
-                    error, decision = outcome
-                if decision == "region":
-                    if region_switched:
-                        raise error
-                    region_switched = True
-                    continue
-                if decision == "maybe-applied":
-                    if not idempotent:
+                    failure = outcome
+                error = failure.error
+                decision = decide(failure, idempotent=idempotent, attempt=attempt, policy=policy,
+                                  elapsed=time.monotonic() - started, region_switched=region_switched)
+                if decision.may_have_applied and write:
+                    uncertain = uncertain or error
+                    latest = error
+                if error.type == "too_many_requests" and decision.delay:
+                    await self.budget.block(decision.delay)  # every process sharing the budget backs off
+                match decision.what:
+                    case RetryDecision.SEND_AGAIN:
+                        region_switched = True
+                        continue
+                    case RetryDecision.UNKNOWN_OUTCOME:
                         raise LiveChatError(
                             "unknown_outcome",
                             f"{error.type} ({error.message}): {action} may or may not have been applied. "
@@ -177,20 +253,15 @@ class LiveChatClient:
                             status=error.status,
                             hint=verify_hint or HINTS["unknown_outcome"],
                         )
-                    if write:
-                        uncertain = uncertain or error
-                        latest = error
-                    decision = None
-                if decision is False or attempt >= policy.max_attempts:
-                    raise error
-                delay = decision if isinstance(decision, float) else self._backoff(attempt)
-                if error.type == "too_many_requests":
-                    await self.budget.block(delay)  # every process sharing the budget backs off
-                if time.monotonic() - started + delay > policy.deadline:
-                    raise error
-                if on_wait:
-                    await on_wait(delay, f"{error.type}: retrying {action} in {delay:.1f} s (attempt {attempt + 1})")
-                await self._sleep(delay)
+                    case RetryDecision.GIVE_UP:
+                        raise error
+                    case RetryDecision.WAIT_THEN_RETRY:
+                        delay = decision.delay
+                        if on_wait:
+                            await on_wait(
+                                delay, f"{error.type}: retrying {action} in {delay:.1f} s (attempt {attempt + 1})"
+                            )
+                        await self._sleep(delay)
         except LiveChatError as failure:
             # Whatever ends a write after an attempt that may have applied (the retry's error
             # answer, retries or budget running out) leaves its outcome unknown.
@@ -213,8 +284,8 @@ class LiveChatClient:
             responses.append({"error": {"type": marked.type, "message": marked.message, "data": marked.data}})
         return {**result, "responses": responses}
 
-    async def _send_once(self, action: str, body: Any) -> httpx.Response | tuple[LiveChatError, Any]:
-        """The response, or (error, retry decision) for a transport failure."""
+    async def _send_once(self, action: str, body: Any) -> httpx.Response | Failure:
+        """The response, or the failure of a request that got none."""
         content = json.dumps(body, separators=(",", ":"))
         try:
             async with self._limit:
@@ -222,17 +293,17 @@ class LiveChatClient:
                                              auth=self.credential)
         except httpx.ConnectError as exc:
             # Refused or unreachable before a byte was sent: safe for any action.
-            return LiveChatError("transport", f"Could not connect to LiveChat: {type(exc).__name__}"), None
+            return Failure(LiveChatError("transport", f"Could not connect to LiveChat: {type(exc).__name__}"), sent=False)
         except httpx.ConnectTimeout:
-            return LiveChatError("transport", "Timed out connecting to LiveChat."), None
+            return Failure(LiveChatError("transport", "Timed out connecting to LiveChat."), sent=False)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            return LiveChatError(
+            return Failure(LiveChatError(
                 "request_timeout" if isinstance(exc, httpx.TimeoutException) else "transport",
                 f"{type(exc).__name__} after the request was sent to {action}.",
-            ), "maybe-applied"
+            ))
 
-    def _judge(self, response: httpx.Response) -> tuple[Any, Any]:
-        """(result, _DONE) on success, else (error, retry decision)."""
+    def _judge(self, response: httpx.Response) -> tuple[Any, Failure | None]:
+        """(result, None) on success, else (None, the failure)."""
         try:
             payload = response.json() if response.content else {}
         except ValueError:
@@ -242,20 +313,18 @@ class LiveChatClient:
             payload = self._scrubber.json(payload)
         parsed = parse_error(payload)
         if parsed is None and response.status_code < 400 and payload is not None:
-            return payload, _DONE
+            return payload, None
         if parsed is None:
             kind = "internal" if response.status_code >= 500 else "transport"
             parsed = (kind, f"HTTP {response.status_code} without a LiveChat error body.", None)
         type_, message, data = parsed
         error = LiveChatError(type_, message, data, status=response.status_code)
         if type_ == "too_many_requests" or response.status_code == 429:
-            return error, self._retry_after(response)
+            return None, Failure(error, retry_after=self._retry_after(response))
         if type_ == "misdirected_request" and data and data.get("region"):
+            # Kept for later calls: the license lives there.
             self.region = str(data["region"])
-            return error, "region"
-        if response.status_code >= 500 or type_ in ("internal", "request_timeout"):
-            return error, "maybe-applied"
-        return error, False
+        return None, Failure(error)
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         value = response.headers.get("Retry-After")
@@ -278,10 +347,6 @@ class LiveChatClient:
         if not math.isfinite(seconds):
             return None
         return min(max(seconds, 0.0), self.retry.max_retry_after)
-
-    def _backoff(self, attempt: int) -> float:
-        cap = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
-        return random.uniform(cap / 2, cap)
 
 
 # Errors a retry answers when the earlier attempt already took effect (a delete that deleted).
@@ -323,12 +388,3 @@ def _after_uncertain(
         "unknown_outcome", message, data, status=failure.status, hint=verify_hint or HINTS["unknown_outcome"]
     )
 
-
-def _is_write(action: str) -> bool:
-    """From the catalog; an unknown action counts as a write (the cautious reading)."""
-    from ..tools import catalog  # late: the catalog is large and imports nothing from here
-
-    act = catalog().get(action)
-    if act is not None:
-        return act.write
-    return not action.startswith(("list_", "get_", "check_"))
