@@ -17,6 +17,7 @@ from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget, license_bucket
 from server.store import Store, open_store
+from server.store.memory import MemoryStore
 
 from redis_server import RedisServer, redis_server
 
@@ -113,6 +114,33 @@ def test_the_budget_is_keyed_by_license_not_by_credential() -> None:
     assert by_account == license_bucket(URL, pat("acc-1", "secret-2"), None)
     unknown = license_bucket(URL, bearer("dal:token-a"), None)
     assert "token-a" not in unknown  # a credential never appears in a key
+
+
+async def test_a_pat_and_a_token_of_one_license_draw_on_one_budget() -> None:
+    """A PAT's license is its account's organization once known: it shares the bucket of every
+    OAuth token and every other agent's PAT on that license; an unknown organization falls back
+    to the account (never to the credential, so a rotated PAT keeps its budget)."""
+    org = {"organization_id": "org-1"}
+    token = license_bucket(URL, bearer("dal:token-a"), org)
+    assert license_bucket(URL, pat("acc-1", "secret-1"), org) == token
+    assert license_bucket(URL, pat("acc-2", "secret-2"), org) == token
+    assert license_bucket(URL, pat("acc-1", "secret-1"), {"organization_id": "org-2"}) != token
+    assert license_bucket(URL, pat("acc-1", "secret-1"), None) != license_bucket(URL, pat("acc-2", "secret-1"), None)
+    # Two clients with different credentials on one license: the second finds the budget spent.
+    store, upstream = MemoryStore(), Upstream()
+    clients = [
+        LiveChatClient(credential, base_url=URL, transport=httpx.MockTransport(upstream),
+                       budget=Budget(store, license_bucket(URL, credential, org), 1, 600),
+                       retry=RetryPolicy(deadline=0.5, max_attempts=1))
+        for credential in (bearer("dal:token-a"), pat("acc-2", "secret-2"))
+    ]
+    await clients[0].call("list_agents", {}, write=False, idempotent=True)
+    with pytest.raises(LiveChatError) as info:
+        await clients[1].call("list_agents", {}, write=False, idempotent=True)
+    assert info.value.type == "too_many_requests" and "budget" in info.value.message
+    assert upstream.requests == ["list_agents"]
+    for c in clients:
+        await c.aclose()
 
 
 @pytest.fixture

@@ -133,10 +133,13 @@ class Budget:
 
 def license_bucket(base_url: str, credential: Credential, info: Mapping[str, Any] | None) -> str:
     """The budget's key: LiveChat counts the quota per license, not per credential, so every
-    token and PAT of one organization shares one bucket. The organization comes from token info
-    (Bearer); a PAT names its account, which belongs to one license; failing both, the
-    credential itself (hashed) is the best key there is. The API URL keeps the real API apart
-    from a sandbox on loopback that reuses an organization id."""
+    token and PAT of one organization shares one bucket, whoever holds it.
+
+    The organization, when ``info`` names it, wins for every kind of credential (today: token
+    info for a Bearer token, a hosted principal's grant). A PAT whose organization is unknown
+    falls back to its account (one account belongs to one license, and a rotated PAT
+    keeps the account's budget); only a token with no known organization is keyed by its hash.
+    The API URL keeps the real API apart from a sandbox on loopback that reuses an organization id."""
     org = (info or {}).get("organization_id")
     if isinstance(org, str) and org:
         who = f"org:{org}"
