@@ -13,7 +13,7 @@ import copy
 import json
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -163,7 +163,7 @@ class AuditLog:
             self._owned = False
         else:
             try:
-                self._stream = open(target, "a", encoding="utf-8", buffering=1)
+                self._stream = open(target, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open until close())
             except OSError as exc:
                 raise ConfigError(f"cannot open the audit log {target}: {exc.strerror or exc}") from None
             self._owned = True
@@ -180,7 +180,7 @@ class AuditLog:
         session: str | None = None,
     ) -> None:
         line = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tool": tool,
             "decision": decision,
             "rule": rule,

@@ -23,11 +23,12 @@ import ipaddress
 import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -155,9 +156,9 @@ def build_http_app(
     if store is not None:
         kwargs["custom_starlette_routes"] = [*kwargs.get("custom_starlette_routes", []), *health_routes(store)]
     if token:
-        kwargs["auth"] = AuthSettings(issuer_url=f"http://{host}:{port}", resource_server_url=None)
+        kwargs["auth"] = AuthSettings(issuer_url=AnyHttpUrl(f"http://{host}:{port}"), resource_server_url=None)
         kwargs["token_verifier"] = StaticTokenVerifier(token)
-    app = server.streamable_http_app(
+    app: Starlette = server.streamable_http_app(
         streamable_http_path="/mcp",
         host=host,
         transport_security=security_settings(host, port, origins, hosts),
@@ -202,7 +203,7 @@ class HttpLimits:
     max_header_bytes: int  # a request line + headers larger than this is refused (431)
     backlog: int  # connections the kernel queues before we accept them
 
-    ENV = {
+    ENV: ClassVar[dict[str, str]] = {
         "max_connections": "LIVECHAT_MCP_MAX_CONNECTIONS",
         "header_timeout": "LIVECHAT_MCP_HEADER_TIMEOUT",
         "body_timeout": "LIVECHAT_MCP_BODY_TIMEOUT",
@@ -357,7 +358,8 @@ class CloseAfterRefusal:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
 
         async def guarded_send(message: Any) -> None:
             if message.get("type") == "http.response.start" and message.get("status") in self.REFUSED:
@@ -377,7 +379,8 @@ def server_config(app: Any, *, host: str, port: int, limits: HttpLimits, **kwarg
         # uvicorn's own request-level cap, a second line behind the connection cap: requests
         # (and their tasks) beyond it are answered 503.
         limit_concurrency=limits.max_connections + 1,
-        timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]  (used with call_later)
+        # uvicorn annotates it int, but only passes it to loop.call_later, which takes a float.
+        timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]
         h11_max_incomplete_event_size=limits.max_header_bytes,
         backlog=limits.backlog,
         **kwargs,

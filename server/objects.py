@@ -25,6 +25,8 @@ from .pipeline import Pipeline, ToolResult
 from .tools import catalog
 
 Obj = dict[str, Any]
+# What a search found, best first, and the kinds it could not read (Objects.list shadows the builtin).
+Found = tuple[list[dict[str, str]], list[Obj]]
 MAX_PAGES = 20  # 2,000 greetings; a search beyond that would cost more of the quota than it is worth
 
 
@@ -139,7 +141,7 @@ class Objects:
             data = next((v for v in data.values() if isinstance(v, list)), [])
         return [o for o in data if isinstance(o, dict)] if isinstance(data, list) else []
 
-    async def search(self, query: str, session: str, limit: int = 50) -> tuple[list[dict[str, str]], list[Obj]]:
+    async def search(self, query: str, session: str, limit: int = 50) -> Found:
         """Matching objects, best first, and the kinds that could not be read (with why):
         a search must not pass off an upstream failure as "nothing found"."""
         words = query.lower().split()

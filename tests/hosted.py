@@ -160,6 +160,6 @@ def sdk_auth(served: Hosted, email: str, *, name: str = "Test Client", storage: 
     return provider, storage, browser
 
 
-def connect(served: Hosted, provider: OAuthClientProvider):  # noqa: ANN201
+def connect(served: Hosted, provider: OAuthClientProvider):
     http = httpx2.AsyncClient(auth=provider, timeout=30)
     return http, Client(streamable_http_client(served.mcp, http_client=http), mode="legacy")

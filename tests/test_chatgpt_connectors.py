@@ -15,8 +15,8 @@ import pytest
 
 from conftest import tool_payload
 from server.meta.text import as_text
-from test_policy_enforcement import listed, policy_file, refused
 from server.untrusted import unlabel
+from test_policy_enforcement import listed, policy_file, refused
 
 pytestmark = pytest.mark.anyio
 

@@ -17,9 +17,8 @@ import mcp_types as types
 import pytest
 from mcp import Client
 
-from server.mcp_app import LiveChatMCP
-
 from conftest import open_runtime
+from server.mcp_app import LiveChatMCP
 
 pytestmark = pytest.mark.anyio
 
@@ -205,7 +204,7 @@ async def test_agent_names_in_the_question_are_cleaned_and_cut(tmp_path):
 
 async def test_a_replayed_round_is_asked_again(tmp_path):
     """2026-07-28: the sealed state's nonce is spent in the store, so one yes sends once."""
-    from server.confirm import Question, RoundsAsker, NeedInput
+    from server.confirm import NeedInput, Question, RoundsAsker
     from server.store.memory import MemoryStore
 
     store = MemoryStore()

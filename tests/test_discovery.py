@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from conftest import tool_payload
+from server.policies import Overrides
 from test_policy_enforcement import listed, policy_file
 from test_resources import META_TOOLS
-from server.policies import Overrides
 
 pytestmark = pytest.mark.anyio
 

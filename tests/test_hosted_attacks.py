@@ -241,7 +241,7 @@ def metadata_server() -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/redirect.json":
                 self.send_response(302)
                 self.send_header("Location", "http://10.0.0.1/c.json")

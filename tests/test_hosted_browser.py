@@ -8,7 +8,6 @@ fails the test instead of skipping it.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -29,7 +28,7 @@ def capture() -> Iterator[tuple[str, list[str]]]:
     port, seen = free_port(), []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "text/html")

@@ -31,7 +31,7 @@ async def call(served: Hosted, email: str, *calls: tuple[str, dict]) -> list:
     return out
 
 
-def names(result) -> list[str]:  # noqa: ANN001
+def names(result) -> list[str]:
     return [t["name"] for t in tool_payload(result)["items"]]
 
 

@@ -19,7 +19,7 @@ from server.runtime import Settings
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_token_without_the_livechat_scope_is_403_insufficient_scope(tmp_path) -> None:  # noqa: ANN001
+async def test_a_token_without_the_livechat_scope_is_403_insufficient_scope(tmp_path) -> None:
     env = {"LIVECHAT_OAUTH_CLIENT_ID": "app", "LIVECHAT_OAUTH_CLIENT_SECRET": "secret",
            "LIVECHAT_MCP_STORE_KEY": base64.b64encode(os.urandom(32)).decode(), "XDG_STATE_HOME": str(tmp_path),
            "LIVECHAT_MCP_STORE": "memory://"}

@@ -162,7 +162,7 @@ class _FakeServer:
     def __init__(self) -> None:
         self.kwargs: dict = {}
 
-    def streamable_http_app(self, **kwargs):  # noqa: ANN003, ANN201
+    def streamable_http_app(self, **kwargs):
         self.kwargs = kwargs
         return object()
 

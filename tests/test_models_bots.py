@@ -3,7 +3,6 @@
 import pytest
 
 from conftest import validation_message
-
 from server.tools import catalog
 
 

@@ -3,7 +3,6 @@
 import pytest
 
 from conftest import validation_message
-
 from server.tools import catalog
 from server.tools.catalog import to_payload
 from server.tools.greetings import CreateGreeting, ListGreetings, UpdateGreeting

@@ -1,7 +1,6 @@
 """Model behaviour a user notices: groups, auto access and "other" inputs."""
 
 from conftest import validation_message
-
 from server.tools import catalog
 from server.tools.catalog import to_payload
 

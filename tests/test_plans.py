@@ -177,7 +177,8 @@ async def test_apply_plan_is_listed_only_when_writes_are_allowed(make_server):
 
 
 async def test_apply_reports_progress(make_server, loopback):
-    plan = await _plan(make_server, loopback, [("create_tag", {"name": "p1"}), ("create_group", {"name": "P", "agent_priorities": {"jane@example.com": "first"}})])
+    plan = await _plan(make_server, loopback, [("create_tag", {"name": "p1"}),
+                                               ("create_group", {"name": "P", "agent_priorities": {"jane@example.com": "first"}})])
     seen: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(progress, total, message):

@@ -9,10 +9,10 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from conftest import tool_payload
-from test_chatgpt_connectors import COLLECTIONS, NO_AGENT_READS
-from test_policy_enforcement import listed, policy_file
 from server.sandbox.bots import BOT_ID
 from server.untrusted import unlabel
+from test_chatgpt_connectors import COLLECTIONS, NO_AGENT_READS
+from test_policy_enforcement import listed, policy_file
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ def _order(rules):
 
 def _assert_chain(rules):
     """next_id links each rule to the following one, the last has ''."""
-    for rule, following in zip(rules, rules[1:] + [None]):
+    for rule, following in zip(rules, [*rules[1:], None], strict=True):
         assert rule["next_id"] == (following["id"] if following else "")
 
 

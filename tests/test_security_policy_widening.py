@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from conftest import TEST_RATE, tool_payload
 from server.cli import parser
 from server.cli.settings import settings as cli_settings
 from server.mcp_app import LiveChatMCP
@@ -27,8 +28,6 @@ from server.policies import Overrides, Policy, PolicyContext, PolicyError, load_
 from server.policies.engine import CONFIRMS, TOOLSETS
 from server.runtime import build_runtime
 from server.tools import catalog
-
-from conftest import TEST_RATE, tool_payload
 
 pytestmark = pytest.mark.anyio
 

@@ -138,7 +138,7 @@ def test_slowloris_connections_are_closed_by_the_header_deadline_while_others_ar
                         pass
                 time.sleep(0.5)
             assert "list_agents" in normal.result(timeout=30)  # served while the slow clients trickle
-        took, answers = _wait_closed(socks, HEADER_TIMEOUT + SLACK)
+        _, answers = _wait_closed(socks, HEADER_TIMEOUT + SLACK)
         assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers[:3]
     finally:
         for s in socks:
@@ -207,10 +207,10 @@ def test_connections_beyond_the_cap_are_refused_at_once_and_service_recovers(ser
                     closed[i], data = _closed(s)
                     answers[i] += data
             time.sleep(0.05)
-        refused = [a for a, c in zip(answers, closed) if c and a.startswith(b"HTTP/1.1 503")]
+        refused = [a for a, c in zip(answers, closed, strict=True) if c and a.startswith(b"HTTP/1.1 503")]
         assert len(refused) >= 15, (len(refused), sum(closed))
         assert _open_fds(served) <= baseline + MAX_CONNECTIONS + 2  # the cap holds the descriptors
-        _wait_closed([s for s, c in zip(socks, closed) if not c], HEADER_TIMEOUT + SLACK)
+        _wait_closed([s for s, c in zip(socks, closed, strict=True) if not c], HEADER_TIMEOUT + SLACK)
     finally:
         for s in socks:
             s.close()

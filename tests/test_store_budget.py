@@ -12,14 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from redis_server import RedisServer, redis_server
 from server.api.auth import bearer, pat
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget, license_bucket
 from server.store import Store, open_store
 from server.store.memory import MemoryStore
-
-from redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.anyio
 URL = "http://upstream.test"

@@ -118,7 +118,7 @@ class Replicas:
                              env=_upstream_env(tmp, sandbox), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for i, port in enumerate(self.ports)
         ]
-        for port, proc in zip(self.ports, self.procs):
+        for port, proc in zip(self.ports, self.procs, strict=True):
             _wait(f"http://127.0.0.1:{port}/healthz", proc)
 
     def url(self, i: int, path: str = "/mcp") -> str:

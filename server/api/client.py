@@ -34,10 +34,10 @@ from typing import Any
 import anyio
 import httpx
 
-from .auth import CREDENTIAL_MARKER, Credential
-from .errors import HINTS, LiveChatError, parse_error
 from ..redact import Scrubber
 from ..store.memory import MemoryStore
+from .auth import CREDENTIAL_MARKER, Credential
+from .errors import HINTS, LiveChatError, parse_error
 from .ratelimit import Budget, WaitCallback, license_bucket
 
 API_VERSION = "v3.6"
@@ -339,10 +339,8 @@ class LiveChatClient:
                 when = email.utils.parsedate_to_datetime(value)
             except (TypeError, ValueError, IndexError):
                 return None
-            if when is None:
-                return None
             if when.tzinfo is None:  # "-0000": UTC by RFC 5322
-                when = when.replace(tzinfo=datetime.timezone.utc)
+                when = when.replace(tzinfo=datetime.UTC)
             seconds = when.timestamp() - time.time()
         if not math.isfinite(seconds):
             return None

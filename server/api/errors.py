@@ -88,8 +88,9 @@ _SCOPE = re.compile(r"\b[a-z][a-z0-9_]*(?:--[a-z_]+)?(?:\.[a-z_]+)*:r[ow]\b")
 def _scope_named(message: str | None, data: dict[str, Any] | None) -> str | None:
     if data:
         for key in ("required_scope", "scope", "missing_scope"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return data[key].strip()
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
     found = _SCOPE.findall(message or "")
     return " ".join(dict.fromkeys(found)) or None
 

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .clients import is_url_client_id
 from ..audit import AuditLog
+from .clients import is_url_client_id
 from .livechat import AccountsClient, AccountsError
 from .pages import Confirm, Consent, confirm_page, consent_page, error_page
 from .provider import Provider

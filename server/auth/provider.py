@@ -28,7 +28,18 @@ from ..store import LockBusy
 from .clients import ClientRegistry
 from .livechat import AccountsClient, AccountsError
 from .records import (
-    ACCESS, CODES, GRANTS, PENDING, REFRESH, CodeRecord, Grant, Pending, Records, TokenRecord, digest, new_secret,
+    ACCESS,
+    CODES,
+    GRANTS,
+    PENDING,
+    REFRESH,
+    CodeRecord,
+    Grant,
+    Pending,
+    Records,
+    TokenRecord,
+    digest,
+    new_secret,
     principal_fields,
 )
 from .settings import OAuthSettings

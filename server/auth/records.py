@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..store import Store
-from ..store.crypto import SealError, Sealer
+from ..store.crypto import Sealer, SealError
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -197,8 +197,8 @@ def load_policy(spec: str | None, overrides: Overrides) -> tuple[Policy, str]:
     # --discovery, LIVECHAT_MCP_DISCOVERY or "discovery" among the toolsets: presentation only.
     discovery = overrides.discovery or DISCOVERY in (overrides.toolsets or [])
     if spec:
-        data, label = read_policy_source(spec)
-        base = build_policy(data, label)
+        raw, label = read_policy_source(spec)
+        base = build_policy(raw, label)
         _refuse_widening(base, overrides, label)
         narrowed = base.model_dump()
         if overrides.dry_run and base.mode == "read-write":

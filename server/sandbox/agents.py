@@ -7,6 +7,7 @@ Group membership has one source of truth, ``state.groups[gid]["agent_priorities"
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -44,7 +45,7 @@ def account_id(n: int) -> str:
 
 
 def seed(state: SandboxState) -> None:
-    seeds = (
+    seeds: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
         # id, role, name, extra
         ("owner@example.com", "owner", "Olivia Owner", {"job_title": "Founder", "login_status": "accepting chats"}),
         ("viceowner@example.com", "viceowner", "Victor Vice", {"job_title": "Head of Support"}),
@@ -131,7 +132,7 @@ def _set_memberships(state: SandboxState, agent_id: str, groups: list[Any]) -> N
             priorities.pop(agent_id, None)
 
 
-def _view(state: SandboxState, agent: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+def _view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
     out = {key: agent[key] for key in BASE_FIELDS}
     for name in fields or []:
         if name == "groups":
@@ -141,7 +142,7 @@ def _view(state: SandboxState, agent: dict[str, Any], fields: list[str] | None) 
     return out
 
 
-def _list_view(state: SandboxState, agent: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+def _list_view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
     out = _view(state, agent, fields)
     del out["avatar"]
     view = {"avatar_path": agent["avatar"].partition("://")[2] or agent["avatar"], **out}
@@ -155,7 +156,7 @@ def _scheduler(agent: dict[str, Any], value: Any) -> dict[str, Any]:
     work_scheduler is always the documented shape (each day enabled, the timezone kept, "falls
     back to the agent's timezone" when none was given).
     """
-    dumped = _dump(value)
+    dumped: dict[str, Any] = _dump(value)
     if "schedule" in dumped:
         return dumped
     timezone = agent.get("work_scheduler", {}).get("timezone") or DEFAULT_TIMEZONE

@@ -284,15 +284,15 @@ class Sandbox:
             result = self.run_action(name, body, requester)
         except _RateLimited as limited:
             entry["error"] = "too_many_requests"
-            err = SandboxError("too_many_requests", "Requests limit exceeded for the license")
-            return JSONResponse(err.body(), status_code=429, headers={"Retry-After": str(limited.retry_after)})
+            refused = SandboxError("too_many_requests", "Requests limit exceeded for the license")
+            return JSONResponse(refused.body(), status_code=429, headers={"Retry-After": str(limited.retry_after)})
         except SandboxError as err:
             entry["error"] = err.type
             return JSONResponse(err.body(), status_code=err.status)
         except Exception as exc:  # a sandbox bug must still answer like LiveChat would
             entry["error"] = "internal"
-            err = SandboxError("internal", f"Sandbox internal error: {type(exc).__name__}: {exc}")
-            return JSONResponse(err.body(), status_code=500)
+            failed = SandboxError("internal", f"Sandbox internal error: {type(exc).__name__}: {exc}")
+            return JSONResponse(failed.body(), status_code=500)
         if result is None:
             return Response(status_code=200)
         return JSONResponse(result)

@@ -11,6 +11,7 @@ Templates are private to their owner client: another client's template answers n
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -141,7 +142,7 @@ def _get_bot(ctx: Ctx, bot_id: str) -> dict[str, Any]:
 
 
 def _mine(ctx: Ctx, bot: dict[str, Any]) -> bool:
-    return bot["owner_client_id"] == ctx.requester.client_id
+    return bool(bot["owner_client_id"] == ctx.requester.client_id)
 
 
 def _require_access(ctx: Ctx, bot: dict[str, Any], scope: str) -> None:
@@ -154,7 +155,7 @@ def _require_access(ctx: Ctx, bot: dict[str, Any], scope: str) -> None:
         )
 
 
-def _view(state: SandboxState, bot: dict[str, Any], base: tuple[str, ...], fields: list[str] | None) -> dict[str, Any]:
+def _view(state: SandboxState, bot: dict[str, Any], base: tuple[str, ...], fields: Sequence[str] | None) -> dict[str, Any]:
     out = {key: _groups_of(state, bot["id"]) if key == "groups" else bot[key] for key in base}
     for name in fields or []:
         out[name] = _groups_of(state, bot["id"]) if name == "groups" else bot[name]

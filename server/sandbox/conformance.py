@@ -187,7 +187,7 @@ def render() -> str:
         "| Action | " + " | ".join(HEADERS) + " |",
         "| --- |" + " --- |" * len(HEADERS),
     ]
-    for name, act in catalog().items():
+    for name in catalog():
         lines.append(f"| `{name}` | " + " | ".join(cell(name, c) for c in COLUMNS) + " |")
     lines += ["", "## Notes", ""]
     for note in NOTES:

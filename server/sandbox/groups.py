@@ -6,6 +6,7 @@ group membership for agents and bots; their ``groups`` fields are derived from i
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..tools import groups as t
@@ -99,13 +100,13 @@ def _require_member_or_all(ctx: Ctx, group: dict[str, Any], all_scope: str) -> N
         )
 
 
-def _check_members(ctx: Ctx, priorities: dict[str, str]) -> None:
+def _check_members(ctx: Ctx, priorities: Mapping[str, str]) -> None:
     for member in priorities:
         if member not in ctx.state.agents and member not in ctx.state.bots:
             raise SandboxError("not_found", f"Agent {member} not found")
 
 
-def _view(group: dict[str, Any], fields: list[str] | None, base: tuple[str, ...] = ("id", "name", "language_code")) -> dict[str, Any]:
+def _view(group: dict[str, Any], fields: Sequence[str] | None, base: tuple[str, ...] = ("id", "name", "language_code")) -> dict[str, Any]:
     # fields[] lists agent_priorities and routing_status as *additional* fields; list_groups'
     # response example answers a request without fields with routing_status too, and the
     # example is what a client is written against, so list_groups returns it always

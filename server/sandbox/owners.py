@@ -40,7 +40,8 @@ def client_organization(ctx: Ctx, client_id: str) -> str | None:
         return ctx.state.organization_id
     if client_id == FOREIGN_CLIENT_ID:
         return FOREIGN_ORGANIZATION_ID
-    return ctx.state.extra.get("clients", {}).get(client_id)
+    org = ctx.state.extra.get("clients", {}).get(client_id)
+    return org if isinstance(org, str) else None
 
 
 def owner_client(ctx: Ctx, given: str | None) -> str:

@@ -180,8 +180,8 @@ def _listing(ctx: Ctx, values: dict[str, dict[str, Any]], location: str, namespa
         for name, value in props.items():
             if prefix and not name.startswith(prefix):
                 continue
-            definition = _find(ctx, ns, name)
-            if definition is None or not _visible(ctx, ns, definition, wide, "read"):
+            found = _find(ctx, ns, name)
+            if found is None or not _visible(ctx, ns, found, wide, "read"):
                 continue
             result.setdefault(ns, {})[name] = value
     return result
