@@ -3,8 +3,7 @@
 import pytest
 
 from conftest import validation_message
-from server.tools import catalog
-from server.tools import properties as p
+from server.tools import catalog, properties as p
 from server.tools.catalog import to_payload
 from server.tools.schema import input_schema
 

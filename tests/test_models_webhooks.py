@@ -3,8 +3,7 @@
 import typing
 
 from conftest import validation_message
-from server.tools import catalog
-from server.tools import webhooks as w
+from server.tools import catalog, webhooks as w
 from server.tools.catalog import to_payload
 from server.tools.schema import input_schema
 
