@@ -16,6 +16,10 @@ Resilience rules (why each exists):
   for an unsuspend, ...) proves nothing about the write. It is reported as ``unknown_outcome``
   carrying the retry's error in ``data.retry_error``, never as that error; likewise per-item
   errors of a retried batch. Reads are unaffected.
+
+``decide`` applies these rules to one failed attempt and answers a ``RetryDecision``; the caller
+says whether the action writes and whether it is idempotent (the client does not guess from the
+action's name).
 """
 
 from __future__ import annotations
