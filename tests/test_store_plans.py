@@ -12,7 +12,6 @@ from typing import Any
 import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
-from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
 
 from server.context import CallContext
 from server.meta.registry import MetaTools
@@ -22,6 +21,7 @@ from server.runtime import Runtime, Settings, build_runtime
 from server.store import Store, StoreUnavailable
 from server.store.memory import MemoryStore
 from server.working_plans import WorkingPlans
+from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
 
 pytestmark = pytest.mark.anyio
 

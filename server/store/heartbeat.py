@@ -32,7 +32,7 @@ async def renewed(extend: Callable[[], Awaitable[object]], every: float | None) 
         tg.start_soon(beat)
         try:
             yield
-        except BaseException as exc:  # noqa: BLE001  re-raised below as itself, not in an ExceptionGroup
+        except BaseException as exc:  # re-raised below as itself, not in an ExceptionGroup
             error = exc
         finally:
             tg.cancel_scope.cancel()
