@@ -9,18 +9,7 @@ from .catalog import RESOURCES, Action, build_catalog
 
 @cache
 def catalog() -> dict[str, Action]:
-    from . import (
-        agents,
-        auto_access,
-        bots,
-        customer_bans,
-        greetings,
-        groups,
-        other,
-        properties,
-        tags,
-        webhooks,
-    )
+    from . import agents, auto_access, bots, customer_bans, greetings, groups, other, properties, tags, webhooks
 
     return build_catalog(
         agents.ACTIONS,

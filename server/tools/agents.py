@@ -144,7 +144,7 @@ class ListAgentsPage(ListAgents):
     """The list_agents tool's request: LiveChat's plus local filters and fields (and, added by
     catalog.Paging, limit and cursor)."""
 
-    filters: ListAgentsPageFilters | None = Field(default=None, description="Request filters.")  # type: ignore[assignment]
+    filters: ListAgentsPageFilters | None = Field(default=None, description="Request filters.")
     fields: list[ListAgentField] | None = Field(  # type: ignore[assignment]
         default=None, description="Extra fields besides id, name, role, login_status."
     )

@@ -55,7 +55,7 @@ _AFFECT_DESC = "If true, also apply this to bots already created from the templa
 class BotWorkScheduler(WorkScheduler):
     """Bot working hours (the agent shape; for bots the timezone is required)."""
 
-    timezone: str = Field(  # type: ignore[assignment]
+    timezone: str = Field(
         min_length=1, description="Time zone (IANA, e.g. Europe/Warsaw) the bot's work scheduler operates in."
     )
 

@@ -194,7 +194,8 @@ def batch(single: Action, name: str, *, title: str, description: str) -> tuple[A
         _camel(name),
         __base__=Input,
         requests=(
-            list[single.model],  # type: ignore[valid-type]
+            # mypy reads list[...] here as a type, and a model made at run time is not one to it.
+            list[single.model],  # type: ignore[name-defined]
             Field(min_length=1, description=f"Requests of {single.name}, each run independently."),
         ),
     )

@@ -7,9 +7,7 @@ documented, it is a ``Literal`` so the JSON schema carries an ``enum``.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
-
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -185,5 +183,5 @@ AnyWorkScheduler = Annotated[
 PageCursor = Annotated[str, Field(min_length=1, description="next_cursor of the previous page.")]
 
 
-def page_limit(default: int, maximum: int) -> object:
+def page_limit(default: int, maximum: int) -> Any:  # a type made at run time: Annotated[int, ...]
     return Annotated[int, Field(ge=1, le=maximum, description=f"Page size (default {default}).")]
