@@ -66,7 +66,8 @@ def undo_steps(steps: list[Step], report: list[dict[str, Any]]) -> tuple[list[tu
         elif action in _KEYS:
             changes = step.info.get("changes")
             if not isinstance(changes, dict):
-                why = "the values before were not read (the plan was not checked: keep checks on, the default, or get_plan check=true, to make updates undoable)"
+                why = ("the values before were not read (the plan was not checked: keep checks on, the default, "
+                       "or get_plan check=true, to make updates undoable)")
             elif changes:
                 before = {k: c.get("before") for k, c in changes.items() if isinstance(c, dict)}
                 unset = sorted(k for k, v in before.items() if v is None)
@@ -82,7 +83,8 @@ def undo_steps(steps: list[Step], report: list[dict[str, Any]]) -> tuple[list[tu
             create, fields = _RECREATE[action]
             lost = step.info.get("lost")
             if not isinstance(lost, dict):
-                why = "what it deleted was not read (the plan was not checked: keep checks on, the default, or get_plan check=true, to make deletes undoable)"
+                why = ("what it deleted was not read (the plan was not checked: keep checks on, the default, "
+                       "or get_plan check=true, to make deletes undoable)")
             else:
                 undo = (create, {k: lost[k] for k in fields if lost.get(k) not in (None, "", [])})
                 if action in _LOSES:
