@@ -15,11 +15,14 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .api.auth import ConfigError
 from .redact import REDACTED, Scrubber, redact_keys
 from .validation import json_type
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 SECRET_ARGUMENT_KEYS = frozenset({"bot_secret", "secret_key", "secret", "token", "access_token", "password"})
 
@@ -66,7 +69,8 @@ def _schema_of(tool: str) -> dict[str, Any] | None:
         return input_schema(act.model)
     meta = next((m for m in ALL_META if m.name == tool), None)
     if meta is not None:
-        return input_schema(meta.model)
+        model: type[BaseModel] = meta.model  # MetaTool[Any].model is type[Any]: not Hashable to mypy
+        return input_schema(model)
     return _OTHER_SCHEMAS.get(tool)
 
 
