@@ -135,7 +135,7 @@ async def result_size(agents: int) -> tuple[int, int, int, int]:
         from server.untrusted import unlabel
 
         page = json.loads(unlabel(text))
-        whole = await runtime.client.call("list_agents", {}, idempotent=True)
+        whole = await runtime.client.call("list_agents", {}, write=False, idempotent=True)
         upstream = json.dumps(whole, separators=(",", ":"), ensure_ascii=False)
         return tokens(text), tokens(upstream), len(page["items"]), page["total"]
     finally:
