@@ -61,7 +61,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import plan_refs
@@ -124,7 +124,7 @@ def mask_request(act: Action, body: dict[str, Any], steps: list[int]) -> dict[st
     """A request body (single or batch) as a plan shows it; ``steps`` numbers its items."""
     if act.batch_of:
         single = catalog()[act.batch_of]
-        return {**body, "requests": [mask_step(single, item, n) for item, n in zip(body["requests"], steps)]}
+        return {**body, "requests": [mask_step(single, item, n) for item, n in zip(body["requests"], steps, strict=False)]}
     return mask_step(act, body, steps[0])
 
 
@@ -204,7 +204,7 @@ class Plan:
         doc: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "max_batch_size": max_batch_size,
             "target": _target(client, client_id, organization_id),
             "checks": self.checks(),

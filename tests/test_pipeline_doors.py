@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import tool_payload
 
+from conftest import tool_payload
 from server.policies import Decision, Outcome, Overrides, Policy, PolicyContext
 from server.tools import catalog
 

@@ -10,10 +10,10 @@ from pydantic import Field, StrictBool
 from ..confirm import confirm_plan
 from ..context import CallContext
 from ..pipeline import ToolResult, error_result, plan_store_failed
+from ..plan_apply import apply_plan
 from ..plan_checks import check_plan, stop_checking
 from ..plan_store import PlanStore, owns
 from ..plan_undo import undo_steps
-from ..plan_apply import apply_plan
 from ..plans import MAC_KEY_NAME, Plan, PlanError, document_steps
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
