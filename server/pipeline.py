@@ -252,7 +252,13 @@ class Pipeline:
             # A planned step may name what an earlier step creates ({"$ref": "step1.id"}): checked
             # here against the catalogue's declaration, stood in for while the model validates.
             steps = plan_steps
-            if steps is None:  # a planning call: its steps come after the session's plan (in the store)
+            if steps is None and not plan_refs.find(arguments):
+                # No reference to check against the plan so far: the step joins it under the plan's
+                # lock in execute, which rechecks (planned_on -1 never matches): one store round
+                # trip fewer for the common planned call (bench/store.py).
+                planned_on = -1
+                steps = self._next_steps(act, arguments, Plan())
+            elif steps is None:  # a planning call: its steps come after the session's plan (in the store)
                 try:
                     current = await self.plans.load(session)
                 except StoreUnavailable as exc:
