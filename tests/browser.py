@@ -8,9 +8,11 @@ the test instead of skipping it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -39,26 +41,44 @@ def chromium() -> Iterator[str]:
     """A headless Chromium this test starts and stops; yields its page's DevTools websocket URL."""
     exe = need_chromium()
     port = free_port()
-    with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.Popen(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-             f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    profile = tempfile.mkdtemp(prefix="livechat-mcp-chromium-")
+    # Its own process group: Chromium's helpers (zygote, crashpad) outlive the main process for a
+    # moment and keep writing the profile, so they are stopped with it before it is removed.
+    proc = subprocess.Popen(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+         f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=2).json()
+                page = next(t for t in targets if t.get("type") == "page")
+                break
+            except (httpx.HTTPError, StopIteration, ValueError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("chromium did not start") from None
+                time.sleep(0.2)
+        yield page["webSocketDebuggerUrl"]
+    finally:
+        stop_process(proc)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        _remove_profile(profile)
+
+
+def _remove_profile(profile: str) -> None:
+    """Remove the profile directory, retrying while a last helper process finishes writing it."""
+    for _ in range(50):
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=2).json()
-                    page = next(t for t in targets if t.get("type") == "page")
-                    break
-                except (httpx.HTTPError, StopIteration, ValueError):
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("chromium did not start") from None
-                    time.sleep(0.2)
-            yield page["webSocketDebuggerUrl"]
-        finally:
-            stop_process(proc)
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    shutil.rmtree(profile, ignore_errors=True)
 
 
 class Page:
