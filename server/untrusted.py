@@ -106,11 +106,6 @@ def unlabel(text: str) -> str:
     return match.group(2) if match else text
 
 
-def labelled_json(data: Any, what: str = "LiveChat license data") -> str:
-    """Sanitized ``data`` as compact JSON inside a boundary: the one form license data reaches the model in."""
-    return label(json.dumps(sanitize(data), separators=(",", ":"), ensure_ascii=False), what)
-
-
 def object_text(obj: Any) -> str:
     """One configuration object as fetch and resources/read give it: sanitized JSON in a boundary."""
     return label(json.dumps(sanitize(obj), indent=1, ensure_ascii=False))

@@ -126,9 +126,6 @@ class Records:
     async def put(self, ns: str, key: str, model: BaseModel, ttl: float) -> None:
         await self.store.put(ns, key, self._seal(ns, key, model), ttl=ttl)
 
-    async def put_new(self, ns: str, key: str, model: BaseModel, ttl: float) -> bool:
-        return await self.store.put_if_absent(ns, key, self._seal(ns, key, model), ttl=ttl)
-
     async def get(self, ns: str, key: str, model: type[M]) -> M | None:
         return self._open(ns, key, await self.store.get(ns, key), model)
 
