@@ -24,9 +24,9 @@ from mcp import Client, StdioServerParameters
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.mcp_app import LiveChatMCP  # noqa: E402
+from server.calls.runtime import Settings, build_runtime  # noqa: E402
+from server.doors.mcp_app import LiveChatMCP  # noqa: E402
 from server.policies import Overrides  # noqa: E402
-from server.runtime import Settings, build_runtime  # noqa: E402
 from server.sandbox import ALL_SCOPES_TOKEN as DEFAULT_TOKEN, Sandbox  # noqa: E402  (the whole catalogue)
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
@@ -92,7 +92,7 @@ async def plan_size(steps: int = 500) -> tuple[int, int, int, int, int]:
 async def labelling_cost() -> list[tuple[str, int, int]]:
     """Tokens of read answers as the model gets them (sanitized, in an untrusted-data boundary)
     next to the same answers' bare JSON: what labelling license text costs the context."""
-    from server.untrusted import unlabel
+    from server.safety.untrusted import unlabel
 
     runtime = await build_runtime(Settings(sandbox=True, policy="full-access", rate_limit=10**9), {})
     out = []
@@ -132,7 +132,7 @@ async def result_size(agents: int) -> tuple[int, int, int, int]:
         async with Client(app.server, mode="legacy") as client:
             result = await client.call_tool("list_agents", {})
         text = result.content[0].text  # as the model gets it (labelled as license data)
-        from server.untrusted import unlabel
+        from server.safety.untrusted import unlabel
 
         page = json.loads(unlabel(text))
         whole = await runtime.client.call("list_agents", {}, write=False, idempotent=True)
@@ -229,7 +229,7 @@ async def main() -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
             f.write(prefix + FLOOR_SERVER)
         floors.append(f.name)
-    serve = "from server.cli.main import main; sys.exit(main())"
+    serve = "from server.doors.cli.main import main; sys.exit(main())"
     ours, floor, dev_ours, dev_floor = await cold_start([
         [sys.executable, "-c", AS_INSTALLED + serve, "--sandbox"], [sys.executable, floors[0]],
         [sys.executable, "-c", "import sys\n" + serve, "--sandbox"], [sys.executable, floors[1]],

@@ -33,8 +33,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.mcp_app import LiveChatMCP  # noqa: E402
-from server.runtime import Settings, build_runtime  # noqa: E402
+from server.calls.runtime import Settings, build_runtime  # noqa: E402
+from server.doors.mcp_app import LiveChatMCP  # noqa: E402
 from server.sandbox import DEFAULT_TOKEN
 
 ROUNDS, CALLS = 15, 60  # under the built-in sandbox quota (1000 per 10 minutes)
@@ -85,7 +85,7 @@ async def _measure(urls: dict[str, str], env: dict[str, str]) -> dict[str, dict[
 
 
 def _spawn(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", *args, "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", *args, "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -28,9 +28,9 @@ import pytest
 import uvicorn
 from mcp import Client
 
-from server.mcp_app import LiveChatMCP
+from server.calls.runtime import Runtime, Settings, build_runtime
+from server.doors.mcp_app import LiveChatMCP
 from server.policies import Overrides
-from server.runtime import Runtime, Settings, build_runtime
 from server.sandbox import ALL_SCOPES_TOKEN, Sandbox
 
 # The fixtures exercise every action, the private-scope ones included: they use the sandbox's
@@ -65,7 +65,7 @@ def spawned_http_server(*args: str) -> Iterator[str]:
     its MCP URL once it answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", *args, "--transport", "http", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", *args, "--transport", "http", "--port", str(port)],
                             env=env, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/mcp"
     try:
@@ -214,7 +214,7 @@ def validation_message(model: Any, body: Any) -> str:
     """The message a model's refusal of ``body`` gives (the test fails if it is accepted)."""
     from pydantic import ValidationError
 
-    from server.validation import describe_validation_error
+    from server.tools.validation import describe_validation_error
 
     with pytest.raises(ValidationError) as info:
         model.model_validate(body)
@@ -224,7 +224,7 @@ def validation_message(model: Any, body: Any) -> str:
 def tool_payload(result: Any) -> Any:
     """The JSON a tool answered (the text content, inside its untrusted-data label if it has
     one), whatever its outcome."""
-    from server.untrusted import unlabel
+    from server.safety.untrusted import unlabel
 
     return json.loads(unlabel(result.content[0].text))
 

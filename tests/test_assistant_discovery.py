@@ -13,7 +13,7 @@ import pytest
 
 from conftest import tool_payload
 from server.policies import Overrides
-from server.untrusted import unlabel
+from server.safety.untrusted import unlabel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 

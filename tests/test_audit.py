@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from conftest import tool_payload
-from server.audit import AuditLog
-from server.redact import REDACTED, Scrubber, redact_keys
+from server.calls.audit import AuditLog
+from server.safety.redact import REDACTED, Scrubber, redact_keys
 from server.sandbox.app import DEFAULT_CLIENT_ID
 
 pytestmark = pytest.mark.anyio

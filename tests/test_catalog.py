@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from server.docs import block
-from server.mcp_app import tool_for
+from server.doors.docs import block
+from server.doors.mcp_app import tool_for
 from server.tools import RESOURCES, catalog
 from server.tools.schema import input_schema
 
@@ -89,14 +89,14 @@ def test_batch_tools_point_at_existing_actions():
 
 def test_readme_tool_table_is_in_sync():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert block() in readme, "README tool table is stale: run `python -m server.docs` and paste the block"
+    assert block() in readme, "README tool table is stale: run `python -m server.doors.docs` and paste the block"
 
 
 async def _listed(tmp_path: Path, **policy: Any) -> dict[str, Any]:
     import json
 
     from conftest import open_runtime
-    from server.mcp_app import LiveChatMCP
+    from server.doors.mcp_app import LiveChatMCP
 
     spec = tmp_path / "policy.json"
     spec.write_text(json.dumps(policy))

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import tool_payload
 from server.meta.text import as_text
-from server.untrusted import unlabel
+from server.safety.untrusted import unlabel
 from test_policy_enforcement import listed, policy_file, refused
 
 pytestmark = pytest.mark.anyio

@@ -19,7 +19,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from server.cli import parser
+from server.doors.cli import parser
 from server.policies.loader import presets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ import pytest
 from mcp import Client
 
 from conftest import open_runtime
-from server.mcp_app import LiveChatMCP
+from server.doors.mcp_app import LiveChatMCP
 
 pytestmark = pytest.mark.anyio
 
@@ -204,7 +204,7 @@ async def test_agent_names_in_the_question_are_cleaned_and_cut(tmp_path):
 
 async def test_a_replayed_round_is_asked_again(tmp_path):
     """2026-07-28: the sealed state's nonce is spent in the store, so one yes sends once."""
-    from server.confirm import NeedInput, Question, RoundsAsker
+    from server.calls.confirm import NeedInput, Question, RoundsAsker
     from server.store.memory import MemoryStore
 
     store = MemoryStore()
@@ -227,7 +227,7 @@ async def test_a_replayed_round_is_asked_again(tmp_path):
 
 def _cli(args: list[str], env: dict[str, str], stdin: Any) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | env
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=full, stdin=stdin,
+    return subprocess.run([sys.executable, "-m", "server.doors.cli", *args], env=full, stdin=stdin,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -318,8 +318,8 @@ async def test_any_replica_sharing_the_store_resumes_a_round_and_others_refuse_i
 
 
 async def test_the_confirm_flag_asks_without_a_policy_file_and_never_widens_one(monkeypatch):
-    from server.cli import parser
-    from server.cli.settings import settings as cli_settings
+    from server.doors.cli import parser
+    from server.doors.cli.settings import settings as cli_settings
     from server.policies import PolicyError, load_policy
     from server.tools import catalog
 

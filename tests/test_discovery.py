@@ -215,7 +215,7 @@ def test_cli_call_of_a_meta_tool_with_non_object_arguments_is_a_clean_error():
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "server.cli", "call", "search", '"jane"', "--sandbox"],
+    proc = subprocess.run([sys.executable, "-m", "server.doors.cli", "call", "search", '"jane"', "--sandbox"],
                           capture_output=True, text=True, timeout=60)
     assert "Traceback" not in proc.stderr
     assert proc.returncode != 0 and "JSON object" in proc.stdout + proc.stderr

@@ -12,9 +12,9 @@ import pytest
 
 from server.auth.records import ACCESS, GRANTS, Grant, TokenRecord, digest
 from server.auth.server import HostedMode, build_hosted_runtime
-from server.http import build_http_app
-from server.mcp_app import LiveChatMCP
-from server.runtime import Settings
+from server.calls.runtime import Settings
+from server.doors.http import build_http_app
+from server.doors.mcp_app import LiveChatMCP
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from server.api.auth import ConfigError
-from server.http import build_http_app
+from server.doors.http import build_http_app
 from tests.conftest import free_port, stop_process, tool_payload
 
 pytestmark = pytest.mark.anyio
@@ -36,7 +36,7 @@ INIT = {
 
 def cli() -> list[str]:
     exe = shutil.which("livechat-mcp")
-    return [exe] if exe else [sys.executable, "-m", "server.cli"]
+    return [exe] if exe else [sys.executable, "-m", "server.doors.cli"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

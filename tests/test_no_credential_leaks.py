@@ -31,7 +31,7 @@ PAT_SECRETS = (PAT, BASIC)
 
 def cli() -> list[str]:
     exe = shutil.which("livechat-mcp")
-    return [exe] if exe else [sys.executable, "-m", "server.cli"]
+    return [exe] if exe else [sys.executable, "-m", "server.doors.cli"]
 
 
 def register(loopback: Any) -> None:
@@ -150,7 +150,7 @@ async def test_apply_plan_tool_error_with_echoed_token_is_scrubbed(loopback, mak
     register(loopback)
     echo_fault(loopback, "create_tag", TOKEN)
     async with make_server(policy="full-access", env=loopback.env(TOKEN)) as s:
-        from server.plans import Plan
+        from server.plans.document import Plan
         from server.tools import catalog
 
         doc = Plan()

@@ -114,7 +114,7 @@ async def test_cli_apply_reads_secrets_from_a_file(make_server, loopback, tmp_pa
     (tmp_path / "secrets.json").write_text(json.dumps(
         {"step2.secret_key": WEBHOOK_SECRET, "step3.bot_secret": BOT_SECRET, "step4.bot_secret": BOT_SECRET}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
-    base = [sys.executable, "-m", "server.cli", "apply", str(tmp_path / "plan.json"), "--allow-writes"]
+    base = [sys.executable, "-m", "server.doors.cli", "apply", str(tmp_path / "plan.json"), "--allow-writes"]
 
     missing = subprocess.run(base, env=env, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and json.loads(missing.stdout)["status"] == "stopped"

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import tool_payload
-from server.plans import KIND
+from server.plans.document import KIND
 from server.policies import Overrides
 
 pytestmark = pytest.mark.anyio
@@ -76,7 +76,7 @@ async def test_250_creates_become_chunked_batches_then_apply_via_cli(make_server
     path.write_text(json.dumps(plan))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
     proc = subprocess.run(
-        [sys.executable, "-m", "server.cli", "apply", str(path), "--allow-writes"],
+        [sys.executable, "-m", "server.doors.cli", "apply", str(path), "--allow-writes"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
@@ -199,11 +199,11 @@ async def test_plans_are_per_session(make_server, loopback):
 
 
 async def test_a_sessions_plan_expires_after_its_lifetime_without_changes(make_server, loopback):
-    """Working plans live in the state store with a lifetime (server/working_plans.py): the old
+    """Working plans live in the state store with a lifetime (server/plans/working.py): the old
     cap on how many sessions' plans are kept became a TTL renewed by every change."""
+    from server.plans.working import NS, TTL, WorkingPlans
     from server.store.memory import MemoryStore
     from server.tools import catalog
-    from server.working_plans import NS, TTL, WorkingPlans
 
     now = [0.0]
     store = MemoryStore(clock=lambda: now[0])

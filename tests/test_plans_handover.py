@@ -111,7 +111,7 @@ async def test_the_cli_lists_shows_exports_and_applies_a_plan_the_server_stored(
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "server.cli", "plans", *args], env=env,
+        return subprocess.run([sys.executable, "-m", "server.doors.cli", "plans", *args], env=env,
                               capture_output=True, text=True, timeout=120)
 
     listed = cli("list")

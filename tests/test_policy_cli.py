@@ -25,7 +25,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
+        [sys.executable, "-m", "server.doors.cli", *args],
         cwd=ROOT, env=env if env is not None else clean_env(), capture_output=True, text=True, timeout=60,
     )
 

@@ -11,10 +11,10 @@ import pytest
 
 from conftest import free_port, tool_payload
 from server.policies import Overrides
-from server.redact import SECRET_MARKER
+from server.safety.redact import SECRET_MARKER
+from server.safety.untrusted import unlabel
 from server.sandbox.app import DEFAULT_CLIENT_ID
 from server.tools import catalog
-from server.untrusted import unlabel
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from conftest import free_port
-from server.untrusted import unlabel
+from server.safety.untrusted import unlabel
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "tools" / "node_modules" / ".bin"
@@ -49,7 +49,7 @@ class _HttpServer:
     def __init__(self, *extra: str) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "--sandbox", "--transport", "http", "--port", str(self.port), *extra],
+            [sys.executable, "-m", "server.doors.cli", "--sandbox", "--transport", "http", "--port", str(self.port), *extra],
             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
         )
         deadline = time.monotonic() + 30
@@ -80,11 +80,11 @@ def http_server():
 
 def test_inspector_stdio_tools_list_and_call():
     _need(INSPECTOR)
-    listed = _inspector(sys.executable, "-m", "server.cli", "--sandbox", "--method", "tools/list")
+    listed = _inspector(sys.executable, "-m", "server.doors.cli", "--sandbox", "--method", "tools/list")
     assert listed.returncode == 0, listed.stderr
     names = {t["name"] for t in json.loads(listed.stdout)["tools"]}
     assert {"list_agents", "get_group"} <= names and "delete_agent" not in names
-    called = _inspector(sys.executable, "-m", "server.cli", "--sandbox", "--method", "tools/call",
+    called = _inspector(sys.executable, "-m", "server.doors.cli", "--sandbox", "--method", "tools/call",
                         "--tool-name", "get_group", "--tool-arg", "id=0")
     assert called.returncode == 0, called.stderr
     assert "General" in called.stdout
@@ -92,7 +92,7 @@ def test_inspector_stdio_tools_list_and_call():
 
 def test_inspector_stdio_prompts_and_resources():
     _need(INSPECTOR)
-    server = [sys.executable, "-m", "server.cli", "--sandbox"]
+    server = [sys.executable, "-m", "server.doors.cli", "--sandbox"]
     prompt = _inspector(*server, "--method", "prompts/get", "--prompt-name", "offboard_agent",
                         "--prompt-args", "email=jane@example.com")
     assert prompt.returncode == 0, prompt.stderr
@@ -111,7 +111,7 @@ def test_inspector_reports_tool_errors_with_exit_code():
     _need(INSPECTOR)
     # (The Inspector itself refuses to call a tool that is not listed, so a hidden tool
     # cannot even be tried from it; an upstream error is the case to check.)
-    missing = _inspector(sys.executable, "-m", "server.cli", "--sandbox", "--method", "tools/call",
+    missing = _inspector(sys.executable, "-m", "server.doors.cli", "--sandbox", "--method", "tools/call",
                          "--tool-name", "get_agent", "--tool-arg", "id=nobody@example.com")
     assert missing.returncode == 5  # the Inspector's exit code for isError
     assert "not_found" in missing.stdout

@@ -9,8 +9,8 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from conftest import tool_payload
+from server.safety.untrusted import unlabel
 from server.sandbox.bots import BOT_ID
-from server.untrusted import unlabel
 from test_chatgpt_connectors import COLLECTIONS, NO_AGENT_READS
 from test_policy_enforcement import listed, policy_file
 

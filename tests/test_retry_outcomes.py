@@ -20,7 +20,7 @@ from server.api.auth import ConfigError, bearer
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget
-from server.cli.settings import rate
+from server.doors.cli.settings import rate
 from server.sandbox import Sandbox
 from server.store.memory import MemoryStore
 from tests.conftest import free_port, tool_payload
@@ -203,7 +203,7 @@ def test_rate_accepts_good_values() -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "server.doors.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 

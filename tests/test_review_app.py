@@ -20,9 +20,9 @@ from mcp import Client
 
 from browser import Page, chromium
 from conftest import free_port, open_runtime, tool_payload
-from server import review_app
-from server.mcp_app import LiveChatMCP
-from server.untrusted import unlabel
+from server.doors import review_app
+from server.doors.mcp_app import LiveChatMCP
+from server.safety.untrusted import unlabel
 
 HOST_PAGE = """<!doctype html><meta charset="utf-8"><title>stub host</title>
 <style>body{margin:0} iframe{border:0;width:100%;height:100vh}</style>

@@ -15,11 +15,11 @@ import mcp_types as types
 import pytest
 from inline_snapshot import snapshot
 
-from server.mcp_app import LiveChatMCP, tool_for
+from server.calls.runtime import Settings, build_runtime
+from server.doors.mcp_app import LiveChatMCP, tool_for
 from server.meta.names import META_TOOLS
 from server.meta.registry import BY_NAME
 from server.policies import Overrides
-from server.runtime import Settings, build_runtime
 from server.sandbox import ALL_SCOPES_TOKEN
 from server.tools import catalog
 from server.tools.schema import compact_batch_schema, input_schema

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from conftest import Loopback, tool_payload
-from server.plans import KIND, MAX_CALL_STEPS, MAX_DOCUMENT_BYTES, MAX_PLAN_BYTES, MAX_PLAN_STEPS, SCHEMA_VERSION
+from server.plans.document import (
+    KIND,
+    MAX_CALL_STEPS,
+    MAX_DOCUMENT_BYTES,
+    MAX_PLAN_BYTES,
+    MAX_PLAN_STEPS,
+    SCHEMA_VERSION,
+)
 from server.policies import Overrides
 
 pytestmark = pytest.mark.anyio
@@ -38,7 +45,7 @@ async def make_plan(make_server: Any, loopback: Loopback, calls: list[tuple[str,
 
 def cli_apply(loopback: Loopback, plan_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
-    return subprocess.run([sys.executable, "-m", "server.cli", "apply", str(plan_path), *args],
+    return subprocess.run([sys.executable, "-m", "server.doors.cli", "apply", str(plan_path), *args],
                           env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -205,7 +212,7 @@ def test_a_nesting_bomb_over_http_is_a_clean_error(depth):
 
 
 def test_a_document_of_millions_of_tiny_values_is_a_clean_error(loopback, tmp_path):
-    from server.plans import MAX_DOCUMENT_VALUES
+    from server.plans.document import MAX_DOCUMENT_VALUES
 
     doc = '{"kind": "%s", "schema_version": %d, "max_batch_size": 50, "requests": [], "steps": [], "x": [%s]}' % (
         KIND, SCHEMA_VERSION, ",".join(["0"] * (MAX_DOCUMENT_VALUES + 1)))

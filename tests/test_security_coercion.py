@@ -29,7 +29,7 @@ from reference_examples import examples
 from server.meta.registry import ALL_META
 from server.tools import catalog
 from server.tools.schema import input_schema
-from server.validation import field_errors, json_type
+from server.tools.validation import field_errors, json_type
 
 pytestmark = pytest.mark.anyio
 
@@ -352,7 +352,7 @@ async def test_coerced_values_are_refused_through_mcp_and_nothing_is_sent(loopba
 
 
 def test_the_error_says_which_json_type_is_wanted_and_which_came_never_the_value() -> None:
-    from server.validation import field_errors as errors_of
+    from server.tools.validation import field_errors as errors_of
 
     for tool, arguments, expected in [
         ("update_group", {"id": True, "name": "x"}, "must be an integer, not a boolean"),

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import Loopback, tool_payload
-from server.plans import sign
+from server.plans.document import sign
 from server.policies import Overrides
 
 pytestmark = pytest.mark.anyio
@@ -264,7 +264,7 @@ async def test_a_plan_from_a_stdio_server_process_applies_in_another_process_and
     from mcp import Client, StdioServerParameters
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")} | loopback.env()
-    params = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "--dry-run"], env=env)
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server.doors.cli", "--dry-run"], env=env)
     async with Client(params) as client:
         for name, args in CALLS[:4]:
             assert not (await client.call_tool(name, args)).is_error
@@ -274,7 +274,7 @@ async def test_a_plan_from_a_stdio_server_process_applies_in_another_process_and
     def cli_apply(doc: dict[str, Any], *extra: str) -> subprocess.CompletedProcess[str]:
         path = tmp_path / "plan.json"
         path.write_text(json.dumps(doc))
-        return subprocess.run([sys.executable, "-m", "server.cli", "apply", str(path), "--allow-writes", *extra],
+        return subprocess.run([sys.executable, "-m", "server.doors.cli", "apply", str(path), "--allow-writes", *extra],
                               env=env, capture_output=True, text=True, timeout=120)
 
     edited = copy.deepcopy(plan)

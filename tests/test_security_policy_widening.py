@@ -21,12 +21,12 @@ import pytest
 from mcp import Client
 
 from conftest import TEST_RATE, tool_payload
-from server.cli import parser
-from server.cli.settings import settings as cli_settings
-from server.mcp_app import LiveChatMCP
+from server.calls.runtime import build_runtime
+from server.doors.cli import parser
+from server.doors.cli.settings import settings as cli_settings
+from server.doors.mcp_app import LiveChatMCP
 from server.policies import Overrides, Policy, PolicyContext, PolicyError, load_policy, presets
 from server.policies.engine import CONFIRMS, TOOLSETS
-from server.runtime import build_runtime
 from server.tools import catalog
 
 pytestmark = pytest.mark.anyio

@@ -25,10 +25,10 @@ import pytest
 
 from conftest import tool_payload
 from server.api.auth import ConfigError, check_credential_value, credential_from_env, service_url
-from server.audit import AuditLog, audited_arguments
+from server.calls.audit import AuditLog, audited_arguments
 from server.meta.registry import ALL_META
 from server.policies import Overrides
-from server.redact import REDACTED, Scrubber
+from server.safety.redact import REDACTED, Scrubber
 from server.tools import catalog
 from test_security_coercion import base_body
 
@@ -45,7 +45,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "server.doors.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 

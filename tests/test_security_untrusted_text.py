@@ -18,10 +18,10 @@ from urllib.parse import quote
 
 import pytest
 
-from server.mcp_app import INSTRUCTIONS
+from server.doors.mcp_app import INSTRUCTIONS
 from server.policies import Overrides
+from server.safety.untrusted import NOTE, clean, label, sanitize, unlabel
 from server.sandbox.app import DEFAULT_CLIENT_ID, Fault
-from server.untrusted import NOTE, clean, label, sanitize, unlabel
 from tests.conftest import tool_payload
 
 pytestmark = pytest.mark.anyio
@@ -192,7 +192,7 @@ def test_the_boundary_cannot_be_closed_or_guessed_from_inside() -> None:
     for text in texts:
         assert unlabel(text) == json.dumps(HOSTILE)
     # data that holds a would-be boundary id never gets that id
-    import server.untrusted as u
+    import server.safety.untrusted as u
 
     ids = iter(["0000000000aa", "0000000000bb"])
     original = u.secrets.token_hex

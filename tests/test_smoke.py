@@ -15,7 +15,7 @@ from conftest import free_port, tool_payload
 
 pytestmark = pytest.mark.anyio
 
-SERVER = [sys.executable, "-m", "server.cli"]
+SERVER = [sys.executable, "-m", "server.doors.cli"]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
 
 

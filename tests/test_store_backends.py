@@ -299,7 +299,7 @@ async def test_the_window_is_the_callers_period(stores: Callable[..., Store]) ->
 async def test_a_lock_with_a_heartbeat_is_kept_while_its_holder_runs(
     stores: Callable[..., Store]
 ) -> None:
-    """An apply renews its plan's lock (server/plan_store.py): held past many ttls while it runs.
+    """An apply renews its plan's lock (server/plans/store.py): held past many ttls while it runs.
     (A holder that stops renewing loses it after one ttl: the stale lock above; a replica killed
     in an apply: tests/test_store_processes.py.)"""
     a, b = stores(), stores()

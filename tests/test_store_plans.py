@@ -13,14 +13,14 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from server.context import CallContext
+from server.calls.context import CallContext
+from server.calls.pipeline import ToolResult
+from server.calls.runtime import Runtime, Settings, build_runtime
 from server.meta.registry import MetaTools
-from server.pipeline import ToolResult
+from server.plans.working import WorkingPlans
 from server.policies import Overrides
-from server.runtime import Runtime, Settings, build_runtime
 from server.store import Store, StoreUnavailable
 from server.store.memory import MemoryStore
-from server.working_plans import WorkingPlans
 from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
 
 pytestmark = pytest.mark.anyio
@@ -125,7 +125,7 @@ async def test_a_stored_plan_is_its_principals_from_any_session_and_no_one_elses
 
 
 async def test_a_step_an_earlier_apply_sent_without_an_answer_is_never_sent_again() -> None:
-    from server.plan_store import PlanStore
+    from server.plans.store import PlanStore
 
     store = MemoryStore()
     async with replica(store) as planner, replica(store, overrides=WRITES) as applier:

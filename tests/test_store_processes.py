@@ -28,7 +28,7 @@ from server.sandbox import DEFAULT_TOKEN
 
 pytestmark = pytest.mark.anyio
 
-SERVER = [sys.executable, "-m", "server.cli"]
+SERVER = [sys.executable, "-m", "server.doors.cli"]
 QUOTA = 30
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import anyio
 import httpx
 
-from ..redact import Scrubber
+from ..safety.redact import Scrubber
 from ..store.memory import MemoryStore
 from .auth import CREDENTIAL_MARKER, Credential
 from .errors import HINTS, LiveChatError, parse_error

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..audit import AuditLog
+from ..calls.audit import AuditLog
 from .clients import is_url_client_id
 from .livechat import AccountsClient, AccountsError
 from .pages import Confirm, Consent, confirm_page, consent_page, error_page

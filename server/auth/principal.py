@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from ..api.auth import bearer
 from ..api.client import LiveChatClient
 from ..api.ratelimit import license_bucket
-from ..audit import AuditLog
+from ..calls.audit import AuditLog
+from ..calls.runtime import Principal as CallerPrincipal, Runtime
 from ..policies import Decision, Policy, PolicyContext
-from ..redact import Scrubber
-from ..runtime import Principal as CallerPrincipal, Runtime
+from ..safety.redact import Scrubber
 from ..tools import Action
 from .provider import Access, Provider
 from .records import Grant, principal_fields

@@ -23,7 +23,7 @@ from mcp.server.auth.provider import (
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
-from ..audit import AuditLog
+from ..calls.audit import AuditLog
 from ..store import LockBusy
 from .clients import ClientRegistry
 from .livechat import AccountsClient, AccountsError

@@ -22,8 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..api.auth import ConfigError, bearer
 from ..api.client import DEFAULT_BASE_URL
 from ..api.ratelimit import license_bucket
+from ..calls.runtime import Principal, Runtime, Settings, open_app
 from ..policies import PolicyContext
-from ..runtime import Principal, Runtime, Settings, open_app
 from ..store.crypto import load_sealer
 from .clients import ClientRegistry
 from .flow import SignInFlow
@@ -34,7 +34,7 @@ from .records import Records
 from .settings import OAuthSettings
 
 if TYPE_CHECKING:
-    from ..mcp_app import LiveChatMCP
+    from ..doors.mcp_app import LiveChatMCP
 
 
 async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
@@ -127,7 +127,7 @@ class HostedMode:
 
     def ceiling_tools(self) -> int:
         """How many tools the operator's policy lets a person with every scope see (for the banner)."""
-        from ..mcp_app import LiveChatMCP
+        from ..doors.mcp_app import LiveChatMCP
 
         base = self.runtimes.base
         widest = dataclasses.replace(base.principal, policy=PolicyContext(base.policy.policy, None, "every scope"))
@@ -135,7 +135,7 @@ class HostedMode:
 
     async def resolve(self, ctx: Any) -> LiveChatMCP:
         """The per-person app for this request, from the access token the SDK verified."""
-        from ..mcp_app import LiveChatMCP
+        from ..doors.mcp_app import LiveChatMCP
 
         request = getattr(ctx, "request", None)
         user = request.scope.get("user") if request is not None else None

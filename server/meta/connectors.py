@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from ..objects import ObjectError
-from ..pipeline import ToolResult, error_result
-from ..results import decode_cursor, encode_cursor, query_digest
+from ..calls.objects import ObjectError
+from ..calls.pipeline import ToolResult, error_result
+from ..safety.untrusted import NOTE, label, sanitize
+from ..tools.results import decode_cursor, encode_cursor, query_digest
 from ..tools.types import Input
-from ..untrusted import NOTE, label, sanitize
 from . import names
 from .spec import MetaCall, MetaTool
 from .text import as_text

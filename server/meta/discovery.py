@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from ..pipeline import ToolResult, refusal
+from ..calls.pipeline import ToolResult, refusal
 from ..tools import catalog
 from ..tools.schema import input_schema
 from ..tools.types import Input

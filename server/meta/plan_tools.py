@@ -7,19 +7,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, StrictBool
 
-from ..confirm import confirm_plan
-from ..context import CallContext
-from ..pipeline import ToolResult, error_result, plan_store_failed
-from ..plan_apply import apply_plan
-from ..plan_checks import check_plan, stop_checking
-from ..plan_store import PlanStore, owns
-from ..plan_undo import undo_steps
-from ..plans import MAC_KEY_NAME, Plan, PlanError, document_steps
+from ..calls.confirm import confirm_plan
+from ..calls.context import CallContext
+from ..calls.pipeline import ToolResult, error_result, plan_store_failed
+from ..plans.apply import apply_plan
+from ..plans.checks import check_plan, stop_checking
+from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps
+from ..plans.store import PlanStore, owns
+from ..plans.undo import undo_steps
+from ..plans.working import PlanBusy
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog
 from ..tools.types import Input
-from ..working_plans import PlanBusy
 from . import names
 from .spec import MetaCall, MetaTool, NoArguments
 
@@ -76,7 +76,7 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
     key = await plan_key(meta)
     if isinstance(key, ToolResult):
         return key
-    try:  # the session's working plan, from the state store (server/working_plans.py)
+    try:  # the session's working plan, from the state store (server/plans/working.py)
         if parsed.check is not None:
             async with meta._pipeline.plans.edit(session) as plan:
                 if parsed.check:
@@ -118,7 +118,7 @@ async def clear_plan(call: MetaCall, parsed: NoArguments) -> ToolResult:
 
 async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
     """apply_plan: a document, or a stored plan by id and the MAC its reviewer saw; resumed
-    from the plan's journal, under the plan's lock (server/plan_store.py)."""
+    from the plan's journal, under the plan's lock (server/plans/store.py)."""
     meta, session, context = call.meta, call.session, call.context
     key = await plan_key(meta)
     if isinstance(key, ToolResult):

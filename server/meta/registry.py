@@ -7,10 +7,10 @@ from typing import Any
 import mcp_types as types
 from pydantic import ValidationError
 
-from ..context import CallContext
-from ..objects import Objects
-from ..pipeline import Pipeline, ToolResult, error_result, invalid_arguments
-from ..runtime import Runtime
+from ..calls.context import CallContext
+from ..calls.objects import Objects
+from ..calls.pipeline import Pipeline, ToolResult, error_result, invalid_arguments
+from ..calls.runtime import Runtime
 from . import resources
 from .connectors import FETCH, SEARCH
 from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..pipeline import ToolResult
-from ..runtime import Runtime
+from ..calls.pipeline import ToolResult
+from ..calls.runtime import Runtime
 from ..tools import catalog
 from . import names
 from .names import META_TOOLS

@@ -8,10 +8,10 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
-from ..objects import KINDS, ObjectError
-from ..plan_store import PlanStore, owns
+from ..calls.objects import KINDS, ObjectError
+from ..plans.store import PlanStore, owns
+from ..safety.untrusted import clean, label
 from ..store import StoreUnavailable
-from ..untrusted import clean, label
 from . import names
 from .reports import policy_report
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from ..tools.types import Input
 
 if TYPE_CHECKING:
-    from ..context import CallContext
-    from ..pipeline import ToolResult
+    from ..calls.context import CallContext
+    from ..calls.pipeline import ToolResult
     from .registry import MetaTools
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
@@ -26,7 +26,7 @@ class NoArguments(Input):
 @dataclass(frozen=True)
 class MetaCall:
     """One call of a meta tool: the tools of the runtime it runs in, and the call's context
-    (session, progress, asker: server/context.py)."""
+    (session, progress, asker: server/calls/context.py)."""
 
     meta: MetaTools
     context: CallContext
@@ -43,7 +43,7 @@ def always(meta: MetaTools) -> bool:
 @dataclass(frozen=True, kw_only=True)
 class MetaTool(Generic[Args]):
     """A tool beyond the catalogue. Like a catalogue action, its arguments are a model, so the
-    schema clients see and the validation calls get come from one definition; server/mcp_app.py's
+    schema clients see and the validation calls get come from one definition; server/doors/mcp_app.py's
     ``tool_for`` makes the MCP tool of either."""
 
     name: str

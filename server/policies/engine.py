@@ -145,7 +145,7 @@ class Outcome(StrEnum):
 
     ALLOW = "allow"  # sent
     PLAN = "plan"  # dry-run: added to the session's plan, nothing sent
-    CONFIRM = "confirm"  # sent only after a person says yes in their client (server/confirm.py)
+    CONFIRM = "confirm"  # sent only after a person says yes in their client (server/calls/confirm.py)
     REFUSE = "refuse"  # nothing sent; ``fix`` says how to allow it
 
 

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
-from ..validation import describe_validation_error
+from ..tools.validation import describe_validation_error
 from . import resources
 from .accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Accounts, OAuthApp
 from .core import Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339

@@ -37,7 +37,7 @@ class LocalFilter:
     """A filter LiveChat does not offer for a list, applied by this server to LiveChat's answer.
 
     It is declared in the request model under ``filters`` (where the assistant looks for it)
-    but never sent: the result path (server/results.py) matches ``item[field]`` against it.
+    but never sent: the result path (server/tools/results.py) matches ``item[field]`` against it.
     ``needs_field`` is the ``fields`` value that makes LiveChat return that item field.
     """
 
@@ -63,7 +63,7 @@ class Paging:
     filters: dict[str, LocalFilter] = field(default_factory=dict)
 
 
-# The verb of an action name → what its write did, for the answer of a write (server/results.py).
+# The verb of an action name → what its write did, for the answer of a write (server/tools/results.py).
 EFFECTS = {
     "create": "created", "update": "updated", "delete": "deleted", "suspend": "suspended",
     "unsuspend": "unsuspended", "approve": "approved", "add": "added", "register": "registered",
@@ -227,7 +227,7 @@ def _paged(model: type[BaseModel], paging: Paging) -> type[BaseModel]:
     cursor's validator sees the other arguments it must belong to)."""
     from pydantic import field_validator
 
-    from ..results import cursor_validator
+    from .results import cursor_validator
     from .types import PageCursor, page_limit
 
     return create_model(

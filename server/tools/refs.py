@@ -5,7 +5,7 @@ A planned create answers with ``{"$ref": "step<N>.<field>"}`` for what it will c
 step of the same plan may put that placeholder where a value of the same type goes (a group id
 in ``groups[].id``, a bot id as an ``agent_priorities`` key, ...). Validation accepts a
 reference only at the paths below and only to an earlier step whose action RETURNS that field
-with that type; apply fills it from the earlier step's actual result (server/plan_refs.py).
+with that type; apply fills it from the earlier step's actual result (server/plans/refs.py).
 
 Paths: ``a.b`` a field of an object, ``a[]`` every item of a list, ``a{}`` every key of a
 mapping. A key cannot be a JSON object, so a reference in a key is the string

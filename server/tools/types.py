@@ -42,7 +42,7 @@ class _Secret:
     """Marks a request field that holds a secret (a bot secret, a webhook's secret key).
 
     Such a field is never written into a plan, an audit record or a log: plans carry a
-    placeholder that is filled in again when the plan is applied (server/plans.py).
+    placeholder that is filled in again when the plan is applied (server/plans/document.py).
     """
 
     def __repr__(self) -> str:

@@ -1,0 +1,533 @@
+"""The one path every tool call takes, whichever door it came in by (MCP, CLI, discovery, apply).
+
+``prepare``: resolve the name → policy → validate input (refusals audited here);
+``execute``: plan (dry-run) or confirm → send (in chunks) → redact → scrub → audit → result.
+A direct call is both; applying a plan, discovery's call_action and confirmations only
+orchestrate them, so a refusal, a chunked batch and an audit line look the same on every path.
+
+The policy is checked before validation on purpose: a refused tool should say "refused"
+straight away rather than coach the caller through fixing arguments it may never send.
+Nothing reaches upstream unless both pass.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..api.client import LiveChatClient
+from ..api.errors import LiveChatError, item_responses
+from ..plans import refs as plan_refs
+from ..plans.checks import check_step
+from ..plans.document import Plan, PlanCapError, mask_request
+from ..plans.refs import Path, Ref
+from ..plans.working import PlanBusy, WorkingPlans
+from ..policies import Decision, Outcome, PolicyContext
+from ..safety.redact import SECRET_MARKER, Scrubber, redact_keys
+from ..safety.untrusted import label, sanitize
+from ..store.base import StoreUnavailable
+from ..store.memory import MemoryStore
+from ..tools import Action, catalog
+from ..tools.catalog import to_payload
+from ..tools.owner import fill_owner
+from ..tools.results import shape_result, upstream_request
+from ..tools.validation import field_errors, summary
+from .audit import AuditLog
+from .confirm import Asker, NeedInput, build_question, declined_result
+from .context import CallContext, WaitCallback
+
+
+@dataclass
+class ToolResult:
+    """A tool's answer: JSON text for every client, structured content where it is an object.
+
+    Every answer reaches the model through ``text`` and ``structured``, so this is the one place
+    license text is made safe to read (server/safety/untrusted.py): an answer that may carry it
+    (``untrusted``, the default) is sanitized and its text labelled as data. Only answers known
+    to be the server's own words, or the caller's own input, say ``untrusted=False``.
+    ``data`` itself stays as LiveChat sent it (the CLI and plans use it)."""
+
+    data: Any
+    is_error: bool = False
+    audited: bool = False  # the pipeline already wrote this call's audit line
+    untrusted: bool = True  # may hold text written by others: names, greetings, LiveChat's messages
+    # False when the data labels itself in a fixed shape (search/fetch: ChatGPT reads plain JSON)
+    boundary: bool = True
+    # A refusal's rule, for callers that report it per request (an applied plan's steps).
+    rule: str | None = None
+
+    @cached_property
+    def shown(self) -> Any:
+        """``data`` as the model may see it (sanitized once: ``text`` and ``structured`` both use it)."""
+        return sanitize(self.data) if self.untrusted else self.data
+
+    @property
+    def text(self) -> str:
+        text = json.dumps(self.shown, separators=(",", ":"), ensure_ascii=False)
+        return label(text) if self.untrusted and self.boundary else text
+
+    @property
+    def structured(self) -> dict[str, Any] | None:
+        if self.is_error:
+            return None
+        shown = self.shown
+        if isinstance(shown, dict):
+            return shown
+        return {"items": shown}
+
+
+def error_result(type: str, message: str, *, untrusted: bool = False, **extra: Any) -> ToolResult:
+    """An error in the server's own words; ``untrusted`` when it quotes LiveChat or license text."""
+    return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True, untrusted=untrusted)
+
+
+def plan_store_failed(exc: Exception) -> ToolResult:
+    """A planned call whose plan could not be read or saved: nothing was added, try again."""
+    why = ("another call on this plan has held it for over a minute" if isinstance(exc, PlanBusy)
+           else f"the state store did not answer ({exc})")
+    return error_result(
+        "store_unavailable", f"Not planned: {why}. Nothing was added to the plan and nothing was sent.",
+        retryable=True,
+        what_to_do="Retry in a few seconds; if it persists, the operator should check the state store "
+        "(--store / LIVECHAT_MCP_STORE; /readyz on an HTTP server says whether it answers).",
+    )
+
+
+def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolResult:
+    """The one answer every tool, action or meta, gives to arguments its model refuses."""
+    errors = field_errors(exc, arguments)
+    return error_result(
+        "validation",
+        f"Invalid arguments for {tool}: {summary(errors)}. Nothing was sent.",
+        fields=errors,
+        what_to_do="Fix the named fields (see the tool's input schema) and call again.",
+    )
+
+
+def refusal(act: Action, decision: Decision) -> ToolResult:
+    """The one refusal every path gives for an action the policy refuses."""
+    return error_result(
+        "refused",
+        f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
+        rule=decision.rule,
+        how_to_allow=decision.fix,
+    )
+
+
+@dataclass
+class PlanSteps:
+    """Where a request sits in a plan: its items' step numbers and every step's (single) action,
+    which is what its references ({"$ref": "step<N>.id"}) are checked against."""
+
+    numbers: list[int]
+    actions: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Prepared:
+    """A request that passed resolve, decide and validate: what ``execute`` needs."""
+
+    act: Action
+    decision: Decision
+    body: dict[str, Any]  # the validated payload (references, if any, restored)
+    upstream: dict[str, Any]  # what is sent: paging and local filters stay here
+    page: Any
+    audited: Any  # the arguments audit lines show
+    started: float
+    audit: bool = True
+    shape: bool = True
+    rule: str = ""  # the rule audit lines of the send name ("apply_plan" for an applied plan)
+    given: Any = None  # the arguments as given (a planned call rechecks their references)
+    planned_on: int = 0  # a planned call: how many steps the plan had when its references were checked
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        policy: PolicyContext,
+        client: LiveChatClient,
+        scrubber: Scrubber,
+        audit: AuditLog | None = None,
+        plans: WorkingPlans | None = None,
+    ) -> None:
+        self.policy = policy
+        self.client = client
+        self.scrub = scrubber
+        self.audit = audit
+        # The working plan of each session, in the state store (server/plans/working.py); the
+        # runtime gives the deployment's store and the principal this pipeline acts for.
+        self.plans = plans if plans is not None else WorkingPlans(MemoryStore())
+        # The Bearer token's client id (token info), the default owner_client_id (tools/owner.py).
+        self.owner_client_id: str | None = None
+
+    # --- the call path: prepare, then execute -------------------------------------------------
+
+    def resolve(self, name: str) -> Action | ToolResult:
+        act = catalog().get(name)
+        if act is not None:
+            return act
+        lowered = {n.lower(): n for n in catalog()}
+        guess = lowered.get(str(name).strip().lower())
+        hint = f" Did you mean {guess!r}? Tool names are exact and case-sensitive." if guess else ""
+        return error_result("unknown_tool", f"There is no tool named {name!r}.{hint}")
+
+    def decide(self, act: Action) -> Decision:
+        return self.policy.decide(act)
+
+    async def call(
+        self,
+        name: str,
+        arguments: Any,
+        *,
+        session: str = "default",
+        audit: bool = True,
+        shape: bool = True,
+        ask: Asker | None = None,
+        call: CallContext | None = None,
+    ) -> ToolResult:
+        """A direct call: ``prepare`` then ``execute``. ``audit=False`` is for internal reads made
+        on behalf of a meta tool, which writes its own single audit line; ``shape=False`` too, for
+        LiveChat's answer as is (whole lists, no outcome: search/fetch read every object). ``ask``
+        puts a question to the person when the policy wants a confirmation (server/calls/confirm.py);
+        without it such a call is refused. ``call`` carries session, progress and asker at once."""
+        call = call or CallContext(session=session, ask=ask)
+        prepared = await self.prepare(name, arguments, call, audit=audit, shape=shape)
+        if isinstance(prepared, ToolResult):
+            return prepared
+        return await self.execute(prepared, call)
+
+    async def prepare(
+        self,
+        name: str,
+        arguments: Any,
+        call: CallContext,
+        *,
+        audit: bool = True,
+        shape: bool = True,
+        plan_steps: PlanSteps | None = None,
+        audited: Any = None,
+        via: str | None = None,
+    ) -> Prepared | ToolResult:
+        """Resolve, decide, validate: the request ready to execute, or the answer that refuses it
+        (audited here). ``plan_steps`` is given when the request comes from a plan document
+        (apply): its references are checked against the plan's steps, it is to be sent (a dry-run
+        policy refuses it), and ``via`` names the door in its audit lines; ``audited`` is what
+        the audit line shows of the arguments (a plan's masked body, never filled secrets)."""
+        started = time.perf_counter()
+        log = self.audit if audit else None
+        session = call.session
+
+        def refused(tool: str, rule: str, result: ToolResult, shown: Any, outcome: dict[str, Any] | None,
+                    step_rule: str | None = None) -> ToolResult:
+            self._audit(log, tool, "refused", rule, audited if audited is not None else shown, started, outcome,
+                        session)
+            result.rule = step_rule or rule
+            return result
+
+        resolved = self.resolve(name)
+        if isinstance(resolved, ToolResult):
+            return refused(str(name), "unknown_tool", resolved, arguments, {"error": "unknown_tool"})
+        act = resolved
+        decision = self.decide(act)
+        if plan_steps is not None and decision.outcome is Outcome.PLAN:
+            # Applying sends: a policy that only plans writes does not apply them.
+            decision = Decision.refuse("mode", "the policy is dry-run; applying needs read-write",
+                                       "run apply with a read-write policy (--allow-writes)")
+        if decision.outcome is Outcome.REFUSE:
+            return refused(act.name, decision.rule, refusal(act, decision), arguments, None)
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            return refused(act.name, "validation", error_result(
+                "validation", "Arguments must be a JSON object. Nothing was sent."), None, {"error": "validation"})
+        refs: list[tuple[Path, list[Ref]]] = []
+        given, planned_on = arguments, 0
+        if decision.outcome is Outcome.PLAN or plan_steps is not None:
+            # A planned step may name what an earlier step creates ({"$ref": "step1.id"}): checked
+            # here against the catalogue's declaration, stood in for while the model validates.
+            steps = plan_steps
+            if steps is None and not plan_refs.find(arguments):
+                # No reference to check against the plan so far: the step joins it under the plan's
+                # lock in execute, which rechecks (planned_on -1 never matches): one store round
+                # trip fewer for the common planned call (bench/store.py).
+                planned_on = -1
+                steps = self._next_steps(act, arguments, Plan())
+            elif steps is None:  # a planning call: its steps come after the session's plan (in the store)
+                try:
+                    current = await self.plans.load(session)
+                except StoreUnavailable as exc:
+                    return refused(act.name, "plan_store", plan_store_failed(exc), arguments,
+                                   {"error": "store_unavailable"})
+                planned_on = len(current.steps)
+                steps = self._next_steps(act, arguments, current)
+            checked = self._plan_refs(act, arguments, steps, "planned" if plan_steps is None else "sent")
+            if isinstance(checked, ToolResult):
+                return refused(act.name, "validation", checked, arguments, {"error": "validation"}, "references")
+            arguments, refs = checked
+        try:
+            request = act.model.model_validate(arguments)
+        except ValidationError as exc:
+            return refused(act.name, "validation", invalid_arguments(act.name, exc, arguments), arguments,
+                           {"error": "validation"})
+        body = to_payload(request)
+        missing = fill_owner(act, body, client_id=self.owner_client_id, credential_kind=self.client.credential.kind)
+        if missing:
+            return refused(act.name, "validation", error_result(
+                "validation",
+                f"Invalid arguments for {act.name}: {', '.join(missing)} is required when authorizing with a "
+                "Personal Access Token (a PAT has no client id). Nothing was sent.",
+                fields=[{"field": m, "error": "required when authorizing with a PAT"} for m in missing],
+                what_to_do="Give owner_client_id: the Client Id of your app in the Developer Console.",
+            ), arguments, {"error": "validation"})
+        # Only what LiveChat knows is sent: paging and local filters stay here (server/tools/results.py).
+        upstream, page = upstream_request(act, request, body) if shape else (body, None)
+        for where, found in refs:
+            node: Any = body
+            for p in where:
+                node = node[p]
+            plan_refs.restore(node, found)
+        return Prepared(act=act, decision=decision, body=body, upstream=upstream, page=page,
+                        audited=audited if audited is not None else body, started=started, audit=audit,
+                        shape=shape, rule=via or decision.rule, given=given, planned_on=planned_on)
+
+    async def execute(self, prepared: Prepared, call: CallContext, *, body: dict[str, Any] | None = None,
+                      confirmed: bool = False) -> ToolResult:
+        """Plan, confirm, send (in chunks), redact, scrub, audit: the one place an upstream call is
+        audited. ``body`` replaces what is sent (an applied plan fills references from earlier
+        results); ``confirmed``: the person already said yes for it (apply asks once per plan)."""
+        act, decision, session = prepared.act, prepared.decision, call.session
+        log = self.audit if prepared.audit else None
+        match decision.outcome:
+            case Outcome.PLAN:
+                return await self._add_to_plan(prepared, session, log)
+            case Outcome.CONFIRM if not confirmed:
+                stopped = await self._confirm(act, prepared.body, session, call.ask, log, prepared.started)
+                if stopped is not None:
+                    return stopped
+            case Outcome.REFUSE:  # prepare never hands over a refusal; a caller that built one gets the answer
+                return refusal(act, decision)
+        upstream = prepared.upstream if body is None else body
+        try:
+            result = await self.send(act, upstream, call.on_wait)  # paging and local filters stay here
+        except LiveChatError as err:
+            self._audit(log, act.name, "allowed", prepared.rule, prepared.audited, prepared.started,
+                        {"status": err.status, "error": err.type}, session)
+            return ToolResult({"error": self.scrub.json(err.to_dict())}, is_error=True)
+        if act.secret_result_keys and not self.policy.policy.reveal_secrets:
+            result = redact_keys(result, act.secret_result_keys, SECRET_MARKER)
+        self._audit(log, act.name, "allowed", prepared.rule, prepared.audited, prepared.started, {"status": 200},
+                    session)
+        # A batch answers 200 with an error per item; when every item failed, the call failed.
+        responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
+        failed = isinstance(responses, list) and bool(responses) and \
+            all(isinstance(r, dict) and "error" in r for r in responses)
+        if prepared.shape and not failed:
+            result = shape_result(act, prepared.body, result, prepared.page)
+        return ToolResult(self.scrub.json(result), is_error=failed)
+
+    async def _add_to_plan(self, prepared: Prepared, session: str, log: AuditLog | None) -> ToolResult:
+        """A dry-run write: the step(s) join the session's plan; the answer shows the request."""
+        act, body = prepared.act, prepared.body
+        try:
+            # The session's plan in the state store, locked: concurrent planned calls (on any
+            # replica) each keep their step; saved only if this call ends normally.
+            async with self.plans.edit(session) as plan:
+                if len(plan.steps) != prepared.planned_on:  # others planned meanwhile: recheck references
+                    rechecked = self._plan_refs(act, prepared.given, self._next_steps(act, prepared.given, plan),
+                                                "planned")
+                    if isinstance(rechecked, ToolResult):
+                        self._audit(log, act.name, "refused", "validation", prepared.given, prepared.started,
+                                    {"error": "validation"}, session)
+                        return rechecked
+                try:
+                    numbers = plan.add(act, body)
+                except PlanCapError as exc:
+                    self._audit(log, act.name, "refused", "plan_cap", body, prepared.started, {"error": "limit"},
+                                session)
+                    return error_result("limit", f"Not planned: {exc}. Nothing was added to the plan.",
+                                        plan_size=len(plan.steps))
+                # Shown as the plan will show it: secret fields as placeholders (server/plans/document.py).
+                checks = []
+                if plan.checking:  # on unless get_plan check=false: each new step is checked as it is planned
+                    for n in numbers:
+                        plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
+                        checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
+                                                     if k in ("warnings", "expected_error", "changes")}})
+                planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
+                single = act.batch_of or act.name
+                made = [plan_refs.returns(single, n) for n in numbers]
+                answer = ToolResult(
+                    {
+                        "planned": True,
+                        "steps": numbers,
+                        "plan_size": len(plan.steps),
+                        # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
+                        **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
+                        "request": planned,
+                        **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
+                        "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
+                        "an operator applies them with `livechat-mcp apply` or apply_plan.",
+                    },
+                    untrusted=False,  # the caller's own arguments, nothing read from LiveChat
+                )
+        except (StoreUnavailable, PlanBusy) as exc:
+            self._audit(log, act.name, "refused", "plan_store", body, prepared.started,
+                        {"error": "store_unavailable"}, session)
+            return plan_store_failed(exc)
+        self._audit(log, act.name, "planned", prepared.rule, body, prepared.started, {"steps": numbers}, session)  # saved
+        return answer
+
+    @staticmethod
+    def _next_steps(act: Action, arguments: dict[str, Any], plan: Plan) -> PlanSteps:
+        """The step numbers a planning call's item(s) will get, and every step's action so far."""
+        first = len(plan.steps) + 1
+        items = arguments.get("requests") if act.batch_of else None
+        count = len(items) if isinstance(items, list) else 1
+        actions = {n: s.action for n, s in enumerate(plan.steps, 1)}
+        single = act.batch_of or act.name
+        actions.update({first + i: single for i in range(count)})
+        return PlanSteps(list(range(first, first + count)), actions)
+
+    def _plan_refs(self, act: Action, arguments: dict[str, Any], steps: PlanSteps,
+                   done: str) -> tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult:
+        """(arguments with stand-ins for references, where the references were) or the refusal.
+        A step may use only what a step numbered before it creates."""
+        parts: list[tuple[Path, Any, str, int]]
+        if act.batch_of:
+            items = arguments.get("requests")
+            if not isinstance(items, list):
+                return arguments, []
+            parts = [(("requests", i), item, act.batch_of, n) for (i, item), n in zip(enumerate(items), steps.numbers, strict=False)]
+        else:
+            parts = [((), arguments, act.name, steps.numbers[0])]
+        errors: list[str] = []
+        out_items: list[Any] = []
+        refs: list[tuple[Path, list[Ref]]] = []
+        for where, item, single, number in parts:
+            if not isinstance(item, dict):
+                out_items.append(item)
+                continue
+            earlier = {m: a for m, a in steps.actions.items() if m < number}
+            errors += [f"step {number}: {e}" for e in plan_refs.problems(single, item, number, earlier)]
+            stood, found = plan_refs.stand_in(single, item)
+            out_items.append(stood)
+            if found:
+                refs.append((where, found))
+        if errors:
+            return error_result("validation", "Invalid reference: " + "; ".join(errors[:10]) + f". Nothing was {done}.",
+                                what_to_do="Use {\"$ref\": \"step<N>.id\"} from an earlier planned create's "
+                                "`returns`, only in the fields its action takes references in.")
+        if act.batch_of:
+            return {**arguments, "requests": out_items + list(arguments["requests"][len(out_items):])}, refs
+        return out_items[0], refs
+
+    async def send(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None = None) -> Any:
+        """Send one validated, policy-checked payload; a batch beyond max_batch_size goes in
+        chunks. Direct calls and applied plans both send through here."""
+        if act.batch_of and len(body["requests"]) > self.policy.policy.max_batch_size:
+            return await self._send_in_chunks(act, body, on_wait)
+        return await self.client.call(
+            act.name, body, write=act.write, idempotent=act.idempotent, on_wait=on_wait,
+            verify_hint=_verify_hint(act),
+        )
+
+    async def _confirm(
+        self, act: Action, body: dict[str, Any], session: str, ask: Asker | None, log: AuditLog | None,
+        started: float,
+    ) -> ToolResult | None:
+        """The one place a call waits for a person: None to send, or the answer that sends nothing.
+        May raise confirm.NeedInput (a 2026-07-28 round) before anything is decided."""
+        if ask is None or not ask.can_ask:
+            self._audit(log, act.name, "refused", "confirm", body, started, {"error": "cannot_confirm"}, session)
+            return error_result(
+                "refused",
+                f"{act.name} needs a person's confirmation under this policy (confirm = "
+                f"\"{self.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
+                "support elicitation, or the CLI has no terminal). Nothing was sent.",
+                rule="confirm",
+                how_to_allow="use a client that supports elicitation (form mode), or run `livechat-mcp call` at an "
+                "interactive terminal, which asks there",
+            )
+        question = await build_question(self, act, body, session)
+        try:
+            answer = await ask.ask(question)
+        except NeedInput:  # a 2026-07-28 round: the question went to the client; the call resumes later
+            self._audit(log, act.name, "asked", "confirm", body, started, {"input_required": True}, session)
+            raise
+        if answer == "accept":
+            return None
+        self._audit(log, act.name, "declined", "confirm", body, started, {"answer": answer}, session)
+        return declined_result(act.name, answer)
+
+    async def _send_in_chunks(self, act: Action, body: dict[str, Any], on_wait: WaitCallback | None) -> Any:
+        """A batch larger than max_batch_size goes as several, in order, so each stays well inside
+        LiveChat's 15 s processing limit. The answer keeps the batch shape, one response per item;
+        after a chunk fails as a whole, its items carry that error and the rest are not sent."""
+        items, size = body["requests"], self.policy.policy.max_batch_size
+        responses: list[Any] = []
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            try:
+                answer = await self.client.call(act.name, {**body, "requests": chunk}, write=act.write,
+                                                idempotent=act.idempotent,
+                                                on_wait=on_wait, verify_hint=_verify_hint(act))
+            except LiveChatError as err:
+                if start == 0:
+                    raise  # nothing was applied: a plain failure, as for a small batch
+                responses += [{"error": err.to_dict()}] * len(chunk)
+                skipped = {"type": "not_sent", "message": f"not sent: items {start + 1}-{start + len(chunk)} failed "
+                           "as a whole, so the rest of the batch was stopped"}
+                responses += [{"error": skipped}] * (len(items) - start - len(chunk))
+                break
+            responses += item_responses(answer, len(chunk))
+        return {"responses": responses}
+
+    def audit_refusal(self, tool: str, rule: str, arguments: Any, error: str, call: CallContext) -> None:
+        """The audit line of a request refused before the pipeline saw it (an applied plan's own
+        checks: secrets and their bindings); the same line ``prepare`` writes for its refusals."""
+        self._audit(self.audit, tool, "refused", rule, arguments, time.perf_counter(), {"error": error}, call.session)
+
+    def _audit(
+        self,
+        log: AuditLog | None,
+        tool: str,
+        decision: str,
+        rule: str,
+        arguments: Any,
+        started: float,
+        outcome: dict[str, Any] | None,
+        session: str,
+    ) -> None:
+        if log is None:
+            return
+        log.record(
+            tool=tool,
+            decision=decision,
+            rule=rule,
+            arguments=arguments,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            outcome=outcome,
+            session=session,
+        )
+
+
+def _verify_hint(act: Action) -> str:
+    single = act.batch_of or act.name
+    resource_reads = {
+        "agents": "get_agent or list_agents",
+        "bots": "get_bot or list_bots",
+        "groups": "get_group or list_groups",
+        "tags": "list_tags",
+        "auto_access": "list_auto_accesses",
+        "properties": "list_properties",
+        "webhooks": "list_webhooks",
+        "greetings": "list_greetings",
+    }
+    check = resource_reads.get(act.resource, "the matching list_* tool")
+    return f"Check with {check} whether {single} took effect before calling it again."

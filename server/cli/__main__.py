@@ -1,9 +1,0 @@
-"""`python -m server.cli`: the same as the `livechat-mcp` entry point."""
-
-from __future__ import annotations
-
-import sys
-
-from .main import main
-
-sys.exit(main())

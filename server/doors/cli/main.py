@@ -1,0 +1,73 @@
+"""`livechat-mcp`'s entry point: parse, build the runtime, run the subcommand, map known errors
+to a one-line message (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import anyio
+
+from ...api.auth import ConfigError
+from ...calls.runtime import build_runtime
+from ...policies import PolicyError
+from ...store import StoreUnavailable
+from ...store.crypto import SealError
+from . import apply, call, config, plans, policy, sandbox, serve, tools
+from .base import fail
+from .options import parser
+from .settings import settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    command = args.command or "serve"
+    try:
+        if command == "sandbox":
+            return sandbox.run(args)
+        if command == "config":
+            return config.run(args)
+        return anyio.run(run_command, command, args)
+    except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        if command == "serve":
+            # stdio reads stdin in a worker thread that a signal cannot wake; the interpreter
+            # would wait for it at exit, so Ctrl-C on a terminal would hang. Nothing is pending
+            # here (audit lines are flushed as written): leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        return 130
+
+
+async def run_command(command: str, args: argparse.Namespace) -> int:
+    if getattr(args, "oauth", False):
+        if command != "serve" or (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT")) != "http":
+            return fail("--oauth is for serving over HTTP: livechat-mcp --transport http --oauth")
+        from ...auth.server import build_hosted_runtime
+
+        runtime = await build_hosted_runtime(settings(args), os.environ)
+    else:
+        runtime = await build_runtime(settings(args), os.environ)
+    try:
+        if command == "serve":
+            return await serve.run(runtime, args)
+        if command == "tools":
+            return tools.run(runtime, args.json)
+        if command == "call":
+            return await call.run(runtime, args.tool, args.arguments)
+        if command == "policy":
+            return policy.run(runtime, args.json)
+        if command == "apply":
+            return await apply.run(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited,
+                                args.other_target, {**({"resume": True} if args.resume else {}),
+                                                    **({"send_expected_failures": True}
+                                                       if args.send_expected_failures else {})})
+        if command == "plans":
+            return await plans.run(runtime, args)
+        return fail(f"unknown command {command}")
+    finally:
+        await runtime.aclose()

@@ -1,0 +1,84 @@
+"""`livechat-mcp [serve]`: MCP over stdio or streamable HTTP (hosted mode with --oauth)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import Any
+
+from ...calls.runtime import Runtime
+from .base import app_for
+
+
+def _quit_at_once(signum: int, frame: object) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
+
+
+async def run(runtime: Runtime, args: argparse.Namespace) -> int:
+    app = app_for(runtime)
+    transport = getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")
+    http_app = None
+    hosted: Any = None
+    if transport == "http":  # built first: a refused HTTP setup fails before announcing anything
+        from ..http import HttpLimits, build_http_app
+
+        host = getattr(args, "host", None) or os.environ.get("LIVECHAT_MCP_HOST", "127.0.0.1")
+        port = getattr(args, "port", None) or int(os.environ.get("LIVECHAT_MCP_PORT", "8000"))
+        limits = HttpLimits.from_env(os.environ)  # a bad value refuses to start, before any output
+        if getattr(args, "oauth", False):
+            from ...auth.server import HostedMode
+
+            hosted = HostedMode(runtime, os.environ, host=host, port=port)
+            app.resolver = hosted.resolve
+        http_app = build_http_app(
+            app.server, host=host, port=port, env=os.environ,
+            insecure_no_auth=getattr(args, "insecure_no_auth", False), hosted=hosted,
+            store=runtime.store,
+            # Replicas sharing a networked store serve any request on any replica: no sessions
+            # pinned to one process (session-less 2026-07-28 clients need none anyway).
+            stateless=runtime.store.url.startswith(("redis:", "rediss:", "unix:")),
+        )
+    visible = len(app.list_tools()) if hosted is None else hosted.ceiling_tools()
+    from ...tools import schema_cache
+
+    schema_cache.save()  # now, not at exit: a client may end a stdio server by a signal
+    print(runtime.banner(visible), file=sys.stderr, flush=True)
+    if runtime.policy.scopes is None:
+        print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)
+    if http_app is not None:
+        import uvicorn
+
+        from ..http import server_config
+
+        print(f"livechat-mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
+        if hosted is not None:
+            print(f"livechat-mcp: hosted mode: people sign in at {hosted.settings.resource} with LiveChat "
+                  f"({hosted.settings.accounts_url}); LiveChat redirect URI {hosted.settings.callback_url}",
+                  file=sys.stderr, flush=True)
+        config = server_config(http_app, host=host, port=port, limits=limits, log_level="warning", lifespan="on")
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            if hosted is not None:
+                await hosted.aclose()
+        return 0
+    from mcp.server.stdio import stdio_server
+
+    if sys.stdin.isatty():
+        # Someone ran it by hand: say that it waits for a client, not for typed commands.
+        print("livechat-mcp: waiting for an MCP client on stdin/stdout (this is a server: start it from "
+              "an MCP client, see `livechat-mcp config --help`, or try `livechat-mcp tools`). "
+              "Press Ctrl-C to quit.", file=sys.stderr, flush=True)
+        # A person at a terminal means "quit now" by Ctrl-C. Left to the event loop, SIGINT only
+        # cancels the main task, which then waits for the stdin reader thread (blocked in read,
+        # not cancellable): under load that wait outlived the person's patience. Nothing is pending
+        # here (audit lines are flushed as written), so leave at once.
+        signal.signal(signal.SIGINT, _quit_at_once)
+    server = app.server
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+    return 0

@@ -1,0 +1,53 @@
+"""Settings from the command line and the environment, shared by every subcommand that builds a runtime."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from typing import Any
+
+from ...api.auth import ConfigError
+from ...calls.runtime import Settings
+from ...policies import Overrides
+from ...policies.loader import split_toolsets
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    values: dict[str, Any] = {
+        "sandbox": getattr(args, "sandbox", False),
+        "policy": getattr(args, "policy", None),
+        "audit_log": getattr(args, "audit_log", None),
+        "overrides": Overrides(
+            allow_writes=getattr(args, "allow_writes", False),
+            allow_destructive=getattr(args, "allow_destructive", False),
+            dry_run=getattr(args, "dry_run", False),
+            toolsets=split_toolsets(args.toolsets, "--toolsets") if hasattr(args, "toolsets") else None,
+            discovery=getattr(args, "discovery", False),
+            confirm=getattr(args, "confirm", None),
+        ),
+    }
+    if hasattr(args, "timeout"):
+        values["timeout"] = args.timeout
+    if hasattr(args, "store"):
+        values["store"] = args.store
+    if hasattr(args, "rate_limit"):
+        values["rate_limit"], values["rate_period"] = rate(args.rate_limit)
+    return Settings.from_env(os.environ, **values)
+
+
+def rate(text: str) -> tuple[int, float]:
+    """``REQUESTS/SECONDS`` (SECONDS defaults to 600); ConfigError unless both are above zero.
+
+    Checked here, not left to TokenBucket / Sandbox, so a bad value is a one-line usage error
+    (exit 2) for every subcommand instead of a traceback or a sandbox refusing every request.
+    """
+    problem = ConfigError(f"--rate-limit {text!r}: use REQUESTS/SECONDS with both above zero, e.g. 1000/600")
+    try:
+        count_text, _, period_text = str(text).partition("/")
+        count, period = int(count_text), float(period_text or 600)
+    except ValueError:
+        raise problem from None
+    if count < 1 or not (math.isfinite(period) and period > 0):
+        raise problem
+    return count, period

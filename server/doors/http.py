@@ -1,0 +1,387 @@
+"""The streamable HTTP transport, safe by default.
+
+- Binds 127.0.0.1 unless told otherwise, with the SDK's DNS-rebinding (Host/Origin) checks.
+- Beyond loopback, clients must present the operator's bearer token
+  (LIVECHAT_MCP_AUTH_TOKEN), checked by the SDK's bearer middleware; without one the server
+  refuses to start unless --insecure-no-auth is given. The Host header is checked against the
+  bound name and LIVECHAT_MCP_ALLOWED_HOSTS (the names a reverse proxy forwards, e.g.
+  mcp.example.com). Bound to a wildcard address with no names configured, there is nothing to
+  check Host against: the bearer token is then the guard (a DNS-rebinding page has no token).
+- Request bodies are capped (the SDK answers oversized or malformed JSON-RPC clearly).
+- Slow and greedy clients are bounded at the transport (HttpLimits, GuardedH11Protocol): a cap on
+  open connections, deadlines for a request's headers and body, an idle keep-alive timeout, a
+  header size limit; a refused request's connection is closed (CloseAfterRefusal).
+- ``/healthz`` (the process is alive) and ``/readyz`` (the state store answers; 503 otherwise)
+  for load balancers: unauthenticated, no Host check, and they say nothing but ok/not ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import resource
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ..api.auth import ConfigError, check_credential_value
+from ..store import Store, StoreUnavailable
+
+DEFAULT_MAX_BODY = 4_000_000  # 4 MB: a 1000-agent plan with groups and schedules (~1.3 MB) fits; a runaway client does not
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class StaticTokenVerifier:
+    """Accepts exactly the operator's token (compared in constant time)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        if hmac.compare_digest(token.encode(), self._token.encode()):
+            return AccessToken(token="operator", client_id="livechat-mcp-client", scopes=[])
+        return None
+
+
+def _split_port(name: str) -> tuple[str, bool]:
+    """(the host name without a port, whether a port was given); IPv6 literals come bracketed."""
+    name = name.strip()
+    if name.startswith("[") or name.count(":") != 1:
+        return name, False
+    return name.rsplit(":", 1)[0], True
+
+
+def _host_patterns(name: str) -> list[str]:
+    """``name`` with any port, or exactly ``name:port`` if a port is given."""
+    bare, has_port = _split_port(name)
+    return [name.strip()] if has_port else [bare, f"{bare}:*"]
+
+
+def security_settings(
+    host: str,
+    port: int,
+    allowed_origins: Sequence[str] = (),
+    allowed_hosts: Sequence[str] = (),
+) -> TransportSecuritySettings:
+    """Host/Origin checks: loopback names when bound to loopback, else the bound name; plus the
+    names in ``allowed_hosts`` (what a reverse proxy forwards) either way."""
+    names = list(allowed_hosts)
+    if is_loopback(host):
+        hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+        origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    else:
+        if host not in ("0.0.0.0", "::", "[::]", ""):
+            names.insert(0, host)
+        elif not names:  # a wildcard bind with no names: nothing to check Host against
+            return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+        hosts, origins = [], []
+    for name in names:
+        hosts += _host_patterns(name)
+        bare, _ = _split_port(name)
+        origins += [f"{scheme}://{bare}{suffix}" for scheme in ("http", "https") for suffix in ("", ":*")]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=[*origins, *allowed_origins]
+    )
+
+
+def health_routes(store: Store) -> list[Route]:
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await store.ping()
+        except StoreUnavailable:
+            # The reason may name hosts; the operator finds it in the server's own errors.
+            return JSONResponse({"status": "not ready", "store": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
+
+
+def build_http_app(
+    server: Any,
+    *,
+    host: str,
+    port: int,
+    env: Mapping[str, str],
+    insecure_no_auth: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
+    stateless: bool = False,
+    hosted: Any = None,
+    store: Store | None = None,
+) -> Starlette:
+    """``hosted`` (server.auth.server.HostedMode): people sign in with OAuth instead of the
+    operator's static token."""
+    token = env.get("LIVECHAT_MCP_AUTH_TOKEN", "").strip()
+    if hosted is not None and token:
+        raise ConfigError("--oauth and LIVECHAT_MCP_AUTH_TOKEN exclude each other: unset LIVECHAT_MCP_AUTH_TOKEN.")
+    if not is_loopback(host) and not token and not insecure_no_auth and hosted is None:
+        raise ConfigError(
+            f"Refusing to serve on {host} without client authentication: set LIVECHAT_MCP_AUTH_TOKEN "
+            "(clients then send 'Authorization: Bearer <token>'), bind 127.0.0.1, or pass --insecure-no-auth."
+        )
+    if token:  # a template's "<your token>" or "changeme..." would let anyone in
+        check_credential_value("LIVECHAT_MCP_AUTH_TOKEN", token,
+                               "at least 16 random characters, e.g. from python -c \"import secrets; "
+                               "print(secrets.token_urlsafe(32))\"")
+    if token and len(token) < 16:
+        raise ConfigError("LIVECHAT_MCP_AUTH_TOKEN is too short: use at least 16 random characters.")
+    origins = [o.strip() for o in env.get("LIVECHAT_MCP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    hosts = [h.strip() for h in env.get("LIVECHAT_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    kwargs: dict[str, Any] = {}
+    if hosted is not None:
+        kwargs.update(hosted.http_kwargs())
+        public = hosted.settings.public_url.split("://", 1)[1]
+        if not is_loopback(_split_port(public)[0].strip("[]")):
+            hosts.append(public)  # the name the reverse proxy forwards
+    if store is not None:
+        kwargs["custom_starlette_routes"] = [*kwargs.get("custom_starlette_routes", []), *health_routes(store)]
+    if token:
+        kwargs["auth"] = AuthSettings(issuer_url=AnyHttpUrl(f"http://{host}:{port}"), resource_server_url=None)
+        kwargs["token_verifier"] = StaticTokenVerifier(token)
+    app: Starlette = server.streamable_http_app(
+        streamable_http_path="/mcp",
+        host=host,
+        transport_security=security_settings(host, port, origins, hosts),
+        max_request_body_size=max_body,
+        stateless_http=stateless,
+        **kwargs,
+    )
+    return hosted.finish(app) if hosted is not None else app
+
+
+# --- slow and greedy clients ----------------------------------------------------------------------
+#
+# uvicorn bounds what it can: the keep-alive idle time, the header size (h11's incomplete-event
+# buffer), the listen backlog, and a concurrency limit that answers 503 to requests once too many
+# connections are open. What it has no setting for is the time a client may take to *send* a
+# request: a connection that never finishes its headers (slowloris), or trickles its body, is kept
+# forever (h11_impl arms its keep-alive timer only after a response, and cancels it on any byte),
+# and its limit_concurrency check runs only once headers are complete, so such connections are
+# never refused. Each holds a file descriptor; enough of them lock every client out. The protocol
+# from guarded_protocol (below) adds the two deadlines and a hard cap on open connections, at the
+# transport, before any of our code or the bearer check runs.
+
+_RESPONSE_408 = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_RESPONSE_431 = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_RESPONSE_503 = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 25\r\n"
+                 b"connection: close\r\nretry-after: 5\r\n\r\nToo many open connections")
+
+
+def _fd_limit() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """How long a client may take and how many connections it may hold (LIVECHAT_MCP_* env vars)."""
+
+    max_connections: int  # open client connections; beyond it a new one is answered 503 and closed
+    header_timeout: float  # seconds to send a request's headers (from connect, or from the previous response)
+    body_timeout: float  # seconds to send a request's body once its headers are in
+    keep_alive_timeout: float  # an idle keep-alive connection is closed after this
+    max_header_bytes: int  # a request line + headers larger than this is refused (431)
+    backlog: int  # connections the kernel queues before we accept them
+
+    ENV: ClassVar[dict[str, str]] = {
+        "max_connections": "LIVECHAT_MCP_MAX_CONNECTIONS",
+        "header_timeout": "LIVECHAT_MCP_HEADER_TIMEOUT",
+        "body_timeout": "LIVECHAT_MCP_BODY_TIMEOUT",
+        "keep_alive_timeout": "LIVECHAT_MCP_KEEP_ALIVE_TIMEOUT",
+        "max_header_bytes": "LIVECHAT_MCP_MAX_HEADER_BYTES",
+        "backlog": "LIVECHAT_MCP_BACKLOG",
+    }
+
+    @classmethod
+    def defaults(cls) -> HttpLimits:
+        # Half the process's descriptors for clients leaves the rest for the upstream pool, the
+        # state store, logs and the listening socket; 1000 is plenty for one team's server.
+        return cls(max_connections=max(8, min(1000, _fd_limit() // 2)), header_timeout=10.0, body_timeout=30.0,
+                   keep_alive_timeout=5.0, max_header_bytes=16_384, backlog=128)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> HttpLimits:
+        base = cls.defaults()
+        values: dict[str, Any] = {}
+        for field, var in cls.ENV.items():
+            raw = env.get(var, "").strip()
+            if not raw:
+                values[field] = getattr(base, field)
+                continue
+            kind = type(getattr(base, field))
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ConfigError(f"{var}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
+            if not value > 0 or value != value or value == float("inf"):
+                raise ConfigError(f"{var} must be a positive number, got {raw!r}")
+            values[field] = value
+        limits = cls(**values)
+        fds = _fd_limit()
+        if limits.max_connections > fds - 32:
+            raise ConfigError(
+                f"LIVECHAT_MCP_MAX_CONNECTIONS={limits.max_connections} would let clients use up this process's "
+                f"{fds} file descriptors (ulimit -n): set it below {fds - 32} or raise the limit")
+        return limits
+
+
+def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a connection cap, a header deadline and a body deadline.
+
+    A deadline that passes closes the connection (408 when nothing was answered yet); the
+    application then sees the client disconnect, as for any dropped connection."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    refused_logged = [float("-inf")]
+
+    class Guarded(H11Protocol):
+        _timer: asyncio.TimerHandle | None = None
+        _seen: object = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            self._head = bytearray()  # the current request head's bytes, up to the limit
+            super().connection_made(transport)
+            if len(self.connections) > limits.max_connections:
+                now = self.loop.time()
+                if now - refused_logged[0] >= 10:  # a flood writes one line per 10 s, not one per connection
+                    refused_logged[0] = now
+                    self.logger.warning("Refusing connections: %d open (LIVECHAT_MCP_MAX_CONNECTIONS)",
+                                        len(self.connections) - 1)
+                transport.write(_RESPONSE_503)
+                transport.close()
+                return
+            self._arm(limits.header_timeout, "headers")
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            # h11's max_incomplete_event_size only applies while a head is incomplete: headers
+            # that arrive in one read pass unchecked. Count the head's bytes ourselves.
+            if self.cycle is None or self.cycle.response_complete:
+                room = limits.max_header_bytes + 4 - len(self._head)
+                self._head += data[:room] if room > 0 else b""
+                end = self._head.find(b"\r\n\r\n")
+                if end > limits.max_header_bytes or (end < 0 and len(self._head) > limits.max_header_bytes):
+                    self.logger.info("Refused a request: headers over %d bytes", limits.max_header_bytes)
+                    self._disarm()
+                    self.transport.write(_RESPONSE_431)
+                    self.transport.close()
+                    return
+            super().data_received(data)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            cycle = self.cycle
+            if cycle is not None and cycle is not self._seen:  # a new request's headers are complete
+                self._seen = cycle
+                self._head = bytearray()
+                if cycle.more_body:
+                    self._arm(limits.body_timeout, "body")
+                else:
+                    self._disarm()
+            elif cycle is not None and not cycle.more_body and self._why == "body":
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            # The next request on this connection gets its own header deadline (after the idle
+            # keep-alive time uvicorn allows); armed first, since a pipelined request that is
+            # already buffered is handled inside super() and disarms it again.
+            self._head = bytearray()
+            if not self.transport.is_closing():
+                self._arm(limits.keep_alive_timeout + limits.header_timeout, "headers")
+            super().on_response_complete()
+
+        # --- the deadline --------------------------------------------------------------------
+
+        _why: str = ""
+
+        def _arm(self, seconds: float, why: str) -> None:
+            self._disarm()
+            self._why = why
+            self._timer = self.loop.call_later(seconds, self._expire, why)
+
+        def _disarm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._why = ""
+
+        def _expire(self, why: str) -> None:
+            self._timer = None
+            self._why = ""
+            if self.transport.is_closing():
+                return
+            cycle = self.cycle
+            if why == "headers" and cycle is not None and not cycle.response_complete:
+                return  # a request is in progress after all: its headers were complete in time
+            if why == "body" and (cycle is None or not cycle.more_body):
+                return
+            self.logger.info("Closed a connection: request %s not received within the deadline", why)
+            if cycle is None or cycle.response_complete or not cycle.response_started:
+                self.transport.write(_RESPONSE_408)
+            self.transport.close()
+
+    Guarded.__name__ = Guarded.__qualname__ = "GuardedH11Protocol"
+    return Guarded
+
+
+class CloseAfterRefusal:
+    """ASGI wrapper: a request refused as malformed, unauthenticated, from a foreign Origin or Host,
+    or too large gets ``Connection: close``, so such a client cannot park on a keep-alive connection."""
+
+    REFUSED = frozenset({400, 401, 403, 413, 421})
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def guarded_send(message: Any) -> None:
+            if message.get("type") == "http.response.start" and message.get("status") in self.REFUSED:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, send=guarded_send)
+
+
+def server_config(app: Any, *, host: str, port: int, limits: HttpLimits, **kwargs: Any) -> Any:
+    """The uvicorn configuration for ``app`` under ``limits``."""
+    import uvicorn
+
+    return uvicorn.Config(
+        CloseAfterRefusal(app), host=host, port=port, http=guarded_protocol(limits),
+        # uvicorn's own request-level cap, a second line behind the connection cap: requests
+        # (and their tasks) beyond it are answered 503.
+        limit_concurrency=limits.max_connections + 1,
+        # uvicorn annotates it int, but only passes it to loop.call_later, which takes a float.
+        timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        backlog=limits.backlog,
+        **kwargs,
+    )

@@ -1,0 +1,2 @@
+"""What leaves the process: secrets kept out (``redact``), license text sanitized and marked as
+data (``untrusted``)."""
