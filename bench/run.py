@@ -1,7 +1,7 @@
 """Benchmarks: tools/list size, cold start and per-call overhead. `python bench/run.py`
 
-Prints a table; `--readme` also writes it into README.md between the bench markers, so the
-figures there are always a real run's. Not a test: timings vary by machine.
+Prints a table; `--write` also writes it into docs/benchmarks.md between the bench markers, so
+the figures there are always a real run's. Not a test: timings vary by machine.
 """
 
 from __future__ import annotations
@@ -252,20 +252,20 @@ async def main() -> None:
     print(f"{'measure':<{width}}  result  |  target  |  verdict")
     for r in rows:
         print(f"{r[0]:<{width}}  {r[1]}  |  {r[2]}  |  {r[3]}")
-    if "--readme" in sys.argv:
-        write_readme(rows)
+    if "--write" in sys.argv:
+        write_doc(rows)
 
 
-def write_readme(rows: list[tuple[str, str, str, str]]) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
+def write_doc(rows: list[tuple[str, str, str, str]]) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
     begin, end = "<!-- bench:begin -->\n", "<!-- bench:end -->"
     table = "| Measure | Result | Target |\n| --- | --- | --- |\n" + "".join(
         f"| {label} | {result} | {target} ({verdict}) |\n" for label, result, target, verdict in rows
     )
     head, _, rest = text.partition(begin)
     _, _, tail = rest.partition(end)
-    readme.write_text(head + begin + table + end + tail)
+    doc.write_text(head + begin + table + end + tail)
 
 
 if __name__ == "__main__":

@@ -87,9 +87,9 @@ def test_batch_tools_point_at_existing_actions():
         assert schema["required"] == ["requests"] and schema["properties"]["requests"]["minItems"] == 1
 
 
-def test_readme_tool_table_is_in_sync():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert block() in readme, "README tool table is stale: run `python -m server.doors.docs` and paste the block"
+def test_docs_tool_table_is_in_sync():
+    tools_doc = (Path(__file__).resolve().parent.parent / "docs" / "tools.md").read_text()
+    assert block() in tools_doc, "docs/tools.md's tool table is stale: run `python -m server.doors.docs` and paste the block"
 
 
 async def _listed(tmp_path: Path, **policy: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Generated documentation: the README's tool table (`python -m server.doors.docs` prints it)."""
+"""Generated documentation: the tool table in docs/tools.md (`python -m server.doors.docs` prints it)."""
 
 from __future__ import annotations
 

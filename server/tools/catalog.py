@@ -1,7 +1,7 @@
 """The action catalogue: one declaration per Configuration API action.
 
 Everything else (the MCP tool list, annotations, policy decisions, dry-run planning,
-README tables) is derived from these declarations, so they are the single source of truth.
+docs tables) is derived from these declarations, so they are the single source of truth.
 """
 
 from __future__ import annotations
