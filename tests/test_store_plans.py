@@ -13,10 +13,10 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from server.calls.answers import ToolResult
 from server.calls.context import CallContext
-from server.calls.pipeline import ToolResult
 from server.calls.runtime import Runtime, Settings, build_runtime
-from server.meta.registry import MetaTools
+from server.meta.registry import RuntimeMetaTools
 from server.plans.working import WorkingPlans
 from server.policies import Overrides
 from server.store import Store, StoreUnavailable
@@ -44,7 +44,7 @@ async def replica(store: Store, principal: str = "operator", overrides: Override
 
 
 async def meta(runtime: Runtime, name: str, args: dict[str, Any], session: str) -> ToolResult:
-    return await MetaTools(runtime).call(name, args, CallContext(session=session))
+    return await RuntimeMetaTools(runtime).call(name, args, CallContext(session=session))
 
 
 async def test_planned_calls_landing_at_once_on_two_replicas_keep_every_step(
@@ -109,14 +109,14 @@ async def test_a_stored_plan_is_its_principals_from_any_session_and_no_one_elses
 
         # Bob, on the same license, neither reads nor applies it, even knowing its id and MAC.
         with pytest.raises(MCPError, match="not_found"):
-            await MetaTools(bob).read_resource(f"livechat://plans/{plan['plan_id']}", session="http:2")
+            await RuntimeMetaTools(bob).read_resource(f"livechat://plans/{plan['plan_id']}", session="http:2")
         refused = await meta(bob, "apply_plan", by_id, "http:2")
         assert refused.is_error and refused.data["error"]["type"] == "not_found"
         assert (await bob.pipeline.plans.load("http:1")).steps == []  # nor her working plan, same session id
         assert bob.sandbox.requests == []
 
         # Alice, in another session on another replica, reads and applies it by id.
-        shown = await MetaTools(alice_applier).read_resource(f"livechat://plans/{plan['plan_id']}", session="http:3")
+        shown = await RuntimeMetaTools(alice_applier).read_resource(f"livechat://plans/{plan['plan_id']}", session="http:3")
         assert [s["body"]["name"] for s in shown["steps"]] == ["alice-only"]
         applied = await meta(alice_applier, "apply_plan", by_id, "http:3")
         assert applied.data["status"] == "completed", applied.data

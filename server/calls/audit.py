@@ -5,6 +5,10 @@ written only where the tool knows the field and the field is not a secret; an un
 misspelt key (``client_secrett``) is listed with its value redacted, at any depth (nested
 models, batch items, call_action's arguments). Every line then passes the credential scrubber,
 so an audit record can never carry a token, PAT or bot secret.
+
+The catalogue's schemas are looked up here; a tool beyond it (a meta tool: server/meta/) is
+recorded with its argument model passed in by whoever records the call (the MCP door), since
+the audit sink sits below the meta tools and does not know them.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
+
+from pydantic import BaseModel
 
 from ..api.auth import ConfigError
 from ..safety.redact import REDACTED, Scrubber, redact_keys
+from ..tools import catalog
+from ..tools.schema import input_schema
+from ..tools.types import secret_fields
 from ..tools.validation import json_type
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
 SECRET_ARGUMENT_KEYS = frozenset({"bot_secret", "secret_key", "secret", "token", "access_token", "password"})
 
@@ -34,13 +40,12 @@ _OTHER_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def audited_arguments(tool: str, arguments: Any) -> Any:
-    """``arguments`` as an audit record may show them: see the module docstring.
+def audited_arguments(tool: str, arguments: Any, model: type[BaseModel] | None = None) -> Any:
+    """``arguments`` as an audit record may show them: see the module docstring. ``model``: the
+    argument model of a tool beyond the catalogue (a meta tool).
 
     An unknown tool has no schema, so none of its values is shown (its keys are).
     """
-    from ..tools import catalog
-
     if tool == "apply_plan" and isinstance(arguments, dict):
         # The plan is audited request by request when applied; of the secrets, only the names.
         arguments = {k: v for k, v in arguments.items() if k != "plan"}
@@ -48,36 +53,28 @@ def audited_arguments(tool: str, arguments: Any) -> Any:
             arguments["secrets"] = sorted(arguments["secrets"])
         if isinstance(arguments.get("secrets"), list):
             names = [n for n in arguments["secrets"] if isinstance(n, str)]
-            return {**_view(_schema_of(tool), {k: v for k, v in arguments.items() if k != "secrets"}), "secrets": names}
+            return {**_view(_schema_of(tool, model), {k: v for k, v in arguments.items() if k != "secrets"}),
+                    "secrets": names}
     if tool == "call_action" and isinstance(arguments, dict):
         inner = arguments.get("name")
-        view = _view(_schema_of(tool), {k: v for k, v in arguments.items() if k != "arguments"})
+        view = _view(_schema_of(tool, model), {k: v for k, v in arguments.items() if k != "arguments"})
         if "arguments" in arguments:
             act = catalog().get(inner) if isinstance(inner, str) else None
             view["arguments"] = _view(_schema_of(act.name) if act else None, arguments["arguments"])
         return view
-    return _view(_schema_of(tool), arguments)
+    return _view(_schema_of(tool, model), arguments)
 
 
-def _schema_of(tool: str) -> dict[str, Any] | None:
-    from ..meta.registry import ALL_META
-    from ..tools import catalog
-    from ..tools.schema import input_schema
-
+def _schema_of(tool: str, model: type[BaseModel] | None = None) -> dict[str, Any] | None:
+    if model is not None:
+        return input_schema(model)
     act = catalog().get(tool)
     if act is not None:
         return input_schema(act.model)
-    meta = next((m for m in ALL_META if m.name == tool), None)
-    if meta is not None:
-        model: type[BaseModel] = meta.model  # MetaTool[Any].model is type[Any]: not Hashable to mypy
-        return input_schema(model)
     return _OTHER_SCHEMAS.get(tool)
 
 
 def _secret_names() -> frozenset[str]:
-    from ..tools import catalog
-    from ..tools.types import secret_fields
-
     return SECRET_ARGUMENT_KEYS | {name for act in catalog().values() for name in secret_fields(act.model)}
 
 
@@ -182,7 +179,9 @@ class AuditLog:
         duration_ms: float,
         outcome: dict[str, Any] | None = None,
         session: str | None = None,
+        model: type[BaseModel] | None = None,
     ) -> None:
+        """One line. ``model``: a meta tool's argument model (the catalogue's are looked up here)."""
         line = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tool": tool,
@@ -190,7 +189,7 @@ class AuditLog:
             "rule": rule,
             "outcome": outcome or {},
             "duration_ms": round(duration_ms, 2),
-            "arguments": redact_keys(audited_arguments(tool, arguments), SECRET_ARGUMENT_KEYS),
+            "arguments": redact_keys(audited_arguments(tool, arguments, model), SECRET_ARGUMENT_KEYS),
         }
         if session:
             line["session"] = session

@@ -33,13 +33,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import mcp_types as types
 
+from ..policies import PolicyContext
 from ..safety.untrusted import clean
+from ..tools import Action, catalog
+from .answers import ToolResult, error_result
+from .audit import AuditLog
+from .objects import KINDS, ObjectError, Objects, ObjectSource
 
 if TYPE_CHECKING:
     from ..store import Store
-    from ..tools import Action
-    from .pipeline import Pipeline, ToolResult
-    from .runtime import Runtime
 
 Answer = Literal["accept", "decline", "cancel", "wrong_id"]
 INPUT_KEY = "confirm"
@@ -203,7 +205,7 @@ def _parse_state(state: str | None) -> dict[str, Any] | None:
 # --- the question -------------------------------------------------------------------------------
 
 
-async def build_question(pipeline: Pipeline, act: Action, body: Mapping[str, Any], session: str) -> Question:
+async def build_question(pipeline: ObjectSource, act: Action, body: Mapping[str, Any], session: str) -> Question:
     """The question for one call, the object read as it is now."""
     consequence = CONSEQUENCES.get(act.batch_of or act.name, UNDOABLE) if act.destructive else ""
     if act.batch_of:
@@ -240,14 +242,12 @@ def _key_of(action: str, body: Mapping[str, Any]) -> str:
     return ""
 
 
-async def _describe(pipeline: Pipeline, act: Action, body: Mapping[str, Any], key: str, session: str) -> str:
+async def _describe(pipeline: ObjectSource, act: Action, body: Mapping[str, Any], key: str, session: str) -> str:
     target = _TARGET.get(act.resource)
     if not key:
         return "(license-wide)"
     if target is None or target[1] not in body or act.name.startswith(_NOT_AN_OBJECT_READ) or "template" in act.name:
         return quoted(key)
-    from .objects import KINDS, ObjectError, Objects
-
     kind = KINDS[target[0]]
     objects = Objects(pipeline, None)
     try:
@@ -273,8 +273,6 @@ async def _group_names(objects: Any, groups: Any, session: str) -> list[str]:
     if not isinstance(groups, list) or not groups:
         return []
     ids = [str(g.get("id")) for g in groups if isinstance(g, Mapping)]
-    from .objects import KINDS
-
     try:
         listed = {str(g.get("id")): g.get("name") for g in await objects.list(KINDS["group"], session)}
     except Exception:  # the names are a courtesy; the question stands without them
@@ -288,8 +286,6 @@ def _and(names: list[str]) -> str:
 
 def plan_question(steps: list[Mapping[str, Any]]) -> Question:
     """Applying a plan asks once, with its summary; typing the step count guards destructive ones."""
-    from ..tools import catalog
-
     counts: dict[str, int] = {}
     destructive = 0
     for step in steps:
@@ -316,8 +312,6 @@ def _plan_steps(doc: Any) -> list[Mapping[str, Any]] | None:
     requests = doc.get("requests")
     if not isinstance(requests, list) or not all(isinstance(r, Mapping) for r in requests):
         return None
-    from ..tools import catalog
-
     out: list[Mapping[str, Any]] = []
     for req in requests:
         act = catalog().get(str(req.get("action")))
@@ -326,26 +320,24 @@ def _plan_steps(doc: Any) -> list[Mapping[str, Any]] | None:
     return out
 
 
-async def confirm_plan(runtime: Runtime, doc: Any, ask: Asker | None, session: str) -> ToolResult | None:
+async def confirm_plan(policy: PolicyContext, audit: AuditLog | None, doc: Any, ask: Asker | None,
+                       session: str) -> ToolResult | None:
     """apply_plan's one question, before anything is sent: None to go on, or the answer that stops it.
-    A document apply_plan would refuse as malformed is left to it (it says what is wrong)."""
-    from ..tools import catalog
-    from .pipeline import error_result
-
+    ``policy`` and ``audit`` are the principal's. A document apply_plan would refuse as malformed is
+    left to it (it says what is wrong)."""
     steps = _plan_steps(doc)
     if not steps:
         return None
     acts = [catalog().get(str(s.get("action"))) for s in steps]
-    if not any(act is not None and runtime.policy.decide(act).confirm for act in acts):
+    if not any(act is not None and policy.decide(act).confirm for act in acts):
         return None
-    audit = runtime.audit
     if ask is None or not ask.can_ask:
         if audit is not None:
             audit.record(tool="apply_plan", decision="refused", rule="confirm", arguments={},
                          duration_ms=0.0, outcome={"error": "cannot_confirm"}, session=session)
         refused = error_result(
             "refused", f"Applying this plan needs a person's confirmation under this policy (confirm = "
-            f"\"{runtime.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
+            f"\"{policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
             "support elicitation, or the CLI has no terminal). Nothing was sent.", rule="confirm",
             how_to_allow="use a client that supports elicitation, or apply it at an interactive terminal with "
             "`livechat-mcp apply PLAN.json` (which asks there)")
@@ -370,8 +362,6 @@ async def confirm_plan(runtime: Runtime, doc: Any, ask: Asker | None, session: s
 
 
 def declined_result(tool: str, answer: Answer) -> ToolResult:
-    from .pipeline import error_result
-
     why = {"decline": "the person declined", "cancel": "the person cancelled",
            "wrong_id": "the typed confirmation did not match"}.get(answer, "not confirmed")
     return error_result("declined", f"{tool} was not sent: {why}. Nothing was sent.", answer=answer,

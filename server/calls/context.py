@@ -7,8 +7,9 @@
   per request in hosted mode): who is calling. Their credential, license, region, client id,
   effective policy (ceiling ∩ their own ∩ their token's scopes), scrubber, and the pipeline
   that acts for them.
-- ``CallContext`` (this module): one call. Which app and principal, the session whose plan it
-  reaches, how to report progress, and whom to ask for a confirmation.
+- ``CallContext`` (this module): one call. The session whose plan it reaches, how to report
+  progress, and whom to ask for a confirmation (the app and principal a call runs as are the
+  runtime's whose pipeline takes it).
 
 This module holds only the call's type, so every door (MCP handlers, the CLI, meta tools, the
 pipeline) can name what it passes without importing the others.
@@ -18,11 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .confirm import Asker
-    from .runtime import App, Principal
+from .confirm import Asker
 
 # (seconds waited, why): the upstream client waits for the budget or a retry.
 WaitCallback = Callable[[float, str], Awaitable[None]]
@@ -32,15 +30,11 @@ Progress = Callable[[float, float | None, str], Awaitable[None]]
 
 @dataclass
 class CallContext:
-    """One call: whose session it reaches and what the door that took it can do. ``app`` and
-    ``principal`` say what it runs as (set by the MCP server and the CLI; the pipeline of a
-    principal acts for that principal either way)."""
+    """One call: whose session it reaches and what the door that took it can do."""
 
     session: str = "process"  # whose plan the call reaches (server/doors/mcp_app.py session_key)
     progress: Progress | None = None
     ask: Asker | None = None  # asks the person for a confirmation; None: no one can be asked
-    app: App | None = None
-    principal: Principal | None = None
     waited: float = field(default=0.0, init=False, repr=False)
 
     async def on_wait(self, seconds: float, message: str) -> None:

@@ -7,7 +7,9 @@ can be read back, and an id is stable for as long as the object exists (agent id
 and never change; group, bot, webhook ... ids are LiveChat's own).
 
 Objects are read through the pipeline, so the policy decides what is visible, and nothing is
-cached: a search sees the license as it is now.
+cached: a search sees the license as it is now. This module sits below the pipeline (which reads
+objects to put a confirmation's question): it names what it needs of it, ``ObjectSource``, and is
+handed the pipeline.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 import anyio
 
-from ..tools import catalog
-from .pipeline import Pipeline, ToolResult
+from ..policies import Decision
+from ..tools import Action, catalog
+from .answers import ToolResult
 
 Obj = dict[str, Any]
 # What a search found, best first, and the kinds it could not read (Objects.list shadows the builtin).
@@ -93,8 +96,18 @@ class ObjectError(Exception):
         self.untrusted = untrusted  # the message quotes LiveChat (an upstream error): label it
 
 
+class ObjectSource(Protocol):
+    """What objects are read through: the pipeline (server/calls/pipeline.py), which decides by
+    the policy and calls the read actions."""
+
+    def decide(self, act: Action) -> Decision: ...
+
+    async def call(self, name: str, arguments: Any, *, session: str = ..., audit: bool = ...,
+                   shape: bool = ...) -> ToolResult: ...
+
+
 class Objects:
-    def __init__(self, pipeline: Pipeline, client_id: str | None) -> None:
+    def __init__(self, pipeline: ObjectSource, client_id: str | None) -> None:
         self.pipeline = pipeline
         self.client_id = client_id  # list_webhooks needs it; known only from a Bearer token
 

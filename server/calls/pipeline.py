@@ -12,10 +12,8 @@ Nothing reaches upstream unless both pass.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,94 +27,16 @@ from ..plans.refs import Path, Ref
 from ..plans.working import PlanBusy, WorkingPlans
 from ..policies import Decision, Outcome, PolicyContext
 from ..safety.redact import SECRET_MARKER, Scrubber, redact_keys
-from ..safety.untrusted import label, sanitize
 from ..store.base import StoreUnavailable
 from ..store.memory import MemoryStore
 from ..tools import Action, catalog
 from ..tools.catalog import to_payload
 from ..tools.owner import fill_owner
 from ..tools.results import shape_result, upstream_request
-from ..tools.validation import field_errors, summary
+from .answers import ToolResult, error_result, invalid_arguments, plan_store_failed, refusal
 from .audit import AuditLog
 from .confirm import Asker, NeedInput, build_question, declined_result
 from .context import CallContext, WaitCallback
-
-
-@dataclass
-class ToolResult:
-    """A tool's answer: JSON text for every client, structured content where it is an object.
-
-    Every answer reaches the model through ``text`` and ``structured``, so this is the one place
-    license text is made safe to read (server/safety/untrusted.py): an answer that may carry it
-    (``untrusted``, the default) is sanitized and its text labelled as data. Only answers known
-    to be the server's own words, or the caller's own input, say ``untrusted=False``.
-    ``data`` itself stays as LiveChat sent it (the CLI and plans use it)."""
-
-    data: Any
-    is_error: bool = False
-    audited: bool = False  # the pipeline already wrote this call's audit line
-    untrusted: bool = True  # may hold text written by others: names, greetings, LiveChat's messages
-    # False when the data labels itself in a fixed shape (search/fetch: ChatGPT reads plain JSON)
-    boundary: bool = True
-    # A refusal's rule, for callers that report it per request (an applied plan's steps).
-    rule: str | None = None
-
-    @cached_property
-    def shown(self) -> Any:
-        """``data`` as the model may see it (sanitized once: ``text`` and ``structured`` both use it)."""
-        return sanitize(self.data) if self.untrusted else self.data
-
-    @property
-    def text(self) -> str:
-        text = json.dumps(self.shown, separators=(",", ":"), ensure_ascii=False)
-        return label(text) if self.untrusted and self.boundary else text
-
-    @property
-    def structured(self) -> dict[str, Any] | None:
-        if self.is_error:
-            return None
-        shown = self.shown
-        if isinstance(shown, dict):
-            return shown
-        return {"items": shown}
-
-
-def error_result(type: str, message: str, *, untrusted: bool = False, **extra: Any) -> ToolResult:
-    """An error in the server's own words; ``untrusted`` when it quotes LiveChat or license text."""
-    return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True, untrusted=untrusted)
-
-
-def plan_store_failed(exc: Exception) -> ToolResult:
-    """A planned call whose plan could not be read or saved: nothing was added, try again."""
-    why = ("another call on this plan has held it for over a minute" if isinstance(exc, PlanBusy)
-           else f"the state store did not answer ({exc})")
-    return error_result(
-        "store_unavailable", f"Not planned: {why}. Nothing was added to the plan and nothing was sent.",
-        retryable=True,
-        what_to_do="Retry in a few seconds; if it persists, the operator should check the state store "
-        "(--store / LIVECHAT_MCP_STORE; /readyz on an HTTP server says whether it answers).",
-    )
-
-
-def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolResult:
-    """The one answer every tool, action or meta, gives to arguments its model refuses."""
-    errors = field_errors(exc, arguments)
-    return error_result(
-        "validation",
-        f"Invalid arguments for {tool}: {summary(errors)}. Nothing was sent.",
-        fields=errors,
-        what_to_do="Fix the named fields (see the tool's input schema) and call again.",
-    )
-
-
-def refusal(act: Action, decision: Decision) -> ToolResult:
-    """The one refusal every path gives for an action the policy refuses."""
-    return error_result(
-        "refused",
-        f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
-        rule=decision.rule,
-        how_to_allow=decision.fix,
-    )
 
 
 @dataclass

@@ -23,12 +23,12 @@ from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 from pydantic import BaseModel
 
 from .. import __version__
+from ..calls.answers import ToolResult, error_result
 from ..calls.confirm import NeedInput, SharedStateBoundary, asker_for
 from ..calls.context import CallContext
-from ..calls.pipeline import ToolResult, error_result
 from ..calls.runtime import Runtime
 from ..meta.names import GET_PLAN
-from ..meta.registry import MetaTools
+from ..meta.registry import BY_NAME, RuntimeMetaTools
 from ..meta.spec import MetaTool
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
@@ -142,7 +142,7 @@ def _principal(request: Any) -> str:
 class LiveChatMCP:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.meta = MetaTools(runtime)
+        self.meta = RuntimeMetaTools(runtime)
         # Hosted mode (server/auth): each request runs as its signed-in person's own app.
         self.resolver: Callable[[RequestContext], Awaitable[LiveChatMCP]] | None = None
 
@@ -183,8 +183,7 @@ class LiveChatMCP:
 
         return CallContext(session=session_key(ctx), progress=progress,
                            # used only when the policy wants a confirmation
-                           ask=asker_for(ctx, params, self.runtime.store),
-                           app=self.runtime.app, principal=self.runtime.principal)
+                           ask=asker_for(ctx, params, self.runtime.store))
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None, ctx: RequestContext | None = None,
                         params: Any = None,
@@ -206,7 +205,7 @@ class LiveChatMCP:
                     tool=name, decision="refused" if refused else "allowed", rule="meta",
                     arguments=_audited_meta_arguments(arguments or {}),
                     duration_ms=(time.perf_counter() - started) * 1000,
-                    outcome={"error": result.is_error}, session=call.session,
+                    outcome={"error": result.is_error}, session=call.session, model=BY_NAME[name].model,
                 )
             return result
         return await self.runtime.pipeline.call(name, arguments, call=call)

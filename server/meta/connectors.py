@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field
 
+from ..calls.answers import ToolResult, error_result
 from ..calls.objects import ObjectError
-from ..calls.pipeline import ToolResult, error_result
 from ..safety.untrusted import NOTE, label, sanitize
 from ..tools.results import decode_cursor, encode_cursor, query_digest
 from ..tools.types import Input
 from . import names
-from .spec import MetaCall, MetaTool
+from .spec import MetaCall, MetaTool, MetaTools
 from .text import as_text
-
-if TYPE_CHECKING:
-    from .registry import MetaTools
 
 SEARCH_PAGE = 50  # results per search answer; next_cursor pages on
 

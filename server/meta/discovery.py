@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field
 
-from ..calls.pipeline import ToolResult, refusal
+from ..calls.answers import ToolResult, refusal
 from ..tools import catalog
 from ..tools.schema import input_schema
 from ..tools.types import Input
 from . import names
-from .spec import MetaCall, MetaTool
-
-if TYPE_CHECKING:
-    from .registry import MetaTools
+from .spec import MetaCall, MetaTool, MetaTools
 
 
 class SearchActionsArgs(Input):
@@ -66,7 +63,7 @@ async def search_actions(call: MetaCall, parsed: SearchActionsArgs) -> ToolResul
 
 async def describe(call: MetaCall, parsed: DescribeActionArgs) -> ToolResult:
     meta, name = call.meta, parsed.name
-    resolved = meta._pipeline.resolve(name)
+    resolved = meta.pipeline.resolve(name)
     if isinstance(resolved, ToolResult):
         return resolved
     decision = meta.runtime.policy.decide(resolved)
@@ -97,7 +94,7 @@ async def describe(call: MetaCall, parsed: DescribeActionArgs) -> ToolResult:
 
 
 async def call_action(call: MetaCall, parsed: CallActionArgs) -> ToolResult:
-    result = await call.meta._pipeline.call(parsed.name, parsed.arguments or {}, call=call.context)
+    result = await call.meta.pipeline.call(parsed.name, parsed.arguments or {}, call=call.context)
     result.audited = True  # as the action it ran, by the pipeline
     return result
 

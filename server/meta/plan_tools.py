@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool
 
+from ..calls.answers import ToolResult, error_result, plan_store_failed
+from ..calls.apply import apply_plan
 from ..calls.confirm import confirm_plan
 from ..calls.context import CallContext
-from ..calls.pipeline import ToolResult, error_result, plan_store_failed
-from ..plans.apply import apply_plan
 from ..plans.checks import check_plan, stop_checking
 from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps
 from ..plans.store import PlanStore, owns
@@ -21,10 +21,7 @@ from ..store.base import LockBusy
 from ..tools import catalog
 from ..tools.types import Input
 from . import names
-from .spec import MetaCall, MetaTool, NoArguments
-
-if TYPE_CHECKING:
-    from .registry import MetaTools
+from .spec import MetaCall, MetaTool, MetaTools, NoArguments
 
 
 class GetPlanArgs(Input):
@@ -78,14 +75,14 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
         return key
     try:  # the session's working plan, from the state store (server/plans/working.py)
         if parsed.check is not None:
-            async with meta._pipeline.plans.edit(session) as plan:
+            async with meta.pipeline.plans.edit(session) as plan:
                 if parsed.check:
-                    await check_plan(meta._pipeline, plan, session)
+                    await check_plan(meta.pipeline, plan, session)
                 else:
                     stop_checking(plan, "checking was turned off (get_plan check=false): no step was compared "
                                   "with the license")
         else:
-            plan = await meta._pipeline.plans.load(session)
+            plan = await meta.pipeline.plans.load(session)
     except (StoreUnavailable, PlanBusy) as exc:
         return plan_store_failed(exc)
     doc = plan.document(
@@ -110,7 +107,7 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
 
 async def clear_plan(call: MetaCall, parsed: NoArguments) -> ToolResult:
     try:
-        cleared = await call.meta._pipeline.plans.clear(call.session)
+        cleared = await call.meta.pipeline.plans.clear(call.session)
     except (StoreUnavailable, PlanBusy) as exc:
         return plan_store_failed(exc)
     return ToolResult({"cleared_steps": cleared}, untrusted=False)
@@ -141,7 +138,9 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
                                     "this one. Nothing was sent.", rule="plan_edited",
                                     how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
         resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
-        stopped: ToolResult | None = await confirm_plan(meta.runtime, doc, context.ask, session)  # asks once, if the policy says
+        # Asks once, if the policy says.
+        stopped: ToolResult | None = await confirm_plan(meta.runtime.policy, meta.runtime.audit, doc, context.ask,
+                                                        session)
         if stopped is not None:
             return stopped
         mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
@@ -182,7 +181,7 @@ async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: byte
     try:
         report = await apply_plan(
             doc,
-            pipeline=meta._pipeline,
+            pipeline=meta.pipeline,
             call=context,
             confirmed=True,  # confirm_plan asked (or the policy asks nothing)
             key=key,

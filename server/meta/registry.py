@@ -7,9 +7,10 @@ from typing import Any
 import mcp_types as types
 from pydantic import ValidationError
 
+from ..calls.answers import ToolResult, error_result, invalid_arguments
 from ..calls.context import CallContext
 from ..calls.objects import Objects
-from ..calls.pipeline import Pipeline, ToolResult, error_result, invalid_arguments
+from ..calls.pipeline import Pipeline
 from ..calls.runtime import Runtime
 from . import resources
 from .connectors import FETCH, SEARCH
@@ -17,7 +18,7 @@ from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS
 from .names import META_TOOLS
 from .plan_tools import APPLY_PLAN, CLEAR_PLAN, GET_PLAN
 from .reports import WHOAMI
-from .spec import MetaCall, MetaTool
+from .spec import MetaCall, MetaTool, MetaTools
 
 # Every tool beyond the catalogue, in the order tools/list shows them (names.META_TOOLS).
 ALL_META: tuple[MetaTool[Any], ...] = (
@@ -28,16 +29,25 @@ if tuple(BY_NAME) != META_TOOLS:  # a spec added without its name in names.py, o
     raise RuntimeError(f"server/meta/names.py lists {META_TOOLS}, the specs are {tuple(BY_NAME)}")
 
 
-class MetaTools:
-    """The meta tools of one runtime: those its policy makes available, and their calls."""
+class RuntimeMetaTools(MetaTools):
+    """The meta tools of one runtime: those its policy makes available, and their calls (what
+    the specs' handlers see of it is ``spec.MetaTools``)."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.objects = Objects(runtime.pipeline, runtime.client_id)
+        self._runtime = runtime
+        self._objects = Objects(runtime.pipeline, runtime.client_id)
 
     @property
-    def _pipeline(self) -> Pipeline:
-        return self.runtime.pipeline
+    def runtime(self) -> Runtime:
+        return self._runtime
+
+    @property
+    def objects(self) -> Objects:
+        return self._objects
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self._runtime.pipeline
 
     def active(self) -> list[MetaTool[Any]]:
         policy = self.runtime.policy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..calls.pipeline import ToolResult
+from ..calls.answers import ToolResult
 from ..calls.runtime import Runtime
 from ..tools import catalog
 from . import names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
@@ -14,9 +14,7 @@ from ..safety.untrusted import clean, label
 from ..store import StoreUnavailable
 from . import names
 from .reports import policy_report
-
-if TYPE_CHECKING:
-    from .registry import MetaTools
+from .spec import MetaTools
 
 
 def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from ..calls.answers import ToolResult
+from ..calls.context import CallContext
+from ..calls.objects import Objects
+from ..calls.pipeline import Pipeline
+from ..calls.runtime import Runtime
 from ..tools.types import Input
-
-if TYPE_CHECKING:
-    from ..calls.context import CallContext
-    from ..calls.pipeline import ToolResult
-    from .registry import MetaTools
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 Args = TypeVar("Args", bound=Input)
@@ -21,6 +21,23 @@ Args = TypeVar("Args", bound=Input)
 
 class NoArguments(Input):
     pass
+
+
+class MetaTools(Protocol):
+    """What a meta tool's handler runs over: the meta tools of one runtime. server/meta/registry.py's
+    ``RuntimeMetaTools`` is it; the specs name this protocol so that the registry, which imports
+    them all, is not imported back."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+
+    @property
+    def objects(self) -> Objects: ...
+
+    @property
+    def pipeline(self) -> Pipeline: ...
+
+    def active(self) -> list[MetaTool[Any]]: ...
 
 
 @dataclass(frozen=True)

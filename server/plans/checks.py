@@ -12,8 +12,9 @@ call. For each step, in plan order, counting what earlier steps create and delet
 - ``expected_error``: {"type", "message"} with the LiveChat error type the step would meet.
 - ``changes``: {field: {"before", "after"}} for updates; ``lost``: the object as read, for deletes.
 
-The checks are declared as data below (``KINDS``, ``CREATES``/``UPDATES``/``DELETES``, ``NAMES``,
-``LIMITS``). Checking is on by default (every planned step, as it is planned); get_plan
+The checks are declared as data (``KINDS``, ``CREATES``/``UPDATES``/``DELETES`` in
+server/plans/effects.py; ``NAMES``, ``LIMITS`` below). Reads go through a ``Reader`` the call path
+hands in (the pipeline): this package never imports it. Checking is on by default (every planned step, as it is planned); get_plan
 ``check=false`` turns it off for the plan, and the document then says ``checks: {checked: false}``.
 
 Documented limits (docs/reference/configuration-api-v3.6-current.mdx) and how a plan meets them:
@@ -35,39 +36,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ..tools import catalog
+from .document import Plan, Step
+from .effects import CREATES, DELETES, KINDS, UPDATES, Kind, Ledger
 from .refs import find as find_refs
-
-if TYPE_CHECKING:
-    from ..calls.pipeline import Pipeline
-    from .document import Plan, Step
 
 MAX_PAGES = 100  # pages of one list read while checking (20,000 objects at 200 a page)
 
 
-@dataclass(frozen=True)
-class Kind:
-    key: str  # the field naming the object in its actions
-    read: str  # the list action reading all of them
-    args: dict[str, Any]
-    not_found: str  # the LiveChat error type for a missing one
+class Answer(Protocol):
+    @property
+    def data(self) -> Any: ...
+
+    @property
+    def is_error(self) -> bool: ...
 
 
-KINDS: dict[str, Kind] = {
-    "agent": Kind("id", "list_agents", {"fields": ["groups", "job_title", "mobile", "max_chats_count",
-                                                   "notifications", "email_subscriptions", "work_scheduler"]},
-                  "not_found"),
-    "group": Kind("id", "list_groups", {"fields": ["agent_priorities"]}, "group_not_found"),
-    "tag": Kind("name", "list_tags", {}, "not_found"),
-    "bot": Kind("id", "list_bots", {"all": True, "fields": ["groups", "job_title", "max_chats_count", "work_scheduler"]},
-                "not_found"),
-    "webhook": Kind("id", "list_webhooks", {}, "not_found"),
-    "bot_template": Kind("id", "list_bot_templates", {}, "not_found"),
-    "auto_access": Kind("id", "list_auto_accesses", {}, "not_found"),
-}
+class Reader(Protocol):
+    """How checks read the license: a tool call through the pipeline (server/calls/pipeline.py
+    ``Pipeline.call``: policy, budget, validation), which the call path hands in."""
+
+    async def call(self, name: str, arguments: Any, *, session: str = ..., audit: bool = ...) -> Answer: ...
+
+
 # Kinds whose objects belong to one client (app): read per owner_client_id (the step's, or the
 # token's client when the step names none).
 OWNED = frozenset({"webhook", "bot_template"})
@@ -94,15 +88,6 @@ LIMITS: dict[str, Limit] = {lim.create: lim for lim in (
 )}
 FREES = {lim.delete: lim for lim in LIMITS.values()}
 
-# action -> the kind it creates / changes / deletes (keyed by the kind's key field)
-CREATES = {"create_agent": "agent", "create_tag": "tag", "create_group": "group", "create_bot": "bot",
-           "register_webhook": "webhook", "create_bot_template": "bot_template", "add_auto_access": "auto_access"}
-UPDATES = {"update_agent": "agent", "suspend_agent": "agent", "unsuspend_agent": "agent", "approve_agent": "agent",
-           "update_group": "group", "update_tag": "tag", "update_bot": "bot", "update_bot_template": "bot_template",
-           "update_auto_access": "auto_access"}
-DELETES = {"delete_agent": "agent", "delete_group": "group", "delete_tag": "tag", "delete_bot": "bot",
-           "unregister_webhook": "webhook", "delete_bot_template": "bot_template",
-           "delete_auto_access": "auto_access"}
 # Field paths naming other objects that must exist: action -> {path: kind}
 _GROUPS = {"groups[].id": "group"}
 NAMES: dict[str, dict[str, str]] = {
@@ -117,19 +102,7 @@ _SETS = {"suspend_agent": {"suspended": True}, "unsuspend_agent": {"suspended": 
          "approve_agent": {"awaiting_approval": False}}
 
 
-@dataclass
-class Ledger:
-    """What the plan so far does, and the reads made for it (cached for the plan)."""
-
-    reads: dict[str, Any] = field(default_factory=dict)  # read key -> list of objects, or an error string
-    calls: int = 0  # read calls made for the plan (pages included): what checking cost the budget
-    created: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, key) -> step
-    deleted: dict[tuple[str, str], int] = field(default_factory=dict)
-    # (create action, owner, *per values) -> how many earlier steps add (negative: free)
-    counted: dict[tuple[str, ...], int] = field(default_factory=dict)
-
-
-async def _read(pipeline: Pipeline, ledger: Ledger, kind: Kind, session: str,
+async def _read(pipeline: Reader, ledger: Ledger, kind: Kind, session: str,
                 owner: str | None = None) -> list[dict[str, Any]] | str:
     base = {**kind.args, **({"owner_client_id": owner} if owner else {})}
     key = json.dumps([kind.read, base], sort_keys=True)
@@ -176,7 +149,7 @@ def _is_ref(value: Any) -> bool:
     return bool(find_refs({"v": value})) or (isinstance(value, str) and value.startswith("$ref:"))
 
 
-async def check_step(pipeline: Pipeline, plan: Plan, number: int, step: Step, session: str) -> dict[str, Any]:
+async def check_step(pipeline: Reader, plan: Plan, number: int, step: Step, session: str) -> dict[str, Any]:
     """The step's warnings, expected_error, changes and lost, counting earlier steps (and
     recording this one in the plan's ledger)."""
     ledger = plan.ledger
@@ -294,7 +267,7 @@ async def _free(limit: Limit, body: dict[str, Any], key: str, objects: Objects, 
         ledger.counted[slot] = ledger.counted.get(slot, 0) - 1
 
 
-async def check_plan(pipeline: Pipeline, plan: Plan, session: str) -> None:
+async def check_plan(pipeline: Reader, plan: Plan, session: str) -> None:
     """Check every step of ``plan`` in order (reads stay cached) and keep checking new ones."""
     plan.checking = True
     plan.not_checked = ""

@@ -1,5 +1,5 @@
 """Dry-run plans: planned writes and the document a human reviews (pure: no I/O; applying a
-document is server/plans/apply.py).
+document is server/calls/apply.py).
 
 A plan document holds the steps in order and the requests to send: adjacent steps of the
 same batchable action merged into ``batch_*`` requests of at most ``max_batch_size`` items
@@ -62,12 +62,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from ..api.client import LiveChatClient
 from ..tools import Action, catalog
 from . import refs as plan_refs
-from .checks import CREATES, DELETES, KINDS, UPDATES, Ledger
+from .effects import CREATES, DELETES, KINDS, UPDATES, Ledger
 
 SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
@@ -98,6 +97,21 @@ SECRET_DESTINATION = {
     "register_webhook": ("url", "owner_client_id", "type", "action"),
     "issue_bot_token": ("bot_id", "client_id", "organization_id"),
 }
+
+
+class Planned(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Upstream(Protocol):
+    """What a plan is made against and how it writes a request down: the API client
+    (server/api/client.py ``LiveChatClient``), handed in by the call path; this package does not
+    import it."""
+
+    base_url: str
+    region: str | None
+
+    def plan(self, action: str, body: Any) -> Planned: ...
 
 
 class PlanError(Exception):
@@ -194,7 +208,7 @@ class Plan:
             return {"checked": False, "why": self.not_checked or "checking was turned off (get_plan check=false)"}
         return {"checked": True, "reads": self.ledger.calls}
 
-    def document(self, client: LiveChatClient, max_batch_size: int, key: bytes,
+    def document(self, client: Upstream, max_batch_size: int, key: bytes,
                  scrub: Callable[[Any], Any] = lambda doc: doc, client_id: str | None = None,
                  organization_id: str | None = None) -> dict[str, Any]:
         """The signed plan document. ``scrub`` runs before signing: what is signed is what is shown."""
@@ -215,7 +229,7 @@ class Plan:
         return doc
 
 
-def _target(client: LiveChatClient, client_id: str | None = None, organization_id: str | None = None) -> dict[str, Any]:
+def _target(client: Upstream, client_id: str | None = None, organization_id: str | None = None) -> dict[str, Any]:
     """What a plan is made against: the upstream API, its region, and the token's client id and
     organization (license) when known (a plan for one app's or one license's configuration is not
     applied with another's token unnoticed)."""
@@ -223,7 +237,7 @@ def _target(client: LiveChatClient, client_id: str | None = None, organization_i
             **({"organization_id": organization_id} if organization_id else {})}
 
 
-def _derived(steps: list[Step], client: LiveChatClient, max_batch_size: int, key: bytes) -> dict[str, Any]:
+def _derived(steps: list[Step], client: Upstream, max_batch_size: int, key: bytes) -> dict[str, Any]:
     """Everything in a plan document that follows from its (masked) steps."""
     cat = catalog()
     requests = build_requests(steps, client, max_batch_size)
@@ -270,7 +284,7 @@ def _objects(steps: list[Step]) -> dict[str, Any]:
             for verb, kinds in out.items()}
 
 
-def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: int) -> list[dict[str, Any]]:
+def build_requests(steps: list[Step], client: Upstream, max_batch_size: int) -> list[dict[str, Any]]:
     cat = catalog()
     out: list[dict[str, Any]] = []
     i = 0
@@ -300,7 +314,7 @@ def build_requests(steps: list[Step], client: LiveChatClient, max_batch_size: in
     return out
 
 
-def _request(client: LiveChatClient, action: str, body: dict[str, Any], steps: list[int]) -> dict[str, Any]:
+def _request(client: Upstream, action: str, body: dict[str, Any], steps: list[int]) -> dict[str, Any]:
     planned = client.plan(action, body).to_dict()
     return {"action": action, **planned, "steps": steps}
 
@@ -320,7 +334,7 @@ def sign(doc: dict[str, Any], key: bytes) -> str:
     return _mac(key, {k: v for k, v in doc.items() if k not in UNSIGNED})
 
 
-def bind_secret(name: str, action: str, body: dict[str, Any], client: LiveChatClient, key: bytes) -> dict[str, Any]:
+def bind_secret(name: str, action: str, body: dict[str, Any], client: Upstream, key: bytes) -> dict[str, Any]:
     """Where the secret ``name`` may go: the step's action, its destination fields, the upstream."""
     act = catalog().get(action)
     fields = SECRET_DESTINATION.get(action) or tuple(
@@ -355,7 +369,7 @@ def check_shape(doc: Any) -> None:
                         "(MAX_DOCUMENT_BYTES): split the work into several plans")
 
 
-def with_requests(doc: Any, client: LiveChatClient) -> Any:
+def with_requests(doc: Any, client: Upstream) -> Any:
     """A document given without its requests (get_plan view "steps": each body once) with them
     rebuilt from its steps, exactly as get_plan built them before signing: the MAC then verifies
     only if nothing it covers was changed."""
@@ -365,7 +379,7 @@ def with_requests(doc: Any, client: LiveChatClient) -> Any:
     return {**doc, "requests": build_requests(steps, _as_planned(client, doc.get("target")), size)}
 
 
-def _as_planned(client: LiveChatClient, target: Any) -> LiveChatClient:
+def _as_planned(client: Upstream, target: Any) -> Upstream:
     """The client as the plan's target had it (URL, region): requests rebuilt for a plan made
     against another target are the ones that were signed, so verify() names the other target
     (refused unless allowed) instead of calling the plan edited."""
@@ -477,7 +491,7 @@ class Verified:
     other_target: str | None = None  # why the (signed) plan is for another upstream; None if for this one
 
 
-def verify(doc: Any, client: LiveChatClient, key: bytes, client_id: str | None = None,
+def verify(doc: Any, client: Upstream, key: bytes, client_id: str | None = None,
            organization_id: str | None = None) -> Verified:
     """Check that a document's requests follow from its steps and that get_plan signed it."""
     steps, given, size = _parse_document(doc)

@@ -27,8 +27,8 @@ import anyio
 
 from ..store import Store
 from ..store.base import LockBusy, StoreUnavailable
-from .checks import Ledger
 from .document import Plan, Step
+from .effects import Ledger
 
 NS = "plans.working"
 TTL = 7 * 24 * 3600.0  # a plan nobody touched for a week is dropped (it was never reviewed)

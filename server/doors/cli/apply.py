@@ -57,8 +57,7 @@ async def run(runtime: Runtime, path: str | None, continue_on_error: bool, secre
     from ...calls.context import CallContext
 
     # One session, like stdio; apply_plan's confirmation is asked at the terminal, or refused without one.
-    call = CallContext(session="process", progress=progress, ask=TerminalAsker(), app=runtime.app,
-                       principal=runtime.principal)
+    call = CallContext(session="process", progress=progress, ask=TerminalAsker())
 
     arguments: dict[str, Any] = {**({"plan": doc} if doc is not None else {}), "continue_on_error": continue_on_error,
                                  "accept_edited": accept_edited,

@@ -27,7 +27,7 @@ async def run(runtime: Runtime, tool: str, arguments: str) -> int:
     from ...calls.context import CallContext
 
     # The CLI is one session, like stdio; a confirmation is asked at the terminal, or refused without one.
-    call = CallContext(session="process", ask=TerminalAsker(), app=runtime.app, principal=runtime.principal)
+    call = CallContext(session="process", ask=TerminalAsker())
     result = await app_for(runtime).call_tool(tool, parsed, call=call)
     # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
     print(runtime.scrubber(json.dumps(result.shown, indent=2, ensure_ascii=False)))

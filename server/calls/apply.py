@@ -1,9 +1,12 @@
 """Applying a reviewed plan document: the pipeline, orchestrated over a plan's requests.
 
-Why a module of its own: the document code (server/plans/document.py: build, mask, sign, parse, verify)
-is pure, and applying sends. What applying adds is the plan's own checks (the MAC and edits,
-the target, secrets and their bindings, expected failures, references to earlier steps, the
-journal of a resumed apply); every request then goes through ``Pipeline.prepare`` (resolve,
+Why here, in the call path, and not in server/plans/: applying sends. It drives the pipeline
+(prepare, execute), reads the policy's outcome and LiveChat's per-item errors, which are all
+above the plans package; the plans package keeps what a plan *is* (document, references,
+checks, undo, stores) and imports none of that: the document code (server/plans/document.py:
+build, mask, sign, parse, verify) is pure. What applying adds is the plan's own checks (the MAC
+and edits, the target, secrets and their bindings, expected failures, references to earlier
+steps, the journal of a resumed apply); every request then goes through ``Pipeline.prepare`` (resolve,
 decide, validate, audit a refusal) and ``Pipeline.execute`` (send in chunks, redact, scrub,
 audit). So a refused plan request writes the audit line a refused direct call writes, a large
 hand-edited batch is chunked by the same code, and a step's validation error is the answer a
@@ -20,13 +23,14 @@ from typing import Any
 
 from ..api.client import LiveChatClient
 from ..api.errors import item_responses, parse_error
-from ..calls.context import CallContext
-from ..calls.pipeline import Pipeline, PlanSteps, Prepared, ToolResult
+from ..plans import refs as plan_refs
+from ..plans.document import SECRET_REF, SUPPLY_HOW, PlanError, _short, bind_secret, secret_name, verify, with_requests
 from ..policies import Outcome
 from ..safety.redact import Scrubber
 from ..tools import Action, catalog
-from . import refs as plan_refs
-from .document import SECRET_REF, SUPPLY_HOW, PlanError, _short, bind_secret, secret_name, verify, with_requests
+from .answers import ToolResult
+from .context import CallContext
+from .pipeline import Pipeline, PlanSteps, Prepared
 
 
 def _secret_refs(node: Any) -> list[str]:
