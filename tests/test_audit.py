@@ -12,7 +12,7 @@ import pytest
 from conftest import tool_payload
 from server.calls.audit import AuditLog
 from server.safety.redact import REDACTED, Scrubber, redact_keys
-from server.sandbox.app import DEFAULT_CLIENT_ID
+from server.sandbox.core import DEFAULT_CLIENT_ID
 
 pytestmark = pytest.mark.anyio
 

@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from server.api.auth import ConfigError, bearer, credential_from_env, pat, region_from
+from server.api.auth import bearer, credential_from_env, pat, region_from
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget
+from server.errors import ConfigError
 from server.store.memory import MemoryStore
 
 pytestmark = pytest.mark.anyio

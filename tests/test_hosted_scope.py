@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from server.auth.records import ACCESS, GRANTS, Grant, TokenRecord, digest
-from server.auth.server import HostedMode, build_hosted_runtime
 from server.calls.runtime import Settings
+from server.doors.hosted import HostedMode, build_hosted_runtime
 from server.doors.http import build_http_app
 from server.doors.mcp_app import LiveChatMCP
 

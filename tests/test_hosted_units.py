@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from server.api.auth import ConfigError
 from server.auth.principal import Principal, effective_policy, rights_summary
 from server.auth.records import GRANTS, Grant, Records
 from server.auth.settings import OAuthSettings
+from server.errors import ConfigError
 from server.policies import Policy
 from server.store.crypto import Sealer
 from server.store.memory import MemoryStore

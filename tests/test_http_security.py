@@ -19,8 +19,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from server.api.auth import ConfigError
 from server.doors.http import build_http_app
+from server.errors import ConfigError
 from tests.conftest import free_port, stop_process, tool_payload
 
 pytestmark = pytest.mark.anyio

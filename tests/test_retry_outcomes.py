@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from server.api.auth import ConfigError, bearer
+from server.api.auth import bearer
 from server.api.client import LiveChatClient, RetryPolicy
 from server.api.errors import LiveChatError
 from server.api.ratelimit import Budget
 from server.doors.cli.settings import rate
+from server.errors import ConfigError
 from server.sandbox import Sandbox
 from server.store.memory import MemoryStore
 from tests.conftest import free_port, tool_payload

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import tool_payload
 from server.sandbox import ALL_SCOPES_TOKEN, APP_TOKEN, PRIVATE_SCOPES, SandboxCredential
-from server.sandbox.app import DEFAULT_CLIENT_ID
+from server.sandbox.core import DEFAULT_CLIENT_ID
 from server.sandbox.owners import FOREIGN_CLIENT_ID
 
 pytestmark = pytest.mark.anyio

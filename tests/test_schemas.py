@@ -17,11 +17,11 @@ from inline_snapshot import snapshot
 
 from server.calls.runtime import Settings, build_runtime
 from server.doors.mcp_app import LiveChatMCP, tool_for
-from server.meta.names import META_TOOLS
 from server.meta.registry import BY_NAME
 from server.policies import Overrides
 from server.sandbox import ALL_SCOPES_TOKEN
 from server.tools import catalog
+from server.tools.meta_names import META_TOOLS
 from server.tools.schema import compact_batch_schema, input_schema
 
 BATCHES = [name for name, act in catalog().items() if act.batch_of]

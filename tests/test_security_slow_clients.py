@@ -22,8 +22,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from server.api.auth import ConfigError
 from server.doors.http import HttpLimits
+from server.errors import ConfigError
 from tests.conftest import free_port
 from tests.test_http_security import AUTH_TOKEN, MCP_HEADERS, Served, clean_env, cli, init_body, run_server
 

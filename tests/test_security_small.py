@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from conftest import tool_payload
-from server.api.auth import ConfigError, check_credential_value, credential_from_env, service_url
+from server.api.auth import check_credential_value, credential_from_env, service_url
 from server.calls.audit import AuditLog, audited_arguments
+from server.errors import ConfigError
 from server.meta.registry import ALL_META, BY_NAME
 from server.policies import Overrides
 from server.safety.redact import REDACTED, Scrubber

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from redis_server import RedisServer, redis_server
-from server.api.auth import ConfigError
+from server.errors import ConfigError
 from server.store import LockBusy, Store, StoreUnavailable, open_store
 from server.store.crypto import SealError
 from server.store.memory import MemoryStore

@@ -14,12 +14,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..errors import ConfigError
+
 REGIONS = ("dal", "fra")
 CREDENTIAL_MARKER = "<redacted credential>"
-
-
-class ConfigError(Exception):
-    """A configuration problem the operator must fix; the message says how."""
 
 
 @dataclass(frozen=True)

@@ -11,5 +11,8 @@ One job per module:
 - ``provider``: the SDK's ``OAuthAuthorizationServerProvider`` and ``TokenVerifier``.
 - ``flow``: our consent page, the ``/oauth/callback`` from LiveChat and the confirmation.
 - ``principal``: who is calling, their effective policy, and their runtime per request.
-- ``server``: wiring it into the streamable HTTP app.
+
+Wiring it into the streamable HTTP app is a door's job (server/doors/hosted.py): this package
+sits above the call path (it builds each person's runtime, writes the audit log) and below the
+doors, and imports none of them.
 """

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..api.auth import ConfigError
+from ..errors import ConfigError
 
 DEFAULT_ACCOUNTS_URL = "https://accounts.livechat.com"
 ROLES = ("owner", "viceowner", "administrator", "normal")

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel
 
-from ..api.auth import ConfigError
+from ..errors import ConfigError
 from ..safety.redact import REDACTED, Scrubber, redact_keys
 from ..tools import catalog
 from ..tools.schema import input_schema

@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from ..api.auth import ConfigError, Credential, bearer, credential_from_env, region_from, service_url
+from ..api.auth import Credential, bearer, credential_from_env, region_from, service_url
 from ..api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
 from ..api.ratelimit import Budget, license_bucket
+from ..errors import ConfigError
 from ..plans.working import WorkingPlans
 from ..policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
 from ..safety.redact import Scrubber

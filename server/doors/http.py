@@ -34,7 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..api.auth import ConfigError, check_credential_value
+from ..api.auth import check_credential_value
+from ..errors import ConfigError
 from ..store import Store, StoreUnavailable
 
 DEFAULT_MAX_BODY = 4_000_000  # 4 MB: a 1000-agent plan with groups and schedules (~1.3 MB) fits; a runaway client does not
@@ -129,7 +130,7 @@ def build_http_app(
     hosted: Any = None,
     store: Store | None = None,
 ) -> Starlette:
-    """``hosted`` (server.auth.server.HostedMode): people sign in with OAuth instead of the
+    """``hosted`` (server.doors.hosted.HostedMode): people sign in with OAuth instead of the
     operator's static token."""
     token = env.get("LIVECHAT_MCP_AUTH_TOKEN", "").strip()
     if hosted is not None and token:

@@ -27,11 +27,11 @@ from ..calls.answers import ToolResult, error_result
 from ..calls.confirm import NeedInput, SharedStateBoundary, asker_for
 from ..calls.context import CallContext
 from ..calls.runtime import Runtime
-from ..meta.names import GET_PLAN
 from ..meta.registry import BY_NAME, RuntimeMetaTools
 from ..meta.spec import MetaTool
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
+from ..tools.meta_names import GET_PLAN
 from ..tools.schema import compact_batch_schema, input_schema
 from . import review_app
 from .prompts import PROMPTS, PromptError, render_prompt

@@ -9,9 +9,9 @@ from pydantic import Field
 from ..calls.answers import ToolResult, error_result
 from ..calls.objects import ObjectError
 from ..safety.untrusted import NOTE, label, sanitize
-from ..tools.results import decode_cursor, encode_cursor, query_digest
+from ..tools import meta_names as names
+from ..tools.cursors import decode_cursor, encode_cursor, query_digest
 from ..tools.types import Input
-from . import names
 from .spec import MetaCall, MetaTool, MetaTools
 from .text import as_text
 

@@ -7,10 +7,9 @@ from typing import Any
 from pydantic import Field
 
 from ..calls.answers import ToolResult, refusal
-from ..tools import catalog
+from ..tools import catalog, meta_names as names
 from ..tools.schema import input_schema
 from ..tools.types import Input
-from . import names
 from .spec import MetaCall, MetaTool, MetaTools
 
 

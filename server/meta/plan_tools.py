@@ -18,9 +18,8 @@ from ..plans.undo import undo_steps
 from ..plans.working import PlanBusy
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
-from ..tools import catalog
+from ..tools import catalog, meta_names as names
 from ..tools.types import Input
-from . import names
 from .spec import MetaCall, MetaTool, MetaTools, NoArguments
 
 

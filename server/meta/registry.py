@@ -12,10 +12,10 @@ from ..calls.context import CallContext
 from ..calls.objects import Objects
 from ..calls.pipeline import Pipeline
 from ..calls.runtime import Runtime
+from ..tools.meta_names import META_TOOLS
 from . import resources
 from .connectors import FETCH, SEARCH
 from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS
-from .names import META_TOOLS
 from .plan_tools import APPLY_PLAN, CLEAR_PLAN, GET_PLAN
 from .reports import WHOAMI
 from .spec import MetaCall, MetaTool, MetaTools
@@ -26,7 +26,7 @@ ALL_META: tuple[MetaTool[Any], ...] = (
 )
 BY_NAME: dict[str, MetaTool[Any]] = {spec.name: spec for spec in ALL_META}
 if tuple(BY_NAME) != META_TOOLS:  # a spec added without its name in names.py, or the other way round
-    raise RuntimeError(f"server/meta/names.py lists {META_TOOLS}, the specs are {tuple(BY_NAME)}")
+    raise RuntimeError(f"server/tools/meta_names.py lists {META_TOOLS}, the specs are {tuple(BY_NAME)}")
 
 
 class RuntimeMetaTools(MetaTools):

@@ -6,9 +6,8 @@ from typing import Any
 
 from ..calls.answers import ToolResult
 from ..calls.runtime import Runtime
-from ..tools import catalog
-from . import names
-from .names import META_TOOLS
+from ..tools import catalog, meta_names as names
+from ..tools.meta_names import META_TOOLS
 from .spec import MetaCall, MetaTool, NoArguments
 
 _MODE_MEANS = {

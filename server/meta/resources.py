@@ -12,7 +12,7 @@ from ..calls.objects import KINDS, ObjectError
 from ..plans.store import PlanStore, owns
 from ..safety.untrusted import clean, label
 from ..store import StoreUnavailable
-from . import names
+from ..tools import meta_names as names
 from .reports import policy_report
 from .spec import MetaTools
 

@@ -34,11 +34,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ..tools import RESOURCES, Action, catalog, documented_scopes
+
 # META_TOOLS: the tools beyond the catalogue, named by their specs (server/meta/). deny_tools may
 # name them, e.g. to run read-only without ChatGPT's search/fetch; allow_tools lists actions only,
 # so an allow list never hides get_plan from a dry-run deployment by omission.
-from ..meta.names import META_TOOLS
-from ..tools import RESOURCES, Action, catalog, documented_scopes
+from ..tools.meta_names import META_TOOLS
 
 Mode = Literal["read-only", "dry-run", "read-write"]
 Confirm = Literal["never", "destructive", "writes"]

@@ -29,9 +29,8 @@ from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
 from ..tools.validation import describe_validation_error
 from . import resources
 from .accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Accounts, OAuthApp
-from .core import Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
+from .core import DEFAULT_CLIENT_ID, SANDBOX_NOTICE, Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
 
-SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
 # Two built-in Bearer tokens. The ordinary app token is what a user meets first: it holds every
 # scope an app can be given in the Developer Console, which excludes the private scopes, so the
 # methods that need one (suspend/unsuspend/approve agents, ...) are refused with it, as they would
@@ -40,7 +39,6 @@ APP_TOKEN = "dal:sandbox-app-token"
 ALL_SCOPES_TOKEN = "dal:sandbox-token-all-scopes"
 DEFAULT_TOKEN = APP_TOKEN
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
-DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
 # Documented as requiring no authorization.
 PUBLIC_ACTIONS = frozenset({"list_webhook_names"})
 

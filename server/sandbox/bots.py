@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..tools import bots as t
-from .core import Ctx, SandboxError, SandboxState, not_found
+from .core import DEFAULT_CLIENT_ID, Ctx, SandboxError, SandboxState, not_found
 from .owners import owner_client
 
 BOT_ID = "5c9871d5372c824cbf22d860a707a578"
@@ -36,12 +36,6 @@ LIST_BASE = ("id", "name", "avatar_path")
 # get_bot's example answers a request with only an id with max_chats_count and groups too: the
 # example is what clients are written against, so they are base fields here (docs/conformance.md).
 GET_BASE = ("id", "name", "avatar_path", "default_group_priority", "owner_client_id", "max_chats_count", "groups")
-
-
-def _default_client_id() -> str:
-    from .app import DEFAULT_CLIENT_ID  # late import: app imports the resource modules
-
-    return DEFAULT_CLIENT_ID
 
 
 def _bot(bot_id: str, name: str, owner: str, **extra: Any) -> dict[str, Any]:
@@ -64,7 +58,7 @@ def _bot(bot_id: str, name: str, owner: str, **extra: Any) -> dict[str, Any]:
 
 
 def seed(state: SandboxState) -> None:
-    owner = _default_client_id()
+    owner = DEFAULT_CLIENT_ID
     # The seeded bot sits in group 0 with priority "first": the groups seed writes that membership.
     state.bots[BOT_ID] = _bot(
         BOT_ID, "ChatBot", owner,

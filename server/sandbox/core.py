@@ -11,6 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
+# The client id of the sandbox's own app (its tokens' and PATs' default owner_client_id).
+DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
+
 # Documented error type -> HTTP status. LiveChat's docs do not fix statuses (official SDKs key
 # on error.type); the sandbox picks conventional ones so status-based clients behave too.
 ERROR_STATUS: dict[str, int] = {

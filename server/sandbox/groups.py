@@ -158,9 +158,8 @@ def delete_group(ctx: Ctx, req: t.DeleteGroup) -> None:
     _require_member_or_all(ctx, group, "groups--all:rw")
     del ctx.state.groups[req.id]  # agents' and bots' groups are derived from it: they follow
     ctx.state.group_properties.pop(req.id, None)
-    from . import resources  # late import: resources imports this module
-
-    resources.forget_group(ctx.state, req.id)
+    # What other resources hold of the group is dropped by server/sandbox/resources.py, which
+    # gathers them all (this module is one of them).
 
 
 def list_groups(ctx: Ctx, req: t.ListGroups) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..tools import other as t
 from ..tools.catalog import to_payload
-from .core import Ctx, SandboxState, not_found
+from .core import SANDBOX_NOTICE, Ctx, SandboxState, not_found
 
 # Sandbox plan limits: illustrative values, NOT LiveChat's real ones (those are not
 # documented). None = unlimited.
@@ -71,8 +71,6 @@ def check_product_limits_for_plan(ctx: Ctx, req: t.CheckProductLimitsForPlan) ->
 
 
 def get_product_source(ctx: Ctx, req: t.GetProductSource) -> dict[str, Any]:
-    from .app import SANDBOX_NOTICE  # late: app imports this module
-
     return {**ctx.state.extra["product_source"], "sandbox": True, "notice": SANDBOX_NOTICE}
 
 

@@ -24,7 +24,7 @@ FOREIGN_CLIENT_ID = "f0reign0client0id000000000000000"
 FOREIGN_ORGANIZATION_ID = "f0reign0-0000-0000-0000-000000000000"
 
 ORGANIZATION_CLIENTS = (
-    "sandbox0client0id0000000000000000",  # app.DEFAULT_CLIENT_ID
+    "sandbox0client0id0000000000000000",  # core.DEFAULT_CLIENT_ID
     "other0client0id00000000000000000",  # bots.OTHER_CLIENT_ID
     "0ther0client0id00000000000000000",  # a third app of the organization
     "0805e283233042b37f460ed8fbf22160",  # the properties/webhooks examples' client id

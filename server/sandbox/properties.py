@@ -17,7 +17,7 @@ import copy
 from typing import Any
 
 from ..tools import properties as p
-from .core import Ctx, SandboxError, SandboxState
+from .core import DEFAULT_CLIENT_ID, Ctx, SandboxError, SandboxState
 from .owners import owner_client
 
 EXAMPLE_CLIENT_ID = "0805e283233042b37f460ed8fbf22160"  # the reference examples' client id
@@ -46,8 +46,6 @@ def seed(state: SandboxState) -> None:
         )
     }
     # The sandbox app's own (private) property, so its namespace is not empty.
-    from .app import DEFAULT_CLIENT_ID  # late import: app imports the resource modules
-
     state.properties[DEFAULT_CLIENT_ID] = {
         "customer_tier": {
             "type": "string",

@@ -1,17 +1,27 @@
-"""The per-resource sandbox modules, gathered: their handlers and their seed data."""
+"""The per-resource sandbox modules, gathered: their handlers, their seed data, and what crosses
+them (a deleted group is forgotten by every module holding a reference to it). The modules
+import only ``core`` and each other's helpers, never this module nor ``app``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from . import agents, auto_access, bots, customer_bans, greetings, groups, other, properties, tags, webhooks
-from .core import SandboxState
+from .core import Ctx, SandboxState
 
 _MODULES = (agents, auto_access, bots, customer_bans, greetings, groups, other, properties, tags, webhooks)
 
 HANDLERS: dict[str, Any] = {}
 for _module in _MODULES:
     HANDLERS.update(_module.HANDLERS)
+
+
+def _delete_group(ctx: Ctx, req: Any) -> None:
+    groups.delete_group(ctx, req)
+    forget_group(ctx.state, req.id)
+
+
+HANDLERS["delete_group"] = _delete_group
 
 
 def seed(state: SandboxState) -> None:

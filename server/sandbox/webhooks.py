@@ -13,18 +13,12 @@ import hashlib
 from typing import Any
 
 from ..tools import webhooks as w
-from .core import Ctx, SandboxError, SandboxState
+from .core import DEFAULT_CLIENT_ID, Ctx, SandboxError, SandboxState
 from .owners import owner_client
 from .properties import EXAMPLE_CLIENT_ID
 
 MAX_PER_ACTION = 3  # "up to three webhooks for every action" per Client ID
 SUPPORTED_VERSIONS = ("3.6",)
-
-
-def _default_client() -> str:
-    from .app import DEFAULT_CLIENT_ID
-
-    return DEFAULT_CLIENT_ID
 
 
 def seed(state: SandboxState) -> None:
@@ -46,12 +40,12 @@ def seed(state: SandboxState) -> None:
         "description": "New chats",
         "action": "incoming_chat",
         "filters": {"source_type": ["my_client", "other_clients"]},
-        "owner_client_id": _default_client(),
+        "owner_client_id": DEFAULT_CLIENT_ID,
         "type": "license",
         "additional_data": ["chat_properties"],
         "_secret_key": "sandbox-webhook-secret",
     })
-    state.webhooks_state[_default_client()] = True
+    state.webhooks_state[DEFAULT_CLIENT_ID] = True
     state.webhooks_state[EXAMPLE_CLIENT_ID] = True
 
 

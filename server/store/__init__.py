@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from ..api.auth import ConfigError
+from ..errors import ConfigError
 from .base import LockBusy, Store, StoreUnavailable
 from .crypto import load_sealer
 from .paths import state_dir

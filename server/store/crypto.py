@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..api.auth import ConfigError
+from ..errors import ConfigError
 from .base import StoreUnavailable
 from .paths import state_dir
 

@@ -24,6 +24,7 @@ import anyio
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ..errors import ConfigError
 from .base import LockBusy, StoreUnavailable
 from .crypto import Sealer, SharedSecrets
 from .heartbeat import renewed
@@ -109,8 +110,6 @@ class RedisStore:
                 url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
             )
         except (ValueError, RedisError) as exc:
-            from ..api.auth import ConfigError
-
             raise ConfigError(f"--store {self.url}: {exc}") from None
         self._put = self._r.register_script(_PUT)
         self._del = self._r.register_script(_DELETE)

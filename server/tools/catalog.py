@@ -6,13 +6,14 @@ docs tables) is derived from these declarations, so they are the single source o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, field_validator
 
-from .types import Input, secret_fields
+from .cursors import cursor_validator
+from .types import Input, PageCursor, page_limit, secret_fields
 
 Resource = Literal[
     "agents",
@@ -217,19 +218,12 @@ def batch(single: Action, name: str, *, title: str, description: str) -> tuple[A
         outcome=single.outcome,
         upstream_model=model,
     )
-    from dataclasses import replace
-
     return replace(single, batch_name=name), batch_action
 
 
 def _paged(model: type[BaseModel], paging: Paging) -> type[BaseModel]:
     """The tool's request model: the upstream one plus ``limit`` and ``cursor`` (last, so the
     cursor's validator sees the other arguments it must belong to)."""
-    from pydantic import field_validator
-
-    from .results import cursor_validator
-    from .types import PageCursor, page_limit
-
     return create_model(
         model.__name__,
         __base__=model,

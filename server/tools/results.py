@@ -8,86 +8,19 @@ run in one place on the pipeline's path:
 - ``shape_result`` (after the answer): filters, pages and trims a list answer; adds an
   ``outcome`` to a write's answer (LiveChat's own keys stay as they were).
 
-A cursor is opaque to the caller: base64url of the next offset, the key of the last item
-returned (so the next page starts after that item even when the list shifted) and a digest of
-the query (filters and fields), so a cursor cannot be reused with different arguments. The
-request model validates it (``cursor_validator``), so a bad cursor is refused like any other
-bad argument, before anything is sent.
+A list page's cursor is server/tools/cursors.py's.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import hashlib
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationInfo
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel
 
-from . import Action
-from .catalog import Outcome, Paging
-
-PAGING_FIELDS = ("limit", "cursor")
-
-
-# --- cursors ----------------------------------------------------------------------------------
-
-
-def query_digest(values: Mapping[str, Any]) -> str:
-    """A digest of a list request's arguments other than limit and cursor (validated values)."""
-    plain = {}
-    for name, value in values.items():
-        if name in PAGING_FIELDS or value is None:
-            continue
-        if isinstance(value, BaseModel):
-            value = value.model_dump(mode="json", exclude_none=True, by_alias=True)
-        plain[name] = value
-    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def encode_cursor(offset: int, after: Any, query: str) -> str:
-    raw = json.dumps({"o": offset, "a": after, "q": query}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, Any, str]:
-    """(offset, key of the last item seen, query digest); ValueError if it is not ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        offset, after, query = data["o"], data.get("a"), data["q"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
-        raise ValueError(
-            "not a cursor this server issued: pass next_cursor from the previous page unchanged, "
-            "or omit cursor to start at the first page"
-        ) from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or not isinstance(query, str):
-        raise ValueError("not a cursor this server issued: pass next_cursor unchanged, or omit cursor")
-    return offset, after, query
-
-
-def cursor_validator(value: str | None, info: ValidationInfo) -> str | None:
-    """Field validator of ``cursor`` on paged request models (the other fields come first)."""
-    if value is None:
-        return value
-    try:
-        _, _, query = decode_cursor(value)
-    except ValueError as exc:
-        raise PydanticCustomError("cursor", str(exc)) from None
-    if query != query_digest(info.data):
-        raise PydanticCustomError(
-            "cursor",
-            "this cursor belongs to a list call with other filters or fields: repeat that call's "
-            "arguments with it, or omit cursor to start again",
-        )
-    return value
-
+from .catalog import Action, Outcome, Paging
+from .cursors import PAGING_FIELDS, decode_cursor, encode_cursor, query_digest
 
 # --- before sending ---------------------------------------------------------------------------
 

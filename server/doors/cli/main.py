@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import anyio
 
-from ...api.auth import ConfigError
 from ...calls.runtime import build_runtime
+from ...errors import ConfigError
 from ...policies import PolicyError
 from ...store import StoreUnavailable
 from ...store.crypto import SealError
@@ -47,7 +47,7 @@ async def run_command(command: str, args: argparse.Namespace) -> int:
     if getattr(args, "oauth", False):
         if command != "serve" or (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT")) != "http":
             return fail("--oauth is for serving over HTTP: livechat-mcp --transport http --oauth")
-        from ...auth.server import build_hosted_runtime
+        from ..hosted import build_hosted_runtime
 
         runtime = await build_hosted_runtime(settings(args), os.environ)
     else:

@@ -30,7 +30,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         port = getattr(args, "port", None) or int(os.environ.get("LIVECHAT_MCP_PORT", "8000"))
         limits = HttpLimits.from_env(os.environ)  # a bad value refuses to start, before any output
         if getattr(args, "oauth", False):
-            from ...auth.server import HostedMode
+            from ..hosted import HostedMode
 
             hosted = HostedMode(runtime, os.environ, host=host, port=port)
             app.resolver = hosted.resolve

@@ -7,8 +7,8 @@ import math
 import os
 from typing import Any
 
-from ...api.auth import ConfigError
 from ...calls.runtime import Settings
+from ...errors import ConfigError
 from ...policies import Overrides
 from ...policies.loader import split_toolsets
 

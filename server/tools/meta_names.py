@@ -1,8 +1,9 @@
 """The names of the tools beyond the catalogue, in the order tools/list shows them.
 
 The one list of them: the specs (server/meta/*.py) take their names from here, and the policy
-engine validates ``deny_tools`` against it. A module of strings only, so the engine can import it
-without loading the pipeline the specs' handlers need.
+engine validates ``deny_tools`` against it. Data at the bottom layer, beside the catalogue's
+names: the engine sits below the meta tools and may not import them (server/meta/registry.py
+checks at import that the specs and this list agree).
 """
 
 from __future__ import annotations

@@ -1,11 +1,15 @@
 """Wiring hosted mode into the process: the process-level runtime, the SDK's auth routes with
-our provider, our consent/callback routes, and the per-request resolution of the principal."""
+our provider, our consent/callback routes, and the per-request resolution of the principal to
+its own MCP app.
+
+A door, not part of server/auth/: it assembles the sign-in pieces (server/auth/) with the MCP app
+(server/doors/mcp_app.py) each signed-in person gets; server/auth/ imports no door."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -19,22 +23,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..api.auth import ConfigError, bearer
+from ..api.auth import bearer
 from ..api.client import DEFAULT_BASE_URL
 from ..api.ratelimit import license_bucket
+from ..auth.clients import ClientRegistry
+from ..auth.flow import SignInFlow
+from ..auth.livechat import AccountsClient
+from ..auth.principal import HostedRuntimes, person_rights, rights_summary
+from ..auth.provider import MCP_SCOPE, Access, Provider
+from ..auth.records import Records
+from ..auth.settings import OAuthSettings
 from ..calls.runtime import Principal, Runtime, Settings, open_app
+from ..errors import ConfigError
 from ..policies import PolicyContext
 from ..store.crypto import load_sealer
-from .clients import ClientRegistry
-from .flow import SignInFlow
-from .livechat import AccountsClient
-from .principal import HostedRuntimes, person_rights, rights_summary
-from .provider import MCP_SCOPE, Access, Provider
-from .records import Records
-from .settings import OAuthSettings
-
-if TYPE_CHECKING:
-    from ..doors.mcp_app import LiveChatMCP
+from .mcp_app import LiveChatMCP
 
 
 async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
@@ -127,16 +130,12 @@ class HostedMode:
 
     def ceiling_tools(self) -> int:
         """How many tools the operator's policy lets a person with every scope see (for the banner)."""
-        from ..doors.mcp_app import LiveChatMCP
-
         base = self.runtimes.base
         widest = dataclasses.replace(base.principal, policy=PolicyContext(base.policy.policy, None, "every scope"))
         return len(LiveChatMCP(Runtime(base.app, widest)).list_tools())
 
     async def resolve(self, ctx: Any) -> LiveChatMCP:
         """The per-person app for this request, from the access token the SDK verified."""
-        from ..doors.mcp_app import LiveChatMCP
-
         request = getattr(ctx, "request", None)
         user = request.scope.get("user") if request is not None else None
         token = getattr(user, "access_token", None)
