@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.auth.principal import Principal, effective_policy, rights_summary
+from server.auth.principal import SignedIn, effective_policy, rights_summary
 from server.auth.records import GRANTS, Grant, Records
 from server.auth.settings import OAuthSettings
 from server.errors import ConfigError
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.anyio
 ENV = {"LIVECHAT_OAUTH_CLIENT_ID": "app", "LIVECHAT_OAUTH_CLIENT_SECRET": "secret"}
 
 
-def person(role: str = "normal", scopes: frozenset[str] = frozenset({"tags--all:ro", "tags--all:rw"})) -> Principal:
-    return Principal(id="org:acct", grant_id="g", account_id="acct", email="a@example.com", name="A", role=role,
+def person(role: str = "normal", scopes: frozenset[str] = frozenset({"tags--all:ro", "tags--all:rw"})) -> SignedIn:
+    return SignedIn(id="org:acct", grant_id="g", account_id="acct", email="a@example.com", name="A", role=role,
                      organization_id="org", license_id="1", region="dal", client_id="c", client_name="Claude",
                      scopes=scopes)
 

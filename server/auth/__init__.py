@@ -12,7 +12,7 @@ One job per module:
 - ``flow``: our consent page, the ``/oauth/callback`` from LiveChat and the confirmation.
 - ``principal``: who is calling, their effective policy, and their runtime per request.
 
-Wiring it into the streamable HTTP app is a door's job (server/doors/hosted.py): this package
-sits above the call path (it builds each person's runtime, writes the audit log) and below the
-doors, and imports none of them.
+Wiring it into the streamable HTTP app is a door's job (server/doors/hosted.py). This package
+sits above the call path (it builds each person's runtime and writes the audit log): it may import
+the call path and everything below it; never meta or the doors.
 """

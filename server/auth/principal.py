@@ -1,15 +1,16 @@
 """Who is calling, what they may do, and their runtime, resolved per request.
 
-A principal is one person signed in through one MCP client: their LiveChat credential, license,
-region and client. Their effective policy is the operator's policy (the ceiling) narrowed by
+A ``SignedIn`` is one person signed in through one MCP client: their LiveChat account, role,
+license, region, client and scopes, as the grant recorded them at sign-in. Their effective policy is the operator's policy (the ceiling) narrowed by
 their LiveChat token's scopes and, optionally, by their role (LIVECHAT_OAUTH_WRITE_ROLES): a
 token can only narrow, never widen. The role is read once, at sign-in.
 
-Each principal gets a ``Runtime`` of their own: the process's ``App`` (settings, the ceiling
-policy, the one shared connection pool, the store, the audit sink) with a ``runtime.Principal``
-for them (credential, client, policy, pipeline with their plans, the request budget of their
-license, audit lines naming them). Runtimes are cached per grant; a refreshed LiveChat token swaps the credential in place
-(their plans stay), and a revoked grant drops the runtime.
+Each signed-in person gets a ``Runtime`` of their own: the process's ``App`` (settings, the
+ceiling policy, the one shared connection pool, the store, the audit sink) with a ``Principal``
+(server/calls/runtime.py: the caller every call runs as: credential, client, policy, pipeline
+with their plans, the request budget of their license, audit lines naming them). Runtimes are
+cached per grant; a refreshed LiveChat token swaps the credential in place (their plans stay),
+and a revoked grant drops the runtime.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..api.auth import bearer
 from ..api.client import LiveChatClient
 from ..api.ratelimit import license_bucket
 from ..calls.audit import AuditLog
-from ..calls.runtime import Principal as CallerPrincipal, Runtime
+from ..calls.runtime import Principal, Runtime
 from ..policies import Decision, Policy, PolicyContext
 from ..safety.redact import Scrubber
 from ..tools import Action
@@ -33,8 +34,11 @@ MAX_CACHED_PRINCIPALS = 500
 
 
 @dataclass(frozen=True)
-class Principal:
-    id: str  # "<organization id>:<account id>"
+class SignedIn:
+    """A person signed in through one MCP client, from their grant (the ``Principal`` their calls
+    run as is built from it: server/calls/runtime.py)."""
+
+    id: str  # "<organization id>:<account id>": the id of the Principal built for them
     grant_id: str
     account_id: str
     email: str
@@ -48,7 +52,7 @@ class Principal:
     scopes: frozenset[str]
 
     @classmethod
-    def from_grant(cls, grant: Grant) -> Principal:
+    def from_grant(cls, grant: Grant) -> SignedIn:
         return cls(
             id=grant.principal_id, grant_id=grant.grant_id, account_id=grant.account_id, email=grant.email,
             name=grant.name, role=grant.role, organization_id=grant.organization_id, license_id=grant.license_id,
@@ -78,16 +82,16 @@ class PersonPolicy(PolicyContext):
         return decision
 
 
-def effective_policy(ceiling: Policy, principal: Principal, write_roles: frozenset[str] | None) -> PolicyContext:
+def effective_policy(ceiling: Policy, person: SignedIn, write_roles: frozenset[str] | None) -> PolicyContext:
     policy = ceiling
-    role_limited = write_roles is not None and principal.role not in write_roles and policy.mode != "read-only"
+    role_limited = write_roles is not None and person.role not in write_roles and policy.mode != "read-only"
     if role_limited:
         # Writes are for the roles the operator named; this person reads only.
         policy = policy.model_copy(update={"mode": "read-only"})
     if ceiling.scopes is None:
-        return PersonPolicy(policy, principal.scopes, "your LiveChat token's scopes", principal.role, role_limited)
-    return PersonPolicy(policy, principal.scopes & frozenset(ceiling.scopes),
-                        "your LiveChat token's scopes within the policy's scopes", principal.role, role_limited)
+        return PersonPolicy(policy, person.scopes, "your LiveChat token's scopes", person.role, role_limited)
+    return PersonPolicy(policy, person.scopes & frozenset(ceiling.scopes),
+                        "your LiveChat token's scopes within the policy's scopes", person.role, role_limited)
 
 
 def rights_summary(ceiling: Policy, write_roles: frozenset[str] | None) -> list[str]:
@@ -114,9 +118,9 @@ class HostedRuntimes:
         self.base = base
         self.provider = provider
         self.base_url = base_url
-        self._cache: OrderedDict[str, tuple[Runtime, Principal, str]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[Runtime, SignedIn, str]] = OrderedDict()
 
-    async def for_token(self, token: Access) -> tuple[Runtime, Principal] | None:
+    async def for_token(self, token: Access) -> tuple[Runtime, SignedIn] | None:
         grant = await self.provider.current_grant(token.grant_id)
         if grant is None:
             self.forget(token.grant_id)
@@ -124,18 +128,18 @@ class HostedRuntimes:
         fingerprint = hashlib.sha256(grant.lc_access_token.encode()).hexdigest()
         cached = self._cache.get(grant.grant_id)
         if cached is not None:
-            runtime, principal, seen = cached
+            runtime, person, seen = cached
             if seen != fingerprint:  # LiveChat token refreshed: same person, same plans, new credential
                 runtime.principal.use_client(self._client(grant))
-                self._cache[grant.grant_id] = (runtime, principal, fingerprint)
+                self._cache[grant.grant_id] = (runtime, person, fingerprint)
             self._cache.move_to_end(grant.grant_id)
-            return runtime, principal
-        principal = Principal.from_grant(grant)
-        runtime = self._build(principal, grant)
-        self._cache[grant.grant_id] = (runtime, principal, fingerprint)
+            return runtime, person
+        person = SignedIn.from_grant(grant)
+        runtime = self._build(person, grant)
+        self._cache[grant.grant_id] = (runtime, person, fingerprint)
         while len(self._cache) > MAX_CACHED_PRINCIPALS:
             self._cache.popitem(last=False)
-        return runtime, principal
+        return runtime, person
 
     def forget(self, grant_id: str) -> None:
         # The client is not closed: closing it would close the app's shared pool; it holds nothing else.
@@ -149,18 +153,18 @@ class HostedRuntimes:
     def _client(self, grant: Grant) -> LiveChatClient:
         return self.base.app.client(bearer(grant.lc_access_token), grant.region, self._license(grant))
 
-    def _build(self, principal: Principal, grant: Grant) -> Runtime:
+    def _build(self, person: SignedIn, grant: Grant) -> Runtime:
         credential = bearer(grant.lc_access_token)
         scrubber = Scrubber(credential.secrets())
         audit: AuditLog | None = (self.base.audit.for_principal(principal_fields(grant), scrubber)
                                   if self.base.audit is not None else None)
-        caller = CallerPrincipal.create(
-            self.base.app, id=principal.id, credential=credential, license_key=self._license(grant),
+        principal = Principal.create(
+            self.base.app, id=person.id, credential=credential, license_key=self._license(grant),
             region=grant.region, client_id=self.provider.settings.client_id,
-            policy=effective_policy(self.base.policy.policy, principal, self.provider.settings.write_roles),
+            policy=effective_policy(self.base.policy.policy, person, self.provider.settings.write_roles),
             audit=audit, scrubber=scrubber,
         )
-        return Runtime(self.base.app, caller)
+        return Runtime(self.base.app, principal)
 
     async def aclose(self) -> None:
         self._cache.clear()  # the shared pool is the app's: it closes it
@@ -170,7 +174,7 @@ def person_rights(ceiling: Policy, grant: Grant, write_roles: frozenset[str] | N
     """What this person will be allowed, exactly: the operator's policy, their scopes, their role."""
     from ..tools import catalog
 
-    policy = effective_policy(ceiling, Principal.from_grant(grant), write_roles)
+    policy = effective_policy(ceiling, SignedIn.from_grant(grant), write_roles)
     decisions = [(act, policy.decide(act)) for act in catalog().values()]
     reads = sorted({act.resource for act, d in decisions if d.allowed and not act.write})
     writes = [act for act, d in decisions if d.allowed and act.write]

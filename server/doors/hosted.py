@@ -43,7 +43,7 @@ from .mcp_app import LiveChatMCP
 async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
     """The process-level runtime of hosted mode: settings, the ceiling policy, the audit sink,
     the shared pool. Its principal holds no LiveChat credential and may call nothing (every scope
-    refused): each request runs as its signed-in principal instead (server/auth/principal.py)."""
+    refused): each request runs as the principal of its signed-in person instead (server/auth/principal.py)."""
     if settings.sandbox:
         raise ConfigError("--oauth signs people in at a LiveChat accounts service, which the in-process sandbox "
                           "cannot serve to a browser: run `livechat-mcp sandbox` and use the command it prints.")
@@ -144,10 +144,10 @@ class HostedMode:
         found = await self.runtimes.for_token(token)
         if found is None:
             raise MCPError(INVALID_REQUEST, "Your LiveChat sign-in has ended: connect again to sign in.")
-        runtime, principal = found
-        app = self._apps.get(principal.grant_id)
+        runtime, person = found
+        app = self._apps.get(person.grant_id)
         if app is None or app.runtime is not runtime:
-            app = self._apps[principal.grant_id] = LiveChatMCP(runtime)
+            app = self._apps[person.grant_id] = LiveChatMCP(runtime)
         return app
 
     async def aclose(self) -> None:

@@ -96,7 +96,7 @@ def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def session_key(ctx: Any) -> str:
+def session_key(ctx: RequestContext) -> str:
     """Whose plan a request reaches: only what the transport itself established, never a header
     the client chose.
 
@@ -111,17 +111,18 @@ def session_key(ctx: Any) -> str:
       client name from clientInfo, so two clients of one principal do not share a plan by
       accident. Two instances of the same client with the same principal share one.
     """
-    request = getattr(ctx, "request", None)
+    request = ctx.request
     if request is None or getattr(request, "headers", None) is None:
         return "process"
-    connection = getattr(getattr(ctx, "session", None), "_connection", None)
+    # The session's transport connection: the SDK keeps it private, so it is read defensively.
+    connection = getattr(ctx.session, "_connection", None)
     sid = getattr(connection, "session_id", None)  # set by the SDK's session manager, not by the client
     if isinstance(sid, str) and sid:
         return f"http:{sid}"
-    meta = getattr(ctx, "meta", None)
+    meta = ctx.meta
     info: Any = meta.get(CLIENT_INFO_META_KEY) if isinstance(meta, dict) else None
     if not isinstance(info, dict):
-        params = getattr(getattr(ctx, "session", None), "client_params", None)
+        params = getattr(ctx.session, "client_params", None)
         client_info = getattr(params, "client_info", None)
         info = {"name": getattr(client_info, "name", ""), "version": getattr(client_info, "version", "")}
     identity = f"{_principal(request)}\n{info.get('name', '')}/{info.get('version', '')}"

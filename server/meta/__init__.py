@@ -2,6 +2,9 @@
 resources. Each reaches LiveChat only through the pipeline (apply_plan through its prepare and
 execute, request by request: server/calls/apply.py), so the policy holds on these paths too.
 
-Kept free of imports: the policy engine reads the meta tool names from this package without
-loading the pipeline (server/meta/registry.py holds MetaTools).
+``spec`` says what a meta tool is (and ``MetaTools``, the protocol its handler runs over);
+``registry`` gathers the specs and implements it (``RuntimeMetaTools``); no spec imports the
+registry. Their names are data in server/tools/meta_names.py, for the policy engine below.
+
+May import the call path and everything below it; never auth or the doors.
 """

@@ -2,9 +2,13 @@
 
 - ``document``: the pure plan document (steps, MAC, secrets as placeholders, caps).
 - ``refs``: ``{"$ref": "stepN.field"}`` references between steps.
+- ``effects``: what each action creates, changes or deletes, and the ledger of a plan so far.
 - ``checks``: what planning checks against the license (before values, warnings, expected failures).
 - ``undo``: the plan that undoes an applied one.
 - ``working``: a session's working plan in the state store.
 - ``store``: stored plans (by id) and their apply journals.
-- ``apply``: applying a plan step by step.
+
+Applying a plan sends, so it is the call path's (server/calls/apply.py). This package may import
+the store, safety, tools and errors; never the API client, the policies or the call path: what it
+needs of them is handed in (``document.Upstream``: the client; ``checks.Reader``: the pipeline).
 """

@@ -235,14 +235,15 @@ async def check_step(pipeline: Reader, plan: Plan, number: int, step: Step, sess
     return out
 
 
-Objects = Callable[[str], Awaitable[dict[str, dict[str, Any]] | None]]
+# Reads the live objects of a kind (keyed by their key field), or None when they could not be read.
+LiveObjects = Callable[[str], Awaitable[dict[str, dict[str, Any]] | None]]
 
 
 def _owner(body: dict[str, Any]) -> str:
     return str(body.get("owner_client_id") or "(the token's client)")
 
 
-async def _count(limit: Limit, body: dict[str, Any], objects: Objects, ledger: Ledger,
+async def _count(limit: Limit, body: dict[str, Any], objects: LiveObjects, ledger: Ledger,
                  warn: Callable[[str, str, str | None], None]) -> None:
     """Warn when this create would pass ``limit``, counting the live objects and earlier steps."""
     live = await objects(limit.kind)
@@ -258,7 +259,7 @@ async def _count(limit: Limit, body: dict[str, Any], objects: Objects, ledger: L
         ledger.counted[slot] = planned + 1
 
 
-async def _free(limit: Limit, body: dict[str, Any], key: str, objects: Objects, ledger: Ledger) -> None:
+async def _free(limit: Limit, body: dict[str, Any], key: str, objects: LiveObjects, ledger: Ledger) -> None:
     """An earlier delete of a live object frees its slot for later creates."""
     live = await objects(limit.kind)
     gone = (live or {}).get(key)

@@ -22,7 +22,6 @@ BASE_FIELDS = ("id", "account_id", "name", "avatar", "role", "login_status")
 # list_agents' response example differs from get_agent's: the avatar comes as ``avatar_path``
 # (a URL without its scheme) and email_subscriptions as ``summaries``. Each method answers in
 # its own example's names (docs/conformance.md).
-LIST_BASE_FIELDS = ("id", "account_id", "name", "avatar_path", "role", "login_status")
 LIST_NAMES = {"email_subscriptions": "summaries"}
 DEFAULT_MAX_CHATS = 6
 DEFAULT_TIMEZONE = "UTC"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
-
-from pydantic import BaseModel
 
 SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
 # The client id of the sandbox's own app (its tokens' and PATs' default owner_client_id).
@@ -172,5 +169,3 @@ class Ctx:
     state: SandboxState
     requester: Requester
 
-
-Handler = Callable[[Ctx, BaseModel], Any]

@@ -63,15 +63,6 @@ def requester_group_ids(ctx: Ctx) -> set[int]:
     return {gid for gid, group in ctx.state.groups.items() if mine & set(group["agent_priorities"])}
 
 
-def groups_of(state: SandboxState, member_id: str) -> list[dict[str, Any]]:
-    """A member's groups as ``[{"id", "priority"}]``, derived from agent_priorities."""
-    return [
-        {"id": gid, "priority": group["agent_priorities"][member_id]}
-        for gid, group in sorted(state.groups.items())
-        if member_id in group["agent_priorities"]
-    ]
-
-
 def check_groups_exist(state: SandboxState, group_ids: Any) -> None:
     for gid in group_ids or []:
         if gid not in state.groups:

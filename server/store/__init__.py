@@ -7,6 +7,8 @@
 
 Keys are prefixed per deployment with ``LIVECHAT_MCP_STORE_NAMESPACE`` (default
 ``livechat-mcp``), so deployments sharing one Redis or one file do not see each other's state.
+
+May import errors only: every layer above keeps its state here.
 """
 
 from __future__ import annotations

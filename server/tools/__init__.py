@@ -1,4 +1,10 @@
-"""The action catalogue, assembled from one module per API resource."""
+"""The action catalogue, assembled from one module per API resource: the single source of truth
+for names, models, scopes and annotations (``catalog``: what an action is; ``types``: shared field
+types; ``cursors`` and ``results``: paging and answer shapes; ``schema``: the schemas clients see;
+``validation``; ``refs`` and ``owner``; ``meta_names``: the names of the tools beyond it).
+
+The bottom layer: imports nothing of this project.
+"""
 
 from __future__ import annotations
 

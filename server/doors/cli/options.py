@@ -6,8 +6,6 @@ import argparse
 
 from ... import __version__
 
-COMMANDS = ("serve", "tools", "call", "policy", "apply", "plans", "sandbox", "config")
-
 EPILOG = """\
 examples:
   livechat-mcp --sandbox                         serve over stdio against the built-in sandbox
