@@ -76,18 +76,24 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=600)
 
 
-def _copy(tmp_path: Path) -> Path:
-    """The server package and pyproject.toml, copied: a tree to break on purpose."""
+def _broken(tmp_path: Path, **additions: str) -> Path:
+    """A copy of the server package and pyproject.toml, with code appended to some modules
+    (keyword: the module's path under server/, dots for slashes, e.g. ``plans.document``)."""
     shutil.copytree(ROOT / "server", tmp_path / "server", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for module, code in additions.items():
+        path = tmp_path.joinpath("server", *module.split(".")).with_suffix(".py")
+        path.write_text(path.read_text() + "\n\n" + code + "\n")
     return tmp_path
 
 
-def _in_copy(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
-    """``code`` run with the copy first on the path (not the installed tree)."""
-    return subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
-                          env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT / 'tests'}"},
-                          capture_output=True, text=True, timeout=600)
+def _circles_in(tree: Path) -> str:
+    """``import_circles()`` of the copy (not the installed tree), as printed."""
+    run = subprocess.run([sys.executable, "-c", "import test_imports; print(test_imports.import_circles())"],
+                         cwd=tree, env={"PYTHONPATH": f"{tree}{os.pathsep}{ROOT / 'tests'}"},
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
 
 
 def test_no_module_is_in_an_import_circle() -> None:
@@ -101,44 +107,35 @@ def test_the_contracts_hold_on_the_tree() -> None:
 
 
 def test_an_import_against_the_layers_fails_the_check(tmp_path: Path) -> None:
-    """The policy engine (a lower layer) importing the meta tools' registry: a layer broken and a
-    circle made (the registry reaches the engine through the pipeline)."""
-    tree = _copy(tmp_path)
-    engine = tree / "server" / "policies" / "engine.py"
-    engine.write_text(engine.read_text() + "\n\ndef _upward() -> None:\n    from ..meta import registry  # noqa\n")
+    """The policy engine (a lower layer) importing the meta tools' registry, inside a function: a
+    layer broken and a circle made (the registry reaches the engine through the pipeline)."""
+    tree = _broken(tmp_path, **{"policies.engine": "def _upward() -> None:\n    from ..meta import registry  # noqa"})
     run = _lint_imports(tree)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Imports run one way: from the doors down to the catalogue BROKEN" in run.stdout
     assert "server.policies.engine -> server.meta.registry" in run.stdout
     assert "No import circles between the modules or packages of any package BROKEN" in run.stdout
-    found = _in_copy(tree, "import test_imports, json; print(json.dumps(test_imports.import_circles()))")
-    assert found.returncode == 0, found.stderr
-    assert "server.policies.engine" in found.stdout and "server.meta.registry" in found.stdout
+    found = _circles_in(tree)
+    assert "server.policies.engine" in found and "server.meta.registry" in found
 
 
 def test_a_circle_inside_one_package_fails_the_check(tmp_path: Path) -> None:
     """Two sibling modules of one layer importing each other (the plan document and its checks,
-    the circle this issue broke) break no layer: only the circle checks see it."""
-    tree = _copy(tmp_path)
-    document = tree / "server" / "plans" / "document.py"
-    document.write_text(document.read_text() + "\n\nif False:\n    from . import checks  # noqa\n")
+    the circle this issue broke), the import under a never-true condition: no layer is broken,
+    only the circle checks see it."""
+    tree = _broken(tmp_path, **{"plans.document": "if False:\n    from . import checks  # noqa"})
     run = _lint_imports(tree)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Imports run one way: from the doors down to the catalogue KEPT" in run.stdout
     assert "No import circles between the modules or packages of any package BROKEN" in run.stdout
     assert "No cycles are allowed in server.plans" in run.stdout
-    found = _in_copy(tree, "import test_imports; print(test_imports.import_circles())")
-    assert "['server.plans.checks', 'server.plans.document']" in found.stdout, found.stdout + found.stderr
+    assert "['server.plans.checks', 'server.plans.document']" in _circles_in(tree)
 
 
 def test_a_child_importing_its_own_package_back_is_a_circle(tmp_path: Path) -> None:
     """The circle the sibling contract cannot see (results.py once imported ``server.tools``,
     whose ``__init__`` imports the catalogue, which imported results): the module check sees it."""
-    tree = _copy(tmp_path)
-    results = tree / "server" / "tools" / "results.py"
-    catalog = tree / "server" / "tools" / "catalog.py"
-    results.write_text(results.read_text() + "\n\nfrom .. import tools  # noqa\n")
-    catalog.write_text(catalog.read_text() + "\n\ndef _late() -> None:\n    from . import results  # noqa\n")
-    found = _in_copy(tree, "import test_imports; print(test_imports.import_circles())")
-    assert found.returncode == 0, found.stderr
-    assert "'server.tools', " in found.stdout and "'server.tools.results'" in found.stdout, found.stdout
+    tree = _broken(tmp_path, **{"tools.results": "from .. import tools  # noqa",
+                                "tools.catalog": "def _late() -> None:\n    from . import results  # noqa"})
+    found = _circles_in(tree)
+    assert "'server.tools', " in found and "'server.tools.results'" in found, found
