@@ -139,3 +139,15 @@ def test_a_child_importing_its_own_package_back_is_a_circle(tmp_path: Path) -> N
                                 "tools.catalog": "def _late() -> None:\n    from . import results  # noqa"})
     found = _circles_in(tree)
     assert "'server.tools', " in found and "'server.tools.results'" in found, found
+
+
+def test_a_package_without_a_place_in_the_layers_fails_the_check(tmp_path: Path) -> None:
+    """The layers are exhaustive: a new package under server/ is given its place in pyproject.toml
+    before it passes (else nothing would say which way its imports may run)."""
+    tree = _broken(tmp_path)
+    (tree / "server" / "newcomer").mkdir()
+    (tree / "server" / "newcomer" / "__init__.py").write_text('"""A package nobody placed."""\n')
+    run = _lint_imports(tree)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Imports run one way: from the doors down to the catalogue BROKEN" in run.stdout
+    assert "server.newcomer" in run.stdout
