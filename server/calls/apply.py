@@ -128,7 +128,7 @@ async def _prepare(req: dict[str, Any], pipeline: Pipeline, call: CallContext, s
                                 via="apply_plan")
 
     act = catalog().get(req["action"])
-    if act is None or pipeline.decide(act).outcome in (Outcome.REFUSE, Outcome.PLAN):
+    if act is None or pipeline.policy.decide_applied(act).outcome is Outcome.REFUSE:
         return _why(await prepare(req["body"]))  # the policy answers first: it refuses whatever the secrets
     why: dict[str, Any] | None = None
     missing = [name for name in _placeholders(req) if name not in secrets]

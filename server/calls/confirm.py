@@ -329,7 +329,7 @@ async def confirm_plan(policy: PolicyContext, audit: AuditLog | None, doc: Any, 
     if not steps:
         return None
     acts = [catalog().get(str(s.get("action"))) for s in steps]
-    if not any(act is not None and policy.decide(act).confirm for act in acts):
+    if not any(act is not None and policy.decide_applied(act).confirm for act in acts):
         return None
     if ask is None or not ask.can_ask:
         if audit is not None:

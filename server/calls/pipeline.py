@@ -155,10 +155,10 @@ class Pipeline:
             return refused(str(name), "unknown_tool", resolved, arguments, {"error": "unknown_tool"})
         act = resolved
         decision = self.decide(act)
-        if plan_steps is not None and decision.outcome is Outcome.PLAN:
-            # Applying sends: a policy that only plans writes does not apply them.
-            decision = Decision.refuse("mode", "the policy is dry-run; applying needs read-write",
-                                       "run apply with a read-write policy (--allow-writes)")
+        if plan_steps is not None:
+            # Applying sends: a write the policy plans is sent only where applying is allowed
+            # (approvals, checked before any step; dry-run with confirm = "writes", asked once).
+            decision = self.policy.decide_applied(act)
         if decision.outcome is Outcome.REFUSE:
             return refused(act.name, decision.rule, refusal(act, decision), arguments, None)
         if arguments is None:

@@ -141,17 +141,19 @@ def render_prompt(prompt: Prompt, arguments: dict[str, str], policy: PolicyConte
 def _policy_notes(prompt: Prompt, policy: PolicyContext) -> str:
     refused: dict[tuple[str, str], list[str]] = {}  # one line per reason, not per tool
     planned: list[str] = []
+    why_planned = "dry-run"
     for name in prompt.tools:
         decision = policy.decide(catalog()[name])
         if not decision.allowed:
             refused.setdefault((decision.reason, decision.fix), []).append(name)
         elif decision.planned:
             planned.append(name)
+            why_planned = "sent once the plan is approved" if decision.rule == "approvals" else why_planned
     lines = [f"- {', '.join(names)} {'is' if len(names) == 1 else 'are'} refused: {reason} "
              f"(an operator allows {'it' if len(names) == 1 else 'them'} with: {fix})."
              for (reason, fix), names in refused.items()]
     if planned:
-        lines.append(f"- {', '.join(planned)} {'is' if len(planned) == 1 else 'are'} planned, not sent (dry-run): "
+        lines.append(f"- {', '.join(planned)} {'is' if len(planned) == 1 else 'are'} planned, not sent ({why_planned}): "
                      "review the plan with get_plan.")
     if not lines:
         return "\nThis server's policy allows every tool above.\n"

@@ -18,7 +18,16 @@ Rules, in the order they are checked (the first that refuses decides):
    how an operator allows deletes "only when a person confirms each call". In dry-run, writes are
    planned as before and applying the plan asks once. A client that cannot ask is refused (rule
    ``confirm``), as destructive actions were before. Mode and rules 1-4 still refuse first: a
-   confirmation never reaches past them.
+   confirmation never reaches past them. In dry-run with ``confirm = "writes"`` the person may apply
+   the session's own plan from their client (apply_plan, the review app's Apply): it asks once.
+8. ``approvals`` (a team's hosted deployment): ``{required, approver_roles}``. Every write is
+   planned (rule ``approvals``), as in dry-run, and a plan is sent only after ``required``
+   approvals by signed-in people other than its author whose LiveChat role is listed
+   (server/plans/approvals.py decides that, at apply). Rules 1-6 still refuse first.
+
+``decide_applied`` is the decision for sending one step of a reviewed plan: what ``decide`` says,
+except that a planned write is sent where applying is allowed (approvals checked at the door,
+dry-run with ``confirm = "writes"`` after the one question) and refused otherwise.
 
 Every decision has one of four outcomes (``Outcome``), each with its rule, reason and fix:
 ``allow``, ``plan``, ``confirm``, ``refuse``; the pipeline branches on the outcome alone.
@@ -28,7 +37,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -43,6 +52,9 @@ from ..tools.meta_names import META_TOOLS
 
 Mode = Literal["read-only", "dry-run", "read-write"]
 Confirm = Literal["never", "destructive", "writes"]
+# LiveChat's account roles, most rights first (the accounts service's /v2/accounts/me ``role``).
+Role = Literal["owner", "viceowner", "administrator", "normal"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 CONFIRMS: tuple[str, ...] = Confirm.__args__  # type: ignore[attr-defined]  # in order: each asks more
 MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
 # What ``toolsets`` may hold: resources, or "all". "discovery" is accepted in a policy file's
@@ -51,6 +63,39 @@ MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
 TOOLSETS: tuple[str, ...] = (*RESOURCES, "all")
 DISCOVERY = "discovery"
 DEFAULT_MAX_BATCH_SIZE = 50
+
+
+class Approvals(BaseModel):
+    """``approvals = {required = 1, approver_roles = ["owner", "viceowner"]}``: a plan with writes is
+    sent only after ``required`` approvals by signed-in people other than its author whose LiveChat
+    role is one of ``approver_roles``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    required: int = Field(ge=1, le=10, description="How many people must approve a plan (1-10).")
+    approver_roles: list[Role] = Field(
+        min_length=1, description=f"The LiveChat roles that may approve: {', '.join(ROLES)}.")
+
+    @field_validator("approver_roles", mode="before")
+    @classmethod
+    def _known_roles(cls, value: object) -> object:
+        if isinstance(value, list):
+            unknown = [r for r in value if r not in ROLES]
+            if unknown:
+                hint = [str(r).lower() for r in unknown if str(r).lower() in ROLES]
+                raise ValueError(f"unknown role(s) {unknown}; LiveChat's roles are {', '.join(ROLES)}"
+                                 + (f" (lower case: {', '.join(hint)})" if hint else ""))
+            if len(set(value)) != len(value):
+                raise ValueError("lists a role twice")
+        return value
+
+    @property
+    def who(self) -> str:
+        """``1 approval by an owner or viceowner``: who must approve, in words."""
+        roles = " or ".join(self.approver_roles)
+        article = "an" if roles[0] in "aeiou" else "a"
+        return f"{self.required} approval{'s' * (self.required != 1)} by {article} {roles}" if self.required == 1 \
+            else f"{self.required} approvals by people with role {roles}"
 
 
 class Policy(BaseModel):
@@ -84,6 +129,11 @@ class Policy(BaseModel):
         default=DEFAULT_MAX_BATCH_SIZE, ge=1, le=1000, description="Largest batch_* request a plan builds."
     )
     description: str = Field(default="", description="Free text shown by `livechat-mcp policy`.")
+    approvals: Approvals | None = Field(
+        default=None,
+        description="Teams (hosted mode): writes are planned, and a plan is sent only after this many approvals "
+        "by signed-in people other than its author with one of these LiveChat roles.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -136,9 +186,27 @@ class Policy(BaseModel):
             raise ValueError(f"unknown scope(s) {unknown}; scopes look like agents--all:rw")
         return value
 
+    @model_validator(mode="after")
+    def _approvals_need_writes(self) -> Policy:
+        if self.approvals is not None and self.mode == "read-only":
+            raise ValueError('approvals: the policy is read-only, so there is nothing to approve; use mode = '
+                             '"read-write" (writes are then planned and sent once approved)')
+        return self
+
     @property
     def writes_allowed(self) -> bool:
         return self.mode == "read-write"
+
+    @property
+    def plans_writes(self) -> bool:
+        """Writes become a plan to review (get_plan, the review app): dry-run, or approvals."""
+        return self.mode == "dry-run" or (self.approvals is not None and self.mode == "read-write")
+
+    @property
+    def applies_own_plans(self) -> bool:
+        """A session may apply a plan itself (apply_plan): writes allowed, or dry-run where the
+        person confirms the plan once in their client (confirm = "writes")."""
+        return self.writes_allowed or (self.mode == "dry-run" and self.confirm == "writes")
 
 
 class Outcome(StrEnum):
@@ -256,11 +324,31 @@ class PolicyContext:
                                    "to allow it when a person confirms each call")
         if act.write and p.mode == "dry-run":
             return Decision.plan("mode", "dry-run: the request is planned, not sent")
+        if act.write and p.approvals is not None:
+            return Decision.plan("approvals", f"the request is planned, and sent once the plan has {p.approvals.who} "
+                                 "other than its author")
         if asks:
             what = "destructive" if p.confirm == "destructive" else "a write"
             return Decision.ask("confirm", f"{act.name} is {what}: sent only after the person confirms it "
                                "in their client", "set confirm = \"never\" to send without asking")
         return Decision.allow("allowed", "allowed by the policy")
+
+    def decide_applied(self, act: Action) -> Decision:
+        """The decision for sending ``act`` as a step of a reviewed plan (apply): as ``decide``,
+        except for a write it plans. Under ``approvals`` it is sent as the policy without them would
+        (the plan's approvals are checked before any step, server/plans/approvals.py); in dry-run
+        with confirm = "writes" after the person's one yes for the plan; else refused."""
+        decision = self.decide(act)
+        if decision.outcome is not Outcome.PLAN:
+            return decision
+        p = self.policy
+        if decision.rule == "approvals":
+            return replace(self, policy=p.model_copy(update={"approvals": None})).decide(act)
+        if p.mode == "dry-run" and p.confirm == "writes":
+            return Decision.ask("confirm", f"{act.name} is sent as a step of a plan the person confirms once in their "
+                                "client (dry-run with confirm = \"writes\")", "set confirm = \"never\" to send without asking")
+        return Decision.refuse("mode", "the policy is dry-run; applying needs read-write",
+                               "run apply with a read-write policy (--allow-writes)")
 
     def denies_meta(self, name: str) -> str | None:
         """The deny_tools pattern that names meta tool ``name``, if any."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .engine import CONFIRMS, DISCOVERY, MODES, TOOLSETS, Policy
+from .engine import CONFIRMS, DISCOVERY, MODES, TOOLSETS, Approvals, Policy
 
 _MODE_RANK = {"read-only": 0, "dry-run": 1, "read-write": 2}
 
@@ -180,12 +180,16 @@ def build_policy(data: Mapping[str, Any], label: str) -> Policy:
         for err in exc.errors(include_url=False):
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                fields = ", ".join(Policy.model_fields)
-                problems.append(f"unknown key {where!r} (known keys: {fields})")
+                model = Approvals if err["loc"][0] == "approvals" else Policy
+                problems.append(f"unknown key {where!r} (known keys: {', '.join(model.model_fields)})")
+            elif where == "approvals" and err["type"] in ("model_type", "dict_type"):
+                problems.append("approvals must be a table, e.g. approvals = {required = 1, approver_roles = "
+                                "[\"owner\", \"viceowner\"]}")
             elif err["type"] == "literal_error" and where == "mode":
                 problems.append(f"mode {err.get('input')!r} is not one of {', '.join(MODES)}")
-            else:
-                problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+            else:  # a rule across keys (loc empty) names its keys itself
+                message = err["msg"].removeprefix("Value error, ")
+                problems.append(message if not err["loc"] else f"{where}: {message}")
         raise PolicyError(f"invalid policy ({label}): " + "; ".join(problems)) from None
 
 
@@ -242,7 +246,7 @@ def never_wider(base: Policy, effective: Policy, label: str) -> None:
     before = PolicyContext.create(base, None, "").decide_all()
     after = PolicyContext.create(effective, None, "").decide_all()
     grown = [name for name, d in after.items() if _REACH[d.outcome] > _REACH[before[name].outcome]]
-    same = ("scopes", "allow_tools", "deny_tools", "reveal_secrets", "allow_destructive")
+    same = ("scopes", "allow_tools", "deny_tools", "reveal_secrets", "allow_destructive", "approvals")
     loosened = [k for k in same if getattr(effective, k) != getattr(base, k)]
     if CONFIRMS.index(effective.confirm) < CONFIRMS.index(base.confirm):
         loosened.append("confirm")

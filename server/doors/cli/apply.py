@@ -18,7 +18,7 @@ async def run(runtime: Runtime, path: str | None, continue_on_error: bool, secre
     from ...plans.document import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH
 
     policy = runtime.policy.policy
-    if not policy.writes_allowed:  # one line, not one refusal per step
+    if not policy.applies_own_plans:  # one line, not one refusal per step
         return fail(f"apply sends writes, and the policy is {policy.mode} ({runtime.policy_source}): run with "
                      "--allow-writes (and --allow-destructive for destructive steps). Nothing was sent.", 1)
 
