@@ -154,8 +154,8 @@ class LiveChatMCP:
 
     def list_tools(self) -> list[types.Tool]:
         policy = self.runtime.policy
-        # In dry-run every write is planned: its answer, like get_plan's, renders in the review app.
-        planning = policy.policy.mode == "dry-run"
+        # Where writes are planned (dry-run, approvals), a write's answer, like get_plan's, renders in the review app.
+        planning = policy.policy.plans_writes
         tools: list[types.Tool] = []
         if not policy.policy.discovery:
             decisions = {name: policy.decide(act) for name, act in catalog().items()}

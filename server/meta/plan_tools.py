@@ -20,6 +20,7 @@ from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog, meta_names as names
 from ..tools.types import Input
+from .plan_view import plan_view
 from .spec import MetaCall, MetaTool, MetaTools, NoArguments
 
 
@@ -93,10 +94,14 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
             doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, meta.runtime.principal_id)
         except StoreUnavailable:
             pass  # the document is still the portable artifact; only the by-id handover is lost
+    shown = plan_view(meta, doc, call.context)  # the summary sentence first, the review, what this session can do
     if parsed.view == "summary":
-        doc = {k: doc[k] for k in ("plan_id", "mac", "target", "created_at", "checks", "summary") if k in doc}
+        doc = {k: shown[k] for k in ("headline", "plan_id", "mac", "target", "created_at", "checks", "summary", "next")
+               if k in shown}
     elif parsed.view == "steps" and not parsed.requests:  # each body once: requests on request
-        doc = {k: v for k, v in doc.items() if k != "requests"}
+        doc = {k: v for k, v in shown.items() if k != "requests"}
+    else:
+        doc = shown
     # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled,
     # unless its checks copied license text into it (before values, what deletes lose, warnings
     # naming objects): then it is data like any read (hand it over by plan_id + mac).
@@ -223,12 +228,12 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     return {**out, "mac": undo["mac"], "summary": undo["summary"]}
 
 
-def _dry_run(meta: MetaTools) -> bool:
-    return meta.runtime.policy.policy.mode == "dry-run"
+def _plans_writes(meta: MetaTools) -> bool:
+    return meta.runtime.policy.policy.plans_writes
 
 
-def _writes_allowed(meta: MetaTools) -> bool:
-    return meta.runtime.policy.policy.writes_allowed
+def _applies_own_plans(meta: MetaTools) -> bool:
+    return meta.runtime.policy.policy.applies_own_plans
 
 
 GET_PLAN = MetaTool(
@@ -237,11 +242,11 @@ GET_PLAN = MetaTool(
     "license, summary, a MAC only this server can make; the batch requests with requests: true) and its "
     "stored plan_id. Save it and apply with "
     "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
-    model=GetPlanArgs, handler=get_plan, read_only=True, available=_dry_run, fix="run with --dry-run",
+    model=GetPlanArgs, handler=get_plan, read_only=True, available=_plans_writes, fix="run with --dry-run",
 )
 CLEAR_PLAN = MetaTool(
     name=names.CLEAR_PLAN, title="Clear plan", description="Dry-run: discard the session's planned writes.",
-    model=NoArguments, handler=clear_plan, read_only=False, idempotent=True, available=_dry_run,
+    model=NoArguments, handler=clear_plan, read_only=False, idempotent=True, available=_plans_writes,
     fix="run with --dry-run",
 )
 APPLY_PLAN = MetaTool(
@@ -249,5 +254,7 @@ APPLY_PLAN = MetaTool(
     description="Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
     "plan is refused. Stops at the first failure unless continue_on_error.",
     model=ApplyPlanArgs, handler=apply, read_only=False, destructive=True, idempotent=False, open_world=True,
-    available=_writes_allowed, fix="run with --allow-writes (mode = \"read-write\")",
+    available=_applies_own_plans,
+    fix="run with --allow-writes (mode = \"read-write\"), or dry-run with confirm = \"writes\" (the person confirms "
+    "the plan once)",
 )

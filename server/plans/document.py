@@ -72,8 +72,12 @@ SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
 MAC_KEY_NAME = "plan-mac"  # the store's shared secret that signs plans
 MAC_PREFIX = "hmac-sha256:"
-# Fields of a plan document outside the MAC: the MAC itself and the id derived from it.
-UNSIGNED = ("mac", "plan_id")
+# What get_plan shows around a document for people (server/meta/plan_view.py): the summary
+# sentence, the readable review and what the session can do. Derived or session-specific, so
+# outside the MAC; apply never reads them.
+VIEW_KEYS = ("headline", "review", "next")
+# Fields of a plan document outside the MAC: the MAC itself, the id derived from it, the view.
+UNSIGNED = ("mac", "plan_id", *VIEW_KEYS)
 
 # Caps. One session's plan lives in the state store until cleared or expired, and a plan
 # document is read whole: neither may grow without bound. A 1,000-agent plan with groups and
