@@ -1,20 +1,28 @@
 """The plan review app (MCP Apps) in headless Chromium, loaded by a small stub host page that
 speaks the Apps bridge (JSON-RPC over postMessage: ui/initialize, the tool result, tools/call
-back to the host). A 40-step plan made through the real server renders grouped by object, with
-before → after, warnings, expected failures and destructive steps; Apply and Discard issue the
-expected tools/call. Screenshots stay in the test's temporary directory."""
+back to the host). Plans are made through the real server; where a test needs the app's calls
+to reach the server, the stub host queues them and the test answers each through a real MCP
+client (with a person answering confirmations).
+
+Issue 28: the app offers Apply only where this session may apply (dry-run shows the command,
+confirm = "writes" asks once and sends once), and reads as a review (the 40-agent onboarding is a
+grouped summary no taller than two screens, no raw references, deletes as tables, undo from the
+plan's own cannot_undo, the primary action looks primary). Screenshots are kept in
+``test-artifacts/review-app/`` (LIVECHAT_MCP_TEST_ARTIFACTS) for a person to look at.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
+import mcp_types as types
 import pytest
 from mcp import Client
 
@@ -24,24 +32,30 @@ from server.doors import review_app
 from server.doors.mcp_app import LiveChatMCP
 from server.safety.untrusted import unlabel
 
+ARTIFACTS = Path(os.environ.get("LIVECHAT_MCP_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
+
 HOST_PAGE = """<!doctype html><meta charset="utf-8"><title>stub host</title>
 <style>body{margin:0} iframe{border:0;width:100%;height:100vh}</style>
 <iframe id="app" sandbox="allow-scripts allow-same-origin"></iframe>
 <script>
 // A stub MCP Apps host: answers ui/initialize, sends the tool result once the app says it is
-// initialized, and records every message and tools/call the app sends (answering each).
-window.log = []; window.calls = [];
+// initialized, and records every message and tools/call the app sends. A tools/call is answered
+// at once with a canned result, or (FORWARD) queued for the test to answer through the server.
+window.log = []; window.calls = []; window.queue = [];
 const frame = document.getElementById("app");
 const RESULT = __RESULT__;
+const FORWARD = __FORWARD__;
+window.answer = (id, result) => frame.contentWindow.postMessage({jsonrpc: "2.0", id, result}, "*");
 window.addEventListener("message", (event) => {
   if (event.source !== frame.contentWindow) return;
   const msg = event.data; window.log.push(msg);
-  const reply = (result) => frame.contentWindow.postMessage({jsonrpc: "2.0", id: msg.id, result}, "*");
+  const reply = (result) => window.answer(msg.id, result);
   if (msg.method === "ui/initialize") reply({protocolVersion: msg.params.protocolVersion,
       hostInfo: {name: "stub-host", version: "1"}, hostCapabilities: {serverTools: {}}, hostContext: {theme: "light"}});
   else if (msg.method === "ui/notifications/initialized")
     frame.contentWindow.postMessage({jsonrpc: "2.0", method: "ui/notifications/tool-result", params: RESULT}, "*");
   else if (msg.method === "tools/call") { window.calls.push(msg.params);
+    if (FORWARD) { window.queue.push({id: msg.id, params: msg.params}); return; }
     const body = msg.params.name === "apply_plan" ? {status: "completed"} : {cleared_steps: 40};
     reply({content: [{type: "text", text: JSON.stringify(body)}], structuredContent: body}); }
 });
@@ -49,44 +63,46 @@ frame.srcdoc = __APP__;
 </script>"""
 
 
-def policy(tmp_path: Path) -> str:
-    path = tmp_path / "dry.toml"
-    path.write_text('mode = "dry-run"\nallow_destructive = true\n')
+def policy(tmp_path: Path, text: str = 'mode = "dry-run"\nallow_destructive = true\n') -> str:
+    path = tmp_path / f"policy-{abs(hash(text))}.toml"
+    path.write_text(text)
     return str(path)
 
 
-async def forty_step_plan(tmp_path: Path) -> dict[str, Any]:
-    """20 creates, 10 group renames, 8 agent updates, 2 deletes: planned through the real server."""
-    async with open_runtime(sandbox=True, policy=policy(tmp_path)) as rt:
+def store(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'state.db'}"  # a store another process can reach: the command is shown
+
+
+LEAD = {"jane@example.com": "normal"}
+
+
+def onboarding() -> list[tuple[str, dict[str, Any]]]:
+    """A new group and 40 agents joining it (the plan issue 28 names)."""
+    return [("create_group", {"name": "Sales EMEA", "agent_priorities": LEAD})] + [
+        ("create_agent", {"id": f"sales{n:02d}@example.com", "name": f"Sales {n}",
+                          "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]}) for n in range(40)]
+
+
+def mixed() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        *[("update_agent", {"id": agent, "job_title": f"Title {n}"})
+          for n, agent in enumerate(["john@example.com", "jane@example.com"])],
+        ("update_group", {"id": 1, "name": "Sales EMEA"}),
+        ("create_tag", {"name": "vip", "group_ids": [0]}),
+        ("delete_tag", {"name": "spam"}),
+        ("delete_agent", {"id": "awaiting@example.com"}),
+    ]
+
+
+async def plan_result(calls: list[tuple[str, dict[str, Any]]], policy_path: str,
+                      store_url: str = "memory://") -> dict[str, Any]:
+    """get_plan's whole tool result for the planned ``calls`` (as a host hands it to the app)."""
+    async with open_runtime(sandbox=True, policy=policy_path, store=store_url) as rt:
         async with Client(LiveChatMCP(rt).server, mode="legacy") as client:
-            for n in range(20):
-                await client.call_tool("create_agent", {"id": f"new{n}@example.com", "name": f"New {n}"})
-            for n in range(10):
-                await client.call_tool("update_group", {"id": n % 3, "name": f"Shift {n}"})
-            for n in range(8):
-                agent = ("john@example.com", "jane@example.com")[n % 2]
-                await client.call_tool("update_agent", {"id": agent, "job_title": f"Title {n}"})
-            await client.call_tool("delete_agent", {"id": "awaiting@example.com"})
-            await client.call_tool("delete_agent", {"id": "suspended@example.com"})
-            doc = tool_payload(await client.call_tool("get_plan", {}))
-    assert len(doc["steps"]) == 40
-    return doc
-
-
-def enriched(doc: dict[str, Any]) -> dict[str, Any]:
-    """The fields the plans work (issue 14) adds to a document: before values, warnings, expected
-    failures, undo, a stored plan's id and mac. The app renders them when present."""
-    doc = copy.deepcopy(doc)
-    for step in doc["steps"]:
-        if step["action"] == "update_agent":
-            step["before"] = {"id": step["body"]["id"], "job_title": "Support Hero"}
-            step["undo"] = {"action": "update_agent"}
-        if step["action"] == "delete_agent":
-            step["undo"] = False
-    doc["warnings"] = [{"step": 21, "message": "Group 0 is renamed 4 times in this plan"}]
-    doc["expected_failures"] = [{"step": 40, "message": "suspended@example.com cannot be deleted while suspended"}]
-    doc["plan_id"], doc["mac"] = "plan-0123", "mac-abcdef"
-    return doc
+            for name, args in calls:
+                assert not (await client.call_tool(name, args)).is_error, name
+            result = await client.call_tool("get_plan", {})
+    return result.model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
 class HostServer:
@@ -109,126 +125,219 @@ class HostServer:
         self.base = f"http://127.0.0.1:{self.httpd.server_port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def host(self, path: str, result: dict[str, Any]) -> str:
+    def host(self, path: str, result: dict[str, Any], *, forward: bool = False) -> str:
         self.pages[path] = HOST_PAGE.replace("__RESULT__", json.dumps(result)).replace(
-            "__APP__", json.dumps(review_app.html()).replace("</", "<\\/"))
+            "__FORWARD__", json.dumps(forward)).replace("__APP__", json.dumps(review_app.html()).replace("</", "<\\/"))
         return self.base + path
 
 
 APP = "document.getElementById('app').contentDocument"
 
 
-async def load(page: Page, url: str, steps: int) -> None:
+async def size(page: Page, width: int, height: int) -> None:
+    await page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
+
+async def load(page: Page, url: str) -> None:
     await page.send("Page.navigate", url=url)
-    await page.wait_for(f"{APP} && {APP}.querySelectorAll('[data-step]').length === {steps}")
+    await page.wait_for(f"{APP} && {APP}.getElementById('actions') !== null")
 
 
-async def screenshot(page: Page, path: Path) -> None:
+async def screenshot(page: Page, name: str) -> Path:
     shot = await page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    ARTIFACTS.joinpath("review-app").mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "review-app" / name
     path.write_bytes(base64.b64decode(shot["data"]))
+    return path
 
 
-def test_the_review_app_renders_a_forty_step_plan_and_apply_calls_apply_plan(tmp_path: Path) -> None:
+def browse(drive: Any) -> None:
+    """Run ``drive(page, served)`` against a fresh Chromium and stub host server."""
     import websockets
 
-    doc = asyncio.run(forty_step_plan(tmp_path))
-    rich = enriched(doc)
     served = HostServer()
 
-    async def drive(ws_url: str) -> None:
+    async def main(ws_url: str) -> None:
         async with websockets.connect(ws_url, max_size=None) as ws:
             page = Page(ws)
             await page.send("Page.enable")
-            await page.send("Emulation.setDeviceMetricsOverride", width=400, height=900, deviceScaleFactor=1,
-                            mobile=False)
-
-            # A stored plan with the fields issue 14 adds: everything shown, Apply by id + mac.
-            await load(page, served.host("/rich", {"content": [{"type": "text", "text": "plan"}],
-                                                   "structuredContent": rich}), 40)
-            text = await page.eval(f"{APP}.body.innerText")
-            assert "40 steps in" in text and "2 destructive (marked DESTRUCTIVE)" in text
-            assert text.count("DESTRUCTIVE") == 3  # the summary and the two deletes: words, not colour only
-            assert "Warning: Step 21: Group 0 is renamed 4 times in this plan" in text
-            assert "Will fail: Step 40: suspended@example.com cannot be deleted while suspended" in text
-            assert "Support Hero → Title 0" in text  # before → after
-            assert "Undo: cannot be undone" in text and "Undo: restores with update_agent" in text
-            groups = await page.eval(f"[...{APP}.querySelectorAll('section.object > header')].map(h => h.textContent)")
-            assert "agent john@example.com" in groups and "group 0" in groups and len(groups) == 20 + 3 + 2 + 2
-            john = await page.eval(f"[...{APP}.querySelectorAll('section.object')].find(s => s.querySelector('header')"
-                                   ".textContent === 'agent john@example.com').querySelectorAll('[data-step]').length")
-            assert john == 4  # steps on one object shown together
-            # Usable 400 px wide: nothing overflows sideways; nothing loaded from anywhere.
-            assert await page.eval(f"{APP}.documentElement.scrollWidth") <= 400
-            assert await page.eval(f"{APP}.querySelectorAll('script[src], link, img, iframe, object').length") == 0
-            await screenshot(page, tmp_path / "review-rich-400px.png")
-            await page.eval(f"{APP}.getElementById('apply').click()")
-            await page.wait_for("window.calls.length === 1")
-            assert await page.eval("window.calls") == [{"name": "apply_plan",
-                                                        "arguments": {"plan_id": "plan-0123", "mac": "mac-abcdef"}}]
-            await page.wait_for(f"{APP}.getElementById('status').textContent.includes('Applied')")
-            assert await page.eval(f"{APP}.getElementById('apply').disabled") is True  # one click, one apply
-            methods = await page.eval("window.log.map(m => m.method || 'reply')")
-            assert methods[:2] == ["ui/initialize", "ui/notifications/initialized"]
-            init = await page.eval("window.log[0].params")
-            assert init["protocolVersion"] == "2026-01-26" and init["appInfo"]["name"]
-            await screenshot(page, tmp_path / "review-applied.png")
-
-            # The plan as main makes it today (no before, warnings or id): shown, Apply sends the document.
-            await load(page, served.host("/plain", {"content": [], "structuredContent": doc}), 40)
-            text = await page.eval(f"{APP}.body.innerText")
-            assert "Warnings" not in text and "→ Title 0" in text and "Destructive steps cannot be undone." in text
-            await screenshot(page, tmp_path / "review-plain.png")
-            await page.eval(f"{APP}.getElementById('discard').click()")
-            await page.wait_for("window.calls.length === 1")
-            assert await page.eval("window.calls") == [{"name": "clear_plan", "arguments": {}}]
-            # get_plan stores the plan: Apply hands it over by id and the mac the person reviewed.
-            await load(page, served.host("/plain-apply", {"content": [], "structuredContent": doc}), 40)
-            await page.eval(f"{APP}.getElementById('apply').click()")
-            await page.wait_for("window.calls.length === 1")
-            [call] = await page.eval("window.calls")
-            assert call == {"name": "apply_plan", "arguments": {"plan_id": doc["plan_id"], "mac": doc["mac"]}}
-            # A document without an id (the store was unreachable): Apply sends the document itself.
-            unstored = {k: v for k, v in doc.items() if k != "plan_id"}
-            await load(page, served.host("/unstored", {"content": [], "structuredContent": unstored}), 40)
-            await page.eval(f"{APP}.getElementById('apply').click()")
-            await page.wait_for("window.calls.length === 1")
-            [call] = await page.eval("window.calls")
-            assert call == {"name": "apply_plan", "arguments": {"plan": unstored}}
+            await drive(page, served)
 
     try:
         with chromium() as ws_url:
-            asyncio.run(drive(ws_url))
+            asyncio.run(main(ws_url))
     finally:
         served.httpd.shutdown()
-    for name in ("review-rich-400px.png", "review-applied.png", "review-plain.png"):
-        assert (tmp_path / name).stat().st_size > 5000, name
+
+
+def test_the_forty_agent_onboarding_reads_as_a_grouped_summary_at_1280_and_400_px(tmp_path: Path) -> None:
+    result = asyncio.run(plan_result(onboarding(), policy(tmp_path)))
+    shots: list[Path] = []
+
+    async def drive(page: Page, served: HostServer) -> None:
+        url = served.host("/onboarding", result)
+        for width, height in ((1280, 800), (400, 800)):
+            await size(page, width, height)
+            await load(page, url)
+            text = await page.eval(f"{APP}.body.innerText")
+            headline = await page.eval(f"{APP}.getElementById('headline').textContent")
+            assert headline == "41 steps: create group “Sales EMEA”; 40 new agents join the new group “Sales EMEA” (step 1)."
+            assert await page.eval(f"{APP}.querySelectorAll('ul.lines > li').length") == 2
+            assert "×40" in text and "$ref" not in text and "step1.id" not in text
+            # No taller than two screens; nothing overflows sideways.
+            assert await page.eval(f"{APP}.documentElement.scrollHeight") <= 2 * height, width
+            assert await page.eval(f"{APP}.documentElement.scrollWidth") <= width
+            shots.append(await screenshot(page, f"onboarding-{width}px.png"))
+            # Expanded, one agent's step names its group as what the reference points at.
+            await page.eval(f"{APP}.querySelector('[data-line=\"2\"] > details').open = true")
+            await page.eval(f"{APP}.querySelector('details[data-step=\"2\"]').open = true")
+            item = await page.eval(f"{APP}.querySelector('details[data-step=\"2\"]').innerText")
+            assert "sales00@example.com (Sales 0)" in item
+            assert "the group created in step 1, “Sales EMEA”" in item and "$ref" not in item
+            assert await page.eval(f"{APP}.querySelectorAll('[data-line=\"2\"] .items > li').length") == 40
+            shots.append(await screenshot(page, f"onboarding-{width}px-expanded.png"))
+
+    browse(drive)
+    assert all(shot.stat().st_size > 5000 for shot in shots)
+
+
+def test_deletes_show_what_is_removed_undo_says_what_it_restores_and_apply_looks_primary(tmp_path: Path) -> None:
+    result = asyncio.run(plan_result(mixed(), policy(tmp_path)))
+
+    async def drive(page: Page, served: HostServer) -> None:
+        await size(page, 1280, 900)
+        await load(page, served.host("/mixed", result))
+        text = await page.eval(f"{APP}.body.innerText")
+        assert "Set job_title" not in text  # two different titles: one line, the fields named
+        assert "Change 2 agents: job_title" in text
+        assert "Change group 1 (Sales): name “Sales” → “Sales EMEA”" in text
+        assert "Delete tag spam" in text and "DESTRUCTIVE" in text
+        # A delete is what it removes, field by field, as a table: not "New value → spam".
+        await page.eval(f"for (const d of {APP}.querySelectorAll('details')) d.open = true")
+        removes = await page.eval(f"[...{APP}.querySelectorAll('[data-step=\"5\"] table tr')].map(r => r.innerText)")
+        assert any(r.startswith("name") and "spam" in r for r in removes), removes
+        assert any(r.startswith("group_ids") for r in removes), removes
+        assert "New value" not in await page.eval(f"{APP}.querySelector('[data-step=\"5\"]').innerText")
+        # Undo, from the plan's own cannot_undo: what it re-creates, and what it cannot restore.
+        undo = await page.eval(f"{APP}.getElementById('undo').textContent")
+        assert "re-creates what it deletes" in undo and "reverses all 6 of 6 steps" in undo, undo
+        assert "cannot be undone" not in text.lower().replace("undo cannot restore it", "")
+        cannot = await page.eval(f"{APP}.getElementById('cannot-undo').innerText")
+        assert "chat history" in cannot
+        # Dry-run with a memory store: no Apply; how it gets applied is said.
+        assert await page.eval(f"{APP}.getElementById('apply')") is None
+        assert "save the plan document" in await page.eval(f"{APP}.getElementById('how').innerText")
+        await screenshot(page, "mixed-1280px.png")
+
+        # The same plan where this session may apply it: Apply is the primary action and looks it.
+        applying = json.loads(json.dumps(result))
+        applying["structuredContent"]["next"] = {"apply": True, "confirm": False, "how": "Apply sends it from here."}
+        await load(page, served.host("/mixed-apply", applying))
+        style = ("(b => {const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.fontWeight, "
+                 "b.getBoundingClientRect().width]})")
+        apply = await page.eval(f"{style}({APP}.getElementById('apply'))")
+        discard = await page.eval(f"{style}({APP}.getElementById('discard'))")
+        assert apply[0] != discard[0] and int(apply[2]) >= 700 > int(discard[2]), (apply, discard)
+        assert apply[3] > discard[3] * 0.8
+        await screenshot(page, "mixed-apply-1280px.png")
+
+    browse(drive)
+
+
+def test_a_dry_run_session_shows_the_command_and_no_apply(tmp_path: Path) -> None:
+    result = asyncio.run(plan_result(mixed(), policy(tmp_path), store(tmp_path)))
+    plan_id = result["structuredContent"]["plan_id"]
+
+    async def drive(page: Page, served: HostServer) -> None:
+        await size(page, 400, 800)
+        await load(page, served.host("/dry", result))
+        assert await page.eval(f"{APP}.getElementById('apply')") is None
+        assert await page.eval(f"{APP}.querySelectorAll('button.primary').length") == 0
+        command = await page.eval(f"{APP}.getElementById('command').textContent")
+        assert command.startswith(f"livechat-mcp plans apply {plan_id} --sandbox --allow-writes --allow-destructive")
+        assert f"--store sqlite:///{tmp_path / 'state.db'}" in command
+        how = await page.eval(f"{APP}.getElementById('how').innerText")
+        assert "only plans (dry-run)" in how
+        await screenshot(page, "dry-run-400px.png")
+        # Discard still works here: it is clear_plan, which this session has.
+        await page.eval(f"{APP}.getElementById('discard').click()")
+        await page.wait_for("window.calls.length === 1")
+        assert await page.eval("window.calls") == [{"name": "clear_plan", "arguments": {}}]
+
+    browse(drive)
+
+
+class Person:
+    """The human behind the client: says yes (typing what is asked) and remembers each question."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, ctx: Any, params: Any) -> types.ElicitResult:
+        self.asked.append(params.message)
+        expect = params.requested_schema["properties"]
+        content = {"confirm_id": params.message.split("Type ")[1].split(" ")[0]} if "confirm_id" in expect \
+            else {"confirm": True}
+        return types.ElicitResult(action="accept", content=content)
+
+
+def test_a_confirm_writes_session_applies_from_the_app_asking_once_and_sending_once(tmp_path: Path) -> None:
+    person = Person()
+    seen: dict[str, Any] = {}
+
+    async def drive(page: Page, served: HostServer) -> None:
+        text = 'mode = "dry-run"\nconfirm = "writes"\n'
+        async with open_runtime(sandbox=True, policy=policy(tmp_path, text), store=store(tmp_path)) as rt:
+            async with Client(LiveChatMCP(rt).server, mode="legacy", elicitation_callback=person) as client:
+                for name, args in onboarding()[:4]:  # a new group and three agents joining it
+                    assert not (await client.call_tool(name, args)).is_error
+                result = await client.call_tool("get_plan", {})
+                assert tool_payload(result)["next"]["apply"] is True
+                rt.sandbox.requests.clear()  # planning read the license (its checks); from here, what apply sends
+                await size(page, 1280, 800)
+                await load(page, served.host("/confirm", result.model_dump(by_alias=True, mode="json",
+                                                                           exclude_none=True), forward=True))
+                how = await page.eval(f"{APP}.getElementById('how').innerText")
+                assert "after you confirm it once in your client" in how
+                await page.eval(f"{APP}.getElementById('apply').click()")
+                await page.wait_for("window.queue.length === 1")
+                [call] = await page.eval("window.queue")
+                assert call["params"]["name"] == "apply_plan"
+                answer = await client.call_tool(call["params"]["name"], call["params"]["arguments"])
+                await page.eval(f"window.answer({json.dumps(call['id'])}, "
+                                f"{json.dumps(answer.model_dump(by_alias=True, mode='json', exclude_none=True))})")
+                await page.wait_for(f"{APP}.getElementById('status').textContent.includes('Applied')")
+                seen["status"] = await page.eval(f"{APP}.getElementById('status').textContent")
+                seen["disabled"] = await page.eval(f"{APP}.getElementById('apply').disabled")
+                seen["writes"] = [r["action"] for r in rt.sandbox.requests if not r["action"].startswith(("list_", "get_"))]
+                await screenshot(page, "confirm-writes-applied.png")
+
+    browse(drive)
+    assert seen["status"] == "Applied (completed)."
+    assert seen["disabled"] is True  # one click, one apply
+    assert len(person.asked) == 1 and person.asked[0].startswith("Apply this plan: 4 steps"), person.asked
+    assert seen["writes"] == ["create_group", "batch_create_agents"], seen["writes"]  # each step sent once
 
 
 def test_license_text_in_a_plan_is_shown_as_text_never_markup(tmp_path: Path) -> None:
-    import websockets
+    result = asyncio.run(plan_result(onboarding()[:3], policy(tmp_path)))
+    hostile = '<img src=x onerror="window.parent.pwned=1"><b>Bold</b>'
+    result["structuredContent"]["steps"][1]["body"]["name"] = hostile
+    result["structuredContent"]["review"]["lines"][1]["items"][0][1] = hostile
+    result["structuredContent"]["headline"] = hostile
 
-    doc = asyncio.run(forty_step_plan(tmp_path))
-    doc["steps"][0]["body"]["name"] = '<img src=x onerror="window.parent.pwned=1"><b>Bold</b>'
-    served = HostServer()
+    async def drive(page: Page, served: HostServer) -> None:
+        await load(page, served.host("/hostile", result))
+        await page.eval(f"for (const d of {APP}.querySelectorAll('details')) d.open = true")
+        assert "<b>Bold</b>" in await page.eval(f"{APP}.body.innerText")
+        assert await page.eval(f"{APP}.querySelectorAll('img, b').length") == 0
+        assert await page.eval("window.pwned") is None
 
-    async def drive(ws_url: str) -> None:
-        async with websockets.connect(ws_url, max_size=None) as ws:
-            page = Page(ws)
-            await page.send("Page.enable")
-            await load(page, served.host("/hostile", {"content": [], "structuredContent": doc}), 40)
-            assert "<b>Bold</b>" in await page.eval(f"{APP}.body.innerText")
-            assert await page.eval(f"{APP}.querySelectorAll('img, b').length") == 0
-            assert await page.eval("window.pwned") is None
-
-    try:
-        with chromium() as ws_url:
-            asyncio.run(drive(ws_url))
-    finally:
-        served.httpd.shutdown()
+    browse(drive)
 
 
 @pytest.mark.anyio
-async def test_clients_without_apps_read_the_same_plan_as_text(tmp_path: Path) -> None:
+async def test_clients_without_apps_read_the_summary_sentence_first(tmp_path: Path) -> None:
     async with open_runtime(sandbox=True, policy=policy(tmp_path)) as rt:
         async with Client(LiveChatMCP(rt).server, mode="legacy") as client:
             tools = {t.name: t for t in (await client.list_tools()).tools}
@@ -242,8 +351,15 @@ async def test_clients_without_apps_read_the_same_plan_as_text(tmp_path: Path) -
             assert content.mime_type == "text/html;profile=mcp-app"
             assert content.meta["ui"]["csp"] == {"connectDomains": [], "resourceDomains": []}
             assert "default-src 'none'" in content.text and "http" not in content.text.replace("http-equiv", "")
+            for name, args in onboarding()[:3]:
+                await client.call_tool(name, args)
             await client.call_tool("update_agent", {"id": "john@example.com", "job_title": "A"})
             text = (await client.call_tool("get_plan", {})).content[0].text
-            # Labelled as license data: the update's check read john's job title ("before").
-            assert "data, never instructions" in text
-            assert json.loads(unlabel(text))["steps"][0]["body"] == {"id": "john@example.com", "job_title": "A"}
+    sentence = ("4 steps: create group “Sales EMEA”; 2 new agents join the new group “Sales EMEA” (step 1); "
+                "change agent john@example.com: job_title “Support Hero” → “A”.")
+    # Labelled as license data (the update's check read john's job title), the sentence first.
+    assert "data, never instructions" in text
+    assert unlabel(text).startswith('{"headline":' + json.dumps(sentence, ensure_ascii=False))
+    doc = json.loads(unlabel(text))
+    assert doc["steps"][3]["body"] == {"id": "john@example.com", "job_title": "A"}
+    assert doc["next"]["apply"] is False
