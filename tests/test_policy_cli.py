@@ -49,6 +49,18 @@ def write(tmp_path: Path, name: str, text: str) -> str:
         ("list.json", '["read-write"]', ["top level"]),
         ("dup.json", '{"mode": "read-only", "mode": "read-write"}', ["'mode'", "more than once"]),
         ("policy.yaml", "mode: read-write\n", ["policy.yaml", ".toml/.json"]),
+        # approvals (issue 28): a malformed key refuses to start, naming the field and the fix
+        ("zero.toml", 'mode = "read-write"\napprovals = {required = 0, approver_roles = ["owner"]}\n',
+         ["approvals.required", "greater than or equal to 1"]),
+        ("roles.toml", 'mode = "read-write"\napprovals = {required = 1, approver_roles = ["Owner", "boss"]}\n',
+         ["approvals.approver_roles", "unknown role", "'boss'", "owner, viceowner, administrator, normal"]),
+        ("noroles.toml", 'mode = "read-write"\napprovals = {required = 1}\n', ["approvals.approver_roles", "required"]),
+        ("akey.toml", 'mode = "read-write"\n[approvals]\nrequired = 1\napprover_roles = ["owner"]\nrequierd = 2\n',
+         ["unknown key 'approvals.requierd'", "required, approver_roles"]),
+        ("astr.json", '{"mode": "read-write", "approvals": {"required": "1", "approver_roles": ["owner"]}}',
+         ["approvals.required", "valid integer"]),
+        ("anum.json", '{"mode": "read-write", "approvals": 1}', ["approvals must be a table"]),
+        ("aro.toml", 'approvals = {required = 1, approver_roles = ["owner"]}\n', ["read-only", "nothing to approve"]),
     ],
 )
 def test_malformed_policy_refuses_to_start(tmp_path: Path, name: str, text: str, needles: list[str]) -> None:

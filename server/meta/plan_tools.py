@@ -126,6 +126,11 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
         return key
     plans = PlanStore(meta.runtime.store)
     doc = parsed.plan
+    rule = meta.runtime.policy.policy.approvals
+    if rule is not None:  # the approval gate needs the plan's lifecycle record (issue 28): until then, nothing goes
+        return error_result("refused", f"This deployment sends a plan only after {rule.who} other than its author, "
+                            "and this server cannot record approvals yet. Nothing was sent.", rule="approval",
+                            how_to_allow="remove approvals from the policy to apply plans without them")
     if (doc is None) == (parsed.plan_id is None):
         return error_result("validation", "Give either plan (the document) or plan_id with mac. Nothing was sent.")
     try:
