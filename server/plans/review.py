@@ -31,7 +31,7 @@ from ..tools import catalog
 from ..tools.refs import RETURNS, STAND_IN
 from .checks import CREATES, DELETES, KINDS, UPDATES
 from .document import Step, document_steps
-from .refs import REF, find
+from .refs import KEY_PREFIX, REF, find
 from .undo import undo_steps
 
 MAX_HEADLINE_LINES = 4  # lines named in the headline; the rest are counted
@@ -90,9 +90,25 @@ def plural(noun: str, count: int = 2) -> str:
     return f"{head} {last}" if head else last
 
 
-def short(value: Any) -> str:
-    """A value as a line shows it: text in quotes, the rest as compact JSON, cut short."""
-    text = f"“{value}”" if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+def readable(value: Any, refs: dict[str, str] | None = None) -> str:
+    """A value in words: text in quotes, references as what they point at, objects as "key: value"."""
+    refs = refs or {}
+    if isinstance(value, str):
+        return f"“{value}”"
+    if isinstance(value, dict):
+        if set(value) == {REF}:
+            return refs.get(str(value[REF]), f"what step {value[REF]} creates")
+        return "{" + ", ".join(
+            f"{refs.get(k[len(KEY_PREFIX):], k) if k.startswith(KEY_PREFIX) else k}: {readable(v, refs)}"
+            for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(readable(v, refs) for v in value) + "]"
+    return json.dumps(value)
+
+
+def short(value: Any, refs: dict[str, str] | None = None) -> str:
+    """A value as a line shows it (``readable``), cut short."""
+    text = readable(value, refs)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
@@ -235,13 +251,14 @@ def _update_text(steps: list[Step], numbers: list[int], kind: str, refs: dict[st
         changes = first.info.get("changes") if isinstance(first.info.get("changes"), dict) else None
         if len(fields) == 1 and changes is not None and isinstance(changes.get(fields[0]), dict):
             change = changes[fields[0]]
-            return f"change {kind} {label(first)}: {fields[0]} {short(change.get('before'))} → {short(change.get('after'))}"
+            return (f"change {kind} {label(first)}: {fields[0]} {short(change.get('before'), refs)} → "
+                    f"{short(change.get('after'), refs)}")
         if len(fields) == 1 and fields[0] in first.body:
-            return f"change {kind} {label(first)}: {fields[0]} → {short(first.body[fields[0]])}"
+            return f"change {kind} {label(first)}: {fields[0]} → {short(first.body[fields[0]], refs)}"
         return f"change {kind} {label(first)}: {', '.join(fields) or 'nothing'}"
     values = {json.dumps(steps[n - 1].body.get(fields[0]), sort_keys=True) for n in numbers} if len(fields) == 1 else set()
     if len(values) == 1 and fields[0] != key:
-        return f"set {fields[0]} to {short(first.body.get(fields[0]))} on {len(numbers)} {plural(kind)}"
+        return f"set {fields[0]} to {short(first.body.get(fields[0]), refs)} on {len(numbers)} {plural(kind)}"
     return f"change {len(numbers)} {plural(kind)}: {', '.join(fields)}"
 
 
