@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..plans.document import document_steps
 from ..plans.review import review
 from ..store import default_store_url
-from ..tools import catalog
-from ..tools import meta_names as names
+from ..tools import catalog, meta_names as names
 
 if TYPE_CHECKING:
     from ..calls.context import CallContext

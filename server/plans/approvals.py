@@ -15,11 +15,23 @@ and audit lines name them (``id`` "<organization>:<account>", ``email``, ``name`
 from __future__ import annotations
 
 import hmac
-from typing import Any
-
-from ..policies.engine import Approvals
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 RULE = "approval"
+
+
+class Approvals(Protocol):
+    """The policy's ``approvals`` (server/policies/engine.py ``Approvals``), as these rules read it."""
+
+    @property
+    def required(self) -> int: ...
+
+    @property
+    def approver_roles(self) -> Sequence[str]: ...
+
+    @property
+    def who(self) -> str: ...
 
 
 def who(person: dict[str, Any] | None) -> str:

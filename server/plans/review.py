@@ -29,8 +29,8 @@ from typing import Any
 
 from ..tools import catalog
 from ..tools.refs import RETURNS, STAND_IN
-from .checks import CREATES, DELETES, KINDS, UPDATES
 from .document import Step, document_steps
+from .effects import CREATES, DELETES, KINDS, UPDATES
 from .refs import KEY_PREFIX, REF, find
 from .undo import undo_steps
 
