@@ -68,6 +68,14 @@ async def plan_key(meta: MetaTools) -> bytes | ToolResult:
                             "Nothing was sent.")
 
 
+def signed(meta: MetaTools, plan: Plan, key: bytes) -> dict[str, Any]:
+    """The plan's document signed for this runtime (its upstream, client, organization, batch size):
+    what get_plan answers, and what undo and plan_config (server/meta/config_tools.py) store."""
+    runtime = meta.runtime
+    return plan.document(runtime.client, runtime.policy.policy.max_batch_size, key, scrub=runtime.scrubber.json,
+                         client_id=runtime.client_id, organization_id=runtime.identity.get("organization_id"))
+
+
 async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
     meta, session = call.meta, call.session
     key = await plan_key(meta)
@@ -85,10 +93,7 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
             plan = await meta.pipeline.plans.load(session)
     except (StoreUnavailable, PlanBusy) as exc:
         return plan_store_failed(exc)
-    doc = plan.document(
-        meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key, scrub=meta.runtime.scrubber.json,
-        client_id=meta.runtime.client_id, organization_id=meta.runtime.identity.get("organization_id"),
-    )
+    doc = signed(meta, plan, key)
     if doc["steps"]:
         try:
             doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, meta.runtime.principal_id)
@@ -223,9 +228,7 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
                 "not checked against the license again")
     for action, body in steps:
         plan.add(catalog()[action], body)
-    undo = plan.document(meta.runtime.client, meta.runtime.policy.policy.max_batch_size, key,
-                         scrub=meta.runtime.scrubber.json, client_id=meta.runtime.client_id,
-                         organization_id=meta.runtime.identity.get("organization_id"))
+    undo = signed(meta, plan, key)
     try:
         out["plan_id"] = await PlanStore(meta.runtime.store).save(undo, meta.runtime.principal_id)
     except StoreUnavailable:

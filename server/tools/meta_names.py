@@ -17,7 +17,11 @@ APPLY_PLAN = "apply_plan"
 SEARCH = "search"
 FETCH = "fetch"
 WHOAMI = "whoami"
+EXPORT_CONFIG = "export_config"
+DIFF_CONFIG = "diff_config"
+PLAN_CONFIG = "plan_config"
 
 META_TOOLS: tuple[str, ...] = (
     SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH, FETCH, WHOAMI,
+    EXPORT_CONFIG, DIFF_CONFIG, PLAN_CONFIG,
 )
