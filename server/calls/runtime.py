@@ -47,6 +47,9 @@ class Settings:
     # The state store URL (--store / LIVECHAT_MCP_STORE); None: the embedded SQLite file, or
     # memory:// with the built-in sandbox, whose state lives and dies with this process anyway.
     store: str | None = None
+    # With the built-in sandbox: what its license holds instead of the built-in seed (a
+    # configuration document's seed, server/license_config/seed.py; the CLI passes it in).
+    sandbox_seed: Any = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **values: Any) -> Settings:
@@ -262,7 +265,7 @@ async def open_app(settings: Settings, env: Mapping[str, str]) -> App:
     if settings.sandbox:
         from ..sandbox import Sandbox
 
-        sandbox = Sandbox()
+        sandbox = Sandbox(seed=settings.sandbox_seed)
         transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=sandbox.app)
         base_url = accounts_url = SANDBOX_URL
         upstream = "built-in SANDBOX"

@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, StrictBool
 
-from ..calls.context import CallContext
 from ..calls.pipeline import ToolResult, error_result
 from ..license_config.compare import compare, pair_documents, words
 from ..license_config.converge import converge
 from ..license_config.document import KINDS, DocumentError, load
-from ..license_config.export import ExportError, ReadFailed, export
+from ..license_config.export import ExportError, ReadFailed
+from ..license_config.live import read_license
 from ..license_config.planner import build, planning_policy
 from ..plans.store import PlanStore
 from ..store import StoreUnavailable
-from ..tools import catalog
 from ..tools.types import Input
 from . import names
 from .plan_tools import plan_key, signed
@@ -53,32 +52,6 @@ class PlanConfigArgs(Input):
     kinds: list[Kind] | None = _KINDS
 
 
-def source(meta: MetaTools) -> dict[str, Any]:
-    """What an export says it was read from (no time: the same license gives the same bytes)."""
-    runtime = meta.runtime
-    return {"api": runtime.client.base_url, "region": runtime.client.region,
-            "organization_id": runtime.identity.get("organization_id"), "client_id": runtime.client_id}
-
-
-async def read_license(meta: MetaTools, context: CallContext, kinds: list[str] | None) -> dict[str, Any]:
-    """The license's document, read through the pipeline (ReadFailed / ExportError)."""
-    pipeline = meta.runtime.pipeline
-
-    async def read(action: str, args: dict[str, Any]) -> Any:
-        result = await pipeline.call(action, args, call=context, shape=False)
-        if result.is_error:
-            error = result.data.get("error", {}) if isinstance(result.data, dict) else {}
-            raise ReadFailed(action, str(error.get("type", "error")), str(error.get("message", result.data)))
-        return result.data
-
-    def refused(action: str) -> str | None:
-        decision = pipeline.decide(catalog()[action])
-        return None if decision.allowed else f"rule {decision.rule}: {decision.reason}"
-
-    return await export(read, refused, kinds, source=source(meta), client_id=meta.runtime.client_id,
-                        progress=context.progress)
-
-
 def _failed(exc: Exception) -> ToolResult:
     if isinstance(exc, ReadFailed):
         return error_result("read_failed", f"The license could not be read: {exc}. Nothing was changed.",
@@ -98,7 +71,7 @@ def _kinds(given: Sequence[str] | None, doc: dict[str, Any] | None = None) -> li
 
 async def export_config(call: MetaCall, parsed: ExportConfigArgs) -> ToolResult:
     try:
-        doc = await read_license(call.meta, call.context, _kinds(parsed.kinds))
+        doc = await read_license(call.meta.runtime, call.context, _kinds(parsed.kinds))
     except (ReadFailed, ExportError) as exc:
         return _failed(exc)
     if parsed.view == "summary":
@@ -123,7 +96,7 @@ async def _against_license(call: MetaCall, document: dict[str, Any], given: Sequ
             names = {"groups", "bots", *({"agents"} if "groups" in kinds else set())}
         else:
             names = {k for k in ("groups", "bots") if k in doc}
-        live = await read_license(call.meta, call.context, [k for k in KINDS if k in kinds or k in names])
+        live = await read_license(call.meta.runtime, call.context, [k for k in KINDS if k in kinds or k in names])
     except (ReadFailed, ExportError, DocumentError) as exc:
         return _failed(exc)
     return doc, live, kinds

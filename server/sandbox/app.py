@@ -15,6 +15,7 @@ import json
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,9 @@ class Sandbox:
     accounts: Accounts = field(init=False)
     # Budgets of the licenses other than the default one (organization id -> hits).
     _org_hits: dict[str, deque[float]] = field(default_factory=dict)
+    # What the default license holds after a reset: the built-in seed, or another one (a
+    # configuration document's: server/license_config/seed.py, `livechat-mcp sandbox --seed FILE`).
+    seed: Callable[[SandboxState], None] | None = None
 
     def __post_init__(self) -> None:
         _check_rate(self.rate_limit, self.rate_period)
@@ -96,7 +100,7 @@ class Sandbox:
 
     def reset(self) -> None:
         self.state = SandboxState(region=self.region, _clock=self.clock)
-        resources.seed(self.state)
+        (self.seed or resources.seed)(self.state)
         self._hits.clear()
         self._org_hits.clear()
         if not hasattr(self, "accounts"):

@@ -15,7 +15,7 @@ from ...errors import ConfigError
 from ...policies import PolicyError
 from ...store import StoreUnavailable
 from ...store.crypto import SealError
-from . import apply, call, config, plans, policy, sandbox, serve, tools
+from . import apply, call, config, diff, export, plan, plans, policy, sandbox, serve, tools
 from .base import fail
 from .options import parser
 from .settings import settings
@@ -68,6 +68,12 @@ async def run_command(command: str, args: argparse.Namespace) -> int:
                                                        if args.send_expected_failures else {})})
         if command == "plans":
             return await plans.run(runtime, args)
+        if command == "export":
+            return await export.run(runtime, args)
+        if command == "diff":
+            return await diff.run(runtime, args)
+        if command == "plan":
+            return await plan.run(runtime, args)
         return fail(f"unknown command {command}")
     finally:
         await runtime.aclose()

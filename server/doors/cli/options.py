@@ -16,6 +16,9 @@ examples:
   livechat-mcp call update_agent @args.json --allow-writes
   livechat-mcp policy --policy read-only         every tool's decision and why
   livechat-mcp apply PLAN.json --allow-writes    apply a reviewed dry-run plan
+  livechat-mcp export -o license.json            the license's configuration as one document
+  livechat-mcp diff license.json                 what differs (exit 0 same, 1 different, 2 error)
+  livechat-mcp plan license.json --dry-run       a stored plan making the license match it
   livechat-mcp --transport http --port 8000      streamable HTTP at http://127.0.0.1:8000/mcp
 
 environment variables:
@@ -61,6 +64,8 @@ def common_options() -> argparse.ArgumentParser:
     p.add_argument("--audit-log", default=s, help="append one JSON line per tool call to this file ('-' = stderr)")
     p.add_argument("--timeout", type=float, default=s, help="seconds per upstream request (default 15)")
     p.add_argument("--rate-limit", default=s, help="client-side budget, REQUESTS/SECONDS (default 1000/600)")
+    p.add_argument("--seed", default=s, metavar="FILE",
+                   help="with --sandbox: the sandbox holds this configuration document (livechat-mcp export)")
     p.add_argument("--store", default=s, metavar="URL",
                    help="state store shared by processes/replicas: sqlite:///PATH (default: the user's state "
                         "directory), redis://HOST:PORT/DB, or memory://")
@@ -108,7 +113,8 @@ def parser() -> argparse.ArgumentParser:
     apply.add_argument("--send-expected-failures", action="store_true",
                        help="send steps the plan's checks expect to fail")
     plans = sub.add_parser("plans", parents=[common], help="list, show, export or apply stored plans")
-    plans.add_argument("plans_command", choices=("list", "show", "export", "apply"))
+    plans.add_argument("plans_command", choices=("list", "show", "export", "apply", "rehearse"),
+                       help="rehearse: apply it to a private copy of its license first (nothing is sent)")
     plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
     plans.add_argument("--continue-on-error", action="store_true")
     plans.add_argument("--other-target", action="store_true")
@@ -116,7 +122,20 @@ def parser() -> argparse.ArgumentParser:
                          help="print a ready MCP client entry (claude, cursor, vscode) with absolute paths")
     cfg.add_argument("client", choices=("claude", "cursor", "vscode"))
     cfg.add_argument("--name", default="livechat", help="the server's name in the client (default livechat)")
+    kinds = "comma-separated kinds (groups, agents, bots, bot_templates, auto_access, greetings, tags, properties, webhooks)"
+    export = sub.add_parser("export", parents=[common], help="write the license's configuration as one document")
+    export.add_argument("--kinds", help=f"only these {kinds}")
+    export.add_argument("-o", "--output", metavar="FILE", help="write it here (default: stdout)")
+    diff = sub.add_parser("diff", parents=[common], help="what differs between a document and the license")
+    diff.add_argument("file", help="a configuration document (livechat-mcp export)")
+    diff.add_argument("--json", action="store_true", help="the differences as JSON")
+    diff.add_argument("--kinds", help=f"only these {kinds}")
+    plan = sub.add_parser("plan", parents=[common], help="a stored plan making the license match a document")
+    plan.add_argument("file", help="a configuration document (livechat-mcp export)")
+    plan.add_argument("--prune", action="store_true", help="also delete what the document does not have")
+    plan.add_argument("--kinds", help=f"only these {kinds}")
     sb = sub.add_parser("sandbox", help="serve the sandbox API on loopback")
+    sb.add_argument("--seed", metavar="FILE", help="hold this configuration document (livechat-mcp export)")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8686)
     sb.add_argument("--region", default="dal", choices=("dal", "fra"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from typing import Any
 
 from ...calls.runtime import Runtime
 from . import apply
@@ -30,6 +32,8 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.plans_command == "export":  # the portable artifact, for `livechat-mcp apply PLAN.json`
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
+    if args.plans_command == "rehearse":
+        return await _rehearse(runtime, doc)
     if args.plans_command == "show":
         print(json.dumps({"plan_id": args.plan_id, "mac": doc["mac"], "target": doc.get("target"),
                           "summary": doc.get("summary"), "steps": doc.get("steps"),
@@ -38,3 +42,20 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     # apply: the operator applies what `plans show` printed (same id, same MAC), resuming its journal.
     return await apply.run(runtime, None, args.continue_on_error, None, other_target=args.other_target,
                         extra={"plan_id": args.plan_id, "mac": doc["mac"]})
+
+
+async def _rehearse(runtime: Runtime, doc: dict[str, Any]) -> int:
+    """Apply the plan to a private copy of its license (server/license_config/rehearse.py): exit 0 when
+    every step would be done, 1 otherwise; nothing is sent to the license but the export's reads."""
+    from ...license_config.rehearse import RehearsalError, rehearse
+    from ...plans.document import MAC_KEY_NAME
+    from .documents import context
+
+    key = await runtime.store.shared_secret(MAC_KEY_NAME)
+    try:
+        report = await rehearse(runtime, doc, key, context(runtime))
+    except RehearsalError as exc:
+        return fail(f"not rehearsed: {exc}", 1)
+    print(runtime.scrubber(json.dumps(report, indent=2, ensure_ascii=False)))
+    print(report["changes"]["text"], file=sys.stderr)
+    return 0 if report["status"] == "completed" else 1

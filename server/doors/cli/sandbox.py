@@ -20,13 +20,22 @@ def run(args: argparse.Namespace) -> int:
     limit, period = rate(args.rate_limit)
     oauth_id = os.environ.get("LIVECHAT_SANDBOX_OAUTH_CLIENT_ID", "").strip() or DEFAULT_OAUTH_CLIENT_ID
     oauth_secret = os.environ.get("LIVECHAT_SANDBOX_OAUTH_CLIENT_SECRET", "").strip() or DEFAULT_OAUTH_CLIENT_SECRET
+    from ...api.auth import ConfigError
+    from .base import fail
+    from .settings import sandbox_seed
+
+    try:
+        seed = sandbox_seed(args.seed) if args.seed else None
+    except ConfigError as exc:
+        return fail(str(exc))
     sandbox = Sandbox(region=args.region, rate_limit=limit, rate_period=period, token=token,
-                      oauth_client_id=oauth_id, oauth_client_secret=oauth_secret)
+                      oauth_client_id=oauth_id, oauth_client_secret=oauth_secret, seed=seed)
     if not is_loopback(args.host):
         print(f"livechat-mcp sandbox: WARNING: listening on {args.host}, beyond loopback", file=sys.stderr)
     base = f"http://{args.host}:{args.port}"
     private = ", ".join(sorted(PRIVATE_SCOPES))
-    print(f"{SANDBOX_NOTICE}\nsandbox API: {base}\n"
+    held = f"holds {args.seed}" if args.seed else "holds its built-in example license"
+    print(f"{SANDBOX_NOTICE}\nsandbox API: {base} ({held})\n"
           f"Bearer token (an app's scopes, as the Developer Console grants them; no {private}): {token}\n"
           f"Bearer token (all scopes, the private ones too): {ALL_SCOPES_TOKEN}\n"
           f"use it: LIVECHAT_API_URL={base} LIVECHAT_ACCOUNTS_URL={base} LIVECHAT_ACCESS_TOKEN={token} livechat-mcp",

@@ -33,7 +33,27 @@ def settings(args: argparse.Namespace) -> Settings:
         values["store"] = args.store
     if hasattr(args, "rate_limit"):
         values["rate_limit"], values["rate_period"] = rate(args.rate_limit)
-    return Settings.from_env(os.environ, **values)
+    found = Settings.from_env(os.environ, **values)
+    if getattr(args, "seed", None):
+        if not found.sandbox:
+            raise ConfigError("--seed FILE loads a configuration into the built-in sandbox: add --sandbox "
+                              "(or serve it on loopback: livechat-mcp sandbox --seed FILE)")
+        found.sandbox_seed = sandbox_seed(args.seed)
+    return found
+
+
+def sandbox_seed(path: str) -> Any:
+    """The sandbox seed of a configuration document file (ConfigError naming what is wrong)."""
+    from ...license_config.document import DocumentError, read_file
+    from ...license_config.seed import seeder
+    from ...sandbox.app import DEFAULT_CLIENT_ID
+
+    try:
+        doc = read_file(path)
+    except DocumentError as exc:
+        raise ConfigError(f"--seed {path}: {exc}") from None
+    # The sandbox's own app owns what the document's app owned, so its token sees it as its own.
+    return seeder(doc, DEFAULT_CLIENT_ID)
 
 
 def rate(text: str) -> tuple[int, float]:

@@ -1,0 +1,31 @@
+"""`livechat-mcp diff FILE [--json] [--kinds ...]`: what differs between a configuration document
+and the license. Exit codes as diff(1): 0 the license matches, 1 it differs, 2 trouble."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ...calls.runtime import Runtime
+from .base import app_for, fail
+from .documents import UsageError, context, document, error_line, kinds
+
+
+async def run(runtime: Runtime, args: argparse.Namespace) -> int:
+    try:
+        doc, wanted = document(args.file), kinds(args.kinds)
+    except UsageError as exc:
+        return fail(str(exc))
+    result = await app_for(runtime).call_tool("diff_config", {"document": doc, **({"kinds": wanted} if wanted else {})},
+                                              call=context(runtime))
+    if sys.stderr.isatty():
+        print("\r", end="", file=sys.stderr)
+    if result.is_error:
+        return fail(f"diff failed: {error_line(result.data)}", 2)
+    data = result.data
+    if args.json:
+        print(json.dumps({k: v for k, v in data.items() if k != "text"}, indent=2, ensure_ascii=False))
+    else:
+        print(data["text"])
+    return 1 if data["differs"] else 0
