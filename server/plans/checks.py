@@ -93,7 +93,8 @@ _GROUPS = {"groups[].id": "group"}
 NAMES: dict[str, dict[str, str]] = {
     "create_agent": _GROUPS, "update_agent": _GROUPS, "create_bot": _GROUPS, "update_bot": _GROUPS,
     "create_tag": {"group_ids[]": "group"}, "update_tag": {"group_ids[]": "group"},
-    "create_group": {"agent_priorities{}": "agent"}, "update_group": {"agent_priorities{}": "agent"},
+    # A group's members are agents (ids are emails) and bots (hex ids): "member" is whichever the key is.
+    "create_group": {"agent_priorities{}": "member"}, "update_group": {"agent_priorities{}": "member"},
     "add_auto_access": {"access.groups[]": "group"}, "update_auto_access": {"access.groups[]": "group"},
     "create_greeting": {"group": "group"},
 }
@@ -169,16 +170,22 @@ async def check_step(pipeline: Reader, plan: Plan, number: int, step: Step, sess
     async def objects(kind_name: str) -> dict[str, dict[str, Any]] | None:
         kind = KINDS[kind_name]
         owner = body.get("owner_client_id") if kind_name in OWNED else None
-        found = await _read(pipeline, ledger, kind, session, owner if isinstance(owner, str) else None)
+        owner = owner if isinstance(owner, str) else None
+        found = await _read(pipeline, ledger, kind, session, owner)
         if isinstance(found, str):
             warn("unchecked", found)
             return None
-        return {str(o.get(kind.key)): o for o in found if isinstance(o, dict)}
+        # Keyed once per plan (a read never changes once made): each step's lookups are O(1).
+        slot = (kind_name, owner)
+        if slot not in ledger.keyed:
+            ledger.keyed[slot] = {str(o.get(kind.key)): o for o in found if isinstance(o, dict)}
+        return ledger.keyed[slot]
 
-    for pattern, kind_name in NAMES.get(action, {}).items():
+    for pattern, named in NAMES.get(action, {}).items():
         for value in _paths(body, pattern):
             if _is_ref(value):
                 continue
+            kind_name = ("agent" if "@" in str(value) else "bot") if named == "member" else named
             if (kind_name, str(value)) in ledger.created and (kind_name, str(value)) not in ledger.deleted:
                 continue
             live = await objects(kind_name)

@@ -50,3 +50,5 @@ class Ledger:
     deleted: dict[tuple[str, str], int] = field(default_factory=dict)
     # (create action, owner, *per values) -> how many earlier steps add (negative: free)
     counted: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # Each read keyed by its objects' key, made once (not stored: derived from ``reads``).
+    keyed: dict[tuple[str, str | None], dict[str, dict[str, Any]]] = field(default_factory=dict, repr=False)
