@@ -312,3 +312,12 @@ async def test_a_group_with_a_bot_among_its_members_converges(make_server, loopb
         report = await call(s, "apply_plan", {"plan_id": planned["plan_id"], "mac": planned["mac"]})
         assert report["status"] == "completed", report
         assert (await call(s, "diff_config", {"document": doc}))["differs"] is False
+
+
+async def test_the_config_resource_is_the_export(make_server, loopback):
+    async with make_server(env=loopback.env()) as s:
+        listed = [str(r.uri) for r in (await s.client.list_resources()).resources]
+        [content] = (await s.client.read_resource("livechat://config")).contents
+        exported = await call(s, "export_config", {})
+    assert "livechat://config" in listed
+    assert json.loads(unlabel(content.text)) == exported  # type: ignore[union-attr]

@@ -18,7 +18,9 @@ from test_resources import META_TOOLS
 pytestmark = pytest.mark.anyio
 
 DISCOVERY = Overrides(discovery=True)
-DISCOVERY_TOOLS = {"search_actions", "describe_action", "call_action", "search", "fetch", "whoami"}
+# export_config and diff_config only read: listed under every policy (plan_config where writes can be planned).
+DISCOVERY_TOOLS = {"search_actions", "describe_action", "call_action", "search", "fetch", "whoami", "export_config",
+                   "diff_config"}
 
 
 async def call(s: Any, name: str, args: dict[str, Any]) -> tuple[bool, Any]:

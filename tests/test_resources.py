@@ -17,7 +17,7 @@ from test_policy_enforcement import listed, policy_file
 pytestmark = pytest.mark.anyio
 
 META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
-              "whoami"}
+              "whoami", "export_config", "diff_config", "plan_config"}
 
 
 async def read(s: Any, uri: str) -> Any:
@@ -51,7 +51,7 @@ async def test_policy_resource_reports_the_policy_in_force(loopback, make_server
         resources = (await s.client.list_resources()).resources
         report = await read(s, "livechat://policy")
         visible = await listed(s)
-    assert [r.uri for r in resources] == ["livechat://policy"]
+    assert [r.uri for r in resources] == ["livechat://policy", "livechat://config"]
     assert report["policy"]["mode"] == mode
     allowed = {name for name, d in report["tools"].items() if d["decision"] != "refused"}
     assert allowed == visible - META_TOOLS  # the report says what tools/list shows

@@ -344,8 +344,9 @@ async def test_clients_without_apps_read_the_summary_sentence_first(tmp_path: Pa
             assert tools["get_plan"].meta == {"ui": {"resourceUri": review_app.URI}}
             assert tools["update_agent"].meta == {"ui": {"resourceUri": review_app.URI}}  # planning answers
             assert tools["list_agents"].meta is None
-            # Found through the tools' metadata, not the resource list (which stays the policy alone).
-            assert [str(r.uri) for r in (await client.list_resources()).resources] == ["livechat://policy"]
+            # Found through the tools' metadata, not the resource list (the policy and the configuration).
+            assert [str(r.uri) for r in (await client.list_resources()).resources] == ["livechat://policy",
+                                                                                     "livechat://config"]
             read = await client.read_resource(review_app.URI)
             [content] = read.contents
             assert content.mime_type == "text/html;profile=mcp-app"

@@ -25,6 +25,7 @@ from server.tools.meta_names import META_TOOLS
 from server.tools.schema import compact_batch_schema, input_schema
 
 BATCHES = [name for name, act in catalog().items() if act.batch_of]
+CONFIG_TOOLS = ("export_config", "diff_config", "plan_config")  # configuration as code (issue 22)
 
 
 def surface(tool: types.Tool) -> dict[str, Any]:
@@ -57,10 +58,11 @@ async def test_tools_list_shows_the_snapshotted_schemas() -> None:
     """What a client receives: the full surface lists each batch action compactly (its single
     action is listed too), every other tool as snapshotted; discovery lists only meta tools."""
     for overrides, expected in (
-        (Overrides(), {*catalog(), "apply_plan", "search", "fetch", "whoami"}),
+        (Overrides(), {*catalog(), "apply_plan", "search", "fetch", "whoami", *CONFIG_TOOLS}),
         (
             Overrides(discovery=True),
-            {"search_actions", "describe_action", "call_action", "apply_plan", "search", "fetch", "whoami"},
+            {"search_actions", "describe_action", "call_action", "apply_plan", "search", "fetch", "whoami",
+             *CONFIG_TOOLS},
         ),
     ):
         runtime = await build_runtime(
@@ -3893,6 +3895,131 @@ META: dict[str, Any] = snapshot(
                 "openWorldHint": False,
             },
             "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+        },
+        "export_config": {
+            "title": "Export configuration",
+            "description": "The license's configuration as one document (groups, agents, bots, rules, greetings, tags, properties, webhooks; keyed by names; no secrets): a backup, or the input of diff_config/plan_config.",
+            "annotations": {
+                "readOnlyHint": True,
+                "destructiveHint": False,
+                "idempotentHint": True,
+                "openWorldHint": False,
+            },
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "kinds": {
+                        "items": {
+                            "enum": [
+                                "groups",
+                                "agents",
+                                "bots",
+                                "bot_templates",
+                                "auto_access",
+                                "greetings",
+                                "tags",
+                                "properties",
+                                "webhooks",
+                            ],
+                            "type": "string",
+                        },
+                        "type": "array",
+                        "description": "Only these kinds (default: all; with a document, the kinds it has).",
+                    },
+                    "view": {
+                        "default": "document",
+                        "description": "summary: only how many objects of each kind, and what was left out.",
+                        "enum": ["document", "summary"],
+                        "type": "string",
+                    },
+                },
+                "type": "object",
+            },
+        },
+        "diff_config": {
+            "title": "Diff configuration",
+            "description": "What differs between a configuration document and the license: per object created, changed (field by field, before -> after) or deleted.",
+            "annotations": {
+                "readOnlyHint": True,
+                "destructiveHint": False,
+                "idempotentHint": True,
+                "openWorldHint": False,
+            },
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "document": {
+                        "additionalProperties": True,
+                        "description": 'A configuration document (export_config\'s; "kind": "livechat-mcp/config").',
+                        "type": "object",
+                    },
+                    "kinds": {
+                        "items": {
+                            "enum": [
+                                "groups",
+                                "agents",
+                                "bots",
+                                "bot_templates",
+                                "auto_access",
+                                "greetings",
+                                "tags",
+                                "properties",
+                                "webhooks",
+                            ],
+                            "type": "string",
+                        },
+                        "type": "array",
+                        "description": "Only these kinds (default: all; with a document, the kinds it has).",
+                    },
+                },
+                "required": ["document"],
+                "type": "object",
+            },
+        },
+        "plan_config": {
+            "title": "Plan configuration",
+            "description": "A stored plan (reviewed and applied like any plan) making the license match a configuration document; deletes only with prune. Sends nothing.",
+            "annotations": {
+                "readOnlyHint": True,
+                "destructiveHint": False,
+                "idempotentHint": True,
+                "openWorldHint": False,
+            },
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "document": {
+                        "additionalProperties": True,
+                        "description": 'A configuration document (export_config\'s; "kind": "livechat-mcp/config").',
+                        "type": "object",
+                    },
+                    "prune": {
+                        "default": False,
+                        "description": "Also delete what the license has and the document lacks.",
+                        "type": "boolean",
+                    },
+                    "kinds": {
+                        "items": {
+                            "enum": [
+                                "groups",
+                                "agents",
+                                "bots",
+                                "bot_templates",
+                                "auto_access",
+                                "greetings",
+                                "tags",
+                                "properties",
+                                "webhooks",
+                            ],
+                            "type": "string",
+                        },
+                        "type": "array",
+                        "description": "Only these kinds (default: all; with a document, the kinds it has).",
+                    },
+                },
+                "required": ["document"],
+                "type": "object",
+            },
         },
     }
 )

@@ -28,6 +28,7 @@ from ..calls.confirm import NeedInput, SharedStateBoundary, asker_for
 from ..calls.context import CallContext
 from ..calls.runtime import Runtime
 from ..meta.registry import BY_NAME, RuntimeMetaTools
+from ..meta.resources import CONFIG_URI
 from ..meta.spec import MetaTool
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
@@ -246,7 +247,14 @@ class LiveChatMCP:
                         uri="livechat://policy",
                         description="The effective policy and each tool's decision with its reason.",
                         mime_type="application/json",
-                    )
+                    ),
+                    types.Resource(
+                        name="config",
+                        uri=CONFIG_URI,
+                        description="The license's configuration as one document (what export_config answers: "
+                        "a backup, the input of diff_config and plan_config).",
+                        mime_type="text/plain",
+                    ),
                 ]
             )
 

@@ -8,13 +8,18 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
+from ..calls.context import CallContext
 from ..calls.objects import KINDS, ObjectError
+from ..license_config.export import ExportError, ReadFailed
+from ..license_config.live import read_license
 from ..plans.store import PlanStore, owns
 from ..safety.untrusted import clean, label
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
 from .reports import policy_report
 from .spec import MetaTools
+
+CONFIG_URI = "livechat://config"
 
 
 def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:
@@ -39,6 +44,11 @@ def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:
 async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
     if uri == "livechat://policy":
         return policy_report(meta.runtime)
+    if uri == CONFIG_URI:  # the whole configuration document, as export_config answers it
+        try:
+            return await read_license(meta.runtime, CallContext(session=session), None)
+        except (ReadFailed, ExportError) as exc:
+            raise MCPError(INVALID_PARAMS, f"unavailable: {clean(str(exc))}", {"type": "unavailable"}) from None
     if uri.startswith("livechat://plans/"):
         pid = uri.removeprefix("livechat://plans/")
         try:
