@@ -321,3 +321,36 @@ async def test_the_config_resource_is_the_export(make_server, loopback):
         exported = await call(s, "export_config", {})
     assert "livechat://config" in listed
     assert json.loads(unlabel(content.text)) == exported  # type: ignore[union-attr]
+
+
+def test_sandbox_seed_serves_the_document_on_loopback(loopback, tmp_path):
+    from conftest import free_port, stop_process
+
+    doc = {"kind": "livechat-mcp/config", "schema_version": 1,
+           "groups": [{"name": "Main", "default": True, "agents": {"boss@seeded.example": "normal"}},
+                      {"name": "Nights", "language_code": "de"}],
+           "agents": [{"id": "boss@seeded.example", "name": "Boss", "role": "owner"}],
+           "tags": [{"name": "night-shift", "groups": ["Nights"]}]}
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(doc))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", "sandbox", "--seed", str(path), "--port",
+                             str(port)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/v3.6/configuration/action/"
+        headers = {"Authorization": "Bearer dal:sandbox-app-token"}
+        for _ in range(300):
+            try:
+                tags = httpx.post(url + "list_tags", json={}, headers=headers, timeout=1).json()
+                break
+            except httpx.HTTPError:
+                import time
+
+                time.sleep(0.1)
+        groups = httpx.post(url + "list_groups", json={}, headers=headers, timeout=5).json()
+    finally:
+        stop_process(proc)
+    assert [(g["id"], g["name"]) for g in groups] == [(0, "Main"), (1, "Nights")]
+    assert [(t["name"], t["group_ids"]) for t in tags] == [("night-shift", [1])]
+    assert f"holds {path}" in (proc.stderr.read() if proc.stderr else "")

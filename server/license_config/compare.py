@@ -305,20 +305,24 @@ def _property_changes(want: dict[str, Any], have: dict[str, Any]) -> list[dict[s
     return out
 
 
-def words(result: dict[str, Any]) -> str:
-    """The differences for a person: one line per object (and one per changed field)."""
-    if not result["differs"]:
+def words(result: dict[str, Any], done: bool = False) -> str:
+    """The differences for a person: one line per object (and one per changed field). ``done``:
+    they are what a plan did (a rehearsal: after compared with before), not what differs."""
+    c = result["counts"]
+    if done:
+        lines = [f"The plan created {c['created']}, changed {c['changed']} and deleted {c['deleted']} object(s):"
+                 if result["differs"] else "The plan changed nothing."]
+    elif not result["differs"]:
         lines = ["The license matches the document."]
     else:
-        c = result["counts"]
         lines = [f"{c['created']} to create, {c['changed']} to change, {c['deleted']} only in the license "
                  "(deleted by `plan --prune`):"]
     for change in result["changes"]:
         what = change["object"]
         if change["change"] == "created":
-            lines.append(f"+ {what}: in the document, not in the license")
+            lines.append(f"+ {what}" + ("" if done else ": in the document, not in the license"))
         elif change["change"] == "deleted":
-            lines.append(f"- {what}: in the license, not in the document")
+            lines.append(f"- {what}" + ("" if done else ": in the license, not in the document"))
         else:
             lines.append(f"~ {what}:")
             for name, values in change["fields"].items():

@@ -85,7 +85,7 @@ async def rehearse(runtime: Runtime, doc: dict[str, Any], key: bytes, call: Call
                      "to the license itself",
         "status": report["status"], "summary": report["summary"], "steps": report["steps"],
         **({k: report[k] for k in ("error", "warning", "target_warning") if k in report}),
-        "changes": {**changes, "text": words(changes)},
+        "changes": {**changes, "text": words(changes, done=True)},
         **({"not_in_the_copy": before["omitted"]} if "omitted" in before else {}),
         "note": "The copy holds the configuration an export covers: not suspensions, pending invitations, chats or "
                 "bans. Secrets were stood in for. The real apply is also subject to the policy and its confirmations.",

@@ -32,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return anyio.run(run_command, command, args)
     except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
         return fail(str(exc))
+    except BrokenPipeError:
+        # stdout closed early (`livechat-mcp export | head`): stop quietly, as a Unix filter does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         if command == "serve":
             # stdio reads stdin in a worker thread that a signal cannot wake; the interpreter
