@@ -169,12 +169,17 @@ async def test_copy_to_another_license_maps_names_to_its_ids_and_reports_an_unkn
     account = loopback.sandbox.accounts.by_email("owner@globex.example")
     token = loopback.sandbox.accounts._issue(account, DEFAULT_OAUTH_CLIENT_ID)["access_token"]
     env = {**loopback.env(), "LIVECHAT_ACCESS_TOKEN": token}
-    copy = {k: v for k, v in source.items() if k not in ("agents", "properties", "webhooks")}
+    copy = {k: v for k, v in source.items() if k not in ("agents", "properties")}
     async with make_server(env=env, overrides=WRITE) as s:
         planned = await call(s, "plan_config", {"document": copy})
         assert planned["same_license"] is False
-        report = await call(s, "apply_plan", {"plan_id": planned["plan_id"], "mac": planned["mac"]})
+        [secret] = planned["secrets"]["names"]  # the webhook registers with a key supplied now
+        report = await call(s, "apply_plan", {"plan_id": planned["plan_id"], "mac": planned["mac"],
+                                              "secrets": {secret: "globex-hook-key"}})
         assert report["status"] == "completed", report
+    [hook] = globex.webhooks
+    assert (hook["url"], hook["owner_client_id"], hook["_secret_key"]) == (
+        "https://example.com/livechat/webhooks", DEFAULT_OAUTH_CLIENT_ID, "globex-hook-key")
     left = {(item["object"], item["what"]) for item in planned["left_out"]}
     assert ('group "Partners"', "member agent partner@acme.example") in left  # reported, not invented
     assert ('bot template "Welcome Bot"', "the whole template") in left  # another client's
@@ -354,3 +359,31 @@ def test_sandbox_seed_serves_the_document_on_loopback(loopback, tmp_path):
     assert [(g["id"], g["name"]) for g in groups] == [(0, "Main"), (1, "Nights")]
     assert [(t["name"], t["group_ids"]) for t in tags] == [("night-shift", [1])]
     assert f"holds {path}" in (proc.stderr.read() if proc.stderr else "")
+
+
+async def test_auto_access_rules_come_back_in_their_order_and_progress_is_reported(make_server, loopback):
+    async with make_server(env=loopback.env()) as s:
+        seen: list[str] = []
+
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            seen.append(message or "")
+
+        result = await s.client.call_tool("export_config", {}, progress_callback=progress)
+        doc = tool_payload(result)
+    assert "read list_groups" in seen and len(seen) >= 12  # one notification per read
+    first, second, third = doc["ids"]["auto_access"]
+    # A colleague reorders the rules (the last goes first), edits one and adds another at the end.
+    await api(loopback, "update_auto_access", {"id": third, "next_id": first})
+    await api(loopback, "update_auto_access", {"id": second, "description": "Pricing visitors"})
+    await api(loopback, "add_auto_access", {"access": {"groups": [2]}, "conditions": {"domain": {"values": [
+        {"value": "example.org"}]}}, "description": "Extra"})
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        diff = await call(s, "diff_config", {"document": doc})
+        assert {(c["object"], c["change"]) for c in diff["changes"]} == {
+            ('auto access rule "Pricing page visitors to Sales"', "changed"),
+            ('auto access rule "Extra"', "deleted"), ("the order of the auto access rules", "changed")}
+        planned = await call(s, "plan_config", {"document": doc, "prune": True})
+        report = await call(s, "apply_plan", {"plan_id": planned["plan_id"], "mac": planned["mac"]})
+        assert report["status"] == "completed", report
+        assert (await call(s, "diff_config", {"document": doc}))["differs"] is False
+    assert [r["id"] for r in loopback.sandbox.state.auto_accesses] == [first, second, third]
