@@ -387,3 +387,14 @@ async def test_auto_access_rules_come_back_in_their_order_and_progress_is_report
         assert report["status"] == "completed", report
         assert (await call(s, "diff_config", {"document": doc}))["differs"] is False
     assert [r["id"] for r in loopback.sandbox.state.auto_accesses] == [first, second, third]
+
+
+async def test_a_failed_read_fails_the_export_rather_than_leaving_a_kind_out(loopback, tmp_path):
+    async with httpx.AsyncClient(base_url=loopback.url) as http:
+        await http.post("/_sandbox/faults", json={"action": "list_tags", "kind": "status", "status": 403,
+                                                  "error_type": "authorization", "message": "Missing scope: tags--all:ro",
+                                                  "count": 5})
+    out = tmp_path / "backup.json"
+    done = cli(loopback, "export", "-o", str(out))
+    assert done.returncode == 1 and "list_tags" in done.stderr and "authorization" in done.stderr
+    assert not out.exists()  # no half backup

@@ -148,10 +148,21 @@ async def export(read: Read, refused: Refused, kinds: list[str] | None = None, *
 
 
 async def _all(reads: Reads, wanted: list[tuple[str, dict[str, Any]]]) -> None:
-    """The reads at once (the client bounds how many are in flight); the first failure fails them."""
+    """The reads at once (the client bounds how many are in flight); a failed one fails the export
+    (raised as itself, not inside a task group's exception group)."""
+    failed: list[ReadFailed] = []
+
+    async def one(action: str, args: dict[str, Any]) -> None:
+        try:
+            await reads.get(action, args)
+        except ReadFailed as exc:
+            failed.append(exc)
+
     async with anyio.create_task_group() as tg:
         for action, args in wanted:
-            tg.start_soon(reads.get, action, args)
+            tg.start_soon(one, action, args)
+    if failed:
+        raise failed[0]
 
 
 async def _greeting_pages(reads: Reads) -> None:
