@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from ...calls.runtime import Runtime
-from .base import app_for, fail
-from .documents import UsageError, context, document, error_line, kinds
+from .base import fail
+from .documents import UsageError, document, error_line, kinds, run_tool
 
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -17,10 +16,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         doc, wanted = document(args.file), kinds(args.kinds)
     except UsageError as exc:
         return fail(str(exc))
-    result = await app_for(runtime).call_tool("diff_config", {"document": doc, **({"kinds": wanted} if wanted else {})},
-                                              call=context(runtime))
-    if sys.stderr.isatty():
-        print("\r", end="", file=sys.stderr)
+    result = await run_tool(runtime, "diff_config", {"document": doc, **({"kinds": wanted} if wanted else {})})
     if result.is_error:
         return fail(f"diff failed: {error_line(result.data)}", 2)
     data = result.data

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ...calls.context import CallContext
+from ...calls.pipeline import ToolResult
 from ...calls.runtime import Runtime
 from ...license_config.document import KINDS, DocumentError, read_file
 
@@ -41,6 +42,16 @@ def context(runtime: Runtime) -> CallContext:
             print(f"\r[{int(done)}] {message:<60}", end="", file=sys.stderr, flush=True)
 
     return CallContext(session="process", progress=progress, app=runtime.app, principal=runtime.principal)
+
+
+async def run_tool(runtime: Runtime, name: str, arguments: dict[str, Any]) -> ToolResult:
+    """The tool through the MCP app's door (policy, audit), progress on a terminal, then a clean line."""
+    from .base import app_for
+
+    result: ToolResult = await app_for(runtime).call_tool(name, arguments, call=context(runtime))
+    if sys.stderr.isatty():
+        print("\r", end="", file=sys.stderr)
+    return result
 
 
 def error_line(data: Any) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ...calls.runtime import Runtime
 from ...license_config.document import dumps
-from .base import app_for, fail
-from .documents import UsageError, context, error_line, kinds
+from .base import fail
+from .documents import UsageError, error_line, kinds, run_tool
 
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -20,10 +20,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         wanted = kinds(args.kinds)
     except UsageError as exc:
         return fail(str(exc))
-    result = await app_for(runtime).call_tool("export_config", {"kinds": wanted} if wanted else {},
-                                              call=context(runtime))
-    if sys.stderr.isatty():
-        print("\r", end="", file=sys.stderr)
+    result = await run_tool(runtime, "export_config", {"kinds": wanted} if wanted else {})
     if result.is_error:
         return fail(f"export failed: {error_line(result.data)}", 1)
     doc = result.data

@@ -8,8 +8,8 @@ import json
 import sys
 
 from ...calls.runtime import Runtime
-from .base import app_for, fail
-from .documents import UsageError, context, document, error_line, kinds
+from .base import fail
+from .documents import UsageError, document, error_line, kinds, run_tool
 
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -18,9 +18,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     except UsageError as exc:
         return fail(str(exc))
     arguments = {"document": doc, "prune": args.prune, **({"kinds": wanted} if wanted else {})}
-    result = await app_for(runtime).call_tool("plan_config", arguments, call=context(runtime))
-    if sys.stderr.isatty():
-        print("\r", end="", file=sys.stderr)
+    result = await run_tool(runtime, "plan_config", arguments)
     if result.is_error:
         return fail(f"not planned: {error_line(result.data)}", 1)
     data = result.data
