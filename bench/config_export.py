@@ -32,7 +32,7 @@ from server.doors.mcp_app import LiveChatMCP  # noqa: E402
 from server.license_config.export import READS  # noqa: E402
 from server.license_config.seed import seeder  # noqa: E402
 from server.sandbox import ALL_SCOPES_TOKEN  # noqa: E402
-from server.sandbox.app import DEFAULT_CLIENT_ID  # noqa: E402
+from server.sandbox.core import DEFAULT_CLIENT_ID  # noqa: E402
 from server.tools import catalog  # noqa: E402
 
 AGENTS, GROUPS, TAGS, RUNS = 500, 50, 200, 7

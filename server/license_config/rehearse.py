@@ -21,14 +21,14 @@ from typing import Any
 import httpx
 
 from ..api.auth import bearer
+from ..calls.apply import apply_plan
 from ..calls.context import CallContext
 from ..calls.runtime import App, Principal, Runtime, Settings
-from ..plans.apply import apply_plan
 from ..plans.document import PlanError
 from ..policies import Policy, PolicyContext
 from ..safety.redact import Scrubber
 from ..sandbox import Sandbox, SandboxCredential
-from ..sandbox.app import DEFAULT_CLIENT_ID
+from ..sandbox.core import DEFAULT_CLIENT_ID
 from ..store.memory import MemoryStore
 from ..tools import documented_scopes
 from .compare import compare, words
@@ -65,7 +65,7 @@ async def rehearse(runtime: Runtime, doc: dict[str, Any], key: bytes, call: Call
         raise RehearsalError(f"the license could not be exported for the copy: {exc}") from None
     copy = _private(runtime, before)
     try:
-        quiet = CallContext(session="rehearsal", progress=call.progress, app=copy.app, principal=copy.principal)
+        quiet = CallContext(session="rehearsal", progress=call.progress)
         names = (doc.get("secrets") or {}).get("names") if isinstance(doc.get("secrets"), dict) else None
         try:
             report = await apply_plan(
@@ -75,7 +75,7 @@ async def rehearse(runtime: Runtime, doc: dict[str, Any], key: bytes, call: Call
             )
         except PlanError as exc:
             raise RehearsalError(f"the plan cannot be applied: {exc}") from None
-        after = await read_license(copy, CallContext(session="rehearsal", app=copy.app, principal=copy.principal),
+        after = await read_license(copy, CallContext(session="rehearsal"),
                                    [k for k in before if k != "omitted"] or None)
     finally:
         await copy.aclose()

@@ -8,11 +8,11 @@ deployment's key like get_plan's), reviewed and applied by id like any other.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool
 
-from ..calls.pipeline import ToolResult, error_result
+from ..calls.answers import ToolResult, error_result
 from ..license_config.compare import compare, pair_documents, words
 from ..license_config.converge import converge
 from ..license_config.document import KINDS, DocumentError, load
@@ -21,13 +21,10 @@ from ..license_config.live import read_license
 from ..license_config.planner import build, planning_policy
 from ..plans.store import PlanStore
 from ..store import StoreUnavailable
+from ..tools import meta_names as names
 from ..tools.types import Input
-from . import names
 from .plan_tools import plan_key, signed
-from .spec import MetaCall, MetaTool
-
-if TYPE_CHECKING:
-    from .registry import MetaTools
+from .spec import MetaCall, MetaTool, MetaTools
 
 Kind = Literal["groups", "agents", "bots", "bot_templates", "auto_access", "greetings", "tags", "properties",
                "webhooks"]

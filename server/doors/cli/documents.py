@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ...calls.answers import ToolResult
 from ...calls.context import CallContext
-from ...calls.pipeline import ToolResult
 from ...calls.runtime import Runtime
 from ...license_config.document import KINDS, DocumentError, read_file
 
@@ -41,7 +41,7 @@ def context(runtime: Runtime) -> CallContext:
         if sys.stderr.isatty():
             print(f"\r[{int(done)}] {message:<60}", end="", file=sys.stderr, flush=True)
 
-    return CallContext(session="process", progress=progress, app=runtime.app, principal=runtime.principal)
+    return CallContext(session="process", progress=progress)
 
 
 async def run_tool(runtime: Runtime, name: str, arguments: dict[str, Any]) -> ToolResult:

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     limit, period = rate(args.rate_limit)
     oauth_id = os.environ.get("LIVECHAT_SANDBOX_OAUTH_CLIENT_ID", "").strip() or DEFAULT_OAUTH_CLIENT_ID
     oauth_secret = os.environ.get("LIVECHAT_SANDBOX_OAUTH_CLIENT_SECRET", "").strip() or DEFAULT_OAUTH_CLIENT_SECRET
-    from ...api.auth import ConfigError
+    from ...errors import ConfigError
     from .base import fail
     from .settings import sandbox_seed
 

@@ -46,7 +46,7 @@ def sandbox_seed(path: str) -> Any:
     """The sandbox seed of a configuration document file (ConfigError naming what is wrong)."""
     from ...license_config.document import DocumentError, read_file
     from ...license_config.seed import seeder
-    from ...sandbox.app import DEFAULT_CLIENT_ID
+    from ...sandbox.core import DEFAULT_CLIENT_ID
 
     try:
         doc = read_file(path)
