@@ -398,3 +398,14 @@ async def test_a_failed_read_fails_the_export_rather_than_leaving_a_kind_out(loo
     done = cli(loopback, "export", "-o", str(out))
     assert done.returncode == 1 and "list_tags" in done.stderr and "authorization" in done.stderr
     assert not out.exists()  # no half backup
+
+
+async def test_two_groups_of_one_name_are_refused_naming_them(make_server, loopback):
+    await api(loopback, "create_group", {"name": "Sales", "agent_priorities": {}})  # a second "Sales" (id 20)
+    async with make_server(env=loopback.env()) as s:
+        result = await s.client.call_tool("export_config", {})
+        narrow = await call(s, "export_config", {"kinds": ["agents"]})  # a kind that names no group still exports
+    error = tool_payload(result)["error"]
+    assert result.is_error and error["type"] == "ambiguous"
+    assert "Sales (ids 1, 20)" in error["message"] and "--kinds" in error["message"]
+    assert "agents" in narrow and "groups" not in narrow
