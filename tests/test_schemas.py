@@ -3898,7 +3898,7 @@ META: dict[str, Any] = snapshot(
         },
         "export_config": {
             "title": "Export configuration",
-            "description": "The license's configuration as one document (groups, agents, bots, rules, greetings, tags, properties, webhooks; keyed by names; no secrets): a backup, or the input of diff_config/plan_config.",
+            "description": "The license's configuration as one document (keyed by names, no secrets): a backup, or input for diff_config and plan_config.",
             "annotations": {
                 "readOnlyHint": True,
                 "destructiveHint": False,
@@ -3924,11 +3924,11 @@ META: dict[str, Any] = snapshot(
                             "type": "string",
                         },
                         "type": "array",
-                        "description": "Only these kinds (default: all; with a document, the kinds it has).",
+                        "description": "Only these (default: all).",
                     },
                     "view": {
                         "default": "document",
-                        "description": "summary: only how many objects of each kind, and what was left out.",
+                        "description": "summary: counts only.",
                         "enum": ["document", "summary"],
                         "type": "string",
                     },
@@ -3938,7 +3938,7 @@ META: dict[str, Any] = snapshot(
         },
         "diff_config": {
             "title": "Diff configuration",
-            "description": "What differs between a configuration document and the license: per object created, changed (field by field, before -> after) or deleted.",
+            "description": "What differs between a configuration document and the license, per object and field.",
             "annotations": {
                 "readOnlyHint": True,
                 "destructiveHint": False,
@@ -3950,35 +3950,16 @@ META: dict[str, Any] = snapshot(
                 "properties": {
                     "document": {
                         "additionalProperties": True,
-                        "description": 'A configuration document (export_config\'s; "kind": "livechat-mcp/config").',
+                        "description": "A configuration document (export_config's).",
                         "type": "object",
-                    },
-                    "kinds": {
-                        "items": {
-                            "enum": [
-                                "groups",
-                                "agents",
-                                "bots",
-                                "bot_templates",
-                                "auto_access",
-                                "greetings",
-                                "tags",
-                                "properties",
-                                "webhooks",
-                            ],
-                            "type": "string",
-                        },
-                        "type": "array",
-                        "description": "Only these kinds (default: all; with a document, the kinds it has).",
-                    },
-                },
+                    }},
                 "required": ["document"],
                 "type": "object",
             },
         },
         "plan_config": {
             "title": "Plan configuration",
-            "description": "A stored plan (reviewed and applied like any plan) making the license match a configuration document; deletes only with prune. Sends nothing.",
+            "description": "A stored plan making the license match a configuration document, reviewed and applied like any plan. Sends nothing.",
             "annotations": {
                 "readOnlyHint": True,
                 "destructiveHint": False,
@@ -3990,33 +3971,14 @@ META: dict[str, Any] = snapshot(
                 "properties": {
                     "document": {
                         "additionalProperties": True,
-                        "description": 'A configuration document (export_config\'s; "kind": "livechat-mcp/config").',
+                        "description": "A configuration document (export_config's).",
                         "type": "object",
                     },
                     "prune": {
                         "default": False,
-                        "description": "Also delete what the license has and the document lacks.",
+                        "description": "Also delete what the document lacks.",
                         "type": "boolean",
-                    },
-                    "kinds": {
-                        "items": {
-                            "enum": [
-                                "groups",
-                                "agents",
-                                "bots",
-                                "bot_templates",
-                                "auto_access",
-                                "greetings",
-                                "tags",
-                                "properties",
-                                "webhooks",
-                            ],
-                            "type": "string",
-                        },
-                        "type": "array",
-                        "description": "Only these kinds (default: all; with a document, the kinds it has).",
-                    },
-                },
+                    }},
                 "required": ["document"],
                 "type": "object",
             },

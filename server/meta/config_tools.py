@@ -28,32 +28,30 @@ from .spec import MetaCall, MetaTool, MetaTools
 
 Kind = Literal["groups", "agents", "bots", "bot_templates", "auto_access", "greetings", "tags", "properties",
                "webhooks"]
-_KINDS = Field(default=None, description="Only these kinds (default: all; with a document, the kinds it has).")
-_DOCUMENT = Field(description='A configuration document (export_config\'s; "kind": "livechat-mcp/config").')
+# Few words: these three tools are listed to every client (tools/list is paid on every turn). diff and
+# plan take no kinds: a document holding only some kinds compares and converges only those.
+_DOCUMENT = Field(description="A configuration document (export_config's).")
 
 
 class ExportConfigArgs(Input):
-    kinds: list[Kind] | None = _KINDS
-    view: Literal["document", "summary"] = Field(
-        default="document", description="summary: only how many objects of each kind, and what was left out.")
+    kinds: list[Kind] | None = Field(default=None, description="Only these (default: all).")
+    view: Literal["document", "summary"] = Field(default="document", description="summary: counts only.")
 
 
 class DiffConfigArgs(Input):
     document: dict[str, Any] = _DOCUMENT
-    kinds: list[Kind] | None = _KINDS
 
 
 class PlanConfigArgs(Input):
     document: dict[str, Any] = _DOCUMENT
-    prune: StrictBool = Field(default=False, description="Also delete what the license has and the document lacks.")
-    kinds: list[Kind] | None = _KINDS
+    prune: StrictBool = Field(default=False, description="Also delete what the document lacks.")
 
 
 def _failed(exc: Exception) -> ToolResult:
     if isinstance(exc, ReadFailed):
         return error_result("read_failed", f"The license could not be read: {exc}. Nothing was changed.",
-                            untrusted=True, what_to_do="Retry, or leave that kind out (kinds) if the credential "
-                            "cannot read it.")
+                            untrusted=True, what_to_do="Retry, or leave that kind out (kinds, or a document "
+                            "without it) if the credential cannot read it.")
     if isinstance(exc, DocumentError):
         return error_result("validation", f"Not a usable configuration document: {exc}. Nothing was read or changed.")
     return error_result("ambiguous", f"{exc}. Nothing was changed.", untrusted=True)
@@ -100,7 +98,7 @@ async def _against_license(call: MetaCall, document: dict[str, Any], given: Sequ
 
 
 async def diff_config(call: MetaCall, parsed: DiffConfigArgs) -> ToolResult:
-    found = await _against_license(call, parsed.document, parsed.kinds, converging=False)
+    found = await _against_license(call, parsed.document, None, converging=False)
     if isinstance(found, ToolResult):
         return found
     doc, live, kinds = found
@@ -110,7 +108,7 @@ async def diff_config(call: MetaCall, parsed: DiffConfigArgs) -> ToolResult:
 
 async def plan_config(call: MetaCall, parsed: PlanConfigArgs) -> ToolResult:
     meta, runtime = call.meta, call.meta.runtime
-    found = await _against_license(call, parsed.document, parsed.kinds, converging=True)
+    found = await _against_license(call, parsed.document, None, converging=True)
     if isinstance(found, ToolResult):
         return found
     doc, live, kinds = found
@@ -159,20 +157,19 @@ def _plans(meta: MetaTools) -> bool:
 
 EXPORT_CONFIG = MetaTool(
     name=names.EXPORT_CONFIG, title="Export configuration",
-    description="The license's configuration as one document (groups, agents, bots, rules, greetings, tags, "
-    "properties, webhooks; keyed by names; no secrets): a backup, or the input of diff_config/plan_config.",
+    description="The license's configuration as one document (keyed by names, no secrets): a backup, or input "
+    "for diff_config and plan_config.",
     model=ExportConfigArgs, handler=export_config, read_only=True,
 )
 DIFF_CONFIG = MetaTool(
     name=names.DIFF_CONFIG, title="Diff configuration",
-    description="What differs between a configuration document and the license: per object created, "
-    "changed (field by field, before -> after) or deleted.",
+    description="What differs between a configuration document and the license, per object and field.",
     model=DiffConfigArgs, handler=diff_config, read_only=True,
 )
 PLAN_CONFIG = MetaTool(
     name=names.PLAN_CONFIG, title="Plan configuration",
-    description="A stored plan (reviewed and applied like any plan) making the license match a configuration "
-    "document; deletes only with prune. Sends nothing.",
+    description="A stored plan making the license match a configuration document, reviewed and applied like any "
+    "plan. Sends nothing.",
     model=PlanConfigArgs, handler=plan_config, read_only=True, available=_plans,
     fix="run with --dry-run (or --allow-writes): a plan holds writes",
 )

@@ -8,7 +8,7 @@ import json
 
 from ...calls.runtime import Runtime
 from .base import fail
-from .documents import UsageError, document, error_line, kinds, run_tool
+from .documents import UsageError, document, error_line, kinds, only, run_tool
 
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -16,7 +16,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         doc, wanted = document(args.file), kinds(args.kinds)
     except UsageError as exc:
         return fail(str(exc))
-    result = await run_tool(runtime, "diff_config", {"document": doc, **({"kinds": wanted} if wanted else {})})
+    result = await run_tool(runtime, "diff_config", {"document": only(doc, wanted)})
     if result.is_error:
         return fail(f"diff failed: {error_line(result.data)}", 2)
     data = result.data

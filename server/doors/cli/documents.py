@@ -34,6 +34,13 @@ def document(path: str) -> dict[str, Any]:
         raise UsageError(str(exc)) from None
 
 
+def only(doc: dict[str, Any], wanted: list[str] | None) -> dict[str, Any]:
+    """The document with just the kinds ``wanted`` (--kinds): only those are compared or converged."""
+    if not wanted:
+        return doc
+    return {k: v for k, v in doc.items() if k not in KINDS or k in wanted}
+
+
 def context(runtime: Runtime) -> CallContext:
     """The CLI's one session; a long read says how far it is on stderr (stdout is the document)."""
 

@@ -9,7 +9,7 @@ import sys
 
 from ...calls.runtime import Runtime
 from .base import fail
-from .documents import UsageError, document, error_line, kinds, run_tool
+from .documents import UsageError, document, error_line, kinds, only, run_tool
 
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -17,7 +17,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         doc, wanted = document(args.file), kinds(args.kinds)
     except UsageError as exc:
         return fail(str(exc))
-    arguments = {"document": doc, "prune": args.prune, **({"kinds": wanted} if wanted else {})}
+    arguments = {"document": only(doc, wanted), "prune": args.prune}
     result = await run_tool(runtime, "plan_config", arguments)
     if result.is_error:
         return fail(f"not planned: {error_line(result.data)}", 1)
