@@ -1,120 +1,123 @@
-"""Headless Chromium for tests, driven over the DevTools protocol (the approach of the hosted
-tests on branch `hosted`; one module to share once both are on main).
+"""Headless Chromium for the tests, driven by Playwright for Python.
 
-Needs the Debian package `chromium` (.ci/run installs it). In CI (CI=true) a missing browser fails
+One Chromium per test session (the ``chromium`` fixture in conftest.py), launched from the Debian
+package (``/usr/bin/chromium``; .ci/run installs it): Playwright's wheel brings its driver, and no
+browser is ever downloaded (never ``playwright install``). In CI (CI=true) a missing Chromium fails
 the test instead of skipping it.
+
+Playwright's async API runs on an event loop of its own thread, so that a browser test may still
+call ``asyncio.run`` (to plan through the real server, say) and the suite's anyio tests keep their
+own loops (the sync API would hold a running loop in the main thread for the whole session). A test
+writes its scenario as ``async def scenario(page)`` with locators and auto-waiting ``expect``, and
+runs it with the ``browse`` fixture: each run gets a fresh context (no cookies, storage or cache
+from another test) and page; when the scenario fails, a full-page screenshot and a Playwright trace
+(``playwright show-trace FILE``) are kept in ARTIFACTS, named after the test.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import os
+import re
 import shutil
-import signal
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
 
-import httpx
 import pytest
+from playwright.async_api import Browser, Page, Playwright, async_playwright
 
-from conftest import free_port, stop_process
+T = TypeVar("T")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As the machine's own headless checks start it: as root without Chromium's sandbox, and without
+# the background networking (updates, sync, QUIC) that this machine's closed network refuses.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+# Kept after the run (gitignored) so a failure can be looked at; one screenshot and trace per failed
+# scenario. LIVECHAT_MCP_TEST_ARTIFACTS moves the root of the tests' artifacts.
+ARTIFACTS = Path(os.environ.get("LIVECHAT_MCP_TEST_ARTIFACTS")
+                 or Path(__file__).resolve().parent.parent / "test-artifacts") / "browser"
+# How long one scenario may take in all: Playwright's own waits (30 s each by default) fail first.
+SCENARIO_TIMEOUT = 300
 
 
 def need_chromium() -> str:
-    if CHROMIUM is None:
+    """The Chromium executable; missing, the test fails in CI (CI=true) and is skipped elsewhere."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    return CHROMIUM
+    return exe
 
 
-@contextmanager
-def chromium() -> Iterator[str]:
-    """A headless Chromium this test starts and stops; yields its page's DevTools websocket URL."""
-    exe = need_chromium()
-    port = free_port()
-    profile = tempfile.mkdtemp(prefix="livechat-mcp-chromium-")
-    # Its own process group: Chromium's helpers (zygote, crashpad) outlive the main process for a
-    # moment and keep writing the profile, so they are stopped with it before it is removed.
-    proc = subprocess.Popen(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-         f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=2).json()
-                page = next(t for t in targets if t.get("type") == "page")
-                break
-            except (httpx.HTTPError, StopIteration, ValueError):
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("chromium did not start") from None
-                time.sleep(0.2)
-        yield page["webSocketDebuggerUrl"]
-    finally:
-        stop_process(proc)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        _remove_profile(profile)
+class Chromium:
+    """One headless Chromium and the Playwright driver, on an event loop in a thread of their own."""
 
-
-def _remove_profile(profile: str) -> None:
-    """Remove the profile directory, retrying while a last helper process finishes writing it."""
-    for _ in range(50):
+    def __init__(self, executable: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="playwright", daemon=True)
+        self.thread.start()
+        self.playwright: Playwright | None = None
+        self.browser: Browser | None = None
         try:
-            shutil.rmtree(profile)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    shutil.rmtree(profile, ignore_errors=True)
+            self.call(self._start(executable))
+        except BaseException:
+            self.close()
+            raise
 
+    async def _start(self, executable: str) -> None:
+        self.playwright = await async_playwright().start()
+        self.browser = await self.playwright.chromium.launch(executable_path=executable, args=FLAGS)
 
-class Page:
-    """A minimal DevTools-protocol driver: send, evaluate, wait for a condition."""
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the browser's loop and wait for its result (or its exception)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=SCENARIO_TIMEOUT)
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
+    def run(self, scenario: Callable[[Page], Awaitable[T]], name: str, **context: Any) -> T:
+        """``scenario(page)`` in a fresh context (``context``: Playwright's new_context options,
+        e.g. ``viewport``); on failure, its screenshot and trace are kept as ``ARTIFACTS/name.*``."""
+        return self.call(self._run(scenario, name, context))
 
-    async def send(self, method: str, **params: object) -> dict[str, Any]:
-        self.next_id += 1
-        my_id = self.next_id
-        await self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(await self.ws.recv())
-            if message.get("id") == my_id:
-                if "error" in message:
-                    raise RuntimeError(message["error"])
-                return message.get("result", {})
+    async def _run(self, scenario: Callable[[Page], Awaitable[T]], name: str, options: dict[str, Any]) -> T:
+        assert self.browser is not None
+        context = await self.browser.new_context(**options)
+        await context.tracing.start(screenshots=True, snapshots=True)
+        page = await context.new_page()
+        try:
+            result = await scenario(page)
+        except BaseException:
+            await self._keep(page, name)
+            raise
+        else:
+            await context.tracing.stop()
+            return result
+        finally:
+            await context.close()
 
-    async def eval(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(result["exceptionDetails"].get("text"))
-        return result.get("result", {}).get("value")
+    async def _keep(self, page: Page, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^\w.-]+", "_", name)
+        shot, trace = ARTIFACTS / f"{stem}.png", ARTIFACTS / f"{stem}.trace.zip"
+        try:
+            await page.screenshot(path=shot, full_page=True)
+        except Exception:  # the page may be gone (a crash, a closed target): the trace still tells
+            shot = None  # type: ignore[assignment]
+        await page.context.tracing.stop(path=trace)
+        print(f"\nbrowser artifacts kept: {trace}" + (f" and {shot}" if shot else ""))
 
-    async def wait_for(self, predicate: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def close(self) -> None:
+        async def stop() -> None:
+            if self.browser is not None:
+                await self.browser.close()
+            if self.playwright is not None:
+                await self.playwright.stop()
+
+        if self.thread.is_alive():
             try:
-                if await self.eval(predicate):
-                    return
-            except RuntimeError:
-                pass  # the document is being replaced
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {predicate}; at {await self.eval('location.href')}")
-
-    async def text(self) -> str:
-        return str(await self.eval("document.body.innerText"))
+                self.call(stop())
+            finally:
+                self.loop.call_soon_threadsafe(self.loop.stop)
+                self.thread.join(timeout=30)
+        self.loop.close()

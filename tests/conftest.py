@@ -21,7 +21,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -32,6 +33,9 @@ from server.calls.runtime import Runtime, Settings, build_runtime
 from server.doors.mcp_app import LiveChatMCP
 from server.policies import Overrides
 from server.sandbox import ALL_SCOPES_TOKEN, Sandbox
+
+if TYPE_CHECKING:
+    from browser import Chromium
 
 # The fixtures exercise every action, the private-scope ones included: they use the sandbox's
 # all-scopes token. The ordinary app token (server.sandbox.APP_TOKEN) is what a user meets first.
@@ -163,6 +167,30 @@ def _loopback_server() -> Loopback:
 def loopback(_loopback_server: Loopback) -> Loopback:
     _loopback_server.reset()
     return _loopback_server
+
+
+# --- headless Chromium (Playwright; tests/browser.py) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium]:
+    """The session's one headless Chromium (the Debian package, driven by Playwright); started by
+    the first test that needs it. Missing, the test fails in CI and is skipped elsewhere."""
+    from browser import Chromium, need_chromium
+
+    browser = Chromium(need_chromium())
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def browse(chromium: Chromium, request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """``browse(scenario, **context_options)`` runs ``async def scenario(page)`` in a fresh context
+    and page of the session's Chromium and returns what it returns; on failure the page's screenshot
+    and a Playwright trace are kept in test-artifacts/browser/ (tests/browser.py)."""
+    return partial(chromium.run, name=request.node.nodeid)
 
 
 @asynccontextmanager

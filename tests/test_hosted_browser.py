@@ -1,5 +1,6 @@
-"""Hosted mode in a real browser: headless Chromium walks our consent page and the sandbox's
-LiveChat sign-in page; the test reads what each page says and follows where it redirects.
+"""Hosted mode in a real browser: headless Chromium (Playwright, tests/browser.py) walks our consent
+page and the sandbox's LiveChat sign-in page; the test reads what each page says and follows where
+it redirects.
 
 Needs the Debian package `chromium` (installed by .ci/run). In CI (CI=true) a missing browser
 fails the test instead of skipping it.
@@ -7,16 +8,16 @@ fails the test instead of skipping it.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from playwright.async_api import Page
 
-from tests.browser import Page, chromium
 from tests.conftest import free_port
 from tests.hosted import Hosted, hosted
 from tests.test_hosted_attacks import authorize_url, pkce
@@ -44,23 +45,14 @@ def capture() -> Iterator[tuple[str, list[str]]]:
     httpd.shutdown()
 
 
-@pytest.fixture
-def browser() -> Iterator[str]:
-    """A headless Chromium (tests/browser.py); yields its DevTools page websocket URL."""
-    with chromium() as page_url:
-        yield page_url
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[Hosted]:
     with hosted("--allow-writes", LIVECHAT_OAUTH_WRITE_ROLES="owner,viceowner") as h:
         yield h
 
 
-def test_a_person_signs_in_through_the_pages_in_chromium(served: Hosted, browser: str,
+def test_a_person_signs_in_through_the_pages_in_chromium(served: Hosted, browse: Callable[..., Any],
                                                         capture: tuple[str, list[str]]) -> None:
-    import websockets
-
     redirect, seen = capture
     reg = httpx.post(f"{served.base}/register", json={
         "client_name": "Claude <b>Desktop</b>", "redirect_uris": [redirect], "token_endpoint_auth_method": "none",
@@ -68,41 +60,37 @@ def test_a_person_signs_in_through_the_pages_in_chromium(served: Hosted, browser
     verifier, challenge = pkce()
     start = authorize_url(served, reg["client_id"], challenge, state="browser-state", redirect_uri=redirect)
 
-    async def walk() -> None:
-        async with websockets.connect(browser, max_size=None) as ws:
-            page = Page(ws)
-            await page.send("Page.enable")
-            await page.send("Page.navigate", url=start)
-            await page.wait_for("location.pathname === '/oauth/consent' && document.readyState === 'complete'")
-            consent = await page.text()
-            # Which deployment, which client (its markup shown as text, not rendered), where it
-            # sends you back, which license, which rights.
-            assert "Acme Support MCP" in consent
-            assert "Claude <b>Desktop</b>" in consent
-            assert redirect in consent
-            assert "The license of the LiveChat account you sign in with" in consent
-            assert "Change the configuration" in consent and "owner, viceowner" in consent
-            assert await page.eval("document.querySelectorAll('script').length") == 0
-            await page.eval("document.querySelector('button[value=approve]').click()")
-            await page.wait_for(f"location.origin === '{served.sandbox}' && document.readyState === 'complete'")
-            sign_in = await page.text()
-            assert "Sign in to LiveChat (sandbox)" in sign_in and "owner@globex.example" in sign_in
-            assert f"{served.base}/oauth/callback" in sign_in  # LiveChat says where it sends you back
-            await page.eval("[...document.querySelectorAll('label')].find(l => l.textContent.includes("
-                            "'agent@acme.example')).click()")
-            await page.eval("document.querySelector('button[value=sign_in]').click()")
-            # Back with us: who signed in, on which license, and exactly what this person may do
-            # (read scopes only: nothing can be changed, though the operator allows writes).
-            await page.wait_for("location.pathname === '/oauth/callback' && document.readyState === 'complete'")
-            confirm = await page.text()
-            assert "Confirm access" in confirm and "agent@acme.example" in confirm and "role normal" in confirm
-            assert "license 104130623" in confirm
-            assert "Change: nothing." in confirm and "Read: " in confirm and "tags" in confirm
-            assert redirect in confirm
-            await page.eval("document.querySelector('button[value=approve]').click()")
-            await page.wait_for(f"location.href.startsWith('{redirect}') && document.readyState === 'complete'")
+    async def walk(page: Page) -> None:
+        await page.goto(start)
+        await page.wait_for_url(lambda url: urlsplit(url).path == "/oauth/consent")
+        consent = await page.locator("body").inner_text()
+        # Which deployment, which client (its markup shown as text, not rendered), where it
+        # sends you back, which license, which rights.
+        assert "Acme Support MCP" in consent
+        assert "Claude <b>Desktop</b>" in consent
+        assert redirect in consent
+        assert "The license of the LiveChat account you sign in with" in consent
+        assert "Change the configuration" in consent and "owner, viceowner" in consent
+        assert await page.locator("script").count() == 0
+        await page.locator("button[value=approve]").click()
+        await page.wait_for_url(lambda url: url.startswith(served.sandbox))
+        sign_in = await page.locator("body").inner_text()
+        assert "Sign in to LiveChat (sandbox)" in sign_in and "owner@globex.example" in sign_in
+        assert f"{served.base}/oauth/callback" in sign_in  # LiveChat says where it sends you back
+        await page.locator("label", has_text="agent@acme.example").click()
+        await page.locator("button[value=sign_in]").click()
+        # Back with us: who signed in, on which license, and exactly what this person may do
+        # (read scopes only: nothing can be changed, though the operator allows writes).
+        await page.wait_for_url(lambda url: urlsplit(url).path == "/oauth/callback")
+        confirm = await page.locator("body").inner_text()
+        assert "Confirm access" in confirm and "agent@acme.example" in confirm and "role normal" in confirm
+        assert "license 104130623" in confirm
+        assert "Change: nothing." in confirm and "Read: " in confirm and "tags" in confirm
+        assert redirect in confirm
+        await page.locator("button[value=approve]").click()
+        await page.wait_for_url(lambda url: url.startswith(redirect))
 
-    asyncio.run(walk())
+    browse(walk)
     landed = [path for path in seen if path.startswith("/callback")]
     assert len(landed) == 1
     query = parse_qs(urlsplit(landed[0]).query)

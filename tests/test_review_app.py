@@ -1,5 +1,5 @@
-"""The plan review app (MCP Apps) in headless Chromium, loaded by a small stub host page that
-speaks the Apps bridge (JSON-RPC over postMessage: ui/initialize, the tool result, tools/call
+"""The plan review app (MCP Apps) in headless Chromium (Playwright, tests/browser.py), loaded by a
+small stub host page that speaks the Apps bridge (JSON-RPC over postMessage: ui/initialize, the tool result, tools/call
 back to the host). Plans are made through the real server; where a test needs the app's calls
 to reach the server, the stub host queues them and the test answers each through a real MCP
 client (with a person answering confirmations).
@@ -14,10 +14,10 @@ plan's own cannot_undo, the primary action looks primary). Screenshots are kept 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import threading
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,8 @@ from typing import Any
 import mcp_types as types
 import pytest
 from mcp import Client
+from playwright.async_api import Frame, Page, expect
 
-from browser import Page, chromium
 from conftest import free_port, open_runtime, tool_payload
 from server.doors import review_app
 from server.doors.mcp_app import LiveChatMCP
@@ -131,46 +131,37 @@ class HostServer:
         return self.base + path
 
 
-APP = "document.getElementById('app').contentDocument"
-
-
 async def size(page: Page, width: int, height: int) -> None:
-    await page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+    await page.set_viewport_size({"width": width, "height": height})
 
 
-async def load(page: Page, url: str) -> None:
-    await page.send("Page.navigate", url=url)
-    await page.wait_for(f"{APP} && {APP}.getElementById('actions') !== null")
+async def load(page: Page, url: str) -> Frame:
+    """Open the stub host on a plan; returns the app's frame once it has drawn its actions."""
+    await page.goto(url)
+    app = await (await page.locator("#app").element_handle()).content_frame()
+    assert app is not None
+    await app.locator("#actions").wait_for(state="attached")
+    return app
 
 
 async def screenshot(page: Page, name: str) -> Path:
-    shot = await page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
     ARTIFACTS.joinpath("review-app").mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / "review-app" / name
-    path.write_bytes(base64.b64decode(shot["data"]))
+    await page.screenshot(path=path, full_page=True)
     return path
 
 
-def browse(drive: Any) -> None:
-    """Run ``drive(page, served)`` against a fresh Chromium and stub host server."""
-    import websockets
-
+def review(browse: Callable[..., Any], drive: Callable[[Page, HostServer], Awaitable[None]]) -> None:
+    """Run ``drive(page, served)`` in a fresh page of the session's Chromium, with a stub host server."""
     served = HostServer()
-
-    async def main(ws_url: str) -> None:
-        async with websockets.connect(ws_url, max_size=None) as ws:
-            page = Page(ws)
-            await page.send("Page.enable")
-            await drive(page, served)
-
     try:
-        with chromium() as ws_url:
-            asyncio.run(main(ws_url))
+        browse(lambda page: drive(page, served))
     finally:
         served.httpd.shutdown()
 
 
-def test_the_forty_agent_onboarding_reads_as_a_grouped_summary_at_1280_and_400_px(tmp_path: Path) -> None:
+def test_the_forty_agent_onboarding_reads_as_a_grouped_summary_at_1280_and_400_px(
+        tmp_path: Path, browse: Callable[..., Any]) -> None:
     result = asyncio.run(plan_result(onboarding(), policy(tmp_path)))
     shots: list[Path] = []
 
@@ -178,93 +169,97 @@ def test_the_forty_agent_onboarding_reads_as_a_grouped_summary_at_1280_and_400_p
         url = served.host("/onboarding", result)
         for width, height in ((1280, 800), (400, 800)):
             await size(page, width, height)
-            await load(page, url)
-            text = await page.eval(f"{APP}.body.innerText")
-            headline = await page.eval(f"{APP}.getElementById('headline').textContent")
+            app = await load(page, url)
+            text = await app.locator("body").inner_text()
+            headline = await app.locator("#headline").text_content()
             assert headline == "41 steps: create group “Sales EMEA”; 40 new agents join the new group “Sales EMEA” (step 1)."
-            assert await page.eval(f"{APP}.querySelectorAll('ul.lines > li').length") == 2
+            assert await app.locator("ul.lines > li").count() == 2
             assert "×40" in text and "$ref" not in text and "step1.id" not in text
             # No taller than two screens; nothing overflows sideways.
-            assert await page.eval(f"{APP}.documentElement.scrollHeight") <= 2 * height, width
-            assert await page.eval(f"{APP}.documentElement.scrollWidth") <= width
+            assert await app.evaluate("document.documentElement.scrollHeight") <= 2 * height, width
+            assert await app.evaluate("document.documentElement.scrollWidth") <= width
             shots.append(await screenshot(page, f"onboarding-{width}px.png"))
             # Expanded, one agent's step names its group as what the reference points at.
-            await page.eval(f"{APP}.querySelector('[data-line=\"2\"] > details').open = true")
-            await page.eval(f"{APP}.querySelector('details[data-step=\"2\"]').open = true")
-            item = await page.eval(f"{APP}.querySelector('details[data-step=\"2\"]').innerText")
+            await app.locator('[data-line="2"] > details').first.evaluate("d => { d.open = true }")
+            await app.locator('details[data-step="2"]').first.evaluate("d => { d.open = true }")
+            item = await app.locator('details[data-step="2"]').first.inner_text()
             assert "sales00@example.com (Sales 0)" in item
             assert "the group created in step 1, “Sales EMEA”" in item and "$ref" not in item
-            assert await page.eval(f"{APP}.querySelectorAll('[data-line=\"2\"] .items > li').length") == 40
+            assert await app.locator('[data-line="2"] .items > li').count() == 40
             shots.append(await screenshot(page, f"onboarding-{width}px-expanded.png"))
 
-    browse(drive)
+    review(browse, drive)
     assert all(shot.stat().st_size > 5000 for shot in shots)
 
 
-def test_deletes_show_what_is_removed_undo_says_what_it_restores_and_apply_looks_primary(tmp_path: Path) -> None:
+OPEN_ALL = "for (const d of document.querySelectorAll('details')) d.open = true"
+
+
+def test_deletes_show_what_is_removed_undo_says_what_it_restores_and_apply_looks_primary(
+        tmp_path: Path, browse: Callable[..., Any]) -> None:
     result = asyncio.run(plan_result(mixed(), policy(tmp_path)))
 
     async def drive(page: Page, served: HostServer) -> None:
         await size(page, 1280, 900)
-        await load(page, served.host("/mixed", result))
-        text = await page.eval(f"{APP}.body.innerText")
+        app = await load(page, served.host("/mixed", result))
+        text = await app.locator("body").inner_text()
         assert "Set job_title" not in text  # two different titles: one line, the fields named
         assert "Change 2 agents: job_title" in text
         assert "Change group 1 (Sales): name “Sales” → “Sales EMEA”" in text
         assert "Delete tag spam" in text and "DESTRUCTIVE" in text
         # A delete is what it removes, field by field, as a table: not "New value → spam".
-        await page.eval(f"for (const d of {APP}.querySelectorAll('details')) d.open = true")
-        removes = await page.eval(f"[...{APP}.querySelectorAll('[data-step=\"5\"] table tr')].map(r => r.innerText)")
+        await app.evaluate(OPEN_ALL)
+        removes = await app.locator('[data-step="5"] table tr').all_inner_texts()
         assert any(r.startswith("name") and "spam" in r for r in removes), removes
         assert any(r.startswith("group_ids") for r in removes), removes
-        assert "New value" not in await page.eval(f"{APP}.querySelector('[data-step=\"5\"]').innerText")
+        assert "New value" not in await app.locator('[data-step="5"]').first.inner_text()
         # Undo, from the plan's own cannot_undo: what it re-creates, and what it cannot restore.
-        undo = await page.eval(f"{APP}.getElementById('undo').textContent")
+        undo = await app.locator("#undo").text_content() or ""
         assert "re-creates what it deletes" in undo and "reverses all 6 of 6 steps" in undo, undo
         assert "cannot be undone" not in text.lower().replace("undo cannot restore it", "")
-        cannot = await page.eval(f"{APP}.getElementById('cannot-undo').innerText")
+        cannot = await app.locator("#cannot-undo").inner_text()
         assert "chat history" in cannot
         # Dry-run with a memory store: no Apply; how it gets applied is said.
-        assert await page.eval(f"{APP}.getElementById('apply')") is None
-        assert "save the plan document" in await page.eval(f"{APP}.getElementById('how').innerText")
+        assert await app.locator("#apply").count() == 0
+        assert "save the plan document" in await app.locator("#how").inner_text()
         await screenshot(page, "mixed-1280px.png")
 
         # The same plan where this session may apply it: Apply is the primary action and looks it.
         applying = json.loads(json.dumps(result))
         applying["structuredContent"]["next"] = {"apply": True, "confirm": False, "how": "Apply sends it from here."}
-        await load(page, served.host("/mixed-apply", applying))
-        style = ("(b => {const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.fontWeight, "
-                 "b.getBoundingClientRect().width]})")
-        apply = await page.eval(f"{style}({APP}.getElementById('apply'))")
-        discard = await page.eval(f"{style}({APP}.getElementById('discard'))")
+        app = await load(page, served.host("/mixed-apply", applying))
+        style = ("b => {const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.fontWeight, "
+                 "b.getBoundingClientRect().width]}")
+        apply = await app.locator("#apply").evaluate(style)
+        discard = await app.locator("#discard").evaluate(style)
         assert apply[0] != discard[0] and int(apply[2]) >= 700 > int(discard[2]), (apply, discard)
         assert apply[3] > discard[3] * 0.8
         await screenshot(page, "mixed-apply-1280px.png")
 
-    browse(drive)
+    review(browse, drive)
 
 
-def test_a_dry_run_session_shows_the_command_and_no_apply(tmp_path: Path) -> None:
+def test_a_dry_run_session_shows_the_command_and_no_apply(tmp_path: Path, browse: Callable[..., Any]) -> None:
     result = asyncio.run(plan_result(mixed(), policy(tmp_path), store(tmp_path)))
     plan_id = result["structuredContent"]["plan_id"]
 
     async def drive(page: Page, served: HostServer) -> None:
         await size(page, 400, 800)
-        await load(page, served.host("/dry", result))
-        assert await page.eval(f"{APP}.getElementById('apply')") is None
-        assert await page.eval(f"{APP}.querySelectorAll('button.primary').length") == 0
-        command = await page.eval(f"{APP}.getElementById('command').textContent")
+        app = await load(page, served.host("/dry", result))
+        assert await app.locator("#apply").count() == 0
+        assert await app.locator("button.primary").count() == 0
+        command = await app.locator("#command").text_content() or ""
         assert command.startswith(f"livechat-mcp plans apply {plan_id} --sandbox --allow-writes --allow-destructive")
         assert f"--store sqlite:///{tmp_path / 'state.db'}" in command
-        how = await page.eval(f"{APP}.getElementById('how').innerText")
+        how = await app.locator("#how").inner_text()
         assert "only plans (dry-run)" in how
         await screenshot(page, "dry-run-400px.png")
         # Discard still works here: it is clear_plan, which this session has.
-        await page.eval(f"{APP}.getElementById('discard').click()")
-        await page.wait_for("window.calls.length === 1")
-        assert await page.eval("window.calls") == [{"name": "clear_plan", "arguments": {}}]
+        await app.locator("#discard").click()
+        await page.wait_for_function("window.calls.length === 1")
+        assert await page.evaluate("window.calls") == [{"name": "clear_plan", "arguments": {}}]
 
-    browse(drive)
+    review(browse, drive)
 
 
 class Person:
@@ -281,10 +276,12 @@ class Person:
         return types.ElicitResult(action="accept", content=content)
 
 
-def test_a_confirm_writes_session_applies_from_the_app_asking_once_and_sending_once(tmp_path: Path) -> None:
+def test_a_confirm_writes_session_applies_from_the_app_asking_once_and_sending_once(
+        tmp_path: Path, browse: Callable[..., Any]) -> None:
     person = Person()
     seen: dict[str, Any] = {}
 
+    # The scenario runs on the browser's event loop, and so do the server and its client here.
     async def drive(page: Page, served: HostServer) -> None:
         text = 'mode = "dry-run"\nconfirm = "writes"\n'
         async with open_runtime(sandbox=True, policy=policy(tmp_path, text), store=store(tmp_path)) as rt:
@@ -295,31 +292,31 @@ def test_a_confirm_writes_session_applies_from_the_app_asking_once_and_sending_o
                 assert tool_payload(result)["next"]["apply"] is True
                 rt.sandbox.requests.clear()  # planning read the license (its checks); from here, what apply sends
                 await size(page, 1280, 800)
-                await load(page, served.host("/confirm", result.model_dump(by_alias=True, mode="json",
-                                                                           exclude_none=True), forward=True))
-                how = await page.eval(f"{APP}.getElementById('how').innerText")
+                app = await load(page, served.host("/confirm", result.model_dump(by_alias=True, mode="json",
+                                                                                 exclude_none=True), forward=True))
+                how = await app.locator("#how").inner_text()
                 assert "after you confirm it once in your client" in how
-                await page.eval(f"{APP}.getElementById('apply').click()")
-                await page.wait_for("window.queue.length === 1")
-                [call] = await page.eval("window.queue")
+                await app.locator("#apply").click()
+                await page.wait_for_function("window.queue.length === 1")
+                [call] = await page.evaluate("window.queue")
                 assert call["params"]["name"] == "apply_plan"
                 answer = await client.call_tool(call["params"]["name"], call["params"]["arguments"])
-                await page.eval(f"window.answer({json.dumps(call['id'])}, "
-                                f"{json.dumps(answer.model_dump(by_alias=True, mode='json', exclude_none=True))})")
-                await page.wait_for(f"{APP}.getElementById('status').textContent.includes('Applied')")
-                seen["status"] = await page.eval(f"{APP}.getElementById('status').textContent")
-                seen["disabled"] = await page.eval(f"{APP}.getElementById('apply').disabled")
+                await page.evaluate("([id, result]) => window.answer(id, result)",
+                                    [call["id"], answer.model_dump(by_alias=True, mode="json", exclude_none=True)])
+                await expect(app.locator("#status")).to_contain_text("Applied")
+                seen["status"] = await app.locator("#status").text_content()
+                seen["disabled"] = await app.locator("#apply").is_disabled()
                 seen["writes"] = [r["action"] for r in rt.sandbox.requests if not r["action"].startswith(("list_", "get_"))]
                 await screenshot(page, "confirm-writes-applied.png")
 
-    browse(drive)
+    review(browse, drive)
     assert seen["status"] == "Applied (completed)."
     assert seen["disabled"] is True  # one click, one apply
     assert len(person.asked) == 1 and person.asked[0].startswith("Apply this plan: 4 steps"), person.asked
     assert seen["writes"] == ["create_group", "batch_create_agents"], seen["writes"]  # each step sent once
 
 
-def test_license_text_in_a_plan_is_shown_as_text_never_markup(tmp_path: Path) -> None:
+def test_license_text_in_a_plan_is_shown_as_text_never_markup(tmp_path: Path, browse: Callable[..., Any]) -> None:
     result = asyncio.run(plan_result(onboarding()[:3], policy(tmp_path)))
     hostile = '<img src=x onerror="window.parent.pwned=1"><b>Bold</b>'
     result["structuredContent"]["steps"][1]["body"]["name"] = hostile
@@ -327,13 +324,13 @@ def test_license_text_in_a_plan_is_shown_as_text_never_markup(tmp_path: Path) ->
     result["structuredContent"]["headline"] = hostile
 
     async def drive(page: Page, served: HostServer) -> None:
-        await load(page, served.host("/hostile", result))
-        await page.eval(f"for (const d of {APP}.querySelectorAll('details')) d.open = true")
-        assert "<b>Bold</b>" in await page.eval(f"{APP}.body.innerText")
-        assert await page.eval(f"{APP}.querySelectorAll('img, b').length") == 0
-        assert await page.eval("window.pwned") is None
+        app = await load(page, served.host("/hostile", result))
+        await app.evaluate(OPEN_ALL)
+        assert "<b>Bold</b>" in await app.locator("body").inner_text()
+        assert await app.locator("img, b").count() == 0
+        assert await page.evaluate("window.pwned") is None
 
-    browse(drive)
+    review(browse, drive)
 
 
 @pytest.mark.anyio
