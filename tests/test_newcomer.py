@@ -203,3 +203,16 @@ def test_help_shows_examples_and_environment_variables():
     read = {name for path in (ROOT / "server").rglob("*.py")
             for name in re.findall(r"[\"'](LIVECHAT_[A-Z_]*[A-Z])[\"']", path.read_text())}
     assert read and read <= documented, read - documented
+
+
+def test_output_piped_into_a_reader_that_leaves_ends_quietly():
+    """`livechat-mcp tools | head -1`: the reader closes the pipe early; no traceback, exit 141
+    (128 + SIGPIPE) as any shell tool, or 0 when the output was written before it left."""
+    for args in (["tools", "--sandbox", "--json"], ["call", "list_agents", '{"limit": 200}', "--sandbox"]):
+        proc = subprocess.Popen([EXE, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=BASE_ENV)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the first line
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141, err
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
