@@ -3,7 +3,8 @@ written, against the sandbox (docs/development.md, "Documentation whose commands
 
 One test per document, its blocks in order, each in its own ``bash -e -o pipefail`` in a working
 directory of the document's own, with a fresh HOME and XDG state, the repository's venv first on
-PATH, and "your license" being the session's loopback sandbox (reset first). The docs' well-known
+PATH, and "your license" being the session's loopback sandbox (reset first; the README's commands
+get no credentials at all, as on the fresh machine it promises). The docs' well-known
 ports are replaced by free ones; ``PLAN_ID``, ``PLAN.json`` and ``secrets.json`` are prepared by the
 test. Whatever a document started is stopped when it ends, pass or fail.
 """
@@ -49,7 +50,7 @@ def substitute_ports(text: str, ports: dict[int, int]) -> str:
 class Session:
     """One document's working directory, environment and the processes its blocks started."""
 
-    def __init__(self, tmp: Path, loopback: Loopback) -> None:
+    def __init__(self, tmp: Path, loopback: Loopback, *, credentials: bool = True) -> None:
         self.work = tmp / "work"
         self.work.mkdir()
         home = tmp / "home"
@@ -63,7 +64,7 @@ class Session:
             "XDG_CONFIG_HOME": str(home / ".config"),
             "PATH": os.pathsep.join([venv_bin, base.get("PATH", "/usr/bin:/bin")]),
             "PYTHONDONTWRITEBYTECODE": "1",
-            **loopback.env(APP_TOKEN),
+            **(loopback.env(APP_TOKEN) if credentials else {}),
         }
         self.ports = {port: free_port() for port in PORTS}
         self.groups: list[subprocess.Popen[bytes]] = []
@@ -139,8 +140,8 @@ def _group_alive(pgid: int) -> bool:
 
 
 @contextmanager
-def session(tmp: Path, loopback: Loopback) -> Iterator[Session]:
-    s = Session(tmp, loopback)
+def session(tmp: Path, loopback: Loopback, *, credentials: bool = True) -> Iterator[Session]:
+    s = Session(tmp, loopback, credentials=credentials)
     try:
         yield s
     finally:
@@ -179,7 +180,8 @@ async def prepare_plans(s: Session, loopback: Loopback) -> None:
 def test_the_documented_commands_run_against_the_sandbox(path: Path, loopback: Loopback, tmp_path: Path) -> None:
     blocks = [b for b in shell_blocks(path) if b.marker == "run"]
     text = "".join(b.code for b in blocks)
-    with session(tmp_path, loopback) as s:
+    # The README promises a fresh machine with no credentials: its commands run without any.
+    with session(tmp_path, loopback, credentials=path.name != "README.md") as s:
         if any(name in text for name in ("PLAN_ID", "PLAN.json", "secrets.json")):
             anyio.run(prepare_plans, s, loopback)
         for block in blocks:
