@@ -1,7 +1,7 @@
 """Every command the README and the guides show in a block marked ``<!-- run -->`` runs, as
 written, against the sandbox (docs/development.md, "Documentation whose commands run").
 
-One test per document, its blocks in order, each in its own ``bash -e -o pipefail`` in a working
+One test per document, its blocks in order, each in its own ``bash -e`` in a working
 directory of the document's own, with a fresh HOME and XDG state, the repository's venv first on
 PATH, and "your license" being the session's loopback sandbox (reset first; the README's commands
 get no credentials at all, as on the fresh machine it promises). The docs' well-known
@@ -78,7 +78,9 @@ class Session:
         # Output goes to a file: a server the block leaves running (`&`) keeps its stdout open,
         # and a pipe would never reach its end.
         with self.log(block).open("wb") as out:
-            proc = subprocess.Popen(["bash", "-e", "-o", "pipefail", "-c", code], cwd=self.work, env=self.env,
+            # bash -e, as a reader's shell stops at a failing command; no pipefail, so that a block may
+            # cut a long answer short with `| head` (the writer then ends with 141, as in a terminal).
+            proc = subprocess.Popen(["bash", "-e", "-c", code], cwd=self.work, env=self.env,
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         self.groups.append(proc)
