@@ -45,11 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.flush()
             os._exit(130)
         return 130
-    except BrokenPipeError:
-        # The reader left (`livechat-mcp tools | head`): as any shell tool, stop quietly, and keep
-        # the interpreter's exit-time flush from writing to the closed pipe again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE, what a shell reports for a command a pipe closed on
 
 
 async def run_command(command: str, args: argparse.Namespace) -> int:
