@@ -62,3 +62,26 @@ def test_the_readme_is_short_and_maps_every_guide():
         assert f"docs/{guide.name}" in mapped, f"the README's map of the docs lacks docs/{guide.name}"
     for client in ("Claude Desktop", "Claude Code", "Cursor", "VS Code", "ChatGPT", "MCP Inspector"):
         assert client in readme.split("## Connect your assistant", 1)[1].split("\n## ", 1)[0], client
+
+
+def test_the_command_line_guide_names_every_command_and_flag():
+    """docs/command-line.md keeps up with the CLI: each subcommand (and each `plans` action) in its
+    synopsis, each option of the parser somewhere in the guide."""
+    import argparse
+
+    from server.doors.cli.options import parser
+
+    guide = (ROOT / "docs" / "command-line.md").read_text()
+    synopsis = guide.split("## Commands", 1)[1].split("```", 2)[1]
+    top = parser()
+    [sub] = [a for a in top._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, command in sub.choices.items():
+        if name != "serve":  # serving is the bare `livechat-mcp [...]` line
+            assert f"livechat-mcp {name}" in synopsis, f"`livechat-mcp {name}` is missing from the synopsis"
+        for action in command._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in guide, f"{flag} ({name}) is not in docs/command-line.md"
+            if action.dest == "plans_command":
+                for choice in action.choices:
+                    assert choice in synopsis.split("livechat-mcp plans", 1)[1].split("\n", 1)[0], choice
