@@ -39,7 +39,7 @@ from server.sandbox.bots import BOT_ID, BOT_SECRET
 PORTS = (8000, 8001, 8002, 8003, 8080, 8686, 6379)
 PORT = re.compile(r"(?<![\w.-])(" + "|".join(map(str, PORTS)) + r")(?![\w-]|\.\d)")
 BLOCK_TIMEOUT = 180  # seconds for one block that runs to its end
-READY_TIMEOUT = 90  # seconds for a server a block started to answer
+READY_TIMEOUT = 120  # seconds for a server a block started to answer (a busy 2-core machine is slow)
 RUNNABLE = [p for p in documents() if any(b.marker == "run" for b in shell_blocks(p))]
 
 
@@ -68,6 +68,7 @@ class Session:
         }
         self.ports = {port: free_port() for port in PORTS}
         self.groups: list[subprocess.Popen[bytes]] = []
+        self.owners: dict[int, subprocess.Popen[bytes]] = {}  # port -> the block serving it
         self.logs = tmp / "logs"
         self.logs.mkdir()
 
@@ -91,7 +92,15 @@ class Session:
 
     def run(self, block: Block) -> None:
         code = substitute_ports(block.code, self.ports).replace("PLAN_ID", self.env.get("DOCS_PLAN_ID", "PLAN_ID"))
+        urls = [substitute_ports(url, self.ports) for url in block.ready]
+        # A later server on a port an earlier block still serves replaces it, as a reader stops one
+        # (Ctrl-C) before starting the next: else the old one would answer for the new one.
+        ports = {port for url in urls if (port := httpx.URL(url).port) is not None}
+        for port in ports:
+            if (earlier := self.owners.pop(port, None)) is not None:
+                _stop_group(earlier)
         proc = self.start(block, code)
+        self.owners.update(dict.fromkeys(ports, proc))
         if not block.background:
             try:
                 code_ = proc.wait(timeout=BLOCK_TIMEOUT)
@@ -99,8 +108,8 @@ class Session:
                 pytest.fail(f"{block.where}: still running after {BLOCK_TIMEOUT} s (a server? mark it "
                             f"`<!-- run: background; ready URL -->`)\n{self.output(block)}")
             assert code_ == 0, f"{block.where}: exit {code_}\n{block.code}\n--- output ---\n{self.output(block)}"
-        for url in block.ready:
-            self.wait_ready(block, substitute_ports(url, self.ports), proc)
+        for url in urls:
+            self.wait_ready(block, url, proc)
 
     def wait_ready(self, block: Block, url: str, proc: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -118,19 +127,22 @@ class Session:
     def stop(self) -> None:
         """Every process group a block started: TERM, then KILL what is left after 10 s."""
         for proc in self.groups:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 10
-        for proc in self.groups:
-            while time.monotonic() < deadline and _group_alive(proc.pid):
-                time.sleep(0.05)
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
+            _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_alive(proc.pid):
+        time.sleep(0.05)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def _group_alive(pgid: int) -> bool:
