@@ -153,13 +153,20 @@ def leaves(node: dict[str, Any], value: Any, defs: dict[str, Any], path: Path = 
     if isinstance(value, dict):
         props = node.get("properties", {})
         extra = node.get("additionalProperties")
+        walked = False
         for key, sub in value.items():
             schema = props.get(key, extra if isinstance(extra, dict) else None)
             if schema is not None:
+                walked = True
                 yield from leaves(schema, sub, defs, (*path, key))
+        if not walked and path:
+            # An open or empty object (diff_config's document) is itself the field: a scalar there is refused.
+            yield path, {"object"}
     elif isinstance(value, list):
         if value and isinstance(node.get("items"), dict):
             yield from leaves(node["items"], value[0], defs, (*path, 0))
+        elif path:
+            yield path, {"array"}
     else:
         yield path, types_of(node, defs)
 
