@@ -9,3 +9,8 @@ from __future__ import annotations
 
 class ConfigError(Exception):
     """A configuration problem the operator must fix; the message says how."""
+
+
+class MissingCredentials(ConfigError):
+    """No LiveChat credential in the environment and no --sandbox: the doors say the two ways
+    forward in their reader's words (the CLI: server/doors/cli/base.py)."""

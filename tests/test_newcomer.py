@@ -76,7 +76,7 @@ def test_quick_start_works_where_pip_refuses_to_install_outside_a_venv(tmp_path)
     done = subprocess.run(["bash", "-c", serve], cwd=project, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "built-in SANDBOX" in done.stderr  # the server started (and left at stdin's end)
+    assert "on the built-in sandbox" in done.stderr  # the server started (and left at stdin's end)
     assert (project / ".venv" / "bin" / "livechat-mcp").is_file()
 
 

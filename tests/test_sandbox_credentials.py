@@ -119,14 +119,14 @@ async def test_the_app_token_lacks_the_private_scopes_and_the_all_scopes_token_h
 async def test_sandbox_mode_meets_the_app_token_first_and_says_what_is_hidden(make_server):
     async with make_server(sandbox=True, policy="full-access", env={"LIVECHAT_SANDBOX_TOKEN": APP_TOKEN}) as s:
         names = {t.name for t in (await s.client.list_tools()).tools}
-        banner = s.runtime.banner(len(names))
+        details = "\n".join(s.runtime.details())  # what --verbose prints at start
         decision = s.runtime.policy.decide(__import__("server.tools", fromlist=["catalog"]).catalog()["approve_agent"])
     hidden = {"suspend_agent", "batch_suspend_agents", "unsuspend_agent", "batch_unsuspend_agents",
               "approve_agent", "batch_approve_agents", "check_product_limits_for_plan"}
     assert not hidden & names and "list_agents" in names
     assert "subscription.lc:rw" in decision.reason and not decision.allowed
     assert "private scope" in decision.reason and ALL_SCOPES_TOKEN in decision.reason
-    assert "app token without the private scopes" in banner and ALL_SCOPES_TOKEN in banner
+    assert "app token without the private scopes" in details and ALL_SCOPES_TOKEN in details
     async with make_server(sandbox=True, policy="full-access", env={"LIVECHAT_SANDBOX_TOKEN": ALL_SCOPES_TOKEN}) as s:
         names = {t.name for t in (await s.client.list_tools()).tools}
     assert hidden <= names

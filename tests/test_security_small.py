@@ -6,7 +6,7 @@ URLs that carry a user name or password.
     listed with their values redacted, at every depth, on every path (refused, invalid,
     planned, sent, meta tools, call_action, unknown tools).
 (b) A credential with non-ASCII characters or whitespace inside, or a placeholder left from a
-    template (mcp.json ships ``<...>``), stops the CLI at start: exit 2, one line naming the
+    template (`livechat-mcp config` prints ``<...>``), stops the CLI at start: exit 2, one line naming the
     variable, never the value, no traceback.
 (c) The userinfo of LIVECHAT_API_URL / LIVECHAT_ACCOUNTS_URL is never printed: such a URL is
     refused at start (it would also replace the credential: httpx sends it as Basic auth).
@@ -194,8 +194,9 @@ def test_the_cli_refuses_to_start_with_one_line_and_no_value(name: str, value: s
         assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_the_shipped_mcp_json_placeholders_refuse_to_start() -> None:
-    entry = json.loads((ROOT / "mcp.json").read_text())["mcpServers"]["livechat-readonly"]
+def test_the_placeholders_config_prints_refuse_to_start() -> None:
+    printed = cli("config", "cursor", "--policy", "read-only", env=clean_env())
+    entry = json.loads(printed.stdout)["mcpServers"]["livechat"]
     proc = cli(*entry["args"], "tools", env=clean_env(**entry["env"]))
     assert proc.returncode == 2 and "placeholder" in proc.stderr
     assert "<your" not in proc.stderr

@@ -95,7 +95,7 @@ async def test_streamable_http_session():
 
 
 def test_refuses_to_start_without_credentials():
-    proc = subprocess.run([*SERVER, "tools"], env=ENV, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([*SERVER], env=ENV, capture_output=True, text=True, timeout=60, input="")
     assert proc.returncode != 0
     assert "LIVECHAT_ACCESS_TOKEN" in proc.stderr and "LIVECHAT_PAT" in proc.stderr and "--sandbox" in proc.stderr
 
@@ -106,7 +106,7 @@ def test_startup_line_names_version_upstream_and_tool_count():
     )
     line = proc.stderr.splitlines()[0]
     assert line.startswith("livechat-mcp 0.")
-    assert "SANDBOX" in line and "tools visible" in line
+    assert "sandbox" in line and " tools, read-only, " in line
 
 
 def test_cli_call_exit_codes():

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import ConfigError
+from ..errors import ConfigError, MissingCredentials
 
 REGIONS = ("dal", "fra")
 CREDENTIAL_MARKER = "<redacted credential>"
@@ -25,7 +25,7 @@ class Credential(httpx.Auth):
     """A principal's credential, and the ``httpx.Auth`` that signs their requests with it: the
     client sends with ``auth=credential``, so the secret is added only as a request leaves."""
 
-    kind: str  # "bearer" | "pat"
+    kind: str  # "bearer" | "pat" | "none" (NO_CREDENTIAL: local commands run without one)
     _secret: str = field(repr=False)
     account_id: str | None = None
 
@@ -34,6 +34,10 @@ class Credential(httpx.Auth):
         yield request
 
     def authorization(self) -> str:
+        if self.kind == "none":
+            # A command that needs no license (tools, policy, plans list) never sends; should
+            # anything try, it stops here with the operator's message rather than send "Bearer ".
+            raise MissingCredentials("No LiveChat credentials: this command needs a license to reach LiveChat.")
         if self.kind == "pat":
             raw = f"{self.account_id}:{self._secret}".encode()
             return "Basic " + base64.b64encode(raw).decode()
@@ -50,6 +54,8 @@ class Credential(httpx.Auth):
 
     def secrets(self) -> tuple[str, ...]:
         """Every string that must never be written anywhere (for redaction filters)."""
+        if self.kind == "none":
+            return ()
         values = [self._secret, self.authorization()]
         if self.kind == "pat":
             values.append(self.authorization().removeprefix("Basic "))
@@ -60,10 +66,17 @@ class Credential(httpx.Auth):
         return tuple(v for v in values if v)
 
     def describe(self) -> str:
+        if self.kind == "none":
+            return "no credentials"
         return "Personal Access Token" if self.kind == "pat" else "OAuth access token"
 
     def __str__(self) -> str:
         return f"<{self.describe()}>"
+
+
+# The credential of a command that reads only this machine (tools, policy, plans list/show/export)
+# when none is set: what the policy allows is shown, and nothing can be sent with it.
+NO_CREDENTIAL = Credential("none", "")
 
 
 def bearer(token: str) -> Credential:

@@ -145,6 +145,8 @@ def license_bucket(base_url: str, credential: Credential, info: Mapping[str, Any
         who = f"org:{org}"
     elif credential.kind == "pat" and credential.account_id:
         who = f"account:{credential.account_id}"
+    elif credential.kind == "none":
+        who = "none"  # sends nothing (NO_CREDENTIAL), so it spends no license's budget
     else:
         who = "token:" + hashlib.sha256(credential.authorization().encode()).hexdigest()[:32]
     return f"budget:{base_url.rstrip('/')}|{who}"

@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from .. import __version__
-from ..api.auth import Credential, bearer, credential_from_env, region_from, service_url
+from ..api.auth import NO_CREDENTIAL, Credential, bearer, credential_from_env, region_from, service_url
 from ..api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
 from ..api.ratelimit import Budget, license_bucket
-from ..errors import ConfigError
+from ..errors import MissingCredentials
 from ..plans.working import WorkingPlans
 from ..policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
 from ..safety.redact import Scrubber
@@ -29,6 +30,11 @@ MISSING_CREDENTIALS = (
     "No LiveChat credentials. Set LIVECHAT_ACCESS_TOKEN (an OAuth access token), or "
     "LIVECHAT_ACCOUNT_ID and LIVECHAT_PAT (a Personal Access Token); or run with --sandbox "
     "to try it against the built-in sandbox."
+)
+# What a command run without credentials says a real license would change (tools, policy).
+WITHOUT_CREDENTIALS = (
+    "no credentials; with a real license, its token's scopes hide the tools it cannot call (no Developer "
+    "Console app holds the private scopes)"
 )
 
 
@@ -233,12 +239,29 @@ class Runtime:
     def store(self, store: Store) -> None:
         self.app.store = store
 
-    def banner(self, visible_tools: int) -> str:
-        scopes = "all" if self.policy.scopes is None else f"{len(self.policy.scopes)} ({self.policy.scopes_source})"
-        return (
-            f"livechat-mcp {__version__} | upstream: {self.upstream} | policy: {self.policy.policy.mode} "
-            f"({self.policy_source}) | scopes: {scopes} | {visible_tools} tools visible | store: {self.store.url}"
-        )
+    def banner(self, visible_tools: int, serving: str = "") -> str:
+        """The start-up line: one short line a person reads at a glance (what, how many tools,
+        which mode, where calls go); ``details`` says the rest (--verbose). ``serving``: the
+        HTTP endpoint, when there is one."""
+        if self.sandbox is not None:
+            where = "the built-in sandbox (no real license)"
+        else:
+            host = urlsplit(self.app.base_url).netloc or self.app.base_url
+            where = host if self.credential.kind != "none" else f"{host} (no credentials)"
+        at = f", serving {serving}" if serving else ""
+        return f"livechat-mcp {__version__}: {visible_tools} tools, {self.policy.policy.mode}, on {where}{at}"
+
+    def details(self) -> list[str]:
+        """What the start-up line leaves out, one line each (--verbose)."""
+        scopes = ("not filtered" if self.policy.scopes is None else f"{len(self.policy.scopes)} in force") + \
+            f" ({self.policy.scopes_source})"
+        return [
+            f"upstream: {self.upstream}",
+            f"policy: {self.policy.policy.mode} ({self.policy_source})",
+            f"scopes: {scopes}",
+            f"store: {self.store.url}",
+            f"audit log: {self.settings.audit_log or 'off (--audit-log FILE)'}",
+        ]
 
     async def aclose(self) -> None:
         await self.principal.client.aclose()
@@ -279,17 +302,19 @@ async def open_app(settings: Settings, env: Mapping[str, str]) -> App:
                sandbox=sandbox)
 
 
-async def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
-    """stdio and the CLI: the app, and its one principal built from the environment."""
+async def build_runtime(settings: Settings, env: Mapping[str, str], *, need_credentials: bool = True) -> Runtime:
+    """stdio and the CLI: the app, and its one principal built from the environment.
+    ``need_credentials=False``: a command that reads only this machine (tools, policy, stored plans)
+    runs without any, as NO_CREDENTIAL (which cannot send)."""
     app = await open_app(settings, env)
     try:
-        return Runtime(app, await principal_from_env(app, env))
+        return Runtime(app, await principal_from_env(app, env, need_credentials=need_credentials))
     except BaseException:
         await app.aclose()
         raise
 
 
-async def principal_from_env(app: App, env: Mapping[str, str]) -> Principal:
+async def principal_from_env(app: App, env: Mapping[str, str], *, need_credentials: bool = True) -> Principal:
     """The operator's principal: the credential in the environment (or the sandbox's token), its
     scopes and identity from token info, the ceiling policy narrowed by those scopes."""
     if app.sandbox is not None:
@@ -306,9 +331,9 @@ async def principal_from_env(app: App, env: Mapping[str, str]) -> Principal:
         info_transport: httpx.AsyncBaseTransport | None = app.transport
     else:
         found = credential_from_env(env)
-        if found is None:
-            raise ConfigError(MISSING_CREDENTIALS)
-        credential = found
+        if found is None and need_credentials:
+            raise MissingCredentials(MISSING_CREDENTIALS)
+        credential = found or NO_CREDENTIAL
         region = region_from(credential, env.get("LIVECHAT_REGION"))
         app.upstream = f"{app.base_url} (region {region or 'dal (default)'}, {credential.describe()})"
         info_transport = None  # token info is read once, on a client of its own (it closes its transport)
@@ -339,6 +364,8 @@ async def learn_scopes(
 ) -> tuple[frozenset[str] | None, str, str | None]:
     """The token's scopes (or None with the reason) and its client id, from the accounts service;
     ``identity`` (when given) receives the token's account, organization (it keys the request budget) and client ids."""
+    if credential.kind == "none":
+        return None, WITHOUT_CREDENTIALS, None
     if credential.kind != "bearer":
         return None, "a PAT's scopes cannot be looked up: not filtering by scope", None
     try:

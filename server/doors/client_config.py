@@ -31,6 +31,7 @@ WHERE = {
 _FLAGS = (
     ("sandbox", "--sandbox", False, False),
     ("policy", "--policy", True, True),
+    ("read_only", "--read-only", False, False),
     ("allow_writes", "--allow-writes", False, False),
     ("allow_destructive", "--allow-destructive", False, False),
     ("dry_run", "--dry-run", False, False),

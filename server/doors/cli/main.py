@@ -11,12 +11,12 @@ from collections.abc import Sequence
 import anyio
 
 from ...calls.runtime import build_runtime
-from ...errors import ConfigError
+from ...errors import ConfigError, MissingCredentials
 from ...policies import PolicyError
 from ...store import StoreUnavailable
 from ...store.crypto import SealError
 from . import apply, call, config, diff, export, plan, plans, policy, sandbox, serve, tools
-from .base import fail
+from .base import fail, missing_credentials
 from .options import parser
 from .settings import settings
 
@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "config":
             return config.run(args)
         return anyio.run(run_command, command, args)
+    except MissingCredentials:
+        return fail(missing_credentials(args, sys.argv[1:] if argv is None else list(argv)))
     except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
         return fail(str(exc))
     except BrokenPipeError:
@@ -47,6 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# What runs without LiveChat credentials: what reads only this machine (the policy, the tools it
+# allows, stored plans). A newcomer's first commands must not stall on a license they do not have
+# yet; each says what a real license would change.
+LOCAL_COMMANDS = frozenset({"tools", "policy"})
+LOCAL_PLANS_COMMANDS = frozenset({"list", "show", "export"})
+
+
+def needs_credentials(command: str, args: argparse.Namespace) -> bool:
+    if command in LOCAL_COMMANDS:
+        return False
+    return not (command == "plans" and args.plans_command in LOCAL_PLANS_COMMANDS)
+
+
 async def run_command(command: str, args: argparse.Namespace) -> int:
     if getattr(args, "oauth", False):
         if command != "serve" or (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT")) != "http":
@@ -55,7 +70,7 @@ async def run_command(command: str, args: argparse.Namespace) -> int:
 
         runtime = await build_hosted_runtime(settings(args), os.environ)
     else:
-        runtime = await build_runtime(settings(args), os.environ)
+        runtime = await build_runtime(settings(args), os.environ, need_credentials=needs_credentials(command, args))
     try:
         if command == "serve":
             return await serve.run(runtime, args)

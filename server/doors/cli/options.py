@@ -54,6 +54,8 @@ def common_options() -> argparse.ArgumentParser:
     s = argparse.SUPPRESS
     p.add_argument("--sandbox", action="store_true", default=s, help="use the built-in sandbox (no credentials)")
     p.add_argument("--policy", default=s, help="policy file (.toml/.json) or preset name")
+    p.add_argument("--read-only", action="store_true", default=s,
+                   help="read-only mode: reads only, every write refused (the same as --policy read-only)")
     p.add_argument("--allow-writes", action="store_true", default=s, help="read-write mode")
     p.add_argument("--allow-destructive", action="store_true", default=s, help="allow destructive actions")
     p.add_argument("--dry-run", action="store_true", default=s, help="plan writes instead of sending them")
@@ -90,6 +92,8 @@ def parser() -> argparse.ArgumentParser:
                        help="allow a non-loopback HTTP bind without client authentication")
         p.add_argument("--oauth", action="store_true", default=argparse.SUPPRESS,
                        help="hosted mode (HTTP): each person signs in with their own LiveChat account")
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="at start, print the upstream, policy, scopes and store in full after the one-line summary")
     tools = sub.add_parser("tools", parents=[common], help="print the tools a client would see")
     tools.add_argument("--json", action="store_true")
     call = sub.add_parser("call", parents=[common], help="run one tool through the same pipeline")

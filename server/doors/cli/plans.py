@@ -17,6 +17,10 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     from ...plans.store import PlanStore
 
     plans = PlanStore(runtime.store)
+    if runtime.credential.kind == "none" and args.plans_command == "list":
+        # Stored plans are this machine's (or the shared store's): reading them needs no license.
+        print(f"livechat-mcp: no credentials: the plans stored in {runtime.store.url}; applying one needs the "
+              "license's credentials (LIVECHAT_ACCESS_TOKEN, or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT)", file=sys.stderr)
     if args.plans_command == "list":
         for row in await plans.list():
             summary = row.get("summary") or {}

@@ -46,19 +46,21 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     from ...tools import schema_cache
 
     schema_cache.save()  # now, not at exit: a client may end a stdio server by a signal
-    print(runtime.banner(visible), file=sys.stderr, flush=True)
-    if runtime.policy.scopes is None:
-        print(f"livechat-mcp: scopes: {runtime.policy.scopes_source}", file=sys.stderr, flush=True)
+    serving = f"http://{host}:{port}/mcp" if http_app is not None else ""
+    # One short line; the rest with --verbose (a person starting it reads the line, not a page).
+    print(runtime.banner(visible, serving), file=sys.stderr, flush=True)
+    if getattr(args, "verbose", False):
+        details = runtime.details()
+        if hosted is not None:
+            details.append(f"hosted mode: people sign in at {hosted.settings.resource} with LiveChat "
+                           f"({hosted.settings.accounts_url}); LiveChat redirect URI {hosted.settings.callback_url}")
+        for line in details:
+            print(f"livechat-mcp:   {line}", file=sys.stderr, flush=True)
     if http_app is not None:
         import uvicorn
 
         from ..http import server_config
 
-        print(f"livechat-mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
-        if hosted is not None:
-            print(f"livechat-mcp: hosted mode: people sign in at {hosted.settings.resource} with LiveChat "
-                  f"({hosted.settings.accounts_url}); LiveChat redirect URI {hosted.settings.callback_url}",
-                  file=sys.stderr, flush=True)
         config = server_config(http_app, host=host, port=port, limits=limits, log_level="warning", lifespan="on")
         try:
             await uvicorn.Server(config).serve()
@@ -70,9 +72,8 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
 
     if sys.stdin.isatty():
         # Someone ran it by hand: say that it waits for a client, not for typed commands.
-        print("livechat-mcp: waiting for an MCP client on stdin/stdout (this is a server: start it from "
-              "an MCP client, see `livechat-mcp config --help`, or try `livechat-mcp tools`). "
-              "Press Ctrl-C to quit.", file=sys.stderr, flush=True)
+        print("livechat-mcp: waiting for an MCP client on stdin/stdout (`livechat-mcp config --help` connects "
+              "one; `livechat-mcp tools` lists the tools). Press Ctrl-C to quit.", file=sys.stderr, flush=True)
         # A person at a terminal means "quit now" by Ctrl-C. Left to the event loop, SIGINT only
         # cancels the main task, which then waits for the stdin reader thread (blocked in read,
         # not cancellable): under load that wait outlived the person's patience. Nothing is pending

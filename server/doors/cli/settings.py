@@ -9,14 +9,21 @@ from typing import Any
 
 from ...calls.runtime import Settings
 from ...errors import ConfigError
-from ...policies import Overrides
+from ...policies import Overrides, PolicyError
 from ...policies.loader import split_toolsets
 
 
 def settings(args: argparse.Namespace) -> Settings:
+    policy = getattr(args, "policy", None)
+    if getattr(args, "read_only", False):
+        # --read-only is the read-only preset by its other name; beside another --policy it would
+        # be a guess which one the operator meant.
+        if policy not in (None, "read-only"):
+            raise PolicyError(f"--read-only and --policy {policy} name different policies; set only one")
+        policy = "read-only"
     values: dict[str, Any] = {
         "sandbox": getattr(args, "sandbox", False),
-        "policy": getattr(args, "policy", None),
+        "policy": policy,
         "audit_log": getattr(args, "audit_log", None),
         "overrides": Overrides(
             allow_writes=getattr(args, "allow_writes", False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ...calls.runtime import Runtime
 from .base import app_for
@@ -30,4 +31,9 @@ def run(runtime: Runtime, as_json: bool) -> int:
         for r in rows:
             flag = " destructive" if r["destructive"] else ""
             print(f"{r['name']:<{width}}  {r['access']:<5}{flag:<12}  {r['scopes']}")
+    if runtime.credential.kind == "none":  # what a real license would change (stderr: --json stays JSON)
+        print("livechat-mcp: no credentials, so these are the tools the policy allows; a real license's token "
+              "hides those its scopes cannot call (`livechat-mcp policy` says why each is listed), and calling "
+              "any needs LIVECHAT_ACCESS_TOKEN or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT (or --sandbox to try them)",
+              file=sys.stderr)
     return 0
