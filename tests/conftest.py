@@ -31,6 +31,7 @@ from mcp import Client
 
 from server.calls.runtime import Runtime, Settings, build_runtime
 from server.doors.mcp_app import LiveChatMCP
+from server.observe import NOBODY
 from server.policies import Overrides
 from server.sandbox import ALL_SCOPES_TOKEN, Sandbox
 
@@ -198,6 +199,7 @@ async def open_runtime(
     *, env: dict[str, str] | None = None, policy: str | None = None, sandbox: bool = False, **settings: Any
 ) -> AsyncIterator[Runtime]:
     overrides = settings.pop("overrides", Overrides())
+    observer = settings.pop("observer", NOBODY)  # metrics/traces (server/telemetry) for the tests of them
     settings.setdefault("rate_limit", TEST_RATE)
     # In-process runtimes use this run's state directory too, like the CLI processes tests spawn
     # (a plan signed here must verify in a spawned `livechat-mcp apply`: one store, one MAC key).
@@ -205,7 +207,7 @@ async def open_runtime(
     if sandbox:  # the whole catalogue, as everywhere in the fixtures, unless a test picks the app token
         env.setdefault("LIVECHAT_SANDBOX_TOKEN", ALL_SCOPES_TOKEN)
     runtime = await build_runtime(
-        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env
+        Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env, observer=observer
     )
     try:
         yield runtime

@@ -38,6 +38,7 @@ from typing import Any
 import anyio
 import httpx
 
+from ..observe import NOBODY, Observer
 from ..safety.redact import Scrubber
 from ..store.memory import MemoryStore
 from .auth import CREDENTIAL_MARKER, Credential
@@ -159,8 +160,10 @@ class LiveChatClient:
         max_concurrency: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        observer: Observer = NOBODY,
     ) -> None:
         self.credential = credential
+        self.observer = observer  # hears each request (attempt) with its status (server/observe.py)
         self._scrubber = Scrubber(credential.secrets(), CREDENTIAL_MARKER)
         self.base_url = base_url.rstrip("/")
         self.region = region
@@ -225,17 +228,20 @@ class LiveChatClient:
                 remaining = policy.deadline - (time.monotonic() - started)
                 slot = await self.budget.acquire(max_wait=max(remaining, 0.0), on_wait=on_wait)
                 try:
-                    outcome = await self._send_once(action, body)
+                    with self.observer.upstream_request(action, attempt=attempt, region=self.region) as span:
+                        outcome = await self._send_once(action, body)
+                        if isinstance(outcome, httpx.Response):
+                            result, failure = self._judge(outcome)
+                            span.set(status=outcome.status_code, error=failure.error.type if failure else None)
+                        else:
+                            result, failure = None, outcome
+                            span.set(error=outcome.error.type)
                 finally:
                     await self.budget.release(slot)
-                if isinstance(outcome, httpx.Response):
-                    result, failure = self._judge(outcome)
-                    if failure is None:
-                        if uncertain is not None:
-                            result = self._mark_batch_items(action, result, uncertain, verify_hint)
-                        return result
-                else:
-                    failure = outcome
+                if failure is None:
+                    if uncertain is not None:
+                        result = self._mark_batch_items(action, result, uncertain, verify_hint)
+                    return result
                 error = failure.error
                 decision = decide(failure, idempotent=idempotent, attempt=attempt, policy=policy,
                                   elapsed=time.monotonic() - started, region_switched=region_switched)

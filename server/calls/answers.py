@@ -60,6 +60,22 @@ class ToolResult:
         return {"items": shown}
 
 
+def verdict(result: ToolResult) -> tuple[str, str]:
+    """(decision, outcome) of a call, read from its answer, for metrics and traces: the decision is
+    ``refused``, ``planned``, ``declined`` (a person said no) or ``allowed``; the outcome ``ok`` or
+    the error's type (the server's own word, or LiveChat's error type), ``error`` without one."""
+    data = result.data if isinstance(result.data, dict) else {}
+    error = data.get("error") if isinstance(data.get("error"), dict) else None
+    kind = error.get("type") if error is not None and isinstance(error.get("type"), str) else None
+    if kind in ("refused", "declined"):
+        return kind, kind
+    if data.get("planned") is True:
+        return "planned", "ok"
+    if not result.is_error:
+        return "allowed", "ok"
+    return "allowed", kind or "error"
+
+
 def error_result(type: str, message: str, *, untrusted: bool = False, **extra: Any) -> ToolResult:
     """An error in the server's own words; ``untrusted`` when it quotes LiveChat or license text."""
     return ToolResult({"error": {"type": type, "message": message, **extra}}, is_error=True, untrusted=untrusted)

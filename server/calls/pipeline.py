@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..api.client import LiveChatClient
 from ..api.errors import LiveChatError, item_responses
+from ..observe import NOBODY, Observer
 from ..plans import refs as plan_refs
 from ..plans.checks import check_step
 from ..plans.document import Plan, PlanCapError, mask_request
@@ -75,8 +76,10 @@ class Pipeline:
         scrubber: Scrubber,
         audit: AuditLog | None = None,
         plans: WorkingPlans | None = None,
+        observer: Observer = NOBODY,
     ) -> None:
         self.policy = policy
+        self.observer = observer  # hears each policy decision (server/observe.py)
         self.client = client
         self.scrub = scrubber
         self.audit = audit
@@ -98,7 +101,10 @@ class Pipeline:
         return error_result("unknown_tool", f"There is no tool named {name!r}.{hint}")
 
     def decide(self, act: Action) -> Decision:
-        return self.policy.decide(act)
+        with self.observer.policy_decision(act.name) as span:
+            decision = self.policy.decide(act)
+            span.set(decision=decision.outcome.value, rule=decision.rule)
+        return decision
 
     async def call(
         self,

@@ -16,10 +16,12 @@ from ..api.auth import NO_CREDENTIAL, Credential, bearer, credential_from_env, r
 from ..api.client import DEFAULT_BASE_URL, LiveChatClient, RetryPolicy
 from ..api.ratelimit import Budget, license_bucket
 from ..errors import MissingCredentials
+from ..observe import NOBODY, Observer
 from ..plans.working import WorkingPlans
 from ..policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
 from ..safety.redact import Scrubber
 from ..store import Store, open_store
+from ..store.observed import observed
 from .audit import AuditLog
 from .pipeline import Pipeline
 
@@ -103,6 +105,9 @@ class App:
     audit: AuditLog | None = None
     scrubber: Scrubber = field(default_factory=Scrubber)  # the audit sink's
     sandbox: Any = None
+    # Who hears what the process does (metrics, traces: server/telemetry, wired by the doors);
+    # every principal's client and pipeline report to it.
+    observer: Observer = NOBODY
 
     def client(self, credential: Credential, region: str | None, license_key: str) -> LiveChatClient:
         """A principal's upstream client: their credential and region over the shared pool, drawing
@@ -117,6 +122,7 @@ class App:
             budget=Budget(self.store, license_key, s.rate_limit, s.rate_period, hold=s.timeout + 30),
             max_concurrency=s.max_concurrency,
             transport=self.transport,
+            observer=self.observer,
         )
 
     async def aclose(self) -> None:
@@ -154,7 +160,7 @@ class Principal:
         client = app.client(credential, region, license_key)
         # Their working plans live in the store, keyed by who they are: on every replica.
         pipeline = Pipeline(policy=policy, client=client, scrubber=scrubber, audit=audit,
-                            plans=WorkingPlans(app.store, id))
+                            plans=WorkingPlans(app.store, id), observer=app.observer)
         pipeline.owner_client_id = client_id
         return cls(id=id, credential=credential, license_key=license_key, region=region, client_id=client_id,
                    policy=policy, scrubber=scrubber, client=client, pipeline=pipeline, audit=audit,
@@ -268,10 +274,10 @@ class Runtime:
         await self.app.aclose()
 
 
-async def open_app(settings: Settings, env: Mapping[str, str]) -> App:
+async def open_app(settings: Settings, env: Mapping[str, str], observer: Observer = NOBODY) -> App:
     """The process-level pieces: the ceiling policy, the store, the audit sink, the shared pool
     (the sandbox's in-process transport with --sandbox). Raises ConfigError / PolicyError with a
-    message for the operator."""
+    message for the operator. ``observer`` hears every store operation, request and call."""
     policy, policy_source = load_policy(settings.policy, settings.overrides)
     # Opened before anything else that holds resources, so that a bad path fails with nothing to clean up.
     # The audit sink's scrubber: the environment principal adds its secrets; hosted principals
@@ -279,7 +285,7 @@ async def open_app(settings: Settings, env: Mapping[str, str]) -> App:
     scrubber = Scrubber()
     audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
     try:
-        store = open_store(settings.store or ("memory://" if settings.sandbox else None), env)
+        store = observed(open_store(settings.store or ("memory://" if settings.sandbox else None), env), observer)
     except Exception:
         if audit:
             audit.close()
@@ -299,14 +305,15 @@ async def open_app(settings: Settings, env: Mapping[str, str]) -> App:
         upstream = base_url
     return App(settings=settings, ceiling=policy, policy_source=policy_source, store=store, transport=transport,
                base_url=base_url, upstream=upstream, accounts_url=accounts_url, audit=audit, scrubber=scrubber,
-               sandbox=sandbox)
+               sandbox=sandbox, observer=observer)
 
 
-async def build_runtime(settings: Settings, env: Mapping[str, str], *, need_credentials: bool = True) -> Runtime:
+async def build_runtime(settings: Settings, env: Mapping[str, str], *, need_credentials: bool = True,
+                        observer: Observer = NOBODY) -> Runtime:
     """stdio and the CLI: the app, and its one principal built from the environment.
     ``need_credentials=False``: a command that reads only this machine (tools, policy, stored plans)
     runs without any, as NO_CREDENTIAL (which cannot send)."""
-    app = await open_app(settings, env)
+    app = await open_app(settings, env, observer)
     try:
         return Runtime(app, await principal_from_env(app, env, need_credentials=need_credentials))
     except BaseException:

@@ -35,12 +35,13 @@ from ..auth.records import Records
 from ..auth.settings import OAuthSettings
 from ..calls.runtime import Principal, Runtime, Settings, open_app
 from ..errors import ConfigError
+from ..observe import NOBODY, Observer
 from ..policies import PolicyContext
 from ..store.crypto import load_sealer
 from .mcp_app import LiveChatMCP
 
 
-async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
+async def build_hosted_runtime(settings: Settings, env: Mapping[str, str], observer: Observer = NOBODY) -> Runtime:
     """The process-level runtime of hosted mode: settings, the ceiling policy, the audit sink,
     the shared pool. Its principal holds no LiveChat credential and may call nothing (every scope
     refused): each request runs as the principal of its signed-in person instead (server/auth/principal.py)."""
@@ -48,7 +49,7 @@ async def build_hosted_runtime(settings: Settings, env: Mapping[str, str]) -> Ru
         raise ConfigError("--oauth signs people in at a LiveChat accounts service, which the in-process sandbox "
                           "cannot serve to a browser: run `livechat-mcp sandbox` and use the command it prints.")
     # Sign-ins, codes and tokens live in the store: replicas must share one (--store redis://...).
-    app = await open_app(settings, env)
+    app = await open_app(settings, env, observer)
     app.upstream = f"{app.base_url} (hosted: each person signs in with their LiveChat account)"
     credential = bearer("")
     nobody = Principal.create(

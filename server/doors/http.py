@@ -129,9 +129,10 @@ def build_http_app(
     stateless: bool = False,
     hosted: Any = None,
     store: Store | None = None,
+    routes: Sequence[Route] = (),
 ) -> Starlette:
     """``hosted`` (server.doors.hosted.HostedMode): people sign in with OAuth instead of the
-    operator's static token."""
+    operator's static token. ``routes``: more routes beside /mcp, each guarding itself (/metrics)."""
     token = env.get("LIVECHAT_MCP_AUTH_TOKEN", "").strip()
     if hosted is not None and token:
         raise ConfigError("--oauth and LIVECHAT_MCP_AUTH_TOKEN exclude each other: unset LIVECHAT_MCP_AUTH_TOKEN.")
@@ -156,6 +157,8 @@ def build_http_app(
             hosts.append(public)  # the name the reverse proxy forwards
     if store is not None:
         kwargs["custom_starlette_routes"] = [*kwargs.get("custom_starlette_routes", []), *health_routes(store)]
+    if routes:
+        kwargs["custom_starlette_routes"] = [*kwargs.get("custom_starlette_routes", []), *routes]
     if token:
         kwargs["auth"] = AuthSettings(issuer_url=AnyHttpUrl(f"http://{host}:{port}"), resource_server_url=None)
         kwargs["token_verifier"] = StaticTokenVerifier(token)

@@ -23,7 +23,7 @@ from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 from pydantic import BaseModel
 
 from .. import __version__
-from ..calls.answers import ToolResult, error_result
+from ..calls.answers import ToolResult, error_result, verdict
 from ..calls.confirm import NeedInput, SharedStateBoundary, asker_for
 from ..calls.context import CallContext
 from ..calls.runtime import Runtime
@@ -196,6 +196,20 @@ class LiveChatMCP:
             if ctx is None:
                 raise TypeError("call_tool needs the MCP request context or a CallContext")
             call = self.call_context(ctx, params)
+        # One span per tool call, whatever the door (server/observe.py): the name is the catalogue's
+        # or a meta tool's when known, else "unknown" (a caller's typo is no label).
+        known = name if name in catalog() or self.meta.handles(name) else "unknown"
+        with self.runtime.app.observer.tool_call(known) as span:
+            try:
+                result = await self._call_tool(name, arguments, call)
+            except NeedInput:  # a 2026-07-28 round: the person is asked; the call resumes when answered
+                span.set(decision="confirm", outcome="input_required")
+                raise
+            decision, outcome = verdict(result)
+            span.set(decision=decision, outcome=outcome)
+        return result
+
+    async def _call_tool(self, name: str, arguments: dict[str, Any] | None, call: CallContext) -> ToolResult:
         if self.meta.handles(name):
             started = time.perf_counter()
             result = await self.meta.call(name, arguments or {}, call)

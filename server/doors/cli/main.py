@@ -7,11 +7,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 
 from ...calls.runtime import build_runtime
 from ...errors import ConfigError, MissingCredentials
+from ...observe import NOBODY
 from ...policies import PolicyError
 from ...store import StoreUnavailable
 from ...store.crypto import SealError
@@ -19,6 +21,9 @@ from . import apply, call, config, diff, export, plan, plans, policy, sandbox, s
 from .base import fail, missing_credentials
 from .options import parser
 from .settings import settings
+
+if TYPE_CHECKING:
+    from ...telemetry import MetricsSettings, Telemetry
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,17 +68,36 @@ def needs_credentials(command: str, args: argparse.Namespace) -> bool:
 
 
 async def run_command(command: str, args: argparse.Namespace) -> int:
+    # Metrics and traces (server/telemetry): checked and built before the runtime, so that a
+    # setting that cannot be served safely refuses to start before anything else does.
+    from ... import telemetry
+
+    endpoint = serve.endpoint(args) if command == "serve" else None
+    metrics = telemetry.MetricsSettings.from_env(
+        os.environ, flag=getattr(args, "metrics", False), host=endpoint.host if endpoint else None,
+        loopback=endpoint.loopback if endpoint else True)
+    observer = telemetry.build(os.environ, metrics)
+    try:
+        return await run_observed(command, args, observer, metrics)
+    finally:
+        if observer is not None:
+            observer.close()  # queued spans are sent now
+
+
+async def run_observed(command: str, args: argparse.Namespace, observer: Telemetry | None,
+                       metrics: MetricsSettings) -> int:
     if getattr(args, "oauth", False):
         if command != "serve" or (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT")) != "http":
             return fail("--oauth is for serving over HTTP: livechat-mcp --transport http --oauth")
         from ..hosted import build_hosted_runtime
 
-        runtime = await build_hosted_runtime(settings(args), os.environ)
+        runtime = await build_hosted_runtime(settings(args), os.environ, observer or NOBODY)
     else:
-        runtime = await build_runtime(settings(args), os.environ, need_credentials=needs_credentials(command, args))
+        runtime = await build_runtime(settings(args), os.environ, need_credentials=needs_credentials(command, args),
+                                      observer=observer or NOBODY)
     try:
         if command == "serve":
-            return await serve.run(runtime, args)
+            return await serve.run(runtime, args, observer if metrics.enabled else None, metrics.token)
         if command == "tools":
             return tools.run(runtime, args.json)
         if command == "call":

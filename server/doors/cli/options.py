@@ -39,6 +39,9 @@ environment variables:
   LIVECHAT_MCP_TRANSPORT, LIVECHAT_MCP_HOST, LIVECHAT_MCP_PORT  serve defaults
   LIVECHAT_MCP_AUTH_TOKEN                bearer token HTTP clients must send
   LIVECHAT_MCP_ALLOWED_ORIGINS, LIVECHAT_MCP_ALLOWED_HOSTS  HTTP Origin/Host allow-lists
+  LIVECHAT_MCP_METRICS                   true: as --metrics (Prometheus /metrics on the HTTP transport)
+  LIVECHAT_MCP_METRICS_TOKEN             bearer token Prometheus must send for /metrics (required beyond loopback)
+  OTEL_EXPORTER_OTLP_ENDPOINT            traces over OTLP/HTTP (with the otel extra; the other OTEL_* as usual)
   LIVECHAT_OAUTH_CLIENT_ID, LIVECHAT_OAUTH_CLIENT_SECRET  --oauth: the LiveChat app people sign in through
   LIVECHAT_MCP_PUBLIC_URL                --oauth: the origin clients reach (https://mcp.example.com)
   LIVECHAT_MCP_NAME                      --oauth: the deployment's name on the consent page
@@ -92,6 +95,9 @@ def parser() -> argparse.ArgumentParser:
                        help="allow a non-loopback HTTP bind without client authentication")
         p.add_argument("--oauth", action="store_true", default=argparse.SUPPRESS,
                        help="hosted mode (HTTP): each person signs in with their own LiveChat account")
+        p.add_argument("--metrics", action="store_true", default=argparse.SUPPRESS,
+                       help="serve Prometheus metrics on /metrics (HTTP transport; beyond loopback it needs "
+                            "LIVECHAT_MCP_METRICS_TOKEN)")
         p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                        help="at start, print the upstream, policy, scopes and store in full after the one-line summary")
     tools = sub.add_parser("tools", parents=[common], help="print the tools a client would see")

@@ -6,10 +6,14 @@ import argparse
 import os
 import signal
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ...calls.runtime import Runtime
 from .base import app_for
+
+if TYPE_CHECKING:
+    from ...telemetry import Telemetry
 
 
 def _quit_at_once(signum: int, frame: object) -> None:
@@ -18,22 +22,52 @@ def _quit_at_once(signum: int, frame: object) -> None:
     os._exit(130)
 
 
-async def run(runtime: Runtime, args: argparse.Namespace) -> int:
-    app = app_for(runtime)
+@dataclass(frozen=True)
+class Endpoint:
+    """Where ``serve`` listens: stdio, or HTTP on host:port (the flags, else LIVECHAT_MCP_*)."""
+
+    transport: str
+    host: str | None = None
+    port: int = 0
+
+    @property
+    def loopback(self) -> bool:
+        from ..http import is_loopback
+
+        return self.host is None or is_loopback(self.host)
+
+
+def endpoint(args: argparse.Namespace) -> Endpoint:
     transport = getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")
+    if transport != "http":
+        return Endpoint(transport)
+    host = getattr(args, "host", None) or os.environ.get("LIVECHAT_MCP_HOST", "127.0.0.1")
+    port = getattr(args, "port", None) or int(os.environ.get("LIVECHAT_MCP_PORT", "8000"))
+    return Endpoint(transport, host, port)
+
+
+async def run(runtime: Runtime, args: argparse.Namespace, telemetry: Telemetry | None = None,
+              metrics_token: str | None = None) -> int:
+    """``telemetry`` with metrics on: /metrics joins the HTTP routes (behind ``metrics_token``)."""
+    app = app_for(runtime)
+    where = endpoint(args)
     http_app = None
     hosted: Any = None
-    if transport == "http":  # built first: a refused HTTP setup fails before announcing anything
+    if where.transport == "http":  # built first: a refused HTTP setup fails before announcing anything
         from ..http import HttpLimits, build_http_app
 
-        host = getattr(args, "host", None) or os.environ.get("LIVECHAT_MCP_HOST", "127.0.0.1")
-        port = getattr(args, "port", None) or int(os.environ.get("LIVECHAT_MCP_PORT", "8000"))
+        host, port = where.host or "127.0.0.1", where.port
         limits = HttpLimits.from_env(os.environ)  # a bad value refuses to start, before any output
         if getattr(args, "oauth", False):
             from ..hosted import HostedMode
 
             hosted = HostedMode(runtime, os.environ, host=host, port=port)
             app.resolver = hosted.resolve
+        routes = []
+        if telemetry is not None and telemetry.metrics is not None:
+            from ...telemetry import metrics_route
+
+            routes.append(metrics_route(telemetry.metrics, metrics_token))
         http_app = build_http_app(
             app.server, host=host, port=port, env=os.environ,
             insecure_no_auth=getattr(args, "insecure_no_auth", False), hosted=hosted,
@@ -41,6 +75,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
             # Replicas sharing a networked store serve any request on any replica: no sessions
             # pinned to one process (session-less 2026-07-28 clients need none anyway).
             stateless=runtime.store.url.startswith(("redis:", "rediss:", "unix:")),
+            routes=routes,
         )
     visible = len(app.list_tools()) if hosted is None else hosted.ceiling_tools()
     from ...tools import schema_cache

@@ -1,0 +1,270 @@
+"""Prometheus metrics (issue 24, item 4), scraped by a real `prometheus` (the Debian package;
+.ci/run installs it, and in CI a missing one fails rather than skips) while a server takes a short
+load: the counters match the calls made, no label holds an email, a token or license text, and
+/metrics without its token is refused. Off by default; beyond loopback it needs its own token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from conftest import free_port, stop_process
+from server.sandbox import DEFAULT_TOKEN
+from server.sandbox.app import Fault
+from server.sandbox.core import ERROR_STATUS
+from server.store.base import StoreUnavailable
+from server.store.memory import MemoryStore
+from server.store.observed import ObservedStore
+from server.telemetry import Metrics, Telemetry
+
+METRICS_TOKEN = "scraper-token-4c1e9a7d2b"
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def prometheus_binary() -> str:
+    found = shutil.which("prometheus") or shutil.which("prometheus", path="/usr/bin:/usr/sbin")
+    if found is None:
+        if CI:
+            pytest.fail("prometheus is not installed: .ci/run installs the Debian package")
+        pytest.skip("prometheus is not installed (apt-get install prometheus)")
+    return found
+
+
+def serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", "--transport", "http", "--port", str(port),
+                             "--store", "memory://", *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server left: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc, port
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop_process(proc)
+    raise AssertionError("the server did not start")
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIVECHAT_", "OTEL_"))}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def prometheus(prometheus_binary: str, tmp_path: Path) -> Iterator[Any]:
+    """``prometheus(target_port)`` starts a Prometheus scraping that target every 0.5 s with the
+    metrics token, and returns its query URL."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(target: int) -> str:
+        (tmp_path / "token").write_text(METRICS_TOKEN)
+        config = tmp_path / "prometheus.yml"
+        config.write_text(json.dumps({  # JSON is YAML
+            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "scrape_configs": [{
+                "job_name": "livechat-mcp", "scrape_interval": "500ms", "scrape_timeout": "400ms",
+                "authorization": {"type": "Bearer", "credentials_file": str(tmp_path / "token")},
+                "static_configs": [{"targets": [f"127.0.0.1:{target}"]}],
+            }],
+        }))
+        port = free_port()
+        proc = subprocess.Popen([prometheus_binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                                 f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        started.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError(f"prometheus left: {proc.stderr.read() if proc.stderr else ''}")
+            time.sleep(0.2)
+        raise AssertionError("prometheus did not become ready")
+
+    yield start
+    for proc in started:
+        stop_process(proc)
+
+
+def query(prom: str, expr: str) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{prom}/api/v1/query", params={"query": expr}, timeout=5).json()
+    assert answer["status"] == "success", answer
+    return list(answer["data"]["result"])
+
+
+def scraped_until(prom: str, expr: str, expected: float, timeout: float = 60.0) -> None:
+    """Wait until Prometheus has scraped a sample where ``expr`` is ``expected``."""
+    deadline = time.monotonic() + timeout
+    seen: Any = None
+    while time.monotonic() < deadline:
+        result = query(prom, expr)
+        seen = float(result[0]["value"][1]) if result else None
+        if seen == expected:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{expr} is {seen}, not {expected}, after {timeout} s")
+
+
+def counts(prom: str, expr: str, by: tuple[str, ...]) -> dict[tuple[str, ...], float]:
+    return {tuple(r["metric"].get(k, "") for k in by): float(r["value"][1]) for r in query(prom, expr)}
+
+
+@pytest.mark.anyio
+async def test_prometheus_scrapes_counters_that_match_the_calls_made(loopback, prometheus):
+    loopback.sandbox.faults.append(Fault("list_agents", "status", status=503, error_type="internal"))
+    server, port = serve(base_env(**loopback.env(), LIVECHAT_MCP_METRICS_TOKEN=METRICS_TOKEN), "--metrics")
+    try:
+        prom = prometheus(port)
+        async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
+            for _ in range(5):
+                assert not (await client.call_tool("list_tags", {})).is_error
+            for _ in range(3):
+                assert not (await client.call_tool("get_agent", {"id": "jane@example.com"})).is_error
+            assert (await client.call_tool("get_agent", {"id": "nobody@example.com"})).is_error  # not_found
+            for _ in range(2):
+                assert (await client.call_tool("delete_tag", {"name": "sales"})).is_error  # refused: read-only
+            assert (await client.call_tool("jane@example.com", {})).is_error  # no such tool
+            assert not (await client.call_tool("list_agents", {})).is_error  # 503, then the retry answers
+        scraped_until(prom, "sum(livechat_mcp_tool_calls_total)", 13)
+
+        tools = counts(prom, "livechat_mcp_tool_calls_total", ("tool", "decision", "outcome"))
+        assert tools == {
+            ("list_tags", "allowed", "ok"): 5, ("get_agent", "allowed", "ok"): 3,
+            ("get_agent", "allowed", "not_found"): 1, ("delete_tag", "refused", "refused"): 2,
+            ("unknown", "allowed", "unknown_tool"): 1, ("list_agents", "allowed", "ok"): 1,
+        }
+        # Every request LiveChat (the sandbox) received is counted once, by action, status and retry.
+        upstream = counts(prom, "livechat_mcp_upstream_requests_total", ("action", "status", "retry"))
+        received: dict[tuple[str, ...], float] = {}
+        for entry in loopback.requests():
+            status = "503" if entry.get("fault") else str(ERROR_STATUS[entry["error"]]) if entry.get("error") else "200"
+            retry = "1" if entry["action"] == "list_agents" and not entry.get("fault") else "0"
+            key = (entry["action"], status, retry)
+            received[key] = received.get(key, 0) + 1
+        assert upstream == received == {("list_tags", "200", "0"): 5, ("get_agent", "200", "0"): 3,
+                                         ("get_agent", "404", "0"): 1, ("list_agents", "503", "0"): 1,
+                                         ("list_agents", "200", "1"): 1}
+        latency = counts(prom, "livechat_mcp_upstream_request_duration_seconds_count", ("action",))
+        assert latency == {("list_tags",): 5, ("get_agent",): 4, ("list_agents",): 2}
+        store = counts(prom, "livechat_mcp_store_operation_duration_seconds_count", ("backend", "operation"))
+        assert store[("memory", "reserve")] == 11 and store[("memory", "release")] == 11  # one each per request
+
+        # No label anywhere holds an email, a token or license text: only words, numbers and the target.
+        series = httpx.get(f"{prom}/api/v1/series", params={"match[]": '{job="livechat-mcp"}'}, timeout=5).json()["data"]
+        values = {v for s in series for k, v in s.items()}
+        assert values and all(re.fullmatch(r"[A-Za-z0-9_.+:-]*", v) for v in values), values
+        text = json.dumps(series)
+        for secret in (DEFAULT_TOKEN, DEFAULT_TOKEN.split(":", 1)[1], "@", "Jane", "nobody", METRICS_TOKEN, "sales"):
+            assert secret not in text, secret
+    finally:
+        stop_process(server)
+
+    # The scrape target was refused without its token, and is refused by anyone without it.
+    server, port = serve(base_env(LIVECHAT_MCP_METRICS="true", LIVECHAT_MCP_METRICS_TOKEN=METRICS_TOKEN), "--sandbox")
+    try:
+        url = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"Authorization": "Bearer wrong-token-0000000000"}).status_code == 401
+        assert httpx.get(url, headers={"Authorization": f"Basic {METRICS_TOKEN}"}).status_code == 401
+        ok = httpx.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert ok.status_code == 200 and "livechat_mcp_info" in ok.text
+        assert httpx.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).headers["content-type"] \
+            .startswith("text/plain")
+    finally:
+        stop_process(server)
+
+
+def test_metrics_are_off_by_default_and_open_on_loopback_without_a_token():
+    server, port = serve(base_env(), "--sandbox")
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 404
+    finally:
+        stop_process(server)
+    server, port = serve(base_env(), "--sandbox", "--metrics")
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200  # loopback: the machine's own
+    finally:
+        stop_process(server)
+
+
+@pytest.mark.parametrize(("args", "env", "says"), [
+    (["--host", "0.0.0.0", "--metrics"], {"LIVECHAT_MCP_AUTH_TOKEN": "client-token-7d1f0c9e2a"},
+     "without a token: set LIVECHAT_MCP_METRICS_TOKEN"),
+    (["--metrics"], {"LIVECHAT_MCP_METRICS_TOKEN": "short"}, "too short"),
+    (["--metrics"], {"LIVECHAT_MCP_METRICS_TOKEN": "same-token-as-clients-1", "LIVECHAT_MCP_AUTH_TOKEN":
+                     "same-token-as-clients-1"}, "must differ from LIVECHAT_MCP_AUTH_TOKEN"),
+    ([], {"LIVECHAT_MCP_METRICS": "maybe"}, "LIVECHAT_MCP_METRICS='maybe': use true or false"),
+], ids=["beyond-loopback", "short-token", "clients-token", "bad-switch"])
+def test_metrics_that_cannot_be_served_safely_refuse_to_start(args: list[str], env: dict[str, str], says: str):
+    done = subprocess.run([sys.executable, "-m", "server.doors.cli", "--sandbox", "--transport", "http",
+                           "--port", str(free_port()), *args], env=base_env(**env), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "serving" not in done.stderr
+    for value in env.values():
+        if "token" in value:
+            assert value not in done.stderr  # a token is named by its variable, never shown
+
+
+def test_metrics_on_stdio_say_they_need_the_http_transport():
+    done = subprocess.run([sys.executable, "-m", "server.doors.cli", "--sandbox", "--metrics"], env=base_env(),
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "--transport http" in done.stderr
+
+
+@pytest.mark.anyio
+async def test_store_errors_and_latency_are_counted_by_operation():
+    class Down(MemoryStore):
+        async def get(self, ns: str, key: str) -> bytes | None:
+            raise StoreUnavailable("connection refused by redis.internal:6379")
+
+    metrics = Metrics()
+    store = ObservedStore(Down(), Telemetry(metrics))
+    await store.put("plans", "p1", b"x")
+    with pytest.raises(StoreUnavailable):
+        await store.get("plans", "p1")
+    text = metrics.exposition()[0].decode()
+    assert 'livechat_mcp_store_errors_total{backend="memory",error="store_unavailable",operation="get"} 1.0' in text
+    assert 'livechat_mcp_store_operation_duration_seconds_count{backend="memory",operation="put"} 1.0' in text
+    assert "redis.internal" not in text  # the error's type, never its message
+
+
+def test_labels_are_words_whatever_a_caller_passes():
+    metrics = Metrics()
+    telemetry = Telemetry(metrics)
+    with telemetry.tool_call("jane@example.com") as span:  # a typo a caller made a tool name
+        span.set(decision="allowed", outcome="Agent Jane Doe <jane@example.com> was not found")
+    with telemetry.upstream_request("get_agent", attempt=3, region="dal") as span:
+        span.set(status=500, error=f"Bearer {DEFAULT_TOKEN}")
+    telemetry.budget_left("owner@example.com", 10, 1000)
+    telemetry.hosted_event("sign_in", "ok")
+    text = metrics.exposition()[0].decode()
+    assert 'livechat_mcp_tool_calls_total{decision="allowed",outcome="other",tool="other"} 1.0' in text
+    assert 'livechat_mcp_upstream_requests_total{action="get_agent",retry="2",status="500"} 1.0' in text
+    assert 'livechat_mcp_license_budget_remaining{license="other"} 10.0' in text
+    assert 'livechat_mcp_hosted_events_total{event="sign_in",outcome="ok"} 1.0' in text
+    for secret in ("@", "Jane", DEFAULT_TOKEN.split(":", 1)[1]):
+        assert secret not in text, secret
