@@ -34,6 +34,7 @@ from server.doors.mcp_app import LiveChatMCP
 from server.observe import NOBODY
 from server.policies import Overrides
 from server.sandbox import ALL_SCOPES_TOKEN, Sandbox
+from shipping import built, installed  # noqa: F401 (session fixtures: the wheel built once, installed once)
 
 if TYPE_CHECKING:
     from browser import Chromium

@@ -19,11 +19,16 @@ def fail(message: str, code: int = 2) -> int:
 CREDENTIAL_VARIABLES = "LIVECHAT_ACCESS_TOKEN, or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT,"
 
 
-def missing_credentials(args: argparse.Namespace, argv: list[str]) -> str:
+def missing_credentials(args: argparse.Namespace, argv: list[str], *, bundle: bool = False) -> str:
     """No credentials and no --sandbox: the two ways forward, in three lines, in the words of
-    whoever started the command (a person at a terminal, a desktop app's server entry, or the
-    operator of an HTTP server)."""
+    whoever started the command (a person at a terminal, a desktop app's server entry, the Claude
+    Desktop extension's settings, or the operator of an HTTP server)."""
     command = args.command or "serve"
+    if bundle:
+        return ("no LiveChat credentials. In this extension's settings (Claude Desktop: Settings > Extensions), "
+                "either:\n"
+                "  tick \"Try it on the built-in sandbox\" (no license needed), or\n"
+                "  enter an OAuth access token, or an account ID and a Personal Access Token")
     http = (getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")) == "http"
     if command == "serve" and not http and not sys.stdin.isatty():
         # Started by an MCP client: the person fixes the server's entry in the client's configuration.

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from ...telemetry import MetricsSettings, Telemetry
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, bundle: bool = False) -> int:
+    """``bundle``: started by the Claude Desktop extension (scripts/build_bundle.py's main.py),
+    whose settings, not flags, are what a person changes."""
     args = parser().parse_args(argv)
     command = args.command or "serve"
     try:
@@ -36,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return config.run(args)
         return anyio.run(run_command, command, args)
     except MissingCredentials:
-        return fail(missing_credentials(args, sys.argv[1:] if argv is None else list(argv)))
+        return fail(missing_credentials(args, sys.argv[1:] if argv is None else list(argv), bundle=bundle))
     except (ConfigError, PolicyError, StoreUnavailable, SealError) as exc:
         return fail(str(exc))
     except BrokenPipeError:
