@@ -59,13 +59,15 @@ NOT_LISTED = {
     "--help": "prints and exits",
     "--version": "prints and exits",
 }
-# Serve flags with a value and no variable: passed as arguments.
+# Flags with a value and no variable: passed as arguments.
 ARGUMENTS = [
     {"type": "named", "name": "--timeout", "description": "Seconds to wait for each request to LiveChat",
      "format": "number", "default": "15", "isRequired": False},
     {"type": "named", "name": "--rate-limit", "description": "This server's own request budget per license, as "
      "REQUESTS/SECONDS (LiveChat allows 1000 per 600 s, shared by every integration)", "default": "1000/600",
      "isRequired": False},
+    {"type": "named", "name": "--seed", "description": "With LIVECHAT_MCP_SANDBOX: the sandbox starts holding this "
+     "configuration document (from livechat-mcp export)", "format": "filepath", "isRequired": False},
 ]
 
 SECRET = re.compile(r"(TOKEN|_PAT|SECRET|_KEY)$")
