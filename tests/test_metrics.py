@@ -268,3 +268,34 @@ def test_labels_are_words_whatever_a_caller_passes():
     assert 'livechat_mcp_hosted_events_total{event="sign_in",outcome="ok"} 1.0' in text
     for secret in ("@", "Jane", DEFAULT_TOKEN.split(":", 1)[1]):
         assert secret not in text, secret
+
+
+@pytest.mark.anyio
+async def test_the_license_budget_left_is_what_livechat_says_for_the_license():
+    import httpx as _httpx
+
+    from server.api.auth import bearer
+    from server.api.client import LiveChatClient
+    from server.api.ratelimit import Budget, license_bucket
+
+    left = iter([999, 998])
+
+    def answer(request: _httpx.Request) -> _httpx.Response:
+        return _httpx.Response(200, json={}, headers={"X-RateLimit-Limit": "1000",
+                                                      "X-RateLimit-Remaining": str(next(left))})
+
+    metrics = Metrics()
+    credential = bearer(DEFAULT_TOKEN)
+    org = "390e44e6-f1e6-0368-c507-7c7f8c8de8c6"
+    for info in ({"organization_id": org}, None):  # a license known by its organization, and one not
+        bucket = license_bucket("https://api.example", credential, info)
+        client = LiveChatClient(credential, base_url="https://api.example", transport=_httpx.MockTransport(answer),
+                                budget=Budget(MemoryStore(), bucket), observer=Telemetry(metrics))
+        await client.call("list_tags", {}, write=False, idempotent=True)
+        await client.aclose()
+    text = metrics.exposition()[0].decode()
+    assert f'livechat_mcp_license_budget_remaining{{license="{org}"}} 999.0' in text
+    assert f'livechat_mcp_license_budget_limit{{license="{org}"}} 1000.0' in text
+    digest = re.search(r'livechat_mcp_license_budget_remaining\{license="(key-[0-9a-f]{12})"\} 998.0', text)
+    assert digest is not None  # a token's license is named by a digest of its key, never the token
+    assert DEFAULT_TOKEN.split(":", 1)[1] not in text

@@ -43,7 +43,7 @@ from ..safety.redact import Scrubber
 from ..store.memory import MemoryStore
 from .auth import CREDENTIAL_MARKER, Credential
 from .errors import HINTS, LiveChatError, parse_error
-from .ratelimit import Budget, WaitCallback, license_bucket
+from .ratelimit import Budget, WaitCallback, license_bucket, license_label
 
 API_VERSION = "v3.6"
 DEFAULT_BASE_URL = "https://api.livechatinc.com"
@@ -233,6 +233,7 @@ class LiveChatClient:
                         if isinstance(outcome, httpx.Response):
                             result, failure = self._judge(outcome)
                             span.set(status=outcome.status_code, error=failure.error.type if failure else None)
+                            self._report_quota(outcome.headers)
                         else:
                             result, failure = None, outcome
                             span.set(error=outcome.error.type)
@@ -335,6 +336,19 @@ class LiveChatClient:
             # Kept for later calls: the license lives there.
             self.region = str(data["region"])
         return None, Failure(error)
+
+    def _report_quota(self, headers: httpx.Headers) -> None:
+        """LiveChat's word on the license's quota (X-RateLimit-Remaining / -Limit, documented by the
+        lifecycle guide) to the observer: the budget every integration on the license shares."""
+        try:
+            remaining = int(headers["x-ratelimit-remaining"])
+        except (KeyError, ValueError):
+            return
+        try:
+            limit: int | None = int(headers["x-ratelimit-limit"])
+        except (KeyError, ValueError):
+            limit = None
+        self.observer.budget_left(license_label(self.budget.bucket), remaining, limit)
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         value = response.headers.get("Retry-After")

@@ -150,3 +150,12 @@ def license_bucket(base_url: str, credential: Credential, info: Mapping[str, Any
     else:
         who = "token:" + hashlib.sha256(credential.authorization().encode()).hexdigest()[:32]
     return f"budget:{base_url.rstrip('/')}|{who}"
+
+
+def license_label(bucket: str) -> str:
+    """A budget key (``license_bucket``) as metrics may name it: the organization id where the
+    key has one (an id, no one's secret), else a digest, never an account id or a token's hash."""
+    who = bucket.rsplit("|", 1)[-1]
+    if who.startswith("org:"):
+        return who[len("org:"):]
+    return "key-" + hashlib.sha256(bucket.encode()).hexdigest()[:12]
