@@ -30,6 +30,7 @@ from server.store.base import StoreUnavailable
 from server.store.memory import MemoryStore
 from server.store.observed import ObservedStore
 from server.telemetry import Metrics, Telemetry
+from test_http_security import wait_for_port
 
 METRICS_TOKEN = "scraper-token-4c1e9a7d2b"
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -50,17 +51,12 @@ def serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", "--transport", "http", "--port", str(port),
                              "--store", "memory://", *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server left: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc, port
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    stop_process(proc)
-    raise AssertionError("the server did not start")
+    try:
+        wait_for_port(port, proc, timeout=60)
+    except RuntimeError:
+        stop_process(proc)
+        raise
+    return proc, port
 
 
 def base_env(**extra: str) -> dict[str, str]:
