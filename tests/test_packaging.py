@@ -104,6 +104,12 @@ async def test_uvx_runs_the_wheel_as_the_readme_says(built: Built, tmp_path: Pat
         tools = {t.name for t in (await client.list_tools()).tools}
         answer = await client.call_tool("list_tags", {})
     assert {"list_tags", "list_agents"} <= tools and not answer.is_error
+    # Its client entry does not point into uv's cache (uv may clean it): it runs uvx livechat-mcp.
+    printed = subprocess.run([uv(), "tool", "run", "--from", str(built.wheel), "livechat-mcp", "config", "claude",
+                              "--sandbox"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    entry = json.loads(printed.stdout)["mcpServers"]["livechat"]
+    assert Path(entry["command"]).name == "uvx" and Path(entry["command"]).is_absolute()
+    assert entry["args"] == ["livechat-mcp", "--sandbox"]
 
 
 def test_tracing_is_a_no_op_without_the_otel_extra(installed: Path, tmp_path: Path):

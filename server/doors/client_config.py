@@ -45,7 +45,12 @@ _FLAGS = (
 
 
 def executable() -> list[str]:
-    """The absolute command that starts this installation's server."""
+    """The absolute command that starts this installation's server. Run by ``uvx`` (an environment
+    in uv's cache, which uv may clean away), the entry runs ``uvx livechat-mcp`` instead, by uvx's
+    absolute path (a desktop app's PATH rarely holds it)."""
+    uvx = shutil.which("uvx")
+    if uvx and Path(sys.prefix).parent.name.startswith("archive-v"):  # uv's cache: <cache>/archive-vN/<hash>
+        return [str(Path(uvx).absolute()), "livechat-mcp"]
     script = Path(sys.argv[0])
     if script.name == "livechat-mcp" and script.is_file():
         return [str(script.absolute())]
