@@ -295,3 +295,28 @@ async def test_the_license_budget_left_is_what_livechat_says_for_the_license():
     digest = re.search(r'livechat_mcp_license_budget_remaining\{license="(key-[0-9a-f]{12})"\} 998.0', text)
     assert digest is not None  # a token's license is named by a digest of its key, never the token
     assert DEFAULT_TOKEN.split(":", 1)[1] not in text
+
+
+def test_hosted_sign_ins_refreshes_and_revocations_are_counted():
+    from tests.hosted import hosted
+    from tests.test_hosted_attacks import exchange, sign_in
+
+    with hosted("--metrics") as served:  # loopback: /metrics open to the machine itself
+        client_id, verifier, code = sign_in(served)
+        tokens = exchange(served, client_id, code, verifier).json()
+        assert exchange(served, client_id, code, verifier).status_code == 400  # a code is used once
+        form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": tokens["refresh_token"]}
+        fresh = httpx.post(f"{served.base}/token", data=form)
+        assert fresh.status_code == 200
+        assert httpx.post(f"{served.base}/token", data=form).status_code == 400  # rotated: used once
+        revoked = httpx.post(f"{served.base}/revoke", data={"token": fresh.json()["access_token"],
+                                                            "client_id": client_id, "client_secret": ""})
+        assert revoked.status_code == 200
+        text = httpx.get(f"{served.base}/metrics").text
+    for line in ('livechat_mcp_hosted_events_total{event="sign_in",outcome="ok"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="sign_in",outcome="invalid_grant"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="refresh",outcome="ok"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="refresh",outcome="invalid_grant"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="revoke",outcome="ok"} 1.0'):
+        assert line in text, line
+    assert "owner@" not in text and tokens["refresh_token"] not in text

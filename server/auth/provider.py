@@ -70,8 +70,12 @@ class Provider:
         accounts: AccountsClient,
         on_revoke: Callable[[str], None] = lambda grant_id: None,
         audit: AuditLog | None = None,
+        on_event: Callable[[str, str], None] = lambda event, outcome: None,
     ) -> None:
         self.audit = audit
+        # Sign-ins, refreshes and revocations, counted by the operator's metrics (server/observe.py's
+        # hosted_event, handed in by the door): (event, outcome), words only.
+        self.on_event = on_event
         self.settings = settings
         self.records = records
         self.registry = registry
@@ -125,6 +129,7 @@ class Provider:
     async def load_authorization_code(self, client: OAuthClientInformationFull, authorization_code: str) -> Code | None:
         rec = await self.records.get(CODES, digest(authorization_code), CodeRecord)
         if rec is None:
+            self.on_event("sign_in", "invalid_grant")
             return None
         return Code(code=authorization_code, scopes=rec.scopes, expires_at=rec.expires_at, client_id=rec.client_id,
                     code_challenge=rec.code_challenge, redirect_uri=rec.redirect_uri,  # type: ignore[arg-type]
@@ -134,15 +139,18 @@ class Provider:
     async def exchange_authorization_code(self, client: OAuthClientInformationFull, authorization_code: Code) -> OAuthToken:
         # Taken atomically: of two concurrent exchanges of one code, one wins.
         rec = await self.records.take(CODES, digest(authorization_code.code), CodeRecord)
-        if rec is None:
-            raise TokenError("invalid_grant", "authorization code already used")
-        if await self.records.get(GRANTS, rec.grant_id, Grant) is None:
-            raise TokenError("invalid_grant", "the sign-in behind this code was revoked")
-        return await self._issue(rec.client_id, rec.grant_id, rec.scopes, rec.resource, family=new_secret())
+        if rec is None or await self.records.get(GRANTS, rec.grant_id, Grant) is None:
+            self.on_event("sign_in", "invalid_grant")
+            raise TokenError("invalid_grant", "authorization code already used" if rec is None
+                             else "the sign-in behind this code was revoked")
+        issued = await self._issue(rec.client_id, rec.grant_id, rec.scopes, rec.resource, family=new_secret())
+        self.on_event("sign_in", "ok")
+        return issued
 
     async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> Refresh | None:
         rec = await self.records.get(REFRESH, digest(refresh_token), TokenRecord)
         if rec is None or await self.records.get(GRANTS, rec.grant_id, Grant) is None:
+            self.on_event("refresh", "invalid_grant")
             return None
         return Refresh(token=refresh_token, client_id=rec.client_id, scopes=rec.scopes, expires_at=rec.expires_at,
                        resource=rec.resource, grant_id=rec.grant_id)
@@ -151,8 +159,11 @@ class Provider:
                                      scopes: list[str]) -> OAuthToken:
         rec = await self.records.take(REFRESH, digest(refresh_token.token), TokenRecord)  # rotation: single use
         if rec is None:
+            self.on_event("refresh", "invalid_grant")
             raise TokenError("invalid_grant", "refresh token already used")
-        return await self._issue(rec.client_id, rec.grant_id, scopes, rec.resource, family=rec.family)
+        issued = await self._issue(rec.client_id, rec.grant_id, scopes, rec.resource, family=rec.family)
+        self.on_event("refresh", "ok")
+        return issued
 
     async def _issue(self, client_id: str, grant_id: str, scopes: list[str], resource: str, *, family: str) -> OAuthToken:
         access, refresh = new_secret(), new_secret()
@@ -190,6 +201,7 @@ class Provider:
     async def revoke_grant(self, grant_id: str) -> None:
         grant = await self.records.take(GRANTS, grant_id, Grant)
         self.on_revoke(grant_id)
+        self.on_event("revoke", "ok" if grant is not None else "unknown_grant")
         if grant is not None:
             await self.accounts.revoke(grant.lc_access_token)
             if self.audit is not None:
@@ -218,10 +230,12 @@ class Provider:
                     "lc_expires_at": tokens.expires_at,
                 })
                 await self.records.put(GRANTS, grant_id, updated, ttl=self._grant_ttl(updated))
+                self.on_event("livechat_refresh", "ok")
                 return updated
         except LockBusy:
             return grant if grant.lc_expires_at > time.time() else None  # another replica is refreshing it
         except AccountsError as exc:
+            self.on_event("livechat_refresh", "failed")
             log.warning("LiveChat token refresh failed for a grant: %s", exc)
             return grant if grant.lc_expires_at > time.time() else None
 

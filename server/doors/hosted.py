@@ -68,7 +68,8 @@ class HostedMode:
         self.accounts = AccountsClient(self.settings, self._http)
         self.registry = ClientRegistry(self.records, allow_loopback=self.settings.allow_loopback_metadata)
         self.provider = Provider(self.settings, self.records, self.registry, self.accounts,
-                                 on_revoke=self._forget, audit=runtime.audit)
+                                 on_revoke=self._forget, audit=runtime.audit,
+                                 on_event=runtime.app.observer.hosted_event)
         base_url = env.get("LIVECHAT_API_URL", "").strip() or DEFAULT_BASE_URL
         self.runtimes = HostedRuntimes(runtime, self.provider, base_url=base_url)
         ceiling = runtime.policy.policy
