@@ -35,6 +35,13 @@ def uv() -> str:
     return found
 
 
+def pipx() -> str:
+    found = shutil.which("pipx") or shutil.which("pipx", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise AssertionError("pipx is missing: it comes with the test extra (pip install -e '.[test]')")
+    return found
+
+
 def host_env(home: Path, cache: Path) -> dict[str, str]:
     """What a host (a person's shell, Claude Desktop) gives uv besides the server's own
     configuration: a PATH with a Python, a home, uv's cache, and this machine's TLS trust (its

@@ -7,13 +7,16 @@ steps (scripts/release_check.py). Without the otel extra, tracing is a no-op.
 
 from __future__ import annotations
 
+import ast
 import email
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
+import textwrap
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +26,7 @@ from mcp import Client, StdioServerParameters
 
 import server
 from otlp_receiver import otlp_receiver
-from shipping import ROOT, Built, host_env, release, uv
+from shipping import ROOT, Built, host_env, pipx, release, uv
 
 
 def tracked_assets() -> list[str]:
@@ -112,6 +115,37 @@ async def test_uvx_runs_the_wheel_as_the_readme_says(built: Built, tmp_path: Pat
     assert entry["args"] == ["livechat-mcp", "--sandbox"]
 
 
+@pytest.mark.parametrize("installer", ["pipx", "uv tool"])
+def test_pipx_and_uv_tool_install_the_wheel_as_a_command(installer: str, built: Built, tmp_path: Path):
+    """`pipx install dist/...whl` and `uv tool install dist/...whl`: a livechat-mcp command on the
+    person's PATH, in its own environment, that runs from a clean shell."""
+    bin_dir, home = tmp_path / "bin", tmp_path / "home"
+    home.mkdir()
+    env = {**host_env(home, built.uv_cache), "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(bin_dir),
+           "PIPX_MAN_DIR": str(tmp_path / "man"), "UV_TOOL_DIR": str(tmp_path / "uv-tools"),
+           "UV_TOOL_BIN_DIR": str(bin_dir)}
+    command = [pipx(), "install", str(built.wheel)] if installer == "pipx" else \
+        [uv(), "tool", "install", str(built.wheel)]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    clean = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(home)}
+    shown = subprocess.run(["livechat-mcp", "--version"], env=clean, cwd=home, capture_output=True, text=True,
+                           timeout=120)
+    assert shown.stdout.strip() == f"livechat-mcp {server.__version__}", shown.stderr
+    listed = subprocess.run(["livechat-mcp", "tools", "--json", "--sandbox"], env=clean, cwd=home,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "list_agents" in {t["name"] for t in json.loads(listed.stdout)}, listed.stderr
+    where = Path(shutil.which("livechat-mcp", path=clean["PATH"]) or "").resolve()
+    assert str(tmp_path) in str(where) and str(ROOT) not in str(where)  # the tool's own environment
+
+
+def test_the_sdist_installs_and_serves_the_sandbox_over_stdio(built: Built, tmp_path: Path):
+    """The sdist is built into a wheel where it is installed (the release workflow's --sdist-too)."""
+    exe = release.install(built.sdist, tmp_path / "venv", "uv", env={**os.environ, "UV_CACHE_DIR": str(built.uv_cache)})
+    result = release.smoke(exe, tmp_path / "home")
+    assert {"list_agents", "get_agent"} <= set(result["tools"]) and result["call_ok"] and result["review_app"]
+
+
 def test_tracing_is_a_no_op_without_the_otel_extra(installed: Path, tmp_path: Path):
     """The wheel installed without extras: an OTLP endpoint set anyway sends nothing, breaks
     nothing, and one line says what to install."""
@@ -153,6 +187,48 @@ def test_the_release_workflow_builds_checks_and_smoke_tests_the_artifacts():
     assert "python scripts/server_json.py --check" in runs
     assert "pypa/gh-action-pypi-publish" in workflow and "id-token: write" in workflow  # trusted publishing
     assert "mcp-publisher" in workflow  # the registry entry
+
+
+def workflow_steps(job: str) -> dict[str, str]:
+    """The named steps of one job of the release workflow that run a command: {name: command}."""
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    body = re.search(rf"^  {job}:\n((?:    .*\n|\n)+)", text, re.MULTILINE)
+    assert body is not None, job
+    steps: dict[str, str] = {}
+    for step in re.split(r"^      - ", body.group(1), flags=re.MULTILINE)[1:]:
+        name = re.search(r"^name: (.+)$", step, re.MULTILINE)
+        block = re.search(r"^        run: \|\n((?:          .*\n)+)", step, re.MULTILINE)
+        line = re.search(r"^        run: (?!\|)(.+)$", step, re.MULTILINE)
+        if name and (block or line):
+            steps[name.group(1)] = textwrap.dedent(block.group(1)) if block else line.group(1)  # type: ignore[union-attr]
+    return steps
+
+
+def test_the_release_workflow_steps_need_only_what_the_workflow_installs(tmp_path: Path):
+    """The build job installs build and twine, nothing of the project: its checks run on the bare
+    interpreter (a step importing the server's dependencies would fail on the tag push, when it matters)."""
+    steps = workflow_steps("build")
+    assert "python -m pip install --upgrade pip build twine" in steps["Tools"]
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    env = {"PATH": f"{bare / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    check = steps["server.json is in sync with the CLI and the guide"]
+    done = subprocess.run(["bash", "-e", "-c", check], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    tag = steps["The tag names this version"]
+    for ref, code in ((f"v{server.__version__}", 0), ("v9.9.9", 1)):  # a tag naming another version stops the release
+        done = subprocess.run(["bash", "-e", "-c", tag], cwd=ROOT, env={**env, "GITHUB_REF_NAME": ref},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == code, (ref, done.stderr)
+    # The scripts the other steps run import only the standard library at their top (release_check's
+    # smoke client runs in the venv it installed; the bundle's main.py runs in the bundle).
+    for path in (ROOT / "scripts").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        assert imported <= set(sys.stdlib_module_names) | {"__future__"}, (path.name, imported)
 
 
 @pytest.fixture(autouse=True)
