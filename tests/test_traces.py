@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 from opentelemetry.sdk.trace import TracerProvider
@@ -139,6 +142,49 @@ async def test_a_server_exports_its_spans_over_otlp_http_to_a_collector(loopback
     assert all(a["parent"] == tool["span_id"] for a in attempts)
     assert any(s["name"] == "policy decision" and s["parent"] == tool["span_id"] for s in spans)
     assert tool["resource"]["service.name"] == "lc-test" and tool["resource"]["service.version"]
+    text = json.dumps(spans)
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
+async def test_an_http_server_exports_each_call_under_the_trace_its_client_sent(loopback):
+    """Hosted deployments serve over HTTP: each call is exported while the server keeps running, and
+    a client that sends W3C trace context in the request's _meta (traceparent) finds our spans in its
+    own trace, under its own span."""
+    from mcp.client.streamable_http import streamable_http_client
+
+    from conftest import free_port, stop_process
+    from test_http_security import wait_for_port
+
+    trace_id, client_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIVECHAT_", "OTEL_"))}
+    with otlp_receiver() as receiver:
+        env.update(loopback.env(), OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="200")
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", "--transport", "http", "--port", str(port),
+                                 "--store", "memory://"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            wait_for_port(port, proc, timeout=60)
+            async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
+                answer = await client.call_tool("get_agent", {"id": "jane@example.com"},
+                                                meta={"traceparent": f"00-{trace_id}-{client_span}-01"})
+                assert not answer.is_error
+            deadline = time.monotonic() + 30
+            wanted = {"tool get_agent", "tools/call get_agent"}
+            while not wanted <= {s["name"] for s in receiver.spans()} and time.monotonic() < deadline:
+                await anyio.sleep(0.2)  # the server runs on: its batch goes out on schedule, not at exit
+            spans = receiver.spans()
+        finally:
+            stop_process(proc)
+    by_name = {s["name"]: s for s in spans}
+    assert {"tool get_agent", "tools/call get_agent"} <= set(by_name), sorted(by_name)
+    request, tool = by_name["tools/call get_agent"], by_name["tool get_agent"]
+    assert request["trace_id"] == trace_id and request["parent"] == client_span  # the client's trace
+    assert tool["trace_id"] == trace_id and tool["parent"] == request["span_id"]
+    assert tool["attributes"]["livechat_mcp.outcome"] == "ok"
+    (attempt,) = [s for s in spans if s["name"] == "POST get_agent"]
+    assert attempt["parent"] == tool["span_id"] and attempt["attributes"]["http.response.status_code"] == 200
     text = json.dumps(spans)
     for secret in SECRETS:
         assert secret not in text, secret
