@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
+import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -305,6 +307,14 @@ def test_hosted_sign_ins_refreshes_and_revocations_are_counted():
         client_id, verifier, code = sign_in(served)
         tokens = exchange(served, client_id, code, verifier).json()
         assert exchange(served, client_id, code, verifier).status_code == 400  # a code is used once
+
+        async def signed_in_calls() -> None:  # a signed-in person's calls are counted as anyone's
+            http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=30)
+            async with http, Client(streamable_http_client(served.mcp, http_client=http), mode="legacy") as client:
+                for _ in range(2):
+                    assert not (await client.call_tool("list_tags", {})).is_error
+
+        anyio.run(signed_in_calls)
         form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": tokens["refresh_token"]}
         fresh = httpx.post(f"{served.base}/token", data=form)
         assert fresh.status_code == 200
@@ -317,6 +327,8 @@ def test_hosted_sign_ins_refreshes_and_revocations_are_counted():
                  'livechat_mcp_hosted_events_total{event="sign_in",outcome="invalid_grant"} 1.0',
                  'livechat_mcp_hosted_events_total{event="refresh",outcome="ok"} 1.0',
                  'livechat_mcp_hosted_events_total{event="refresh",outcome="invalid_grant"} 1.0',
-                 'livechat_mcp_hosted_events_total{event="revoke",outcome="ok"} 1.0'):
+                 'livechat_mcp_hosted_events_total{event="revoke",outcome="ok"} 1.0',
+                 'livechat_mcp_tool_calls_total{decision="allowed",outcome="ok",tool="list_tags"} 2.0',
+                 'livechat_mcp_upstream_requests_total{action="list_tags",retry="0",status="200"} 2.0'):
         assert line in text, line
     assert "owner@" not in text and tokens["refresh_token"] not in text
