@@ -55,7 +55,8 @@ async def test_each_person_sees_only_their_license_and_is_held_to_their_rights(s
     admin = await call(served, "admin@acme.example", ("create_tag", {"name": "nope"}))
     admin_error = tool_payload(admin[0])["error"]
     assert admin[0].is_error and admin_error["rule"] == "role" and "administrator" in admin_error["message"]
-    assert "LiveChat account does not have this scope" in refused["how_to_allow"]
+    assert "LiveChat account does not have the scope tags--all:rw" in refused["how_to_allow"]
+    assert "--" + "allow" not in refused["how_to_allow"]  # never a flag for a signed-in person
 
     lines = served.audit_lines()
     by_email = {line["principal"]["email"]: line for line in lines if line["tool"] == "create_tag"}

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..api.auth import bearer
 from ..api.client import LiveChatClient
 from ..api.ratelimit import license_bucket
 from ..calls.audit import AuditLog
 from ..calls.runtime import Principal, Runtime
-from ..policies import Decision, Policy, PolicyContext
+from ..policies import Policy, PolicyContext
+from ..policies.audience import Change, HostedPerson, Refusal
 from ..safety.redact import Scrubber
 from ..tools import Action
 from .provider import Access, Provider
@@ -64,34 +65,40 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class PersonPolicy(PolicyContext):
-    """A person's effective policy; its refusals speak to that person, not to the operator."""
+    """A person's effective policy; its refusals speak to that person (``HostedPerson``), not to the operator."""
 
     role: str = ""
     role_limited: bool = False  # writes refused because of the person's role (LIVECHAT_OAUTH_WRITE_ROLES)
+    write_roles: frozenset[str] | None = None
+    token_scopes: frozenset[str] = frozenset()
 
-    def decide(self, act: Action) -> Decision:
-        decision = super().decide(act)
-        if decision.allowed:
-            return decision
-        if decision.rule == "mode" and self.role_limited:
-            return Decision.refuse("role", f"your LiveChat role ({self.role or 'unknown'}) may not change "
-                                   "configuration on this deployment", "ask an owner or the operator to make the change")
-        if decision.rule == "scopes":
-            return replace(decision, fix="your LiveChat account does not have this scope: an owner of the license "
-                                         "can give your account a role that has it; then connect again")
-        return decision
+    def refusals(self, act: Action) -> list[Refusal]:
+        out = []
+        for r in super().refusals(act):
+            if r.rule == "mode" and self.role_limited:  # made read-only for this person's role, not by the operator
+                r = Refusal("role", f"your LiveChat role ({self.role or 'unknown'}) may not change configuration on "
+                            "this deployment", Change("role", sorted(self.write_roles or ()), act.name))
+            elif r.rule == "scopes" and r.change is not None and any(set(a) <= self.token_scopes for a in act.scopes):
+                # Their token has it; the operator's policy (its scopes) does not grant it.
+                r = Refusal(r.rule, r.reason, Change("scopes", r.change.value, act.name))
+            out.append(r)
+        return out
 
 
-def effective_policy(ceiling: Policy, person: SignedIn, write_roles: frozenset[str] | None) -> PolicyContext:
+def effective_policy(ceiling: Policy, person: SignedIn, write_roles: frozenset[str] | None,
+                     operator: str = "the operator of this server") -> PolicyContext:
     policy = ceiling
     role_limited = write_roles is not None and person.role not in write_roles and policy.mode != "read-only"
     if role_limited:
         # Writes are for the roles the operator named; this person reads only.
         policy = policy.model_copy(update={"mode": "read-only"})
+    audience = HostedPerson(role=person.role, write_roles=write_roles, operator=operator)
     if ceiling.scopes is None:
-        return PersonPolicy(policy, person.scopes, "your LiveChat token's scopes", person.role, role_limited)
-    return PersonPolicy(policy, person.scopes & frozenset(ceiling.scopes),
-                        "your LiveChat token's scopes within the policy's scopes", person.role, role_limited)
+        scopes, source = person.scopes, "your LiveChat token's scopes"
+    else:
+        scopes, source = person.scopes & frozenset(ceiling.scopes), "your LiveChat token's scopes within the policy's scopes"
+    return PersonPolicy(policy, scopes, source, audience, role=person.role, role_limited=role_limited,
+                        write_roles=write_roles, token_scopes=person.scopes)
 
 
 def rights_summary(ceiling: Policy, write_roles: frozenset[str] | None) -> list[str]:
@@ -161,7 +168,8 @@ class HostedRuntimes:
         principal = Principal.create(
             self.base.app, id=person.id, credential=credential, license_key=self._license(grant),
             region=grant.region, client_id=self.provider.settings.client_id,
-            policy=effective_policy(self.base.policy.policy, person, self.provider.settings.write_roles),
+            policy=effective_policy(self.base.policy.policy, person, self.provider.settings.write_roles,
+                                    self.provider.settings.operator),
             audit=audit, scrubber=scrubber,
         )
         return Runtime(self.base.app, principal)

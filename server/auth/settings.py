@@ -19,6 +19,8 @@ class OAuthSettings:
     public_url: str  # how MCP clients reach this server, e.g. https://mcp.example.com (no /mcp)
     accounts_url: str = DEFAULT_ACCOUNTS_URL
     name: str = "livechat-mcp"  # the deployment's name, shown on pages
+    # Who runs the deployment and how to reach them (LIVECHAT_MCP_CONTACT): refusals tell people whom to ask.
+    contact: str = ""
     access_ttl: int = 3600  # our access tokens
     refresh_ttl: int = 30 * 86400  # our refresh tokens (and the grant behind them)
     code_ttl: int = 300  # our authorization codes and a pending sign-in
@@ -26,6 +28,13 @@ class OAuthSettings:
     write_roles: frozenset[str] | None = None
     # Client ID Metadata Documents at http://127.0.0.1 are accepted only for the sandbox and tests.
     allow_loopback_metadata: bool = False
+
+    @property
+    def operator(self) -> str:
+        """Whom a refusal tells a signed-in person to ask."""
+        if self.contact:
+            return self.contact
+        return f"the operator of {self.name}" if self.name != "livechat-mcp" else "the operator of this server"
 
     @property
     def issuer(self) -> str:
@@ -70,6 +79,7 @@ class OAuthSettings:
             public_url=public,
             accounts_url=accounts,
             name=env.get("LIVECHAT_MCP_NAME", "").strip() or "livechat-mcp",
+            contact=env.get("LIVECHAT_MCP_CONTACT", "").strip(),
             access_ttl=_int(env, "LIVECHAT_OAUTH_ACCESS_TTL", 3600),
             refresh_ttl=_int(env, "LIVECHAT_OAUTH_REFRESH_TTL", 30 * 86400),
             write_roles=write_roles,

@@ -8,6 +8,7 @@ answer with these, so a refusal reads the same whichever door a call came in by.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from ..plans.working import PlanBusy
 from ..policies import Decision
+from ..policies.audience import Refusal, refusal_error
 from ..safety.untrusted import label, sanitize
 from ..tools import Action
 from ..tools.validation import field_errors, summary
@@ -105,10 +107,13 @@ def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolRe
 
 
 def refusal(act: Action, decision: Decision) -> ToolResult:
-    """The one refusal every path gives for an action the policy refuses."""
-    return error_result(
-        "refused",
-        f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
-        rule=decision.rule,
-        how_to_allow=decision.fix,
-    )
+    """The one refusal every path gives for an action the policy refuses: every rule that refuses
+    it, and one fix for all of them in the words of whoever reads it (server/policies/audience.py)."""
+    return refused_result(f"{act.name} is refused by the policy: {decision.reason}. Nothing was sent.",
+                          decision.refusals or (Refusal(decision.rule, decision.reason),), decision.fix)
+
+
+def refused_result(message: str, refusals: Sequence[Refusal], fix: str) -> ToolResult:
+    """A refusal's answer: ``{"error": {type: refused, message, rule, rules?, how_to_allow}}``; the
+    fix is the reader's (``policy.audience.fix(refusals)``)."""
+    return ToolResult({"error": refusal_error(message, refusals, fix)}, is_error=True, untrusted=False)

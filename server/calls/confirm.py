@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import mcp_types as types
 
 from ..policies import PolicyContext
+from ..policies.audience import Change, Refusal
 from ..safety.untrusted import clean
 from ..tools import Action, catalog
-from .answers import ToolResult, error_result
+from .answers import ToolResult, error_result, refused_result
 from .audit import AuditLog
 from .objects import KINDS, ObjectError, Objects, ObjectSource
 
@@ -335,12 +336,11 @@ async def confirm_plan(policy: PolicyContext, audit: AuditLog | None, doc: Any, 
         if audit is not None:
             audit.record(tool="apply_plan", decision="refused", rule="confirm", arguments={},
                          duration_ms=0.0, outcome={"error": "cannot_confirm"}, session=session)
-        refused = error_result(
-            "refused", f"Applying this plan needs a person's confirmation under this policy (confirm = "
+        why = Refusal("confirm", "no one can be asked here", Change("elicitation", True, "apply_plan"))
+        refused = refused_result(
+            f"Applying this plan needs a person's confirmation under this policy (confirm = "
             f"\"{policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
-            "support elicitation, or the CLI has no terminal). Nothing was sent.", rule="confirm",
-            how_to_allow="use a client that supports elicitation, or apply it at an interactive terminal with "
-            "`livechat-mcp apply PLAN.json` (which asks there)")
+            "support elicitation, or the CLI has no terminal). Nothing was sent.", [why], policy.audience.fix([why]))
         refused.audited = True
         return refused
     question = plan_question(steps)

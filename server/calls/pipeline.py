@@ -27,6 +27,7 @@ from ..plans.document import Plan, PlanCapError, mask_request
 from ..plans.refs import Path, Ref
 from ..plans.working import PlanBusy, WorkingPlans
 from ..policies import Decision, Outcome, PolicyContext
+from ..policies.audience import Change, Refusal
 from ..safety.redact import SECRET_MARKER, Scrubber, redact_keys
 from ..store.base import StoreUnavailable
 from ..store.memory import MemoryStore
@@ -34,7 +35,7 @@ from ..tools import Action, catalog
 from ..tools.catalog import to_payload
 from ..tools.owner import fill_owner
 from ..tools.results import shape_result, upstream_request
-from .answers import ToolResult, error_result, invalid_arguments, plan_store_failed, refusal
+from .answers import ToolResult, error_result, invalid_arguments, plan_store_failed, refusal, refused_result
 from .audit import AuditLog
 from .confirm import Asker, NeedInput, build_question, declined_result
 from .context import CallContext, WaitCallback
@@ -371,15 +372,12 @@ class Pipeline:
         May raise confirm.NeedInput (a 2026-07-28 round) before anything is decided."""
         if ask is None or not ask.can_ask:
             self._audit(log, act.name, "refused", "confirm", body, started, {"error": "cannot_confirm"}, session)
-            return error_result(
-                "refused",
+            why = Refusal("confirm", "no one can be asked here", Change("elicitation", True, act.name))
+            return refused_result(
                 f"{act.name} needs a person's confirmation under this policy (confirm = "
                 f"\"{self.policy.policy.confirm}\"), and no one can be asked here (the MCP client does not "
                 "support elicitation, or the CLI has no terminal). Nothing was sent.",
-                rule="confirm",
-                how_to_allow="use a client that supports elicitation (form mode), or run `livechat-mcp call` at an "
-                "interactive terminal, which asks there",
-            )
+                [why], self.policy.audience.fix([why]))
         question = await build_question(self, act, body, session)
         try:
             answer = await ask.ask(question)

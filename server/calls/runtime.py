@@ -19,6 +19,7 @@ from ..errors import MissingCredentials
 from ..observe import NOBODY, Observer
 from ..plans.working import WorkingPlans
 from ..policies import Overrides, Policy, PolicyContext, PolicyError, load_policy
+from ..policies.audience import Audience, Terminal
 from ..safety.redact import Scrubber
 from ..store import Store, open_store
 from ..store.observed import observed
@@ -58,6 +59,9 @@ class Settings:
     # With the built-in sandbox: what its license holds instead of the built-in seed (a
     # configuration document's seed, server/license_config/seed.py; the CLI passes it in).
     sandbox_seed: Any = None
+    # Who reads refusals and what door they have (server/policies/audience.py): the CLI builds it
+    # from the command and its flags; None: the terminal's words with no flags known.
+    audience: Audience | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **values: Any) -> Settings:
@@ -360,7 +364,9 @@ async def principal_from_env(app: App, env: Mapping[str, str], *, need_credentia
     # The budget is the license's, kept in the store: every process and replica shares it.
     return Principal.create(
         app, id="operator", credential=credential, license_key=license_bucket(app.base_url, credential, identity),
-        region=region, client_id=client_id, policy=PolicyContext.create(app.ceiling, token_scopes, note),
+        region=region, client_id=client_id,
+        policy=PolicyContext.create(app.ceiling, token_scopes, note,
+                                    app.settings.audience or Terminal(policy=app.settings.policy)),
         audit=app.audit, scrubber=scrubber, identity=identity,
     )
 

@@ -35,6 +35,7 @@ _FLAGS = (
     ("allow_writes", "--allow-writes", False, False),
     ("allow_destructive", "--allow-destructive", False, False),
     ("dry_run", "--dry-run", False, False),
+    ("confirm", "--confirm", True, False),
     ("toolsets", "--toolsets", True, False),
     ("discovery", "--discovery", False, False),
     ("audit_log", "--audit-log", True, True),

@@ -30,6 +30,7 @@ from ..calls.runtime import Runtime
 from ..meta.registry import BY_NAME, RuntimeMetaTools
 from ..meta.resources import CONFIG_URI
 from ..meta.spec import MetaTool
+from ..policies.audience import DesktopClient
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
 from ..tools.meta_names import GET_PLAN
@@ -120,14 +121,31 @@ def session_key(ctx: RequestContext) -> str:
     sid = getattr(connection, "session_id", None)  # set by the SDK's session manager, not by the client
     if isinstance(sid, str) and sid:
         return f"http:{sid}"
+    info = _client_info(ctx)
+    identity = f"{_principal(request)}\n{info.get('name', '')}/{info.get('version', '')}"
+    return "http-client:" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def _client_info(ctx: RequestContext) -> dict[str, Any]:
+    """The clientInfo the client sent: in the request's _meta (2026-07-28), else at initialize."""
     meta = ctx.meta
     info: Any = meta.get(CLIENT_INFO_META_KEY) if isinstance(meta, dict) else None
     if not isinstance(info, dict):
         params = getattr(ctx.session, "client_params", None)
         client_info = getattr(params, "client_info", None)
         info = {"name": getattr(client_info, "name", ""), "version": getattr(client_info, "version", "")}
-    identity = f"{_principal(request)}\n{info.get('name', '')}/{info.get('version', '')}"
-    return "http-client:" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return dict(info)
+
+
+def desktop_client(name: Any) -> str | None:
+    """Which `livechat-mcp config` client a clientInfo name is (Claude Desktop says "claude-ai",
+    Claude Code "claude-code", Cursor "cursor-vscode", VS Code "Visual Studio Code"), if any."""
+    text = str(name or "").lower()
+    for client, words in (("claude-code", ("claude-code", "claude code")), ("claude", ("claude",)),
+                          ("cursor", ("cursor",)), ("vscode", ("visual studio code", "vscode"))):
+        if any(w in text for w in words):
+            return client
+    return None
 
 
 def _principal(request: Any) -> str:
@@ -176,6 +194,10 @@ class LiveChatMCP:
     def call_context(self, ctx: RequestContext, params: Any = None) -> CallContext:
         """The call context of an MCP request: its session, progress to the client, and the
         asker of its protocol generation."""
+        audience = self.runtime.policy.audience
+        if isinstance(audience, DesktopClient) and audience.client is None:
+            # Refusals name the client's own configuration file once it has said who it is.
+            audience.client = desktop_client(_client_info(ctx).get("name", ""))
 
         async def progress(progress: float, total: float | None, message: str) -> None:
             try:

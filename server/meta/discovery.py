@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from ..calls.answers import ToolResult, refusal
+from ..policies.audience import Change
 from ..tools import catalog, meta_names as names
 from ..tools.schema import input_schema
 from ..tools.types import Input
@@ -158,7 +159,7 @@ def _discovery(meta: MetaTools) -> bool:
     return meta.runtime.policy.policy.discovery
 
 
-_FIX = "run with --discovery"
+_FIX = Change("discovery", True)
 SEARCH_ACTIONS = MetaTool(
     name=names.SEARCH_ACTIONS, title="Search actions",
     description="Find LiveChat Configuration API actions this server allows: names and one-line descriptions. "

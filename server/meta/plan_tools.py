@@ -16,6 +16,7 @@ from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps
 from ..plans.store import PlanStore, owns
 from ..plans.undo import undo_steps
 from ..plans.working import PlanBusy
+from ..policies.audience import Change
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog, meta_names as names
@@ -250,19 +251,17 @@ GET_PLAN = MetaTool(
     "license, summary, a MAC only this server can make; the batch requests with requests: true) and its "
     "stored plan_id. Save it and apply with "
     "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
-    model=GetPlanArgs, handler=get_plan, read_only=True, available=_plans_writes, fix="run with --dry-run",
+    model=GetPlanArgs, handler=get_plan, read_only=True, available=_plans_writes, fix=Change("mode", "dry-run"),
 )
 CLEAR_PLAN = MetaTool(
     name=names.CLEAR_PLAN, title="Clear plan", description="Dry-run: discard the session's planned writes.",
     model=NoArguments, handler=clear_plan, read_only=False, idempotent=True, available=_plans_writes,
-    fix="run with --dry-run",
+    fix=Change("mode", "dry-run"),
 )
 APPLY_PLAN = MetaTool(
     name=names.APPLY_PLAN, title="Apply plan",
     description="Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
     "plan is refused. Stops at the first failure unless continue_on_error.",
     model=ApplyPlanArgs, handler=apply, read_only=False, destructive=True, idempotent=False, open_world=True,
-    available=_applies_own_plans,
-    fix="run with --allow-writes (mode = \"read-write\"), or dry-run with confirm = \"writes\" (the person confirms "
-    "the plan once)",
+    available=_applies_own_plans, fix=Change("mode", "read-write"),
 )

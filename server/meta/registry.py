@@ -7,11 +7,12 @@ from typing import Any
 import mcp_types as types
 from pydantic import ValidationError
 
-from ..calls.answers import ToolResult, error_result, invalid_arguments
+from ..calls.answers import ToolResult, error_result, invalid_arguments, refused_result
 from ..calls.context import CallContext
 from ..calls.objects import Objects
 from ..calls.pipeline import Pipeline
 from ..calls.runtime import Runtime
+from ..policies.audience import Change, Refusal
 from ..tools.meta_names import META_TOOLS
 from . import resources
 from .config_tools import DIFF_CONFIG, EXPORT_CONFIG, PLAN_CONFIG
@@ -59,18 +60,19 @@ class RuntimeMetaTools(MetaTools):
         return name in BY_NAME
 
     async def call(self, name: str, args: dict[str, Any], call: CallContext) -> ToolResult:
-        denied = self.runtime.policy.denies_meta(name)
+        policy = self.runtime.policy
+        denied = policy.denies_meta(name)
         if denied:
-            return error_result(
-                "refused", f"{name} matches deny_tools entry {denied!r}. Nothing was sent.", rule="deny_tools",
-                how_to_allow=f"remove {denied!r} from deny_tools",
-            )
+            why = Refusal("deny_tools", f"{name} matches deny_tools entry {denied!r}", Change("deny_tools", denied, name))
+            return refused_result(f"{name} matches deny_tools entry {denied!r}. Nothing was sent.", [why],
+                                  policy.audience.fix([why]))
         spec = BY_NAME.get(name)
         if spec is None or not spec.available(self):
-            return error_result(
-                "refused", f"{name} is not available under this policy. Nothing was sent.", rule="mode",
-                how_to_allow=spec.fix if spec is not None else "see `livechat-mcp policy`",
-            )
+            fix = spec.fix if spec is not None else "see `livechat-mcp policy`"
+            why = (Refusal("mode", f"{name} is not available under this policy", fix) if isinstance(fix, Change) else
+                   Refusal("mode", f"{name} is not available under this policy", ask=fix))
+            return refused_result(f"{name} is not available under this policy. Nothing was sent.", [why],
+                                  policy.audience.fix([why]))
         if not isinstance(args, dict):
             return error_result("validation", f"Arguments to {name} must be a JSON object. Nothing was sent.")
         try:

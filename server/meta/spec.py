@@ -13,6 +13,7 @@ from ..calls.context import CallContext
 from ..calls.objects import Objects
 from ..calls.pipeline import Pipeline
 from ..calls.runtime import Runtime
+from ..policies.audience import Change
 from ..tools.types import Input
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
@@ -76,7 +77,9 @@ class MetaTool(Generic[Args]):
     # Whether the runtime's policy lists it (deny_tools aside, which applies to every meta tool),
     # and what to change when it does not.
     available: Callable[[MetaTools], bool] = always
-    fix: str = "see `livechat-mcp policy`"
+    # What makes it available (a policy setting, said to each reader in their words:
+    # server/policies/audience.py), or who to ask when no setting does.
+    fix: Change | str = "see `livechat-mcp policy`"
 
     @property
     def listed_description(self) -> str:

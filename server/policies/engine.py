@@ -1,6 +1,7 @@
 """The policy engine: what this deployment lets an assistant do, decided per action.
 
-Rules, in the order they are checked (the first that refuses decides):
+Rules, in the order they are checked (every rule that refuses is named, the first one as ``rule``,
+and one fix lifts them all: server/policies/audience.py says it in the words of whoever reads it):
 1. ``deny_tools``: names or globs; a rule on an action covers its batch variant. Deny wins.
 2. ``toolsets``: the resources exposed.
 3. ``allow_tools``: when given, only matching actions (or their batch variants).
@@ -37,9 +38,9 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -49,6 +50,7 @@ from ..tools import RESOURCES, Action, catalog, documented_scopes
 # name them, e.g. to run read-only without ChatGPT's search/fetch; allow_tools lists actions only,
 # so an allow list never hides get_plan from a dry-run deployment by omission.
 from ..tools.meta_names import META_TOOLS
+from .audience import Audience, Change, Refusal, Terminal
 
 Mode = Literal["read-only", "dry-run", "read-write"]
 Confirm = Literal["never", "destructive", "writes"]
@@ -227,6 +229,8 @@ class Decision:
     rule: str
     reason: str
     fix: str = ""
+    # A refusal: every rule that refuses, each with what would lift it (``rule`` is the first).
+    refusals: tuple[Refusal, ...] = ()
 
     @classmethod
     def allow(cls, rule: str, reason: str) -> Decision:
@@ -242,7 +246,19 @@ class Decision:
 
     @classmethod
     def refuse(cls, rule: str, reason: str, fix: str) -> Decision:
-        return cls(Outcome.REFUSE, rule, reason, fix)
+        return cls(Outcome.REFUSE, rule, reason, fix, (Refusal(rule, reason),))
+
+    @classmethod
+    def refused(cls, refusals: list[Refusal], audience: Audience) -> Decision:
+        """Refused by every rule in ``refusals``: one reason naming them all, one fix lifting them all."""
+        return cls(Outcome.REFUSE, refusals[0].rule, "; ".join(r.reason for r in refusals), audience.fix(refusals),
+                   tuple(refusals))
+
+    @property
+    def rules(self) -> list[str]:
+        """Every rule that refuses (empty unless refused)."""
+        return list(dict.fromkeys(r.rule for r in self.refusals)) if self.refusals else (
+            [self.rule] if self.outcome is Outcome.REFUSE else [])
 
     # Views of the outcome for readers that ask one question of it (listing tools, reports).
     @property
@@ -263,8 +279,10 @@ class Decision:
         """The audit's word for the decision (a confirmed call is audited as allowed or declined)."""
         return {Outcome.REFUSE: "refused", Outcome.PLAN: "planned"}.get(self.outcome, "allowed")
 
-    def to_dict(self) -> dict[str, str | bool]:
-        out: dict[str, str | bool] = {"decision": self.label, "rule": self.rule, "reason": self.reason}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"decision": self.label, "rule": self.rule, "reason": self.reason}
+        if len(self.rules) > 1:
+            out["rules"] = self.rules
         if self.outcome is Outcome.CONFIRM:
             out["confirm"] = True
         if self.fix:
@@ -285,49 +303,65 @@ def _matches(patterns: Iterable[str], act: Action) -> str | None:
 
 @dataclass(frozen=True)
 class PolicyContext:
-    """A policy plus the scopes in force and where they came from."""
+    """A policy plus the scopes in force and where they came from, and who reads its refusals
+    (``audience``: the CLI's flags by default; the doors that build a runtime say who it is)."""
 
     policy: Policy
     scopes: frozenset[str] | None
     scopes_source: str
+    audience: Audience = field(default_factory=Terminal, compare=False)
 
     @classmethod
-    def create(cls, policy: Policy, token_scopes: frozenset[str] | None, token_note: str) -> PolicyContext:
+    def create(cls, policy: Policy, token_scopes: frozenset[str] | None, token_note: str,
+               audience: Audience | None = None) -> PolicyContext:
+        audience = audience or Terminal()
         if policy.scopes is not None:
-            return cls(policy, frozenset(policy.scopes), "policy file")
+            return cls(policy, frozenset(policy.scopes), "policy file", audience)
         if token_scopes is not None:
-            return cls(policy, token_scopes, token_note)
-        return cls(policy, None, token_note)
+            return cls(policy, token_scopes, token_note, audience)
+        return cls(policy, None, token_note, audience)
 
-    def decide(self, act: Action) -> Decision:
+    def refusals(self, act: Action) -> list[Refusal]:
+        """Every rule that refuses ``act``, in the order of the module docstring, each with the
+        change that would lift it."""
         p = self.policy
+        out: list[Refusal] = []
         denied = _matches(p.deny_tools, act)
         if denied:
-            return Decision.refuse("deny_tools", f"{act.name} matches deny_tools entry {denied!r}",
-                                   f"remove {denied!r} from deny_tools")
+            out.append(Refusal("deny_tools", f"{act.name} matches deny_tools entry {denied!r}",
+                               Change("deny_tools", denied, act.name)))
         if "all" not in p.toolsets and act.resource not in p.toolsets:
-            return Decision.refuse("toolsets", f"toolset {act.resource!r} is not enabled",
-                                   f"add {act.resource!r} to toolsets (or --toolsets)")
+            out.append(Refusal("toolsets", f"toolset {act.resource!r} is not enabled",
+                               Change("toolsets", [*p.toolsets, act.resource], act.resource)))
         if p.allow_tools and not _matches(p.allow_tools, act):
-            return Decision.refuse("allow_tools", f"{act.name} is not in allow_tools", f"add {act.name} to allow_tools")
+            out.append(Refusal("allow_tools", f"{act.name} is not in allow_tools",
+                               Change("allow_tools", act.name, act.name)))
         if self.scopes is not None and act.scopes and not any(set(a) <= self.scopes for a in act.scopes):
             needed = " or ".join(" + ".join(a) for a in act.scopes)
-            return Decision.refuse("scopes", f"needs scope {needed}, not granted ({self.scopes_source})",
-                                   f"grant {needed} to the credential, or list it in the policy's scopes")
+            # What each alternative still lacks, the nearest first (one scope short before three).
+            lacking = sorted((sorted(set(a) - self.scopes) for a in act.scopes), key=len)
+            where = "scopes" if self.scopes_source == "policy file" else "credential"
+            out.append(Refusal("scopes", f"needs scope {needed}, not granted ({self.scopes_source})",
+                               Change(where, list(dict.fromkeys(" + ".join(a) for a in lacking)), act.name)))
         if act.write and p.mode == "read-only":
-            return Decision.refuse("mode", "the policy is read-only",
-                                   "run with --allow-writes (mode = \"read-write\") or --dry-run to plan writes")
+            out.append(Refusal("mode", "the policy is read-only", Change("mode", "read-write", act.name, p.mode)))
         asks = (p.confirm == "writes" and act.write) or (p.confirm != "never" and act.destructive)
         if act.destructive and not p.allow_destructive and not asks:
-            return Decision.refuse("allow_destructive", f"{act.name} is destructive",
-                                   "set allow_destructive = true (or --allow-destructive), or confirm = \"destructive\" "
-                                   "to allow it when a person confirms each call")
+            out.append(Refusal("allow_destructive", f"{act.name} is destructive",
+                               Change("allow_destructive", True, act.name)))
+        return out
+
+    def decide(self, act: Action) -> Decision:
+        refusals = self.refusals(act)
+        if refusals:
+            return Decision.refused(refusals, self.audience)
+        p = self.policy
         if act.write and p.mode == "dry-run":
             return Decision.plan("mode", "dry-run: the request is planned, not sent")
         if act.write and p.approvals is not None:
             return Decision.plan("approvals", f"the request is planned, and sent once the plan has {p.approvals.who} "
                                  "other than its author")
-        if asks:
+        if (p.confirm == "writes" and act.write) or (p.confirm != "never" and act.destructive):
             what = "destructive" if p.confirm == "destructive" else "a write"
             return Decision.ask("confirm", f"{act.name} is {what}: sent only after the person confirms it "
                                "in their client", "set confirm = \"never\" to send without asking")
@@ -347,8 +381,13 @@ class PolicyContext:
         if p.mode == "dry-run" and p.confirm == "writes":
             return Decision.ask("confirm", f"{act.name} is sent as a step of a plan the person confirms once in their "
                                 "client (dry-run with confirm = \"writes\")", "set confirm = \"never\" to send without asking")
-        return Decision.refuse("mode", "the policy is dry-run; applying needs read-write",
-                               "run apply with a read-write policy (--allow-writes)")
+        return self.refuse([Refusal("mode", "the policy is dry-run; applying needs read-write",
+                                    Change("mode", "read-write", act.name, p.mode))])
+
+    def refuse(self, refusals: list[Refusal]) -> Decision:
+        """A refusal decided outside ``decide`` (applying under a dry-run policy, a meta tool the
+        policy does not make available), said to this policy's audience."""
+        return Decision.refused(refusals, self.audience)
 
     def denies_meta(self, name: str) -> str | None:
         """The deny_tools pattern that names meta tool ``name``, if any."""

@@ -45,6 +45,7 @@ environment variables:
   LIVECHAT_OAUTH_CLIENT_ID, LIVECHAT_OAUTH_CLIENT_SECRET  --oauth: the LiveChat app people sign in through
   LIVECHAT_MCP_PUBLIC_URL                --oauth: the origin clients reach (https://mcp.example.com)
   LIVECHAT_MCP_NAME                      --oauth: the deployment's name on the consent page
+  LIVECHAT_MCP_CONTACT                   --oauth: whom refusals tell signed-in people to ask (e.g. IT desk, it@...)
   LIVECHAT_OAUTH_WRITE_ROLES             --oauth: LiveChat roles that may write (e.g. owner,viceowner)
   LIVECHAT_OAUTH_ACCESS_TTL, LIVECHAT_OAUTH_REFRESH_TTL  --oauth: token lifetimes in seconds
   LIVECHAT_SANDBOX_OAUTH_CLIENT_ID, LIVECHAT_SANDBOX_OAUTH_CLIENT_SECRET  the sandbox's OAuth app

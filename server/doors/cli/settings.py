@@ -10,7 +10,9 @@ from typing import Any
 from ...calls.runtime import Settings
 from ...errors import ConfigError
 from ...policies import Overrides, PolicyError
+from ...policies.audience import Audience, DesktopClient, HttpServer, Terminal
 from ...policies.loader import split_toolsets
+from ..client_config import executable, server_args
 
 
 def settings(args: argparse.Namespace) -> Settings:
@@ -46,6 +48,7 @@ def settings(args: argparse.Namespace) -> Settings:
             raise ConfigError("--seed FILE loads a configuration into the built-in sandbox: add --sandbox "
                               "(or serve it on loopback: livechat-mcp sandbox --seed FILE)")
         found.sandbox_seed = sandbox_seed(args.seed)
+    found.audience = audience(args, found.policy)
     return found
 
 
@@ -61,6 +64,22 @@ def sandbox_seed(path: str) -> Any:
         raise ConfigError(f"--seed {path}: {exc}") from None
     # The sandbox's own app owns what the document's app owned, so its token sees it as its own.
     return seeder(doc, DEFAULT_CLIENT_ID)
+
+
+def audience(args: argparse.Namespace, policy: str | None) -> Audience:
+    """Who reads this process's refusals: the person at the terminal (a CLI command), the person
+    whose desktop client started the server over stdio (the flags are the ``args`` of its entry
+    in the client's configuration), or whoever started an HTTP server. Hosted mode's people get
+    theirs per sign-in (server/auth/principal.py)."""
+    flags = tuple(server_args(args))
+    # The policy in force, as the flags name it (a file's absolute path), or as LIVECHAT_MCP_POLICY does.
+    policy_arg = flags[flags.index("--policy") + 1] if "--policy" in flags else policy
+    if (args.command or "serve") != "serve":
+        return Terminal(policy=policy_arg, args=flags)
+    transport = getattr(args, "transport", None) or os.environ.get("LIVECHAT_MCP_TRANSPORT", "stdio")
+    if transport == "http":
+        return HttpServer(policy=policy_arg, args=("--transport", "http", *flags))
+    return DesktopClient(policy=policy_arg, args=flags, command=tuple(executable()))
 
 
 def rate(text: str) -> tuple[int, float]:
