@@ -61,8 +61,16 @@ async def test_tools_list_shows_the_snapshotted_schemas() -> None:
         (Overrides(), {*catalog(), "apply_plan", "search", "fetch", "whoami", *CONFIG_TOOLS}),
         (
             Overrides(discovery=True),
-            {"search_actions", "describe_action", "call_action", "apply_plan", "search", "fetch", "whoami",
-             *CONFIG_TOOLS},
+            {
+                "search_actions",
+                "describe_action",
+                "call_action",
+                "apply_plan",
+                "search",
+                "fetch",
+                "whoami",
+                *CONFIG_TOOLS,
+            },
         ),
     ):
         runtime = await build_runtime(
@@ -3952,7 +3960,8 @@ META: dict[str, Any] = snapshot(
                         "additionalProperties": True,
                         "description": "A configuration document (export_config's).",
                         "type": "object",
-                    }},
+                    }
+                },
                 "required": ["document"],
                 "type": "object",
             },
@@ -3978,7 +3987,8 @@ META: dict[str, Any] = snapshot(
                         "default": False,
                         "description": "Also delete what the document lacks.",
                         "type": "boolean",
-                    }},
+                    },
+                },
                 "required": ["document"],
                 "type": "object",
             },

@@ -25,6 +25,7 @@ import anyio
 
 from ..policies import Decision
 from ..tools import Action, catalog
+from ..tools.words import ASKING, STOPWORDS, SYNONYMS, stem
 from .answers import ToolResult
 
 Obj = dict[str, Any]
@@ -157,7 +158,9 @@ class Objects:
     async def search(self, query: str, session: str, limit: int = 50) -> Found:
         """Matching objects, best first, and the kinds that could not be read (with why):
         a search must not pass off an upstream failure as "nothing found"."""
-        words = query.lower().split()
+        # The words that carry meaning ("the", "all", "show me" do not), each matching itself or a
+        # kind it names in other words ("team" a group, "chatbot" a bot: server/tools/words.py).
+        words = [w for w in query.lower().split() if w not in STOPWORDS and w not in ASKING]
         kinds = self.readable_kinds()
         found: dict[str, list[Obj]] = {}
         failed: list[Obj] = []
@@ -178,7 +181,7 @@ class Objects:
             for obj in found[kind.name]:
                 title = kind.title(obj)
                 text = json.dumps(obj, ensure_ascii=False).lower()
-                if all(w in text or w in kind.name for w in words):
+                if all(w in text or w in kind.name or _names(w, kind) for w in words):
                     # Objects whose title carries every word come first; otherwise catalogue order.
                     in_title = all(w in title.lower() for w in words)
                     key = kind.key(obj)
@@ -231,6 +234,12 @@ class Objects:
             if kind.key(obj) == key:
                 return obj
         raise ObjectError("not_found", f"{kind.name}:{key} not found: use search to find ids")
+
+
+def _names(word: str, kind: Kind) -> bool:
+    """Whether ``word`` names ``kind`` in other words: a synonym of its name or collection."""
+    meant = SYNONYMS.get(word, ()) + SYNONYMS.get(stem(word), ())
+    return kind.name in meant or kind.collection in meant or stem(kind.name) in {stem(m) for m in meant}
 
 
 def _error_of(result: ToolResult) -> ObjectError:

@@ -35,6 +35,7 @@ from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
 from ..tools.meta_names import GET_PLAN
 from ..tools.schema import compact_batch_schema, input_schema
+from ..tools.words import CORE_ACTIONS, action_hint, search_hint
 from . import review_app
 from .prompts import PROMPTS, PromptError, render_prompt
 
@@ -85,8 +86,19 @@ def tool_for(
             idempotent_hint=spec.idempotent,
             open_world_hint=spec.open_world,
         ),
-        _meta=copy.deepcopy(review_app.TOOL_META) if review else None,
+        _meta={**lazy_loading_meta(spec), **(copy.deepcopy(review_app.TOOL_META) if review else {})},
     )
+
+
+def lazy_loading_meta(spec: Action | MetaTool[Any]) -> dict[str, Any]:
+    """Hints for clients that load tool schemas lazily (Claude Code defers MCP tools' schemas and
+    reads these two keys; other clients ignore them): words to find the tool by, on every tool,
+    and a small core loaded up front (whoami, discovery, get_plan and the reads used most)."""
+    if isinstance(spec, Action):
+        hint, core = action_hint(spec.name), spec.name in CORE_ACTIONS
+    else:
+        hint, core = spec.search_hint or search_hint(spec.name, spec.description), spec.always_load
+    return {"anthropic/searchHint": hint or spec.title, **({"anthropic/alwaysLoad": True} if core else {})}
 
 
 def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from ..license_config.export import ExportError, ReadFailed
 from ..license_config.live import read_license
 from ..license_config.planner import build, planning_policy
 from ..plans.store import PlanStore
+from ..policies.audience import Change
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
 from ..tools.types import Input
@@ -160,16 +161,18 @@ EXPORT_CONFIG = MetaTool(
     description="The license's configuration as one document (keyed by names, no secrets): a backup, or input "
     "for diff_config and plan_config.",
     model=ExportConfigArgs, handler=export_config, read_only=True,
+    search_hint="backup, snapshot, configuration as code",
 )
 DIFF_CONFIG = MetaTool(
     name=names.DIFF_CONFIG, title="Diff configuration",
     description="What differs between a configuration document and the license, per object and field.",
     model=DiffConfigArgs, handler=diff_config, read_only=True,
+    search_hint="compare, drift, what changed",
 )
 PLAN_CONFIG = MetaTool(
     name=names.PLAN_CONFIG, title="Plan configuration",
     description="A stored plan making the license match a configuration document, reviewed and applied like any "
     "plan. Sends nothing.",
     model=PlanConfigArgs, handler=plan_config, read_only=True, available=_plans,
-    fix="run with --dry-run (or --allow-writes): a plan holds writes",
+    fix=Change("mode", "dry-run"), search_hint="restore a backup, copy to another license",
 )

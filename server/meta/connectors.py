@@ -95,9 +95,11 @@ SEARCH = MetaTool(
     description="Search the license's configuration objects (agents, groups, bots, tags, webhooks, auto access rules, "
     "greetings, properties). Returns ids for fetch.",
     model=SearchArgs, handler=search, read_only=True, open_world=True, available=_objects_readable, fix=_FIX,
+    search_hint="find agent, group, bot by name",
 )
 FETCH = MetaTool(
     name=names.FETCH, title="Fetch configuration object",
     description="Fetch one configuration object by an id from search, e.g. agent:jane@example.com or group:1.",
     model=FetchArgs, handler=fetch, read_only=True, open_world=True, available=_objects_readable, fix=_FIX,
+    search_hint="read one object by id",
 )

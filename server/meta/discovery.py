@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from ..calls.answers import ToolResult, refusal
 from ..policies.audience import Change
-from ..tools import catalog, meta_names as names
+from ..tools import Action, catalog, meta_names as names
 from ..tools.schema import input_schema
 from ..tools.types import Input
+from ..tools.words import DETAIL, NAME, TEXT, Doc, Index, action_doc, schema_words
 from .spec import MetaCall, MetaTool, MetaTools
 
 
@@ -30,35 +32,88 @@ class CallActionArgs(Input):
 
 
 async def search_actions(call: MetaCall, parsed: SearchActionsArgs) -> ToolResult:
-    """Actions ranked by how many query words (or their domain synonyms) they match; an empty
-    query lists every allowed action. Matches the policy refuses are listed apart, with the
-    rule, so "nothing matches" and "refused" are different answers."""
+    """The actions and meta tools that answer a request, best first (server/tools/words.py ranks
+    them); an empty query lists every allowed action. Matches the policy refuses are listed apart,
+    with the rule and the fix, so "nothing matches" and "refused" are different answers."""
     meta, query = call.meta, parsed.query
-    words = [w for w in query.lower().replace("_", " ").split() if w]
-    hits: list[tuple[float, int, dict[str, Any]]] = []
+    policy = meta.runtime.policy
+    if not query.strip():
+        return ToolResult({"actions": [_hit(act) for act in catalog().values() if policy.decide(act).allowed]},
+                          untrusted=False)
+    specs = {spec.name: spec for spec in meta.specs()}
+    active = {spec.name for spec in meta.active()}
+    ranked = _index(tuple(specs.values())).rank(query)
+    best = ranked[0][0] if ranked else 0.0
+    hits: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
-    for order, act in enumerate(catalog().values()):
-        score = _match_score(act, words)
-        if words and score <= 0:
-            continue
-        decision = meta.runtime.policy.decide(act)
-        if decision.allowed:
-            hits.append((-score, order, {"name": act.name, "description": act.description, "write": act.write}))
-        elif words:
-            refused.append({"name": act.name, "rule": decision.rule, "reason": decision.reason,
-                            "how_to_allow": decision.fix, "_score": score})
-    out: dict[str, Any] = {"actions": [hit for *_, hit in sorted(hits, key=lambda h: (h[0], h[1]))]}
+    for score, doc in ranked:
+        if score < RELEVANT * best:
+            break
+        act = catalog().get(doc.name)
+        if act is not None:
+            decision = policy.decide(act)
+            if decision.allowed:
+                hits.append(_hit(act))
+            else:
+                refused.append({"name": act.name, "rule": decision.rule, "reason": decision.reason,
+                                "how_to_allow": decision.fix})
+        elif doc.name in active:
+            hits.append({"name": doc.name, "description": specs[doc.name].description, "tool": True})
+        else:
+            spec = specs[doc.name]
+            why = meta.unavailable(spec)
+            refused.append({"name": doc.name, "rule": why.rule, "reason": why.reason,
+                            "how_to_allow": policy.audience.fix([why])})
+    out: dict[str, Any] = {"actions": hits[:SHOWN]}
+    if len(hits) > SHOWN:
+        out["more"] = f"{len(hits) - SHOWN} weaker matches; add words to narrow the search"
     if refused:
-        refused.sort(key=lambda r: -r["_score"])
-        out["refused"] = [{k: v for k, v in r.items() if k != "_score"} for r in refused[:10]]
-        if len(refused) > 10:
-            out["refused_more"] = len(refused) - 10
-    if words and not hits:
+        out["refused"] = refused[:5]
+        if len(refused) > 5:
+            out["refused_more"] = len(refused) - 5
+    if not hits:
         out["note"] = ("No allowed action matches; the matches listed under refused exist but the policy "
                        "refuses them." if refused else
                        "No action matches these words; try others (e.g. agent, group, tag, webhook) or an "
                        "empty query to list every allowed action.")
+    elif any(h.get("tool") for h in out["actions"]):
+        out["tools"] = "entries with tool: true are tools of their own: call them directly, not with call_action"
     return ToolResult(out, untrusted=False)
+
+
+SHOWN = 8  # results shown; the rest are counted
+RELEVANT = 0.4  # a result scores at least this share of the best one's score
+
+
+def _hit(act: Action) -> dict[str, Any]:
+    return {"name": act.name, "description": act.description, "write": act.write}
+
+
+_INDEXES: dict[tuple[str, ...], Index] = {}
+HINT = 2.5  # a meta tool's search hint weighs almost as its name
+
+
+def _index(specs: Sequence[MetaTool[Any]]) -> Index:
+    """The catalogue's actions and the meta tools as search sees them (built once per process)."""
+    key = tuple(spec.name for spec in specs)
+    found = _INDEXES.get(key)
+    if found is None:
+        found = _INDEXES[key] = Index(search_docs(specs))
+    return found
+
+
+def search_docs(specs: Sequence[MetaTool[Any]]) -> list[Doc]:
+    docs = [action_doc(act, n) for n, act in enumerate(catalog().values())]
+    for n, spec in enumerate(specs, len(docs)):
+        doc = Doc(spec.name, reads=spec.read_only, order=n)
+        doc.add(NAME, spec.name)
+        doc.add(HINT, spec.search_hint)
+        doc.add(TEXT, f"{spec.title} {spec.description}")
+        model: type[BaseModel] = spec.model
+        fields, detail = schema_words(input_schema(model))
+        doc.add(DETAIL, fields | detail)
+        docs.append(doc)
+    return docs
 
 
 async def describe(call: MetaCall, parsed: DescribeActionArgs) -> ToolResult:
@@ -99,62 +154,6 @@ async def call_action(call: MetaCall, parsed: CallActionArgs) -> ToolResult:
     return result
 
 
-# Words people use for what the API calls otherwise: a query word also matches these.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "pending": ("awaiting", "approval", "approve"),
-    "awaiting": ("approval", "approve"),
-    "invite": ("create", "invitation"), "invitation": ("create", "approve"), "onboard": ("create", "approve"),
-    "rename": ("update", "create", "delete"),
-    "remove": ("delete", "unregister", "unban"), "delete": ("unregister",), "drop": ("delete",),
-    "offboard": ("delete", "suspend"), "fire": ("delete", "suspend"),
-    "ban": ("banned", "unban", "customer"), "banned": ("ban", "unban"), "block": ("ban", "suspend"),
-    "unblock": ("unban", "unsuspend"), "lift": ("unban", "unsuspend"),
-    "disable": ("suspend", "disable"), "deactivate": ("suspend", "disable"), "pause": ("suspend", "disable"),
-    "enable": ("unsuspend", "enable", "approve"), "activate": ("approve", "unsuspend", "enable", "reactivate"),
-    "reactivate": ("unsuspend", "reactivate"), "restore": ("unsuspend", "reactivate", "enable"),
-    "add": ("create", "register"), "new": ("create", "register"), "make": ("create",),
-    "edit": ("update",), "change": ("update",), "modify": ("update",), "set": ("update",), "move": ("update",),
-    "show": ("list", "get"), "find": ("list", "get"), "read": ("list", "get"), "view": ("list", "get"),
-    "all": ("list",), "lookup": ("get",),
-    "user": ("agent",), "operator": ("agent",), "staff": ("agent",), "member": ("agent", "group"),
-    "team": ("group",), "department": ("group",), "routing": ("group", "auto", "access", "priority"),
-    "label": ("tag",), "campaign": ("greeting",), "hook": ("webhook",), "callback": ("webhook",),
-    "rule": ("auto", "access", "greeting"), "secret": ("reset", "token"), "chatbot": ("bot",),
-    "seat": ("limit", "plan"), "downgrade": ("limit", "plan"), "company": ("company", "details"),
-}
-
-
-def _match_score(act: Any, words: list[str]) -> float:
-    """How well an action matches: first how many query words match at all (directly or through a
-    synonym), then how well: each word by its best match — in the action's name (3), its
-    description (1), or through a synonym (2 in the name, 0.5 elsewhere)."""
-    name = set(act.name.split("_")) | {act.resource.replace("_", " ")}
-    text = f"{act.name.replace('_', ' ')} {act.resource.replace('_', ' ')} {act.description}".lower()
-    score = 0.0
-    matched = 0
-    for word in words:
-        forms = _forms(word)
-        best = 3.0 if forms & name else (1.0 if any(f in text for f in forms) else 0.0)
-        for synonym in SYNONYMS.get(word, ()) + SYNONYMS.get(word.rstrip("s"), ()):
-            if synonym in name:
-                best = max(best, 2.0)
-            elif synonym in text:
-                best = max(best, 0.5)
-        score += best
-        matched += best > 0
-    return matched * 100 + score
-
-
-def _forms(word: str) -> set[str]:
-    """A query word and its singulars: "agents" finds "agent", "statuses" finds "status"."""
-    forms = {word}
-    if word.endswith("s") and len(word) > 3:
-        forms.add(word[:-1])
-    if word.endswith("es") and len(word) > 4:
-        forms.add(word[:-2])
-    return forms
-
-
 def _discovery(meta: MetaTools) -> bool:
     return meta.runtime.policy.policy.discovery
 
@@ -165,15 +164,18 @@ SEARCH_ACTIONS = MetaTool(
     description="Find LiveChat Configuration API actions this server allows: names and one-line descriptions. "
     "Empty query lists all.",
     model=SearchActionsArgs, handler=search_actions, read_only=True, available=_discovery, fix=_FIX,
+    search_hint="find a tool for a task, what can this do", always_load=True,
 )
 DESCRIBE_ACTION = MetaTool(
     name=names.DESCRIBE_ACTION, title="Describe action",
     description="An action's full input schema, scopes and caveats. Call before call_action.",
     model=DescribeActionArgs, handler=describe, read_only=True, available=_discovery, fix=_FIX,
+    search_hint="arguments, parameters, input schema of an action", always_load=True,
 )
 CALL_ACTION = MetaTool(
     name=names.CALL_ACTION, title="Call action",
     description="Run an action by name with its arguments; validated and policy-checked like a direct tool call.",
     model=CallActionArgs, handler=call_action, read_only=False, destructive=True, idempotent=False,
     open_world=True, available=_discovery, fix=_FIX,
+    search_hint="run an action by name", always_load=True,
 )

@@ -252,11 +252,13 @@ GET_PLAN = MetaTool(
     "stored plan_id. Save it and apply with "
     "`livechat-mcp apply PLAN.json`, or `livechat-mcp plans apply ID`.",
     model=GetPlanArgs, handler=get_plan, read_only=True, available=_plans_writes, fix=Change("mode", "dry-run"),
+    search_hint="review planned changes, dry-run plan", always_load=True,
 )
 CLEAR_PLAN = MetaTool(
     name=names.CLEAR_PLAN, title="Clear plan", description="Dry-run: discard the session's planned writes.",
     model=NoArguments, handler=clear_plan, read_only=False, idempotent=True, available=_plans_writes,
     fix=Change("mode", "dry-run"),
+    search_hint="discard planned changes",
 )
 APPLY_PLAN = MetaTool(
     name=names.APPLY_PLAN, title="Apply plan",
@@ -264,4 +266,5 @@ APPLY_PLAN = MetaTool(
     "plan is refused. Stops at the first failure unless continue_on_error.",
     model=ApplyPlanArgs, handler=apply, read_only=False, destructive=True, idempotent=False, open_world=True,
     available=_applies_own_plans, fix=Change("mode", "read-write"),
+    search_hint="send reviewed changes, execute plan",
 )

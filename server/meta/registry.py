@@ -56,6 +56,16 @@ class RuntimeMetaTools(MetaTools):
         policy = self.runtime.policy
         return [spec for spec in ALL_META if spec.available(self) and not policy.denies_meta(spec.name)]
 
+    def specs(self) -> tuple[MetaTool[Any], ...]:
+        """Every meta tool, available or not (search lists the unavailable ones as refused)."""
+        return ALL_META
+
+    def unavailable(self, spec: MetaTool[Any]) -> Refusal:
+        """Why the policy does not make ``spec`` available, and what would."""
+        reason = f"{spec.name} is not available under this policy"
+        return Refusal("mode", reason, spec.fix) if isinstance(spec.fix, Change) else Refusal("mode", reason,
+                                                                                              ask=spec.fix)
+
     def handles(self, name: str) -> bool:
         return name in BY_NAME
 
@@ -68,9 +78,8 @@ class RuntimeMetaTools(MetaTools):
                                   policy.audience.fix([why]))
         spec = BY_NAME.get(name)
         if spec is None or not spec.available(self):
-            fix = spec.fix if spec is not None else "see `livechat-mcp policy`"
-            why = (Refusal("mode", f"{name} is not available under this policy", fix) if isinstance(fix, Change) else
-                   Refusal("mode", f"{name} is not available under this policy", ask=fix))
+            why = self.unavailable(spec) if spec is not None else Refusal(
+                "mode", f"{name} is not available under this policy", ask="see `livechat-mcp policy`")
             return refused_result(f"{name} is not available under this policy. Nothing was sent.", [why],
                                   policy.audience.fix([why]))
         if not isinstance(args, dict):

@@ -87,4 +87,5 @@ WHOAMI = MetaTool(
     description="The account, organization, client id and region behind the credential; the mode and what it means "
     "for writes; how many tools the policy hides, per rule.",
     model=NoArguments, handler=_whoami, read_only=True, fix="remove it from deny_tools",
+    search_hint="who am I, my account, permissions, mode", always_load=True,
 )

@@ -13,7 +13,7 @@ from ..calls.context import CallContext
 from ..calls.objects import Objects
 from ..calls.pipeline import Pipeline
 from ..calls.runtime import Runtime
-from ..policies.audience import Change
+from ..policies.audience import Change, Refusal
 from ..tools.types import Input
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
@@ -39,6 +39,10 @@ class MetaTools(Protocol):
     def pipeline(self) -> Pipeline: ...
 
     def active(self) -> list[MetaTool[Any]]: ...
+
+    def specs(self) -> tuple[MetaTool[Any], ...]: ...
+
+    def unavailable(self, spec: MetaTool[Any]) -> Refusal: ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class MetaTool(Generic[Args]):
     # What makes it available (a policy setting, said to each reader in their words:
     # server/policies/audience.py), or who to ask when no setting does.
     fix: Change | str = "see `livechat-mcp policy`"
+    # For clients that load tool schemas lazily (Claude Code): words to find it by beyond its name
+    # and description, and whether its schema is loaded up front (server/doors/mcp_app.py ``tool_for``).
+    search_hint: str = ""
+    always_load: bool = False
 
     @property
     def listed_description(self) -> str:
