@@ -260,6 +260,21 @@ def tool_payload(result: Any) -> Any:
     return json.loads(unlabel(result.content[0].text))
 
 
+async def full_report(s: Any, answer: dict[str, Any]) -> dict[str, Any]:
+    """Every step of an apply whose answer was the compact report (more than ten steps, issue 23):
+    get_apply_report's, all pages."""
+    if "steps" in answer:
+        return answer
+    args: dict[str, Any] = {"plan_id": answer["plan_id"]}
+    steps: list[Any] = []
+    while True:
+        page = tool_payload(await s.client.call_tool("get_apply_report", args))
+        steps += page["steps"]
+        if "next_cursor" not in page:
+            return {**page, "steps": steps}
+        args["cursor"] = page["next_cursor"]
+
+
 # --- the dual-mode `api` fixture ---------------------------------------------------------------
 
 

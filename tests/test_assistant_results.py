@@ -174,7 +174,8 @@ async def test_batch_outcome_per_item_and_in_total(loopback, make_server):
     first, second = answer["responses"]
     assert first["outcome"] == {"effect": "approved", "object": "agent", "id": "awaiting@example.com"}
     assert second["error"]["type"] == "not_found" and "outcome" not in second
-    assert answer["outcome"] == {"effect": "approved", "object": "agent", "done": 1, "failed": 1}
+    assert answer["outcome"] == {"effect": "approved", "object": "agent", "items": 2, "done": 1, "failed": 1}
+    assert answer["failed"] == [{"items": "2", "error": second["error"], "id": ["ghost@example.com"]}]
 
 
 async def test_the_sandbox_like_livechat_refuses_this_servers_own_arguments(loopback):

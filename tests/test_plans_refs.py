@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import tool_payload
+from conftest import full_report, tool_payload
 from server.policies import Overrides
 from server.sandbox.app import Fault
 
@@ -42,7 +42,8 @@ async def test_onboarding_40_agents_into_a_group_created_by_the_same_plan(make_s
         result = await s.client.call_tool("apply_plan", {"plan": plan})
         report = tool_payload(result)
         assert report["status"] == "completed", report
-        group_id = report["steps"][0]["result"]["id"]
+        group_id = report["created_ids"]["1"]  # 41 steps: the compact report, with what LiveChat assigned
+        assert (await full_report(s, report))["steps"][0]["result"]["id"] == group_id
         read = tool_payload(await s.client.call_tool("get_group", {"id": group_id, "fields": ["agent_priorities"]}))
     assert read["name"] == "Sales"
     assert sorted(read["agent_priorities"]) == sorted([*LEAD, *(f"sales{n:02d}@example.com" for n in range(40))])

@@ -16,8 +16,8 @@ from test_policy_enforcement import listed, policy_file
 
 pytestmark = pytest.mark.anyio
 
-META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "search_actions", "describe_action", "call_action",
-              "whoami", "export_config", "diff_config", "plan_config"}
+META_TOOLS = {"search", "fetch", "get_plan", "clear_plan", "apply_plan", "get_apply_report", "search_actions",
+              "describe_action", "call_action", "whoami", "export_config", "diff_config", "plan_config"}
 
 
 async def read(s: Any, uri: str) -> Any:

@@ -2,7 +2,8 @@
 action's compact schema (what clients receive when its single action is listed beside it), and
 every meta tool (server/meta/). A tool without its snapshot fails its parametrized test.
 
-A change here is an API change for every assistant using the server: review it like code
+A change here is an API change for every assistant using the server (the _meta search hints
+included): review it like code
 (`python -m pytest tests/test_schemas.py --inline-snapshot=fix`, then read the diff).
 """
 
@@ -34,6 +35,8 @@ def surface(tool: types.Tool) -> dict[str, Any]:
         "description": tool.description,
         "annotations": tool.annotations.model_dump(by_alias=True, exclude_none=True),
         "input_schema": tool.input_schema,
+        # the hints lazy-loading clients read (search words, loaded up front): surface too
+        "meta": {k: v for k, v in (tool.meta or {}).items() if k.startswith("anthropic/")},
     }
 
 
@@ -58,7 +61,7 @@ async def test_tools_list_shows_the_snapshotted_schemas() -> None:
     """What a client receives: the full surface lists each batch action compactly (its single
     action is listed too), every other tool as snapshotted; discovery lists only meta tools."""
     for overrides, expected in (
-        (Overrides(), {*catalog(), "apply_plan", "search", "fetch", "whoami", *CONFIG_TOOLS}),
+        (Overrides(), {*catalog(), "apply_plan", "get_apply_report", "search", "fetch", "whoami", *CONFIG_TOOLS}),
         (
             Overrides(discovery=True),
             {
@@ -66,6 +69,7 @@ async def test_tools_list_shows_the_snapshotted_schemas() -> None:
                 "describe_action",
                 "call_action",
                 "apply_plan",
+                "get_apply_report",
                 "search",
                 "fetch",
                 "whoami",
@@ -268,6 +272,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id", "name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
         },
         "batch_create_agents": {
             "title": "Create agents (batch)",
@@ -419,6 +424,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
         },
         "get_agent": {
             "title": "Get agent",
@@ -452,10 +458,17 @@ ACTIONS: dict[str, Any] = snapshot(
                         "type": "array",
                         "description": "Extra fields to return besides id, account_id, name, avatar, role, login_status (last_logout is omitted when the agent never logged out).",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                 },
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "look up, user, staff", "anthropic/alwaysLoad": True},
         },
         "list_agents": {
             "title": "List agents",
@@ -514,6 +527,12 @@ ACTIONS: dict[str, Any] = snapshot(
                         "type": "array",
                         "description": "Extra fields besides id, name, role, login_status.",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                     "limit": {
                         "description": "Page size (default 50).",
                         "maximum": 200,
@@ -524,6 +543,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, user, staff", "anthropic/alwaysLoad": True},
         },
         "update_agent": {
             "title": "Update agent",
@@ -691,6 +711,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
         },
         "batch_update_agents": {
             "title": "Update agents (batch)",
@@ -872,6 +893,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
         },
         "delete_agent": {
             "title": "Delete agent",
@@ -890,6 +912,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, user, staff"},
         },
         "batch_delete_agents": {
             "title": "Delete agents (batch)",
@@ -922,6 +945,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, user, staff, bulk"},
         },
         "suspend_agent": {
             "title": "Suspend agent",
@@ -940,6 +964,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "block, user, staff"},
         },
         "batch_suspend_agents": {
             "title": "Suspend agents (batch)",
@@ -972,6 +997,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "block, user, staff, bulk"},
         },
         "unsuspend_agent": {
             "title": "Unsuspend agent",
@@ -990,6 +1016,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "unblock, user, staff"},
         },
         "batch_unsuspend_agents": {
             "title": "Unsuspend agents (batch)",
@@ -1022,6 +1049,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "unblock, user, staff, bulk"},
         },
         "request_agent_unsuspension": {
             "title": "Request agent unsuspension",
@@ -1033,6 +1061,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "openWorldHint": True,
             },
             "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+            "meta": {"anthropic/searchHint": "user, staff"},
         },
         "approve_agent": {
             "title": "Approve agent",
@@ -1051,6 +1080,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "pending, user, staff"},
         },
         "batch_approve_agents": {
             "title": "Approve agents (batch)",
@@ -1083,6 +1113,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "pending, user, staff, bulk"},
         },
         "add_auto_access": {
             "title": "Add auto access rule",
@@ -1191,6 +1222,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                 },
             },
+            "meta": {"anthropic/searchHint": "order, routing rule"},
         },
         "list_auto_accesses": {
             "title": "List auto access rules",
@@ -1204,6 +1236,12 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["description"]; LiveChat\'s `fields` adds fields.',
+                    },
                     "limit": {
                         "description": "Page size (default 50).",
                         "maximum": 200,
@@ -1214,6 +1252,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, routing rule"},
         },
         "update_auto_access": {
             "title": "Update auto access rule",
@@ -1323,6 +1362,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                 },
             },
+            "meta": {"anthropic/searchHint": "order, routing rule"},
         },
         "delete_auto_access": {
             "title": "Delete auto access rule",
@@ -1339,6 +1379,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, routing rule"},
         },
         "create_bot_template": {
             "title": "Create bot template",
@@ -1378,6 +1419,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "chat limit, add, chatbot"},
         },
         "create_bot": {
             "title": "Create bot",
@@ -1482,6 +1524,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, add, chatbot"},
         },
         "batch_create_bots": {
             "title": "Create bots",
@@ -1600,6 +1643,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, add, chatbot"},
         },
         "delete_bot_template": {
             "title": "Delete bot template",
@@ -1626,6 +1670,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, chatbot"},
         },
         "delete_bot": {
             "title": "Delete bot",
@@ -1642,6 +1687,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, chatbot"},
         },
         "batch_delete_bots": {
             "title": "Delete bots",
@@ -1669,6 +1715,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, chatbot, bulk"},
         },
         "update_bot_template": {
             "title": "Update bot template",
@@ -1709,6 +1756,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "chat limit, chatbot"},
         },
         "update_bot": {
             "title": "Update bot",
@@ -1810,6 +1858,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, chatbot"},
         },
         "batch_update_bots": {
             "title": "Update bots",
@@ -1922,6 +1971,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "working hours, chat limit, change, chatbot"},
         },
         "list_bot_templates": {
             "title": "List bot templates",
@@ -1942,6 +1992,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, chatbot"},
         },
         "list_bots": {
             "title": "List bots",
@@ -1967,6 +2018,12 @@ ACTIONS: dict[str, Any] = snapshot(
                         },
                         "type": "array",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                     "limit": {
                         "description": "Page size (default 50).",
                         "maximum": 200,
@@ -1977,6 +2034,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, chatbot"},
         },
         "get_bot": {
             "title": "Get bot",
@@ -1999,10 +2057,17 @@ ACTIONS: dict[str, Any] = snapshot(
                         },
                         "type": "array",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                 },
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "look up, chatbot"},
         },
         "issue_bot_token": {
             "title": "Issue bot token",
@@ -2027,6 +2092,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["bot_id", "client_id", "bot_secret", "organization_id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "new, chatbot"},
         },
         "reset_bot_template_secret": {
             "title": "Reset bot template secret",
@@ -2053,6 +2119,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "rotate leaked, chatbot"},
         },
         "reset_bot_secret": {
             "title": "Reset bot secret",
@@ -2075,6 +2142,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "rotate leaked, chatbot"},
         },
         "list_customer_bans": {
             "title": "List customer bans",
@@ -2098,6 +2166,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, banned visitors"},
         },
         "unban_customer": {
             "title": "Unban customer",
@@ -2116,6 +2185,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "banned visitors"},
         },
         "create_greeting": {
             "title": "Create greeting",
@@ -2350,6 +2420,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["type", "active", "name", "group", "rules"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "add"},
         },
         "update_greeting": {
             "title": "Update greeting",
@@ -2580,6 +2651,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "campaign"},
         },
         "delete_greeting": {
             "title": "Delete greeting",
@@ -2596,6 +2668,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, campaign"},
         },
         "list_greetings": {
             "title": "List greetings",
@@ -2624,9 +2697,16 @@ ACTIONS: dict[str, Any] = snapshot(
                         "type": "integer",
                         "description": "Greetings per page, max 100 (default 100). Not with page_id.",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, campaign"},
         },
         "get_greeting": {
             "title": "Get greeting",
@@ -2639,10 +2719,19 @@ ACTIONS: dict[str, Any] = snapshot(
             },
             "input_schema": {
                 "additionalProperties": False,
-                "properties": {"id": {"description": "Greeting ID.", "type": "integer"}},
+                "properties": {
+                    "id": {"description": "Greeting ID.", "type": "integer"},
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
+                },
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "look up, campaign"},
         },
         "create_group": {
             "title": "Create group",
@@ -2672,6 +2761,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name", "agent_priorities"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "add, team, department"},
         },
         "update_group": {
             "title": "Update group",
@@ -2706,6 +2796,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "team, department"},
         },
         "delete_group": {
             "title": "Delete group",
@@ -2728,6 +2819,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, team, department"},
         },
         "list_groups": {
             "title": "List groups",
@@ -2746,6 +2838,12 @@ ACTIONS: dict[str, Any] = snapshot(
                         "items": {"enum": ["agent_priorities", "routing_status"], "type": "string"},
                         "type": "array",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                     "limit": {
                         "description": "Page size (default 50).",
                         "maximum": 200,
@@ -2756,6 +2854,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, team, department", "anthropic/alwaysLoad": True},
         },
         "get_group": {
             "title": "Get group",
@@ -2779,10 +2878,17 @@ ACTIONS: dict[str, Any] = snapshot(
                         "items": {"enum": ["agent_priorities", "routing_status"], "type": "string"},
                         "type": "array",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                    },
                 },
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "look up, team, department"},
         },
         "register_property": {
             "title": "Register property",
@@ -2865,6 +2971,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     }
                 },
             },
+            "meta": {"anthropic/searchHint": "add, custom setting"},
         },
         "unregister_property": {
             "title": "Unregister property",
@@ -2887,6 +2994,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, custom setting"},
         },
         "publish_property": {
             "title": "Publish property",
@@ -2916,6 +3024,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name", "access_type"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "custom setting"},
         },
         "list_properties": {
             "title": "List properties",
@@ -2936,6 +3045,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, custom setting"},
         },
         "update_license_properties": {
             "title": "Update license properties",
@@ -2967,6 +3077,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["properties"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "change, custom setting"},
         },
         "list_license_properties": {
             "title": "List license properties",
@@ -2985,6 +3096,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, custom setting"},
         },
         "delete_license_properties": {
             "title": "Delete license properties",
@@ -3013,6 +3125,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["properties"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, custom setting"},
         },
         "update_group_properties": {
             "title": "Update group properties",
@@ -3049,6 +3162,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["group_id", "properties"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "change, custom setting"},
         },
         "list_groups_properties": {
             "title": "List groups properties",
@@ -3073,6 +3187,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["group_ids"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, custom setting"},
         },
         "delete_group_properties": {
             "title": "Delete group properties",
@@ -3106,6 +3221,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id", "properties"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, custom setting"},
         },
         "create_tag": {
             "title": "Create tag",
@@ -3132,6 +3248,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "add, chat label"},
         },
         "delete_tag": {
             "title": "Delete tag",
@@ -3148,6 +3265,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, chat label"},
         },
         "list_tags": {
             "title": "List tags",
@@ -3183,6 +3301,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, chat label"},
         },
         "update_tag": {
             "title": "Update tag",
@@ -3206,6 +3325,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "chat label"},
         },
         "register_webhook": {
             "title": "Register webhook",
@@ -3359,6 +3479,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["action", "secret_key", "url", "type"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "add, callback"},
         },
         "list_webhooks": {
             "title": "List webhooks",
@@ -3376,6 +3497,12 @@ ACTIONS: dict[str, Any] = snapshot(
                         "description": "The webhooks' owner Client Id; default: the Bearer token's client id; required with a PAT.",
                         "type": "string",
                     },
+                    "select": {
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "type": "array",
+                        "description": 'Only these fields of each object (id always kept), e.g. ["action"]; LiveChat\'s `fields` adds fields.',
+                    },
                     "limit": {
                         "description": "Page size (default 50).",
                         "maximum": 200,
@@ -3386,6 +3513,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, callback, events"},
         },
         "unregister_webhook": {
             "title": "Unregister webhook",
@@ -3408,6 +3536,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "remove, callback"},
         },
         "list_webhook_names": {
             "title": "List webhook names",
@@ -3436,6 +3565,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "show all, callback, events"},
         },
         "enable_license_webhooks": {
             "title": "Enable license webhooks",
@@ -3456,6 +3586,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "turn on, callback, events"},
         },
         "disable_license_webhooks": {
             "title": "Disable license webhooks",
@@ -3476,6 +3607,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "turn off, callback, events"},
         },
         "get_license_webhooks_state": {
             "title": "Get license webhooks state",
@@ -3496,6 +3628,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "look up, callback, events"},
         },
         "list_channels": {
             "title": "List channels",
@@ -3507,6 +3640,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "openWorldHint": True,
             },
             "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+            "meta": {"anthropic/searchHint": "show all, license"},
         },
         "check_product_limits_for_plan": {
             "title": "Check plan limits",
@@ -3529,6 +3663,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["plan"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "license"},
         },
         "get_product_source": {
             "title": "Get product source",
@@ -3540,6 +3675,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "openWorldHint": True,
             },
             "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+            "meta": {"anthropic/searchHint": "look up, license"},
         },
         "reactivate_email": {
             "title": "Reactivate email",
@@ -3561,6 +3697,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["agent_id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "license"},
         },
         "update_company_details": {
             "title": "Update company details",
@@ -3596,6 +3733,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "license"},
         },
     }
 )
@@ -3740,6 +3878,7 @@ META: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "find a tool for a task, what can this do", "anthropic/alwaysLoad": True},
         },
         "describe_action": {
             "title": "Describe action",
@@ -3755,6 +3894,10 @@ META: dict[str, Any] = snapshot(
                 "properties": {"name": {"description": "Action name from search_actions.", "type": "string"}},
                 "required": ["name"],
                 "type": "object",
+            },
+            "meta": {
+                "anthropic/searchHint": "arguments, parameters, input schema of an action",
+                "anthropic/alwaysLoad": True,
             },
         },
         "call_action": {
@@ -3779,6 +3922,7 @@ META: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "run an action by name", "anthropic/alwaysLoad": True},
         },
         "get_plan": {
             "title": "Get plan",
@@ -3810,6 +3954,7 @@ META: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "review planned changes, dry-run plan", "anthropic/alwaysLoad": True},
         },
         "clear_plan": {
             "title": "Clear plan",
@@ -3821,6 +3966,7 @@ META: dict[str, Any] = snapshot(
                 "openWorldHint": False,
             },
             "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+            "meta": {"anthropic/searchHint": "discard planned changes"},
         },
         "apply_plan": {
             "title": "Apply plan",
@@ -3854,6 +4000,7 @@ META: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "send reviewed changes, execute plan"},
         },
         "search": {
             "title": "Search configuration",
@@ -3876,6 +4023,7 @@ META: dict[str, Any] = snapshot(
                 "required": ["query"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "find agent, group, bot by name"},
         },
         "fetch": {
             "title": "Fetch configuration object",
@@ -3892,6 +4040,7 @@ META: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "read one object by id"},
         },
         "whoami": {
             "title": "Who am I",
@@ -3903,6 +4052,37 @@ META: dict[str, Any] = snapshot(
                 "openWorldHint": False,
             },
             "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+            "meta": {"anthropic/searchHint": "who am I, my account, permissions, mode", "anthropic/alwaysLoad": True},
+        },
+        "get_apply_report": {
+            "title": "Get apply report",
+            "description": "Every step of a plan's last apply with its result or error (apply_plan answers a summary). Filter by status (done, failed, refused, not_sent); pages of 100.",
+            "annotations": {
+                "readOnlyHint": True,
+                "destructiveHint": False,
+                "idempotentHint": True,
+                "openWorldHint": False,
+            },
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "plan_id": {
+                        "description": "The applied plan's id (apply_plan and get_plan answer it).",
+                        "maxLength": 64,
+                        "pattern": "^[A-Za-z0-9]+$",
+                        "type": "string",
+                    },
+                    "status": {
+                        "enum": ["done", "failed", "refused", "not_sent"],
+                        "type": "string",
+                        "description": "Only the steps with this status.",
+                    },
+                    "cursor": {"type": "string", "description": "next_cursor of the previous answer."},
+                },
+                "required": ["plan_id"],
+                "type": "object",
+            },
+            "meta": {"anthropic/searchHint": "apply results, which steps failed"},
         },
         "export_config": {
             "title": "Export configuration",
@@ -3943,6 +4123,7 @@ META: dict[str, Any] = snapshot(
                 },
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "backup, snapshot, configuration as code"},
         },
         "diff_config": {
             "title": "Diff configuration",
@@ -3965,6 +4146,7 @@ META: dict[str, Any] = snapshot(
                 "required": ["document"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "compare, drift, what changed"},
         },
         "plan_config": {
             "title": "Plan configuration",
@@ -3992,6 +4174,7 @@ META: dict[str, Any] = snapshot(
                 "required": ["document"],
                 "type": "object",
             },
+            "meta": {"anthropic/searchHint": "restore a backup, copy to another license"},
         },
     }
 )

@@ -12,6 +12,7 @@ Nothing reaches upstream unless both pass.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ from ..store.memory import MemoryStore
 from ..tools import Action, catalog
 from ..tools.catalog import to_payload
 from ..tools.owner import fill_owner
-from ..tools.results import shape_result, upstream_request
+from ..tools.results import ranges, shape_result, upstream_request
 from .answers import ToolResult, error_result, invalid_arguments, plan_store_failed, refusal, refused_result
 from .audit import AuditLog
 from .confirm import Asker, NeedInput, build_question, declined_result
@@ -66,6 +67,62 @@ class Prepared:
     rule: str = ""  # the rule audit lines of the send name ("apply_plan" for an applied plan)
     given: Any = None  # the arguments as given (a planned call rechecks their references)
     planned_on: int = 0  # a planned call: how many steps the plan had when its references were checked
+
+
+PLANNED_NOTE = ("Dry-run: nothing was sent. get_plan shows the requests to review; an operator applies them "
+                "with `livechat-mcp apply` or apply_plan.")
+SHOWN_ITEMS = 3  # a planned batch shows its first few items; get_plan shows every one
+
+
+def planned_batch(act: Action, masked: dict[str, Any], numbers: list[int], plan_size: int,
+                  made: list[dict[str, Any]], checks: list[dict[str, Any]], checked: bool) -> dict[str, Any]:
+    """A planned batch's answer, sized to what it says: how many items, the steps they became, the
+    first few, what each step will return, and what the checks found, grouped by kind with the
+    numbers of every item concerned (items count from 1 in the order of ``requests``; item k is
+    step first + k - 1). Every body is in the plan, for get_plan to show."""
+    items = masked.get("requests") or []
+    first = numbers[0] if numbers else 0
+    found: dict[str, dict[str, Any]] = {}
+
+    def note(kind: str, item: int, message: Any) -> None:
+        entry = found.setdefault(kind, {"items": [], "e.g.": message})
+        entry["items"].append(item)
+
+    changed: list[int] = []
+    for c in checks:
+        item = c["step"] - first + 1
+        for w in c.get("warnings") or []:
+            note(f"warning: {w.get('kind')}", item, w.get("message"))
+        if isinstance(c.get("expected_error"), dict):
+            note(f"expected_error: {c['expected_error'].get('type')}", item, c["expected_error"].get("message"))
+        if c.get("changes"):
+            changed.append(item)
+    report: dict[str, Any] = {"checked": checked}
+    for kind, entry in found.items():
+        report[kind] = {"items": ranges(entry["items"]), "count": len(entry["items"]), "e.g.": entry["e.g."]}
+    if changed:
+        report["changes"] = {"items": ranges(changed), "count": len(changed),
+                             "see": "get_plan shows each step's before and after"}
+    out: dict[str, Any] = {
+        "planned": True,
+        "action": act.name,
+        "items": len(items),
+        "steps": ranges(numbers),
+        "plan_size": plan_size,
+        "first": items[:SHOWN_ITEMS],
+        # What each item will create, for later steps: step <N> of the range above.
+        **({"returns": {"each": _as_pattern(made[0], first), "steps": ranges(numbers)}} if any(made) else {}),
+        "checks": report,
+        "note": PLANNED_NOTE,
+    }
+    if len(items) > SHOWN_ITEMS:
+        out["more"] = f"items {SHOWN_ITEMS + 1}-{len(items)} are in the plan as steps: get_plan shows every one"
+    return out
+
+
+def _as_pattern(made: dict[str, Any], step: int) -> Any:
+    """{"id": {"$ref": "step41.id"}} as {"id": {"$ref": "step<N>.id"}}: the shape every item's step returns."""
+    return json.loads(json.dumps(made).replace(f'"step{step}.', '"step<N>.'))
 
 
 class Pipeline:
@@ -254,7 +311,7 @@ class Pipeline:
         responses = result.get("responses") if act.batch_of and isinstance(result, dict) else None
         failed = isinstance(responses, list) and bool(responses) and \
             all(isinstance(r, dict) and "error" in r for r in responses)
-        if prepared.shape and not failed:
+        if prepared.shape and (not failed or act.batch_of):  # a batch that failed whole still answers in groups
             result = shape_result(act, prepared.body, result, prepared.page)
         return ToolResult(self.scrub.json(result), is_error=failed)
 
@@ -286,23 +343,23 @@ class Pipeline:
                         plan.steps[n - 1].info = await check_step(self, plan, n, plan.steps[n - 1], session)
                         checks.append({"step": n, **{k: v for k, v in plan.steps[n - 1].info.items()
                                                      if k in ("warnings", "expected_error", "changes")}})
-                planned = self.client.plan(act.name, mask_request(act, body, numbers)).to_dict()
+                masked = mask_request(act, body, numbers)
                 single = act.batch_of or act.name
                 made = [plan_refs.returns(single, n) for n in numbers]
-                answer = ToolResult(
-                    {
+                if act.batch_of:
+                    data = planned_batch(act, masked, numbers, len(plan.steps), made, checks, plan.checking)
+                else:
+                    data = {
                         "planned": True,
                         "steps": numbers,
                         "plan_size": len(plan.steps),
-                        # What the step(s) will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
-                        **({"returns": made if act.batch_of else made[0]} if any(made) else {}),
-                        "request": planned,
+                        # What the step will create, for later steps to use: {"id": {"$ref": "step1.id"}}.
+                        **({"returns": made[0]} if any(made) else {}),
+                        "request": self.client.plan(act.name, masked).to_dict(),
                         **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
-                        "note": "Dry-run: nothing was sent. get_plan shows the requests to review; "
-                        "an operator applies them with `livechat-mcp apply` or apply_plan.",
-                    },
-                    untrusted=False,  # the caller's own arguments, nothing read from LiveChat
-                )
+                        "note": PLANNED_NOTE,
+                    }
+                answer = ToolResult(data, untrusted=False)  # the caller's own arguments, nothing read from LiveChat
         except (StoreUnavailable, PlanBusy) as exc:
             self._audit(log, act.name, "refused", "plan_store", body, prepared.started,
                         {"error": "store_unavailable"}, session)

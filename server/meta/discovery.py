@@ -93,6 +93,12 @@ _INDEXES: dict[tuple[str, ...], Index] = {}
 HINT = 2.5  # a meta tool's search hint weighs almost as its name
 
 
+def ranked(meta: MetaTools, query: str) -> list[str]:
+    """Every tool that matches ``query``, best first, whatever the policy allows (search_actions
+    then lists the allowed ones and the refused apart): what the evaluation set measures."""
+    return [doc.name for _, doc in _index(meta.specs()).rank(query)]
+
+
 def _index(specs: Sequence[MetaTool[Any]]) -> Index:
     """The catalogue's actions and the meta tools as search sees them (built once per process)."""
     key = tuple(spec.name for spec in specs)

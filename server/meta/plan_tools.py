@@ -21,6 +21,7 @@ from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog, meta_names as names
 from ..tools.types import Input
+from .apply_reports import sized
 from .plan_view import plan_view
 from .spec import MetaCall, MetaTool, MetaTools, NoArguments
 
@@ -264,7 +265,7 @@ APPLY_PLAN = MetaTool(
     name=names.APPLY_PLAN, title="Apply plan",
     description="Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
     "plan is refused. Stops at the first failure unless continue_on_error.",
-    model=ApplyPlanArgs, handler=apply, read_only=False, destructive=True, idempotent=False, open_world=True,
+    model=ApplyPlanArgs, handler=sized(apply), read_only=False, destructive=True, idempotent=False, open_world=True,
     available=_applies_own_plans, fix=Change("mode", "read-write"),
     search_hint="send reviewed changes, execute plan",
 )

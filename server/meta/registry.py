@@ -15,6 +15,7 @@ from ..calls.runtime import Runtime
 from ..policies.audience import Change, Refusal
 from ..tools.meta_names import META_TOOLS
 from . import resources
+from .apply_reports import GET_APPLY_REPORT
 from .config_tools import DIFF_CONFIG, EXPORT_CONFIG, PLAN_CONFIG
 from .connectors import FETCH, SEARCH
 from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS
@@ -24,8 +25,8 @@ from .spec import MetaCall, MetaTool, MetaTools
 
 # Every tool beyond the catalogue, in the order tools/list shows them (names.META_TOOLS).
 ALL_META: tuple[MetaTool[Any], ...] = (
-    SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, GET_PLAN, CLEAR_PLAN, APPLY_PLAN, SEARCH, FETCH, WHOAMI,
-    EXPORT_CONFIG, DIFF_CONFIG, PLAN_CONFIG,
+    SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, GET_PLAN, CLEAR_PLAN, APPLY_PLAN, GET_APPLY_REPORT, SEARCH, FETCH,
+    WHOAMI, EXPORT_CONFIG, DIFF_CONFIG, PLAN_CONFIG,
 )
 BY_NAME: dict[str, MetaTool[Any]] = {spec.name: spec for spec in ALL_META}
 if tuple(BY_NAME) != META_TOOLS:  # a spec added without its name in names.py, or the other way round

@@ -6,11 +6,11 @@ Where the two reference pages differ, the newer page (-current.mdx) wins:
 - ``avatar`` is not a create_agent field and ``name``/``avatar`` are not update_agent fields in v3.6.
 """
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
-from .catalog import Action, LocalFilter, Paging, action, batch
+from .catalog import Action, LocalFilter, Paging, Select, action, batch
 from .types import (
     AgentId,
     AnyWorkScheduler,
@@ -223,6 +223,8 @@ get_agent = action(
     description="Get one agent by id (email). Only base fields unless `fields` asks for more, e.g. groups.",
     scopes=_GET, write=False,
     extra_scopes={"agents--all:ro": "read agents other than the requester"},
+    select=Select(("id", "account_id", "name", "avatar", "role", "login_status", *get_args(AgentField)),
+                  extra=get_args(AgentField)),
 )
 
 list_agents = action(
@@ -231,6 +233,8 @@ list_agents = action(
     description="List agents a page at a time, optionally by group, role, suspended or awaiting "
     "approval. Only base fields unless `fields` asks for more.",
     scopes=_LIST, write=False, paging=_LIST_PAGING, upstream=ListAgents,
+    select=Select(("id", "account_id", "name", "avatar_path", "role", "login_status", *get_args(AgentField)),
+                  extra=get_args(AgentField)),
 )
 
 update_agent, batch_update_agents = batch(

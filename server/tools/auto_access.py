@@ -12,7 +12,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from .catalog import Action, Paging, action
+from .catalog import Action, Paging, Select, action
 from .types import GroupIds, Input
 
 _RW = (("access_rules:rw",),)
@@ -119,6 +119,7 @@ ACTIONS: list[Action] = [
         title="List auto access rules",
         description="List all auto access rules in evaluation order (each next_id points to the following rule).",
         scopes=_RO, write=False, paging=Paging(),
+        select=Select(("id", "description", "access", "conditions", "next_id")),
     ),
     action(
         "update_auto_access", "auto_access", UpdateAutoAccess,

@@ -4,11 +4,11 @@ Where the two reference files differ, the newer page (-current.mdx) wins: it add
 ``type`` field and words limits as "Maximum: 500. Default: 6".
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from .catalog import Action, Paging, action, batch
+from .catalog import Action, Paging, Select, action, batch
 from .types import SECRET, BotId, ClientId, GroupPriority, Input, Priority, WorkScheduler
 
 # Scope lines read as follows:
@@ -45,6 +45,9 @@ BotFields = Annotated[
         "timezone (of the work scheduler)."
     ),
 ]
+# A bot's fields (the reference's get_bot answer and the extra fields), for select.
+_SELECT = Select(("id", "name", "avatar_path", "default_group_priority", "owner_client_id", *get_args(BotField)),
+                 extra=get_args(BotField))
 
 _DEFAULT_PRIORITY_DESC = (
     "Default routing priority for a group without a defined priority."
@@ -285,7 +288,7 @@ ACTIONS: list[Action] = [
         title="List bots",
         description="List bots: by default only the requester's (owned by its client ID); all: true for every bot.",
         scopes=_ANY_RO, write=False, paging=Paging(),
-        extra_scopes=_ALL_RO_UNLOCKS,
+        extra_scopes=_ALL_RO_UNLOCKS, select=_SELECT,
         notes="Without all, a bot created via an app is listed to everyone calling through that app; "
         "one created with a Personal Access Token to everyone calling with PATs.",
     ),
@@ -294,7 +297,7 @@ ACTIONS: list[Action] = [
         title="Get bot",
         description="Get one bot; add `fields` for groups, work_scheduler, job_title, max_chats_count, timezone.",
         scopes=_ANY_RO, write=False,
-        extra_scopes=_ALL_RO_UNLOCKS,
+        extra_scopes=_ALL_RO_UNLOCKS, select=_SELECT,
     ),
     action(
         "issue_bot_token", "bots", IssueBotToken,

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 from .cursors import cursor_validator
 from .types import Input, PageCursor, page_limit, secret_fields
@@ -64,6 +65,24 @@ class Paging:
     filters: dict[str, LocalFilter] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Select:
+    """A read answering large objects: its request takes ``select``, the fields to return of each
+    object (the compact default stays when it is not given). Named ``select``, not ``fields``:
+    LiveChat's own ``fields`` asks for *more* (extra fields); ``select`` keeps *only* these.
+
+    ``known``: every field the object has (the reference's), which ``select`` is validated
+    against; ``extra``: those LiveChat answers only when its ``fields`` names them (selecting one
+    adds it to the ``fields`` sent); ``key``: always kept (it names the object, and a page's
+    cursor follows it); ``items``: where the objects are in the answer (None: the answer is the
+    object; "items": a page this server serves; else the key of LiveChat's list)."""
+
+    known: tuple[str, ...]
+    extra: tuple[str, ...] = ()
+    key: str = "id"
+    items: str | None = None
+
+
 # The verb of an action name → what its write did, for the answer of a write (server/tools/results.py).
 EFFECTS = {
     "create": "created", "update": "updated", "delete": "deleted", "suspend": "suspended",
@@ -113,6 +132,8 @@ class Action:
     secret_input_keys: tuple[str, ...] = ()
     # List actions served in pages by this server (see Paging); None: LiveChat's answer as is.
     paging: Paging | None = None
+    # Reads whose objects can be trimmed to the fields asked for (see Select).
+    select: Select | None = None
     # Writes: what their answer reports (see Outcome).
     outcome: Outcome | None = None
     # The request model LiveChat knows (the sandbox validates against it); ``model`` may add
@@ -151,6 +172,7 @@ def action(
     extra_scopes: dict[str, str] | None = None,
     secret_result_keys: tuple[str, ...] = (),
     paging: Paging | None = None,
+    select: Select | None = None,
     outcome: Outcome | None = None,
     after: str = "",
     upstream: type[BaseModel] | None = None,
@@ -159,6 +181,12 @@ def action(
         raise ValueError(f"{name}: unknown resource {resource!r}")
     # ``upstream``: LiveChat's own request model, where the tool's adds local filters or fields.
     upstream = upstream or model
+    if select is not None:
+        if write:
+            raise ValueError(f"{name}: only reads take select")
+        if paging is not None:
+            select = Select(select.known, select.extra, paging.key, "items")
+        model = _selectable(model, select)
     if paging is not None:
         if write:
             raise ValueError(f"{name}: only list actions are paged")
@@ -171,6 +199,7 @@ def action(
         model=model,
         upstream_model=upstream,
         paging=paging,
+        select=select,
         outcome=outcome,
         title=title,
         description=description,
@@ -231,6 +260,34 @@ def _paged(model: type[BaseModel], paging: Paging) -> type[BaseModel]:
         __validators__={"_cursor_matches_query": field_validator("cursor")(cursor_validator)},
         limit=(page_limit(paging.default_limit, paging.max_limit) | None, None),
         cursor=(PageCursor | None, None),
+    )
+
+
+def _selectable(model: type[BaseModel], select: Select) -> type[BaseModel]:
+    """The request model plus ``select`` (before paging's cursor, whose digest covers it)."""
+    known = select.known
+    example = "name" if "name" in known else next(f for f in known if f != select.key)
+
+    def check(value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise PydanticCustomError(
+                "select", "{unknown} {verb} of this object; known: {known}",
+                {"unknown": ", ".join(map(repr, unknown)), "verb": "is not a field" if len(unknown) == 1 else
+                 "are not fields", "known": ", ".join(known)})
+        return list(dict.fromkeys(value))
+
+    return create_model(
+        model.__name__,
+        __base__=model,
+        __doc__=model.__doc__,
+        __validators__={"_select_known": field_validator("select")(check)},
+        select=(list[str] | None, Field(
+            default=None, min_length=1,
+            description=f"Only these fields of each object ({select.key} always kept), e.g. [\"{example}\"]; "
+            "LiveChat's `fields` adds fields.")),
     )
 
 

@@ -24,11 +24,14 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .catalog import Action, action
+from .catalog import Action, Select, action
 from .types import GroupId, GroupIds, Input
 
 _RW = (("greetings:rw",),)
 _RO = (("greetings:ro",),)
+# A greeting's fields, as get_greeting's reference lists them (select takes these).
+_FIELDS = ("id", "type", "active", "active_from", "active_until", "name", "group", "rules", "properties",
+           "rich_message")
 
 GreetingType = Literal["normal", "announcement"]
 RuleCondition = Literal["and", "or"]
@@ -319,12 +322,12 @@ ACTIONS: list[Action] = [
         "list_greetings", "greetings", ListGreetings,
         title="List greetings",
         description="List greetings, optionally of some groups, paginated (next_page_id when more remain).",
-        scopes=_RO, write=False,
+        scopes=_RO, write=False, select=Select(_FIELDS, items="greetings"),
     ),
     action(
         "get_greeting", "greetings", GetGreeting,
         title="Get greeting",
         description="Get one greeting's details: type, status, group, rules, properties and rich message.",
-        scopes=_RO, write=False,
+        scopes=_RO, write=False, select=Select(_FIELDS),
     ),
 ]

@@ -1,11 +1,11 @@
 """Groups: teams of agents and bots that route chats. Reference: "Groups" in configuration-api-v3.6(-current)."""
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field
 
-from .catalog import Action, Paging, action
+from .catalog import Action, Paging, Select, action
 from .types import GroupId, Input, Priority
 
 # Scope lines such as "groups--my:rw groups--all:rw (to update groups the requester is not a
@@ -46,6 +46,8 @@ GroupFields = Annotated[
     list[GroupField],
     Field(description="Additional fields to include: agent_priorities (members), routing_status."),
 ]
+# A group's fields (the reference's answer and the extra fields), for select.
+_SELECT = Select(("id", "name", "language_code", *get_args(GroupField)), extra=get_args(GroupField))
 
 
 class CreateGroup(Input):
@@ -113,12 +115,12 @@ ACTIONS: list[Action] = [
         "list_groups", "groups", ListGroups,
         title="List groups",
         description="List all groups (id, name, language_code), optionally with members and routing status.",
-        scopes=_ALL_RO, write=False, paging=Paging(),
+        scopes=_ALL_RO, write=False, paging=Paging(), select=_SELECT,
     ),
     action(
         "get_group", "groups", GetGroup,
         title="Get group",
         description="Get one group by id, optionally with members and routing status.",
-        scopes=_MY_RO, write=False,
+        scopes=_MY_RO, write=False, select=_SELECT,
     ),
 ]

@@ -14,32 +14,49 @@ A list page's cursor is server/tools/cursors.py's.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from .catalog import Action, Outcome, Paging
+from .catalog import Action, Outcome, Paging, Select
 from .cursors import PAGING_FIELDS, decode_cursor, encode_cursor, query_digest
 
 # --- before sending ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PageRequest:
-    limit: int
-    offset: int
-    after: Any
-    query: str
-    local: dict[str, Any]  # local filter name -> wanted value
-    keep: frozenset[str]  # compact / filter-only item fields the caller asked for
+class Selected:
+    """The fields ``select`` keeps of each object (server/tools/catalog.py Select)."""
+
+    fields: tuple[str, ...] = ()
 
 
-def upstream_request(act: Action, request: BaseModel, body: dict[str, Any]) -> tuple[dict[str, Any], PageRequest | None]:
-    """The body to send LiveChat, and the page to serve from its answer (None: not paged)."""
+@dataclass(frozen=True)
+class PageRequest(Selected):
+    limit: int = 0
+    offset: int = 0
+    after: Any = None
+    query: str = ""
+    local: dict[str, Any] = field(default_factory=dict)  # local filter name -> wanted value
+    keep: frozenset[str] = frozenset()  # compact / filter-only item fields the caller asked for
+
+
+def upstream_request(act: Action, request: BaseModel, body: dict[str, Any]) -> tuple[dict[str, Any], Selected | None]:
+    """The body to send LiveChat, and how to shape its answer: the page to serve (a paged list),
+    the fields to keep (``select``), or None (as it comes). ``select`` is never sent; the extra
+    fields it names are asked for in LiveChat's ``fields``."""
+    selected: tuple[str, ...] = tuple(getattr(request, "select", None) or ()) if act.select else ()
+    if act.select is not None:
+        body = {k: v for k, v in body.items() if k != "select"}
+        extras = [f for f in selected if f in act.select.extra]
+        if extras:
+            body["fields"] = list(dict.fromkeys([*(body.get("fields") or []), *extras]))
     paging = act.paging
     if paging is None:
-        return body, None
+        return body, Selected(selected) if selected else None
     values = {name: getattr(request, name) for name in type(request).model_fields}
     body = copy.deepcopy({k: v for k, v in body.items() if k not in PAGING_FIELDS})
     filters = body.get("filters")
@@ -62,12 +79,13 @@ def upstream_request(act: Action, request: BaseModel, body: dict[str, Any]) -> t
     if values.get("cursor"):
         offset, after, _ = decode_cursor(values["cursor"])
     page = PageRequest(
+        fields=selected,
         limit=values.get("limit") or paging.default_limit,
         offset=offset,
         after=after,
         query=query_digest(values),
         local=local,
-        keep=frozenset(asked),
+        keep=frozenset(asked) | frozenset(selected),
     )
     return body, page
 
@@ -75,13 +93,29 @@ def upstream_request(act: Action, request: BaseModel, body: dict[str, Any]) -> t
 # --- after the answer -------------------------------------------------------------------------
 
 
-def shape_result(act: Action, body: dict[str, Any], result: Any, page: PageRequest | None) -> Any:
+def shape_result(act: Action, body: dict[str, Any], result: Any, page: Selected | None) -> Any:
     """The one place a successful answer is reshaped for the assistant."""
-    if page is not None and act.paging is not None:
-        return _page(act, act.paging, result, page)
+    if isinstance(page, PageRequest) and act.paging is not None:
+        result = _page(act, act.paging, result, page)
+    if page is not None and page.fields and act.select is not None:
+        return _select(act.select, result, page.fields)
     if act.outcome is not None:
         return _with_outcome(act, act.outcome, body, result)
     return result
+
+
+def _select(select: Select, answer: Any, fields: tuple[str, ...]) -> Any:
+    """Each object of ``answer`` with only ``fields`` (and its key)."""
+    keep = {select.key, *fields}
+
+    def only(obj: Any) -> Any:
+        return {k: v for k, v in obj.items() if k in keep} if isinstance(obj, dict) else obj
+
+    if select.items is None:
+        return only(answer)
+    if isinstance(answer, dict) and isinstance(answer.get(select.items), list):
+        return {**answer, select.items: [only(o) for o in answer[select.items]]}
+    return answer  # not the documented shape: passed on untouched rather than guessed at
 
 
 def _page(act: Action, paging: Paging, result: Any, page: PageRequest) -> Any:
@@ -113,22 +147,92 @@ def _page(act: Action, paging: Paging, result: Any, page: PageRequest) -> Any:
 
 def _with_outcome(act: Action, outcome: Outcome, body: dict[str, Any], result: Any) -> Any:
     if act.batch_of:
-        if not isinstance(result, dict) or not isinstance(result.get("responses"), list):
-            return result
-        requests = body.get("requests") or []
-        responses = []
-        done = 0
-        for n, response in enumerate(result["responses"]):
-            failed = isinstance(response, dict) and "error" in response
-            if failed or n >= len(requests):
-                responses.append(response)
-                continue
-            done += 1
-            responses.append(_one(outcome, requests[n], response))
-        summary = {"effect": outcome.effect, "object": outcome.object, "done": done,
-                   "failed": len(responses) - done}
-        return {**result, "responses": responses, "outcome": summary}
+        return batch_answer(act, outcome, body, result)
     return _one(outcome, body, result)
+
+
+# --- batches: an answer sized to what it says ------------------------------------------------------
+
+SMALL_BATCH = 10  # up to this many items a batch also answers per item (``responses``)
+LISTED_IDS = 50  # ids LiveChat assigned, listed in item order up to this many
+
+
+def ranges(numbers: Iterable[int]) -> str:
+    """Numbers as a short text: "1-40,42,44-45" (500 items in one line)."""
+    out: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(numbers)):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [n]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(out)
+
+
+def group_errors(errors: Iterable[tuple[int, Any]], key: str = "items") -> list[dict[str, Any]]:
+    """(number, error) pairs as one entry per distinct error naming every number it covers, in
+    order of first appearance: 494 items refused alike are one line, not 494."""
+    return [{key: ranges(numbers), **({"count": len(numbers)} if len(numbers) > 1 else {}), "error": error}
+            for error, numbers in _grouped(errors)]
+
+
+def _grouped(errors: Iterable[tuple[int, Any]]) -> list[tuple[Any, list[int]]]:
+    groups: dict[str, tuple[Any, list[int]]] = {}
+    for n, error in errors:
+        groups.setdefault(json.dumps(error, sort_keys=True, default=str), (error, []))[1].append(n)
+    return list(groups.values())
+
+
+def batch_answer(act: Action, outcome: Outcome | None, body: dict[str, Any], result: Any) -> Any:
+    """A batch's answer: how many items had each outcome, every failed item with its error
+    (identical errors grouped, each naming its item numbers and, when few, their keys), the ids
+    LiveChat assigned (item order; beyond LISTED_IDS, where to read the rest) and what to do
+    next. Items are numbered from 1 in the order of ``requests``. A small batch also answers
+    per item, and so does one whose items carry a secret (shown once: it cannot be read again)."""
+    if not isinstance(result, dict) or not isinstance(result.get("responses"), list):
+        return result
+    requests = [r if isinstance(r, dict) else {} for r in body.get("requests") or []]
+    responses: list[Any] = result["responses"]
+    failed = [(n, r["error"]) for n, r in enumerate(responses, 1) if isinstance(r, dict) and "error" in r]
+    done = len(responses) - len(failed)
+    summary: dict[str, Any] = {"effect": outcome.effect if outcome else "done",
+                               "object": outcome.object if outcome else act.resource, "items": len(responses),
+                               "done": done, "failed": len(failed)}
+    if outcome and outcome.after and done:
+        summary["next"] = outcome.after
+    out: dict[str, Any] = {"outcome": summary}
+    key = (outcome.key if outcome else None) or ""
+    if failed:
+        out["failed"] = []
+        for error, numbers in _grouped(failed):
+            group: dict[str, Any] = {"items": ranges(numbers), **({"count": len(numbers)} if len(numbers) > 1 else {}),
+                                     "error": error}
+            keys = [requests[n - 1][key] for n in numbers if key and n <= len(requests) and key in requests[n - 1]]
+            if keys and len(keys) <= 20:
+                group[key] = keys
+            out["failed"].append(group)
+    secrets = set(act.secret_result_keys) & {k for r in responses if isinstance(r, dict) for k in r}
+    # ids LiveChat assigned (a new bot's): the caller cannot know them otherwise.
+    assigned = [(n, r["id"]) for n, r in enumerate(responses, 1) if isinstance(r, dict) and "error" not in r
+                and "id" in r and (n > len(requests) or requests[n - 1].get("id") != r["id"])]
+    if assigned and not secrets:
+        shown = assigned[:LISTED_IDS]
+        out["ids"] = [i for _, i in shown] if not failed else {str(n): i for n, i in shown}
+        if len(assigned) > LISTED_IDS:
+            out["more_ids"] = (f"items {assigned[LISTED_IDS][0]}-{assigned[-1][0]}: {_list_action(act)} lists them "
+                               f"with their {key or 'names'} and ids")
+    if len(responses) <= SMALL_BATCH or secrets:
+        out["responses"] = [r if not isinstance(r, dict) or "error" in r or n >= len(requests) or outcome is None
+                            else _one(outcome, requests[n], r) for n, r in enumerate(responses)]
+    return out
+
+
+def _list_action(act: Action) -> str:
+    return {"bots": "list_bots", "agents": "list_agents", "groups": "list_groups"}.get(act.resource, "the list tool")
 
 
 def _one(outcome: Outcome, request: Any, response: Any) -> dict[str, Any]:

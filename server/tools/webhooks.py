@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .catalog import Action, Paging, action
+from .catalog import Action, Paging, Select, action
 from .types import SECRET, ClientId, Input
 
 # The triggering-actions table of the newer page: action -> filters available for it.
@@ -280,6 +280,7 @@ ACTIONS: list[Action] = [
         title="List webhooks",
         description="List the webhooks registered for a Client Id (secret keys are not returned).",
         scopes=_CONFIG, write=False, paging=Paging(),
+        select=Select(("id", "action", "url", "description", "filters", "additional_data", "owner_client_id", "type")),
         # Not in the documented response; redacted should the API ever return it.
         secret_result_keys=("secret_key",),
     ),

@@ -377,14 +377,11 @@ VERB_HINTS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _field_hints() -> dict[str, str]:
-    """Each field the vocabulary has plain words for, and the first of them (work_scheduler: working hours)."""
-    out: dict[str, str] = {}
-    for phrase, meant in PHRASES.items():
-        if len(meant) == 1 and "_" in meant[0]:
-            out.setdefault(meant[0], phrase)
-    return out
+# Fields people ask about in other words (search hints name them; search reads PHRASES).
+FIELD_HINTS = {
+    "work_scheduler": "working hours", "max_chats_count": "chat limit", "login_status": "default status",
+    "email_subscriptions": "summary emails", "agent_priorities": "members", "next_id": "order",
+}
 
 
 def search_hint(name: str, description: str, field_names: Iterable[str] = (), resource: str = "") -> str:
@@ -393,9 +390,8 @@ def search_hint(name: str, description: str, field_names: Iterable[str] = (), re
     resource. At most HINT_WORDS words: it is listed with every tool."""
     own = terms(f"{name} {description}")
     verb = name.removeprefix("batch_").split("_")[0]
-    hints = _field_hints()  # in the vocabulary's order: the fields people ask about most come first
-    taken = set(field_names)
-    out = [phrase for f, phrase in hints.items() if f in taken] if action_kind(name) else []
+    taken = set(field_names)  # in FIELD_HINTS' order: the fields people ask about most come first
+    out = [phrase for f, phrase in FIELD_HINTS.items() if f in taken] if action_kind(name) else []
     out += [VERB_HINTS.get(verb, ""), RESOURCE_HINTS.get(resource, ""), "bulk" if name.startswith("batch_") else ""]
     chosen: list[str] = []
     count = 0
