@@ -155,12 +155,29 @@ async def measure(url: str) -> list[tuple[str, str, str, str]]:
     return rows(await answer_sizes(url), await search_hit_rate(), await lazy_core())
 
 
+BEGIN, END = "<!-- answers-bench:begin -->\n", "<!-- answers-bench:end -->"
+
+
+def write_doc(found: list[tuple[str, str, str, str]]) -> None:
+    """The table into docs/benchmarks.md between the answers-bench markers."""
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
+    table = "| Measure | Result | Target |\n| --- | --- | --- |\n" + "".join(
+        f"| {label} | {result} | {target} ({verdict}) |\n" for label, result, target, verdict in found)
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    doc.write_text(head + BEGIN + table + END + tail)
+
+
 if __name__ == "__main__":
     from run import serve_sandbox
 
     url, server = serve_sandbox()
     try:
-        for row in anyio.run(measure, url):
-            print(" | ".join(row))
+        found = anyio.run(measure, url)
     finally:
         server.should_exit = True
+    for row in found:
+        print(" | ".join(row))
+    if "--write" in sys.argv:
+        write_doc(found)
