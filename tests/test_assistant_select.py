@@ -80,4 +80,4 @@ def test_the_reads_of_large_objects_take_select_and_no_write_does():
     for name in SELECTABLE:
         fields = catalog()[name].model.model_fields
         assert "select" in fields and "enum" not in str(fields["select"].json_schema_extra or "")
-        assert "`fields`" in (fields["select"].description or "")  # says how it differs from LiveChat's fields
+        assert "`fields` adds more" in (fields["select"].description or "")  # how it differs from LiveChat's fields

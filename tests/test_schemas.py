@@ -272,7 +272,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id", "name"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, add"},
         },
         "batch_create_agents": {
             "title": "Create agents (batch)",
@@ -424,7 +424,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, add"},
         },
         "get_agent": {
             "title": "Get agent",
@@ -460,9 +460,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -529,9 +528,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -711,7 +709,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["id"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, user"},
         },
         "batch_update_agents": {
             "title": "Update agents (batch)",
@@ -893,7 +891,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, default status"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, user"},
         },
         "delete_agent": {
             "title": "Delete agent",
@@ -1238,9 +1236,8 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["description"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -1524,7 +1521,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["name"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, add, chatbot"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, add"},
         },
         "batch_create_bots": {
             "title": "Create bots",
@@ -1643,7 +1640,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, add, chatbot"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, add"},
         },
         "delete_bot_template": {
             "title": "Delete bot template",
@@ -1971,7 +1968,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "required": ["requests"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "working hours, chat limit, change, chatbot"},
+            "meta": {"anthropic/searchHint": "working hours, chat limit, change"},
         },
         "list_bot_templates": {
             "title": "List bot templates",
@@ -2020,9 +2017,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -2059,9 +2055,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -2699,9 +2694,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                 },
                 "type": "object",
@@ -2723,9 +2717,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     "id": {"description": "Greeting ID.", "type": "integer"},
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -2840,9 +2833,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -2880,9 +2872,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["name"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -3499,9 +3490,8 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "select": {
                         "items": {"type": "string"},
-                        "minItems": 1,
                         "type": "array",
-                        "description": 'Only these fields of each object (id always kept), e.g. ["action"]; LiveChat\'s `fields` adds fields.',
+                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",

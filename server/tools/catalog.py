@@ -266,11 +266,12 @@ def _paged(model: type[BaseModel], paging: Paging) -> type[BaseModel]:
 def _selectable(model: type[BaseModel], select: Select) -> type[BaseModel]:
     """The request model plus ``select`` (before paging's cursor, whose digest covers it)."""
     known = select.known
-    example = "name" if "name" in known else next(f for f in known if f != select.key)
 
     def check(value: list[str] | None) -> list[str] | None:
         if value is None:
             return value
+        if not value:  # checked here, not in the schema: every listed tool would carry minItems
+            raise PydanticCustomError("select", "name at least one field, or leave select out for the default fields")
         unknown = [v for v in value if v not in known]
         if unknown:
             raise PydanticCustomError(
@@ -285,9 +286,7 @@ def _selectable(model: type[BaseModel], select: Select) -> type[BaseModel]:
         __doc__=model.__doc__,
         __validators__={"_select_known": field_validator("select")(check)},
         select=(list[str] | None, Field(
-            default=None, min_length=1,
-            description=f"Only these fields of each object ({select.key} always kept), e.g. [\"{example}\"]; "
-            "LiveChat's `fields` adds fields.")),
+            default=None, description=f"Only these fields of each object ({select.key} always kept); `fields` adds more.")),
     )
 
 

@@ -356,7 +356,7 @@ def schema_words(schema: Mapping[str, Any]) -> tuple[set[str], set[str]]:
 
 # --- hints for clients that load tools lazily ----------------------------------------------------------
 
-HINT_WORDS = 6  # words at most: every listed tool carries its hint in tools/list
+HINT_WORDS = 5  # words at most: every listed tool carries its hint in tools/list
 # Catalogue actions whose schemas a lazy-loading client loads up front: the reads used most (the
 # meta tools say it of themselves: MetaTool.always_load).
 CORE_ACTIONS = frozenset({"list_agents", "get_agent", "list_groups"})
