@@ -18,22 +18,13 @@ from server.meta.discovery import ranked
 from server.policies import Overrides
 from server.tools import catalog
 from server.tools.reference_words import INTROS
+from test_assistant_discovery import names as found, search_actions as search
 
 pytestmark = pytest.mark.anyio
 DISCOVERY = Overrides(discovery=True)
 ROOT = Path(__file__).resolve().parent.parent
 TOP = 3
 HIT_RATE = 0.9
-
-
-async def search(s: Any, query: str) -> dict[str, Any]:
-    result = await s.client.call_tool("search_actions", {"query": query})
-    assert not result.is_error, tool_payload(result)
-    return tool_payload(result)
-
-
-def found(answer: dict[str, Any]) -> list[str]:
-    return [a["name"] for a in answer["actions"]]
 
 
 async def test_the_evaluation_set_finds_the_right_tool_in_the_first_three(make_server):

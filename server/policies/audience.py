@@ -136,16 +136,18 @@ class Audience:
     # --- what each reader says; the Terminal's words are the default ---------------------------
 
     def _settings_fix(self, changes: list[Change]) -> str:
+        """The settings to change: the flags this reader sets them with, and the policy file's lines."""
         groups, lines = self._split(changes)
-        parts = []
-        if groups:
-            dropped = " instead of --dry-run" if "--dry-run" in self.args and ["--allow-writes"] in groups else ""
-            keys = ", ".join(_file_line(c) for c in changes if _flag(c) is not None)
-            parts.append(f"run with {shlex.join(f for g in groups for f in g)}{dropped} (policy file: {keys}"
-                         f"{_alternatives(changes, self.args)})")
+        parts = [self._flags_fix(groups, changes)] if groups else []
         if lines:
             parts.append(self._file_fix(lines))
         return "; and ".join(parts)
+
+    def _flags_fix(self, groups: list[list[str]], changes: list[Change]) -> str:
+        dropped = " instead of --dry-run" if "--dry-run" in self.args and ["--allow-writes"] in groups else ""
+        keys = ", ".join(_file_line(c) for c in changes if _flag(c) is not None)
+        return (f"run with {shlex.join(f for g in groups for f in g)}{dropped} (policy file: {keys}"
+                f"{_alternatives(changes, self.args)})")
 
     def _credential_fix(self, credential: str) -> str:
         return f"use {credential}"
@@ -256,20 +258,13 @@ class DesktopClient(Audience):
     command: tuple[str, ...] = ("livechat-mcp",)
     client: str | None = None
 
-    def _settings_fix(self, changes: list[Change]) -> str:
-        groups, lines = self._split(changes)
-        parts = []
-        if groups:
-            args = [*self.command[1:], *self.new_args(changes)]
-            where = f" ({CLIENT_FILES[self.client]})" if self.client in CLIENT_FILES else ""
-            which = {"claude-code": "claude"}.get(self.client or "", self.client) or "claude|cursor|vscode"
-            parts.append(
-                f"in your MCP client's configuration{where}, set this server's \"args\" to {json.dumps(args)} "
+    def _flags_fix(self, groups: list[list[str]], changes: list[Change]) -> str:
+        args = [*self.command[1:], *self.new_args(changes)]
+        where = f" ({CLIENT_FILES[self.client]})" if self.client in CLIENT_FILES else ""
+        which = {"claude-code": "claude"}.get(self.client or "", self.client) or "claude|cursor|vscode"
+        return (f"in your MCP client's configuration{where}, set this server's \"args\" to {json.dumps(args)} "
                 f"(`livechat-mcp config {which} {shlex.join(self.new_args(changes))}` prints the whole entry), "
                 "then restart the client")
-        if lines:
-            parts.append(self._file_fix(lines))
-        return "; and ".join(parts)
 
     def _file_fix(self, lines: list[str]) -> str:
         if self._is_file():
@@ -289,14 +284,8 @@ class DesktopClient(Audience):
 class HttpServer(Audience):
     """``--transport http`` without sign-in: the flags are on the server's command line."""
 
-    def _settings_fix(self, changes: list[Change]) -> str:
-        groups, lines = self._split(changes)
-        parts = []
-        if groups:
-            parts.append(f"whoever runs this server restarts it as `livechat-mcp {shlex.join(self.new_args(changes))}`")
-        if lines:
-            parts.append(self._file_fix(lines))
-        return "; and ".join(parts)
+    def _flags_fix(self, groups: list[list[str]], changes: list[Change]) -> str:
+        return f"whoever runs this server restarts it as `livechat-mcp {shlex.join(self.new_args(changes))}`"
 
     def _credential_fix(self, credential: str) -> str:
         return f"whoever runs this server gives it {credential}"
