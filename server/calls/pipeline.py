@@ -35,7 +35,7 @@ from ..store.memory import MemoryStore
 from ..tools import Action, catalog
 from ..tools.catalog import to_payload
 from ..tools.owner import fill_owner
-from ..tools.results import ranges, shape_result, upstream_request
+from ..tools.results import SMALL_BATCH, ranges, shape_result, upstream_request
 from .answers import ToolResult, error_result, invalid_arguments, plan_store_failed, refusal, refused_result
 from .audit import AuditLog
 from .confirm import Asker, NeedInput, build_question, declined_result
@@ -348,6 +348,8 @@ class Pipeline:
                 made = [plan_refs.returns(single, n) for n in numbers]
                 if act.batch_of:
                     data = planned_batch(act, masked, numbers, len(plan.steps), made, checks, plan.checking)
+                    if len(numbers) <= SMALL_BATCH:  # a few items: the request as it will be sent costs little
+                        data["request"] = self.client.plan(act.name, masked).to_dict()
                 else:
                     data = {
                         "planned": True,
@@ -359,7 +361,9 @@ class Pipeline:
                         **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
                         "note": PLANNED_NOTE,
                     }
-                answer = ToolResult(data, untrusted=False)  # the caller's own arguments, nothing read from LiveChat
+                # The caller's own arguments; what the checks found may quote the license (names of
+                # what exists, values before a change): then it is labelled as data like any read.
+                answer = ToolResult(data, untrusted=any(len(c) > 1 for c in checks))
         except (StoreUnavailable, PlanBusy) as exc:
             self._audit(log, act.name, "refused", "plan_store", body, prepared.started,
                         {"error": "store_unavailable"}, session)
