@@ -266,6 +266,6 @@ APPLY_PLAN = MetaTool(
     description="Send a reviewed plan (document, or plan_id + mac) in order, each request policy-checked; an edited "
     "plan is refused. Stops at the first failure unless continue_on_error.",
     model=ApplyPlanArgs, handler=sized(apply), read_only=False, destructive=True, idempotent=False, open_world=True,
-    available=_applies_own_plans, fix=Change("mode", "read-write"),
+    available=_applies_own_plans, fix=Change("mode", "read-write", "apply_plan"),
     search_hint="send reviewed changes, execute plan",
 )

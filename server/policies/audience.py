@@ -200,8 +200,9 @@ def _alternatives(changes: list[Change], args: Sequence[str]) -> str:
     """Other ways to the same call, where there are: planning instead of sending, asking a person
     before each destructive call instead of allowing them all."""
     settings = {c.setting: c.value for c in changes}
+    applying = any(c.what in ("apply", "apply_plan") for c in changes)  # sending a plan: planning is no way round
     out = []
-    if settings == {"mode": "read-write"} and "--dry-run" not in args:
+    if settings == {"mode": "read-write"} and "--dry-run" not in args and not applying:
         out.append("--dry-run to plan writes for review instead")
     if settings.get("allow_destructive") is True:
         out.append("--confirm destructive instead of --allow-destructive: each destructive call is sent only "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ...calls.runtime import Runtime
+from ...policies.audience import Change, Refusal
 from .base import app_for, fail
 
 
@@ -19,8 +20,12 @@ async def run(runtime: Runtime, path: str | None, continue_on_error: bool, secre
 
     policy = runtime.policy.policy
     if not policy.applies_own_plans:  # one line, not one refusal per step
-        return fail(f"apply sends writes, and the policy is {policy.mode} ({runtime.policy_source}): run with "
-                     "--allow-writes (and --allow-destructive for destructive steps). Nothing was sent.", 1)
+        audience = runtime.policy.audience  # the flags, or the policy file's lines when --policy names one
+        writes = audience.fix([Refusal("mode", policy.mode, Change("mode", "read-write", "apply", policy.mode))])
+        deletes = "" if policy.allow_destructive else " (for destructive steps also: " + audience.fix(
+            [Refusal("allow_destructive", "destructive", Change("allow_destructive", True, "apply"))]) + ")"
+        return fail(f"apply sends writes, and the policy is {policy.mode} ({runtime.policy_source}): {writes}"
+                    f"{deletes}. Nothing was sent.", 1)
 
     try:
         if path is None:  # a stored plan, named in ``extra`` (plan_id + mac)
