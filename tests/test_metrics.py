@@ -203,9 +203,55 @@ def test_metrics_are_off_by_default_and_open_on_loopback_without_a_token():
         stop_process(server)
     server, port = serve(base_env(), "--sandbox", "--metrics")
     try:
-        assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200  # loopback: the machine's own
+        url = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(url).status_code == 200  # loopback: the machine's own
+        assert httpx.get(f"http://localhost:{port}/metrics").status_code == 200
+        # What a reverse proxy on this machine forwards comes from loopback too, but says so: refused.
+        for forwarded in ({"Host": "mcp.example.com"}, {"X-Forwarded-For": "203.0.113.9"},
+                          {"Forwarded": "for=203.0.113.9;host=mcp.example.com"}, {"X-Real-IP": "203.0.113.9"},
+                          {"X-Forwarded-Host": "mcp.example.com"}):
+            refused = httpx.get(url, headers=forwarded)
+            assert refused.status_code == 403 and "LIVECHAT_MCP_METRICS_TOKEN" in refused.text, forwarded
+            assert "livechat_mcp" not in refused.text
     finally:
         stop_process(server)
+
+
+def test_behind_nginx_metrics_need_their_token(tmp_path: Path):
+    """The guides' reverse proxy (nginx, Host passed on) in front of a loopback server: without a
+    token /metrics is refused through it (and open to the machine itself); with the token, a
+    scrape through the proxy must send it."""
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/bin")
+    if nginx is None:
+        if CI:
+            pytest.fail("nginx is not installed: .ci/run installs the Debian package")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    for token in (None, METRICS_TOKEN):
+        env = base_env(**({"LIVECHAT_MCP_METRICS_TOKEN": token} if token else {}))
+        server, port = serve(env, "--sandbox", "--metrics")
+        front = free_port()
+        (tmp_path / "nginx.conf").write_text(
+            f"daemon off; pid {tmp_path}/nginx.pid; error_log stderr; events {{}}\n"
+            f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path};\n"
+            f"  server {{ listen 127.0.0.1:{front}; server_name mcp.example.com;\n"
+            f"    location / {{ proxy_pass http://127.0.0.1:{port}; proxy_set_header Host $host; }} }} }}\n")
+        proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-e", "stderr", "-c", str(tmp_path / "nginx.conf")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for_port(front, proxy, timeout=30)
+            through = f"http://127.0.0.1:{front}/metrics"
+            public = {"Host": "mcp.example.com"}
+            if token is None:
+                assert httpx.get(through, headers=public).status_code == 403
+                assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200
+            else:
+                assert httpx.get(through, headers=public).status_code == 401
+                ok = httpx.get(through, headers={**public, "Authorization": f"Bearer {token}"})
+                assert ok.status_code == 200 and "livechat_mcp_info" in ok.text
+            assert httpx.get(f"http://127.0.0.1:{front}/healthz", headers=public).status_code == 200  # the proxy works
+        finally:
+            stop_process(proxy)
+            stop_process(server)
 
 
 @pytest.mark.parametrize(("args", "env", "says"), [
@@ -215,7 +261,8 @@ def test_metrics_are_off_by_default_and_open_on_loopback_without_a_token():
     (["--metrics"], {"LIVECHAT_MCP_METRICS_TOKEN": "same-token-as-clients-1", "LIVECHAT_MCP_AUTH_TOKEN":
                      "same-token-as-clients-1"}, "must differ from LIVECHAT_MCP_AUTH_TOKEN"),
     ([], {"LIVECHAT_MCP_METRICS": "maybe"}, "LIVECHAT_MCP_METRICS='maybe': use true or false"),
-], ids=["beyond-loopback", "short-token", "clients-token", "bad-switch"])
+    (["--metrics"], {"LIVECHAT_MCP_PUBLIC_URL": "https://mcp.example.com"}, "behind a proxy"),
+], ids=["beyond-loopback", "short-token", "clients-token", "bad-switch", "behind-a-proxy"])
 def test_metrics_that_cannot_be_served_safely_refuse_to_start(args: list[str], env: dict[str, str], says: str):
     done = subprocess.run([sys.executable, "-m", "server.doors.cli", "--sandbox", "--transport", "http",
                            "--port", str(free_port()), *args], env=base_env(**env), capture_output=True, text=True,

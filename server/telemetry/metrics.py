@@ -1,8 +1,11 @@
 """Prometheus metrics (``prometheus-client``) and the ``/metrics`` route of the HTTP transport.
 
-Off unless asked for (``--metrics`` / ``LIVECHAT_MCP_METRICS=true``). Served on loopback without
-a token; bound beyond loopback the server refuses to start unless ``LIVECHAT_MCP_METRICS_TOKEN``
-is set, and with a token every scrape must send ``Authorization: Bearer <token>``. The token is
+Off unless asked for (``--metrics`` / ``LIVECHAT_MCP_METRICS=true``). Without a token it answers
+the machine itself only: bound beyond loopback, or announced through a proxy
+(``LIVECHAT_MCP_PUBLIC_URL`` naming another host), the server refuses to start unless
+``LIVECHAT_MCP_METRICS_TOKEN`` is set; and a scrape a proxy forwarded (a Host that is not loopback,
+or forwarding headers) is refused, because a reverse proxy on the same machine reaches a loopback
+server from loopback. With a token every scrape must send ``Authorization: Bearer <token>``. The token is
 the scraper's own: it opens /metrics and nothing else (it must differ from the MCP clients'
 ``LIVECHAT_MCP_AUTH_TOKEN``), because what is counted here says which tools a deployment serves
 and how often, which is no one else's business.
@@ -24,8 +27,10 @@ person's email, a token or license text):
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -71,7 +76,38 @@ class MetricsSettings:
             raise ConfigError(f"Refusing to serve /metrics on {host} without a token: set LIVECHAT_MCP_METRICS_TOKEN "
                               "(Prometheus then sends it as a bearer token: authorization.credentials in its "
                               "scrape config), or bind 127.0.0.1")
+        elif not loopback_name(urlsplit(env.get("LIVECHAT_MCP_PUBLIC_URL", "").strip()).hostname or "localhost"):
+            # Clients reach this server through a proxy, which reaches it from loopback: what the proxy
+            # passes on would find /metrics open.
+            raise ConfigError("Refusing to serve /metrics without a token behind a proxy (LIVECHAT_MCP_PUBLIC_URL "
+                              "names another host): set LIVECHAT_MCP_METRICS_TOKEN (Prometheus then sends it as a "
+                              "bearer token: authorization.credentials in its scrape config)")
         return cls(True, token)
+
+
+def loopback_name(host: str) -> bool:
+    """Whether a host name or address (as a Host header or URL gives it) is this machine's loopback."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# Headers a reverse proxy adds to what it forwards (nginx, Caddy, Traefik, cloud load balancers).
+FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip")
+
+
+def from_this_machine(request: Request) -> bool:
+    """A scrape straight from this machine: its peer and the host it asked for are loopback, and
+    nothing says a proxy forwarded it. (A proxy on this machine that rewrites Host to the upstream
+    and adds no header is indistinguishable: hence the start-up refusal behind a public URL.)"""
+    if any(name in request.headers for name in FORWARDED):
+        return False
+    peer = request.client.host if request.client else ""
+    asked = urlsplit(f"//{request.headers.get('host', '')}").hostname or ""
+    return loopback_name(peer) and loopback_name(asked)
 
 
 class Metrics:
@@ -130,6 +166,9 @@ def metrics_route(metrics: Metrics, token: str | None) -> Route:
             if not hmac.compare_digest(given, expected):
                 return PlainTextResponse("a bearer token is required for /metrics\n", status_code=401,
                                          headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        elif not from_this_machine(request):
+            return PlainTextResponse("/metrics without LIVECHAT_MCP_METRICS_TOKEN answers this machine only, not what "
+                                     "a proxy forwards: set the token to scrape it from elsewhere\n", status_code=403)
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 

@@ -40,7 +40,7 @@ environment variables:
   LIVECHAT_MCP_AUTH_TOKEN                bearer token HTTP clients must send
   LIVECHAT_MCP_ALLOWED_ORIGINS, LIVECHAT_MCP_ALLOWED_HOSTS  HTTP Origin/Host allow-lists
   LIVECHAT_MCP_METRICS                   true: as --metrics (Prometheus /metrics on the HTTP transport)
-  LIVECHAT_MCP_METRICS_TOKEN             bearer token Prometheus must send for /metrics (required beyond loopback)
+  LIVECHAT_MCP_METRICS_TOKEN             bearer token Prometheus must send for /metrics (beyond loopback, behind a proxy)
   OTEL_EXPORTER_OTLP_ENDPOINT            traces over OTLP/HTTP (with the otel extra; the other OTEL_* as usual)
   LIVECHAT_OAUTH_CLIENT_ID, LIVECHAT_OAUTH_CLIENT_SECRET  --oauth: the LiveChat app people sign in through
   LIVECHAT_MCP_PUBLIC_URL                --oauth: the origin clients reach (https://mcp.example.com)
