@@ -111,6 +111,25 @@ async def test_the_bundle_packs_and_its_server_starts_from_a_clean_environment(b
             tools = {t.name for t in (await client.list_tools()).tools}
             jane = await client.call_tool("get_agent", {"id": "jane@example.com"})
     assert {"list_agents", "get_agent"} <= tools and "create_agent" not in tools and not jane.is_error
+    # The other settings reach the server: a wider policy lists the writes, the audit log gets the calls.
+    audit = tmp_path / "audit.jsonl"
+    params = started(unpacked, {"sandbox": "true", "policy": "full-access", "audit_log": str(audit)}, home,
+                     built.uv_cache)
+    with (tmp_path / "stderr.txt").open("a") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            tagged = await client.call_tool("create_tag", {"name": "from-the-bundle", "group_ids": [0]})
+    assert {"create_agent", "delete_agent"} <= tools and not tagged.is_error
+    audited = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(a["tool"], a["decision"]) for a in audited if "tool" in a] == [("create_tag", "allowed")]
+    # A policy file by its full path (the setting's other form).
+    policy = tmp_path / "policy.toml"
+    policy.write_text('mode = "dry-run"\n')
+    params = started(unpacked, {"sandbox": "true", "policy": str(policy)}, home, built.uv_cache)
+    with (tmp_path / "stderr.txt").open("a") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
+            planned = await client.call_tool("create_tag", {"name": "planned", "group_ids": [0]})
+    assert not planned.is_error and json.loads(planned.content[0].text)["planned"] is True
     # Nothing configured: the two ways forward, in the words of the extension's settings.
     nothing = started(unpacked, {"policy": "read-only"}, home, built.uv_cache)
     done = subprocess.run([nothing.command, *nothing.args], stdin=subprocess.DEVNULL, capture_output=True,

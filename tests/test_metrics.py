@@ -379,3 +379,20 @@ def test_hosted_sign_ins_refreshes_and_revocations_are_counted():
                  'livechat_mcp_upstream_requests_total{action="list_tags",retry="0",status="200"} 2.0'):
         assert line in text, line
     assert "owner@" not in text and tokens["refresh_token"] not in text
+
+
+@pytest.mark.anyio
+async def test_a_dry_run_deployment_counts_its_calls_as_planned(make_server):
+    """A planned write (one call or a batch) sends nothing: counted as planned, with no request."""
+    metrics = Metrics()
+    async with make_server(sandbox=True, policy="dry-run", observer=Telemetry(metrics)) as s:
+        assert not (await s.call("create_tag", {"name": "planned", "group_ids": [0]})).is_error
+        agents = [{"id": f"new{i}@example.com", "name": "New"} for i in range(12)]
+        assert not (await s.call("batch_create_agents", {"requests": agents})).is_error
+        assert (await s.call("delete_tag", {"name": "planned"})).is_error  # dry-run: no destructive plans
+    text = metrics.exposition()[0].decode()
+    for line in ('livechat_mcp_tool_calls_total{decision="planned",outcome="ok",tool="create_tag"} 1.0',
+                 'livechat_mcp_tool_calls_total{decision="planned",outcome="ok",tool="batch_create_agents"} 1.0'):
+        assert line in text, line
+    assert 'livechat_mcp_tool_calls_total{decision="refused",outcome="refused",tool="delete_tag"} 1.0' in text
+    assert 'action="create_tag"' not in text and 'action="batch_create_agents"' not in text  # nothing was sent
