@@ -20,6 +20,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.shared.exceptions import MCPError
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -129,6 +130,10 @@ async def test_a_server_exports_its_spans_over_otlp_http_to_a_collector(loopback
         async with Client(params) as client:
             result = await client.call_tool("list_tags", {})
             assert not result.is_error
+            # The MCP SDK names its span after the tool asked for, whatever a caller typed there.
+            assert (await client.call_tool("jane@example.com", {})).is_error
+            with pytest.raises(MCPError):  # no such prompt
+                await client.get_prompt("Jane Doe <jane@example.com>", {})
         spans = receiver.spans()  # the server flushed its spans as it left
     assert receiver.paths and set(receiver.paths) == {"/v1/traces"}
     by_name = {s["name"]: s for s in spans}
@@ -142,6 +147,9 @@ async def test_a_server_exports_its_spans_over_otlp_http_to_a_collector(loopback
     assert all(a["parent"] == tool["span_id"] for a in attempts)
     assert any(s["name"] == "policy decision" and s["parent"] == tool["span_id"] for s in spans)
     assert tool["resource"]["service.name"] == "lc-test" and tool["resource"]["service.version"]
+    typo = by_name["tools/call other"]  # the SDK's span for the email-named tool, its name a word
+    assert typo["attributes"]["gen_ai.tool.name"] == "other" and by_name["tool unknown"]["parent"] == typo["span_id"]
+    assert by_name["prompts/get other"]["attributes"]["gen_ai.prompt.name"] == "other"
     text = json.dumps(spans)
     for secret in SECRETS:
         assert secret not in text, secret

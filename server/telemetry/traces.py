@@ -12,8 +12,10 @@ The provider becomes the process's global one, so the MCP SDK's own span for eac
 (``tools/call NAME``, server/_otel.py in the SDK) is exported too, as the parent of ours.
 What leaves is sanitized once more (``SafeExporter``): no span's status description and no
 exception event, whichever library made it, because both carry messages that may quote license
-text or a credential. Our own spans never set either; their attributes are words
-(server/telemetry/labels.py).
+text or a credential; and the name a caller asked for (the SDK's ``tools/call NAME`` and
+``prompts/get NAME``, its ``gen_ai.tool.name`` / ``gen_ai.prompt.name``) only when it is a word,
+else ``other`` (a caller may type an email where a tool name goes). Our own spans never set
+either; their attributes are words (server/telemetry/labels.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from .. import __version__
+from .labels import OTHER, WORD
 
 TRUE = ("1", "true", "yes", "on")
 EXTRA_HINT = "pip install 'livechat-mcp[otel]' (or uvx --from 'livechat-mcp[otel]' livechat-mcp)"
@@ -70,14 +73,26 @@ def tracer_of(provider: Any) -> Any:
     return provider.get_tracer("livechat-mcp", __version__)
 
 
+# Attributes that hold what a caller asked for by name (the MCP SDK's request spans).
+ASKED_FOR = ("gen_ai.tool.name", "gen_ai.prompt.name")
+
+
+def word(value: object) -> str:
+    return value if isinstance(value, str) and WORD.fullmatch(value) else OTHER
+
+
 def sanitized(span: Any) -> Any:
-    """A copy of a finished span without its status description and exception events."""
+    """A copy of a finished span without its status description and exception events, naming
+    what a caller asked for only by a word."""
     from opentelemetry.sdk.trace import ReadableSpan
     from opentelemetry.trace import Status
 
+    method, _, target = span.name.partition(" ")
+    name = f"{method} {word(target)}" if target else span.name
+    attributes = {k: word(v) if k in ASKED_FOR else v for k, v in (span.attributes or {}).items()}
     return ReadableSpan(
-        name=span.name, context=span.context, parent=span.parent, resource=span.resource,
-        attributes=span.attributes, events=[e for e in span.events if e.name != "exception"], links=span.links,
+        name=name, context=span.context, parent=span.parent, resource=span.resource,
+        attributes=attributes, events=[e for e in span.events if e.name != "exception"], links=span.links,
         kind=span.kind, status=Status(span.status.status_code), start_time=span.start_time,
         end_time=span.end_time, instrumentation_scope=span.instrumentation_scope,
     )
