@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -240,11 +241,14 @@ async def test_sqlite_sweeps_expired_rows(tmp_path: Path, monkeypatch: pytest.Mo
         await s.block("lic", 0.05)
         async with s.lock("l", ttl=0.05):
             pass
+        async with s.hold_log("plans.working", "p", since=None, ttl=0.1, lock_ttl=10) as held:
+            held.append(b"h", [b"a", b"b"])
         await anyio.sleep(0.3)
         await s.put("plans", "keep", b"x")  # any write sweeps
+        tables = ("kv", "slots", "blocks", "locks", "logs", "log_entries")
         with sqlite3.connect(path) as db:
-            counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("kv", "slots", "blocks", "locks")]
-        assert counts == [1, 0, 0, 0]
+            counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
+        assert counts == [1, 0, 0, 0, 0, 0]
         assert oct(path.stat().st_mode & 0o777) == "0o600"
     finally:
         await s.aclose()
@@ -310,3 +314,80 @@ async def test_a_lock_with_a_heartbeat_is_kept_while_its_holder_runs(
                 pass
     async with b.lock("apply:long", ttl=30):  # released at the end
         pass
+
+
+async def test_a_log_is_read_from_where_a_reader_left_it(stores: Callable[..., Store]) -> None:
+    """Logs (a working plan's steps): a holder writes only what it adds, and a reader that kept
+    what it read gets only what others added since; a rewrite makes every reader start over."""
+    a, b = stores(), stores()
+    assert (await b.read_log("plans.working", "p", since=None)).head is None
+    async with a.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=10) as held:
+        assert held.read.head is None
+        held.append(b"head1", [b"one", b"two"])
+    first = held.mark
+    assert first.length == 2
+    whole = await b.read_log("plans.working", "p", since=None)
+    assert (whole.head, whole.start, whole.entries) == (b"head1", 0, [b"one", b"two"]) and whole.mark == first
+
+    async with b.hold_log("plans.working", "p", since=whole.mark, ttl=60, lock_ttl=10) as held:
+        assert (held.read.head, held.read.start, held.read.entries) == (b"head1", 2, [])
+        held.append(b"head2", [b"three"])
+    later = await a.read_log("plans.working", "p", since=first)
+    assert (later.head, later.start, later.entries) == (b"head2", 2, [b"three"]) and later.mark.length == 3
+
+    async with a.hold_log("plans.working", "p", since=later.mark, ttl=60, lock_ttl=10) as held:
+        held.replace(b"head3", [b"new"])  # a rewrite: a new epoch
+    again = await b.read_log("plans.working", "p", since=later.mark)
+    assert (again.head, again.start, again.entries) == (b"head3", 0, [b"new"])
+    assert again.mark.epoch != later.mark.epoch
+
+    async with b.hold_log("plans.working", "p", since=again.mark, ttl=60, lock_ttl=10) as held:
+        held.drop()
+    assert (await a.read_log("plans.working", "p", since=again.mark)).head is None
+    assert (await a.read_log("plans.working", "other", since=None)).head is None
+
+
+async def test_a_held_log_is_exclusive_and_an_error_in_its_holder_writes_nothing(
+    stores: Callable[..., Store]
+) -> None:
+    a, b = stores(), stores()
+    async with a.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=10) as held:
+        held.append(b"h", [b"kept"])
+        with pytest.raises(LockBusy):
+            async with b.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=10):
+                pass
+    with pytest.raises(RuntimeError):
+        async with b.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=10) as held:
+            held.append(b"h2", [b"lost"])
+            raise RuntimeError("the body failed")
+    read = await a.read_log("plans.working", "p", since=None)
+    assert (read.head, read.entries) == (b"h", [b"kept"])  # and the lock was released:
+    async with a.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=10):
+        pass
+
+
+async def test_a_log_whose_lock_lapsed_is_not_written_by_its_old_holder(stores: Callable[..., Store]) -> None:
+    """A holder stalled past its lock's lifetime (no renewal got through) must not overwrite what
+    the next holder wrote: its write fails, saying so, and writes nothing."""
+    a, b = stores(), stores()
+    with pytest.raises(StoreUnavailable, match="nothing was written"):
+        async with a.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=0.2) as stalled:
+            time.sleep(0.35)  # blocks the event loop: the lock's renewal cannot run
+            async with b.hold_log("plans.working", "p", since=None, ttl=60, lock_ttl=10) as held:
+                held.append(b"next", [b"next's"])
+            stalled.append(b"stale", [b"stale's"])
+    read = await a.read_log("plans.working", "p", since=None)
+    assert (read.head, read.entries) == (b"next", [b"next's"])
+
+
+async def test_a_log_lives_until_its_ttl_after_its_last_write(stores: Callable[..., Store]) -> None:
+    a, b = stores(), stores()
+    async with a.hold_log("plans.working", "p", since=None, ttl=0.3, lock_ttl=10) as held:
+        held.append(b"h", [b"x"])
+    await anyio.sleep(0.2)
+    async with b.hold_log("plans.working", "p", since=held.mark, ttl=0.3, lock_ttl=10) as renewed:
+        renewed.append(b"h", [b"y"])  # a write renews its lifetime
+    await anyio.sleep(0.2)
+    assert (await a.read_log("plans.working", "p", since=None)).entries == [b"x", b"y"]
+    await anyio.sleep(0.25)
+    assert (await a.read_log("plans.working", "p", since=None)).head is None

@@ -16,6 +16,7 @@ it into a clear, retryable error and never act as if the state were empty.
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 
@@ -25,6 +26,54 @@ class StoreUnavailable(Exception):
 
 class LockBusy(Exception):
     """Someone else holds the lock."""
+
+
+@dataclass(frozen=True)
+class LogMark:
+    """How much of a log a reader has: its ``length`` entries of the log's ``epoch``."""
+
+    epoch: str
+    length: int
+
+
+@dataclass
+class LogRead:
+    """A log as read (``hold_log`` / ``read_log``): its head, and its entries from ``start`` on.
+    ``start`` is the reader's mark when that mark is of the log's current epoch (it has the
+    entries before it already), else 0 (the whole log). ``head`` None: there is no such log."""
+
+    head: bytes | None
+    epoch: str = ""
+    start: int = 0
+    entries: list[bytes] = field(default_factory=list)
+
+    @property
+    def mark(self) -> LogMark:
+        return LogMark(self.epoch, self.start + len(self.entries))
+
+
+class HeldLog(Protocol):
+    """A log held under its lock (``hold_log``): what was read, and the change to write when the
+    hold ends normally (one round trip that writes and unlocks); nothing is written on an exception."""
+
+    read: LogRead
+
+    def append(self, head: bytes, entries: list[bytes]) -> None:
+        """Replace the head and add ``entries`` after the existing ones."""
+        ...
+
+    def replace(self, head: bytes, entries: list[bytes]) -> None:
+        """Replace the whole log (a new epoch: every reader reads it again)."""
+        ...
+
+    def drop(self) -> None:
+        """Delete the log."""
+        ...
+
+    @property
+    def mark(self) -> LogMark:
+        """The log's mark once the change is written (valid after the hold ended normally)."""
+        ...
 
 
 @runtime_checkable
@@ -70,6 +119,21 @@ class Store(Protocol):
         Expires after ``ttl`` so a crashed holder cannot keep it forever. With ``heartbeat``
         the holder renews it every ``ttl / 3`` seconds while it runs (``heartbeat.py``): a long
         holder keeps it, and a short ``ttl`` frees a crashed holder's lock quickly."""
+        ...
+
+    # --- append-only logs (a working plan: its steps) --------------------------------------------
+    def hold_log(self, ns: str, key: str, *, since: LogMark | None, ttl: float,
+                 lock_ttl: float) -> AbstractAsyncContextManager[HeldLog]:
+        """Lock the log ``ns``/``key`` and read it, in one round trip (raises LockBusy at once if
+        held): its head and the entries after ``since`` (a reader that kept what it read before
+        reads only what others added since). The change the holder sets is written, the lock
+        released, in one more round trip, and the log then lives ``ttl`` seconds. The lock lapses
+        ``lock_ttl`` after its last renewal (renewed every ``lock_ttl / 3`` while held). Writing
+        appends only what was added: a change costs its own size, not the log's."""
+        ...
+
+    async def read_log(self, ns: str, key: str, *, since: LogMark | None) -> LogRead:
+        """The log as it is now, without its lock (one consistent read)."""
         ...
 
     # --- keys that every replica must share -------------------------------------------------

@@ -6,12 +6,22 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 
-from .base import LockBusy
+from .base import LockBusy, LogMark, LogRead
 from .heartbeat import renewed
+from .logs import Change, Held, hold
 
 SWEEP_EVERY = 60.0
+
+
+@dataclass
+class _Log:
+    head: bytes
+    epoch: str
+    expires: float
+    entries: list[bytes] = field(default_factory=list)
 
 
 class MemoryStore:
@@ -24,6 +34,7 @@ class MemoryStore:
         self._blocked: dict[str, float] = {}
         self._locks: dict[str, tuple[object, float]] = {}
         self._secrets: dict[str, bytes] = {}
+        self._logs: dict[tuple[str, str], _Log] = {}
         self._swept = self._clock()
 
     def _live(self, ns: str, key: str) -> bytes | None:
@@ -51,6 +62,9 @@ class MemoryStore:
         for k, (_, expires) in list(self._values.items()):
             if expires is not None and expires <= now:
                 del self._values[k]
+        for k, log in list(self._logs.items()):
+            if log.expires <= now:
+                del self._logs[k]
 
     async def put(self, ns: str, key: str, value: bytes, *, ttl: float | None = None) -> None:
         self._sweep()
@@ -118,6 +132,54 @@ class MemoryStore:
         finally:
             if self._locks.get(name, (None, 0.0))[0] is token:  # not a later holder's after expiry
                 del self._locks[name]
+
+    # --- logs -----------------------------------------------------------------------------------
+
+    def hold_log(self, ns: str, key: str, *, since: LogMark | None, ttl: float,
+                 lock_ttl: float) -> AbstractAsyncContextManager[Held]:
+        return hold(self, ns, key, since=since, ttl=ttl, lock_ttl=lock_ttl)
+
+    async def read_log(self, ns: str, key: str, *, since: LogMark | None) -> LogRead:
+        log = self._logs.get((ns, key))
+        if log is None or log.expires <= self._clock():
+            return LogRead(None)
+        start = since.length if since is not None and since.epoch == log.epoch else 0
+        return LogRead(log.head, log.epoch, start, log.entries[start:])
+
+    async def lock_and_read_log(self, ns: str, key: str, token: str, since: LogMark | None,
+                                lock_ttl: float) -> LogRead | None:
+        now, name = self._clock(), f"log:{ns}:{key}"
+        held = self._locks.get(name)
+        if held is not None and held[1] > now:
+            return None
+        self._locks[name] = (token, now + lock_ttl)
+        return await self.read_log(ns, key, since=since)
+
+    async def extend_log_lock(self, ns: str, key: str, token: str, lock_ttl: float) -> None:
+        name = f"log:{ns}:{key}"
+        if self._locks.get(name, (None, 0.0))[0] == token:
+            self._locks[name] = (token, self._clock() + lock_ttl)
+
+    async def write_and_unlock_log(self, ns: str, key: str, token: str, change: Change | None, ttl: float) -> bool:
+        now, name = self._clock(), f"log:{ns}:{key}"
+        held = self._locks.get(name)
+        if held is None or held[0] != token or held[1] <= now:
+            return False
+        del self._locks[name]
+        if change is None:
+            return True
+        self._sweep()
+        if change.mode == "drop":
+            self._logs.pop((ns, key), None)
+        elif change.mode == "replace":
+            self._logs[(ns, key)] = _Log(change.head, change.epoch, now + ttl, list(change.entries))
+        else:
+            log = self._logs.get((ns, key))
+            if log is None or log.epoch != change.epoch:  # expired while held: nothing to append to
+                return False
+            log.head, log.expires = change.head, now + ttl
+            log.entries.extend(change.entries)
+        return True
 
     async def shared_secret(self, name: str) -> bytes:
         return self._secrets.setdefault(name, os.urandom(32))

@@ -8,6 +8,8 @@ Layout, under the deployment's prefix ``P`` (``LIVECHAT_MCP_STORE_NAMESPACE``):
 - ``P:kv:NS:KEY`` a value (with PX for a lifetime) and ``P:idx:NS`` a sorted set of the
   namespace's keys scored by expiry in ms (``+inf`` for none), so ``keys`` reads one set
   instead of scanning the whole server; entries past their expiry are pruned on each write.
+- ``P:log:NS:KEY`` a log's head and epoch (a hash), ``P:logl:NS:KEY`` its entries (a list):
+  lock-and-read and write-and-unlock are one script each (server/store/logs.py).
 - ``P:slots:BUCKET`` a sorted set of request slots scored by their finish time, ``P:block:BUCKET``
   a key whose PTTL is the time LiveChat told everyone to wait, ``P:lock:NAME`` a lock token.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,9 +27,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from ..errors import ConfigError
-from .base import LockBusy, StoreUnavailable
+from .base import LockBusy, LogMark, LogRead, StoreUnavailable
 from .crypto import Sealer, SharedSecrets
 from .heartbeat import renewed
+from .logs import Change, Held, hold
 
 T = TypeVar("T")
 
@@ -87,6 +90,38 @@ _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL'
 
 _EXTEND = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
+# KEYS: lock, head hash, entries. ARGV: token ('': read without the lock), lock ms, epoch, since.
+# Returns 0 when the lock is held, {} when there is no log, else {head, epoch, start, entries}.
+_LOG_READ = """
+if ARGV[1] ~= '' and not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+local meta = redis.call('HMGET', KEYS[2], 'head', 'epoch')
+if not meta[1] then return {} end
+local start = 0
+if meta[2] == ARGV[3] and tonumber(ARGV[4]) <= redis.call('LLEN', KEYS[3]) then start = tonumber(ARGV[4]) end
+return {meta[1], meta[2], start, redis.call('LRANGE', KEYS[3], start, -1)}
+"""
+
+# KEYS: lock, head hash, entries. ARGV: token, mode (append, replace, drop, '' = unlock only), head,
+# epoch, ttl ms, entries... Returns 1 when written, 0 when the token no longer held the lock or
+# the log to append to is gone.
+_LOG_WRITE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+local mode = ARGV[2]
+if mode == '' then return 1 end
+if mode == 'drop' then redis.call('DEL', KEYS[2], KEYS[3]) return 1 end
+if mode == 'append' then
+  if redis.call('HGET', KEYS[2], 'epoch') ~= ARGV[4] then return 0 end
+else
+  redis.call('DEL', KEYS[3])
+end
+for i = 6, #ARGV, 1000 do redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+redis.call('HSET', KEYS[2], 'head', ARGV[3], 'epoch', ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+return 1
+"""
+
 _KEYS = _NOW + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')"
 
 
@@ -119,6 +154,8 @@ class RedisStore:
         self._unlock = self._r.register_script(_UNLOCK)
         self._extend = self._r.register_script(_EXTEND)
         self._keys = self._r.register_script(_KEYS)
+        self._log_read = self._r.register_script(_LOG_READ)
+        self._log_write = self._r.register_script(_LOG_WRITE)
 
     async def _do(self, op: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -180,6 +217,44 @@ class RedisStore:
         finally:
             with anyio.CancelScope(shield=True):
                 await self._do(lambda: self._unlock([key], [token]))
+
+    # --- logs -----------------------------------------------------------------------------------
+
+    def hold_log(self, ns: str, key: str, *, since: LogMark | None, ttl: float,
+                 lock_ttl: float) -> AbstractAsyncContextManager[Held]:
+        return hold(self, ns, key, since=since, ttl=ttl, lock_ttl=lock_ttl)
+
+    def _log_keys(self, ns: str, key: str) -> list[str]:
+        return [f"{self._p}:lock:log:{ns}:{key}", f"{self._p}:log:{ns}:{key}", f"{self._p}:logl:{ns}:{key}"]
+
+    async def _read(self, ns: str, key: str, token: str, since: LogMark | None, lock_ttl: float) -> LogRead | None:
+        args: list[str | int] = [token, _ms(lock_ttl), since.epoch if since else "", since.length if since else 0]
+        found: Any = await self._do(lambda: self._log_read(self._log_keys(ns, key), args))
+        if found == 0:
+            return None
+        if not found:
+            return LogRead(None)
+        head, epoch, start, entries = found
+        return LogRead(bytes(head), epoch.decode() if isinstance(epoch, bytes) else str(epoch), int(start),
+                       [bytes(e) for e in entries])
+
+    async def read_log(self, ns: str, key: str, *, since: LogMark | None) -> LogRead:
+        read = await self._read(ns, key, "", since, 0)
+        assert read is not None  # only a locking read can find the lock held
+        return read
+
+    async def lock_and_read_log(self, ns: str, key: str, token: str, since: LogMark | None,
+                                lock_ttl: float) -> LogRead | None:
+        return await self._read(ns, key, token, since, lock_ttl)
+
+    async def extend_log_lock(self, ns: str, key: str, token: str, lock_ttl: float) -> None:
+        await self._do(lambda: self._extend([self._log_keys(ns, key)[0]], [token, _ms(lock_ttl)]))
+
+    async def write_and_unlock_log(self, ns: str, key: str, token: str, change: Change | None, ttl: float) -> bool:
+        args: list[bytes | str | int] = [token, "", b"", "", _ms(ttl)]
+        if change is not None:
+            args = [token, change.mode, change.head, change.epoch, _ms(ttl), *change.entries]
+        return bool(await self._do(lambda: self._log_write(self._log_keys(ns, key), args)))
 
     async def shared_secret(self, name: str) -> bytes:
         return await self._secrets.get(self, name)

@@ -24,15 +24,16 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from .base import LockBusy, StoreUnavailable
+from .base import LockBusy, LogMark, LogRead, StoreUnavailable
 from .crypto import Sealer, SharedSecrets
 from .heartbeat import renewed
+from .logs import Change, Held, hold
 
 T = TypeVar("T")
 SWEEP_EVERY = 60.0
@@ -56,6 +57,11 @@ CREATE TABLE IF NOT EXISTS slots (
     PRIMARY KEY (bucket, slot)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (bucket TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, token TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS logs (
+    ns TEXT NOT NULL, key TEXT NOT NULL, head BLOB NOT NULL, epoch TEXT NOT NULL, length INTEGER NOT NULL,
+    expires REAL NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_entries (
+    ns TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (ns, key, n));
 """
 
 
@@ -146,6 +152,9 @@ class SQLiteStore:
         self._db.execute("DELETE FROM slots WHERE expires <= ?", (now,))
         self._db.execute("DELETE FROM blocks WHERE until <= ?", (now,))
         self._db.execute("DELETE FROM locks WHERE expires <= ?", (now,))
+        self._db.execute("DELETE FROM log_entries WHERE (ns, key) IN (SELECT ns, key FROM logs WHERE expires <= ?)",
+                         (now,))
+        self._db.execute("DELETE FROM logs WHERE expires <= ?", (now,))
 
     def _expiry(self, now: float, ttl: float | None) -> float | None:
         return None if ttl is None else now + ttl
@@ -285,6 +294,85 @@ class SQLiteStore:
         finally:
             with anyio.CancelScope(shield=True):
                 await self._run(self._write, unlock)
+
+    # --- logs -----------------------------------------------------------------------------------
+
+    def hold_log(self, ns: str, key: str, *, since: LogMark | None, ttl: float,
+                 lock_ttl: float) -> AbstractAsyncContextManager[Held]:
+        return hold(self, ns, key, since=since, ttl=ttl, lock_ttl=lock_ttl)
+
+    def _read_log(self, now: float, ns: str, key: str, since: LogMark | None) -> LogRead:
+        row = self._db.execute("SELECT head, epoch, length FROM logs WHERE ns = ? AND key = ? AND expires > ?",
+                               (ns, key, now)).fetchone()
+        if row is None:
+            return LogRead(None)
+        head, epoch, length = bytes(row[0]), str(row[1]), int(row[2])
+        start = since.length if since is not None and since.epoch == epoch and since.length <= length else 0
+        entries = [bytes(r[0]) for r in self._db.execute(
+            "SELECT value FROM log_entries WHERE ns = ? AND key = ? AND n >= ? ORDER BY n", (ns, key, start))]
+        return LogRead(head, epoch, start, entries)
+
+    async def read_log(self, ns: str, key: str, *, since: LogMark | None) -> LogRead:
+        def read() -> LogRead:
+            db = self._db
+            db.execute("BEGIN")  # one snapshot: the head and the entries of the same write
+            try:
+                return self._read_log(self._clock(), self._ns + ns, key, since)
+            finally:
+                db.execute("COMMIT")
+
+        return await self._run(read)
+
+    async def lock_and_read_log(self, ns: str, key: str, token: str, since: LogMark | None,
+                                lock_ttl: float) -> LogRead | None:
+        def lock_and_read(now: float) -> LogRead | None:
+            cur = self._db.execute(
+                "INSERT INTO locks (name, token, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET token = excluded.token, expires = excluded.expires "
+                "WHERE locks.expires <= ?",
+                (f"{self._ns}log:{ns}:{key}", token, now + lock_ttl, now),
+            )
+            return self._read_log(now, self._ns + ns, key, since) if cur.rowcount == 1 else None
+
+        return await self._run(self._write, lock_and_read)
+
+    async def extend_log_lock(self, ns: str, key: str, token: str, lock_ttl: float) -> None:
+        def extend(now: float) -> None:
+            self._db.execute("UPDATE locks SET expires = ? WHERE name = ? AND token = ?",
+                             (now + lock_ttl, f"{self._ns}log:{ns}:{key}", token))
+
+        await self._run(self._write, extend)
+
+    async def write_and_unlock_log(self, ns: str, key: str, token: str, change: Change | None, ttl: float) -> bool:
+        name, full = f"{self._ns}log:{ns}:{key}", self._ns + ns
+
+        def write(now: float) -> bool:
+            db = self._db
+            held = db.execute("DELETE FROM locks WHERE name = ? AND token = ? RETURNING expires",
+                              (name, token)).fetchone()
+            if held is None or held[0] <= now:  # lapsed (and maybe taken by another since): write nothing
+                return False
+            if change is None:
+                return True
+            first = 0
+            if change.mode == "append":
+                row = db.execute("SELECT epoch, length FROM logs WHERE ns = ? AND key = ? AND expires > ?",
+                                 (full, key, now)).fetchone()
+                if row is None or row[0] != change.epoch:  # expired while held: nothing to append to
+                    return False
+                first = int(row[1])
+            else:
+                db.execute("DELETE FROM log_entries WHERE ns = ? AND key = ?", (full, key))
+            if change.mode == "drop":
+                db.execute("DELETE FROM logs WHERE ns = ? AND key = ?", (full, key))
+                return True
+            db.executemany("INSERT INTO log_entries (ns, key, n, value) VALUES (?, ?, ?, ?)",
+                           ((full, key, first + i, e) for i, e in enumerate(change.entries)))
+            db.execute("INSERT OR REPLACE INTO logs (ns, key, head, epoch, length, expires) VALUES (?, ?, ?, ?, ?, ?)",
+                       (full, key, change.head, change.epoch, first + len(change.entries), now + ttl))
+            return True
+
+        return await self._run(self._write, write)
 
     async def shared_secret(self, name: str) -> bytes:
         return await self._secrets.get(self, name)
