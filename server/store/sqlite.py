@@ -6,11 +6,12 @@ WAL lets readers go on while one writes, every change is one ``BEGIN IMMEDIATE``
 and a busy timeout makes a writer wait for another instead of failing.
 
 A call runs at once when the database is free (this process's connection not in use, no other
-process holding the write lock; SQLite's busy timeout is 0 for that attempt, so it fails rather
-than waits); otherwise, and after such a failure, in a worker thread (``anyio.to_thread``) that
-waits, so the event loop never waits on another process's lock. The thread hop cost more than
-the budget's reserve/release themselves, twice on every tool call (bench/run.py, bench/store.py).
-One connection per store, used by one thread at a time.
+process holding the write lock: the connection's busy timeout is 0, so it fails rather than
+waits); otherwise, and after such a failure, in a worker thread (``anyio.to_thread``) that tries
+again until the database is free (up to ``BUSY_TIMEOUT``), so the event loop never waits on
+another process's lock. The thread hop cost more than the budget's reserve/release themselves,
+twice on every tool call (bench/run.py, bench/store.py). One connection per store, used by one
+thread at a time.
 
 Times are wall-clock seconds (``time.time``): the only clock every process shares. Expired rows
 are swept at most once a minute, inside a write transaction, so nothing grows without bound.
@@ -55,6 +56,7 @@ CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires IS NOT NULL;
 CREATE TABLE IF NOT EXISTS slots (
     bucket TEXT NOT NULL, slot TEXT NOT NULL, finish REAL NOT NULL, expires REAL NOT NULL,
     PRIMARY KEY (bucket, slot)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS slots_window ON slots (bucket, finish);
 CREATE TABLE IF NOT EXISTS blocks (bucket TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, token TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS logs (
@@ -89,10 +91,12 @@ class SQLiteStore:
             )
             if fresh:
                 os.chmod(self.path, 0o600)  # plans and sealed secrets: this user's only
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; WAL keeps it consistent
             self._db.executescript(_SCHEMA)
+            # From here on it never waits inside SQLite: a busy database is retried in a worker
+            # thread (_locked), so the event loop's attempt fails at once instead.
+            self._db.execute("PRAGMA busy_timeout = 0")
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailable(f"cannot open the state store {self.url}: {exc}") from None
 
@@ -110,8 +114,6 @@ class SQLiteStore:
 
     def _at_once(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn`` without waiting for another process: raises _Busy where it would wait."""
-        db = self._db
-        db.execute("PRAGMA busy_timeout = 0")
         try:
             return fn(*args)
         except sqlite3.OperationalError as exc:
@@ -120,15 +122,20 @@ class SQLiteStore:
             raise StoreUnavailable(f"state store {self.url}: {exc}") from None
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"state store {self.url}: {exc}") from None
-        finally:
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
     def _locked(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn`` in a worker thread, tried again while another process holds the database."""
+        deadline, delay = time.monotonic() + BUSY_TIMEOUT, 0.001
         with self._mutex:
-            try:
-                return fn(*args)
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"state store {self.url}: {exc}") from None
+            while True:
+                try:
+                    return self._at_once(fn, *args)
+                except _Busy:
+                    if time.monotonic() >= deadline:
+                        raise StoreUnavailable(f"state store {self.url}: database is locked (another process "
+                                               f"held it for more than {BUSY_TIMEOUT:g} s)") from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
 
     def _write(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(now, *args)`` in one IMMEDIATE transaction (the write lock taken up front, so a
@@ -228,32 +235,35 @@ class SQLiteStore:
 
         def reserve(now: float) -> float:
             db = self._db
+            # The common case in one statement: not blocked and a free slot in the window (this
+            # caller's capacity and period, whatever others reserved with), counted on an index.
+            # Expired slots go in the sweep.
+            taken = db.execute(
+                "INSERT OR REPLACE INTO slots (bucket, slot, finish, expires) SELECT ?, ?, ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM blocks WHERE bucket = ? AND until > ?) "
+                "AND (SELECT count(*) FROM slots WHERE bucket = ? AND finish > ?) < ?",
+                (name, slot, now + hold, now + hold + period, name, now, name, now - period, capacity),
+            ).rowcount
+            if taken == 1:
+                return 0.0
             row = db.execute("SELECT until FROM blocks WHERE bucket = ?", (name,)).fetchone()
             if row is not None and row[0] > now:
                 return float(row[0] - now)
-            db.execute("DELETE FROM slots WHERE bucket = ? AND expires <= ?", (name, now))
-            # The window is this caller's (capacity, period), whatever others reserved with.
-            count, first = db.execute(
-                "SELECT count(*), min(finish) FROM slots WHERE bucket = ? AND finish > ?", (name, now - period)
-            ).fetchone()
-            if count < capacity:
-                db.execute(
-                    "INSERT OR REPLACE INTO slots (bucket, slot, finish, expires) VALUES (?, ?, ?, ?)",
-                    (name, slot, now + hold, now + hold + period),
-                )
-                return 0.0
+            first = db.execute("SELECT min(finish) FROM slots WHERE bucket = ? AND finish > ?",
+                               (name, now - period)).fetchone()[0]
             return max(float(first) + period - now, 0.001)
 
         return await self._run(self._write, reserve)
 
     async def release(self, bucket: str, slot: str) -> None:
-        def release(now: float) -> None:
+        def release() -> None:  # one statement: its own transaction
+            now = self._clock()
             self._db.execute(
                 "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
                 (now, now, self._ns + bucket, slot),
             )
 
-        await self._run(self._write, release)
+        await self._run(release)
 
     async def block(self, bucket: str, seconds: float) -> None:
         def block(now: float) -> None:
