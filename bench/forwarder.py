@@ -6,6 +6,7 @@ audit, no store, no labelling: what any MCP server must do to answer this call, 
 
     python bench/forwarder.py                    # stdio
     python bench/forwarder.py --http PORT        # streamable HTTP on 127.0.0.1:PORT/mcp
+    python bench/forwarder.py --http PORT --stateless   # as a replica (no session pinned to it)
 
 Reads LIVECHAT_API_URL and LIVECHAT_ACCESS_TOKEN like our server does.
 """
@@ -39,6 +40,7 @@ async def get_group(id: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--http":
-        app.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]), streamable_http_path="/mcp")
+        app.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]), streamable_http_path="/mcp",
+                stateless_http="--stateless" in sys.argv)
     else:
         app.run()

@@ -101,6 +101,19 @@ def lazy_loading_meta(spec: Action | MetaTool[Any]) -> dict[str, Any]:
     return {"anthropic/searchHint": hint or spec.title, **({"anthropic/alwaysLoad": True} if core else {})}
 
 
+def tool_input_schema(name: str) -> dict[str, Any] | None:
+    """A tool's input schema by name, for the SDK's check of ``Mcp-Param-*`` headers on 2026-07-28
+    calls: without it the SDK runs the whole tools/list handler on every tools/call to find one
+    schema (bench/http_rate.py: session-less calls at half the forwarder's rate). The same schema
+    whoever asks (only dispatch decides what a caller may call); None for a name that is no tool."""
+    act = catalog().get(name)
+    spec: Action | MetaTool[Any] | None = act if act is not None else BY_NAME.get(name)
+    if spec is None:
+        return None
+    model: type[BaseModel] = spec.model
+    return input_schema(model)
+
+
 def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     """A meta call's arguments for the audit log: no plan document (long, and audited per
     request when applied) and only the names of supplied secrets."""
@@ -391,6 +404,7 @@ class LiveChatMCP:
                 on_list_prompts=on_list_prompts,
                 on_get_prompt=on_get_prompt,
                 on_set_logging_level=on_set_logging_level,
+                get_tool_input_schema=tool_input_schema,
             )
         # Seals the request state of input_required rounds (confirmations, server/calls/confirm.py).
         server.middleware.append(SharedStateBoundary(self.runtime.store, "livechat-mcp"))

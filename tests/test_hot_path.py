@@ -1,0 +1,50 @@
+"""What a read costs on the call path, counted (issue 26): the store calls it makes, and the work
+the SDK would otherwise repeat per call. Timed side by side with the SDK forwarder in bench/."""
+
+from __future__ import annotations
+
+import pytest
+
+from counting import CountingStore, Tally, lines_run
+from server.doors.mcp_app import LiveChatMCP
+from server.policies import Overrides
+from test_linear import RATE, meta, runtime_on  # noqa: F401  (shared helpers)
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_read_costs_two_store_calls_and_the_same_work_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The license budget's reserve and release, nothing else; and no per-call building of what
+    can be built once (the second and the hundredth call run the same lines)."""
+    store = CountingStore()
+    async with runtime_on(store, monkeypatch, Overrides()) as runtime:
+        app = LiveChatMCP(runtime)
+        from server.calls.context import CallContext
+
+        counts = []
+        for n in range(12):
+            store.tally = Tally()
+            with lines_run(store.tally) as tally:
+                result = await app.call_tool("get_group", {"id": 0}, call=CallContext())
+            assert not result.is_error, result.data
+            if n in (1, 11):
+                counts.append(tally)
+        assert counts[0].store == counts[1].store == {"reserve": 1, "release": 1}
+        assert counts[1].lines == counts[0].lines
+
+
+async def test_session_less_calls_find_their_tool_schema_without_listing_every_tool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Protocol 2026-07-28: the SDK checks a call's Mcp-Param headers against the tool's input
+    schema. Told how to find one schema, it no longer runs tools/list (every tool's schema) per call."""
+    store = CountingStore()
+    async with runtime_on(store, monkeypatch, policy="full-access") as runtime:
+        app = LiveChatMCP(runtime)
+        lookup = app.server.get_tool_input_schema
+        assert lookup is not None
+        listed = {t.name: t.input_schema for t in app.list_tools()}
+        for name in ("get_group", "create_agent", "get_plan", "search_actions"):
+            if name in listed:
+                assert lookup(name) == listed[name], name
+        assert lookup("no_such_tool") is None
