@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,13 +78,14 @@ class CountingStore(MemoryStore):
         self._count("keys")
         return await super().keys(ns, prefix)
 
-    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float,
+                      finished: Sequence[tuple[str, float]] = ()) -> float:
         self._count("reserve")
-        return await super().reserve(bucket, capacity=capacity, period=period, slot=slot, hold=hold)
+        return await super().reserve(bucket, capacity=capacity, period=period, slot=slot, hold=hold, finished=finished)
 
-    async def release(self, bucket: str, slot: str) -> None:
+    async def release(self, bucket: str, slot: str, *, ago: float = 0.0) -> None:
         self._count("release")
-        await super().release(bucket, slot)
+        await super().release(bucket, slot, ago=ago)
 
     def lock(self, name: str, *, ttl: float, heartbeat: bool = False) -> Any:
         self._count("lock")

@@ -391,3 +391,17 @@ async def test_a_log_lives_until_its_ttl_after_its_last_write(stores: Callable[.
     assert (await a.read_log("plans.working", "p", since=None)).entries == [b"x", b"y"]
     await anyio.sleep(0.25)
     assert (await a.read_log("plans.working", "p", since=None)).head is None
+
+
+async def test_a_reservation_carries_the_releases_of_requests_that_finished(stores: Callable[..., Store]) -> None:
+    """A read costs one store operation: the next reservation releases the slots of requests that
+    finished meanwhile, each stamped with when it finished (seconds ago), atomically."""
+    s = stores()
+    assert await s.reserve("carry", capacity=1, period=0.2, slot="a", hold=30) == 0
+    assert await s.reserve("carry", capacity=1, period=0.2, slot="b", hold=30) > 1  # a is held until released
+    # a finished 0.3 s ago: its window (0.2 s) is over, so b gets the slot in the same operation
+    assert await s.reserve("carry", capacity=1, period=0.2, slot="b", hold=30, finished=[("a", 0.3)]) == 0
+    # b finished just now: it counts for a whole period from now
+    assert await s.reserve("carry", capacity=1, period=0.2, slot="c", hold=30, finished=[("b", 0.0)]) > 0.1
+    await s.release("carry", "b", ago=0.25)  # told alone, with when it finished
+    assert await s.reserve("carry", capacity=1, period=0.2, slot="c", hold=30) == 0

@@ -180,6 +180,7 @@ class LiveChatClient:
         )
 
     async def aclose(self) -> None:
+        await self.budget.flush()  # finished requests' slots, not yet told to the store
         await self._http.aclose()
 
     def url(self, action: str) -> str:

@@ -15,6 +15,7 @@ it into a clear, retryable error and never act as if the state were empty.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -95,10 +96,15 @@ class Store(Protocol):
         ...
 
     # --- the request budget (per license, shared by every process and replica) ---------------
-    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float,
+                      finished: Sequence[tuple[str, float]] = ()) -> float:
         """Take the request slot named ``slot`` in ``bucket`` if one is free now and return 0.0;
         else take nothing and return the seconds until one may free up. At most ``capacity``
         slots in any ``period`` seconds across everyone using the store (atomic).
+
+        ``finished``: (slot, seconds ago) of this caller's requests that finished since it last
+        told the store: released as ``release`` would have at that time, in the same round trip
+        (a read then costs one store operation, not two: server/api/ratelimit.py).
 
         A slot counts from when its request *finishes* (``release``): LiveChat counts requests
         on arrival, which is after the reservation, so stamping at the finish keeps the window
@@ -106,8 +112,8 @@ class Store(Protocol):
         taken as finishing ``hold`` seconds after the reservation, so a crashed process cannot
         hold one for longer than ``hold + period``."""
         ...
-    async def release(self, bucket: str, slot: str) -> None:
-        """The request that took ``slot`` has finished: it counts from now for one period."""
+    async def release(self, bucket: str, slot: str, *, ago: float = 0.0) -> None:
+        """The request that took ``slot`` finished ``ago`` seconds ago: it counts from then for one period."""
         ...
     async def block(self, bucket: str, seconds: float) -> None:
         """LiveChat said 429 / Retry-After: no slot is given to anyone for ``seconds``."""

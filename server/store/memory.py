@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -88,8 +88,13 @@ class MemoryStore:
         return sorted(k for (n, k) in list(self._values) if n == ns and k.startswith(prefix)
                       and self._live(n, k) is not None)
 
-    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float,
+                      finished: Sequence[tuple[str, float]] = ()) -> float:
         now = self._clock()
+        window = self._windows.get(bucket, {})
+        for done, ago in finished:
+            if done in window:
+                window[done] = (now - ago, window[done][1])
         blocked = self._blocked.get(bucket, 0.0) - now
         if blocked > 0:
             return blocked
@@ -104,10 +109,10 @@ class MemoryStore:
             return 0.0
         return max(min(live) + period - now, 0.001)
 
-    async def release(self, bucket: str, slot: str) -> None:
+    async def release(self, bucket: str, slot: str, *, ago: float = 0.0) -> None:
         window = self._windows.get(bucket, {})
         if slot in window:
-            window[slot] = (self._clock(), window[slot][1])
+            window[slot] = (self._clock() - ago, window[slot][1])
 
     async def block(self, bucket: str, seconds: float) -> None:
         until = self._clock() + seconds

@@ -17,7 +17,7 @@ Layout, under the deployment's prefix ``P`` (``LIVECHAT_MCP_STORE_NAMESPACE``):
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -60,8 +60,10 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return v
 """
 
-# KEYS: slots, block. ARGV: capacity, period ms, slot, hold ms. Returns ms to wait (0: taken).
+# KEYS: slots, block. ARGV: capacity, period ms, slot, hold ms, then (finished slot, ms ago) pairs
+# released first. Returns ms to wait (0: taken).
 _RESERVE = _NOW + """
+for i = 5, #ARGV - 1, 2 do redis.call('ZADD', KEYS[1], 'XX', now - tonumber(ARGV[i + 1]), ARGV[i]) end
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return blocked end
 local period = tonumber(ARGV[2])
@@ -78,7 +80,7 @@ local first = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - period), '+inf'
 return math.max(tonumber(first[2]) + period - now, 1)
 """
 
-_RELEASE = _NOW + "redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1]) return 0"
+_RELEASE = _NOW + "redis.call('ZADD', KEYS[1], 'XX', now - tonumber(ARGV[2]), ARGV[1]) return 0"
 
 _BLOCK = """
 local ms = tonumber(ARGV[1])
@@ -192,13 +194,17 @@ class RedisStore:
 
     # --- budget ---------------------------------------------------------------------------------
 
-    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float,
+                      finished: Sequence[tuple[str, float]] = ()) -> float:
         keys = [f"{self._p}:slots:{bucket}", f"{self._p}:block:{bucket}"]
-        wait: Any = await self._do(lambda: self._reserve(keys, [capacity, _ms(period), slot, _ms(hold)]))
+        args: list[str | int] = [capacity, _ms(period), slot, _ms(hold)]
+        for done, ago in finished:
+            args += [done, max(int(ago * 1000), 0)]
+        wait: Any = await self._do(lambda: self._reserve(keys, args))
         return int(wait) / 1000
 
-    async def release(self, bucket: str, slot: str) -> None:
-        await self._do(lambda: self._release([f"{self._p}:slots:{bucket}"], [slot]))
+    async def release(self, bucket: str, slot: str, *, ago: float = 0.0) -> None:
+        await self._do(lambda: self._release([f"{self._p}:slots:{bucket}"], [slot, max(int(ago * 1000), 0)]))
 
     async def block(self, bucket: str, seconds: float) -> None:
         await self._do(lambda: self._block([f"{self._p}:block:{bucket}"], [_ms(seconds)]))

@@ -24,7 +24,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -230,11 +230,16 @@ class SQLiteStore:
 
     # --- budget ---------------------------------------------------------------------------------
 
-    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float,
+                      finished: Sequence[tuple[str, float]] = ()) -> float:
         name = self._ns + bucket
 
         def reserve(now: float) -> float:
             db = self._db
+            if finished:  # releases folded into this transaction (see Store.reserve)
+                db.executemany(
+                    "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
+                    ((now - ago, now - ago, name, done) for done, ago in finished))
             # The common case in one statement: not blocked and a free slot in the window (this
             # caller's capacity and period, whatever others reserved with), counted on an index.
             # Expired slots go in the sweep.
@@ -255,9 +260,9 @@ class SQLiteStore:
 
         return await self._run(self._write, reserve)
 
-    async def release(self, bucket: str, slot: str) -> None:
+    async def release(self, bucket: str, slot: str, *, ago: float = 0.0) -> None:
         def release() -> None:  # one statement: its own transaction
-            now = self._clock()
+            now = self._clock() - ago
             self._db.execute(
                 "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
                 (now, now, self._ns + bucket, slot),
