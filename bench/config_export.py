@@ -58,7 +58,7 @@ async def measure() -> dict[str, Any]:
                                            sandbox_seed=seeder(license_document(), DEFAULT_CLIENT_ID)), env)
     sandbox = runtime.sandbox
     app = LiveChatMCP(runtime)
-    call = CallContext(session="process", app=runtime.app, principal=runtime.principal)
+    call = CallContext(session="process")
     try:
         export_times, raw_times, reads = [], [], []
         wanted = [r for part in READS.values() for r in part]
