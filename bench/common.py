@@ -39,9 +39,16 @@ def load() -> str:
         " (LOADED: other work shared the cores)" if one > 0.5 * cores else " (quiet)")
 
 
+def as_installed(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """The environment servers are started with: no LIVECHAT_ settings, and Python caching
+    bytecode as it does by default (a shell that sets PYTHONDONTWRITEBYTECODE would make every
+    start compile our modules from source, while the SDK's were compiled when pip installed them)."""
+    return {k: v for k, v in environ.items() if not k.startswith("LIVECHAT_") and k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def clean_env(tmp: Path) -> dict[str, str]:
-    """The environment without LIVECHAT_ settings, state kept in ``tmp``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    """``as_installed``, state kept in ``tmp``."""
+    env = as_installed(os.environ)
     env["XDG_STATE_HOME"] = str(tmp)
     return env
 

@@ -20,12 +20,14 @@ from mcp import Client, StdioServerParameters
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import as_installed  # noqa: E402
+
 from server.calls.runtime import Settings, build_runtime  # noqa: E402
 from server.doors.mcp_app import LiveChatMCP  # noqa: E402
 from server.policies import Overrides  # noqa: E402
 from server.sandbox import ALL_SCOPES_TOKEN as DEFAULT_TOKEN, Sandbox  # noqa: E402  (the whole catalogue)
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+ENV = as_installed(os.environ)  # servers start as installed: no LIVECHAT_ settings, bytecode cached
 FLOOR_SERVER = '''
 from mcp.server.mcpserver import MCPServer
 app = MCPServer("floor")
