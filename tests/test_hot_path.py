@@ -58,3 +58,29 @@ async def test_session_less_calls_find_their_tool_schema_without_listing_every_t
             if name in listed:
                 assert lookup(name) == listed[name], name
         assert lookup("no_such_tool") is None
+
+
+def test_an_answer_is_walked_for_cleaning_only_when_its_text_shows_something_to_clean() -> None:
+    """ToolResult scans the JSON text it sends for what sanitize would remove and walks the data
+    only then: for every character, in a value and in a key, a change sanitize would make is seen
+    in the text (no answer skips cleaning it needs)."""
+    import json
+    import sys
+
+    from server.safety.untrusted import may_need_cleaning, sanitize
+
+    astral = [c for lo, hi in ((0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
+                               (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF), (0x1F600, 0x1F64F)) for c in range(lo, hi + 1)]
+    missed = []
+    for code in [*range(0x10000), *astral]:
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        for data in ({"name": f"a{ch}b"}, {f"k{ch}": 1}, [f"{ch}"]):
+            if sanitize(data) != data and not may_need_cleaning(json.dumps(data, ensure_ascii=False)):
+                missed.append(hex(code))
+    assert missed == [], missed[:20]
+    # A common answer (accents, an emoji, new lines and tabs) is sent without a walk.
+    assert not may_need_cleaning(json.dumps({"name": "Zoë", "emoji": "🙂", "note": "line\nnext\ttab"},
+                                            ensure_ascii=False))
+    assert sys.maxunicode == 0x10FFFF

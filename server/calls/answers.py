@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..plans.working import PlanBusy
 from ..policies import Decision
 from ..policies.audience import Refusal, refusal_error
-from ..safety.untrusted import label, sanitize
+from ..safety.untrusted import label, may_need_cleaning, sanitize
 from ..tools import Action
 from ..tools.validation import field_errors, summary
 
@@ -43,13 +43,22 @@ class ToolResult:
     rule: str | None = None
 
     @cached_property
+    def _dumped(self) -> str:
+        return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+
+    @cached_property
     def shown(self) -> Any:
-        """``data`` as the model may see it (sanitized once: ``text`` and ``structured`` both use it)."""
-        return sanitize(self.data) if self.untrusted else self.data
+        """``data`` as the model may see it (sanitized once: ``text`` and ``structured`` both use it).
+        The JSON text the answer is sent as is scanned once; only data holding something to clean
+        is walked and dumped again (sanitizing and labelling in one pass for a clean answer)."""
+        if not self.untrusted or not may_need_cleaning(self._dumped):
+            return self.data
+        return sanitize(self.data)
 
     @property
     def text(self) -> str:
-        text = json.dumps(self.shown, separators=(",", ":"), ensure_ascii=False)
+        shown = self.shown
+        text = self._dumped if shown is self.data else json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
         return label(text) if self.untrusted and self.boundary else text
 
     @property

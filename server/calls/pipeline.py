@@ -313,7 +313,8 @@ class Pipeline:
             all(isinstance(r, dict) and "error" in r for r in responses)
         if prepared.shape and (not failed or act.batch_of):  # a batch that failed whole still answers in groups
             result = shape_result(act, prepared.body, result, prepared.page)
-        return ToolResult(self.scrub.json(result), is_error=failed)
+        # Scrubbed of this credential as it was read (api/client.py _judge): not dumped again here.
+        return ToolResult(result, is_error=failed)
 
     async def _add_to_plan(self, prepared: Prepared, session: str, log: AuditLog | None) -> ToolResult:
         """A dry-run write: the step(s) join the session's plan; the answer shows the request."""

@@ -70,6 +70,18 @@ def clean(text: str) -> str:
     return "".join(out)
 
 
+# In JSON text (json.dumps, ensure_ascii=False) the C0 controls come out escaped: \u0000-\u001f,
+# or \b \f \r. A backslash before "r" of an escaped backslash matches too: only a wasted walk.
+_ESCAPED_CONTROL = re.compile(r"\\(?:u00[01]|[bfr])")
+
+
+def may_need_cleaning(json_text: str) -> bool:
+    """Whether the data ``json_text`` was dumped from may hold a string :func:`clean` would change.
+    False means :func:`sanitize` would return the data unchanged: one scan of the text an answer is
+    sent as anyway, instead of a walk of every string (most answers hold nothing to clean)."""
+    return bool(_SUSPECT.search(json_text) or _ESCAPED_CONTROL.search(json_text))
+
+
 def sanitize(data: Any) -> Any:
     """``data`` (decoded JSON) with every string, keys included, passed through :func:`clean`."""
     if isinstance(data, str):
