@@ -114,6 +114,16 @@ def _memberships(state: SandboxState, agent_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _all_memberships(state: SandboxState) -> dict[str, list[dict[str, Any]]]:
+    """Every agent's groups, from one pass over the groups: a list of every agent costs agents +
+    memberships, not agents x groups (plan checks and exports read whole licenses)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for gid, group in sorted(state.groups.items()):
+        for agent_id, priority in group.get("agent_priorities", {}).items():
+            out.setdefault(agent_id, []).append({"id": gid, "priority": priority})
+    return out
+
+
 def _check_groups(ctx: Ctx, groups: list[Any]) -> None:
     for item in groups:
         if item.id not in ctx.state.groups:
@@ -131,18 +141,21 @@ def _set_memberships(state: SandboxState, agent_id: str, groups: list[Any]) -> N
             priorities.pop(agent_id, None)
 
 
-def _view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+def _view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | None,
+          groups: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     out = {key: agent[key] for key in BASE_FIELDS}
     for name in fields or []:
         if name == "groups":
-            out["groups"] = _memberships(state, agent["id"])
+            out["groups"] = [dict(m) for m in groups.get(agent["id"], [])] if groups is not None else \
+                _memberships(state, agent["id"])
         elif name in agent:  # last_logout is omitted when no logout occurred
             out[name] = _copy(agent[name])
     return out
 
 
-def _list_view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
-    out = _view(state, agent, fields)
+def _list_view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | None,
+               groups: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    out = _view(state, agent, fields, groups)
     del out["avatar"]
     view = {"avatar_path": agent["avatar"].partition("://")[2] or agent["avatar"], **out}
     return {LIST_NAMES.get(key, key): value for key, value in view.items()}
@@ -215,12 +228,14 @@ def get_agent(ctx: Ctx, req: t.GetAgent) -> dict[str, Any]:
 def list_agents(ctx: Ctx, req: t.ListAgents) -> list[dict[str, Any]]:
     agents = list(ctx.state.agents.values())
     filters = req.filters
-    if filters is not None and filters.group_ids is not None:
+    wanted_groups = filters is not None and filters.group_ids is not None
+    groups = _all_memberships(ctx.state) if wanted_groups or "groups" in (req.fields or []) else None
+    if filters is not None and filters.group_ids is not None and groups is not None:
         wanted = set(filters.group_ids)
-        agents = [a for a in agents if wanted & {g["id"] for g in _memberships(ctx.state, a["id"])}]
+        agents = [a for a in agents if wanted & {g["id"] for g in groups.get(a["id"], [])}]
     if filters is not None and filters.suspended is not None:
         agents = [a for a in agents if a["suspended"] == filters.suspended]
-    return [_list_view(ctx.state, agent, req.fields) for agent in agents]
+    return [_list_view(ctx.state, agent, req.fields, groups) for agent in agents]
 
 
 def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
