@@ -384,3 +384,16 @@ def test_hints_fit_the_error_not_just_its_type():
     assert "agents--all:rw" in hint_for("authorization", None, "Requires scope agents--all:rw")
     per_client = hint_for("limit_reached", None, "Client abc already has 3 webhooks for chat_deactivated")
     assert "per client" in per_client and "message says which" in per_client
+
+
+async def test_a_cookie_the_api_sets_is_never_sent_back() -> None:
+    """The Configuration API is stateless: a Set-Cookie (a load balancer's, say) is not kept, so
+    no later request carries it (and no response pays for httpx's cookie handling)."""
+    rec = Recorder(httpx.Response(200, json={"id": 0}, headers={"Set-Cookie": "AWSALB=sticky; Path=/"}))
+    client, _ = make_client(rec)
+    try:
+        for _ in range(2):
+            assert await client.call("get_group", {"id": 0}, write=False, idempotent=True) == {"id": 0}
+    finally:
+        await client.aclose()
+    assert [r.headers.get("cookie") for r in rec.requests] == [None, None]

@@ -146,6 +146,13 @@ class PlannedRequest:
         return {"method": self.method, "url": self.url, "headers": self.headers, "body": self.body}
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing (see LiveChatClient.__init__)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
 class LiveChatClient:
     def __init__(
         self,
@@ -178,6 +185,12 @@ class LiveChatClient:
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
         )
+        # The Configuration API is stateless (a Bearer token or a PAT on every request): no cookie
+        # it sets is sent back. httpx otherwise wraps every response in urllib's cookie machinery,
+        # about 40% of a request's client-side work (bench/run.py, per call). httpx has no switch
+        # for it; tests/test_client.py holds that this stays in effect.
+        if isinstance(getattr(self._http, "_cookies", None), httpx.Cookies):
+            self._http._cookies = _NoCookies()
 
     async def aclose(self) -> None:
         await self.budget.flush()  # finished requests' slots, not yet told to the store
