@@ -17,7 +17,9 @@ httpx pool. Prints the load average: figures from a loaded machine say so.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -46,9 +48,9 @@ from common import (
     write_between,
 )
 
-SECONDS = float(__import__("os").environ.get("BENCH_SECONDS", "5"))
-ROUNDS = int(__import__("os").environ.get("BENCH_ROUNDS", "5"))
-REPLICAS = int(__import__("os").environ.get("BENCH_REPLICAS", "2"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+REPLICAS = int(os.environ.get("BENCH_REPLICAS", "2"))
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 LEGACY, MODERN = "2025-11-25", "2026-07-28"
 CALL = {"name": "get_group", "arguments": {"id": 0}}
@@ -137,7 +139,7 @@ def interleaved(urls: dict[str, str], protocol: str, clients: int) -> dict[str, 
 
 def _spawn(cmd: list[str], env: dict[str, str], port: int, what: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(f"http://127.0.0.1:{port}/mcp", proc, what)
+    wait_for(f"http://127.0.0.1:{port}/mcp", proc, what, timeout=180)
     return proc
 
 
@@ -145,6 +147,8 @@ def _spawn(cmd: list[str], env: dict[str, str], port: int, what: str) -> subproc
 def servers(env: dict[str, str], count: int, store: str | None) -> Iterator[tuple[list[int], list[int]]]:
     """``count`` of ours (on ``store``; None: the default SQLite file) and of the forwarder."""
     ours, theirs, procs = [], [], []
+    if store:  # replicas share one store key, as docs/replicas-and-store.md sets it
+        env = {**env, "LIVECHAT_MCP_STORE_KEY": base64.b64encode(os.urandom(32)).decode()}
     try:
         for _ in range(count):
             port = free_port()
