@@ -297,6 +297,33 @@ async def test_store_errors_and_latency_are_counted_by_operation():
     assert "redis.internal" not in text  # the error's type, never its message
 
 
+@pytest.mark.anyio
+async def test_a_store_log_and_the_budget_pass_through_the_observed_store_as_their_round_trips():
+    """A working plan's log (lock-and-read, write-and-unlock) and a reservation that carries the
+    previous request's release reach the store unchanged, each timed as one operation."""
+    metrics = Metrics()
+    store = ObservedStore(MemoryStore(), Telemetry(metrics))
+    async with store.hold_log("plans.working", "k", since=None, ttl=60, lock_ttl=15) as log:
+        assert log.read.head is None
+        log.append(b"head", [b"step 1"])
+    with pytest.raises(RuntimeError):
+        async with store.hold_log("plans.working", "k", since=None, ttl=60, lock_ttl=15) as log:
+            log.append(b"head 2", [b"never written"])
+            raise RuntimeError("the call failed")
+    read = await store.read_log("plans.working", "k", since=None)
+    assert (read.head, read.entries) == (b"head", [b"step 1"])
+    assert await store.reserve("b", capacity=1, period=60, slot="one", hold=30) == 0
+    assert await store.reserve("b", capacity=1, period=60, slot="two", hold=30) > 0  # "one" still held
+    assert await store.reserve("b", capacity=1, period=60, slot="two", hold=30, finished=[("one", 61.0)]) == 0
+    await store.release("b", "two", ago=61.0)
+    assert await store.reserve("b", capacity=1, period=60, slot="three", hold=30) == 0
+    text = metrics.exposition()[0].decode()
+    for operation, count in (("lock_and_read_log", 2), ("write_and_unlock_log", 1), ("read_log", 1),
+                             ("reserve", 4), ("release", 1)):
+        assert (f'livechat_mcp_store_operation_duration_seconds_count{{backend="memory",operation="{operation}"}} '
+                f'{count}.0') in text, operation
+
+
 def test_labels_are_words_whatever_a_caller_passes():
     metrics = Metrics()
     telemetry = Telemetry(metrics)

@@ -5,12 +5,12 @@ an unobserved server pays nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from ..observe import Nobody, Observer
-from .base import Store
+from .base import HeldLog, LogMark, LogRead, Store
 
 
 def backend_of(store: Store) -> str:
@@ -52,13 +52,15 @@ class ObservedStore:
         with self.observer.store_operation(self.backend, "keys"):
             return await self.inner.keys(ns, prefix)
 
-    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float) -> float:
+    async def reserve(self, bucket: str, *, capacity: int, period: float, slot: str, hold: float,
+                      finished: Sequence[tuple[str, float]] = ()) -> float:
         with self.observer.store_operation(self.backend, "reserve"):
-            return await self.inner.reserve(bucket, capacity=capacity, period=period, slot=slot, hold=hold)
+            return await self.inner.reserve(bucket, capacity=capacity, period=period, slot=slot, hold=hold,
+                                            finished=finished)
 
-    async def release(self, bucket: str, slot: str) -> None:
+    async def release(self, bucket: str, slot: str, *, ago: float = 0.0) -> None:
         with self.observer.store_operation(self.backend, "release"):
-            await self.inner.release(bucket, slot)
+            await self.inner.release(bucket, slot, ago=ago)
 
     async def block(self, bucket: str, seconds: float) -> None:
         with self.observer.store_operation(self.backend, "block"):
@@ -73,6 +75,30 @@ class ObservedStore:
             with self.observer.store_operation(self.backend, "lock"):  # taking it; holding it is the caller's work
                 await stack.enter_async_context(self.inner.lock(name, ttl=ttl, heartbeat=heartbeat))
             yield
+
+    def hold_log(self, ns: str, key: str, *, since: LogMark | None, ttl: float,
+                 lock_ttl: float) -> AbstractAsyncContextManager[HeldLog]:
+        return self._hold_log(ns, key, since=since, ttl=ttl, lock_ttl=lock_ttl)
+
+    @asynccontextmanager
+    async def _hold_log(self, ns: str, key: str, *, since: LogMark | None, ttl: float,
+                        lock_ttl: float) -> AsyncIterator[HeldLog]:
+        # Two operations, as the backend makes them: lock-and-read on entry, write-and-unlock on exit.
+        held = self.inner.hold_log(ns, key, since=since, ttl=ttl, lock_ttl=lock_ttl)
+        with self.observer.store_operation(self.backend, "lock_and_read_log"):
+            log = await held.__aenter__()
+        try:
+            yield log
+        except BaseException as exc:
+            if not await held.__aexit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            with self.observer.store_operation(self.backend, "write_and_unlock_log"):
+                await held.__aexit__(None, None, None)
+
+    async def read_log(self, ns: str, key: str, *, since: LogMark | None) -> LogRead:
+        with self.observer.store_operation(self.backend, "read_log"):
+            return await self.inner.read_log(ns, key, since=since)
 
     async def shared_secret(self, name: str) -> bytes:
         with self.observer.store_operation(self.backend, "shared_secret"):
