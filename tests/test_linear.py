@@ -87,59 +87,6 @@ def assert_doubles(small: Tally, large: Tally, what: str) -> None:
     assert large.lines <= DOUBLING * small.lines, f"{what}: {small.lines} lines, then {large.lines} for twice the input"
 
 
-async def test_a_planned_call_costs_the_same_on_a_plan_of_ten_steps_or_a_thousand(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Two store round trips (lock-and-read, write-and-unlock), nothing read back, only the new
-    step written, and the same lines run: a plan's size costs a planned call nothing."""
-    costs = {}
-    for size in (10, 1000):
-        store = CountingStore()
-        async with runtime_on(store, monkeypatch) as runtime:
-            await plan(runtime, "create_tag", {"name": "warm-up"})  # reads the tags once, for the checks
-            await plan(runtime, "batch_create_agents", agents(0, size - 1))
-            costs[size] = await measure(runtime, store, lambda: plan(runtime, "create_tag", {"name": "measured"}))
-    small, large = costs[10], costs[1000]
-    assert small.store == large.store == {"lock_and_read_log": 1, "write_and_unlock_log": 1}
-    assert small.entries_read == large.entries_read == 0  # this process has the plan as it last wrote it
-    assert abs(large.written - small.written) <= 8, (small.written, large.written)  # the step (and a longer count)
-    assert small.upstream == large.upstream == 0  # the tags were read once, for the whole plan
-    assert large.lines <= 1.02 * small.lines, (small.lines, large.lines)
-
-
-async def test_a_planned_call_reads_only_what_another_process_added(monkeypatch: pytest.MonkeyPatch) -> None:
-    store = CountingStore()
-    async with runtime_on(store, monkeypatch) as one, runtime_on(store, monkeypatch) as other:
-        other.pipeline.plans = WorkingPlans(store)  # another process on the same store (its own cache)
-        await plan(one, "batch_create_agents", agents(0, 500))
-        await plan(other, "create_tag", {"name": "the other's"})  # reads the 500 steps: it had none
-        await plan(one, "create_tag", {"name": "catching up"})
-        tally = await measure(one, store, lambda: plan(one, "create_tag", {"name": "once more"}))
-        assert tally.entries_read == 0
-        await plan(other, "create_tag", {"name": "the other's second"})
-        tally = await measure(one, store, lambda: plan(one, "create_tag", {"name": "and again"}))
-        assert tally.entries_read == 1  # just the other process's one step (with what its check counted)
-        steps = (await one.pipeline.plans.load("s")).steps
-        assert [s.body.get("name") for s in steps[-5:]] == [
-            "the other's", "catching up", "once more", "the other's second", "and again"]
-
-
-async def test_planning_a_batch_with_references_is_linear_in_its_items(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each item names a group an earlier step creates: checking references is one lookup each,
-    not a pass over the plan per item (which made 20,000 items take 27 s)."""
-    costs = {}
-    for items in (100, 200):
-        store = CountingStore()
-        async with runtime_on(store, monkeypatch) as runtime:
-            await plan(runtime, "create_group", {"name": "Team", "agent_priorities": {}})
-            await plan(runtime, "batch_create_agents", agents(0, 300))  # a plan already long
-            await plan(runtime, "batch_create_agents", agents(1000, 5, groups=[{"id": {"$ref": "step1.id"}, "priority": "normal"}]))
-            batch = agents(2000, items, groups=[{"id": {"$ref": "step1.id"}, "priority": "normal"}])
-            costs[items] = await measure(runtime, store, lambda b=batch: plan(runtime, "batch_create_agents", b))
-    assert_doubles(costs[100], costs[200], "a batch of references")
-    assert costs[100].store == costs[200].store == {"lock_and_read_log": 1, "write_and_unlock_log": 1}
-
-
 async def planned(runtime: Runtime, steps: int) -> None:
     """A plan of ``steps`` creates and updates (checked as planned), in batches."""
     await plan(runtime, "create_group", {"name": "Team", "agent_priorities": {}})
@@ -201,19 +148,3 @@ async def test_export_and_diff_are_linear_in_the_license(monkeypatch: pytest.Mon
         assert_doubles(by_size[100], by_size[200], name)
         assert by_size[200].sandbox <= DOUBLING * by_size[100].sandbox, (name, by_size[100].sandbox, by_size[200].sandbox)
         assert by_size[100].upstream == by_size[200].upstream
-
-
-async def test_checking_against_a_license_twice_the_size_reads_each_list_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A plan's checks read the agents (with their groups) and the groups once, whole, however
-    large the license; the emulator answers a list of every agent's groups in one pass over the
-    groups (it scanned every group for every agent)."""
-    costs = {}
-    for size in (200, 400):
-        store = CountingStore()
-        async with runtime_on(store, monkeypatch, sandbox_seed=seed(size)) as runtime:
-            updates = {"requests": [{"id": f"agent{n:05d}@bench.example", "job_title": "Lead"} for n in range(1, 11)]}
-            costs[size] = await measure(runtime, store, lambda u=updates: plan(runtime, "batch_update_agents", u))
-    small, large = costs[200], costs[400]
-    assert small.upstream == large.upstream == 1  # list_agents, once, whole (no page reads)
-    assert large.sandbox <= DOUBLING * small.sandbox, (small.sandbox, large.sandbox)
-    assert_doubles(small, large, "checking against the license")
