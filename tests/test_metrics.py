@@ -168,7 +168,9 @@ async def test_prometheus_scrapes_counters_that_match_the_calls_made(loopback, p
         latency = counts(prom, "livechat_mcp_upstream_request_duration_seconds_count", ("action",))
         assert latency == {("list_tags",): 5, ("get_agent",): 4, ("list_agents",): 2}
         store = counts(prom, "livechat_mcp_store_operation_duration_seconds_count", ("backend", "operation"))
-        assert store[("memory", "reserve")] == 11 and store[("memory", "release")] == 11  # one each per request
+        # One reservation per request; a finished request's release rides on the next reservation
+        # and is an operation of its own only when no request followed soon (server/api/ratelimit.py).
+        assert store[("memory", "reserve")] == 11 and 1 <= store[("memory", "release")] <= 11
 
         # No label anywhere holds an email, a token or license text: only words, numbers and the target.
         series = httpx.get(f"{prom}/api/v1/series", params={"match[]": '{job="livechat-mcp"}'}, timeout=5).json()["data"]

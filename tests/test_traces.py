@@ -79,9 +79,11 @@ async def test_a_call_with_a_retry_shows_each_attempt_under_its_tool_span(loopba
     assert first.attributes["error.type"] == "internal" and first.status.status_code is StatusCode.ERROR
     assert retry.attributes["http.response.status_code"] == 200 and "error.type" not in retry.attributes
     assert {a.attributes["livechat_mcp.region"] for a in attempts} == {"dal"}
-    # The request budget's store operations (one reserve and one release per attempt) are children too.
+    # The request budget's store operations are children too: a reservation per attempt; a finished
+    # attempt's release rides on the next reservation, or goes alone when none follows soon (here the
+    # retry's back-off may be long enough); the last attempt's is released after the call.
     store = [s.name for s in under if s.name.startswith("store ")]
-    assert store.count("store reserve") == 2 and store.count("store release") == 2, store
+    assert store.count("store reserve") == 2 and store.count("store release") <= 1, store
     assert all(s.attributes["db.system.name"] == "sqlite" for s in under if s.name.startswith("store "))
     assert len(loopback.requests()) == 2
 
