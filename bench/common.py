@@ -150,6 +150,15 @@ http {{
         stop(proc)
 
 
+def publish(marker: str, before: str, table: str, intro: str = "") -> None:
+    """Print a benchmark's table with the load before and after it; with ``--write`` also put it
+    into docs/benchmarks.md between its markers."""
+    text = f"{intro}before: {before}; after: {load()}\n\n" + table
+    print(text)
+    if "--write" in sys.argv:
+        write_between(marker, text)
+
+
 def write_between(marker: str, text: str) -> None:
     """Put ``text`` into docs/benchmarks.md between ``<!-- marker:begin -->`` and ``<!-- marker:end -->``."""
     doc = ROOT / "docs" / "benchmarks.md"

@@ -41,11 +41,11 @@ from common import (
     free_port,
     load,
     nginx,
+    publish,
     redis_server,
     sandbox,
     stop,
     wait_for,
-    write_between,
 )
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -201,10 +201,7 @@ def table(rows: list[tuple[str, str, int, dict[str, Any]]]) -> str:
 def main() -> None:
     before = load()
     rows = measure()
-    text = (f"{ROUNDS} rounds of {SECONDS:g} s per cell; before: {before}; after: {load()}\n\n" + table(rows))
-    print(text)
-    if "--write" in sys.argv:
-        write_between("http-bench", text)
+    publish("http-bench", before, table(rows), f"{ROUNDS} rounds of {SECONDS:g} s per cell; ")
 
 
 if __name__ == "__main__":

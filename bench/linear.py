@@ -16,13 +16,12 @@ their work, on any machine.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-from common import load, write_between
+from common import load, publish
 
 from server.calls.context import CallContext
 from server.calls.runtime import Runtime, Settings, build_runtime
@@ -168,10 +167,7 @@ def table(rows: list[tuple[str, int, float, float]]) -> str:
 def main() -> None:
     before = load()
     rows = anyio.run(measure, (1000, 2000), (500, 1000))
-    text = f"before: {before}; after: {load()}\n\n" + table(rows)
-    print(text)
-    if "--write" in sys.argv:
-        write_between("linear-bench", text)
+    publish("linear-bench", before, table(rows))
 
 
 if __name__ == "__main__":

@@ -17,14 +17,13 @@ Prints the machine's load average: figures from a loaded machine say so.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import anyio
-from common import clean_env, load, redis_server, write_between
+from common import clean_env, load, publish, redis_server
 
 from server.calls.context import CallContext
 from server.calls.runtime import Settings, build_runtime
@@ -116,10 +115,7 @@ def main() -> None:
         with redis_server(tmp) as redis:
             urls = {"memory://": "memory://", "sqlite": f"sqlite://{tmp / 'state.db'}", "redis": redis}
             times = anyio.run(measure, urls, env)
-    text = f"before: {before}; after: {load()}\n\n" + table(times)
-    print(text)
-    if "--write" in sys.argv:
-        write_between("store-bench", text)
+    publish("store-bench", before, table(times))
 
 
 if __name__ == "__main__":
