@@ -115,28 +115,41 @@ async def test_uvx_runs_the_wheel_as_the_readme_says(built: Built, tmp_path: Pat
     assert entry["args"] == ["livechat-mcp", "--sandbox"]
 
 
-@pytest.mark.parametrize("installer", ["pipx", "uv tool"])
-def test_pipx_and_uv_tool_install_the_wheel_as_a_command(installer: str, built: Built, tmp_path: Path):
-    """`pipx install dist/...whl` and `uv tool install dist/...whl`: a livechat-mcp command on the
-    person's PATH, in its own environment, that runs from a clean shell."""
+# The one-line installs people type: from the built wheel (as from PyPI once published), and the
+# README's "without a venv of your own" lines from a clone (editable, and uvx --from .).
+INSTALLS = {
+    "pipx wheel": lambda wheel: [pipx(), "install", str(wheel)],
+    "uv tool wheel": lambda wheel: [uv(), "tool", "install", str(wheel)],
+    "pipx -e clone": lambda wheel: [pipx(), "install", "-e", str(ROOT)],
+    "uv tool -e clone": lambda wheel: [uv(), "tool", "install", "-e", str(ROOT)],
+    "uvx --from clone": None,
+}
+
+
+@pytest.mark.parametrize("install", list(INSTALLS))
+def test_the_one_line_installs_give_a_command_that_runs_from_a_clean_shell(install: str, built: Built, tmp_path: Path):
+    """`pipx install` / `uv tool install` of the wheel or (editable) of a clone put a livechat-mcp on
+    the person's PATH, in its own environment; `uvx --from .` runs a clone's without installing it."""
     bin_dir, home = tmp_path / "bin", tmp_path / "home"
     home.mkdir()
     env = {**host_env(home, built.uv_cache), "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(bin_dir),
            "PIPX_MAN_DIR": str(tmp_path / "man"), "UV_TOOL_DIR": str(tmp_path / "uv-tools"),
            "UV_TOOL_BIN_DIR": str(bin_dir)}
-    command = [pipx(), "install", str(built.wheel)] if installer == "pipx" else \
-        [uv(), "tool", "install", str(built.wheel)]
-    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    clean = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(home)}
-    shown = subprocess.run(["livechat-mcp", "--version"], env=clean, cwd=home, capture_output=True, text=True,
-                           timeout=120)
+    command = INSTALLS[install]
+    if command is None:  # the README: `uvx --from . livechat-mcp --sandbox`, in the clone
+        run = [uv(), "tool", "run", "--from", ".", "livechat-mcp"]
+        clean, cwd = env, ROOT
+    else:
+        done = subprocess.run(command(built.wheel), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        run, clean, cwd = ["livechat-mcp"], {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(home)}, home
+        where = Path(shutil.which("livechat-mcp", path=clean["PATH"]) or "").resolve()
+        assert str(tmp_path) in str(where) and str(ROOT) not in str(where)  # the tool's own environment
+    shown = subprocess.run([*run, "--version"], env=clean, cwd=cwd, capture_output=True, text=True, timeout=300)
     assert shown.stdout.strip() == f"livechat-mcp {server.__version__}", shown.stderr
-    listed = subprocess.run(["livechat-mcp", "tools", "--json", "--sandbox"], env=clean, cwd=home,
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run([*run, "tools", "--json", "--sandbox"], env=clean, cwd=cwd, capture_output=True, text=True,
+                            timeout=300)
     assert listed.returncode == 0 and "list_agents" in {t["name"] for t in json.loads(listed.stdout)}, listed.stderr
-    where = Path(shutil.which("livechat-mcp", path=clean["PATH"]) or "").resolve()
-    assert str(tmp_path) in str(where) and str(ROOT) not in str(where)  # the tool's own environment
 
 
 def test_the_sdist_installs_and_serves_the_sandbox_over_stdio(built: Built, tmp_path: Path):
