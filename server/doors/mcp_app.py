@@ -34,7 +34,7 @@ from ..policies.audience import DesktopClient
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
 from ..tools.meta_names import GET_PLAN
-from ..tools.schema import compact_batch_schema, input_schema
+from ..tools.schema import compact_batch_schema, compact_shared_schema, input_schema
 from ..tools.words import CORE_ACTIONS, action_hint, search_hint
 from . import review_app
 from .prompts import PROMPTS, PromptError, render_prompt
@@ -63,7 +63,8 @@ def tool_for(
 ) -> types.Tool:
     """The MCP tool a client sees for a spec: a catalogue action or a meta tool (server/meta/).
 
-    ``compact``: a batch action's items point at its single action's schema (listed beside it);
+    ``compact``: a batch action's items point at its single action's schema, an update's nested
+    fields at its create's (``shapes_of``), when that action is listed beside it;
     ``refused_reason``: listed though refused (show_refused_tools), saying why; ``review``: shown
     in the plan review app (server/doors/review_app.py).
     """
@@ -71,6 +72,8 @@ def tool_for(
     model: type[BaseModel] = spec.model
     if isinstance(spec, Action) and compact and spec.batch_of:
         schema = compact_batch_schema(model, spec.batch_of)
+    elif isinstance(spec, Action) and compact and spec.shapes_of:
+        schema = compact_shared_schema(model, catalog()[spec.shapes_of].model, spec.shapes_of)
     else:
         schema = input_schema(model)  # read-only and shared (server/tools/schema.py)
     if refused_reason:
@@ -205,9 +208,10 @@ class LiveChatMCP:
             decisions = {name: policy.decide(act) for name, act in catalog().items()}
             for act in catalog().values():
                 decision = decisions[act.name]
-                # A batch tool's items repeat its single tool's schema; when that tool is
-                # listed too, the items skip the field descriptions it already carries.
-                compact = bool(act.batch_of and decisions[act.batch_of].allowed)
+                # A batch tool's items repeat its single tool's schema, an update's nested fields
+                # its create's; when that tool is listed too, they point at it.
+                shown = act.batch_of or act.shapes_of
+                compact = bool(shown and decisions[shown].allowed)
                 review = planning and act.write
                 if decision.allowed:
                     tools.append(tool_for(act, compact=compact, review=review))

@@ -243,7 +243,7 @@ update_agent, batch_update_agents = batch(
         title="Update agent",
         description="Update an agent; only the fields given change (groups replaces all memberships). "
         "The id (email) cannot change: a new email means delete and re-create.",
-        scopes=_UPDATE, write=True, idempotent=True,
+        scopes=_UPDATE, write=True, idempotent=True, shapes_of="create_agent",
         extra_scopes={
             "agents--all:rw": "update agents other than the requester",
             "accounts.roles.lc--all:rw": "change the agent's role",

@@ -126,7 +126,7 @@ ACTIONS: list[Action] = [
         title="Update auto access rule",
         description="Change a rule's access, conditions or description, or move it with next_id. "
         "Only given fields change.",
-        scopes=_RW, write=True, idempotent=True,
+        scopes=_RW, write=True, idempotent=True, shapes_of="add_auto_access",
         notes='next_id moves the rule before the named one (A->B->C->D with {"id": "C", "next_id": "B"} '
         'gives A->C->B->D); "" moves it to the end; omit next_id to keep the order.',
     ),

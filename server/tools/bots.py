@@ -226,7 +226,7 @@ _update_bot, _batch_update_bots = batch(
         "update_bot", "bots", UpdateBot,
         title="Update bot",
         description="Change a bot's settings; only the fields given change. `groups` replaces all its memberships.",
-        scopes=_ANY_RW, write=True, idempotent=True,
+        scopes=_ANY_RW, write=True, idempotent=True, shapes_of="create_bot",
         extra_scopes=_ALL_RW_UNLOCKS,
     ),
     "batch_update_bots",

@@ -122,6 +122,9 @@ class Action:
     batch_of: str | None = None
     # Single actions that have a batch variant name it here (filled by `batch()`).
     batch_name: str | None = None
+    # An update whose nested fields have the same shapes as a create's (rules, work_scheduler):
+    # listed beside it, those fields point at the create's schema (server/tools/schema.py).
+    shapes_of: str | None = None
     # Longer caveats shown by describe_action and the docs, not in tools/list.
     notes: str = ""
     # Scopes that widen what the action may do (e.g. role changes); informational.
@@ -176,6 +179,7 @@ def action(
     outcome: Outcome | None = None,
     after: str = "",
     upstream: type[BaseModel] | None = None,
+    shapes_of: str | None = None,
 ) -> Action:
     if resource not in RESOURCES:
         raise ValueError(f"{name}: unknown resource {resource!r}")
@@ -212,6 +216,7 @@ def action(
         extra_scopes=extra_scopes or {},
         secret_result_keys=secret_result_keys,
         secret_input_keys=secret_fields(model),
+        shapes_of=shapes_of,
     )
 
 
@@ -286,7 +291,7 @@ def _selectable(model: type[BaseModel], select: Select) -> type[BaseModel]:
         __doc__=model.__doc__,
         __validators__={"_select_known": field_validator("select")(check)},
         select=(list[str] | None, Field(
-            default=None, description=f"Only these fields of each object ({select.key} always kept); `fields` adds more.")),
+            default=None, description=f"Only these fields ({select.key} always kept); `fields` adds more.")),
     )
 
 
@@ -312,6 +317,8 @@ def build_catalog(*groups: list[Action]) -> dict[str, Action]:
     for act in catalog.values():
         if act.batch_of and act.batch_of not in catalog:
             raise ValueError(f"{act.name} batches unknown action {act.batch_of}")
+        if act.shapes_of and act.shapes_of not in catalog:
+            raise ValueError(f"{act.name} shares the shapes of unknown action {act.shapes_of}")
     return catalog
 
 

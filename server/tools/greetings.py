@@ -309,7 +309,7 @@ ACTIONS: list[Action] = [
         title="Update greeting",
         description="Change a greeting's fields; omitted fields stay, given rules/properties/rich_message "
         "replace the old ones. The group cannot be changed.",
-        scopes=_RW, write=True, idempotent=True,
+        scopes=_RW, write=True, idempotent=True, shapes_of="create_greeting",
         notes="Buttons sent without button_id get a new generated ID; pass the existing button_id to keep it.",
     ),
     action(

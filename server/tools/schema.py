@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from typing import Any, NoReturn, cast
 
@@ -72,6 +73,50 @@ def _drop_min_length_one(node: Any) -> Any:
     if isinstance(node, list):
         return [_drop_min_length_one(item) for item in node]
     return node
+
+
+# Words a field description may add and still say nothing its name does not ("Whether the
+# greeting is active.", "Access to the property on chats.").
+_FILLER = frozenset({"a", "an", "the", "of", "for", "to", "on", "in", "is", "whether", "this", "these"})
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of a text or a name (snake_case, kebab-case and CamelCase split), plurals
+    folded ("chats" -> "chat")."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    out = set()
+    for word in re.findall(r"[a-z0-9]+", spaced.lower()):
+        out.add(word[:-1] if len(word) > 2 and word.endswith("s") and not word.endswith("ss") else word)
+    return out
+
+
+def _drop_restating_descriptions(schema: dict[str, Any], model_name: str) -> dict[str, Any]:
+    """A field description that only restates the field's name, its object's and its tool's
+    ("Greeting name." on a greeting's ``name``, "Bot ID." on a bot's ``id``, "Image URL." on a
+    rich image's ``url``) costs context on every turn and tells the assistant nothing: dropped.
+    A description that adds one word of its own (a format, a default, a limit) stays whole."""
+
+    def walk(node: Any, context: frozenset[str]) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, context)
+            return
+        if not isinstance(node, dict):
+            return
+        for name, sub in (node.get("properties") or {}).items():
+            inner = context | _words(name)
+            if isinstance(sub, dict):
+                text = sub.get("description")
+                if isinstance(text, str) and _words(text) - _FILLER <= inner:
+                    del sub["description"]
+            walk(sub, inner)
+        for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
+            walk(node.get(key), context)
+
+    walk(schema, frozenset(_words(model_name)))
+    for name, sub in (schema.get("$defs") or {}).items():
+        walk(sub, frozenset(_words(name)))
+    return schema
 
 
 def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
@@ -172,9 +217,15 @@ def input_schema(model: type[BaseModel]) -> ReadOnlyDict:
     return cast(ReadOnlyDict, _read_only(schema))  # a read-only copy: the disk cache's entry stays its own
 
 
+def documented_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s schema with every field description as written (the listed schema leaves out
+    those that only restate a name): what tests check every field is documented against. A new
+    dict each call, ``$defs`` not inlined."""
+    return _drop_model_docs(_drop_min_length_one(_strip(model.model_json_schema(mode="validation"))))
+
+
 def _build_input_schema(model: type[BaseModel]) -> dict[str, Any]:
-    schema = _drop_model_docs(_drop_min_length_one(_strip(model.model_json_schema(mode="validation"))))
-    schema = _inline_single_use(schema)
+    schema = _inline_single_use(_drop_restating_descriptions(documented_schema(model), model.__name__))
     schema.setdefault("properties", {})
     return schema
 
@@ -198,10 +249,69 @@ def compact_batch_schema(model: type[BaseModel], single: str) -> ReadOnlyDict:
                 "type": "array",
                 "minItems": 1,
                 "items": {"type": "object"},
-                "description": f"Each item: exactly the {single} tool's arguments (same schema). Items run independently.",
+                "description": f"Each item: exactly {single}'s arguments; items run independently.",
             }
         },
         "required": full["required"],
         "additionalProperties": False,
     }
+    return cast(ReadOnlyDict, _read_only(schema))
+
+
+# A field shape shorter than this (in characters of JSON, about 60 tokens) is cheaper written
+# out than pointed at: only nested shapes (greeting rules, rich messages, work schedulers,
+# auto access conditions) point at their create's.
+_SHARED_SHAPE_CHARS = 240
+
+
+@cache
+def compact_shared_schema(model: type[BaseModel], sibling: type[BaseModel], sibling_name: str) -> ReadOnlyDict:
+    """An update's schema when the create it shares nested shapes with is listed beside it.
+
+    A field whose schema is the create's field's (descriptions aside) and long is listed as its
+    type, bounds and a pointer ("Same schema as create_greeting's rules."): the assistant
+    holds that schema already (update_greeting repeated create_greeting's 1,000 tokens of rules
+    and rich message). Nothing is loosened: the full model validates every call, with errors
+    naming the field, and ``describe_action`` and the docs show the full schema. Read-only, as
+    ``input_schema``.
+    """
+    schema = copy.deepcopy(input_schema(model))
+    their_schema = input_schema(sibling)
+    theirs, their_defs = their_schema["properties"], their_schema.get("$defs", {})
+    my_defs = schema.get("$defs", {})
+
+    def bare(node: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in node.items() if k != "description"}
+
+    def same(mine: dict[str, Any], other: dict[str, Any]) -> bool:
+        # Shapes kept in $defs (used twice) are the same only if each side's definitions are.
+        refs = set(re.findall(r'"#/\$defs/([^"]+)"', json.dumps(mine)))
+        return bare(mine) == bare(other) and all(my_defs.get(r) == their_defs.get(r) for r in refs)
+
+    for name, mine in schema["properties"].items():
+        other = theirs.get(name)
+        kind = mine.get("type")
+        if other is None or kind not in ("array", "object") or not same(mine, other):
+            continue
+        if len(json.dumps(bare(mine), separators=(",", ":"))) < _SHARED_SHAPE_CHARS:
+            continue
+        short: dict[str, Any] = {"type": kind}
+        if kind == "array":
+            short.update({k: mine[k] for k in ("minItems", "maxItems") if k in mine})
+            item_type = mine.get("items", {}).get("type")
+            if item_type:
+                short["items"] = {"type": item_type}
+        said = mine.get("description", "")
+        short["description"] = f"{said} Same schema as {sibling_name}'s {name}.".strip()
+        schema["properties"][name] = short
+    if my_defs:  # keep the definitions still reached from the fields, directly or through others
+        used: set[str] = set()
+        reach = [json.dumps({k: v for k, v in schema.items() if k != "$defs"})]
+        while reach:
+            for ref in set(re.findall(r'"#/\$defs/([^"]+)"', reach.pop())) - used:
+                used.add(ref)
+                reach.append(json.dumps(my_defs[ref]))
+        schema["$defs"] = {k: v for k, v in my_defs.items() if k in used}
+        if not schema["$defs"]:
+            del schema["$defs"]
     return cast(ReadOnlyDict, _read_only(schema))
