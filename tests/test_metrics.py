@@ -425,3 +425,16 @@ async def test_a_dry_run_deployment_counts_its_calls_as_planned(make_server):
         assert line in text, line
     assert 'livechat_mcp_tool_calls_total{decision="refused",outcome="refused",tool="delete_tag"} 1.0' in text
     assert 'action="create_tag"' not in text and 'action="batch_create_agents"' not in text  # nothing was sent
+
+
+def test_verbose_says_where_metrics_and_traces_go_naming_a_collector_by_its_origin_only():
+    collector = "https://scraper:pa55word@collector.internal:4318/v1/traces?api_key=k3y-0f-the-collector"
+    env = base_env(LIVECHAT_MCP_METRICS_TOKEN=METRICS_TOKEN, OTEL_EXPORTER_OTLP_ENDPOINT=collector,
+                   OTEL_BSP_SCHEDULE_DELAY="60000")
+    server, port = serve(env, "--sandbox", "--metrics", "--verbose")
+    stop_process(server)
+    said = server.stderr.read() if server.stderr else ""
+    assert f"metrics: http://127.0.0.1:{port}/metrics, its bearer token (LIVECHAT_MCP_METRICS_TOKEN)" in said, said
+    assert "traces: OTLP/HTTP to https://collector.internal:4318\n" in said, said
+    for secret in ("pa55word", "scraper", "k3y-0f-the-collector", METRICS_TOKEN):
+        assert secret not in said, secret

@@ -14,11 +14,12 @@ server without either keeps ``NOBODY`` and starts as fast as before.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 from .metrics import Metrics, MetricsSettings, metrics_route
 from .observer import Telemetry
 
-__all__ = ["Metrics", "MetricsSettings", "Telemetry", "build", "metrics_route"]
+__all__ = ["Metrics", "MetricsSettings", "Telemetry", "build", "details", "metrics_route"]
 
 
 def build(env: Mapping[str, str], metrics: MetricsSettings,
@@ -32,3 +33,22 @@ def build(env: Mapping[str, str], metrics: MetricsSettings,
         return None
     return Telemetry(Metrics() if metrics.enabled else None,
                      traces.tracer_of(provider) if provider is not None else None, provider)
+
+
+def details(env: Mapping[str, str], telemetry: Telemetry | None, metrics: MetricsSettings,
+            serving: str) -> list[str]:
+    """The --verbose lines saying whether metrics and traces are on and where they go (``serving``:
+    the HTTP origin, empty on stdio). A collector is named by its origin only: a URL's user
+    information, path and query may hold a credential."""
+    if telemetry is not None and telemetry.metrics is not None and serving:
+        guard = "its bearer token (LIVECHAT_MCP_METRICS_TOKEN)" if metrics.token else "open to this machine only"
+        lines = [f"metrics: {serving}/metrics, {guard}"]
+    else:
+        lines = ["metrics: off (--metrics, on the HTTP transport)"]
+    if telemetry is not None and telemetry.provider is not None:
+        url = urlsplit((env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "").strip())
+        origin = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "") if url.hostname else "?"
+        lines.append(f"traces: OTLP/HTTP to {origin}")
+    else:
+        lines.append("traces: off (OTEL_EXPORTER_OTLP_ENDPOINT, with the otel extra)")
+    return lines

@@ -99,7 +99,7 @@ async def run_observed(command: str, args: argparse.Namespace, observer: Telemet
                                       observer=observer or NOBODY)
     try:
         if command == "serve":
-            return await serve.run(runtime, args, observer if metrics.enabled else None, metrics.token)
+            return await serve.run(runtime, args, observer, metrics)
         if command == "tools":
             return tools.run(runtime, args.json)
         if command == "call":

@@ -13,7 +13,7 @@ from ...calls.runtime import Runtime
 from .base import app_for
 
 if TYPE_CHECKING:
-    from ...telemetry import Telemetry
+    from ...telemetry import MetricsSettings, Telemetry
 
 
 def _quit_at_once(signum: int, frame: object) -> None:
@@ -47,8 +47,8 @@ def endpoint(args: argparse.Namespace) -> Endpoint:
 
 
 async def run(runtime: Runtime, args: argparse.Namespace, telemetry: Telemetry | None = None,
-              metrics_token: str | None = None) -> int:
-    """``telemetry`` with metrics on: /metrics joins the HTTP routes (behind ``metrics_token``)."""
+              metrics: MetricsSettings | None = None) -> int:
+    """``telemetry`` with metrics on: /metrics joins the HTTP routes (behind ``metrics.token``)."""
     app = app_for(runtime)
     where = endpoint(args)
     http_app = None
@@ -67,7 +67,7 @@ async def run(runtime: Runtime, args: argparse.Namespace, telemetry: Telemetry |
         if telemetry is not None and telemetry.metrics is not None:
             from ...telemetry import metrics_route
 
-            routes.append(metrics_route(telemetry.metrics, metrics_token))
+            routes.append(metrics_route(telemetry.metrics, metrics.token if metrics else None))
         http_app = build_http_app(
             app.server, host=host, port=port, env=os.environ,
             insecure_no_auth=getattr(args, "insecure_no_auth", False), hosted=hosted,
@@ -85,7 +85,10 @@ async def run(runtime: Runtime, args: argparse.Namespace, telemetry: Telemetry |
     # One short line; the rest with --verbose (a person starting it reads the line, not a page).
     print(runtime.banner(visible, serving), file=sys.stderr, flush=True)
     if getattr(args, "verbose", False):
-        details = runtime.details()
+        from ... import telemetry as observing
+
+        details = runtime.details() + observing.details(
+            os.environ, telemetry, metrics or observing.MetricsSettings(False, None), serving.removesuffix("/mcp"))
         if hosted is not None:
             details.append(f"hosted mode: people sign in at {hosted.settings.resource} with LiveChat "
                            f"({hosted.settings.accounts_url}); LiveChat redirect URI {hosted.settings.callback_url}")
