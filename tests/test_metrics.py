@@ -438,3 +438,32 @@ def test_verbose_says_where_metrics_and_traces_go_naming_a_collector_by_its_orig
     assert "traces: OTLP/HTTP to https://collector.internal:4318\n" in said, said
     for secret in ("pa55word", "scraper", "k3y-0f-the-collector", METRICS_TOKEN):
         assert secret not in said, secret
+
+
+@pytest.mark.anyio
+async def test_a_store_outage_is_counted_and_metrics_are_still_served(loopback, tmp_path: Path):
+    """Redis goes away under a serving replica: the calls answer store_unavailable, /metrics still
+    answers (the operator needs it most then) and counts the store's errors by operation."""
+    import base64
+
+    from redis_server import redis_server
+
+    with redis_server(tmp_path) as redis:
+        env = base_env(**loopback.env(), LIVECHAT_MCP_STORE_KEY=base64.b64encode(os.urandom(32)).decode())
+        server, port = serve(env, "--metrics", "--store", redis.url)
+        try:
+            async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
+                assert not (await client.call_tool("list_tags", {})).is_error
+                redis.stop()
+                down = await client.call_tool("list_tags", {})
+            assert down.is_error and "store_unavailable" in down.content[0].text
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+            assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=30).status_code == 503
+        finally:
+            stop_process(server)
+    errors = re.findall(r'livechat_mcp_store_errors_total\{backend="redis",error="store_unavailable",'
+                        r'operation="(\w+)"\} (\d+)\.0', text)
+    assert errors and all(int(n) >= 1 for _, n in errors), text
+    assert 'livechat_mcp_tool_calls_total{decision="allowed",outcome="store_unavailable",tool="list_tags"} 1.0' in text
+    assert 'livechat_mcp_tool_calls_total{decision="allowed",outcome="ok",tool="list_tags"} 1.0' in text
+    assert "127.0.0.1:" + str(redis.port) not in text  # the store's address is no label
