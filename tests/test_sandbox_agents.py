@@ -185,7 +185,19 @@ async def test_get_agent_honours_fields(api):
     agent = await api.call("get_agent", {"id": "suspended@example.com", "fields": ["suspended", "last_logout", "job_title"]})
     assert agent["suspended"] is True
     assert agent["last_logout"].endswith("Z")
-    assert set(agent) == BASE | {"suspended", "last_logout"}  # no job title set: omitted
+    # Asked for, so answered although never set: only last_logout is documented as omitted.
+    assert set(agent) == BASE | {"suspended", "last_logout", "job_title"} and agent["job_title"] == ""
+
+
+async def test_requested_fields_are_answered_when_unset(api):
+    fields = ["work_scheduler", "groups", "email_subscriptions", "notifications", "job_title", "mobile",
+              "max_chats_count", "suspended", "awaiting_approval", "last_logout"]
+    await api.call("create_agent", {"id": "bare@example.com", "name": "Bare"})
+    agent = await api.call("get_agent", {"id": "bare@example.com", "fields": fields})
+    assert set(agent) == BASE | set(fields) - {"last_logout"}  # never logged out: the one documented omission
+    assert (agent["job_title"], agent["mobile"], agent["notifications"]) == ("", "", [])
+    listed = next(a for a in await api.call("list_agents", {"fields": fields}) if a["id"] == "bare@example.com")
+    assert {"job_title", "mobile", "work_scheduler"} <= set(listed) and "last_logout" not in listed
 
 
 async def test_get_agent_omits_last_logout_when_never_logged_out(api):

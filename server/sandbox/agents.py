@@ -70,6 +70,10 @@ def _new_agent(agent_id: str, account: str, name: str, role: str) -> dict[str, A
         "avatar": AVATAR,
         "role": role,
         "login_status": "not accepting chats",
+        # Every field fields[] can ask for is answered when asked, so an unset one is stored empty;
+        # only last_logout is documented as "omitted when no logout occurred".
+        "job_title": "",
+        "mobile": "",
         "max_chats_count": DEFAULT_MAX_CHATS,
         "awaiting_approval": False,
         "suspended": False,
@@ -148,7 +152,7 @@ def _view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | No
         if name == "groups":
             out["groups"] = [dict(m) for m in groups.get(agent["id"], [])] if groups is not None else \
                 _memberships(state, agent["id"])
-        elif name in agent:  # last_logout is omitted when no logout occurred
+        elif name != "last_logout" or "last_logout" in agent:  # omitted when no logout occurred
             out[name] = _copy(agent[name])
     return out
 

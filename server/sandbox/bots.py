@@ -48,7 +48,8 @@ def _bot(bot_id: str, name: str, owner: str, **extra: Any) -> dict[str, Any]:
         "max_chats_count": DEFAULT_MAX_CHATS,
         "job_title": "",
         "type": DEFAULT_TYPE,
-        "work_scheduler": {},
+        # The documented shape even when unset: fields[] may ask for it (issue 25: answers keep requested fields).
+        "work_scheduler": {"timezone": DEFAULT_TIMEZONE, "schedule": []},
         "timezone": DEFAULT_TIMEZONE,
         "secret": "",
         "template_id": None,
