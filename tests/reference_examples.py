@@ -117,8 +117,12 @@ def examples() -> list[Example]:
             data = re.search(r"-d '(.*?)'\s*(?:\n|$)", chunk, re.S)
             body = json.loads(_clean(data.group(1))) if data else {}
             found.append(Example(source, line, match.group(1), body))
-    found += [Example(b.source, b.line, b.action, b.value()) for b in json_blocks() if b.is_request and b.action]
     return found
+
+
+def request_bodies() -> list[Example]:
+    """The request bodies a page shows outside a curl (run like the curl examples)."""
+    return [Example(b.source, b.line, b.action, b.value()) for b in json_blocks() if b.is_request and b.action]
 
 
 def _section_action(text: str, at: int) -> str | None:

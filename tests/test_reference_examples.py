@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from reference_examples import Example, examples
+from reference_examples import Example, examples, request_bodies
 from server.tools import catalog
 
-EXAMPLES = examples()
+EXAMPLES = examples() + request_bodies()  # the curls and the bodies shown without one
 DOCUMENTED_ERRORS = {
     "validation", "authentication", "authorization", "already_exists", "group_not_found", "limit_reached",
     "not_found", "misdirected_request", "too_many_requests", "license_expired", "ownership_transfer",
