@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from ..tools import agents as t
 from .core import Ctx, SandboxError, SandboxState, not_found
+from .reach import own_agent, reach
 
 SUBSCRIPTION = "subscription.lc:rw"
 ROLES = "accounts.roles.lc--all:rw"
@@ -101,13 +102,9 @@ def _deny(scope: str, why: str) -> SandboxError:
     return SandboxError("authorization", f"Missing scope: {scope} ({why})", {"required_scope": scope})
 
 
-def _require_for_others(ctx: Ctx, agent: dict[str, Any], scopes: tuple[str, ...], what: str) -> None:
-    """The *--my scopes cover the requester's own agent; anyone else needs the *--all ones."""
-    if agent["account_id"] == ctx.requester.account_id:
-        return
-    missing = [s for s in scopes if not ctx.requester.has(s)]
-    if missing:
-        raise _deny(" ".join(missing), f"needed to {what} other agents")
+def _require_for_others(ctx: Ctx, agent: dict[str, Any], my: tuple[str, ...], all: tuple[str, ...], what: str) -> None:
+    """The *--my scopes cover the requester's own agent; anyone else needs the *--all ones (server/sandbox/reach.py)."""
+    reach(ctx, own=own_agent(ctx, agent), my=my, all=all, what=f"{what} agent {agent['id']}")
 
 
 def _memberships(state: SandboxState, agent_id: str) -> list[dict[str, Any]]:
@@ -225,7 +222,7 @@ def create_agent(ctx: Ctx, req: t.CreateAgent) -> dict[str, str]:
 
 def get_agent(ctx: Ctx, req: t.GetAgent) -> dict[str, Any]:
     agent = _get(ctx, req.id)
-    _require_for_others(ctx, agent, ("agents--all:ro",), "read")
+    _require_for_others(ctx, agent, ("agents--my:ro",), ("agents--all:ro",), "read")
     return _view(ctx.state, agent, req.fields)
 
 
@@ -244,7 +241,7 @@ def list_agents(ctx: Ctx, req: t.ListAgents) -> list[dict[str, Any]]:
 
 def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
     agent = _get(ctx, req.id)
-    _require_for_others(ctx, agent, ("agents--all:rw",), "update")
+    _require_for_others(ctx, agent, ("agents--my:rw",), ("agents--all:rw",), "update")
     given = req.model_fields_set - {"id"}
     if "role" in given and req.role is not None and req.role != agent["role"]:
         if agent["role"] == "owner":
@@ -268,7 +265,8 @@ def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
 
 def delete_agent(ctx: Ctx, req: t.DeleteAgent) -> None:
     agent = _get(ctx, req.id)
-    _require_for_others(ctx, agent, ("agents--all:rw", "accounts--all:rw"), "delete")
+    _require_for_others(ctx, agent, ("agents--my:rw", "accounts--my:rw"), ("agents--all:rw", "accounts--all:rw"),
+                        "delete")
     if agent["role"] == "owner":
         raise SandboxError("validation", "The license owner cannot be deleted")
     for group in ctx.state.groups.values():
@@ -291,7 +289,7 @@ def unsuspend_agent(ctx: Ctx, req: t.UnsuspendAgent) -> None:
 
 
 def request_agent_unsuspension(ctx: Ctx, req: t.RequestAgentUnsuspension) -> None:
-    me = next((a for a in ctx.state.agents.values() if a["account_id"] == ctx.requester.account_id), None)
+    me = next((a for a in ctx.state.agents.values() if own_agent(ctx, a)), None)
     if me is None:
         raise SandboxError("validation", "The requester is not an agent of this license")
     if not me["suspended"]:

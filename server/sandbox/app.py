@@ -142,7 +142,7 @@ class Sandbox:
             name=cred.name,
             scopes=cred.scopes if cred.scopes is not None else documented_scopes() - PRIVATE_SCOPES,
             account_id=cred.account_id,
-            client_id=cred.client_id,
+            client_id=cred.client_id if cred.kind == "bearer" else None,  # a PAT has no client id
             organization_id=self.state.organization_id,
             kind=cred.kind,
         )

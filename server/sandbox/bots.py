@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from ..tools import bots as t
 from .core import DEFAULT_CLIENT_ID, Ctx, SandboxError, SandboxState, not_found
 from .owners import owner_client
+from .reach import made_with_pat, own_bot, reach
 
 BOT_ID = "5c9871d5372c824cbf22d860a707a578"
 TEMPLATE_ID = "a0c0d5fe2d4d0ad7e5e1e2f45e1c9b0c"
@@ -136,18 +137,10 @@ def _get_bot(ctx: Ctx, bot_id: str) -> dict[str, Any]:
     return bot
 
 
-def _mine(ctx: Ctx, bot: dict[str, Any]) -> bool:
-    return bool(bot["owner_client_id"] == ctx.requester.client_id)
-
-
-def _require_access(ctx: Ctx, bot: dict[str, Any], scope: str) -> None:
-    """A bot owned by another client needs the --all scope."""
-    if not _mine(ctx, bot) and not ctx.requester.has(scope):
-        raise SandboxError(
-            "authorization",
-            f"Bot '{bot['id']}' is owned by another client; {scope} is required",
-            {"required_scope": scope},
-        )
+def _require_access(ctx: Ctx, bot: dict[str, Any], access: str) -> None:
+    """A bot the requester's client did not make needs the --all scope (server/sandbox/reach.py)."""
+    reach(ctx, own=own_bot(ctx, bot), my=f"agents-bot--my:{access}", all=f"agents-bot--all:{access}",
+          what=f"bot {bot['id']}")
 
 
 def _view(state: SandboxState, bot: dict[str, Any], base: tuple[str, ...], fields: Sequence[str] | None) -> dict[str, Any]:
@@ -270,7 +263,7 @@ def create_bot(ctx: Ctx, req: t.CreateBot) -> dict[str, str]:
     bot.update(_bot_settings(req))
     # list_bots: "If a Bot was created directly by an Agent (PAT authorization), all Agents who
     # authorize with PATs will get the Bot" (all: false); an app's bots go to that app's callers.
-    bot["_created_with_pat"] = ctx.requester.kind == "pat"
+    bot["_created_with_pat"] = made_with_pat(ctx)
     ctx.state.bots[bot_id] = bot
     if req.groups:
         _set_groups(ctx.state, bot_id, req.groups)
@@ -279,7 +272,7 @@ def create_bot(ctx: Ctx, req: t.CreateBot) -> dict[str, str]:
 
 def update_bot(ctx: Ctx, req: t.UpdateBot) -> None:
     bot = _get_bot(ctx, req.id)
-    _require_access(ctx, bot, "agents-bot--all:rw")
+    _require_access(ctx, bot, "rw")
     if req.groups is not None:
         _check_groups(ctx, req.groups)
     bot.update(_bot_settings(req))
@@ -289,7 +282,7 @@ def update_bot(ctx: Ctx, req: t.UpdateBot) -> None:
 
 def delete_bot(ctx: Ctx, req: t.DeleteBot) -> None:
     bot = _get_bot(ctx, req.id)
-    _require_access(ctx, bot, "agents-bot--all:rw")
+    _require_access(ctx, bot, "rw")
     _leave_groups(ctx.state, bot["id"])
     del ctx.state.bots[bot["id"]]
 
@@ -301,16 +294,14 @@ def list_bots(ctx: Ctx, req: t.ListBots) -> list[dict[str, Any]]:
             raise SandboxError(
                 "authorization", "Listing all bots requires agents-bot--all:ro", {"required_scope": "agents-bot--all:ro"}
             )
-    elif ctx.requester.kind == "pat":
-        bots = [bot for bot in bots if bot.get("_created_with_pat")]
-    else:
-        bots = [bot for bot in bots if _mine(ctx, bot) and not bot.get("_created_with_pat")]
+    else:  # "returns only the requester's bots": the one rule of what a client's own bot is
+        bots = [bot for bot in bots if own_bot(ctx, bot)]
     return [_view(ctx.state, bot, LIST_BASE, req.fields) for bot in bots]
 
 
 def get_bot(ctx: Ctx, req: t.GetBot) -> dict[str, Any]:
     bot = _get_bot(ctx, req.id)
-    _require_access(ctx, bot, "agents-bot--all:ro")
+    _require_access(ctx, bot, "ro")
     return _view(ctx.state, bot, GET_BASE, req.fields)
 
 

@@ -61,7 +61,7 @@ class Requester:
     name: str
     scopes: frozenset[str]
     account_id: str
-    client_id: str
+    client_id: str | None  # None for a PAT: it belongs to an agent, not to an application
     organization_id: str
     kind: str = "bearer"  # or "pat": what a PAT caller must send differs (owner_client_id)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..tools import groups as t
 from .core import Ctx, SandboxError, SandboxState
+from .reach import member_of, reach
 
 BOT_ID = "5c9871d5372c824cbf22d860a707a578"
 ALL_AGENTS = (
@@ -46,21 +47,13 @@ def seed(state: SandboxState) -> None:
 # --- helpers other resources may use ----------------------------------------------------
 
 
-def requester_member_ids(ctx: Ctx) -> set[str]:
-    """The member ids (agent emails) the calling credential stands for.
-
-    A credential's account id is matched against agent ids and against an agent record's
-    ``account_id`` when the agents module stores one.
-    """
-    me = ctx.requester.account_id
-    ids = {me}
-    ids.update(aid for aid, agent in ctx.state.agents.items() if agent.get("account_id") == me)
-    return ids
-
-
-def requester_group_ids(ctx: Ctx) -> set[int]:
-    mine = requester_member_ids(ctx)
-    return {gid for gid, group in ctx.state.groups.items() if mine & set(group["agent_priorities"])}
+def groups_of(state: SandboxState, member_id: str) -> list[dict[str, Any]]:
+    """A member's groups as ``[{"id", "priority"}]``, derived from agent_priorities."""
+    return [
+        {"id": gid, "priority": group["agent_priorities"][member_id]}
+        for gid, group in sorted(state.groups.items())
+        if member_id in group["agent_priorities"]
+    ]
 
 
 def check_groups_exist(state: SandboxState, group_ids: Any) -> None:
@@ -79,16 +72,10 @@ def _get(ctx: Ctx, gid: int) -> dict[str, Any]:
     return group
 
 
-def _require_member_or_all(ctx: Ctx, group: dict[str, Any], all_scope: str) -> None:
+def _require_member_or_all(ctx: Ctx, group: dict[str, Any], access: str) -> None:
     """groups--my:* only reaches the requester's own groups; groups--all:* reaches every group."""
-    if ctx.requester.has(all_scope):
-        return
-    if not requester_member_ids(ctx) & set(group["agent_priorities"]):
-        raise SandboxError(
-            "authorization",
-            f"Group {group['id']} is not one of the requester's groups: {all_scope} is required",
-            {"required_scope": all_scope},
-        )
+    reach(ctx, own=member_of(ctx, group), my=f"groups--my:{access}", all=f"groups--all:{access}",
+          what=f"group {group['id']}")
 
 
 def _check_members(ctx: Ctx, priorities: Mapping[str, str]) -> None:
@@ -129,7 +116,7 @@ def create_group(ctx: Ctx, req: t.CreateGroup) -> dict[str, int]:
 
 def update_group(ctx: Ctx, req: t.UpdateGroup) -> None:
     group = _get(ctx, req.id)
-    _require_member_or_all(ctx, group, "groups--all:rw")
+    _require_member_or_all(ctx, group, "rw")
     given = req.model_fields_set
     if "agent_priorities" in given and req.agent_priorities is not None:
         _check_members(ctx, req.agent_priorities)
@@ -146,7 +133,7 @@ def delete_group(ctx: Ctx, req: t.DeleteGroup) -> None:
     group = _get(ctx, req.id)
     if req.id == DEFAULT_GROUP:
         raise SandboxError("validation", "The default group (0) cannot be deleted")
-    _require_member_or_all(ctx, group, "groups--all:rw")
+    _require_member_or_all(ctx, group, "rw")
     del ctx.state.groups[req.id]  # agents' and bots' groups are derived from it: they follow
     ctx.state.group_properties.pop(req.id, None)
     # What other resources hold of the group is dropped by server/sandbox/resources.py, which
@@ -160,7 +147,7 @@ def list_groups(ctx: Ctx, req: t.ListGroups) -> list[dict[str, Any]]:
 
 def get_group(ctx: Ctx, req: t.GetGroup) -> dict[str, Any]:
     group = _get(ctx, req.id)
-    _require_member_or_all(ctx, group, "groups--all:ro")
+    _require_member_or_all(ctx, group, "ro")
     return _view(group, req.fields)
 
 

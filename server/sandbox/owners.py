@@ -47,7 +47,7 @@ def client_organization(ctx: Ctx, client_id: str) -> str | None:
 def owner_client(ctx: Ctx, given: str | None) -> str:
     """The client a request acts for: the given one (checked) or, for a Bearer token, its own."""
     if given is None:
-        if ctx.requester.kind == "pat":
+        if ctx.requester.client_id is None:  # a PAT
             raise SandboxError(
                 "validation", "`owner_client_id` is required when authorizing via PATs (a PAT has no client id)"
             )

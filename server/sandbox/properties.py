@@ -19,6 +19,7 @@ from typing import Any
 from ..tools import properties as p
 from .core import DEFAULT_CLIENT_ID, Ctx, SandboxError, SandboxState
 from .owners import owner_client
+from .reach import own_namespace, reach
 
 EXAMPLE_CLIENT_ID = "0805e283233042b37f460ed8fbf22160"  # the reference examples' client id
 TEST_NAMESPACE = "test"
@@ -100,27 +101,22 @@ def _find(ctx: Ctx, namespace: str, name: str) -> dict[str, Any] | None:
 
 def _visible(ctx: Ctx, namespace: str, definition: dict[str, Any], wide: bool, need: str) -> bool:
     """Whether the requester may ``need`` (read/write) the property in ``namespace``."""
-    if namespace == ctx.requester.client_id:
+    if own_namespace(ctx, namespace):
         return True
     return wide and definition["_published"] and need in definition.get("public_access", [])
 
 
 def _check_access(ctx: Ctx, namespace: str, name: str, location: str, scope_prefix: str) -> dict[str, Any]:
-    """The definition of ``namespace.name`` if the requester may write it in ``location``."""
+    """The definition of ``namespace.name`` if the requester may write it in ``location``: its own
+    namespace with the --my (or --all) scope, another's published, publicly writable one with --all
+    (server/sandbox/reach.py: a PAT has no client id, so no namespace is its own)."""
     definition = _find(ctx, namespace, name)
-    own = namespace == ctx.requester.client_id
-    wide = ctx.requester.has(f"{scope_prefix}--all:rw")
+    own = own_namespace(ctx, namespace)
     if definition is None or not (own or definition["_published"]):
         raise SandboxError("not_found", f"Property {namespace}.{name} not found")
-    if own and not (wide or ctx.requester.has(f"{scope_prefix}--my:rw")):
-        raise SandboxError("authorization", f"Missing scope: {scope_prefix}--my:rw",
-                           {"required_scope": f"{scope_prefix}--my:rw"})
-    if not own:
-        if not wide:
-            raise SandboxError("authorization", f"Namespace {namespace} is not the requester's: "
-                               f"{scope_prefix}--all:rw is required", {"required_scope": f"{scope_prefix}--all:rw"})
-        if "write" not in definition.get("public_access", []):
-            raise SandboxError("authorization", f"Property {namespace}.{name} is not publicly writable")
+    reach(ctx, own=own, my=f"{scope_prefix}--my:rw", all=f"{scope_prefix}--all:rw", what=f"namespace {namespace}")
+    if not own and "write" not in definition.get("public_access", []):
+        raise SandboxError("authorization", f"Property {namespace}.{name} is not publicly writable")
     if location not in definition["access"]:
         raise SandboxError("validation", f"Property {namespace}.{name} cannot be set in the {location} location")
     return definition

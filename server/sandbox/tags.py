@@ -11,7 +11,7 @@ from typing import Any
 
 from ..tools import tags as t
 from .core import Ctx, SandboxError, SandboxState, not_found
-from .groups import requester_group_ids
+from .reach import own_group_ids
 
 SEED_TIME = "2024-03-01T09:00:00.000000Z"
 
@@ -37,7 +37,7 @@ def _check_groups(ctx: Ctx, group_ids: list[int] | None) -> None:
 def _check_write_scope(ctx: Ctx, *group_lists: list[int] | None) -> None:
     if ctx.requester.has("tags--all:rw"):
         return
-    foreign = sorted({gid for ids in group_lists for gid in ids or []} - requester_group_ids(ctx))
+    foreign = sorted({gid for ids in group_lists for gid in ids or []} - own_group_ids(ctx))
     if foreign:
         raise SandboxError(
             "authorization",
@@ -71,7 +71,7 @@ def delete_tag(ctx: Ctx, req: t.DeleteTag) -> None:
 def list_tags(ctx: Ctx, req: t.ListTags) -> list[dict[str, Any]]:
     tags = list(ctx.state.tags.values())
     if not ctx.requester.has("tags--all:ro"):
-        mine = requester_group_ids(ctx)
+        mine = own_group_ids(ctx)
         tags = [tag for tag in tags if mine & set(tag["group_ids"])]
     if req.filters is not None:
         wanted = set(req.filters.group_ids)
