@@ -52,7 +52,7 @@ def authorize_url(served: Hosted, client_id: str, challenge: str, state: str = "
     return f"{served.base}/authorize?{urlencode(params)}"
 
 
-def sign_in(served: Hosted, email: str = "owner@acme.example") -> tuple[str, str, str]:
+def sign_in(served: Hosted, email: str = "owner@example.com") -> tuple[str, str, str]:
     """(client id, code verifier, our authorization code)."""
     client_id = register(served)
     verifier, challenge = pkce()
@@ -136,7 +136,7 @@ def test_revoked_token_stops_working_and_so_does_its_refresh_token(served: Hoste
                                                              "client_secret": ""})
     assert revoked.status_code == 200
     assert mcp_status(served, tokens["access_token"]).status_code == 401
-    assert any(line["tool"] == "oauth/revoke" and line["principal"]["email"] == "owner@acme.example"
+    assert any(line["tool"] == "oauth/revoke" and line["principal"]["email"] == "owner@example.com"
                for line in served.audit_lines())
     # The LiveChat token behind the sign-in was revoked at LiveChat too.
     assert httpx.get(f"{served.sandbox}/_sandbox/accounts").json()["live_tokens"] == live - 1
@@ -166,7 +166,7 @@ def test_a_livechat_token_is_not_an_mcp_token(served: Hosted) -> None:
     verifier, challenge = pkce()
     landed = httpx.get(f"{served.sandbox}/", params={
         "response_type": "code", "client_id": DEFAULT_OAUTH_CLIENT_ID, "redirect_uri": "http://127.0.0.1:9/cb",
-        "code_challenge": challenge, "code_challenge_method": "S256", "login_hint": "owner@acme.example"})
+        "code_challenge": challenge, "code_challenge_method": "S256", "login_hint": "owner@example.com"})
     code = parse_qs(urlsplit(landed.headers["location"]).query)["code"][0]
     livechat = httpx.post(f"{served.sandbox}/v2/token", data={
         "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
@@ -277,7 +277,7 @@ def metadata_server() -> Iterator[str]:
 def test_a_metadata_document_client_signs_in(served: Hosted, metadata_server: str) -> None:
     client_id = f"{metadata_server}/client.json"
     verifier, challenge = pkce()
-    browser = Browser(login_hint="owner@acme.example")
+    browser = Browser(login_hint="owner@example.com")
     landed = browser.go(authorize_url(served, client_id, challenge))
     consent = next(r for url, r in browser.pages if "/oauth/consent" in url and r.status_code == 200)
     assert "Metadata Client" in consent.text and "its metadata document" in consent.text
@@ -316,14 +316,14 @@ async def test_a_slow_metadata_document_is_cut_off(metadata_server: str) -> None
 
 def test_the_confirmation_needs_its_page_token_and_browser_and_a_no_revokes_at_livechat(served: Hosted) -> None:
     client_id = register(served)
-    browser = Browser(login_hint="vice@acme.example")
+    browser = Browser(login_hint="viceowner@example.com")
     http = browser.http
     consent = http.get(http.get(authorize_url(served, client_id, pkce()[1])).headers["location"])
     to_livechat = http.post(f"{served.base}/oauth/consent", data={
         "txn": hidden(consent.text, "txn"), "csrf": hidden(consent.text, "csrf"), "decision": "approve"})
-    callback = httpx.get(to_livechat.headers["location"] + "&login_hint=vice%40acme.example").headers["location"]
+    callback = httpx.get(to_livechat.headers["location"] + "&login_hint=viceowner%40example.com").headers["location"]
     confirm = http.get(callback)
-    assert confirm.status_code == 200 and "vice@acme.example" in confirm.text
+    assert confirm.status_code == 200 and "viceowner@example.com" in confirm.text
     key, csrf = hidden(confirm.text, "confirm"), hidden(confirm.text, "csrf")
     assert httpx.post(f"{served.base}/oauth/confirm", data={"confirm": key, "csrf": csrf,
                                                             "decision": "approve"}).status_code == 403  # no cookie

@@ -77,13 +77,13 @@ def test_a_person_signs_in_through_the_pages_in_chromium(served: Hosted, browse:
         sign_in = await page.locator("body").inner_text()
         assert "Sign in to LiveChat (sandbox)" in sign_in and "owner@globex.example" in sign_in
         assert f"{served.base}/oauth/callback" in sign_in  # LiveChat says where it sends you back
-        await page.locator("label", has_text="agent@acme.example").click()
+        await page.locator("label", has_text="john@example.com").click()
         await page.locator("button[value=sign_in]").click()
         # Back with us: who signed in, on which license, and exactly what this person may do
         # (read scopes only: nothing can be changed, though the operator allows writes).
         await page.wait_for_url(lambda url: urlsplit(url).path == "/oauth/callback")
         confirm = await page.locator("body").inner_text()
-        assert "Confirm access" in confirm and "agent@acme.example" in confirm and "role normal" in confirm
+        assert "Confirm access" in confirm and "john@example.com" in confirm and "role normal" in confirm
         assert "license 104130623" in confirm
         assert "Change: nothing." in confirm and "Read: " in confirm and "tags" in confirm
         assert redirect in confirm

@@ -36,7 +36,7 @@ def names(result) -> list[str]:
 
 
 async def test_each_person_sees_only_their_license_and_is_held_to_their_rights(served: Hosted) -> None:
-    acme_owner = await call(served, "owner@acme.example", ("create_tag", {"name": "acme-only"}), ("list_tags", {}))
+    acme_owner = await call(served, "owner@example.com", ("create_tag", {"name": "acme-only"}), ("list_tags", {}))
     assert not acme_owner[0].is_error and "acme-only" in names(acme_owner[1])
 
     globex = await call(served, "owner@globex.example", ("list_tags", {}), ("create_tag", {"name": "globex-only"}),
@@ -46,13 +46,13 @@ async def test_each_person_sees_only_their_license_and_is_held_to_their_rights(s
 
     # Same license, a token with read scopes only: sees the license's data, cannot write although
     # the operator's policy allows writes.
-    agent = await call(served, "agent@acme.example", ("list_tags", {}), ("create_tag", {"name": "nope"}))
+    agent = await call(served, "john@example.com", ("list_tags", {}), ("create_tag", {"name": "nope"}))
     assert "acme-only" in names(agent[0]) and "globex-only" not in names(agent[0])
     refused = tool_payload(agent[1])["error"]
     assert agent[1].is_error and refused["type"] == "refused" and refused["rule"] == "scopes"
 
     # Same license, every scope, but a role the operator did not let write.
-    admin = await call(served, "admin@acme.example", ("create_tag", {"name": "nope"}))
+    admin = await call(served, "jane@example.com", ("create_tag", {"name": "nope"}))
     admin_error = tool_payload(admin[0])["error"]
     assert admin[0].is_error and admin_error["rule"] == "role" and "administrator" in admin_error["message"]
     assert "LiveChat account does not have the scope tags--all:rw" in refused["how_to_allow"]
@@ -60,15 +60,15 @@ async def test_each_person_sees_only_their_license_and_is_held_to_their_rights(s
 
     lines = served.audit_lines()
     by_email = {line["principal"]["email"]: line for line in lines if line["tool"] == "create_tag"}
-    assert by_email["owner@acme.example"]["decision"] == "allowed"
+    assert by_email["owner@example.com"]["decision"] == "allowed"
     assert by_email["owner@globex.example"]["decision"] == "allowed"
-    assert by_email["agent@acme.example"]["decision"] == "refused"
-    assert by_email["admin@acme.example"]["decision"] == "refused"
+    assert by_email["john@example.com"]["decision"] == "refused"
+    assert by_email["jane@example.com"]["decision"] == "refused"
     assert by_email["owner@globex.example"]["principal"]["organization_id"] != \
-        by_email["owner@acme.example"]["principal"]["organization_id"]
+        by_email["owner@example.com"]["principal"]["organization_id"]
     assert all("dal:" not in str(line) and "fra:" not in str(line) for line in lines)  # no LiveChat token
     signed_in = {line["principal"]["email"] for line in lines if line["tool"] == "oauth/sign_in"}
-    assert {"owner@acme.example", "owner@globex.example", "agent@acme.example", "admin@acme.example"} <= signed_in
+    assert {"owner@example.com", "owner@globex.example", "john@example.com", "jane@example.com"} <= signed_in
 
 
 async def token_of(served: Hosted, email: str) -> str:
@@ -99,7 +99,7 @@ def open_session(served: Hosted, token: str) -> str:
 
 async def test_plans_are_per_person_even_with_a_stolen_session_id() -> None:
     with hosted("--dry-run") as served:
-        owner, vice = await token_of(served, "owner@acme.example"), await token_of(served, "vice@acme.example")
+        owner, vice = await token_of(served, "owner@example.com"), await token_of(served, "viceowner@example.com")
         session = open_session(served, owner)
         planned = rpc(served, owner, "tools/call", {"name": "create_tag", "arguments": {"name": "secret-plan"}}, session)
         assert "secret-plan" in planned.text

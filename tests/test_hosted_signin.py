@@ -20,7 +20,7 @@ def served() -> Iterator[Hosted]:
 
 
 async def test_sdk_client_signs_in_and_calls_tools_as_that_person(served: Hosted) -> None:
-    provider, storage, browser = sdk_auth(served, "owner@acme.example", name="Claude (test)")
+    provider, storage, browser = sdk_auth(served, "owner@example.com", name="Claude (test)")
     http, client = connect(served, provider)
     async with http, client:
         tools = await client.list_tools()
@@ -34,7 +34,7 @@ async def test_sdk_client_signs_in_and_calls_tools_as_that_person(served: Hosted
     consent = next(r for url, r in browser.pages if "/oauth/consent" in url and r.status_code == 200)
     assert "Claude (test)" in consent.text and "Acme Support MCP" in consent.text
     lines = [line for line in served.audit_lines() if line["tool"] == "create_tag"]
-    assert lines and lines[-1]["principal"]["email"] == "owner@acme.example"
+    assert lines and lines[-1]["principal"]["email"] == "owner@example.com"
     assert lines[-1]["principal"]["client_name"] == "Claude (test)"
 
 
@@ -44,7 +44,7 @@ async def test_livechat_tokens_are_refreshed_before_they_expire(served: Hosted) 
     # LiveChat tokens that live 100 s are within the refresh margin at once: every call refreshes.
     httpx.post(f"{served.sandbox}/_sandbox/accounts", json={"access_ttl": 100})
     try:
-        provider, _, _ = sdk_auth(served, "vice@acme.example")
+        provider, _, _ = sdk_auth(served, "viceowner@example.com")
         http, client = connect(served, provider)
         async with http, client:
             before = httpx.get(f"{served.sandbox}/_sandbox/accounts").json()

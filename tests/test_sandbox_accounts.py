@@ -60,10 +60,10 @@ async def test_sign_in_page_lists_accounts_and_the_form_signs_in() -> None:
                   "state": "xyz", "code_challenge": challenge, "code_challenge_method": "S256"}
         page = await http.get("/", params=params)
         assert page.status_code == 200
-        assert "owner@acme.example" in page.text and "owner@globex.example" in page.text
+        assert "owner@example.com" in page.text and "owner@globex.example" in page.text
         assert "default-src 'none'" in page.headers["content-security-policy"]
         token = page.text.split('name="form_token" value="')[1].split('"')[0]
-        agent = sandbox.accounts.by_email("agent@acme.example")
+        agent = sandbox.accounts.by_email("john@example.com")
         assert agent is not None
         resp = await http.post("/", data={**params, "form_token": token, "account_id": agent.account_id,
                                           "action": "sign_in"})
@@ -84,10 +84,10 @@ async def test_unknown_client_and_foreign_redirect_are_refused_without_redirecti
 async def test_code_is_single_use_and_needs_the_right_verifier() -> None:
     async with client(Sandbox()) as http:
         verifier, challenge = pkce()
-        code = await sign_in(http, "owner@acme.example", challenge)
+        code = await sign_in(http, "owner@example.com", challenge)
         wrong = await exchange(http, code, "not-the-verifier-" + "x" * 40)
         assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
-        code = await sign_in(http, "owner@acme.example", challenge)
+        code = await sign_in(http, "owner@example.com", challenge)
         assert (await exchange(http, code, verifier)).status_code == 200
         replay = await exchange(http, code, verifier)
         assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
@@ -98,13 +98,13 @@ async def test_expired_code_is_invalid_grant() -> None:
     sandbox.accounts.code_ttl = -1
     async with client(sandbox) as http:
         verifier, challenge = pkce()
-        resp = await exchange(http, await sign_in(http, "owner@acme.example", challenge), verifier)
+        resp = await exchange(http, await sign_in(http, "owner@example.com", challenge), verifier)
         assert resp.json() == {"error": "invalid_grant", "error_description": "the code has expired"}
 
 
 async def test_tokens_carry_region_info_and_account() -> None:
     async with client(Sandbox()) as http:
-        acme = await token_for(http, "agent@acme.example")
+        acme = await token_for(http, "john@example.com")
         globex = await token_for(http, "owner@globex.example")
         assert acme["access_token"].startswith("dal:") and globex["access_token"].startswith("fra:")
         info = (await http.get("/v2/info", headers={"Authorization": f"Bearer {acme['access_token']}"})).json()
@@ -118,7 +118,7 @@ async def test_tokens_carry_region_info_and_account() -> None:
 async def test_each_license_has_its_own_state() -> None:
     sandbox = Sandbox()
     async with client(sandbox) as http:
-        acme = await token_for(http, "owner@acme.example")
+        acme = await token_for(http, "owner@example.com")
         globex = await token_for(http, "owner@globex.example")
         url = "/v3.6/configuration/action/"
         made = await http.post(url + "create_tag", json={"name": "only-acme"},
@@ -130,7 +130,7 @@ async def test_each_license_has_its_own_state() -> None:
         misdirected = await http.post(url + "list_tags", json={},
                                       headers={"Authorization": f"Bearer {globex['access_token']}", "X-Region": "dal"})
         assert misdirected.status_code == 421
-        readonly = await token_for(http, "agent@acme.example")
+        readonly = await token_for(http, "john@example.com")
         refused = await http.post(url + "create_tag", json={"name": "x"},
                                   headers={"Authorization": f"Bearer {readonly['access_token']}", "X-Region": "dal"})
         assert refused.status_code == 403
@@ -139,7 +139,7 @@ async def test_each_license_has_its_own_state() -> None:
 async def test_each_license_has_its_own_budget() -> None:
     sandbox = Sandbox(rate_limit=2, rate_period=600)
     async with client(sandbox) as http:
-        acme = await token_for(http, "owner@acme.example")
+        acme = await token_for(http, "owner@example.com")
         globex = await token_for(http, "owner@globex.example")
         url = "/v3.6/configuration/action/list_tags"
         for _ in range(2):
@@ -151,7 +151,7 @@ async def test_each_license_has_its_own_budget() -> None:
 
 async def test_refresh_rotates_and_revoke_forgets() -> None:
     async with client(Sandbox()) as http:
-        first = await token_for(http, "owner@acme.example")
+        first = await token_for(http, "owner@example.com")
         form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"],
                 "client_id": DEFAULT_OAUTH_CLIENT_ID, "client_secret": DEFAULT_OAUTH_CLIENT_SECRET}
         second = (await http.post("/v2/token", data=form)).json()
@@ -171,3 +171,88 @@ async def test_default_token_still_acts_on_the_default_license() -> None:
         resp = await http.post("/v3.6/configuration/action/list_agents", json={},
                                headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
         assert resp.status_code == 200 and resp.json()
+
+
+# --- the accounts are the licenses' agents (issue 25) ---------------------------------------------
+
+
+async def test_every_account_is_an_agent_of_its_license_with_its_role() -> None:
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        listed = (await http.get("/_sandbox/accounts")).json()
+        assert len(listed["accounts"]) == 12  # six people on each license
+        for account in listed["accounts"]:
+            org = sandbox.accounts.organizations[account["organization_id"]]
+            agent = org.state.agents[account["email"]]
+            assert (agent["account_id"], agent["role"]) == (account["account_id"], account["role"])
+        # And the other way: every agent of a license may sign in.
+        for org in sandbox.accounts.organizations.values():
+            assert {a["id"] for a in org.state.agents.values()} == {
+                a["email"] for a in listed["accounts"] if a["organization_id"] == org.organization_id}
+
+
+@pytest.mark.parametrize("email, role", [("owner@example.com", "owner"), ("jane@example.com", "administrator"),
+                                         ("owner@globex.example", "owner")])
+async def test_a_signed_in_person_acts_as_their_agent(email: str, role: str) -> None:
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        token = (await token_for(http, email))["access_token"]
+        auth = {"Authorization": f"Bearer {token}", "X-Region": token.split(":")[0]}
+        me = (await http.get("/v2/accounts/me", headers=auth)).json()
+        info = (await http.get("/v2/info", headers=auth)).json()
+        url = "/v3.6/configuration/action/"
+        agent = (await http.post(url + "get_agent", json={"id": email}, headers=auth)).json()
+        assert me["email"] == agent["id"] == email and me["role"] == agent["role"] == role
+        assert info["account_id"] == me["account_id"] == agent["account_id"]
+        # What they do is theirs: a tag they create names them as its author.
+        assert (await http.post(url + "create_tag", json={"name": "mine"}, headers=auth)).status_code == 200
+        tags = (await http.post(url + "list_tags", json={}, headers=auth)).json()
+        assert next(t for t in tags if t["name"] == "mine")["author_id"] == email
+        # Only their own license's people are agents there.
+        agents = {a["id"] for a in (await http.post(url + "list_agents", json={}, headers=auth)).json()}
+        other_license_owner = "owner@example.com" if email.endswith("globex.example") else "owner@globex.example"
+        assert email in agents and other_license_owner not in agents
+
+
+async def test_a_role_changed_on_the_license_is_the_role_the_accounts_service_answers() -> None:
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        john = (await token_for(http, "john@example.com"))["access_token"]
+        owner = (await token_for(http, "owner@example.com"))["access_token"]
+        changed = await http.post("/v3.6/configuration/action/update_agent", json={"id": "john@example.com",
+                                  "role": "administrator"}, headers={"Authorization": f"Bearer {owner}"})
+        assert changed.status_code == 200, changed.text
+        me = (await http.get("/v2/accounts/me", headers={"Authorization": f"Bearer {john}"})).json()
+        assert me["role"] == "administrator"
+
+
+async def test_a_deleted_agents_tokens_stop_working() -> None:
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        jane = await token_for(http, "jane@example.com")
+        owner = (await token_for(http, "owner@example.com"))["access_token"]
+        gone = await http.post("/v3.6/configuration/action/delete_agent", json={"id": "jane@example.com"},
+                               headers={"Authorization": f"Bearer {owner}"})
+        assert gone.status_code == 200, gone.text
+        auth = {"Authorization": f"Bearer {jane['access_token']}"}
+        refused = await http.post("/v3.6/configuration/action/list_tags", json={}, headers=auth)
+        assert refused.status_code == 401 and refused.json()["error"]["type"] == "authentication"
+        assert (await http.get("/v2/accounts/me", headers=auth)).status_code == 401
+        form = {"grant_type": "refresh_token", "refresh_token": jane["refresh_token"],
+                "client_id": DEFAULT_OAUTH_CLIENT_ID, "client_secret": DEFAULT_OAUTH_CLIENT_SECRET}
+        assert (await http.post("/v2/token", data=form)).json()["error"] == "invalid_grant"
+        assert sandbox.accounts.by_email("jane@example.com") is None
+
+
+async def test_a_pat_of_an_agent_acts_as_that_agent() -> None:
+    from server.sandbox import SandboxCredential
+    from server.sandbox.agents import account_id
+
+    sandbox = Sandbox()
+    sandbox.credentials.append(SandboxCredential("jane-pat", "jane-pat-secret", kind="pat", account_id=account_id(3)))
+    basic = base64.b64encode(f"{account_id(3)}:jane-pat-secret".encode()).decode()
+    async with client(sandbox) as http:
+        made = await http.post("/v3.6/configuration/action/create_tag", json={"name": "by-pat"},
+                               headers={"Authorization": f"Basic {basic}"})
+        assert made.status_code == 200, made.text
+    assert sandbox.state.tags["by-pat"]["author_id"] == "jane@example.com"

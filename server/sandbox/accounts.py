@@ -10,8 +10,11 @@ What hosted mode needs from LiveChat's accounts service, emulated on loopback:
 - ``GET /v2/info``: the token's account, organization, client id, scopes and lifetime.
 - ``GET /v2/accounts/me``: the signed-in account (email, name, role).
 
-Tokens carry the ``dal:``/``fra:`` prefix of their license's region. Lifetimes are short and
-configurable (``Accounts(access_ttl=..., code_ttl=...)``, ``POST /_sandbox/accounts``).
+The accounts are the licenses' agents (server/sandbox/people.py seeds them): whoever signs in is
+an agent of their license, with that agent's role, read from the license's state when asked (a
+role changed with update_agent is the role ``/v2/accounts/me`` answers; a deleted agent's tokens
+stop working). Tokens carry the ``dal:``/``fra:`` prefix of their license's region. Lifetimes are
+short and configurable (``Accounts(access_ttl=..., code_ttl=...)``, ``POST /_sandbox/accounts``).
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from ..tools import documented_scopes
 from .core import SandboxState
+from .people import GLOBEX_ORGANIZATION_ID
 
 DEFAULT_OAUTH_CLIENT_ID = "sandbox0oauth0app0000000000000000"
 DEFAULT_OAUTH_CLIENT_SECRET = "sandbox-oauth-app-secret-0000000000000000"
 ROLES = ("owner", "viceowner", "administrator", "normal")
-SECOND_ORGANIZATION_ID = "7f3c1d2e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+SECOND_ORGANIZATION_ID = GLOBEX_ORGANIZATION_ID
 
 
 def read_only_scopes() -> frozenset[str]:
@@ -54,14 +58,15 @@ class Organization:
     state: SandboxState
 
 
-@dataclass
+@dataclass(frozen=True)
 class Account:
+    """A view of an agent as the accounts service sees it (the agent record is the truth)."""
+
     account_id: str
     email: str
     name: str
     role: str
     organization_id: str
-    scopes: frozenset[str] | None = None  # None: every documented scope
 
 
 @dataclass
@@ -121,7 +126,6 @@ class Accounts:
         self.code_ttl = code_ttl
         self._seed = seed
         self.organizations: dict[str, Organization] = {}
-        self.accounts: dict[str, Account] = {}
         self.tokens: dict[str, Issued] = {}
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> access token
         self.codes: dict[str, _Code] = {}
@@ -130,7 +134,7 @@ class Accounts:
         self.reset(default_state)
 
     def reset(self, default_state: SandboxState) -> None:
-        """The two sandbox licenses and their five accounts; tokens and codes are forgotten."""
+        """The two sandbox licenses (their agents are the accounts); tokens and codes are forgotten."""
         second = SandboxState(license_id=204130624, organization_id=SECOND_ORGANIZATION_ID, region="fra",
                               _clock=default_state._clock)  # one sandbox, one clock
         if self._seed is not None:
@@ -143,35 +147,38 @@ class Accounts:
             second.organization_id: Organization(second.organization_id, second.license_id, "Globex (sandbox)",
                                                  "fra", second),
         }
-        acme, globex = default_state.organization_id, second.organization_id
-        people = [
-            Account("a1000000-0000-4000-8000-000000000001", "owner@acme.example", "Olivia Owner", "owner", acme),
-            Account("a1000000-0000-4000-8000-000000000002", "vice@acme.example", "Victor Vice", "viceowner", acme),
-            Account("a1000000-0000-4000-8000-000000000003", "admin@acme.example", "Ada Admin", "administrator", acme),
-            Account("a1000000-0000-4000-8000-000000000004", "agent@acme.example", "Nora Normal", "normal", acme,
-                    read_only_scopes()),
-            Account("b2000000-0000-4000-8000-000000000001", "owner@globex.example", "Gus Globex", "owner", globex),
-        ]
-        self.accounts = {a.account_id: a for a in people}
         self.tokens.clear()
         self.refresh_tokens.clear()
         self.codes.clear()
 
     # --- lookups -------------------------------------------------------------------------------
 
+    @property
+    def accounts(self) -> dict[str, Account]:
+        """Every license's agents, by account id, as they are now."""
+        return {
+            agent["account_id"]: Account(agent["account_id"], agent["id"], agent["name"], agent["role"], org_id)
+            for org_id, org in self.organizations.items()
+            for agent in org.state.agents.values()
+        }
+
+    def account(self, account_id: str) -> Account | None:
+        return self.accounts.get(account_id)
+
     def by_email(self, email: str) -> Account | None:
         return next((a for a in self.accounts.values() if a.email.lower() == email.strip().lower()), None)
 
     def issued(self, token: str) -> Issued | None:
         issued = self.tokens.get(token)
-        if issued is None:
+        if issued is None or issued.expires_at <= time.time():
             return None
-        if issued.expires_at <= time.time():
+        if self.account(issued.account_id) is None:  # the agent was deleted: its tokens die with it
             return None
         return issued
 
     def scopes_of(self, account: Account) -> frozenset[str]:
-        return account.scopes if account.scopes is not None else documented_scopes()
+        """What a token of this person holds: a normal agent reads only; the roles above hold every scope."""
+        return read_only_scopes() if account.role == "normal" else documented_scopes()
 
     # --- issuing -------------------------------------------------------------------------------
 
@@ -236,7 +243,7 @@ class Accounts:
                 return HTMLResponse(_page("Form expired", "<p>Start the sign-in again.</p>"), status_code=400)
             if form.get("action") == "cancel":
                 return self._back(params, error="access_denied")
-            account = self.accounts.get(str(form.get("account_id", "")))
+            account = self.account(str(form.get("account_id", "")))
             if account is None:
                 return HTMLResponse(_page("Choose an account", "<p>No such account.</p>"), status_code=400)
             return self._back(params, code=self._new_code(account, params))
@@ -306,16 +313,18 @@ class Accounts:
                 expected = base64.urlsafe_b64encode(digest).decode().rstrip("=")
                 if not hmac.compare_digest(expected, code.code_challenge):
                     return _oauth_error("invalid_grant", "code_verifier does not match the code_challenge")
-            return JSONResponse(self._issue(self.accounts[code.account_id], client_id),
-                                headers={"Cache-Control": "no-store"})
+            person = self.account(code.account_id)
+            if person is None:
+                return _oauth_error("invalid_grant", "the account no longer exists")
+            return JSONResponse(self._issue(person, client_id), headers={"Cache-Control": "no-store"})
         if grant == "refresh_token":
             old = self.refresh_tokens.pop(get("refresh_token"), None)
             issued = self.tokens.pop(old, None) if old else None
-            if issued is None or issued.client_id != client_id:
+            person = self.account(issued.account_id) if issued is not None else None
+            if issued is None or person is None or issued.client_id != client_id:
                 return _oauth_error("invalid_grant", "the refresh token is unknown or revoked")
             self.refreshed += 1
-            return JSONResponse(self._issue(self.accounts[issued.account_id], client_id),
-                                headers={"Cache-Control": "no-store"})
+            return JSONResponse(self._issue(person, client_id), headers={"Cache-Control": "no-store"})
         return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
 
     def _bearer(self, request: Request) -> tuple[str, Issued] | None:
@@ -355,7 +364,9 @@ class Accounts:
         found = self._bearer(request)
         if found is None:
             return _oauth_error("invalid_request", "invalid token", 401)
-        account = self.accounts[found[1].account_id]
+        account = self.account(found[1].account_id)
+        if account is None:
+            return _oauth_error("invalid_request", "invalid token", 401)
         org = self.organizations[account.organization_id]
         return JSONResponse({
             "account_id": account.account_id, "email": account.email, "name": account.name,

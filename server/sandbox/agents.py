@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..tools import agents as t
+from . import people
 from .core import Ctx, SandboxError, SandboxState, not_found
 from .reach import own_agent, reach
 
@@ -27,10 +28,6 @@ LIST_NAMES = {"email_subscriptions": "summaries"}
 DEFAULT_MAX_CHATS = 6
 DEFAULT_TIMEZONE = "UTC"
 
-# Agents carry account ids of this form; the owner's is the sandbox default credential's
-# (server.sandbox.app.DEFAULT_ACCOUNT_ID), so the default credential acts as the owner.
-_ACCOUNT_PREFIX = "5b0d2a5c-8c1e-4b9e-9d2a-"
-
 _SCHEDULE = {
     "timezone": "Europe/Warsaw",
     "schedule": [
@@ -38,29 +35,31 @@ _SCHEDULE = {
         for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
     ],
 }
+# What each seeded person's agent carries beyond their name and role (server/sandbox/people.py).
+_SEEDED: dict[str, dict[str, Any]] = {
+    "owner": {"job_title": "Founder", "login_status": "accepting chats"},
+    "viceowner": {"job_title": "Head of Support"},
+    "admin": {"job_title": "Support Lead", "mobile": "+48 600 100 200"},
+    "agent": {"job_title": "Support Hero", "last_logout": "2024-02-28T17:05:11.000000Z"},
+    "awaiting": {"awaiting_approval": True},
+    "suspended": {"suspended": True, "last_logout": "2024-01-15T08:00:00.000000Z"},
+}
 
 
 def account_id(n: int) -> str:
-    return f"{_ACCOUNT_PREFIX}{n:012d}"
+    """The account id of the default license's n-th person (1: the owner, the default credential's)."""
+    return people.ACME[n - 1].account_id
 
 
 def seed(state: SandboxState) -> None:
-    seeds: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-        # id, role, name, extra
-        ("owner@example.com", "owner", "Olivia Owner", {"job_title": "Founder", "login_status": "accepting chats"}),
-        ("viceowner@example.com", "viceowner", "Victor Vice", {"job_title": "Head of Support"}),
-        ("jane@example.com", "administrator", "Jane Doe", {"job_title": "Support Lead", "mobile": "+48 600 100 200"}),
-        ("john@example.com", "normal", "John Smith", {"job_title": "Support Hero", "last_logout": "2024-02-28T17:05:11.000000Z"}),
-        ("awaiting@example.com", "normal", "Alex Awaiting", {"awaiting_approval": True}),
-        ("suspended@example.com", "normal", "Sam Suspended", {"suspended": True, "last_logout": "2024-01-15T08:00:00.000000Z"}),
-    )
-    for n, (agent_id, role, name, extra) in enumerate(seeds, start=1):
-        agent = _new_agent(agent_id, account_id(n), name, role)
+    # The license's people are its agents: the accounts that sign in to it are these (accounts.py).
+    for person in people.people_of(state.organization_id):
+        agent = _new_agent(person.email, person.account_id, person.name, person.role)
         agent["work_scheduler"] = _copy(_SCHEDULE)
         agent["notifications"] = ["new_visitor", "incoming_chat"]
         agent["email_subscriptions"] = ["weekly_summary"]
-        agent.update(extra)
-        state.agents[agent_id] = agent
+        agent.update(_SEEDED[person.slot])
+        state.agents[person.email] = agent
 
 
 def _new_agent(agent_id: str, account: str, name: str, role: str) -> dict[str, Any]:
@@ -204,7 +203,7 @@ def create_agent(ctx: Ctx, req: t.CreateAgent) -> dict[str, str]:
     if req.groups is not None:
         _check_groups(ctx, req.groups)
     n = ctx.state.next_id("agent_account", start=100)
-    agent = _new_agent(req.id, account_id(n), req.name, role)
+    agent = _new_agent(req.id, people.new_account_id(ctx.state.organization_id, n), req.name, role)
     # Every invited agent awaits approval unless a subscription.lc:rw requester says otherwise.
     agent["awaiting_approval"] = req.awaiting_approval is not False
     for name in ("login_status", "job_title", "mobile", "max_chats_count", "notifications", "email_subscriptions", "work_scheduler"):

@@ -121,8 +121,8 @@ class Sandbox:
             raise SandboxError("authentication", "Missing Authorization header")
         scheme, _, value = header.partition(" ")
         issued = self.accounts.issued(value) if scheme == "Bearer" else None
-        if issued is not None:
-            account = self.accounts.accounts[issued.account_id]
+        account = self.accounts.account(issued.account_id) if issued is not None else None
+        if issued is not None and account is not None:  # issued() checked the account still exists
             return Requester(account.email, issued.scopes, issued.account_id, issued.client_id, issued.organization_id)
         for cred in self._all_credentials():
             if scheme == "Bearer" and cred.kind == "bearer" and value == cred.secret:

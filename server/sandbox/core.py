@@ -12,6 +12,8 @@ SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveCha
 # The client id of the sandbox's own app (its tokens' and PATs' default owner_client_id).
 DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
 
+from .people import ACME_ORGANIZATION_ID
+
 # Documented error type -> HTTP status. LiveChat's docs do not fix statuses (official SDKs key
 # on error.type); the sandbox picks conventional ones so status-based clients behave too.
 ERROR_STATUS: dict[str, int] = {
@@ -123,7 +125,7 @@ class SandboxState:
     """One license's configuration. Resource modules seed and mutate their own parts."""
 
     license_id: int = 104130623
-    organization_id: str = "390e44e6-f1e6-0368-c507-7c7f8c8de8c6"
+    organization_id: str = ACME_ORGANIZATION_ID
     region: str = "dal"
     agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[int, dict[str, Any]] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..tools import customer_bans as t
 from .core import Ctx, SandboxError, SandboxState, parse_rfc3339, rfc3339
+from .people import email_of
 
 SEED_TIME = "2024-03-01T09:00:00.000000Z"  # a clock frozen here shows the seeded ban's original dates
 DAY = 86400.0
@@ -26,7 +27,7 @@ def seed(state: SandboxState) -> None:
         {
             "ip": BANNED_IP,
             "customer_id": BANNED_CUSTOMER_ID,
-            "agent_id": "john@example.com",
+            "agent_id": email_of(state.organization_id, "agent"),
             "thread_id": "T00M0307QQ",
             "created_at": rfc3339(now - 2 * DAY),
             "expires_at": rfc3339(now + 5 * DAY),

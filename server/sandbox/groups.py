@@ -10,31 +10,30 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..tools import groups as t
+from . import people
 from .core import Ctx, SandboxError, SandboxState
 from .reach import member_of, reach
 
 BOT_ID = "5c9871d5372c824cbf22d860a707a578"
-ALL_AGENTS = (
-    "owner@example.com",
-    "viceowner@example.com",
-    "jane@example.com",
-    "john@example.com",
-    "awaiting@example.com",
-    "suspended@example.com",
-)
 DEFAULT_GROUP = 0
+# Seeded groups: id, name, language, members by person slot (server/sandbox/people.py) and priority.
+_SEEDED: tuple[tuple[int, str, str, dict[str, str]], ...] = (
+    (1, "Sales", "en", {"admin": "normal", "agent": "normal", "viceowner": "supervisor"}),
+    (2, "Support", "en", {"admin": "normal", "agent": "last"}),
+    (5, "VIP", "en", {"owner": "normal", "admin": "last"}),
+    (19, "Billing", "de", {"viceowner": "normal"}),
+)
 
 
 def seed(state: SandboxState) -> None:
-    general = {agent: "normal" for agent in ALL_AGENTS}
+    people_ = people.people_of(state.organization_id)
+    general = {person.email: "normal" for person in people_}  # everyone is in General
     general[BOT_ID] = "first"
-    for gid, name, language, members in (
-        (0, "General", "en", general),
-        (1, "Sales", "en", {"jane@example.com": "normal", "john@example.com": "normal", "viceowner@example.com": "supervisor"}),
-        (2, "Support", "en", {"jane@example.com": "normal", "john@example.com": "last"}),
-        (5, "VIP", "en", {"owner@example.com": "normal", "jane@example.com": "last"}),
-        (19, "Billing", "de", {"viceowner@example.com": "normal"}),
-    ):
+    email = {person.slot: person.email for person in people_}
+    groups = [(0, "General", "en", general)]
+    groups += [(gid, name, lang, {email[slot]: prio for slot, prio in members.items()})
+               for gid, name, lang, members in _SEEDED]
+    for gid, name, language, members in groups:
         state.groups[gid] = {
             "id": gid,
             "name": name,

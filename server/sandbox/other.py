@@ -7,6 +7,7 @@ from typing import Any
 from ..tools import other as t
 from ..tools.catalog import to_payload
 from .core import SANDBOX_NOTICE, Ctx, SandboxState, not_found
+from .people import email_of
 
 # Sandbox plan limits: illustrative values, NOT LiveChat's real ones (those are not
 # documented). None = unlimited.
@@ -35,7 +36,7 @@ def seed(state: SandboxState) -> None:
         "source_type": "accounts",
         "source_url": "https://accounts.livechat.com",
     }
-    state.extra["bounced_emails"] = ["john@example.com"]  # a list: the state is served as JSON
+    state.extra["bounced_emails"] = [email_of(state.organization_id, "agent")]  # a list: the state is served as JSON
 
 
 def list_channels(ctx: Ctx, req: t.ListChannels) -> list[dict[str, Any]]:

@@ -11,17 +11,19 @@ from typing import Any
 
 from ..tools import tags as t
 from .core import Ctx, SandboxError, SandboxState, not_found
+from .people import email_of
 from .reach import own_group_ids
 
 SEED_TIME = "2024-03-01T09:00:00.000000Z"
 
 
 def seed(state: SandboxState) -> None:
+    owner, admin = (email_of(state.organization_id, slot) for slot in ("owner", "admin"))
     for name, groups in (("sales", [0, 1]), ("support", [0, 2]), ("complaint", [0]), ("spam", [0])):
-        state.tags[name] = {"name": name, "group_ids": groups, "author_id": "owner@example.com", "created_at": SEED_TIME}
+        state.tags[name] = {"name": name, "group_ids": groups, "author_id": owner, "created_at": SEED_TIME}
     # The reference's list_tags response (and its delete/update examples) use these two.
     state.tags["docs_feedback"] = {
-        "name": "docs_feedback", "group_ids": [0], "author_id": "jane@example.com", "created_at": "2019-12-09T12:01:18.909000Z",
+        "name": "docs_feedback", "group_ids": [0], "author_id": admin, "created_at": "2019-12-09T12:01:18.909000Z",
     }
     state.tags["positive feedback"] = {
         "name": "positive feedback", "group_ids": [0], "author_id": "", "created_at": "2017-11-13T15:37:36.000000+01:00",
