@@ -330,13 +330,15 @@ async def principal_from_env(app: App, env: Mapping[str, str], *, need_credentia
     scopes and identity from token info, the ceiling policy narrowed by those scopes."""
     if app.sandbox is not None:
         from ..sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN
+        from ..sandbox.app import regional
 
         # The ordinary app token unless LIVECHAT_SANDBOX_TOKEN names the all-scopes one: a user
         # meets the sandbox as a Developer Console app would meet LiveChat (no private scopes).
-        token = env.get("LIVECHAT_SANDBOX_TOKEN", "").strip() or DEFAULT_TOKEN
+        # A built-in token carries the sandbox's region prefix, whichever spelling was given.
+        token = regional(env.get("LIVECHAT_SANDBOX_TOKEN", "").strip() or DEFAULT_TOKEN, app.sandbox.region)
         credential = bearer(token)
         region = region_from(credential, None)
-        which = ("all-scopes token" if token == ALL_SCOPES_TOKEN else
+        which = ("all-scopes token" if token == app.sandbox.all_scopes_token else
                  f"app token without the private scopes; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} for all")
         app.upstream = f"built-in SANDBOX (no real license is touched; {which})"
         info_transport: httpx.AsyncBaseTransport | None = app.transport

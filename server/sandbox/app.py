@@ -36,9 +36,22 @@ from .core import DEFAULT_CLIENT_ID, SANDBOX_NOTICE, Clock, Ctx, Requester, Sand
 # scope an app can be given in the Developer Console, which excludes the private scopes, so the
 # methods that need one (suspend/unsuspend/approve agents, ...) are refused with it, as they would
 # be for a real app. The all-scopes token is the convenience for exercising every action.
+# Named here with LiveChat's default region; a sandbox in another region issues them with its own
+# prefix (``regional``): "All the LiveChat OAuth 2.1 access tokens have a prefix: dal: or fra:.
+# This prefix indicates the data center they belong to."
 APP_TOKEN = "dal:sandbox-app-token"
 ALL_SCOPES_TOKEN = "dal:sandbox-token-all-scopes"
 DEFAULT_TOKEN = APP_TOKEN
+REGIONS = ("dal", "fra")
+
+
+def regional(token: str, region: str) -> str:
+    """A built-in token as a sandbox in ``region`` issues it (any region's spelling of it is read as
+    that token); any other token unchanged."""
+    prefix, sep, rest = token.partition(":")
+    if sep and prefix in REGIONS and f"dal:{rest}" in (APP_TOKEN, ALL_SCOPES_TOKEN):
+        return f"{region}:{rest}"
+    return token
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 # Documented as requiring no authorization.
 PUBLIC_ACTIONS = frozenset({"list_webhook_names"})
@@ -92,11 +105,20 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         _check_rate(self.rate_limit, self.rate_period)
+        if self.region not in REGIONS:
+            raise ValueError(f"sandbox region must be one of {', '.join(REGIONS)}, not {self.region!r}")
+        # The built-in tokens carry the sandbox's region: a `--region fra` sandbox issues fra: tokens
+        # (the dal: spelling is then no token of it). They keep it when /_sandbox/config later moves
+        # the license to another region: that is how a test makes a misdirected_request.
+        self.token = regional(self.token, self.region)
         self.reset()
         if not self.credentials:
             self.credentials = [SandboxCredential("default", self.token)]
         # Kept apart from ``credentials`` so that trimming test credentials never drops it.
-        self.all_scopes = SandboxCredential("all-scopes", ALL_SCOPES_TOKEN, scopes=documented_scopes())
+        self.all_scopes = SandboxCredential("all-scopes", regional(ALL_SCOPES_TOKEN, self.region),
+                                            scopes=documented_scopes())
+        self.app_token = regional(APP_TOKEN, self.region)
+        self.all_scopes_token = self.all_scopes.secret
 
     def reset(self) -> None:
         self.state = SandboxState(region=self.region, _clock=self.clock)
@@ -390,6 +412,8 @@ class Sandbox:
                 limit = int(spec.get("rate_limit", self.rate_limit))
                 period = float(spec.get("rate_period", self.rate_period))
                 _check_rate(limit, period)
+                if spec.get("region", self.region) not in REGIONS:
+                    raise ValueError(f"region must be one of {', '.join(REGIONS)}")
             except (TypeError, ValueError) as exc:
                 return JSONResponse({"error": {"type": "validation", "message": str(exc)}}, status_code=400)
             self.rate_limit, self.rate_period = limit, period

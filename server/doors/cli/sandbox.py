@@ -12,7 +12,7 @@ from .settings import rate
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ...sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN, PRIVATE_SCOPES, SANDBOX_NOTICE, Sandbox
+    from ...sandbox import DEFAULT_TOKEN, PRIVATE_SCOPES, SANDBOX_NOTICE, Sandbox
     from ...sandbox.accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
     from ..http import is_loopback
 
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     sandbox = Sandbox(region=args.region, rate_limit=limit, rate_period=period, token=token,
                       oauth_client_id=oauth_id, oauth_client_secret=oauth_secret, seed=seed)
+    token = sandbox.token  # a built-in token carries the sandbox's region (fra: with --region fra)
     if not is_loopback(args.host):
         print(f"livechat-mcp sandbox: WARNING: listening on {args.host}, beyond loopback", file=sys.stderr)
     base = f"http://{args.host}:{args.port}"
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     held = f"holds {args.seed}" if args.seed else "holds its built-in example license"
     print(f"{SANDBOX_NOTICE}\nsandbox API: {base} ({held})\n"
           f"Bearer token (an app's scopes, as the Developer Console grants them; no {private}): {token}\n"
-          f"Bearer token (all scopes, the private ones too): {ALL_SCOPES_TOKEN}\n"
+          f"Bearer token (all scopes, the private ones too): {sandbox.all_scopes_token}\n"
           f"use it: LIVECHAT_API_URL={base} LIVECHAT_ACCOUNTS_URL={base} LIVECHAT_ACCESS_TOKEN={token} livechat-mcp",
           file=sys.stderr, flush=True)
     print(f"OAuth app (accounts service, loopback redirect URIs accepted): client id {oauth_id} "
