@@ -283,10 +283,20 @@ async def test_content_type_is_checked(api):
 
 
 async def test_an_unknown_api_version_is_a_json_error(api):
-    resp = await api.client.post("/v3.9/configuration/action/list_tags", json={},
+    for version in ("v3.9", "v3.4", "v2"):
+        resp = await api.client.post(f"/{version}/configuration/action/list_tags", json={},
+                                     headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+        assert resp.status_code == 400
+        assert resp.json()["error"]["type"] == "unsupported_version" and version in resp.json()["error"]["message"]
+
+
+async def test_v3_5_is_still_served(api):
+    """ "v3.5 stays supported alongside" v3.6: the sandbox answers it (with its v3.6 emulation)."""
+    resp = await api.client.post("/v3.5/configuration/action/list_tags", json={},
                                  headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
-    assert resp.status_code == 400
-    assert resp.json()["error"]["type"] == "unsupported_version" and "v3.9" in resp.json()["error"]["message"]
+    assert resp.status_code == 200 and [t["name"] for t in resp.json()] == [t["name"] for t in
+                                                                          await api.call("list_tags", {})]
+    assert next(r.get("version") for r in api.sandbox.requests if r["action"] == "list_tags") == "v3.5"
 
 
 @pytest.mark.parametrize("action, body", [

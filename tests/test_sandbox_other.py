@@ -46,6 +46,32 @@ async def test_check_product_limits_starter(api):
     assert by_resource["access_rules"] == [{"resource": "access_rules", "limit_balance": 3}]
 
 
+DOCUMENTED_RESOURCES = {"agents", "groups", "banned", "queue", "queue_continuous", "groups_per_agent",
+                        "access_rules", "group_chooser_groups"}
+
+
+async def test_check_product_limits_can_report_every_documented_resource(api):
+    result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
+    assert {item["resource"] for item in result} == DOCUMENTED_RESOURCES
+    # Queues are reported for the license (no id) and per group (the group's id as a string), as in
+    # the reference's example; the pre-chat survey per group.
+    assert {"resource": "queue", "limit_balance": 10} in result and {"resource": "queue", "limit_balance": 10,
+                                                                       "id": "0"} in result
+    assert {"resource": "queue_continuous", "limit_balance": 40, "id": "0"} in result
+    assert {"resource": "group_chooser_groups", "limit_balance": 4, "id": "0"} in result
+    assert all(isinstance(item.get("id", ""), str) for item in result)
+    team = {(i["resource"], i.get("id")) for i in await api.call("check_product_limits_for_plan", {"plan": "team"})}
+    assert ("queue_continuous", None) in team and ("queue", None) not in team and ("group_chooser_groups", "0") not in team
+
+
+async def test_product_settings_follow_a_deleted_group(api):
+    api.sandbox.state.extra["product_settings"]["group_chooser_groups"]["1"] = [1, 2]
+    await api.call("delete_group", {"id": 1})
+    settings = api.sandbox.state.extra["product_settings"]
+    assert "1" not in settings["queue"]["groups"] and "1" not in settings["group_chooser_groups"]
+    assert 1 not in settings["group_chooser_groups"]["0"]
+
+
 async def test_check_product_limits_follows_state(api):
     await api.call("delete_auto_access", {"id": "pqi8oasdjahuakndw9nsad9na"})
     result = await api.call("check_product_limits_for_plan", {"plan": "starter"})

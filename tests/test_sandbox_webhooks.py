@@ -104,6 +104,9 @@ async def test_list_webhook_names_for_the_current_version(api):
 async def test_list_webhook_names_honours_the_version(api):
     err = await api.error("list_webhook_names", {"version": "2.0"})
     assert err["type"] == "unsupported_version"
+    assert (await api.error("list_webhook_names", {"version": "3.7"}))["type"] == "unsupported_version"
+    # v3.5 "stays supported alongside" v3.6 (the scopes overview): answered, with the same list.
+    assert await api.call("list_webhook_names", {"version": "3.5"}) == await api.call("list_webhook_names", {})
     assert (await api.error("list_webhook_names", {"version": "v3.6"}))["type"] == "validation"
 
 

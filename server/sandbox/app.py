@@ -55,6 +55,10 @@ def regional(token: str, region: str) -> str:
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 # Documented as requiring no authorization.
 PUBLIC_ACTIONS = frozenset({"list_webhook_names"})
+# API versions LiveChat serves: "v3.5 stays supported alongside" v3.6 (the scopes overview). The
+# sandbox emulates v3.6 and answers a v3.5 path with it (our rule: the differences between the
+# versions are not emulated); any other version is unsupported_version.
+SERVED_VERSIONS = ("v3.6", "v3.5")
 
 
 @dataclass
@@ -252,7 +256,8 @@ class Sandbox:
     def app(self) -> Starlette:
         return Starlette(
             routes=[
-                Route("/v3.6/configuration/action/{name}", self._action, methods=["POST"]),
+                *[Route(f"/{version}/configuration/action/{{name}}", self._action, methods=["POST"])
+                  for version in SERVED_VERSIONS],
                 Route("/{version}/configuration/action/{name}", self._other_version, methods=["POST"]),
                 Route("/v2/info", self._token_info, methods=["GET"]),
                 Route("/v2/token", self.accounts.token, methods=["POST", "DELETE"]),
@@ -277,6 +282,8 @@ class Sandbox:
         except ValueError:
             body = None
         entry: dict[str, Any] = {"seq": len(self.requests) + 1, "action": name, "body": body, "credential": None}
+        if not request.url.path.startswith("/v3.6/"):
+            entry["version"] = request.url.path.split("/")[1]
         self.requests.append(entry)
         try:
             header = request.headers.get("authorization")
@@ -322,12 +329,12 @@ class Sandbox:
         return JSONResponse(result)
 
     async def _other_version(self, request: Request) -> Response:
-        """Any version but v3.6 in the path: LiveChat's documented JSON error, not an HTML 404.
-        (Real LiveChat still serves older versions; the sandbox emulates v3.6 only.)"""
+        """A version LiveChat no longer (or not yet) serves: its documented JSON error, not an HTML 404."""
         version = request.path_params["version"]
         self.requests.append({"seq": len(self.requests) + 1, "action": request.path_params["name"], "body": None,
                               "credential": None, "version": version, "error": "unsupported_version"})
-        err = SandboxError("unsupported_version", f"Unsupported API version: {version}; this sandbox serves v3.6")
+        err = SandboxError("unsupported_version",
+                           f"Unsupported API version: {version}; supported: {', '.join(sorted(SERVED_VERSIONS))}")
         return JSONResponse(err.body(), status_code=err.status)
 
     async def _inject(self, fault: Fault) -> Response | None:

@@ -18,7 +18,10 @@ from .owners import owner_client
 from .properties import EXAMPLE_CLIENT_ID
 
 MAX_PER_ACTION = 3  # "up to three webhooks for every action" per Client ID
-SUPPORTED_VERSIONS = ("3.6",)
+# "The newest stable version is v3.6 ... and v3.5 stays supported alongside it" (the scopes overview).
+# The reference lists v3.6's webhooks only; the sandbox answers v3.5 with the same list (our rule,
+# docs/conformance.md), and unsupported_version for any other version.
+SUPPORTED_VERSIONS = ("3.5", "3.6")
 
 
 def seed(state: SandboxState) -> None:
