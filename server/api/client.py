@@ -2,7 +2,10 @@
 
 Resilience rules (why each exists):
 - Budget: every request first takes a slot from the license's budget in the state store
-  (shared by every process and replica); a 429 blocks that budget for everyone.
+  (shared by every process and replica); a 429 blocks that budget for everyone, and so does an
+  answer whose X-RateLimit-Remaining says the license's quota is spent (until X-RateLimit-Reset):
+  the client backs off before the limit rather than after it. Only waiting changes: what is
+  retried, and when a write is never repeated, stays as below.
 - 429 / too_many_requests: the request was refused, never applied, so any action may be
   retried after Retry-After (seconds or HTTP date, capped) or exponential backoff with jitter.
 - misdirected_request: refused before it ran; retried once in the region LiveChat names,
@@ -43,7 +46,7 @@ from ..safety.redact import Scrubber
 from ..store.memory import MemoryStore
 from .auth import CREDENTIAL_MARKER, Credential
 from .errors import HINTS, LiveChatError, parse_error
-from .ratelimit import Budget, WaitCallback, license_bucket, license_label
+from .ratelimit import Budget, Quota, WaitCallback, license_bucket, license_label
 
 API_VERSION = "v3.6"
 DEFAULT_BASE_URL = "https://api.livechatinc.com"
@@ -247,12 +250,15 @@ class LiveChatClient:
                         if isinstance(outcome, httpx.Response):
                             result, failure = self._judge(outcome)
                             span.set(status=outcome.status_code, error=failure.error.type if failure else None)
-                            self._report_quota(outcome.headers)
+                            quota = Quota.from_headers(outcome.headers)
+                            self._report_quota(quota)
                         else:
-                            result, failure = None, outcome
+                            result, failure, quota = None, outcome, None
                             span.set(error=outcome.error.type)
                 finally:
                     await self.budget.release(slot)
+                if quota is not None:
+                    await self.budget.observe(quota)  # nothing left: every sharer waits for the reset
                 if failure is None:
                     if uncertain is not None:
                         result = self._mark_batch_items(action, result, uncertain, verify_hint)
@@ -351,23 +357,21 @@ class LiveChatClient:
             self.region = str(data["region"])
         return None, Failure(error)
 
-    def _report_quota(self, headers: httpx.Headers) -> None:
+    def _report_quota(self, quota: Quota | None) -> None:
         """LiveChat's word on the license's quota (X-RateLimit-Remaining / -Limit, documented by the
         lifecycle guide) to the observer: the budget every integration on the license shares."""
-        try:
-            remaining = int(headers["x-ratelimit-remaining"])
-        except (KeyError, ValueError):
+        if quota is None or quota.remaining is None:
             return
-        try:
-            limit: int | None = int(headers["x-ratelimit-limit"])
-        except (KeyError, ValueError):
-            limit = None
-        self.observer.budget_left(license_label(self.budget.bucket), remaining, limit)
+        self.observer.budget_left(license_label(self.budget.bucket), quota.remaining, quota.limit)
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         value = response.headers.get("Retry-After")
         if not value:
-            return None
+            # A 429 without Retry-After may still say when the quota frees (X-RateLimit-Reset).
+            quota = Quota.from_headers(response.headers)
+            if quota is None or quota.reset is None:
+                return None
+            return min(quota.reset, self.retry.max_retry_after)
         try:
             seconds = float(value)
         except ValueError:

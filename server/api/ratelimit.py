@@ -13,6 +13,13 @@ license quota counted over a window refuses. A slot is stamped when its request 
 ``capacity`` requests, whatever the latency. A 429 from LiveChat blocks the bucket for
 everyone for the Retry-After time (``block``).
 
+LiveChat's own count comes back on every answer: ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``
+and ``X-RateLimit-Reset`` (the lifecycle guide; the scopes overview says to "read the rate-limit
+response headers"). It counts every integration on the license, which this budget cannot see, so
+when it says nothing is left the bucket is blocked until its reset (``observe``): the next
+request waits instead of being sent into a 429. The reference does not say whether Reset is
+seconds or a Unix time; both are read (a value past a year of seconds is a time).
+
 Libraries considered: aiolimiter cannot tell how long a caller would wait (the deadline error
 and the progress notifications need it); ``limits`` (moving window on async memory/Redis
 storages) and ``pyrate-limiter`` (SQLite and Redis buckets) stamp a request when it starts,
@@ -35,9 +42,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -56,6 +65,40 @@ STORE_HINT = (
     "Retry in a few seconds; if it persists, the operator should check the store (--store / "
     "LIVECHAT_MCP_STORE; /readyz on an HTTP server says whether it answers)."
 )
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What LiveChat's ``X-RateLimit-*`` headers said about the license's quota, as of one answer."""
+
+    limit: int | None
+    remaining: int | None
+    reset: float | None  # seconds until the window lets a request through again
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str], now: float | None = None) -> Quota | None:
+        """None when the answer carries none of the headers (or none readable)."""
+        named = {key.lower(): value for key, value in headers.items()}  # header names ignore case
+        limit, remaining = _number(named.get("x-ratelimit-limit")), _number(named.get("x-ratelimit-remaining"))
+        reset = _number(named.get("x-ratelimit-reset"))
+        if reset is not None and reset > _EPOCH_AFTER:  # a Unix time, not a number of seconds
+            reset = reset - (time.time() if now is None else now)
+        if reset is not None:
+            reset = max(reset, 0.0)
+        if limit is None and remaining is None and reset is None:
+            return None
+        return cls(None if limit is None else int(limit), None if remaining is None else int(remaining), reset)
+
+
+_EPOCH_AFTER = 366 * 86400.0
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        number = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def store_unavailable(store: Store, exc: Exception) -> LiveChatError:
@@ -121,8 +164,9 @@ class Budget:
             if wait > left:
                 raise LiveChatError(
                     "too_many_requests",
-                    f"Client-side request budget ({self.capacity} per {self.period:g} s) is spent; "
-                    f"the next slot is in {wait:.0f} s, beyond the {max_wait:g} s wait limit.",
+                    f"The license's request budget is spent (client-side limit {self.capacity} per "
+                    f"{self.period:g} s; LiveChat's X-RateLimit-Remaining and 429 answers pause it too); "
+                    f"the next slot is in {wait:.0f} s, beyond the {max_wait:g} s wait limit. Nothing was sent.",
                     hint="Retry later, or raise --rate-limit / lower the request volume.",
                 )
             if on_wait and not told:
@@ -156,6 +200,14 @@ class Budget:
                     await self.store.release(self.bucket, slot, ago=ago)
                 except StoreUnavailable:
                     pass
+
+    async def observe(self, quota: Quota | None) -> None:
+        """An answer's ``X-RateLimit-*`` headers: when LiveChat says no request is left, nobody
+        sharing this budget sends before its reset (so the limit is not learnt from a 429). Without
+        a reset the next request finds out (a 429 carries Retry-After)."""
+        if quota is None or quota.remaining is None or quota.remaining > 0 or not quota.reset:
+            return
+        await self.block(min(quota.reset, self.period))
 
     async def block(self, seconds: float) -> None:
         """LiveChat answered 429: nobody sharing this license's budget sends for ``seconds``."""

@@ -180,7 +180,12 @@ class Sandbox:
     # zero, the CLI and TokenBucket refuse such values too, and quietly lifting the limit would
     # hide a typo like --rate-limit 0/600 in a test that means to exercise the quota.
 
-    def _spend(self, organization_id: str | None = None) -> None:
+    def _spend(self, organization_id: str | None = None) -> dict[str, str]:
+        """Count one request against its license's window; the ``X-RateLimit-*`` headers its answer
+        carries, as the lifecycle guide documents them ("Response headers X-RateLimit-Limit,
+        X-RateLimit-Remaining, and X-RateLimit-Reset are returned. On 429, Retry-After header
+        indicates seconds to wait"). Reset is in seconds, like Retry-After: our rule, the reference
+        names no unit. It counts until the window next frees a request (the window slides)."""
         now = time.monotonic()
         hits = self._hits
         if organization_id not in (None, self.state.organization_id):  # each license has its own budget
@@ -191,8 +196,14 @@ class Sandbox:
             # The window is empty only if the limit was set below 1 by assigning the field
             # directly: then every request is refused, a full period from now, rather than crash.
             wait = self.rate_period - (now - hits[0]) if hits else self.rate_period
-            raise _RateLimited(max(1, math.ceil(wait)))
+            retry_after = max(1, math.ceil(wait))
+            raise _RateLimited(retry_after, self._quota_headers(0, retry_after))
         hits.append(now)
+        return self._quota_headers(self.rate_limit - len(hits), max(1, math.ceil(self.rate_period - (now - hits[0]))))
+
+    def _quota_headers(self, remaining: int, reset: int) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(max(remaining, 0)),
+                "X-RateLimit-Reset": str(reset)}
 
     # --- faults ---------------------------------------------------------------------------
 
@@ -282,6 +293,7 @@ class Sandbox:
         except ValueError:
             body = None
         entry: dict[str, Any] = {"seq": len(self.requests) + 1, "action": name, "body": body, "credential": None}
+        quota: dict[str, str] = {}  # the X-RateLimit-* headers, once the request counted against its license
         if not request.url.path.startswith("/v3.6/"):
             entry["version"] = request.url.path.split("/")[1]
         self.requests.append(entry)
@@ -297,12 +309,14 @@ class Sandbox:
             home = self.state_for(requester).region
             if region != home:
                 raise SandboxError("misdirected_request", "Wrong region", {"region": home})
-            self._spend(requester.organization_id)
+            quota = self._spend(requester.organization_id)
             fault = self._take_fault(name)
             if fault is not None:
                 entry["fault"] = fault.kind
                 injected = await self._inject(fault)
                 if injected is not None:
+                    if not isinstance(injected, _Disconnect):
+                        injected.headers.update(quota)
                     return injected
             # "Required header: Content-Type: application/json" (every resource's Methods table).
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -316,17 +330,18 @@ class Sandbox:
         except _RateLimited as limited:
             entry["error"] = "too_many_requests"
             refused = SandboxError("too_many_requests", "Requests limit exceeded for the license")
-            return JSONResponse(refused.body(), status_code=429, headers={"Retry-After": str(limited.retry_after)})
+            return JSONResponse(refused.body(), status_code=429,
+                                headers={"Retry-After": str(limited.retry_after), **limited.quota})
         except SandboxError as err:
             entry["error"] = err.type
-            return JSONResponse(err.body(), status_code=err.status)
+            return JSONResponse(err.body(), status_code=err.status, headers=quota)
         except Exception as exc:  # a sandbox bug must still answer like LiveChat would
             entry["error"] = "internal"
             failed = SandboxError("internal", f"Sandbox internal error: {type(exc).__name__}: {exc}")
-            return JSONResponse(failed.body(), status_code=500)
+            return JSONResponse(failed.body(), status_code=500, headers=quota)
         if result is None:
-            return Response(status_code=200)
-        return JSONResponse(result)
+            return Response(status_code=200, headers=quota)
+        return JSONResponse(result, headers=quota)
 
     async def _other_version(self, request: Request) -> Response:
         """A version LiveChat no longer (or not yet) serves: its documented JSON error, not an HTML 404."""
@@ -466,8 +481,9 @@ def _check_rate(limit: int, period: float) -> None:
 
 
 class _RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, quota: dict[str, str]) -> None:
         self.retry_after = retry_after
+        self.quota = quota
 
 
 class _Disconnect(Response):
