@@ -59,6 +59,39 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# --- docs/conformance.md: which test backs which cell ---------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance(column, *actions): the docs/conformance.md cells the test backs")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With LIVECHAT_MCP_CONFORMANCE_OUT set (tests/conformance_table.py sets it for a --collect-only
+    run), write every conformance marker there: the table is generated from the tests. A marker on
+    the function itself must name actions its code calls; a parameter's marker names its parameter."""
+    out = os.environ.get("LIVECHAT_MCP_CONFORMANCE_OUT")
+    if not out:
+        return
+    import inspect
+
+    cells, unverified = [], []
+    for item in items:
+        function = getattr(item, "function", None)
+        declared = {id(m) for m in getattr(function, "pytestmark", [])}
+        for mark in item.iter_markers("conformance"):
+            column, *actions = mark.args
+            name = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+            cells.append({"test": name, "column": column, "actions": actions})
+            if id(mark) in declared or any(m.args == mark.args for m in getattr(function, "pytestmark", [])):
+                source = inspect.getsource(function) if function else ""
+                source = source[source.find("def "):]  # the body, not the decorator naming the actions
+                unverified += [f"{name}: {a}" for a in actions if f'"{a}"' not in source]
+    names = sorted({f"{item.path.name}::{getattr(item, 'originalname', item.name)}" for item in items})
+    with open(out, "w") as f:
+        json.dump({"cells": cells, "tests": names, "unverified": sorted(set(unverified))}, f)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,6 +9,8 @@ from reference_examples import Example, examples, request_bodies
 from server.tools import catalog
 
 EXAMPLES = examples() + request_bodies()  # the curls and the bodies shown without one
+# Each example backs its action's "Request fields" cell in docs/conformance.md.
+PARAMS = [pytest.param(ex, marks=pytest.mark.conformance("request", ex.action), id=ex.id) for ex in EXAMPLES]
 DOCUMENTED_ERRORS = {
     "validation", "authentication", "authorization", "already_exists", "group_not_found", "limit_reached",
     "not_found", "misdirected_request", "too_many_requests", "license_expired", "ownership_transfer",
@@ -30,7 +32,7 @@ def test_examples_cover_most_actions():
     assert len({ex.action for ex in EXAMPLES}) >= 64
 
 
-@pytest.mark.parametrize("ex", EXAMPLES, ids=lambda ex: ex.id)
+@pytest.mark.parametrize("ex", PARAMS)
 def test_example_validates(ex: Example):
     model = catalog()[ex.action].model
     try:
@@ -47,7 +49,7 @@ def test_batch_example_empty_item_is_refused_client_side():
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("ex", EXAMPLES, ids=lambda ex: ex.id)
+@pytest.mark.parametrize("ex", PARAMS)
 async def test_example_runs_on_sandbox(ex: Example, api):
     resp = await api.raw(ex.action, ex.body)
     assert resp.status_code < 500, f"{ex.id}: {resp.status_code} {resp.text}"

@@ -33,6 +33,7 @@ def _members(api, gid):
 # --- create_agent ------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "create_agent")
 async def test_create_returns_id_and_agent_awaits_approval(api):
     assert await api.call("create_agent", NEW) == {"id": "new@example.com"}
     agent = await api.call("get_agent", {"id": "new@example.com", "fields": ["awaiting_approval", "max_chats_count", "suspended"]})
@@ -43,6 +44,7 @@ async def test_create_returns_id_and_agent_awaits_approval(api):
     assert agent["suspended"] is False
 
 
+@pytest.mark.conformance("semantics", "create_agent")
 async def test_create_stores_given_fields(api):
     await api.call(
         "create_agent",
@@ -68,6 +70,7 @@ async def test_create_stores_given_fields(api):
     assert agent["work_scheduler"]["schedule"][0] == {"day": "monday", "enabled": True, "start": "08:00", "end": "12:00"}
 
 
+@pytest.mark.conformance("scopes", "create_agent")
 async def test_create_not_awaiting_approval_needs_subscription_scope(api):
     await api.call("create_agent", {**NEW, "awaiting_approval": False})
     assert api.sandbox.state.agents["new@example.com"]["awaiting_approval"] is False
@@ -82,6 +85,7 @@ async def test_create_not_awaiting_approval_needs_subscription_scope(api):
     assert api.sandbox.state.agents["other@example.com"]["awaiting_approval"] is True
 
 
+@pytest.mark.conformance("scopes", "create_agent")
 async def test_create_with_role_above_normal_needs_roles_scope(api):
     token = _credential(api, "no-roles", {"accounts--all:rw"})
     for role in ("administrator", "viceowner"):
@@ -100,6 +104,7 @@ async def test_create_needs_an_accounts_scope(api):
     assert await api.call("create_agent", NEW, token=rc) == {"id": NEW["id"]}
 
 
+@pytest.mark.conformance("semantics", "create_agent")
 async def test_create_duplicate_is_already_exists(api):
     err = await api.error("create_agent", {"id": "jane@example.com", "name": "Another Jane"})
     assert err["type"] == "already_exists"
@@ -112,6 +117,7 @@ async def test_create_with_unknown_group_is_group_not_found(api):
     assert "new@example.com" not in api.sandbox.state.agents
 
 
+@pytest.mark.conformance("semantics", "create_agent")
 async def test_create_writes_group_memberships(api):
     _needs_groups(api, 0, 1, 2)
     await api.call("create_agent", {**NEW, "groups": [{"id": 1, "priority": "first"}, {"id": 2, "priority": "supervisor"}]})
@@ -122,6 +128,7 @@ async def test_create_writes_group_memberships(api):
     assert agent["groups"] == [{"id": 1, "priority": "first"}, {"id": 2, "priority": "supervisor"}]
 
 
+@pytest.mark.conformance("semantics", "create_agent")
 async def test_create_without_groups_joins_general(api):
     _needs_groups(api, 0)
     await api.call("create_agent", NEW)
@@ -147,6 +154,7 @@ async def test_create_refuses_invalid_input(api, body):
     assert "new@example.com" not in api.sandbox.state.agents
 
 
+@pytest.mark.conformance("semantics", "batch_create_agents")
 async def test_batch_create_reports_per_item(api):
     result = await api.call("batch_create_agents", {"requests": [NEW, {"id": "jane@example.com", "name": "J"}]})
     first, dup = result["responses"]
@@ -155,6 +163,7 @@ async def test_batch_create_reports_per_item(api):
     assert "new@example.com" in api.sandbox.state.agents
 
 
+@pytest.mark.conformance("semantics", "batch_create_agents")
 async def test_batch_with_an_invalid_item(api):
     body = {"requests": [{"id": "a@example.com", "name": "A"}, {"id": "b@example.com", "name": "B", "max_chats_count": 99}]}
     if api.mode == "mcp":
@@ -174,6 +183,7 @@ async def test_batch_with_an_invalid_item(api):
 # --- get_agent / list_agents -------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "get_agent")
 async def test_get_agent_returns_base_fields_only_by_default(api):
     agent = await api.call("get_agent", {"id": "jane@example.com"})
     assert set(agent) == BASE
@@ -181,6 +191,7 @@ async def test_get_agent_returns_base_fields_only_by_default(api):
     assert agent["role"] == "administrator"
 
 
+@pytest.mark.conformance("semantics", "get_agent")
 async def test_get_agent_honours_fields(api):
     agent = await api.call("get_agent", {"id": "suspended@example.com", "fields": ["suspended", "last_logout", "job_title"]})
     assert agent["suspended"] is True
@@ -189,6 +200,7 @@ async def test_get_agent_honours_fields(api):
     assert set(agent) == BASE | {"suspended", "last_logout", "job_title"} and agent["job_title"] == ""
 
 
+@pytest.mark.conformance("semantics", "get_agent", "list_agents")
 async def test_requested_fields_are_answered_when_unset(api):
     fields = ["work_scheduler", "groups", "email_subscriptions", "notifications", "job_title", "mobile",
               "max_chats_count", "suspended", "awaiting_approval", "last_logout"]
@@ -200,6 +212,7 @@ async def test_requested_fields_are_answered_when_unset(api):
     assert {"job_title", "mobile", "work_scheduler"} <= set(listed) and "last_logout" not in listed
 
 
+@pytest.mark.conformance("semantics", "get_agent")
 async def test_get_agent_omits_last_logout_when_never_logged_out(api):
     agent = await api.call("get_agent", {"id": "jane@example.com", "fields": ["last_logout", "awaiting_approval"]})
     assert "last_logout" not in agent
@@ -225,6 +238,7 @@ async def test_agents_my_ro_reads_only_own_agent(api):
     assert "agents--all:ro" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "list_agents")
 async def test_list_agents_returns_everyone_with_base_fields(api):
     agents = await api.call("list_agents")
     ids = [a["id"] for a in agents]
@@ -241,6 +255,7 @@ async def test_list_agents_returns_everyone_with_base_fields(api):
     assert {a["role"] for a in agents} == {"owner", "viceowner", "administrator", "normal"}
 
 
+@pytest.mark.conformance("semantics", "list_agents")
 async def test_list_agents_filters_suspended(api):
     suspended = await api.call("list_agents", {"filters": {"suspended": True}})
     assert [a["id"] for a in suspended] == ["suspended@example.com"]
@@ -249,6 +264,7 @@ async def test_list_agents_filters_suspended(api):
     assert "suspended@example.com" not in [a["id"] for a in active]
 
 
+@pytest.mark.conformance("semantics", "list_agents")
 async def test_list_agents_filters_by_group_membership(api):
     _needs_groups(api, 1, 2)
     expected = {aid for gid in (1, 2) for aid in _members(api, gid) if aid in api.sandbox.state.agents}
@@ -260,6 +276,7 @@ async def test_list_agents_filters_by_group_membership(api):
     assert all("@" in a["id"] for a in general)
 
 
+@pytest.mark.conformance("semantics", "list_agents")
 async def test_list_agents_group_filter_follows_membership_changes(api):
     _needs_groups(api, 0, 5)
     await api.call("create_agent", {**NEW, "groups": [{"id": 5, "priority": "normal"}]})
@@ -278,6 +295,7 @@ async def test_list_agents_needs_all_scope(api):
 # --- update_agent ------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "update_agent")
 async def test_update_is_partial_and_returns_no_payload(api):
     before = dict(api.sandbox.state.agents["john@example.com"])
     assert await api.call("update_agent", {"id": "john@example.com", "max_chats_count": 3}) is None
@@ -288,6 +306,7 @@ async def test_update_is_partial_and_returns_no_payload(api):
     }
 
 
+@pytest.mark.conformance("semantics", "update_agent")
 async def test_update_accepts_both_work_scheduler_shapes(api):
     by_day = {"monday": {"start": "08:30", "end": "12:30"}}
     await api.call("update_agent", {"id": "john@example.com", "work_scheduler": by_day})
@@ -301,6 +320,7 @@ async def test_update_accepts_both_work_scheduler_shapes(api):
     assert got["work_scheduler"] == documented
 
 
+@pytest.mark.conformance("semantics", "update_agent")
 async def test_update_groups_replaces_memberships(api):
     _needs_groups(api, 0, 1, 2)
     assert "john@example.com" in _members(api, 0)
@@ -312,6 +332,7 @@ async def test_update_groups_replaces_memberships(api):
     assert got["groups"] == [{"id": 2, "priority": "first"}]
 
 
+@pytest.mark.conformance("semantics", "update_agent")
 async def test_update_unknown_group_changes_nothing(api):
     before = api.sandbox.state.snapshot()
     err = await api.error("update_agent", {"id": "john@example.com", "max_chats_count": 1, "groups": [{"id": 42, "priority": "normal"}]})
@@ -333,6 +354,7 @@ async def test_update_refuses_undocumented_or_invalid_fields(api, extra):
     assert next(iter(extra)) in err["message"]
 
 
+@pytest.mark.conformance("scopes", "update_agent")
 async def test_update_role_needs_roles_scope(api):
     token = _credential(api, "no-roles-upd", {"agents--all:rw"})
     err = await api.error("update_agent", {"id": "john@example.com", "role": "administrator"}, token=token)
@@ -344,6 +366,7 @@ async def test_update_role_needs_roles_scope(api):
     assert api.sandbox.state.agents["john@example.com"]["job_title"] == "Hero"
 
 
+@pytest.mark.conformance("errors", "update_agent")
 async def test_update_owner_role_is_refused(api):
     err = await api.error("update_agent", {"id": "owner@example.com", "role": "administrator"})
     assert err["type"] == "validation"
@@ -358,6 +381,7 @@ async def test_agents_my_rw_updates_only_own_agent(api):
     assert "agents--all:rw" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "batch_update_agents")
 async def test_batch_update_agents(api):
     result = await api.call(
         "batch_update_agents",
@@ -371,6 +395,7 @@ async def test_batch_update_agents(api):
 # --- delete_agent ------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "delete_agent")
 async def test_delete_removes_agent_and_memberships(api):
     _needs_groups(api, 0)
     assert "john@example.com" in _members(api, 0)
@@ -381,6 +406,7 @@ async def test_delete_removes_agent_and_memberships(api):
     assert (await api.error("delete_agent", {"id": "john@example.com"}))["type"] == "not_found"
 
 
+@pytest.mark.conformance("errors", "delete_agent")
 async def test_delete_owner_is_refused(api):
     assert (await api.error("delete_agent", {"id": "owner@example.com"}))["type"] == "validation"
     assert "owner@example.com" in api.sandbox.state.agents
@@ -401,6 +427,7 @@ async def test_agent_can_delete_itself_with_my_scopes(api):
     assert "john@example.com" not in api.sandbox.state.agents
 
 
+@pytest.mark.conformance("semantics", "batch_delete_agents")
 async def test_batch_delete_reports_per_item(api):
     result = await api.call("batch_delete_agents", {"requests": [{"id": "john@example.com"}, {"id": "nobody@example.com"}]})
     ok, missing = result["responses"]
@@ -409,6 +436,7 @@ async def test_batch_delete_reports_per_item(api):
     assert "john@example.com" not in api.sandbox.state.agents
 
 
+@pytest.mark.conformance("semantics", "batch_delete_agents")
 async def test_batch_delete_empty_item_like_the_reference_example(api):
     body = {"requests": [{"id": "john@example.com"}, {}]}
     if api.mode == "mcp":
@@ -426,6 +454,7 @@ async def test_batch_delete_empty_item_like_the_reference_example(api):
 # --- suspend / unsuspend / approve / request unsuspension ---------------------------------
 
 
+@pytest.mark.conformance("semantics", "suspend_agent", "unsuspend_agent")
 async def test_suspend_and_unsuspend_toggle_suspended(api):
     assert await api.call("suspend_agent", {"id": "john@example.com"}) is None
     assert api.sandbox.state.agents["john@example.com"]["suspended"] is True
@@ -438,6 +467,7 @@ async def test_suspend_and_unsuspend_toggle_suspended(api):
     assert api.sandbox.state.agents["john@example.com"]["suspended"] is False
 
 
+@pytest.mark.conformance("errors", "suspend_agent")
 async def test_owner_cannot_be_suspended(api):
     err = await api.error("suspend_agent", {"id": "owner@example.com"})
     assert err["type"] == "validation"
@@ -450,6 +480,7 @@ async def test_suspend_unknown_is_not_found(api):
         assert (await api.error(action, {"id": "nobody@example.com"}))["type"] == "not_found"
 
 
+@pytest.mark.conformance("scopes", "suspend_agent", "unsuspend_agent")
 async def test_suspend_and_unsuspend_need_private_scopes(api):
     token = _credential(api, "plain-rw", {"agents--all:rw", "accounts--all:rw"})
     err = await api.error("suspend_agent", {"id": "john@example.com"}, token=token)
@@ -462,12 +493,14 @@ async def test_suspend_and_unsuspend_need_private_scopes(api):
     assert err["type"] == "authorization"
 
 
+@pytest.mark.conformance("semantics", "approve_agent")
 async def test_approve_clears_awaiting_approval(api):
     assert await api.call("approve_agent", {"id": "awaiting@example.com"}) is None
     agent = await api.call("get_agent", {"id": "awaiting@example.com", "fields": ["awaiting_approval"]})
     assert agent["awaiting_approval"] is False
 
 
+@pytest.mark.conformance("semantics", "batch_suspend_agents", "batch_unsuspend_agents", "batch_approve_agents")
 async def test_batch_suspend_unsuspend_approve(api):
     res = await api.call("batch_suspend_agents", {"requests": [{"id": "john@example.com"}, {"id": "owner@example.com"}]})
     assert res["responses"][0] == {}
@@ -480,6 +513,7 @@ async def test_batch_suspend_unsuspend_approve(api):
     assert not any(a["awaiting_approval"] for a in api.sandbox.state.agents.values())
 
 
+@pytest.mark.conformance("semantics", "request_agent_unsuspension")
 async def test_request_unsuspension_emails_owners_and_viceowners(api):
     suspended = api.sandbox.state.agents["suspended@example.com"]["account_id"]
     token = _credential(api, "suspended", set(), account_id=suspended)  # no scopes required
@@ -488,6 +522,7 @@ async def test_request_unsuspension_emails_owners_and_viceowners(api):
     assert sent == [{"agent_id": "suspended@example.com", "sent_to": ["owner@example.com", "viceowner@example.com"]}]
 
 
+@pytest.mark.conformance("semantics", "request_agent_unsuspension")
 async def test_request_unsuspension_by_active_agent_is_refused(api):
     err = await api.error("request_agent_unsuspension", {})
     assert err["type"] == "validation"

@@ -24,6 +24,7 @@ def _assert_chain(rules):
         assert rule["next_id"] == (following["id"] if following else "")
 
 
+@pytest.mark.conformance("semantics", "list_auto_accesses")
 async def test_list_is_ordered_and_linked(api):
     rules = await api.call("list_auto_accesses", {})
     assert _order(rules) == [FIRST, SECOND, THIRD]
@@ -40,6 +41,7 @@ async def test_list_is_ordered_and_linked(api):
     }
 
 
+@pytest.mark.conformance("semantics", "add_auto_access")
 async def test_add_without_next_id_appends(api):
     new = await api.call("add_auto_access", _rule([1], description="Pricing"))
     assert set(new) == {"id"} and new["id"]
@@ -50,11 +52,13 @@ async def test_add_without_next_id_appends(api):
     _assert_chain(rules)
 
 
+@pytest.mark.conformance("semantics", "add_auto_access")
 async def test_add_with_empty_next_id_appends(api):
     new = await api.call("add_auto_access", {**_rule([1]), "next_id": ""})
     assert _order(await api.call("list_auto_accesses", {}))[-1] == new["id"]
 
 
+@pytest.mark.conformance("semantics", "add_auto_access")
 async def test_add_with_next_id_inserts_before_it(api):
     new = await api.call("add_auto_access", {**_rule([2]), "next_id": SECOND})
     rules = await api.call("list_auto_accesses", {})
@@ -78,6 +82,7 @@ async def test_add_errors(api):
     assert len(api.sandbox.state.auto_accesses) == 3
 
 
+@pytest.mark.conformance("semantics", "update_auto_access")
 async def test_update_reorders_like_the_reference_example(api):
     """A -> B -> C -> D with {"id": "C", "next_id": "B"} gives A -> C -> B -> D."""
     api.sandbox.state.auto_accesses.clear()
@@ -95,6 +100,7 @@ async def test_update_reorders_like_the_reference_example(api):
     assert rules[1]["description"] == "C" and rules[1]["access"] == {"groups": [0]}
 
 
+@pytest.mark.conformance("semantics", "update_auto_access")
 async def test_update_next_id_empty_moves_to_end(api):
     await api.call("update_auto_access", {"id": FIRST, "next_id": ""})
     rules = await api.call("list_auto_accesses", {})
@@ -102,6 +108,7 @@ async def test_update_next_id_empty_moves_to_end(api):
     _assert_chain(rules)
 
 
+@pytest.mark.conformance("semantics", "update_auto_access")
 async def test_update_without_next_id_keeps_order_and_is_partial(api):
     await api.call("update_auto_access", {"id": SECOND, "description": "Renamed"})
     rules = await api.call("list_auto_accesses", {})
@@ -115,6 +122,7 @@ async def test_update_without_next_id_keeps_order_and_is_partial(api):
     assert rules[1]["description"] == "Renamed"
 
 
+@pytest.mark.conformance("semantics", "update_auto_access")
 async def test_update_conditions_overwrite(api):
     await api.call("update_auto_access", {"id": FIRST, "conditions": {"geolocation": {"values": [{"city": "Berlin"}]}}})
     rule = (await api.call("list_auto_accesses", {}))[0]
@@ -132,6 +140,7 @@ async def test_update_errors_change_nothing(api):
     assert await api.call("list_auto_accesses", {}) == before
 
 
+@pytest.mark.conformance("semantics", "delete_auto_access")
 async def test_delete_relinks_the_list(api):
     await api.call("delete_auto_access", {"id": SECOND})
     rules = await api.call("list_auto_accesses", {})

@@ -51,6 +51,7 @@ def my_only(api):
 # --- create / get ------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "create_bot")
 async def test_create_bot_returns_id_and_secret_and_defaults(api):
     created = await api.call("create_bot", {"name": "Helper"})
     assert set(created) == {"id", "secret"}
@@ -62,6 +63,7 @@ async def test_create_bot_returns_id_and_secret_and_defaults(api):
     assert "secret" not in bot
 
 
+@pytest.mark.conformance("semantics", "create_bot")
 async def test_create_bot_stores_every_given_field(api, groups):
     created = await api.call(
         "create_bot",
@@ -136,6 +138,7 @@ async def test_create_bot_refuses_invalid_input(api, body):
     assert err["type"] == "validation"
 
 
+@pytest.mark.conformance("semantics", "get_bot")
 async def test_get_bot_base_fields_only_unless_asked(api, groups):
     bot = await api.call("get_bot", {"id": BOT_ID})
     # The base fields of get_bot's response example, which shows max_chats_count and groups too.
@@ -145,6 +148,7 @@ async def test_get_bot_base_fields_only_unless_asked(api, groups):
     assert with_groups["groups"] == [{"id": 0, "priority": "first"}]
 
 
+@pytest.mark.conformance("semantics", "get_bot")
 async def test_get_bot_groups_follow_group_membership(api, groups):
     groups[2]["agent_priorities"][BOT_ID] = "last"  # e.g. set by update_group
     bot = await api.call("get_bot", {"id": BOT_ID, "fields": ["groups"]})
@@ -159,6 +163,7 @@ async def test_get_bot_unknown_is_not_found_and_bad_field_is_validation(api):
 # --- list ----------------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "list_bots")
 async def test_list_bots_defaults_to_the_requesters_bots(api):
     mine = await api.call("list_bots", {})
     ids = {bot["id"] for bot in mine}
@@ -167,11 +172,13 @@ async def test_list_bots_defaults_to_the_requesters_bots(api):
     assert await api.call("list_bots", {"all": False}) == mine
 
 
+@pytest.mark.conformance("semantics", "list_bots")
 async def test_list_bots_all_includes_other_apps_bots(api):
     everything = await api.call("list_bots", {"all": True})
     assert {BOT_ID, OTHER_BOT} <= {bot["id"] for bot in everything}
 
 
+@pytest.mark.conformance("semantics", "list_bots")
 async def test_list_bots_honours_fields(api, groups):
     bots = await api.call("list_bots", {"fields": ["groups", "max_chats_count"]})
     chatbot = next(bot for bot in bots if bot["id"] == BOT_ID)
@@ -193,6 +200,7 @@ async def test_my_scope_sees_and_changes_only_own_bots(api, my_only):
 # --- update / delete ---------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "update_bot")
 async def test_update_bot_is_partial(api):
     await api.call("update_bot", {"id": BOT_ID, "name": "New Bot Name"})
     bot = await api.call("get_bot", {"id": BOT_ID, "fields": ["job_title", "max_chats_count", "timezone"]})
@@ -202,6 +210,7 @@ async def test_update_bot_is_partial(api):
     assert bot["timezone"] == "Europe/Warsaw"
 
 
+@pytest.mark.conformance("semantics", "update_bot")
 async def test_update_bot_groups_replace_memberships(api, groups):
     await api.call("update_bot", {"id": BOT_ID, "groups": [{"id": 1, "priority": "normal"}]})
     assert BOT_ID not in groups[0]["agent_priorities"]
@@ -219,6 +228,7 @@ async def test_update_bot_unknown_group_changes_nothing(api, groups):
     assert groups[0]["agent_priorities"][BOT_ID] == "first"
 
 
+@pytest.mark.conformance("semantics", "update_bot")
 async def test_update_bot_work_scheduler_sets_timezone(api):
     await api.call(
         "update_bot",
@@ -235,6 +245,7 @@ async def test_update_bot_errors(api):
     assert (await api.error("update_bot", {"id": BOT_ID, "owner_client_id": "x"}))["type"] == "validation"
 
 
+@pytest.mark.conformance("semantics", "delete_bot")
 async def test_delete_bot_removes_it_and_its_memberships(api, groups):
     assert await api.call("delete_bot", {"id": BOT_ID}) is None  # no response payload
     assert all(BOT_ID not in g["agent_priorities"] for g in groups.values())
@@ -245,6 +256,7 @@ async def test_delete_bot_removes_it_and_its_memberships(api, groups):
 # --- batches -------------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "batch_create_bots", "batch_update_bots", "batch_delete_bots")
 async def test_batch_create_update_delete(api):
     created = await api.call("batch_create_bots", {"requests": [{"name": "One"}, {"name": "Two"}]})
     ids = [item["id"] for item in created["responses"]]
@@ -263,6 +275,7 @@ async def test_batch_create_update_delete(api):
 # --- secrets and tokens ------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "issue_bot_token")
 async def test_issue_bot_token_checks_the_secret(api):
     body = {
         "bot_id": BOT_ID,
@@ -299,6 +312,7 @@ async def test_issue_bot_token_needs_no_scope(api):
     assert (await api.error("get_bot", {"id": BOT_ID}, token="dal:no-scopes"))["type"] == "authorization"
 
 
+@pytest.mark.conformance("semantics", "reset_bot_secret")
 async def test_reset_bot_secret_replaces_the_secret(api):
     body = {
         "bot_id": BOT_ID,
@@ -319,6 +333,7 @@ async def test_reset_bot_secret_replaces_the_secret(api):
     assert (await api.error("reset_bot_secret", {"id": OTHER_BOT}))["type"] == "authorization"
 
 
+@pytest.mark.conformance("semantics", "issue_bot_token")
 async def test_created_bot_secret_issues_tokens(api):
     created = await api.call("create_bot", {"name": "Fresh"})
     token = await api.call(
@@ -336,6 +351,7 @@ async def test_created_bot_secret_issues_tokens(api):
 # --- templates ---------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "list_bot_templates")
 async def test_list_bot_templates_is_per_client(api):
     templates = await api.call("list_bot_templates", {})
     assert templates == [
@@ -344,6 +360,7 @@ async def test_list_bot_templates_is_per_client(api):
     assert await api.call("list_bot_templates", {"owner_client_id": OTHER_CLIENT_ID}) == []
 
 
+@pytest.mark.conformance("semantics", "create_bot_template")
 async def test_create_bot_template_and_limit_of_five(api):
     created = await api.call("create_bot_template", {"name": "T1", "avatar": "https://example.com/t.png"})
     assert set(created) == {"id", "secret"}
@@ -357,6 +374,7 @@ async def test_create_bot_template_and_limit_of_five(api):
     await api.call("create_bot_template", {"name": "Elsewhere", "owner_client_id": OTHER_CLIENT_ID})
 
 
+@pytest.mark.conformance("semantics", "create_bot_template")
 async def test_create_bot_template_affecting_installations_creates_the_bot(api):
     plain = await api.call("create_bot_template", {"name": "Quiet"})
     assert plain["id"] not in api.sandbox.state.bots  # only new installations get it
@@ -365,6 +383,7 @@ async def test_create_bot_template_affecting_installations_creates_the_bot(api):
     assert bot["name"] == "Eager"
 
 
+@pytest.mark.conformance("semantics", "update_bot_template")
 async def test_update_bot_template_is_partial_and_optionally_updates_bots(api):
     made = await api.call("create_bot_template", {"name": "Base", "job_title": "Helper", "affect_existing_installations": True})
     await api.call("update_bot_template", {"id": made["id"], "name": "Renamed"})
@@ -383,6 +402,7 @@ async def test_template_of_another_client_is_not_found(api):
     assert (await api.error("delete_bot_template", {"id": "nope"}))["type"] == "not_found"
 
 
+@pytest.mark.conformance("semantics", "delete_bot_template")
 async def test_delete_bot_template_keeps_bots_unless_asked(api):
     kept = await api.call("create_bot_template", {"name": "Keep", "affect_existing_installations": True})
     assert await api.call("delete_bot_template", {"id": kept["id"]}) is None
@@ -393,6 +413,7 @@ async def test_delete_bot_template_keeps_bots_unless_asked(api):
     assert gone["id"] not in api.sandbox.state.bots
 
 
+@pytest.mark.conformance("semantics", "reset_bot_template_secret")
 async def test_reset_bot_template_secret(api):
     made = await api.call("create_bot_template", {"name": "S", "affect_existing_installations": True})
     original = template_secret_of(api, made["id"])

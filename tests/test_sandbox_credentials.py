@@ -39,11 +39,15 @@ OWNED = {
 }
 
 
+# Each parameter backs its action's "Credential rules" cell in docs/conformance.md.
+OWNED_PARAMS = [pytest.param(a, marks=pytest.mark.conformance("credential", a), id=a) for a in sorted(OWNED)]
+
+
 def _add_pat(sandbox) -> None:
     sandbox.credentials.append(SandboxCredential("pat", PAT_SECRET, kind="pat", account_id=PAT_ACCOUNT))
 
 
-@pytest.mark.parametrize("action", sorted(OWNED))
+@pytest.mark.parametrize("action", OWNED_PARAMS)
 async def test_a_pat_caller_must_send_owner_client_id(api, action):
     _add_pat(api.sandbox)
     resp = await api.raw(action, OWNED[action], headers=PAT_HEADER)
@@ -54,7 +58,7 @@ async def test_a_pat_caller_must_send_owner_client_id(api, action):
     assert ok.status_code == 200, ok.text
 
 
-@pytest.mark.parametrize("action", sorted(OWNED))
+@pytest.mark.parametrize("action", OWNED_PARAMS)
 async def test_a_bearer_token_supplies_its_own_client_id(api, action):
     await api.call(action, OWNED[action])
     sent = [r for r in api.sandbox.requests if r["action"] == action][-1]["body"]
@@ -69,7 +73,7 @@ async def test_list_webhooks_without_arguments_lists_the_tokens_own(api):
     assert [h["owner_client_id"] for h in hooks] == [DEFAULT_CLIENT_ID]
 
 
-@pytest.mark.parametrize("action", sorted(OWNED))
+@pytest.mark.parametrize("action", OWNED_PARAMS)
 async def test_a_client_of_another_organization_is_refused(api, action):
     err = await api.error(action, {**OWNED[action], "owner_client_id": FOREIGN_CLIENT_ID})
     assert err["type"] == "authorization" and "not owned by your organization" in err["message"]
@@ -132,6 +136,7 @@ async def test_sandbox_mode_meets_the_app_token_first_and_says_what_is_hidden(ma
     assert hidden <= names
 
 
+@pytest.mark.conformance("credential", "list_bots")
 async def test_list_bots_follows_the_credential_that_created_the_bot(api):
     # "If a Bot was created via an app, all Agents who make the request via this app will get the Bot.
     # If a Bot was created directly by an Agent (PAT authorization), all Agents who authorize with PATs

@@ -16,6 +16,7 @@ def _at_seed_time(api):
     api.sandbox.reset()
 
 
+@pytest.mark.conformance("semantics", "list_customer_bans")
 async def test_list_customer_bans_shape(api):
     bans = await api.call("list_customer_bans", {})
     assert bans == [
@@ -34,6 +35,7 @@ async def test_list_customer_bans_takes_no_parameters(api):
     assert (await api.error("list_customer_bans", {"ip": BANNED_IP}))["type"] == "validation"
 
 
+@pytest.mark.conformance("semantics", "list_customer_bans", "unban_customer")
 async def test_expired_bans_are_not_listed_or_lifted(api):
     api.sandbox.state.customer_bans.append(
         {"ip": "10.0.0.9", "agent_id": "jane@example.com", "created_at": "2024-01-01T00:00:00.000000Z", "expires_at": "2024-01-08T00:00:00.000000Z"}
@@ -42,6 +44,7 @@ async def test_expired_bans_are_not_listed_or_lifted(api):
     assert (await api.error("unban_customer", {"ip": "10.0.0.9"}))["type"] == "not_found"
 
 
+@pytest.mark.conformance("semantics", "unban_customer")
 async def test_unban_by_ip(api):
     # The API answers {}; the test client maps an empty MCP result to None.
     assert await api.call("unban_customer", {"ip": BANNED_IP}) == (None if api.mode == "mcp" else {})
@@ -49,11 +52,13 @@ async def test_unban_by_ip(api):
     assert (await api.error("unban_customer", {"ip": BANNED_IP}))["type"] == "not_found"
 
 
+@pytest.mark.conformance("semantics", "unban_customer")
 async def test_unban_by_customer_id(api):
     await api.call("unban_customer", {"customer_id": BANNED_CUSTOMER_ID})
     assert await api.call("list_customer_bans", {}) == []
 
 
+@pytest.mark.conformance("semantics", "unban_customer")
 async def test_unban_lifts_only_matching_bans(api):
     api.sandbox.state.customer_bans.append(
         {"ip": "10.42.42.1", "agent_id": "jane@example.com", "created_at": "2024-02-29T00:00:00.000000Z", "expires_at": "2024-03-07T00:00:00.000000Z"}

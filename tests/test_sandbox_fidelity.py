@@ -164,7 +164,9 @@ async def test_the_error_example_is_the_sandboxs_error_shape(api, source):
     assert set(answer["error"]["data"]) == set(example["error"]["data"]) and answer["error"]["data"]["region"] == "dal"
 
 
-@pytest.mark.parametrize("example_id", sorted(RESPONSE_EXAMPLES))
+@pytest.mark.parametrize("example_id", [
+    pytest.param(i, marks=pytest.mark.conformance("response", RESPONSE_EXAMPLES[i].action), id=i)
+    for i in sorted(RESPONSE_EXAMPLES)])
 async def test_success_answers_have_the_examples_shape(api, example_id):
     ex = RESPONSE_EXAMPLES[example_id]
     resp = await _example_answer(api, ex.action, ex.request)
@@ -178,6 +180,7 @@ async def test_success_answers_have_the_examples_shape(api, example_id):
     assert not problems, f"{ex.action}: " + "; ".join(problems)
 
 
+@pytest.mark.conformance("response", "list_agents")
 async def test_list_agents_answers_in_its_examples_names(api):
     plain = await api.call("list_agents", {})
     assert all(set(a) == {"id", "account_id", "name", "avatar_path", "role", "login_status"} for a in plain)
@@ -191,6 +194,7 @@ async def test_list_agents_answers_in_its_examples_names(api):
         "id", "account_id", "name", "avatar", "role", "login_status"}
 
 
+@pytest.mark.conformance("response", "get_bot", "list_groups")
 async def test_get_bot_and_list_groups_answer_with_their_examples_base_fields(api):
     bot = await api.call("get_bot", {"id": "5c9871d5372c824cbf22d860a707a578"})
     assert set(bot) == {"id", "name", "avatar_path", "default_group_priority", "owner_client_id", "max_chats_count", "groups"}
@@ -199,6 +203,7 @@ async def test_get_bot_and_list_groups_answer_with_their_examples_base_fields(ap
     assert all(set(g) == {"id", "name", "language_code", "routing_status"} for g in groups)
 
 
+@pytest.mark.conformance("request", "update_agent")
 async def test_work_scheduler_written_per_day_reads_back_in_the_documented_shape(api):
     await api.call("update_agent", {"id": "john@example.com",
                                     "work_scheduler": {"friday": {"start": "07:30", "end": "21:30"},
@@ -214,6 +219,7 @@ async def test_work_scheduler_written_per_day_reads_back_in_the_documented_shape
 # --- state LiveChat keeps consistent --------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "delete_group")
 async def test_a_deleted_group_leaves_no_reference_behind(api):
     gid = (await api.call("create_group", {"name": "Doomed", "agent_priorities": {"jane@example.com": "normal"}}))["id"]
     await api.call("update_bot", {"id": "5c9871d5372c824cbf22d860a707a578", "groups": [{"id": gid, "priority": "first"}]})
@@ -241,6 +247,7 @@ async def test_a_deleted_group_leaves_no_reference_behind(api):
 # --- time -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "list_customer_bans")
 async def test_bans_expire_as_the_clock_moves(api):
     assert await api.call("list_customer_bans", {})
     async with httpx.AsyncClient(transport=httpx.ASGITransport(api.sandbox.app), base_url="http://sb") as http:
@@ -343,7 +350,8 @@ def test_the_newer_page_documents_responses_to_compare():
     assert len(RESPONSE_SECTIONS) >= 30
 
 
-@pytest.mark.parametrize("action", sorted(RESPONSE_SECTIONS))
+@pytest.mark.parametrize("action", [pytest.param(a, marks=pytest.mark.conformance("response", a), id=a)
+                                    for a in sorted(RESPONSE_SECTIONS)])
 async def test_answers_match_the_newer_pages_response_section(api, action):
     body, documented = RESPONSE_SECTIONS[action]
     resp = await _example_answer(api, action, body)

@@ -26,6 +26,7 @@ def _greeting(**over):
     return body
 
 
+@pytest.mark.conformance("semantics", "create_greeting", "get_greeting")
 async def test_create_returns_int_id_and_get_returns_the_greeting(api):
     created = await api.call("create_greeting", _greeting(active_from="2024-01-01T00:00:00Z"))
     assert set(created) == {"id"} and isinstance(created["id"], int)
@@ -37,6 +38,7 @@ async def test_create_returns_int_id_and_get_returns_the_greeting(api):
     assert got["rules"] == [{"condition": "and", "type": "url_current", "operator": "contains", "value": "help"}]
 
 
+@pytest.mark.conformance("semantics", "create_greeting")
 async def test_create_ids_are_unique(api):
     a = (await api.call("create_greeting", _greeting()))["id"]
     b = (await api.call("create_greeting", _greeting()))["id"]
@@ -56,6 +58,7 @@ async def test_properties_keep_their_documented_hyphenated_keys(api):
     assert (await api.call("get_greeting", {"id": gid}))["properties"] == props
 
 
+@pytest.mark.conformance("semantics", "create_greeting", "update_greeting")
 async def test_buttons_get_generated_ids_and_update_preserves_given_ones(api):
     button = {"text": "Go", "type": "url", "value": "https://example.com", "postback_id": "go"}
     rich = {"template_id": "cards", "elements": [{"title": "T", "subtitle": "S", "buttons": [button]}]}
@@ -73,6 +76,7 @@ async def test_buttons_get_generated_ids_and_update_preserves_given_ones(api):
     assert buttons[1]["button_id"] and buttons[1]["button_id"] != button_id
 
 
+@pytest.mark.conformance("semantics", "update_greeting")
 async def test_update_is_partial_and_returns_no_payload(api):
     before = await api.call("get_greeting", {"id": 123})
     assert await api.call("update_greeting", {"id": 123, "active": False}) is None
@@ -81,12 +85,14 @@ async def test_update_is_partial_and_returns_no_payload(api):
     assert {k: v for k, v in after.items() if k != "active"} == {k: v for k, v in before.items() if k != "active"}
 
 
+@pytest.mark.conformance("semantics", "update_greeting")
 async def test_update_replaces_rules(api):
     rules = [{"condition": "or", "type": "visits_number", "operator": "greater_or_equal", "value": "3"}]
     await api.call("update_greeting", {"id": 123, "rules": rules})
     assert (await api.call("get_greeting", {"id": 123}))["rules"] == rules
 
 
+@pytest.mark.conformance("semantics", "update_greeting")
 async def test_update_cannot_change_group(api):
     err = await api.error("update_greeting", {"id": 123, "group": 1})
     assert err["type"] == "validation" and "group" in err["message"]
@@ -106,6 +112,7 @@ async def test_unknown_id_is_not_found_for_get_update_delete(api):
         assert (await api.error(action, body))["type"] == "not_found", action
 
 
+@pytest.mark.conformance("semantics", "delete_greeting")
 async def test_delete_then_not_found(api):
     assert await api.call("delete_greeting", {"id": 123}) is None
     assert (await api.error("get_greeting", {"id": 123}))["type"] == "not_found"
@@ -114,6 +121,7 @@ async def test_delete_then_not_found(api):
     assert 123 not in ids
 
 
+@pytest.mark.conformance("semantics", "list_greetings")
 async def test_list_shape_and_group_filter(api):
     everything = await api.call("list_greetings")
     assert everything["found_greetings"] == len(everything["greetings"]) == len(api.sandbox.state.greetings)
@@ -123,6 +131,7 @@ async def test_list_shape_and_group_filter(api):
     assert sales["found_greetings"] == 1
 
 
+@pytest.mark.conformance("semantics", "list_greetings")
 async def test_list_pagination_with_page_id(api):
     for i in range(3):
         await api.call("create_greeting", _greeting(name=f"g{i}"))
@@ -138,6 +147,7 @@ async def test_list_pagination_with_page_id(api):
     assert seen == sorted(api.sandbox.state.greetings)
 
 
+@pytest.mark.conformance("semantics", "list_greetings")
 async def test_page_id_keeps_the_group_filter(api):
     for i in range(3):
         await api.call("create_greeting", _greeting(name=f"g{i}", group=1))

@@ -17,6 +17,7 @@ def _as_agent(api, agent_id: str, scopes: set[str]) -> str:
     return token
 
 
+@pytest.mark.conformance("semantics", "list_groups")
 async def test_list_groups_default_fields_and_seed(api):
     groups = await api.call("list_groups")
     assert [g["id"] for g in groups] == [0, 1, 2, 5, 19]
@@ -25,6 +26,7 @@ async def test_list_groups_default_fields_and_seed(api):
     assert 42 not in [g["id"] for g in groups]
 
 
+@pytest.mark.conformance("semantics", "list_groups")
 async def test_list_groups_with_fields(api):
     groups = await api.call("list_groups", {"fields": ["agent_priorities", "routing_status"]})
     general = groups[0]
@@ -36,6 +38,7 @@ async def test_list_groups_with_fields(api):
     }
 
 
+@pytest.mark.conformance("semantics", "get_group")
 async def test_get_group_fields_are_opt_in(api):
     plain = await api.call("get_group", {"id": 2})
     assert plain == {"id": 2, "name": "Support", "language_code": "en"}
@@ -54,6 +57,7 @@ async def test_get_group_unknown_field_refused(api):
     assert "fields" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "create_group")
 async def test_create_group_returns_new_id_and_stores_members(api):
     created = await api.call(
         "create_group",
@@ -92,6 +96,7 @@ async def test_create_group_limit_reached(api):
     assert err["type"] == "limit_reached"
 
 
+@pytest.mark.conformance("semantics", "update_group")
 async def test_update_group_is_partial(api):
     await api.call("update_group", {"id": 1, "name": "Sales EMEA"})
     got = await api.call("get_group", {"id": 1, "fields": ["agent_priorities"]})
@@ -103,6 +108,7 @@ async def test_update_group_is_partial(api):
     assert (got["name"], got["language_code"]) == ("Sales EMEA", "de")
 
 
+@pytest.mark.conformance("semantics", "update_group")
 async def test_update_group_agent_priorities_replace_membership(api):
     await api.call("update_group", {"id": 1, "agent_priorities": {"john@example.com": "first", "owner@example.com": "last"}})
     got = await api.call("get_group", {"id": 1, "fields": ["agent_priorities"]})
@@ -131,6 +137,7 @@ async def test_update_group_errors(api):
     assert "jane@example.com" in api.sandbox.state.groups[1]["agent_priorities"]
 
 
+@pytest.mark.conformance("semantics", "delete_group")
 async def test_delete_group(api):
     await api.call("delete_group", {"id": 19})
     assert (await api.error("get_group", {"id": 19}))["type"] == "group_not_found"
@@ -138,6 +145,7 @@ async def test_delete_group(api):
     assert 19 not in [g["id"] for g in await api.call("list_groups")]
 
 
+@pytest.mark.conformance("errors", "delete_group")
 async def test_delete_default_group_refused(api):
     err = await api.error("delete_group", {"id": 0})
     assert err["type"] == "validation"
@@ -168,6 +176,7 @@ async def test_groups_all_scope_reaches_every_group(api):
 # --- tags--groups:* scopes rely on group membership (server/sandbox/tags.py) ----------------
 
 
+@pytest.mark.conformance("scopes", "create_tag", "update_tag", "delete_tag", "list_tags")
 async def test_tags_groups_scope_restricted_to_own_groups(api):
     token = _as_agent(api, "john@example.com", {"tags--groups:rw", "tags--groups:ro"})  # john: 0, 1, 2
     await api.call("create_tag", {"name": "lead", "group_ids": [1]}, token=token)

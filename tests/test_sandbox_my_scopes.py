@@ -92,7 +92,12 @@ BOT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("action, body", BOT_CASES)
+def _cells(cases: list[Any]) -> list[Any]:
+    """Each case backs its action's "Credential rules" cell in docs/conformance.md."""
+    return [pytest.param(*case, marks=pytest.mark.conformance("credential", case[0]), id=case[0]) for case in cases]
+
+
+@pytest.mark.parametrize("action, body", _cells(BOT_CASES))
 async def test_my_bot_scopes_reach_only_the_bots_the_credentials_client_made(caller, action, body):
     own = await _bot_made_by(caller, "pat" if caller.kind == "pat" else "app")
     other = await _bot_made_by(caller, "app" if caller.kind == "pat" else "pat")
@@ -109,6 +114,7 @@ async def test_my_bot_scopes_reach_only_the_bots_the_credentials_client_made(cal
         assert answer == {"responses": [{}]}
 
 
+@pytest.mark.conformance("credential", "list_bots", "get_bot")
 async def test_list_bots_and_the_bot_rule_agree(caller):
     made = await _bot_made_by(caller, "pat")
     listed = {b["id"] for b in await caller.ok("list_bots", {})}
@@ -151,7 +157,7 @@ VALUE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("action, body", VALUE_CASES)
+@pytest.mark.parametrize("action, body", _cells(VALUE_CASES))
 async def test_my_value_scopes_write_the_apps_namespace_with_its_token_never_with_a_pat(app_values, action, body):
     caller = app_values
     if caller.kind == "bearer":
@@ -163,6 +169,7 @@ async def test_my_value_scopes_write_the_apps_namespace_with_its_token_never_wit
     assert listed[APP_NAMESPACE]["tier"] == "gold"  # nothing changed
 
 
+@pytest.mark.conformance("credential", "list_license_properties")
 async def test_my_value_scopes_read_the_apps_namespace_with_its_token_never_with_a_pat(app_values):
     caller = app_values
     listed = await caller.ok("list_license_properties", {})
@@ -185,7 +192,7 @@ OWN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("action, own, other", OWN_CASES)
+@pytest.mark.parametrize("action, own, other", _cells(OWN_CASES))
 async def test_my_agent_and_group_scopes_reach_the_requesters_own(caller, action, own, other):
     await caller.ok(action, own)
     resp = await caller.send(action, other)
@@ -194,6 +201,7 @@ async def test_my_agent_and_group_scopes_reach_the_requesters_own(caller, action
     assert error["type"] == "authorization" and "--all" in error["message"], error
 
 
+@pytest.mark.conformance("credential", "delete_agent", "delete_group")
 async def test_deleting_needs_both_my_scopes_and_reaches_only_the_own(caller):
     err = await caller.refused("delete_agent", {"id": "jane@example.com"})
     assert err["type"] == "authorization" and "agents--all:rw" in err["message"]

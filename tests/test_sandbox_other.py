@@ -13,6 +13,7 @@ def _token(api, name: str, scopes: set[str]) -> str:
     return token
 
 
+@pytest.mark.conformance("semantics", "list_channels")
 async def test_list_channels_shape(api):
     channels = await api.call("list_channels", {})
     assert [c["channel_type"] for c in channels] == ["code", "direct_link", "integration"]
@@ -31,6 +32,7 @@ async def test_list_channels_refuses_a_body(api):
     assert (await api.error("list_channels", {"type": "code"}))["type"] == "validation"
 
 
+@pytest.mark.conformance("semantics", "check_product_limits_for_plan")
 async def test_check_product_limits_starter(api):
     result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
     by_resource = {}
@@ -50,6 +52,7 @@ DOCUMENTED_RESOURCES = {"agents", "groups", "banned", "queue", "queue_continuous
                         "access_rules", "group_chooser_groups"}
 
 
+@pytest.mark.conformance("semantics", "check_product_limits_for_plan")
 async def test_check_product_limits_can_report_every_documented_resource(api):
     result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
     assert {item["resource"] for item in result} == DOCUMENTED_RESOURCES
@@ -72,6 +75,7 @@ async def test_product_settings_follow_a_deleted_group(api):
     assert 1 not in settings["group_chooser_groups"]["0"]
 
 
+@pytest.mark.conformance("semantics", "check_product_limits_for_plan")
 async def test_check_product_limits_follows_state(api):
     await api.call("delete_auto_access", {"id": "pqi8oasdjahuakndw9nsad9na"})
     result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
@@ -88,6 +92,7 @@ async def test_check_product_limits_plan_enum_and_scope(api):
     assert err["type"] == "authorization"
 
 
+@pytest.mark.conformance("semantics", "get_product_source")
 async def test_get_product_source_says_it_is_a_sandbox(api):
     source = await api.call("get_product_source", {})
     assert source["source_id"] == "create_account_link"
@@ -97,6 +102,7 @@ async def test_get_product_source_says_it_is_a_sandbox(api):
     assert source["notice"] == SANDBOX_NOTICE
 
 
+@pytest.mark.conformance("semantics", "reactivate_email")
 async def test_reactivate_email(api):
     assert "john@example.com" in api.sandbox.state.extra["bounced_emails"]
     assert await api.call("reactivate_email", {"agent_id": "john@example.com"}) is None
@@ -112,6 +118,7 @@ async def test_reactivate_email_errors(api):
     assert (await api.error("reactivate_email", {"agent_id": "john@example.com"}, token=token))["type"] == "authorization"
 
 
+@pytest.mark.conformance("semantics", "update_company_details")
 async def test_update_company_details_is_partial(api):
     assert await api.call("update_company_details", {"city": "Wroclaw", "phone": "+48 71 000 00 00"}) is None
     company = api.sandbox.state.company
@@ -122,6 +129,7 @@ async def test_update_company_details_is_partial(api):
     assert "enrich" not in company
 
 
+@pytest.mark.conformance("semantics", "update_company_details")
 async def test_update_company_details_enrich_fills_empty_company(api):
     api.sandbox.state.company.pop("company")
     await api.call("update_company_details", {"enrich": True, "url": "www.text.com"})

@@ -48,17 +48,19 @@ async def test_test_namespace_is_seeded_and_publicly_writable(api):
     assert listed == {"test": {"bool_property": True, "int_property": 7, "string_property": "a", "tokenized_string_property": "a b"}}
 
 
+@pytest.mark.conformance("semantics", "register_property", "list_properties")
 async def test_register_defaults_owner_to_the_token_client_and_lists_definition(api):
     body = {"name": "score", "type": "int", "access": _license_access(), "description": "Score",
             "range": {"from": 0, "to": 10}, "default_value": 5}
     assert await api.call("register_property", body) is None
     defs = await api.call("list_properties")
     assert defs["score"] == {"type": "int", "description": "Score", "access": _license_access(),
-                             "range": {"from": 0, "to": 10}, "default_value": 5}
+                             "range": {"from": 0, "to": 10}, "default_value": 5, "public_access": []}
     assert "score" in await api.call("list_properties", {"owner_client_id": ME})
     assert not await api.call("list_properties", {"owner_client_id": OTHER})
 
 
+@pytest.mark.conformance("semantics", "register_property")
 async def test_register_twice_is_already_exists(api):
     body = {"name": "p", "type": "string", "access": {"chat": {"agent": ["read"]}}}
     await api.call("register_property", body)
@@ -67,21 +69,26 @@ async def test_register_twice_is_already_exists(api):
     await api.call("register_property", {**body, "owner_client_id": OTHER})
 
 
+@pytest.mark.conformance("semantics", "register_property")
 async def test_default_value_needs_license_or_group_access(api):
     err = await api.error("register_property", {"name": "p", "type": "string", "default_value": "x",
                                                 "access": {"chat": {"agent": ["read"]}}})
     assert err["type"] == "validation" and "default_value" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "publish_property", "unregister_property")
 async def test_published_property_cannot_be_unregistered(api):
     await api.call("register_property", {"name": "p", "type": "bool", "access": _license_access()})
     await api.call("publish_property", {"name": "p", "access_type": ["read"]})
     assert (await api.call("list_properties"))["p"]["public_access"] == ["read"]
+    # An unpublished property lists the example's fields too: no public access.
+    assert (await api.call("list_properties"))["customer_tier"]["public_access"] == []
     err = await api.error("unregister_property", {"name": "p"})
     assert err["type"] == "validation" and "published" in err["message"]
     assert "p" in await api.call("list_properties")
 
 
+@pytest.mark.conformance("semantics", "unregister_property")
 async def test_unregister_private_property_removes_it_and_its_values(api):
     await api.call("register_property", {"name": "p", "type": "bool", "access": _license_access()})
     await api.call("update_license_properties", {"properties": {ME: {"p": True}}})
@@ -95,6 +102,7 @@ async def test_unregister_private_property_removes_it_and_its_values(api):
 # --- license values ------------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "update_license_properties")
 @pytest.mark.parametrize(
     ("name", "value"),
     [("int_property", "7"), ("int_property", True), ("int_property", 2**31), ("bool_property", 1),
@@ -106,6 +114,7 @@ async def test_values_must_match_the_property_type(api, name, value):
     assert f"test.{name}" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "update_license_properties")
 async def test_values_are_checked_against_domain_and_range(api):
     await api.call("register_property", {"name": "level", "type": "int", "access": _license_access(), "range": {"from": 1, "to": 3}})
     await api.call("register_property", {"name": "color", "type": "string", "access": _license_access(), "domain": ["red", "blue"]})
@@ -117,11 +126,13 @@ async def test_values_are_checked_against_domain_and_range(api):
     assert (await api.call("list_license_properties", {"namespace": ME})) == {ME: {"level": 3, "color": "blue"}}
 
 
+@pytest.mark.conformance("semantics", "update_license_properties")
 async def test_a_rejected_update_changes_nothing(api):
     await api.error("update_license_properties", {"properties": {"test": {"string_property": "ok", "int_property": "bad"}}})
     assert not await api.call("list_license_properties", {"namespace": "test"})
 
 
+@pytest.mark.conformance("semantics", "update_license_properties")
 async def test_update_keeps_values_not_given(api):
     await api.call("update_license_properties", {"properties": {"test": {"string_property": "a", "int_property": 1}}})
     await api.call("update_license_properties", {"properties": {"test": {"int_property": 2}}})
@@ -141,6 +152,7 @@ async def test_unknown_property_is_not_found(api):
     assert err["type"] == "not_found" and "test.nope" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "list_license_properties", "delete_license_properties")
 async def test_defaults_are_listed_until_a_value_is_set_and_after_it_is_deleted(api):
     await api.call("register_property", {"name": "greeting", "type": "string", "access": _license_access(), "default_value": "hi"})
     assert (await api.call("list_license_properties", {"namespace": ME})) == {ME: {"greeting": "hi"}}
@@ -150,6 +162,7 @@ async def test_defaults_are_listed_until_a_value_is_set_and_after_it_is_deleted(
     assert (await api.call("list_license_properties", {"namespace": ME})) == {ME: {"greeting": "hi"}}
 
 
+@pytest.mark.conformance("semantics", "list_license_properties")
 async def test_list_license_properties_filters_by_namespace_and_prefix(api):
     await api.call("update_license_properties", {"properties": {"test": {"string_property": "s", "int_property": 1}}})
     assert await api.call("list_license_properties", {"name_prefix": "str"}) == {
@@ -159,6 +172,7 @@ async def test_list_license_properties_filters_by_namespace_and_prefix(api):
     assert await api.call("list_license_properties", {"namespace": "test", "name_prefix": "int"}) == {"test": {"int_property": 1}}
 
 
+@pytest.mark.conformance("semantics", "delete_license_properties")
 async def test_delete_license_properties(api):
     await api.call("update_license_properties", {"properties": {"test": {"string_property": "s", "int_property": 1}}})
     assert await api.call("delete_license_properties", {"properties": {"test": ["string_property"]}}) is None
@@ -169,6 +183,7 @@ async def test_delete_license_properties(api):
 # --- access by namespace --------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "publish_property", "list_license_properties")
 async def test_private_properties_of_other_clients_are_invisible(api):
     await api.call("register_property", {"name": "secret", "type": "string", "owner_client_id": OTHER,
                                          "access": _license_access(), "default_value": "d"})
@@ -205,6 +220,7 @@ async def test_missing_both_scopes_is_refused(api):
 # --- group values -----------------------------------------------------------------------------------
 
 
+@pytest.mark.conformance("semantics", "update_group_properties", "list_groups_properties", "delete_group_properties")
 async def test_group_values_round_trip(api):
     await api.call("update_group_properties", {"group_id": 2, "properties": {"test": {"int_property": 5}}})
     await api.call("update_group_properties", {"group_id": 2, "properties": {"test": {"string_property": "x"}}})
@@ -215,11 +231,13 @@ async def test_group_values_round_trip(api):
     assert group2["properties"] == {"test": {"string_property": "x"}}
 
 
+@pytest.mark.conformance("semantics", "update_group_properties")
 async def test_group_values_are_checked(api):
     err = await api.error("update_group_properties", {"group_id": 1, "properties": {"test": {"bool_property": "yes"}}})
     assert err["type"] == "validation" and "test.bool_property" in err["message"]
 
 
+@pytest.mark.conformance("semantics", "list_groups_properties")
 async def test_empty_group_ids_lists_all_groups(api):
     listed = await api.call("list_groups_properties", {"group_ids": []})
     assert [g["id"] for g in listed] == sorted(api.sandbox.state.groups)

@@ -16,12 +16,14 @@ def _hook(**kw):
             "owner_client_id": ME, "type": "license", **kw}
 
 
+@pytest.mark.conformance("semantics", "list_webhooks")
 async def test_seeded_webhook_is_listed_for_its_owner(api):
     hooks = await api.call("list_webhooks", {"owner_client_id": ME})
     assert len(hooks) == 1 and hooks[0]["action"] == "incoming_chat"
     assert await api.call("list_webhooks", {"owner_client_id": OTHER}) == []
 
 
+@pytest.mark.conformance("semantics", "register_webhook", "list_webhooks")
 async def test_register_then_list_without_the_secret(api):
     body = _hook(action="incoming_event", description="Events", additional_data=["chat_properties"],
                  filters={"author_type": "customer", "chat_presence": {"user_ids": {"exclude_values": ["a@b.c"]}, "my_bots": True}})
@@ -43,6 +45,7 @@ async def test_ids_are_unique(api):
     assert first["id"] != second["id"]
 
 
+@pytest.mark.conformance("semantics", "register_webhook")
 async def test_at_most_three_webhooks_per_action_per_client(api):
     for _ in range(3):
         await api.call("register_webhook", _hook(action="chat_transferred"))
@@ -57,6 +60,7 @@ async def test_at_most_three_webhooks_per_action_per_client(api):
     await api.call("register_webhook", _hook(action="chat_transferred"))
 
 
+@pytest.mark.conformance("semantics", "unregister_webhook")
 async def test_unregister_needs_the_right_owner(api):
     hook_id = (await api.call("register_webhook", _hook()))["id"]
     err = await api.error("unregister_webhook", {"id": hook_id, "owner_client_id": OTHER})
@@ -90,6 +94,7 @@ async def test_bad_registrations_are_validation_errors(api, body):
     assert err["type"] == "validation"
 
 
+@pytest.mark.conformance("semantics", "list_webhook_names")
 async def test_list_webhook_names_for_the_current_version(api):
     names = await api.call("list_webhook_names", {"version": "3.6"})
     assert await api.call("list_webhook_names") == names
@@ -101,6 +106,7 @@ async def test_list_webhook_names_for_the_current_version(api):
     assert "additional_data" not in by_action["agent_deleted"]
 
 
+@pytest.mark.conformance("semantics", "list_webhook_names")
 async def test_list_webhook_names_honours_the_version(api):
     err = await api.error("list_webhook_names", {"version": "2.0"})
     assert err["type"] == "unsupported_version"
@@ -116,6 +122,7 @@ async def test_list_webhook_names_needs_no_scope(api):
     assert (await api.error("list_webhooks", {"owner_client_id": ME}, token="token-bare"))["type"] == "authorization"
 
 
+@pytest.mark.conformance("semantics", "enable_license_webhooks", "disable_license_webhooks", "get_license_webhooks_state")
 async def test_license_webhooks_state_per_client(api):
     assert await api.call("get_license_webhooks_state") == {"license_webhooks_enabled": True}
     assert await api.call("disable_license_webhooks", {}) is None

@@ -1,20 +1,25 @@
 """docs/conformance.md: how each of the 72 actions (sandbox and tool schema) matches the reference.
 
-The table is generated from the catalogue and the notes below; ``tests/test_conformance_doc.py``
-keeps docs/conformance.md equal to ``render()`` and checks the notes against the code (every
-action that takes ``owner_client_id`` has a credential note, every private-scope action a scope
-note, ...), so the document cannot drift. Regenerate with
-``python -m server.sandbox.conformance > docs/conformance.md``.
+The notes below are the sandbox's decisions and deviations; *which cells are checked* comes from the
+tests: each test names the cells it backs with ``@pytest.mark.conformance(column, *actions)`` (or a
+parameter's mark), and ``tests/conformance_table.py`` collects them and calls ``render`` here. A
+cell is ✓ only when a named test backs it; tests/test_conformance_doc.py keeps docs/conformance.md
+equal to the generated text and checks the notes against the code. Regenerate with
+``python tests/conformance_table.py > docs/conformance.md``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..tools import catalog
 
 COLUMNS = ("request", "response", "errors", "scopes", "semantics", "credential")
 HEADERS = ("Request fields", "Response shape", "Errors", "Scopes", "Semantics", "Credential rules")
+# A decision: the reference is silent or contradicts itself, and the note says what we chose (our
+# rule). A deviation: the sandbox differs from what the reference documents, on purpose.
+KINDS = ("decision", "deviation")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class Note:
     column: str
     actions: tuple[str, ...]
     text: str
+    kind: str = "decision"
 
 
 def _with_batches(*names: str) -> tuple[str, ...]:
@@ -41,21 +47,35 @@ _OWNER_REQUIRED = ("create_bot_template", "delete_bot_template", "update_bot_tem
                    "reset_bot_template_secret", "register_property", "unregister_property", "publish_property",
                    "list_properties", "register_webhook", "list_webhooks", "unregister_webhook")
 _WORK_SCHEDULER = _with_batches("create_agent", "update_agent", "create_bot", "update_bot")
+_MY_BOTS = (*_with_batches("get_bot", "update_bot", "delete_bot"), "list_bots")
+_MY_VALUES = ("update_license_properties", "list_license_properties", "delete_license_properties",
+              "update_group_properties", "delete_group_properties")
 
 NOTES: tuple[Note, ...] = (
     # --- credential rules -----------------------------------------------------------------------
     Note("C1", "credential", _OWNER_OPTIONAL,
          "`owner_client_id` is \"Required only when authorizing via PATs\": a Bearer caller may omit it "
          "(the token's client id is used; a given one wins), a PAT caller without it gets `validation`. "
-         "The MCP server fills it in from token info with a Bearer token and refuses a PAT call without it "
-         "before sending. A given client id must belong to the caller's organization (`authorization`)."),
+         "Our rule: the MCP server fills it in from token info with a Bearer token and refuses a PAT call "
+         "without it before sending. A given client id must belong to the caller's organization "
+         "(`authorization`)."),
     Note("C2", "credential", _OWNER_REQUIRED,
          "`owner_client_id` is marked required and \"must be owned by your organization\", yet the "
-         "reference's own examples omit it (list_bot_templates sends `{}`). Deviation: the sandbox lets a "
-         "Bearer token supply it, as the examples do; a PAT caller must send it (`validation`). The MCP "
-         "server always sends it with a Bearer token (from token info), so LiveChat receives the documented "
-         "request; the tool schema marks it optional and says so. A client id of another organization is "
-         "refused (`authorization`); another client's template, property or webhook is `not_found`."),
+         "reference's own examples omit it (list_bot_templates sends `{}`). The sandbox lets a Bearer token "
+         "supply it, as the examples do; a PAT caller must send it (`validation`). The MCP server always "
+         "sends it with a Bearer token (from token info), so LiveChat receives the documented request; the "
+         "tool schema marks it optional and says so. A client id of another organization is refused "
+         "(`authorization`); another client's template, property or webhook is `not_found`."),
+    Note("C3", "credential", _MY_BOTS,
+         "The `--my` bot scopes reach the requester's own bots, as List Bots defines them: a Bearer token's "
+         "are the bots its app made, a PAT's the bots made with a PAT (\"all agents who authorize with PATs "
+         "will get the bot\"); a PAT has no client id, so it never acts as an app. The same rule for every "
+         "action (server/sandbox/reach.py)."),
+    Note("C4", "credential", _MY_VALUES,
+         "`--my` reaches the namespace named after the requester's Client ID (\"If the requester's Client ID "
+         "matches the namespace\"). A PAT has no Client ID: no namespace is its own, and a private property "
+         "of an app is invisible to it (\"Unpublished (private) properties can be accessed only with a token "
+         "belonging to the owner Client Id\")."),
     # --- scopes ---------------------------------------------------------------------------------
     Note("S1", "scopes", (*_with_batches("suspend_agent", "unsuspend_agent", "approve_agent"),
                           "check_product_limits_for_plan"),
@@ -79,21 +99,29 @@ NOTES: tuple[Note, ...] = (
          "Without `fields`, `routing_status` is included, as in the example, although the field table lists it "
          "as additional."),
     Note("R4", "response", ("get_product_source",),
-         "Deviation: adds `sandbox: true` and `notice` to the documented fields, so nobody mistakes the "
-         "emulator for a real license."),
+         "Adds `sandbox: true` and `notice` to the documented fields, so nobody mistakes the emulator for a "
+         "real license.", "deviation"),
     Note("R5", "response", ("update_license_properties", "update_group_properties", "unban_customer"),
          "Answers `{}`: both pages show `{}` for the two property updates beside \"No response payload\"; "
          "unban_customer's example is only named, `{}` is assumed (the other writes answer an empty 200 body)."),
-    Note("R6", "response", ("list_customer_bans", "unban_customer", "create_greeting", "list_greetings",
-                            "get_greeting"),
-         "Only the newer page documents this method and it names its response example without showing it: "
-         "the shape follows the field tables (see the resource module)."),
+    Note("R6", "response", ("list_customer_bans", "unban_customer"),
+         "Only the newer page documents this method; it names its response example without showing it and "
+         "has no field table, so no test can compare the shape: a ban carries `ip`, `customer_id`, "
+         "`agent_id`, `thread_id`, `created_at`, `expires_at` (our reading, server/sandbox/customer_bans.py)."),
     Note("R7", "response", ("issue_bot_token",),
-         "Deviation: the token is an opaque sandbox string, not a JWT."),
+         "The token is an opaque sandbox string with the region prefix, not a JWT.", "deviation"),
+    Note("R8", "response", ("list_properties",),
+         "An unpublished property answers `public_access: []` (the example shows a published one): every "
+         "definition has the example's fields."),
+    Note("R9", "response", ("get_agent", "list_agents"),
+         "A field asked for with `fields` is answered even when never set (`job_title: \"\"`, `mobile: \"\"`, "
+         "a work scheduler with no days): only `last_logout` is documented as \"omitted when no logout "
+         "occurred\"."),
     # --- request fields -------------------------------------------------------------------------
-    Note("Q1", "request", _with_batches("update_agent"),
-         "`work_scheduler` takes the documented `{timezone, schedule[]}` and the per-day shape the "
-         "reference's example sends; either reads back in the documented shape (the agent's timezone kept)."),
+    Note("Q1", "request", _with_batches("update_agent", "create_agent"),
+         "`work_scheduler` takes the documented `{timezone, schedule[]}` and, on update, the per-day shape "
+         "the reference's example sends; either reads back in the documented shape (the agent's timezone "
+         "kept). `timezone` is \"Required only when `schedule` is not empty\"."),
     Note("Q2", "request", _WORK_SCHEDULER,
          "`start`/`end` must be HH:MM: livechat-mcp's own rule (the reference states no format; its "
          "examples use HH:MM), and the error says so."),
@@ -101,7 +129,11 @@ NOTES: tuple[Note, ...] = (
                            "register_property"),
          "A check the reference does not state, kept as livechat-mcp's own safety rule and named so in the "
          "error: `language_code` looks like a language code, a webhook `url` starts with http(s)://, "
-         "`ip` is an IP address, a property `range.from` is not above `range.to`."),
+         "`ip` is an IP address, a property `range.from` is not above `range.to`. unban_customer: exactly "
+         "one of `ip` and `customer_id` (its footnote; both rows say \"Yes*\")."),
+    Note("Q4", "request", ("request_agent_unsuspension",),
+         "Its Specifics table says \"Batch support: Yes\", but the page's list of batch methods has no URL "
+         "for it and its empty request acts for the caller: no batch tool is offered."),
     # --- errors ---------------------------------------------------------------------------------
     Note("E1", "errors", ("delete_group", *_with_batches("delete_agent", "suspend_agent", "update_agent")),
          "The reference names no error for deleting the default group 0, or for deleting, suspending or "
@@ -109,36 +141,100 @@ NOTES: tuple[Note, ...] = (
          "apps do not allow them either)."),
     # --- semantics ------------------------------------------------------------------------------
     Note("M1", "semantics", ("delete_group",),
-         "Cleans every reference the reference implies: agents' and bots' memberships, tags' `group_ids`, "
-         "auto access rules (a rule left with no group is removed: `access.groups` is required), the "
-         "group's greetings (a greeting has one group) and its group properties."),
+         "Our rule where the reference is silent: deleting a group removes what would point at nothing, "
+         "as the LiveChat app shows it: agents' and bots' memberships, tags' `group_ids`, auto access rules "
+         "(a rule left with no group is deleted: `access.groups` is required), the group's greetings (a "
+         "greeting has exactly one group), its group properties, queue and pre-chat survey settings "
+         "(server/sandbox/resources.py `forget_group`)."),
     Note("M2", "semantics", ("list_customer_bans", "unban_customer"),
          "Bans expire with the sandbox clock (real time; `POST /_sandbox/clock` or `Sandbox.clock` freezes "
          "or moves it)."),
     Note("M3", "semantics", ("request_agent_unsuspension",),
-         "Deviation: no email is sent; the request is recorded in the sandbox state."),
+         "No email is sent; the request is recorded in the sandbox state.", "deviation"),
     Note("M4", "semantics", ("create_bot_template", "update_bot_template", "delete_bot_template",
                              "reset_bot_template_secret"),
          "The sandbox license has every app installed: `affect_existing_installations` acts on it at once."),
-    Note("C3", "credential", ("list_bots",),
-         "`all: false` depends on the credential, as documented: a Bearer caller gets the bots its app "
-         "created, a PAT caller every bot created with a PAT."),
+    Note("M5", "semantics", _with_batches("create_agent"),
+         "Our rule where the reference is silent: an agent created without `groups` joins the General "
+         "group (0), as agents invited in the LiveChat app do."),
     Note("M6", "semantics", ("list_properties", "update_license_properties", "list_license_properties",
                              "delete_license_properties", "update_group_properties", "list_groups_properties",
                              "delete_group_properties"),
          "The `test` namespace is shared (\"rw for everyone everywhere\"): no client lists or owns its "
-         "definitions, any client with the value scopes reads and writes it."),
+         "definitions, any client with the `--all` value scopes reads and writes it."),
+    Note("M7", "semantics", ("list_webhook_names",),
+         "\"v3.5 stays supported alongside\" v3.6 (the scopes overview): version `3.5` is answered with the "
+         "v3.6 list (the reference lists v3.6's only); other versions are `unsupported_version`."),
+    Note("M8", "semantics", ("check_product_limits_for_plan",),
+         "Plan limits are illustrative (LiveChat publishes none). The queue lengths (Messaging Mode off and "
+         "on, for the license and per group) and the groups each pre-chat survey offers are set in the "
+         "LiveChat app, not through this API: the sandbox seeds them (`state.extra[\"product_settings\"]`) "
+         "so every documented resource can be reported; a group's id comes as a string, as in the example."),
+    Note("M9", "semantics", ("update_group",),
+         "Our rule where the reference is silent: `agent_priorities` replaces the membership map (members "
+         "left out leave the group; the third-party lifecycle guide says they keep their priority). Sending "
+         "the complete map gives the same result either way."),
+    Note("M10", "semantics", ("unregister_property",),
+         "Our rule where the reference is silent: the property's values (license and groups) go with it."),
+    Note("M11", "semantics", ("update_company_details",),
+         "`enrich: true` fills an empty company name from the URL's domain: a stand-in for LiveChat's "
+         "enrichment, which the sandbox cannot reach.", "deviation"),
+    Note("M12", "semantics", ("reactivate_email",),
+         "Our rule: reactivating an address that did not bounce is a harmless no-op (the reference names no "
+         "error for it)."),
 )
 
-GLOBAL = (
-    "Every action: a request field the reference does not name is refused with `validation` (\"unknown "
-    "field ... livechat-mcp's own safety rule\"): LiveChat ignores such fields in some methods.",
-    "Every action: configuration applies at once (the reference allows up to 2 minutes of propagation delay).",
-    "Every action: HTTP statuses per error type are the sandbox's choice (the reference fixes none; clients key "
-    "on `error.type`). `Content-Type` must be `application/json` (`validation` otherwise). A version other "
-    "than v3.6 in the path answers `unsupported_version` as JSON (real LiveChat still serves older versions; "
-    "the sandbox emulates v3.6 only). \"No response payload\" is an empty 200 body.",
-    "Batch actions run their items in order; the reference promises no order (\"executed concurrently\").",
+
+@dataclass(frozen=True)
+class Rule:
+    """A statement about every action, and the tests that back it (none: a stated deviation)."""
+
+    text: str
+    tests: tuple[str, ...] = ()
+    kind: str = "decision"
+
+
+GLOBAL: tuple[Rule, ...] = (
+    Rule("A request field the reference does not name is refused with `validation` (\"unknown field ... "
+         "livechat-mcp's own safety rule\"): LiveChat ignores such fields in some methods. A body that is not "
+         "JSON is `validation` too.",
+         ("test_sandbox_conformance.py::test_bad_input_is_a_validation_error_naming_the_field",)),
+    Rule("Configuration applies at once (the reference allows up to 2 minutes of propagation delay).",
+         kind="deviation"),
+    Rule("HTTP statuses per error type are the sandbox's choice (the reference fixes none; clients key on "
+         "`error.type`). `Content-Type` must be `application/json` (`validation` otherwise). \"No response "
+         "payload\" is an empty 200 body.",
+         ("test_sandbox_fidelity.py::test_content_type_is_checked",
+          "test_sandbox_fidelity.py::test_no_payload_answers_are_empty")),
+    Rule("Versions: v3.6 and v3.5 (\"v3.5 stays supported alongside it\") are served, v3.5 by the v3.6 "
+         "emulation (the differences between the versions are not emulated); any other version in the path "
+         "answers `unsupported_version` as JSON.",
+         ("test_sandbox_fidelity.py::test_an_unknown_api_version_is_a_json_error",
+          "test_sandbox_fidelity.py::test_v3_5_is_still_served")),
+    Rule("Batch actions run their items in order and answer one response per item, in order; the reference "
+         "promises the order of the answers only (\"executed concurrently\").",
+         ("test_sandbox_conformance.py::test_a_batch_answers_one_response_per_item_in_order",)),
+    Rule("Regions: tokens carry their data center's prefix (`dal:`/`fra:`; `livechat-mcp sandbox --region fra` "
+         "issues `fra:` tokens); a request to the wrong region answers `misdirected_request` with the right "
+         "one in `data.region`, as in the reference's error example.",
+         ("test_sandbox_regions.py::test_a_fra_sandbox_issues_fra_tokens_everywhere",
+          "test_sandbox_regions.py::test_livechat_mcp_sandbox_region_fra_prints_fra_tokens_the_server_then_uses",
+          "test_sandbox_fidelity.py::test_the_error_example_is_the_sandboxs_error_shape")),
+    Rule("Rate limit: every request counted against a license's quota (shared by every token and PAT of the "
+         "license) answers `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`, as the "
+         "lifecycle guide documents them; Reset is in seconds (our rule: the reference names no unit), until "
+         "the window frees a request; a 429 adds `Retry-After`. The client waits for the reset when "
+         "Remaining reaches 0 instead of sending into a 429.",
+         ("test_rate_limit_headers.py::test_every_counted_answer_carries_the_quota_shared_by_a_pat_and_a_token_of_the_license",
+          "test_rate_limit_headers.py::test_the_client_stops_before_the_limit_instead_of_meeting_a_429")),
+    Rule("Accounts: whoever signs in to the sandbox's accounts service is an agent of their license, with "
+         "that agent's role (`/v2/accounts/me`, token info, the audit and per-person rules see the same "
+         "person the license does).",
+         ("test_sandbox_accounts.py::test_every_account_is_an_agent_of_its_license_with_its_role",
+          "test_sandbox_accounts.py::test_a_signed_in_person_acts_as_their_agent")),
+    Rule("`--my` scopes: one rule for every action that has them (server/sandbox/reach.py); a PAT has no "
+         "client id.",
+         ("test_sandbox_my_scopes.py::test_every_action_with_a_my_scope_is_covered",)),
 )
 
 DISAGREEMENTS = (
@@ -146,58 +242,116 @@ DISAGREEMENTS = (
      "the newer page recommends PATs and shows `Basic` in every example", "newer page: both credentials, "
      "with the PAT rules for `owner_client_id`"),
     ("create_agent `max_chats_count`", "older: \"Limited to 100\"; newer: \"Maximum: 20\"", "newer page: 0-20"),
-    ("Response examples", "the older text shows the JSON; the newer page only names it (`<CodeResponse json=...>`)",
-     "the older text's JSON examples and the newer page's `#### Response` sections, both checked by "
-     "tests/test_sandbox_fidelity.py"),
+    ("Response examples", "the older text shows the JSON; the newer page only names most (`<CodeResponse json=...>`) "
+     "and shows five", "all 35 JSON examples of both pages, each compared by "
+     "tests/test_sandbox_fidelity.py (a test counts them)"),
     ("Customer bans, greetings (7 methods)", "only on the newer page", "newer page"),
     ("Data centers, `X-Region`, `misdirected_request`", "only in the older text", "older text (the newer is silent)"),
     ("unban_customer parameters", "the newer page's notes are copied from create_group (\"The group name\")",
      "its footnote: exactly one of `ip` and `customer_id`"),
+    ("request_agent_unsuspension batch", "Specifics: \"Batch support: Yes\"; the list of batch methods: none",
+     "no batch (note Q4)"),
 )
 
-
-def cell(action: str, column: str) -> str:
-    keys = [n.key for n in NOTES if n.column == column and action in n.actions]
-    return ", ".join(keys) if keys else "✓"
+Coverage = Mapping[tuple[str, str], Sequence[str]]  # (action, column) -> the tests backing the cell
 
 
-def render() -> str:
+def notes_for(action: str, column: str) -> list[Note]:
+    return [n for n in NOTES if n.column == column and action in n.actions]
+
+
+def cell(action: str, column: str, coverage: Coverage) -> str:
+    keys = ", ".join(n.key for n in notes_for(action, column))
+    mark = "✓" if coverage.get((action, column)) else "—"
+    return f"{mark} {keys}".strip()
+
+
+def clean(action: str, coverage: Coverage) -> bool:
+    """Every column backed by a named test, and no deviation from the reference (a decision, where
+    the reference is silent or contradicts itself, is not one)."""
+    return all(coverage.get((action, c)) for c in COLUMNS) and not any(
+        n.kind == "deviation" for c in COLUMNS for n in notes_for(action, c))
+
+
+def clean_count(coverage: Coverage) -> int:
+    return sum(clean(name, coverage) for name in catalog())
+
+
+def _short(test: str) -> str:
+    return test.split("::")[-1]
+
+
+def render(coverage: Coverage) -> str:
+    clean_actions = clean_count(coverage)
+    checked = sum(1 for name in catalog() for c in COLUMNS if coverage.get((name, c)))
     lines = [
         "# Conformance: the sandbox and the tool schemas against the Configuration API v3.6 reference",
         "",
-        "<!-- Generated by `python -m server.sandbox.conformance > docs/conformance.md`; "
-        "tests/test_conformance_doc.py keeps it in sync. Do not edit by hand. -->",
+        "<!-- Generated by `python tests/conformance_table.py > docs/conformance.md` from the tests' "
+        "`conformance` marks; tests/test_conformance_doc.py keeps it in sync. Do not edit by hand. -->",
         "",
-        "References: `docs/reference/configuration-api-v3.6-current.mdx` (the newer page, which wins where the "
-        "two differ), `configuration-api-v3.6.txt` (the older text, which carries the JSON response examples) "
-        "and `api-methods-and-scopes-overview.txt` (scopes, errors).",
+        f"**{clean_actions} of the 72 actions are clean**: every column checked by a named test, and no "
+        f"deviation from the reference. {checked} of the {72 * len(COLUMNS)} cells are checked.",
         "",
-        "✓ means the sandbox and the tool's schema do what the reference documents; a key points at a note "
-        "below: a decision where the reference is silent or contradicts itself, or a documented deviation and "
-        "why. Behaviour is tested per class through both the raw HTTP API and the MCP tools "
-        "(tests/test_sandbox_*.py with the dual-mode `api` fixture; response shapes against every JSON "
-        "example in tests/test_sandbox_fidelity.py; credential rules in tests/test_sandbox_credentials.py).",
+        "## How it was checked, and what it does not cover",
+        "",
+        "- References: `docs/reference/configuration-api-v3.6-current.mdx` (the newer page, which wins where "
+        "the two differ), `configuration-api-v3.6.txt` (the older text, which carries most JSON response "
+        "examples), `api-methods-and-scopes-overview.txt` (scopes, errors, versions) and "
+        "`agent-lifecycle-guide.txt` (rate-limit headers).",
+        "- ✓: a test named in the row's Tests column backs the cell and fails if it were wrong; it runs in CI "
+        "through the sandbox's HTTP API (many also through the MCP tools). —: no test checks the cell, so "
+        "nothing is claimed. A key points at a note below: a **decision** where the reference is silent or "
+        "contradicts itself (our rule, labelled so in the code), or a **deviation** (the sandbox differs on "
+        "purpose). The table is generated from the tests' marks, never written by hand.",
+        "- The columns: **Request fields**: every parameter of the newer page's request table (nested ones "
+        "too, with requiredness and type) is the tool schema's, and the reference's request examples "
+        "validate and run. **Response shape**: the answer has the fields and JSON types of every JSON "
+        "example of both pages and of the newer page's response table (\"No response payload\": an empty "
+        "body). **Errors**: bad input is `validation` naming the field, an unknown object the documented "
+        "`not_found`/`group_not_found`. **Scopes**: the catalogue names exactly the page's scopes, a "
+        "credential without them is refused and any one alternative is enough. **Semantics**: the behaviour "
+        "the method's text documents. **Credential rules**: a PAT and a Bearer token both call it, and the "
+        "rules that differ between them (`owner_client_id`, `--my` scopes) hold.",
+        "- Not covered: the sandbox is not LiveChat. Its behaviour is what the reference says, read by us; "
+        "where the reference is silent, the notes say what we chose. Nothing here was compared with the "
+        "real API (it cannot be reached from where the tests run). Chat-side effects (routing, webhooks "
+        "being sent, emails) are not emulated; values the reference does not publish (plan limits, the real "
+        "quota per plan) are illustrative.",
         "",
         "## Every action",
         "",
-        *[f"- {text}" for text in GLOBAL],
+    ]
+    for rule in GLOBAL:
+        named = f" ({', '.join(f'`{_short(t)}`' for t in rule.tests)})" if rule.tests else ""
+        label = " **Deviation.**" if rule.kind == "deviation" else ""
+        lines.append(f"- {rule.text}{label}{named}")
+    lines += [
         "",
         "## Per action",
         "",
-        "| Action | " + " | ".join(HEADERS) + " |",
-        "| --- |" + " --- |" * len(HEADERS),
+        "| Action | " + " | ".join(HEADERS) + " | Tests |",
+        "| --- |" + " --- |" * (len(HEADERS) + 1),
     ]
     for name in catalog():
-        lines.append(f"| `{name}` | " + " | ".join(cell(name, c) for c in COLUMNS) + " |")
+        tests: list[str] = []
+        for column in COLUMNS:
+            for test in coverage.get((name, column), ()):
+                if _short(test) not in tests:
+                    tests.append(_short(test))
+        row = " | ".join(cell(name, c, coverage) for c in COLUMNS)
+        lines.append(f"| `{name}` | {row} | {', '.join(f'`{t}`' for t in tests)} |")
     lines += ["", "## Notes", ""]
     for note in NOTES:
-        lines.append(f"- **{note.key}** ({note.column}): {note.text}")
+        lines.append(f"- **{note.key}** ({note.column}, {note.kind}): {note.text}")
     lines += ["", "## Where the two reference pages disagree", "", "| Topic | Difference | We follow |",
               "| --- | --- | --- |"]
     for topic, difference, follow in DISAGREEMENTS:
         lines.append(f"| {topic} | {difference} | {follow} |")
+    every = sorted({t for tests in coverage.values() for t in tests} | {t for r in GLOBAL for t in r.tests},
+                   key=lambda t: (t.split("::")[0], _short(t)))
+    lines += ["", "## The tests", ""]
+    for test in every:
+        file, _, name = test.partition("::")
+        lines.append(f"- `{name}`: tests/{file}")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(render(), end="")

@@ -238,8 +238,12 @@ def publish_property(ctx: Ctx, req: p.PublishProperty) -> None:
 
 
 def list_properties(ctx: Ctx, req: p.ListProperties) -> dict[str, Any]:
+    """Definitions in the example's shape. The example shows a published property; an unpublished
+    one answers ``public_access: []`` (no other client may read or write it): our rule, so every
+    definition has the example's fields (docs/conformance.md)."""
     owner = _owner(ctx, req.owner_client_id)
-    return {name: _public(d) for name, d in ctx.state.properties.get(owner, {}).items()}
+    return {name: {**_public(d), "public_access": list(d.get("public_access", []))}
+            for name, d in ctx.state.properties.get(owner, {}).items()}
 
 
 # --- values ----------------------------------------------------------------------------------
