@@ -214,7 +214,8 @@ def create_agent(ctx: Ctx, req: t.CreateAgent) -> dict[str, str]:
     if req.groups is not None:
         _set_memberships(ctx.state, req.id, req.groups)
     elif 0 in ctx.state.groups:
-        # Like the LiveChat app: a new agent without explicit groups joins General.
+        # Our rule (docs/conformance.md M5), as in the LiveChat app: a new agent without explicit
+        # groups joins General.
         ctx.state.groups[0].setdefault("agent_priorities", {})[req.id] = "normal"
     return {"id": req.id}
 

@@ -121,7 +121,8 @@ HANDLERS = {
 
 def forget_group(state: SandboxState, gid: int) -> None:
     """The group leaves every rule's access; a rule left with no group (access.groups is
-    required) is removed, and the next_id chain closes over it (next_id is derived from order)."""
+    required) is removed, and the next_id chain closes over it (next_id is derived from order).
+    Our rule, docs/conformance.md M1."""
     kept = []
     for rule in state.auto_accesses:
         groups = [g for g in rule["access"]["groups"] if g != gid]

@@ -179,6 +179,6 @@ HANDLERS = {
 
 
 def forget_group(state: SandboxState, gid: int) -> None:
-    """A greeting belongs to exactly one group: it goes with its group."""
+    """A greeting belongs to exactly one group: it goes with its group (our rule, docs/conformance.md M1)."""
     for greeting_id in [i for i, greeting in state.greetings.items() if greeting["group"] == gid]:
         del state.greetings[greeting_id]

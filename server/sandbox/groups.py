@@ -124,7 +124,7 @@ def update_group(ctx: Ctx, req: t.UpdateGroup) -> None:
     if "language_code" in given and req.language_code is not None:
         group["language_code"] = req.language_code
     if "agent_priorities" in given and req.agent_priorities is not None:
-        # Replaces the membership map (see the model's comment).
+        # Replaces the membership map: our rule (docs/conformance.md M9; see the model's comment).
         group["agent_priorities"] = dict(req.agent_priorities)
 
 

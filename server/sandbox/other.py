@@ -105,7 +105,7 @@ def get_product_source(ctx: Ctx, req: t.GetProductSource) -> dict[str, Any]:
 def reactivate_email(ctx: Ctx, req: t.ReactivateEmail) -> None:
     if req.agent_id not in ctx.state.agents:
         raise not_found(f"Agent {req.agent_id}")
-    # Reactivating an address that did not bounce is a harmless no-op.
+    # Our rule (docs/conformance.md M12): reactivating an address that did not bounce is a harmless no-op.
     bounced = ctx.state.extra.setdefault("bounced_emails", [])
     if req.agent_id in bounced:
         bounced.remove(req.agent_id)
@@ -116,7 +116,8 @@ def update_company_details(ctx: Ctx, req: t.UpdateCompanyDetails) -> None:
     enrich = changes.pop("enrich", False)
     ctx.state.company.update(changes)
     if enrich and "url" in ctx.state.company:
-        # The sandbox's stand-in for enrichment: fill an empty company name from the domain.
+        # The sandbox's stand-in for enrichment (a deviation, docs/conformance.md M11): fill an empty
+        # company name from the domain.
         if not ctx.state.company.get("company"):
             domain = ctx.state.company["url"].split("//")[-1].removeprefix("www.").split("/")[0]
             ctx.state.company["company"] = domain.split(".")[0].capitalize()

@@ -226,7 +226,7 @@ def unregister_property(ctx: Ctx, req: p.UnregisterProperty) -> None:
         raise SandboxError("validation", f"Property {req.name} is published: published properties cannot be unregistered")
     namespace = definition["_namespace"]
     del ctx.state.properties[owner][req.name]
-    # Its values go with it.
+    # Its values go with it: our rule (docs/conformance.md M10), the reference is silent.
     for values in (ctx.state.license_properties, *ctx.state.group_properties.values()):
         values.get(namespace, {}).pop(req.name, None)
 

@@ -31,7 +31,11 @@ def seed(state: SandboxState) -> None:
 
 
 def forget_group(state: SandboxState, gid: int) -> None:
-    """A deleted group leaves no reference behind: each module that holds one drops it."""
+    """A deleted group leaves no reference behind: each module that holds one drops it.
+
+    Our rule (docs/conformance.md M1): the reference does not say what deleting a group does to
+    what points at it; the sandbox shows what a LiveChat user sees, nothing pointing at a group
+    that is gone."""
     for module in _MODULES:
         hook = getattr(module, "forget_group", None)
         if hook is not None:
