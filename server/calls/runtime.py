@@ -329,8 +329,7 @@ async def principal_from_env(app: App, env: Mapping[str, str], *, need_credentia
     """The operator's principal: the credential in the environment (or the sandbox's token), its
     scopes and identity from token info, the ceiling policy narrowed by those scopes."""
     if app.sandbox is not None:
-        from ..sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN
-        from ..sandbox.app import regional
+        from ..sandbox import ALL_SCOPES_TOKEN, DEFAULT_TOKEN, regional
 
         # The ordinary app token unless LIVECHAT_SANDBOX_TOKEN names the all-scopes one: a user
         # meets the sandbox as a Developer Console app would meet LiveChat (no private scopes).

@@ -7,9 +7,10 @@ May import the catalogue (tools) only: it emulates LiveChat, and knows nothing o
 """
 
 from ..tools import PRIVATE_SCOPES
-from .app import ALL_SCOPES_TOKEN, APP_TOKEN, DEFAULT_TOKEN, Sandbox, SandboxCredential
+from .app import ALL_SCOPES_TOKEN, APP_TOKEN, DEFAULT_TOKEN, Sandbox, SandboxCredential, regional
 from .core import SANDBOX_NOTICE
 
 __all__ = [
     "ALL_SCOPES_TOKEN", "APP_TOKEN", "DEFAULT_TOKEN", "PRIVATE_SCOPES", "SANDBOX_NOTICE", "Sandbox", "SandboxCredential",
+    "regional",
 ]

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
+from .people import ACME_ORGANIZATION_ID
+
 SANDBOX_NOTICE = "This is the livechat-mcp SANDBOX, an emulator: no real LiveChat license is touched."
 # The client id of the sandbox's own app (its tokens' and PATs' default owner_client_id).
 DEFAULT_CLIENT_ID = "sandbox0client0id0000000000000000"
-
-from .people import ACME_ORGANIZATION_ID
 
 # Documented error type -> HTTP status. LiveChat's docs do not fix statuses (official SDKs key
 # on error.type); the sandbox picks conventional ones so status-based clients behave too.
