@@ -47,8 +47,9 @@ _SEEDED: dict[str, dict[str, Any]] = {
 
 
 def account_id(n: int) -> str:
-    """The account id of the default license's n-th person (1: the owner, the default credential's)."""
-    return people.ACME[n - 1].account_id
+    """The account id of the default license's n-th agent (1: the owner, the default credential's;
+    1-6 are its seeded people)."""
+    return people.new_account_id(people.ACME_ORGANIZATION_ID, n)
 
 
 def seed(state: SandboxState) -> None:

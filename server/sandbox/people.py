@@ -60,7 +60,7 @@ def people_of(organization_id: str) -> tuple[Person, ...]:
 
 
 def new_account_id(organization_id: str, n: int) -> str:
-    """The account id of an agent created on the license (numbered from 100: past the seeded people)."""
+    """The n-th account id of the license (1-6: its seeded people; created agents are numbered from 100)."""
     return _globex_account(n) if organization_id == GLOBEX_ORGANIZATION_ID else _acme_account(n)
 
 
