@@ -256,3 +256,19 @@ async def test_a_pat_of_an_agent_acts_as_that_agent() -> None:
                                headers={"Authorization": f"Basic {basic}"})
         assert made.status_code == 200, made.text
     assert sandbox.state.tags["by-pat"]["author_id"] == "jane@example.com"
+
+
+async def test_the_built_in_tokens_belong_to_the_licenses_owner() -> None:
+    """The default tokens act as the owner's account (token info's account_id): the accounts service
+    names that person, an agent of the license."""
+    from server.sandbox import ALL_SCOPES_TOKEN, APP_TOKEN
+
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        for token in (APP_TOKEN, ALL_SCOPES_TOKEN):
+            auth = {"Authorization": f"Bearer {token}"}
+            info = (await http.get("/v2/info", headers=auth)).json()
+            me = (await http.get("/v2/accounts/me", headers=auth)).json()
+            assert me["account_id"] == info["account_id"] and me["email"] == "owner@example.com"
+            assert sandbox.state.agents[me["email"]]["role"] == me["role"] == "owner"
+        assert (await http.get("/v2/accounts/me", headers={"Authorization": "Bearer dal:nope"})).status_code == 401

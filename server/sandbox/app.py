@@ -272,7 +272,7 @@ class Sandbox:
                 Route("/{version}/configuration/action/{name}", self._other_version, methods=["POST"]),
                 Route("/v2/info", self._token_info, methods=["GET"]),
                 Route("/v2/token", self.accounts.token, methods=["POST", "DELETE"]),
-                Route("/v2/accounts/me", self.accounts.me, methods=["GET"]),
+                Route("/v2/accounts/me", self._me, methods=["GET"]),
                 Route("/_sandbox/accounts", self.accounts.control, methods=["GET", "POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["POST", "DELETE", "GET"]),
                 Route("/_sandbox/requests", self._requests, methods=["GET", "DELETE"]),
@@ -382,6 +382,13 @@ class Sandbox:
                     }
                 )
         return JSONResponse({"error": "invalid_request", "error_description": "invalid token"}, status_code=401)
+
+    async def _me(self, request: Request) -> Response:
+        """The person behind the token: one the accounts service issued, or a built-in Bearer token
+        (its account is an agent of the license too: the owner's, for the default tokens)."""
+        header = request.headers.get("authorization", "")
+        held = next((c for c in self._all_credentials() if c.kind == "bearer" and header == f"Bearer {c.secret}"), None)
+        return await self.accounts.me(request, held.account_id if held is not None else None)
 
     async def _faults(self, request: Request) -> Response:
         if request.method == "DELETE":
