@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,10 +23,11 @@ from server.sandbox.conformance import GLOBAL, Coverage, render  # noqa: E402
 
 
 def marked_files() -> list[Path]:
-    """The test files holding conformance marks, and those the global rules name."""
+    """The test files holding conformance marks (directly or through conftest's ``cells``), and
+    those the global rules name."""
     named = {test.split("::")[0] for rule in GLOBAL for test in rule.tests}
     return sorted(p for p in (ROOT / "tests").glob("test_*.py")
-                  if p.name in named or "mark.conformance" in p.read_text() or "conformance(" in p.read_text())
+                  if p.name in named or re.search(r"conformance|\bcells\(", p.read_text()))
 
 
 def collect() -> dict[str, Any]:

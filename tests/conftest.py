@@ -62,6 +62,11 @@ def anyio_backend() -> str:
 # --- docs/conformance.md: which test backs which cell ---------------------------------------------
 
 
+def cells(column: str, actions: Any) -> list[Any]:
+    """One parameter per action, each marked with the docs/conformance.md cell it backs."""
+    return [pytest.param(a, marks=pytest.mark.conformance(column, a), id=a) for a in actions]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance(column, *actions): the docs/conformance.md cells the test backs")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import cells
 from reference_tables import methods
 from server.tools import catalog
 
@@ -42,9 +43,6 @@ UNION_TYPES = {("update_agent", "work_scheduler"): "Q1: the documented shape and
 _TYPES = {"string": "string", "int": "integer", "uint": "integer", "number": "integer", "bool": "boolean",
           "boolean": "boolean", "object": "object"}
 
-
-def cells(column: str, actions: list[str]) -> list[Any]:
-    return [pytest.param(a, marks=pytest.mark.conformance(column, a), id=a) for a in actions]
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import cells
 from server.sandbox import Sandbox, SandboxCredential
 from server.sandbox.agents import account_id
 from server.sandbox.app import DEFAULT_CLIENT_ID
@@ -108,9 +109,6 @@ BATCHES = [name for name, act in catalog().items() if act.batch_of]
 SUSPENDED_ACTIONS = {"request_agent_unsuspension"}  # only a suspended agent may call it
 OWNER, SUSPENDED = account_id(1), account_id(6)
 
-
-def cells(column: str, actions: list[str]) -> list[Any]:
-    return [pytest.param(a, marks=pytest.mark.conformance(column, a), id=a) for a in actions]
 
 
 class Caller:

@@ -13,7 +13,7 @@ import base64
 import httpx
 import pytest
 
-from conftest import tool_payload
+from conftest import cells, tool_payload
 from server.sandbox import ALL_SCOPES_TOKEN, APP_TOKEN, PRIVATE_SCOPES, SandboxCredential
 from server.sandbox.core import DEFAULT_CLIENT_ID
 from server.sandbox.owners import FOREIGN_CLIENT_ID
@@ -40,7 +40,7 @@ OWNED = {
 
 
 # Each parameter backs its action's "Credential rules" cell in docs/conformance.md.
-OWNED_PARAMS = [pytest.param(a, marks=pytest.mark.conformance("credential", a), id=a) for a in sorted(OWNED)]
+OWNED_PARAMS = cells("credential", sorted(OWNED))
 
 
 def _add_pat(sandbox) -> None:
