@@ -162,9 +162,11 @@ async def test_copy_to_another_license_maps_names_to_its_ids_and_reports_an_unkn
     assert made["id"] == 20
     await api(loopback, "create_tag", {"name": "partner", "group_ids": [20, 1]})
     source = await export(make_server, loopback)
-    # Globex: only its default group and two of Acme's agents (jane and john); no tags, bots, rules.
+    # Globex: only its default group, its owner (who signs in: the accounts are the license's agents) and
+    # two of Acme's agents (jane and john); no tags, bots, rules.
     globex = _globex(loopback, {"kind": "livechat-mcp/config", "schema_version": 1, "groups": [
-        {"name": "General", "default": True}], "agents": [{"id": "jane@example.com", "name": "Jane"},
+        {"name": "General", "default": True}], "agents": [{"id": "owner@globex.example", "name": "Gus", "role": "owner"},
+                                                         {"id": "jane@example.com", "name": "Jane"},
                                                          {"id": "john@example.com", "name": "John"}]})
     account = loopback.sandbox.accounts.by_email("owner@globex.example")
     token = loopback.sandbox.accounts._issue(account, DEFAULT_OAUTH_CLIENT_ID)["access_token"]

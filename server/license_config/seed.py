@@ -23,11 +23,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..sandbox.core import SandboxState
+from ..sandbox.people import new_account_id
 from .document import key_of
 
 SEEDED_SECRET = "seeded-secret-"  # bots' and templates' secrets in a seeded sandbox (never exported)
 AVATAR = "https://cdn.livechatinc.com/avatars/default.png"
-_ACCOUNT_PREFIX = "5b0d2a5c-8c1e-4b9e-9d2a-"  # the sandbox's agent account ids; the owner's is its default credential's
 
 
 def _hex(*parts: Any) -> str:
@@ -96,7 +96,9 @@ def _agents(state: SandboxState, doc: dict[str, Any]) -> None:
     n = 1
     for agent in sorted(doc.get("agents", []), key=lambda a: a.get("role") != "owner"):  # the owner first: account 1
         state.agents[agent["id"]] = {
-            "id": agent["id"], "account_id": f"{_ACCOUNT_PREFIX}{n:012d}", "name": agent.get("name", agent["id"]),
+            # The license's own account numbering (server/sandbox/people.py): its agents are the people who
+            # sign in to it, and no two licenses share an account id (the owner's is the default credential's).
+            "id": agent["id"], "account_id": new_account_id(state.organization_id, n), "name": agent.get("name", agent["id"]),
             "avatar": AVATAR, "role": agent.get("role", "normal"), "login_status": "not accepting chats",
             "max_chats_count": agent.get("max_chats_count", 6), "awaiting_approval": False, "suspended": False,
             "notifications": list(agent.get("notifications", [])),

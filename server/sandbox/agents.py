@@ -27,6 +27,13 @@ BASE_FIELDS = ("id", "account_id", "name", "avatar", "role", "login_status")
 LIST_NAMES = {"email_subscriptions": "summaries"}
 DEFAULT_MAX_CHATS = 6
 DEFAULT_TIMEZONE = "UTC"
+# What fields[] answers for a field an agent record does not hold (a record seeded from a
+# configuration document carries only what it was given): every field asked for is answered;
+# only last_logout is documented as "omitted when no logout occurred".
+UNSET: dict[str, Any] = {
+    "job_title": "", "mobile": "", "max_chats_count": DEFAULT_MAX_CHATS, "suspended": False,
+    "awaiting_approval": False, "notifications": [], "email_subscriptions": [], "work_scheduler": {"schedule": []},
+}
 
 _SCHEDULE = {
     "timezone": "Europe/Warsaw",
@@ -71,8 +78,6 @@ def _new_agent(agent_id: str, account: str, name: str, role: str) -> dict[str, A
         "avatar": AVATAR,
         "role": role,
         "login_status": "not accepting chats",
-        # Every field fields[] can ask for is answered when asked, so an unset one is stored empty;
-        # only last_logout is documented as "omitted when no logout occurred".
         "job_title": "",
         "mobile": "",
         "max_chats_count": DEFAULT_MAX_CHATS,
@@ -149,8 +154,10 @@ def _view(state: SandboxState, agent: dict[str, Any], fields: Sequence[str] | No
         if name == "groups":
             out["groups"] = [dict(m) for m in groups.get(agent["id"], [])] if groups is not None else \
                 _memberships(state, agent["id"])
-        elif name != "last_logout" or "last_logout" in agent:  # omitted when no logout occurred
+        elif name in agent:
             out[name] = _copy(agent[name])
+        elif name in UNSET:  # never set: answered empty all the same (last_logout is not in UNSET)
+            out[name] = _copy(UNSET[name])
     return out
 
 

@@ -49,8 +49,7 @@ def _bot(bot_id: str, name: str, owner: str, **extra: Any) -> dict[str, Any]:
         "max_chats_count": DEFAULT_MAX_CHATS,
         "job_title": "",
         "type": DEFAULT_TYPE,
-        # The documented shape even when unset: fields[] may ask for it (issue 25: answers keep requested fields).
-        "work_scheduler": {"timezone": DEFAULT_TIMEZONE, "schedule": []},
+        "work_scheduler": {},  # none set: answered as {} when fields[] asks for it
         "timezone": DEFAULT_TIMEZONE,
         "secret": "",
         "template_id": None,
