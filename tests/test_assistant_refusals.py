@@ -140,12 +140,12 @@ def served() -> Iterator[Hosted]:
 
 async def test_hosted_names_the_operators_policy_and_whom_to_ask(served: Hosted):
     answers = {}
-    for email in ("owner@acme.example", "agent@acme.example"):  # every scope; read scopes only
+    for email in ("owner@example.com", "john@example.com"):  # every scope; read scopes only
         provider, _, _ = sdk_auth(served, email, name=f"client of {email}")
         http, client = connect(served, provider)
         async with http, client:
             answers[email] = tool_payload(await client.call_tool(*DELETE))["error"]
-    owner, agent = answers["owner@acme.example"], answers["agent@acme.example"]
+    owner, agent = answers["owner@example.com"], answers["john@example.com"]
     assert owner["rule"] == "allow_destructive" and "rules" not in owner
     assert agent["rules"] == ["scopes", "allow_destructive"]
     for error in (owner, agent):

@@ -35,7 +35,7 @@ class Approvals(Protocol):
 
 
 def who(person: dict[str, Any] | None) -> str:
-    """A person in a few words: "Olivia Owner <owner@acme.example> (owner)"."""
+    """A person in a few words: "Olivia Owner <owner@example.com> (owner)"."""
     if not person:
         return "someone unknown"
     name, email = person.get("name") or "", person.get("email") or ""
