@@ -1443,7 +1443,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "job_title": {"type": "string", "description": "Bot's job title."},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -1552,7 +1552,7 @@ ACTIONS: dict[str, Any] = snapshot(
                         "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                     },
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                 },
@@ -1664,7 +1664,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                     "description": "Working hours: {timezone, schedule: [{day, enabled, start, end}]}.",
                                 },
                                 "owner_client_id": {
-                                    "description": "Owner client ID (default: the token's; required with a PAT).",
+                                    "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                                     "type": "string",
                                 },
                             },
@@ -1694,7 +1694,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "id": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -1780,7 +1780,7 @@ ACTIONS: dict[str, Any] = snapshot(
                     },
                     "job_title": {"type": "string", "description": "Bot's job title."},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -2021,7 +2021,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -2141,7 +2141,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "id": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                     "affect_existing_installations": {
@@ -2168,7 +2168,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "id": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                 },
@@ -2925,7 +2925,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "name": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                     "type": {
@@ -3000,7 +3000,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "name": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                 },
@@ -3023,7 +3023,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "properties": {
                     "name": {"type": "string"},
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     },
                     "access_type": {
@@ -3052,7 +3052,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3592,7 +3592,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3613,7 +3613,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     }
                 },
@@ -3634,7 +3634,7 @@ ACTIONS: dict[str, Any] = snapshot(
                 "additionalProperties": False,
                 "properties": {
                     "owner_client_id": {
-                        "description": "Owner client ID (default: the token's; required with a PAT).",
+                        "description": "Owner client ID (default: the Bearer token's; required with a PAT).",
                         "type": "string",
                     }
                 },

@@ -67,7 +67,7 @@ GroupId = Annotated[int, Field(ge=0, description="Group ID (0 is the default gro
 GroupIds = Annotated[list[Annotated[int, Field(ge=0)]], Field(description="Group IDs.")]
 ClientId = Annotated[
     str,
-    Field(min_length=1, description="Owner client ID (default: the token's; required with a PAT)."),
+    Field(min_length=1, description="Owner client ID (default: the Bearer token's; required with a PAT)."),
 ]
 
 # --- agents and bots -----------------------------------------------------------------
