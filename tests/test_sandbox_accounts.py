@@ -81,6 +81,25 @@ async def test_unknown_client_and_foreign_redirect_are_refused_without_redirecti
         assert foreign.status_code == 400 and "location" not in foreign.headers
 
 
+
+@pytest.mark.parametrize("redirect_uri", ["http://127.0.0.1:9/callback", "https://localhost:8443/oauth/callback",
+                                          "https://127.84.2.3/oauth/callback", "http://[::1]:9/cb"])
+async def test_loopback_redirect_uris_are_accepted_over_http_and_https(redirect_uri: str) -> None:
+    """A hosted server tried on loopback behind a TLS proxy (docs/hosting.md's recipe) comes back on https."""
+    async with client(Sandbox()) as http:
+        page = await http.get("/", params={"response_type": "code", "client_id": DEFAULT_OAUTH_CLIENT_ID,
+                                           "redirect_uri": redirect_uri, "state": "s"})
+        assert page.status_code == 200, page.text[:200]
+
+
+@pytest.mark.parametrize("redirect_uri", ["https://127.0.0.1.evil.example/cb", "https://localhost.evil.example/cb",
+                                          "ftp://127.0.0.1/cb", "https://10.0.0.1/cb"])
+async def test_redirect_uris_that_only_look_local_are_refused(redirect_uri: str) -> None:
+    async with client(Sandbox()) as http:
+        page = await http.get("/", params={"response_type": "code", "client_id": DEFAULT_OAUTH_CLIENT_ID,
+                                           "redirect_uri": redirect_uri, "state": "s"})
+        assert page.status_code == 400 and "location" not in page.headers
+
 async def test_code_is_single_use_and_needs_the_right_verifier() -> None:
     async with client(Sandbox()) as http:
         verifier, challenge = pkce()

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import hmac
 import html
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -69,6 +70,15 @@ class Account:
     organization_id: str
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass
 class OAuthApp:
     client_id: str
@@ -77,10 +87,12 @@ class OAuthApp:
     redirect_uris: list[str] = field(default_factory=list)  # besides loopback, which is always accepted
 
     def accepts(self, redirect_uri: str) -> bool:
+        """A registered redirect URI, or any on loopback: http, or https behind a TLS proxy on
+        this machine (any 127/8 address, as a proxy may listen on its own)."""
         if redirect_uri in self.redirect_uris:
             return True
         parts = urlsplit(redirect_uri)
-        return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        return parts.scheme in ("http", "https") and _loopback(parts.hostname or "")
 
 
 @dataclass
