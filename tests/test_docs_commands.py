@@ -36,7 +36,7 @@ from server.sandbox import APP_TOKEN
 from server.sandbox.bots import BOT_ID, BOT_SECRET
 
 # The ports the docs use, each replaced (throughout a document, consistently) by a free one.
-PORTS = (8000, 8001, 8002, 8003, 8080, 8686, 6379)
+PORTS = (8000, 8001, 8002, 8003, 8080, 8686, 6379, 8443)
 PORT = re.compile(r"(?<![\w.-])(" + "|".join(map(str, PORTS)) + r")(?![\w-]|\.\d)")
 BLOCK_TIMEOUT = 180  # seconds for one block that runs to its end
 READY_TIMEOUT = 120  # seconds for a server a block started to answer (a busy 2-core machine is slow)
