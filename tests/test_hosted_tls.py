@@ -150,7 +150,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         missing("redis-server is not installed (apt-get install redis-server)")
     address = address_for_443()
     tmp = tmp_path_factory.mktemp("tls")
-    tmp.chmod(0o755)  # nginx's workers run as nobody
 
     ca = TestCA.create("livechat-mcp test CA")
     ca_file = ca.write(tmp / "ca.pem")
