@@ -263,6 +263,17 @@ async def test_a_connector_signs_in_over_tls_on_443_and_its_calls_reach_every_re
     lines = [line for line in stack.audit_lines() if line["tool"] == "create_tag"]
     assert lines[-1]["principal"]["email"] == "owner@example.com"
     assert lines[-1]["principal"]["client_id"] == stack.cimd
+    # An hour later the connector refreshes as a public client (its URL as client id, no secret), on whichever
+    # replica nginx picks, and the new token opens the server.
+    with httpx.Client(verify=stack.verify(), timeout=15) as https:
+        fresh = https.post(f"{stack.base}/token", data={"grant_type": "refresh_token", "client_id": stack.cimd,
+                                                       "refresh_token": storage.tokens.refresh_token})
+        assert fresh.status_code == 200, fresh.text
+        init = https.post(stack.mcp, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "claude", "version": "0"}}},
+            headers={"Authorization": f"Bearer {fresh.json()['access_token']}",
+                     "Accept": "application/json, text/event-stream"})
+        assert init.status_code == 200, init.text
 
 
 def test_what_a_connector_discovers_is_served_over_https_on_443(stack: Stack) -> None:
