@@ -222,6 +222,8 @@ def test_deletes_show_what_is_removed_undo_says_what_it_restores_and_apply_looks
         # Dry-run with a memory store: no Apply; how it gets applied is said.
         assert await app.locator("#apply").count() == 0
         assert "save the plan document" in await app.locator("#how").inner_text()
+        assert await app.locator("#command").text_content() == \
+            "livechat-mcp apply PLAN.json --sandbox --allow-writes --allow-destructive"
         await screenshot(page, "mixed-1280px.png")
 
         # The same plan where this session may apply it: Apply is the primary action and looks it.
@@ -362,3 +364,26 @@ async def test_clients_without_apps_read_the_summary_sentence_first(tmp_path: Pa
     doc = json.loads(unlabel(text))
     assert doc["steps"][3]["body"] == {"id": "john@example.com", "job_title": "A"}
     assert doc["next"]["apply"] is False
+
+
+@pytest.mark.anyio
+async def test_apply_plan_in_a_dry_run_session_names_the_doors_it_has_not_a_restart(tmp_path: Path) -> None:
+    """apply_plan is no tool of a dry-run session; called anyway (a host that kept an old Apply),
+    the refusal says how this plan gets applied: confirm = "writes" here, or the terminal
+    command with its id. Never "run with --allow-writes instead of --dry-run"."""
+    path = policy(tmp_path, 'mode = "dry-run"\n')
+    async with open_runtime(sandbox=True, policy=path, store=store(tmp_path)) as rt:
+        async with Client(LiveChatMCP(rt).server, mode="legacy") as client:
+            await client.call_tool("create_tag", {"name": "vip", "group_ids": [0]})
+            doc = tool_payload(await client.call_tool("get_plan", {"view": "summary"}))
+            rt.sandbox.requests.clear()
+            result = await client.call_tool("apply_plan", {"plan_id": doc["plan_id"], "mac": doc["mac"]})
+            unknown = await client.call_tool("apply_plan", {"plan_id": "0123456789abcdef", "mac": doc["mac"]})
+        assert rt.sandbox.requests == []
+    error = tool_payload(result)["error"]
+    assert error["rule"] == "mode" and "only plans (dry-run)" in error["message"]
+    how = error["how_to_allow"]
+    assert f'in the policy file {path}: confirm = "writes"' in how
+    assert f"`{doc['next']['command']}`" in how and doc["plan_id"] in doc["next"]["command"]
+    assert "--allow-writes instead of --dry-run" not in how and 'mode = "read-write"' not in how
+    assert "livechat-mcp apply PLAN.json --allow-writes" in tool_payload(unknown)["error"]["how_to_allow"]

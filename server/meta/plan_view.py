@@ -27,18 +27,19 @@ if TYPE_CHECKING:
     from ..calls.context import CallContext
     from .spec import MetaTools
 
-def apply_command(meta: MetaTools, plan_id: str, doc: dict[str, Any]) -> str:
+def apply_command(meta: MetaTools, plan_id: str | None, doc: dict[str, Any]) -> str:
     """The terminal command that applies this stored plan with this deployment's store: by id,
-    with the switches its steps need (destructive steps need --allow-destructive)."""
+    with the switches its steps need (destructive steps need --allow-destructive). Without an id
+    (a plan no other process can reach by id): the saved document, ``livechat-mcp apply PLAN.json``."""
     runtime = meta.runtime
-    args = ["livechat-mcp", "plans", "apply", plan_id]
+    args = ["livechat-mcp", "plans", "apply", plan_id] if plan_id else ["livechat-mcp", "apply", "PLAN.json"]
     if runtime.app.sandbox is not None:
         args.append("--sandbox")
     args.append("--allow-writes")
     if any(step.destructive for step in document_steps(doc)):
         args.append("--allow-destructive")
     url = runtime.store.url
-    if url != default_store_url(os.environ) and not url.startswith("memory:"):
+    if plan_id and url != default_store_url(os.environ) and not url.startswith("memory:"):
         args += ["--store", url]  # the store's URL as configured, its password already removed
     return shlex.join(args)
 
@@ -64,13 +65,12 @@ def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = 
         why = "This session only plans (dry-run): nothing is sent from here."
     else:
         why = "This session cannot send it."
-    if not isinstance(plan_id, str):
-        out["how"] = (f"{why} The plan could not be stored: save the plan document and apply it with "
-                      "`livechat-mcp apply PLAN.json --allow-writes` in a terminal.")
-        return out
-    if runtime.store.url.startswith("memory:"):
-        out["how"] = (f"{why} This server keeps plans in memory, so no other process can reach this one: save "
-                      "the plan document and apply it with `livechat-mcp apply PLAN.json --allow-writes`.")
+    if not isinstance(plan_id, str) or runtime.store.url.startswith("memory:"):
+        where = ("The plan could not be stored" if not isinstance(plan_id, str) else
+                 "This server keeps plans in memory, so no other process can reach this one")
+        out["command"] = apply_command(meta, None, doc)  # the saved document's
+        out["how"] = (f"{why} {where}: save the plan document (get_plan's answer) as PLAN.json, and whoever runs "
+                      "this deployment applies it in a terminal:")
         return out
     out["command"] = apply_command(meta, plan_id, doc)
     out["how"] = (f"{why} To apply it, whoever runs this deployment (with its LiveChat credentials and state "

@@ -12,7 +12,9 @@ from ..calls.context import CallContext
 from ..calls.objects import Objects
 from ..calls.pipeline import Pipeline
 from ..calls.runtime import Runtime
+from ..plans.store import PlanStore, owns
 from ..policies.audience import Change, Refusal
+from ..store import StoreUnavailable
 from ..tools.meta_names import META_TOOLS
 from . import resources
 from .apply_reports import GET_APPLY_REPORT
@@ -20,6 +22,7 @@ from .config_tools import DIFF_CONFIG, EXPORT_CONFIG, PLAN_CONFIG
 from .connectors import FETCH, SEARCH
 from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS
 from .plan_tools import APPLY_PLAN, CLEAR_PLAN, GET_PLAN
+from .plan_view import apply_command
 from .reports import WHOAMI
 from .spec import MetaCall, MetaTool, MetaTools
 
@@ -78,6 +81,10 @@ class RuntimeMetaTools(MetaTools):
             return refused_result(f"{name} matches deny_tools entry {denied!r}. Nothing was sent.", [why],
                                   policy.audience.fix([why]))
         spec = BY_NAME.get(name)
+        if spec is APPLY_PLAN and not spec.available(self):  # a planning session: the doors it has
+            refused = await self._apply_refused(args, call.session)
+            if refused is not None:
+                return refused
         if spec is None or not spec.available(self):
             why = self.unavailable(spec) if spec is not None else Refusal(
                 "mode", f"{name} is not available under this policy", ask="see `livechat-mcp policy`")
@@ -90,6 +97,36 @@ class RuntimeMetaTools(MetaTools):
         except ValidationError as exc:
             return invalid_arguments(name, exc, args)
         return await spec.handler(MetaCall(self, call), parsed)
+
+    async def _apply_refused(self, args: Any, session: str) -> ToolResult | None:
+        """apply_plan called in a session that only plans (dry-run): the refusal names the doors
+        this person has, not a restart that would drop dry-run: ``confirm = "writes"`` (this session
+        then applies its own plans after asking once), or the terminal command that applies this
+        plan by id (for whoever runs the deployment). None where the session does not plan."""
+        runtime = self.runtime
+        policy = runtime.policy
+        if policy.policy.mode != "dry-run":
+            return None
+        plan_id = args.get("plan_id") if isinstance(args, dict) else None
+        doc: dict[str, Any] | None = None
+        if isinstance(plan_id, str) and not runtime.store.url.startswith("memory:"):
+            try:
+                record = await PlanStore(runtime.store).get(plan_id)
+            except StoreUnavailable:
+                record = None
+            if record is not None and owns(record, runtime.principal_id, session):
+                doc = record["document"]
+        if doc is not None:
+            door = (f"or have whoever runs this deployment (its LiveChat credentials and state store) apply it by id "
+                    f"in a terminal: `{apply_command(self, plan_id, doc)}`")
+        else:
+            door = ("or save the plan document and have whoever runs this deployment apply it in a terminal: "
+                    "`livechat-mcp apply PLAN.json --allow-writes`")
+        why = Refusal("mode", "apply_plan is not available under this policy: this session only plans (dry-run)",
+                      Change("confirm", "writes", "apply_plan"))
+        return refused_result("apply_plan is not available here: this session only plans (dry-run). Nothing was "
+                              "sent.", [why], f"to apply from this session after you confirm it once: "
+                              f"{policy.audience.fix([why])}; {door}")
 
     # --- resources --------------------------------------------------------------------------
 
