@@ -69,8 +69,8 @@ class Prepared:
     planned_on: int = 0  # a planned call: how many steps the plan had when its references were checked
 
 
-PLANNED_NOTE = ("Dry-run: nothing was sent. get_plan shows the requests to review; an operator applies them "
-                "with `livechat-mcp apply` or apply_plan.")
+PLANNED_NOTE = ("Planned: nothing was sent. get_plan shows the plan to review and how it gets applied from here "
+                "(its next).")
 SHOWN_ITEMS = 3  # a planned batch shows its first few items; get_plan shows every one
 
 
