@@ -312,7 +312,7 @@ def test_a_confirm_writes_session_applies_from_the_app_asking_once_and_sending_o
                 await screenshot(page, "confirm-writes-applied.png")
 
     review(browse, drive)
-    assert seen["status"] == "Applied (completed)."
+    assert seen["status"].startswith("Applied (completed): all 4 steps done. An undo plan is stored for review: plan ")
     assert seen["disabled"] is True  # one click, one apply
     assert len(person.asked) == 1 and person.asked[0].startswith("Apply this plan: 4 steps"), person.asked
     assert seen["writes"] == ["create_group", "batch_create_agents"], seen["writes"]  # each step sent once
@@ -366,6 +366,47 @@ async def test_clients_without_apps_read_the_summary_sentence_first(tmp_path: Pa
     assert doc["next"]["apply"] is False
 
 
+TEAM = 'mode = "read-write"\napprovals = {required = 1, approver_roles = ["owner", "viceowner"]}\n'
+
+
+def test_the_review_app_shows_approve_where_next_says_so_and_who_approves_elsewhere(
+        tmp_path: Path, browse: Callable[..., Any]) -> None:
+    """Under approvals the plan's lifecycle decides ``next`` (server/meta/plan_view.py): the app
+    shows where the plan stands and how it gets approved, no Apply until then, and Approve and
+    Reject (no Discard: not the approver's plan) to a person ``next`` says may approve."""
+    result = asyncio.run(plan_result(mixed()[:3], policy(tmp_path, TEAM), store(tmp_path)))
+    stands = "Needs 1 approval by an owner or viceowner other than its author (Jane <jane@example.com>): 0 of 1 so far."
+    waiting = {"apply": False, "approvals": {"text": stands, "required": 1, "missing": 1, "approved": False},
+               "how": f"{stands} It is applied once approved: an owner or viceowner of this license finds it in "
+                      "plans_pending and approves it in their client."}
+    result["structuredContent"]["next"] = waiting
+
+    async def drive(page: Page, served: HostServer) -> None:
+        await size(page, 400, 800)
+        app = await load(page, served.host("/team", result))
+        assert await app.locator("#apply").count() == 0 and await app.locator("#approve").count() == 0
+        how = await app.locator("#how").inner_text()
+        assert how.count("Needs 1 approval") == 1 and "finds it in plans_pending" in how  # said once
+        assert await app.locator("#discard").count() == 1  # the author's own plan
+        await screenshot(page, "team-waiting-400px.png")
+        # An approver reading it: Approve is the primary action, and it answers with approve_plan.
+        approver = json.loads(json.dumps(result))
+        approver["structuredContent"]["next"] = {**waiting, "approve": True,
+                                                 "how": f"{stands} You may approve it or reject it with a reason."}
+        app = await load(page, served.host("/approver", approver))
+        assert await app.locator("#apply").count() == 0
+        assert await app.locator("#approve.primary").count() == 1 and await app.locator("#reject").count() == 1
+        assert await app.locator("#discard").count() == 0  # not the approver's plan to discard
+        await screenshot(page, "team-approver-400px.png")
+        await app.locator("#approve").click()
+        await page.wait_for_function("window.calls.length === 1")
+        plan = result["structuredContent"]
+        assert await page.evaluate("window.calls") == [
+            {"name": "approve_plan", "arguments": {"plan_id": plan["plan_id"], "mac": plan["mac"]}}]
+
+    review(browse, drive)
+
+
 @pytest.mark.anyio
 async def test_apply_plan_in_a_dry_run_session_names_the_doors_it_has_not_a_restart(tmp_path: Path) -> None:
     """apply_plan is no tool of a dry-run session; called anyway (a host that kept an old Apply),
@@ -387,3 +428,70 @@ async def test_apply_plan_in_a_dry_run_session_names_the_doors_it_has_not_a_rest
     assert f"`{doc['next']['command']}`" in how and doc["plan_id"] in doc["next"]["command"]
     assert "--allow-writes instead of --dry-run" not in how and 'mode = "read-write"' not in how
     assert "livechat-mcp apply PLAN.json --allow-writes" in tool_payload(unknown)["error"]["how_to_allow"]
+
+
+def test_after_apply_the_app_says_what_was_done_and_what_was_not(tmp_path: Path, browse: Callable[..., Any]) -> None:
+    """A stop at a failure reads as one: how many steps were done, which failed and why, that
+    nothing after it was sent, and the undo plan stored for what was done."""
+    result = asyncio.run(plan_result(mixed(), policy(tmp_path)))
+    result["structuredContent"]["next"] = {"apply": True, "confirm": False, "how": "Apply sends it from here."}
+    report = {"status": "stopped", "summary": {"done": 3, "failed": 1, "refused": 0, "not_sent": 2},
+              "steps": [*[{"step": n, "status": "done"} for n in (1, 2, 3)],
+                        {"step": 4, "status": "failed", "error": {"type": "already_exists", "message": "Tag exists"}},
+                        *[{"step": n, "status": "not_sent"} for n in (5, 6)]],
+              "undo": {"plan_id": "0123456789abcdef", "mac": "hmac-sha256:00"}}
+
+    async def drive(page: Page, served: HostServer) -> None:
+        app = await load(page, served.host("/stopped", result, forward=True))
+        await app.locator("#apply").click()
+        await page.wait_for_function("window.queue.length === 1")
+        [call] = await page.evaluate("window.queue")
+        await page.evaluate("([id, result]) => window.answer(id, result)", [call["id"], {
+            "content": [{"type": "text", "text": json.dumps(report)}], "structuredContent": report}])
+        await expect(app.locator("#status")).to_contain_text("Stopped")
+        assert await app.locator("#status").text_content() == (
+            "Stopped at a failure: 3 of 6 steps done (1 failed, 2 not sent); nothing after it was sent. "
+            "Step 4: Tag exists. An undo plan is stored for review: plan 0123456789abcdef.")
+        assert await app.locator("#apply").is_disabled()
+
+    review(browse, drive)
+
+
+def test_nested_values_read_as_words_with_what_belongs_to_what(tmp_path: Path, browse: Callable[..., Any]) -> None:
+    """Every kind of value a plan holds reads as words: an empty map, references in a list, an auto
+    access rule's nested conditions (braces where they nest), a secret placeholder; never
+    "[object Object]" or a raw reference."""
+    from server.sandbox.bots import BOT_ID
+
+    calls = [("create_group", {"name": "VIP", "agent_priorities": {}}),
+             ("create_bot", {"name": "Helper", "groups": [{"id": {"$ref": "step1.id"}, "priority": "first"}]}),
+             ("update_group", {"id": 1, "agent_priorities": {"$ref:step2.id": "first"}}),
+             ("add_auto_access", {"access": {"groups": [{"$ref": "step1.id"}]}, "description": "VIP domain",
+                                  "conditions": {"domain": {"values": [{"value": "example.com", "exact_match": False}]}}}),
+             ("register_webhook", {"url": "https://example.com/hook", "action": "incoming_chat", "type": "license",
+                                   "secret_key": "s3cr3t-key-value"}),
+             ("delete_bot", {"id": BOT_ID})]
+    result = asyncio.run(plan_result(calls, policy(tmp_path)))
+    assert [line["text"] for line in result["structuredContent"]["review"]["lines"]][3] == \
+        "Create auto access rule “VIP domain”"
+
+    async def drive(page: Page, served: HostServer) -> None:
+        await size(page, 400, 800)
+        app = await load(page, served.host("/nested", result))
+        await app.evaluate(OPEN_ALL)
+        text = await app.locator("body").inner_text()
+        assert "[object" not in text and "$ref" not in text and "step1.id" not in text and "s3cr3t" not in text
+
+        async def cell(step: int, field: str) -> str:
+            rows = await app.locator(f'[data-step="{step}"] tr').all_inner_texts()
+            return next(r for r in rows if r.startswith(field)).split("\t", 1)[1]
+
+        assert await cell(1, "agent_priorities") == "(none)"
+        assert await cell(2, "groups") == "id: the group created in step 1, “VIP”, priority: first"
+        assert await cell(4, "access") == "groups: [the group created in step 1, “VIP”]"
+        assert await cell(4, "conditions") == "domain: {values: [{value: example.com, exact_match: false}]}"
+        assert await cell(5, "secret_key") == "(a secret, supplied when applying)"
+        assert (await cell(6, "work_scheduler")).startswith("timezone: Europe/Warsaw, schedule: [{day: monday, ")
+        await screenshot(page, "nested-values-400px.png")
+
+    review(browse, drive)

@@ -129,11 +129,11 @@ def label(step: Step) -> str:
     changes: dict[str, Any] = changed if isinstance(changed, dict) else {}
     # The object's name as it is now: what a delete loses, an update's "before"; a body's name is
     # the new object's (a create) or the new name (an update: not what the object is called yet).
-    name = seen.get("name")
+    name = seen.get("name", seen.get("description"))  # an auto access rule has a description, no name
     if name is None and isinstance(changes.get("name"), dict):
         name = changes["name"].get("before")
     if name is None and verb_of(step.action) == "create":
-        name = body.get("name")
+        name = body.get("name", body.get("description"))
     if isinstance(key, (str, int)) and not isinstance(key, bool) and str(key) != "":
         return f"{key} ({name})" if isinstance(name, str) and name and name != key else str(key)
     if isinstance(name, str) and name:
