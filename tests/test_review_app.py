@@ -430,6 +430,23 @@ async def test_apply_plan_in_a_dry_run_session_names_the_doors_it_has_not_a_rest
     assert "livechat-mcp apply PLAN.json --allow-writes" in tool_payload(unknown)["error"]["how_to_allow"]
 
 
+@pytest.mark.anyio
+async def test_a_confirm_writes_session_whose_client_cannot_ask_gets_the_command_not_apply(tmp_path: Path) -> None:
+    """confirm = "writes" applies only after the person says yes in their client: a client without
+    elicitation cannot ask, so Apply could not succeed there and the review shows the command."""
+    text = 'mode = "dry-run"\nconfirm = "writes"\n'
+    async with open_runtime(sandbox=True, policy=policy(tmp_path, text), store=store(tmp_path)) as rt:
+        async with Client(LiveChatMCP(rt).server, mode="legacy") as client:  # no elicitation callback
+            await client.call_tool("create_tag", {"name": "vip", "group_ids": [0]})
+            nxt = tool_payload(await client.call_tool("get_plan", {"view": "summary"}))["next"]
+        async with Client(LiveChatMCP(rt).server, mode="legacy", elicitation_callback=Person()) as asking:
+            await asking.call_tool("create_tag", {"name": "vip", "group_ids": [0]})
+            asked = tool_payload(await asking.call_tool("get_plan", {"view": "summary"}))["next"]
+    assert nxt["apply"] is False and "this client cannot ask you" in nxt["how"]
+    assert nxt["command"].startswith("livechat-mcp plans apply ") and "--allow-writes" in nxt["command"]
+    assert asked["apply"] is True and asked["confirm"] is True and "command" not in asked
+
+
 def test_after_apply_the_app_says_what_was_done_and_what_was_not(tmp_path: Path, browse: Callable[..., Any]) -> None:
     """A stop at a failure reads as one: how many steps were done, which failed and why, that
     nothing after it was sent, and the undo plan stored for what was done."""
