@@ -190,6 +190,9 @@ def test_the_forty_agent_onboarding_reads_as_a_grouped_summary_at_1280_and_400_p
 
     review(browse, drive)
     assert all(shot.stat().st_size > 5000 for shot in shots)
+    # The same tool result's text (what a client without Apps shows) heads with the same sentence.
+    sentence = "41 steps: create group “Sales EMEA”; 40 new agents join the new group “Sales EMEA” (step 1)."
+    assert unlabel(result["content"][0]["text"]).startswith('{"headline":' + json.dumps(sentence, ensure_ascii=False))
 
 
 OPEN_ALL = "for (const d of document.querySelectorAll('details')) d.open = true"
