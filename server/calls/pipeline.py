@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..api.errors import LiveChatError, item_responses
 from ..observe import NOBODY, Observer
 from ..plans import refs as plan_refs
 from ..plans.checks import check_step
-from ..plans.document import Plan, PlanCapError, mask_request
+from ..plans.document import MAX_CALL_STEPS, Plan, PlanCapError, Step, call_cap_message, mask_request
 from ..plans.refs import Path, Ref
 from ..plans.working import PlanBusy, WorkingPlans
 from ..policies import Decision, Outcome, PolicyContext
@@ -48,7 +49,30 @@ class PlanSteps:
     which is what its references ({"$ref": "step<N>.id"}) are checked against."""
 
     numbers: list[int]
-    actions: dict[int, str] = field(default_factory=dict)
+    actions: Mapping[int, str] = field(default_factory=dict)
+
+
+class NextActions(Mapping[int, str]):
+    """Every step's action once a planning call's items join a plan: the plan's own steps, then
+    ``count`` steps of ``single``. A view, not a copy: building it costs nothing whatever the
+    plan's size, and each lookup is one index (a batch's references are checked in time linear
+    in its items, not items x plan steps)."""
+
+    def __init__(self, steps: Sequence[Step], single: str, count: int) -> None:
+        self.steps, self.single, self.count = steps, single, count
+
+    def __getitem__(self, n: int) -> str:
+        if type(n) is int and 1 <= n <= len(self.steps):
+            return self.steps[n - 1].action
+        if type(n) is int and len(self.steps) < n <= len(self.steps) + self.count:
+            return self.single
+        raise KeyError(n)
+
+    def __len__(self) -> int:
+        return len(self.steps) + self.count
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(1, len(self) + 1))
 
 
 @dataclass
@@ -236,6 +260,13 @@ class Pipeline:
             # A planned step may name what an earlier step creates ({"$ref": "step1.id"}): checked
             # here against the catalogue's declaration, stood in for while the model validates.
             steps = plan_steps
+            items = arguments.get("requests") if act.batch_of and isinstance(arguments, dict) else None
+            if plan_steps is None and isinstance(items, list) and len(items) > MAX_CALL_STEPS:
+                # Over the cap before anything else (references, validation): a batch of 20,000
+                # items is refused at once, whatever it holds, as adding it to the plan would be.
+                return refused(act.name, "plan_cap", error_result(
+                    "limit", f"Not planned: {call_cap_message(len(items))}. Nothing was added to the plan."),
+                    {"requests": f"{len(items)} items"}, {"error": "limit"})
             if steps is None and not plan_refs.find(arguments):
                 # No reference to check against the plan so far: the step joins it under the plan's
                 # lock in execute, which rechecks (planned_on -1 never matches): one store round
@@ -378,10 +409,7 @@ class Pipeline:
         first = len(plan.steps) + 1
         items = arguments.get("requests") if act.batch_of else None
         count = len(items) if isinstance(items, list) else 1
-        actions = {n: s.action for n, s in enumerate(plan.steps, 1)}
-        single = act.batch_of or act.name
-        actions.update({first + i: single for i in range(count)})
-        return PlanSteps(list(range(first, first + count)), actions)
+        return PlanSteps(list(range(first, first + count)), NextActions(plan.steps, act.batch_of or act.name, count))
 
     def _plan_refs(self, act: Action, arguments: dict[str, Any], steps: PlanSteps,
                    done: str) -> tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult:
@@ -402,8 +430,8 @@ class Pipeline:
             if not isinstance(item, dict):
                 out_items.append(item)
                 continue
-            earlier = {m: a for m, a in steps.actions.items() if m < number}
-            errors += [f"step {number}: {e}" for e in plan_refs.problems(single, item, number, earlier)]
+            # One lookup per reference (problems reads only steps before ``number``).
+            errors += [f"step {number}: {e}" for e in plan_refs.problems(single, item, number, steps.actions)]
             stood, found = plan_refs.stand_in(single, item)
             out_items.append(stood)
             if found:

@@ -154,6 +154,13 @@ def _json_size(value: Any) -> int:
 INFO_KEYS = ("warnings", "expected_error", "changes", "lost")
 
 
+def call_cap_message(steps: int, size: int | None = None) -> str:
+    """Why one planning call of ``steps`` steps (``size`` JSON bytes, when counted) is refused."""
+    has = f"{steps} steps" + (f", {size:,} bytes" if size is not None else "")
+    return (f"one planning call may add at most {MAX_CALL_STEPS} steps and {MAX_CALL_BYTES:,} bytes "
+            f"(MAX_CALL_STEPS / MAX_CALL_BYTES); this one has {has}: split it into smaller calls")
+
+
 @dataclass
 class Step:
     action: str
@@ -184,10 +191,7 @@ class Plan:
         added = _json_size([s.body for s in items])
         what = "apply the plan (get_plan, then `livechat-mcp apply` or apply_plan) or clear it (clear_plan), then plan the rest"
         if len(items) > MAX_CALL_STEPS or added > MAX_CALL_BYTES:
-            raise PlanCapError(
-                f"one planning call may add at most {MAX_CALL_STEPS} steps and {MAX_CALL_BYTES:,} bytes "
-                f"(MAX_CALL_STEPS / MAX_CALL_BYTES); this one has {len(items)} steps, {added:,} bytes: "
-                "split it into smaller calls")
+            raise PlanCapError(call_cap_message(len(items), added))
         if len(self.steps) + len(items) > MAX_PLAN_STEPS or self.size + added > MAX_PLAN_BYTES:
             raise PlanCapError(
                 f"one plan holds at most {MAX_PLAN_STEPS} steps and {MAX_PLAN_BYTES:,} bytes (MAX_PLAN_STEPS / "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +74,10 @@ def find(body: Any) -> list[Ref]:
     return sorted(out, key=lambda r: [str(p) for p in r.path])
 
 
-def problems(action: str, body: Any, step: int, earlier: dict[int, str]) -> list[str]:
+def problems(action: str, body: Any, step: int, earlier: Mapping[int, str]) -> list[str]:
     """Why the references of step ``step`` (``action``) are not acceptable; [] if they are.
-    ``earlier`` maps each earlier step number to its action."""
+    ``earlier`` maps step numbers to their actions; only those before ``step`` are read (one
+    lookup per reference, so it may be the whole plan's)."""
     out = []
     accepts = ACCEPTS.get(action, {})
     for ref in find(body):
