@@ -203,8 +203,6 @@ async def test_checking_and_every_view_of_a_plan_are_linear_in_its_steps(monkeyp
     assert costs["check"][200].upstream == costs["check"][400].upstream <= 2
 
 
-@pytest.mark.xfail(strict=True, reason="the apply journal rewrites every done step per request (quadratic bytes); "
-                   "linear once the journal is a store log (issue 26, after the plan lifecycle lands)")
 async def test_applying_a_plan_is_linear_in_its_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lines, store calls, bytes written to the store (its journal: each step's result once) and
     requests all double with the plan."""

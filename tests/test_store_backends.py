@@ -393,6 +393,38 @@ async def test_a_log_lives_until_its_ttl_after_its_last_write(stores: Callable[.
     assert (await a.read_log("plans.working", "p", since=None)).head is None
 
 
+async def test_a_plans_journal_appends_each_step_done_and_any_process_reads_it_whole(
+    stores: Callable[..., Store]
+) -> None:
+    """The apply journal (server/plans/store.py) is a log: a step recorded is one entry appended,
+    read back whole by another process; a dict not read from the journal replaces it."""
+    from server.plans.store import JOURNAL, PlanStore
+
+    mac = "hmac-sha256:" + "ab" * 32
+    one, other = PlanStore(stores()), PlanStore(stores())
+    journal = await one.done(mac)
+    assert journal == {}
+    journal[1] = {"id": "g1"}
+    await one.record(mac, journal)
+    journal[2] = {"id": "a2"}
+    journal[3] = {"id": "a3"}
+    await one.record(mac, journal)
+    assert await other.done(mac) == {1: {"id": "g1"}, 2: {"id": "a2"}, 3: {"id": "a3"}}
+    log = await one.store.read_log(JOURNAL, mac.removeprefix("hmac-sha256:"), since=None)
+    assert len(log.entries) == 3  # one entry per step: nothing rewritten
+
+    later = await other.done(mac)  # another process carries on from what it read
+    del later[2]
+    later[4] = {"id": "a4"}
+    await other.record(mac, later)
+    journal[5] = {"id": "a5"}  # a journal read before that: the log moved on, so it is written whole
+    await one.record(mac, journal)
+    assert await other.done(mac) == {1: {"id": "g1"}, 2: {"id": "a2"}, 3: {"id": "a3"}, 5: {"id": "a5"}}
+    await one.record(mac, {7: "plain"})  # a plain dict: the journal is now exactly that
+    assert await other.done(mac) == {7: "plain"} and await other.done_count(mac) == 1
+    assert await one.done("hmac-sha256:" + "cd" * 32) == {}
+
+
 async def test_a_reservation_carries_the_releases_of_requests_that_finished(stores: Callable[..., Store]) -> None:
     """A read costs one store operation: the next reservation releases the slots of requests that
     finished meanwhile, each stamped with when it finished (seconds ago), atomically."""

@@ -6,7 +6,9 @@
   reviewer saw; ``livechat://plans/{id}`` and ``livechat-mcp plans list|show|export|apply`` read
   the same records.
 - ``plans.journal``: per plan (keyed on its MAC), the steps done with their results, written as
-  each step finishes. A re-run of the plan sends only the steps not yet done.
+  each step finishes. A re-run of the plan sends only the steps not yet done. A store log
+  (server/store/logs.py): recording a step appends that step alone, so applying a plan writes
+  each result once (it rewrote every done step per step: quadratic in the plan's size).
 - ``plans.sending``: per plan, the steps of the request being sent, written just before it goes
   and cleared when the apply ends. Steps still named there when the next apply starts were sent
   by an apply that died before their answer came: they may have taken effect, so they are not
@@ -23,10 +25,13 @@ from __future__ import annotations
 import hmac
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import anyio
+
 from ..store import Store
+from ..store.base import LockBusy, LogMark
 from .document import MAC_PREFIX
 
 SAVED = "plans.saved"
@@ -34,6 +39,63 @@ JOURNAL = "plans.journal"
 SENDING = "plans.sending"
 TTL = 30 * 24 * 3600.0
 LOCK_TTL = 20.0  # renewed every ~7 s while applying; a crashed apply's lock lapses within this
+
+
+JOURNAL_HEAD = b"journal"  # a journal log's head: its entries are [step, result] (set) or [step] (removed)
+JOURNAL_WAIT = 5.0  # how long a record waits for another record of the same journal (seconds)
+
+
+class Journal(dict[int, Any]):
+    """A plan's journal as ``PlanStore.done`` reads it: step -> result, a dict that remembers
+    which steps were set or removed since it was read or last recorded, so ``record`` writes
+    those alone. Changed any other way (update, pop, clear...), it is recorded whole."""
+
+    def __init__(self, items: Iterable[tuple[int, Any]] = (), *, key: str = "", mark: LogMark | None = None) -> None:
+        super().__init__(items)
+        self.key, self.mark = key, mark
+        self.changed: dict[int, bool] = {}  # step -> set (True) or removed (False), in order
+        self.whole = False  # changed in a way not tracked: the next record rewrites the journal
+
+    def __setitem__(self, n: int, result: Any) -> None:
+        super().__setitem__(n, result)
+        self.changed.pop(n, None)
+        self.changed[n] = True
+
+    def __delitem__(self, n: int) -> None:
+        super().__delitem__(n)
+        self.changed.pop(n, None)
+        self.changed[n] = False
+
+    def _untracked(self) -> None:
+        self.whole = True
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._untracked()
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self._untracked()
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[int, Any]:
+        self._untracked()
+        return super().popitem()
+
+    def setdefault(self, n: int, default: Any = None) -> Any:
+        self._untracked()
+        return super().setdefault(n, default)
+
+    def clear(self) -> None:
+        self._untracked()
+        super().clear()
+
+    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]
+        self._untracked()
+        return super().__ior__(other)
+
+
+def _entry(n: int, result: Any, kept: bool = True) -> bytes:
+    return json.dumps([n, result] if kept else [n], separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def plan_id(mac: str) -> str:
@@ -79,14 +141,49 @@ class PlanStore:
     # --- journal ---------------------------------------------------------------------------------
 
     async def done(self, mac: str) -> dict[int, Any]:
-        raw = await self.store.get(JOURNAL, _key(mac))
-        return {int(k): v for k, v in json.loads(raw).items()} if raw else {}
+        """The steps done, with their results (a ``Journal``: change it, then ``record`` it)."""
+        key = _key(mac)
+        read = await self.store.read_log(JOURNAL, key, since=None)
+        journal = Journal(key=key, mark=read.mark)
+        for raw in read.entries:
+            entry = json.loads(raw)
+            if len(entry) == 2:
+                dict.__setitem__(journal, int(entry[0]), entry[1])
+            else:
+                dict.pop(journal, int(entry[0]), None)
+        return journal
 
     async def done_count(self, mac: str) -> int:
         return len(await self.done(mac))
 
     async def record(self, mac: str, done: dict[int, Any]) -> None:
-        await self.store.put(JOURNAL, _key(mac), json.dumps({str(k): v for k, v in done.items()}).encode(), ttl=TTL)
+        """The journal is now ``done``. A ``Journal`` read by ``done`` (and recorded since only
+        by it) appends only the steps set or removed since: one entry per step done, whatever
+        the plan's size. Any other dict replaces the journal whole."""
+        key = _key(mac)
+        journal = done if isinstance(done, Journal) and done.key == key and not done.whole else None
+        since = journal.mark if journal is not None else None
+        waited, delay = 0.0, 0.005
+        while True:
+            try:
+                async with self.store.hold_log(JOURNAL, key, since=since, ttl=TTL, lock_ttl=LOCK_TTL) as held:
+                    read = held.read
+                    if journal is not None and since is not None and read.epoch == since.epoch \
+                            and read.start == since.length and not read.entries:
+                        held.append(JOURNAL_HEAD, [_entry(n, journal.get(n), kept and n in journal)
+                                                   for n, kept in journal.changed.items()])
+                    else:  # not read here, changed some other way, or the log moved on: written whole
+                        held.replace(JOURNAL_HEAD, [_entry(n, result) for n, result in done.items()])
+                break
+            except LockBusy:  # another record of this journal (an apply holds the plan's lock: rare)
+                if waited >= JOURNAL_WAIT:
+                    raise
+                await anyio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 0.2)
+        if isinstance(done, Journal):
+            done.key, done.mark, done.whole = key, held.mark, False
+            done.changed.clear()
 
     async def sending(self, mac: str) -> tuple[int, ...]:
         raw = await self.store.get(SENDING, _key(mac))
