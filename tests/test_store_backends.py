@@ -423,6 +423,14 @@ async def test_a_plans_journal_appends_each_step_done_and_any_process_reads_it_w
     await one.record(mac, {7: "plain"})  # a plain dict: the journal is now exactly that
     assert await other.done(mac) == {7: "plain"} and await other.done_count(mac) == 1
     assert await one.done("hmac-sha256:" + "cd" * 32) == {}
+    # A journal an earlier version wrote whole (a value, not a log) is still read, then moves to a log.
+    old = "hmac-sha256:" + "ef" * 32
+    await one.store.put(JOURNAL, old.removeprefix("hmac-sha256:"), b'{"1": {"id": "g1"}, "2": {"id": "a2"}}', ttl=60)
+    kept = await other.done(old)
+    assert kept == {1: {"id": "g1"}, 2: {"id": "a2"}}
+    kept[3] = {"id": "a3"}
+    await other.record(old, kept)
+    assert await one.done(old) == {1: {"id": "g1"}, 2: {"id": "a2"}, 3: {"id": "a3"}}
 
 
 async def test_a_reservation_carries_the_releases_of_requests_that_finished(stores: Callable[..., Store]) -> None:

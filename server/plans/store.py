@@ -144,6 +144,12 @@ class PlanStore:
         """The steps done, with their results (a ``Journal``: change it, then ``record`` it)."""
         key = _key(mac)
         read = await self.store.read_log(JOURNAL, key, since=None)
+        if read.head is None:  # none, or one written whole by a version before the log: recorded whole next
+            raw = await self.store.get(JOURNAL, key)
+            if raw:
+                legacy = Journal(((int(k), v) for k, v in json.loads(raw).items()), key=key, mark=read.mark)
+                legacy.whole = True
+                return legacy
         journal = Journal(key=key, mark=read.mark)
         for raw in read.entries:
             entry = json.loads(raw)
