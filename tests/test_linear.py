@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from linear import seed
 
 from counting import CountingStore, Tally, lines_run
+from server.api import ratelimit
 from server.calls import runtime as runtime_module
 from server.calls.answers import ToolResult
 from server.calls.context import CallContext
@@ -47,6 +48,8 @@ async def runtime_on(store: CountingStore, monkeypatch: pytest.MonkeyPatch, over
                      **settings: Any) -> AsyncIterator[Runtime]:
     """A runtime on the built-in sandbox whose state store (budget, plans, journals) is ``store``."""
     monkeypatch.setattr(runtime_module, "open_store", lambda url, env: store)
+    # Releases are flushed by measure(), not by a timer waking up inside the measured work.
+    monkeypatch.setattr(ratelimit, "FLUSH_AFTER", 3600.0)
     runtime = await build_runtime(Settings(sandbox=True, rate_limit=RATE, overrides=overrides, **settings),
                                   {"LIVECHAT_SANDBOX_TOKEN": ALL_SCOPES_TOKEN})
     runtime.pipeline.plans = WorkingPlans(store)
@@ -88,6 +91,43 @@ def assert_doubles(small: Tally, large: Tally, what: str) -> None:
     assert large.lines <= DOUBLING * small.lines, f"{what}: {small.lines} lines, then {large.lines} for twice the input"
 
 
+async def test_a_planned_call_costs_the_same_on_a_plan_of_ten_steps_or_a_thousand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two store round trips (lock-and-read, write-and-unlock), nothing read back, only the new
+    step written, and the same lines run: a plan's size costs a planned call nothing."""
+    costs = {}
+    for size in (10, 1000):
+        store = CountingStore()
+        async with runtime_on(store, monkeypatch) as runtime:
+            await plan(runtime, "create_tag", {"name": "warm-up"})  # reads the tags once, for the checks
+            await plan(runtime, "batch_create_agents", agents(0, size - 1))
+            costs[size] = await measure(runtime, store, lambda: plan(runtime, "create_tag", {"name": "measured"}))
+    small, large = costs[10], costs[1000]
+    assert small.store == large.store == {"lock_and_read_log": 1, "write_and_unlock_log": 1}
+    assert small.entries_read == large.entries_read == 0  # this process has the plan as it last wrote it
+    assert abs(large.written - small.written) <= 8, (small.written, large.written)  # the step (and a longer count)
+    assert small.upstream == large.upstream == 0  # the tags were read once, for the whole plan
+    assert large.lines <= 1.02 * small.lines, (small.lines, large.lines)
+
+
+async def test_a_planned_call_reads_only_what_another_process_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = CountingStore()
+    async with runtime_on(store, monkeypatch) as one, runtime_on(store, monkeypatch) as other:
+        other.pipeline.plans = WorkingPlans(store)  # another process on the same store (its own cache)
+        await plan(one, "batch_create_agents", agents(0, 500))
+        await plan(other, "create_tag", {"name": "the other's"})  # reads the 500 steps: it had none
+        await plan(one, "create_tag", {"name": "catching up"})
+        tally = await measure(one, store, lambda: plan(one, "create_tag", {"name": "once more"}))
+        assert tally.entries_read == 0
+        await plan(other, "create_tag", {"name": "the other's second"})
+        tally = await measure(one, store, lambda: plan(one, "create_tag", {"name": "and again"}))
+        assert tally.entries_read == 1  # just the other process's one step (with what its check counted)
+        steps = (await one.pipeline.plans.load("s")).steps
+        assert [s.body.get("name") for s in steps[-5:]] == [
+            "the other's", "catching up", "once more", "the other's second", "and again"]
+
+
 async def test_planning_a_batch_with_references_is_linear_in_its_items(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each item names a group an earlier step creates: checking references is one lookup each,
     not a pass over the plan per item (which made 20,000 items take 27 s)."""
@@ -101,6 +141,7 @@ async def test_planning_a_batch_with_references_is_linear_in_its_items(monkeypat
             batch = agents(2000, items, groups=[{"id": {"$ref": "step1.id"}, "priority": "normal"}])
             costs[items] = await measure(runtime, store, lambda b=batch: plan(runtime, "batch_create_agents", b))
     assert_doubles(costs[100], costs[200], "a batch of references")
+    assert costs[100].store == costs[200].store == {"lock_and_read_log": 1, "write_and_unlock_log": 1}
 
 
 class CountingActions(Mapping[int, str]):

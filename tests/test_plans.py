@@ -218,7 +218,9 @@ async def test_a_sessions_plan_expires_after_its_lifetime_without_changes(make_s
     now[0] = TTL * 1.25
     assert [s.body["name"] for s in (await plans.load("http:first")).steps] == ["kept", "kept too"]
     assert (await plans.load("http:other")).steps == []  # gone, and starts afresh
-    assert len(await store.keys(NS)) == 1
+    assert (await store.read_log(NS, plans.key("http:other"), since=None)).head is None  # the store keeps it no more
+    assert (await store.read_log(NS, plans.key("http:first"), since=None)).head is not None
+    assert [s.body["name"] for s in (await WorkingPlans(store).load("http:first")).steps] == ["kept", "kept too"]
 
 
 async def test_session_less_http_clients_get_their_own_plan():

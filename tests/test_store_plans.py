@@ -5,6 +5,7 @@ else's."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -73,8 +74,81 @@ async def test_planned_calls_landing_at_once_on_two_replicas_keep_every_step(
         assert (await first.pipeline.plans.load("http-client:another-client")).steps == []
 
 
+def described(plan: Any) -> tuple[Any, ...]:
+    """Everything a working plan holds, to compare a process's copy with the store's."""
+    ledger = plan.ledger
+    return ([(st.action, st.body, st.destructive, st.info) for st in plan.steps], plan.size, plan.checking,
+            plan.not_checked, ledger.calls, dict(ledger.reads), dict(ledger.created), dict(ledger.deleted),
+            dict(ledger.counted))
+
+
+async def test_a_process_planning_and_reading_at_once_keeps_its_copy_of_the_plan_as_the_store_has_it(
+    stores: Callable[..., Store],  # noqa: F811
+) -> None:
+    """Each process keeps the plan it last wrote (and reads only what others added since): calls
+    at once in one process, with and without references, interleaved with reads and with another
+    process planning too, leave every copy equal to the plan read whole from the store."""
+    session = "http:one"
+    dry = Overrides(dry_run=True, allow_destructive=True)
+    async with replica(stores(), overrides=dry) as first, replica(stores(), overrides=dry) as second:
+        await first.pipeline.call("create_group", {"name": "Team", "agent_priorities": {}}, session=session)
+
+        async def plan(runtime: Runtime, i: int) -> None:
+            body = {"id": f"a{i}@example.com", "name": f"A {i}", "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]} \
+                if i % 2 else {"name": f"tag-{i}"}
+            result = await runtime.pipeline.call("create_agent" if i % 2 else "create_tag", body, session=session)
+            assert not result.is_error, result.data
+            await runtime.pipeline.plans.load(session)
+
+        async with anyio.create_task_group() as tg:
+            for i in range(12):
+                tg.start_soon(plan, first if i % 3 else second, i)
+        deleted = await first.pipeline.call("delete_tag", {"name": "tag-0"}, session=session)  # the ledger forgets a create
+        assert not deleted.is_error, deleted.data
+        whole = await WorkingPlans(stores()).load(session)  # a process that never saw it: read whole
+        assert len(whole.steps) == 14 and ("tag", "tag-0") in whole.ledger.deleted
+        for runtime in (first, second):
+            assert described(await runtime.pipeline.plans.load(session)) == described(whole)
+
+        # Checking again, or not checking, rewrites every step: every process reads it anew.
+        assert not (await meta(second, "get_plan", {"check": False}, session)).is_error
+        whole = await WorkingPlans(stores()).load(session)
+        assert not whole.checking and all(st.info == {} for st in whole.steps)
+        assert described(await first.pipeline.plans.load(session)) == described(whole)
+        assert not (await meta(first, "get_plan", {"check": True}, session)).is_error
+        rechecked = await second.pipeline.plans.load(session)
+        assert rechecked.checking and rechecked.ledger.created and ("tag", "tag-0") in rechecked.ledger.deleted
+        assert described(await second.pipeline.plans.load(session)) == \
+            described(await WorkingPlans(stores()).load(session))
+        assert (await meta(second, "clear_plan", {}, session)).data == {"cleared_steps": 14}
+        assert (await first.pipeline.plans.load(session)).steps == []
+        again = await first.pipeline.call("create_tag", {"name": "afresh"}, session=session)
+        assert again.data["steps"] == [1]
+
+
+async def test_a_plan_an_earlier_version_stored_whole_is_kept_and_moves_to_a_log() -> None:
+    """Before plans were logs, a working plan was one value under plans.working: a session's plan
+    planned before an upgrade is still there after it."""
+    from server.plans.working import NS
+
+    store = MemoryStore()
+    old = {"steps": [["create_tag", {"name": "before"}, False, {}]], "size": 17, "checking": True,
+           "not_checked": "", "ledger": {"reads": {}, "calls": 1, "created": [["tag", "before", 1]],
+                                         "deleted": [], "counted": []}}
+    async with replica(store) as runtime:
+        plans = runtime.pipeline.plans
+        await store.put(NS, plans.key("s"), json.dumps(old).encode(), ttl=60)
+        assert [st.body for st in (await plans.load("s")).steps] == [{"name": "before"}]
+        duplicate = await runtime.pipeline.call("create_tag", {"name": "before"}, session="s")
+        assert duplicate.data["steps"] == [2]
+        assert duplicate.data["checks"][0]["warnings"][0]["kind"] == "duplicate_in_plan"  # its ledger was kept
+        assert await store.get(NS, plans.key("s")) is None  # moved to the log
+        assert [st.body for st in (await WorkingPlans(store).load("s")).steps] == [{"name": "before"}] * 2
+
+
 class FlakyStore(MemoryStore):
-    """A memory store whose writes fail while ``down`` (a Redis that went away mid-call)."""
+    """A memory store whose writes fail while ``down`` (a Redis that went away mid-call: the
+    plan's write-and-unlock never arrives, so its lock lapses by itself)."""
 
     down = False
 
@@ -83,8 +157,16 @@ class FlakyStore(MemoryStore):
             raise StoreUnavailable("state store redis://127.0.0.1:1/0: ConnectionError: refused")
         await super().put(ns, key, value, ttl=ttl)
 
+    async def write_and_unlock_log(self, ns: str, key: str, token: str, change: Any, ttl: float) -> bool:
+        if self.down:
+            raise StoreUnavailable("state store redis://127.0.0.1:1/0: ConnectionError: refused")
+        return await super().write_and_unlock_log(ns, key, token, change, ttl)
 
-async def test_a_store_failure_while_planning_says_so_and_saves_nothing() -> None:
+
+async def test_a_store_failure_while_planning_says_so_and_saves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.plans import working
+
+    monkeypatch.setattr(working, "LOCK_TTL", 0.3)  # the failed call's lock lapses soon
     store = FlakyStore()
     async with replica(store) as runtime:
         assert not (await runtime.pipeline.call("create_tag", {"name": "kept"}, session="s")).is_error

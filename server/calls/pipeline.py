@@ -267,13 +267,23 @@ class Pipeline:
                 return refused(act.name, "plan_cap", error_result(
                     "limit", f"Not planned: {call_cap_message(len(items))}. Nothing was added to the plan."),
                     {"requests": f"{len(items)} items"}, {"error": "limit"})
+            checked: tuple[dict[str, Any], list[tuple[Path, list[Ref]]]] | ToolResult | None = None
             if steps is None and not plan_refs.find(arguments):
                 # No reference to check against the plan so far: the step joins it under the plan's
                 # lock in execute, which rechecks (planned_on -1 never matches): one store round
                 # trip fewer for the common planned call (bench/store.py).
                 planned_on = -1
                 steps = self._next_steps(act, arguments, Plan())
-            elif steps is None:  # a planning call: its steps come after the session's plan (in the store)
+            elif steps is None and (seen := self.plans.peek(session)) is not None:
+                # The plan as this process last wrote or read it (no round trip); rechecked under
+                # the plan's lock, where it is current. References it cannot satisfy (another
+                # process planned the step named) are checked against the plan read now instead.
+                planned_on = -1
+                steps = self._next_steps(act, arguments, seen)
+                checked = self._plan_refs(act, arguments, steps, "planned")
+                if isinstance(checked, ToolResult):
+                    steps = checked = None
+            if steps is None:  # a planning call: its steps come after the session's plan (in the store)
                 try:
                     current = await self.plans.load(session)
                 except StoreUnavailable as exc:
@@ -281,7 +291,8 @@ class Pipeline:
                                    {"error": "store_unavailable"})
                 planned_on = len(current.steps)
                 steps = self._next_steps(act, arguments, current)
-            checked = self._plan_refs(act, arguments, steps, "planned" if plan_steps is None else "sent")
+            if checked is None:
+                checked = self._plan_refs(act, arguments, steps, "planned" if plan_steps is None else "sent")
             if isinstance(checked, ToolResult):
                 return refused(act.name, "validation", checked, arguments, {"error": "validation"}, "references")
             arguments, refs = checked

@@ -279,6 +279,7 @@ async def check_plan(pipeline: Reader, plan: Plan, session: str) -> None:
     """Check every step of ``plan`` in order (reads stay cached) and keep checking new ones."""
     plan.checking = True
     plan.not_checked = ""
+    plan.rewritten = True  # every step's check is written again
     plan.ledger = Ledger(reads=plan.ledger.reads, calls=plan.ledger.calls)
     for n, step in enumerate(plan.steps, 1):
         step.info = await check_step(pipeline, plan, n, step, session)
@@ -289,6 +290,7 @@ def stop_checking(plan: Plan, why: str) -> None:
     "fine"); the document says why it was not checked."""
     plan.checking = False
     plan.not_checked = why
+    plan.rewritten = True
     plan.ledger = Ledger()
     for step in plan.steps:
         step.info = {}

@@ -178,6 +178,10 @@ class Plan:
     checking: bool = True
     not_checked: str = ""
     ledger: Ledger = field(default_factory=lambda: Ledger())
+    # Set by whatever changes steps already in the plan (checking them all again, clearing it):
+    # the state store then writes the plan whole instead of appending what was added
+    # (server/plans/working.py).
+    rewritten: bool = field(default=False, compare=False, repr=False)
 
     def add(self, act: Action, body: dict[str, Any]) -> list[int]:
         """Add a planned write; a batch call becomes one step per item. Returns step numbers.
@@ -207,6 +211,7 @@ class Plan:
         self.steps.clear()
         self.size = 0
         self.ledger = Ledger()
+        self.rewritten = True
         return count
 
     def checks(self) -> dict[str, Any]:
