@@ -279,3 +279,19 @@ async def test_export_and_diff_are_linear_in_the_license(monkeypatch: pytest.Mon
         assert_doubles(by_size[100], by_size[200], name)
         assert by_size[200].sandbox <= DOUBLING * by_size[100].sandbox, (name, by_size[100].sandbox, by_size[200].sandbox)
         assert by_size[100].upstream == by_size[200].upstream
+
+
+async def test_checking_against_a_license_twice_the_size_reads_each_list_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan's checks read the agents (with their groups) and the groups once, whole, however
+    large the license; the emulator answers a list of every agent's groups in one pass over the
+    groups (it scanned every group for every agent)."""
+    costs = {}
+    for size in (200, 400):
+        store = CountingStore()
+        async with runtime_on(store, monkeypatch, sandbox_seed=seed(size)) as runtime:
+            updates = {"requests": [{"id": f"agent{n:05d}@bench.example", "job_title": "Lead"} for n in range(1, 11)]}
+            costs[size] = await measure(runtime, store, lambda u=updates: plan(runtime, "batch_update_agents", u))
+    small, large = costs[200], costs[400]
+    assert small.upstream == large.upstream == 1  # list_agents, once, whole (no page reads)
+    assert large.sandbox <= DOUBLING * small.sandbox, (small.sandbox, large.sandbox)
+    assert_doubles(small, large, "checking against the license")

@@ -39,12 +39,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..tools import catalog
 from .document import Plan, Step
 from .effects import CREATES, DELETES, KINDS, UPDATES, Kind, Ledger
 from .refs import find as find_refs
 
-MAX_PAGES = 100  # pages of one list read while checking (20,000 objects at 200 a page)
+MAX_PAGES = 100  # pages of one list read while checking, should LiveChat answer one in pages (a cursor)
 
 
 class Answer(Protocol):
@@ -59,7 +58,8 @@ class Reader(Protocol):
     """How checks read the license: a tool call through the pipeline (server/calls/pipeline.py
     ``Pipeline.call``: policy, budget, validation), which the call path hands in."""
 
-    async def call(self, name: str, arguments: Any, *, session: str = ..., audit: bool = ...) -> Answer: ...
+    async def call(self, name: str, arguments: Any, *, session: str = ..., audit: bool = ...,
+                   shape: bool = ...) -> Answer: ...
 
 
 # Kinds whose objects belong to one client (app): read per owner_client_id (the step's, or the
@@ -108,12 +108,14 @@ async def _read(pipeline: Reader, ledger: Ledger, kind: Kind, session: str,
     base = {**kind.args, **({"owner_client_id": owner} if owner else {})}
     key = json.dumps([kind.read, base], sort_keys=True)
     if key not in ledger.reads:
-        paged = getattr(catalog().get(kind.read), "paging", None)
-        args: dict[str, Any] = {**base, **({"limit": paged.max_limit} if paged else {})}
+        args: dict[str, Any] = dict(base)
         found: list[Any] = []
-        for _ in range(MAX_PAGES):  # a list served in pages by us: every page, the largest allowed
+        for _ in range(MAX_PAGES):
             ledger.calls += 1
-            result = await pipeline.call(kind.read, args, session=session, audit=False)
+            # Unshaped: LiveChat's whole list in one request. The pages the list tools serve are
+            # ours, each one a request for the whole list again (a license twice the size would
+            # cost twice the pages, each twice the size: quadratic upstream).
+            result = await pipeline.call(kind.read, args, session=session, audit=False, shape=False)
             data = result.data
             if result.is_error:
                 err = data.get("error", {}) if isinstance(data, dict) else {}
