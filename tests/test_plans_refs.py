@@ -90,3 +90,49 @@ async def test_a_batch_item_using_another_item_of_the_batch_is_split_and_a_faile
     sent = [r for r in loopback.requests() if r["action"] == "batch_create_agents"]
     assert [item["id"] for item in sent[0]["body"]["requests"]] == ["u2@example.com"]
 
+
+
+async def test_a_20000_item_batch_over_http_is_refused_at_once_while_healthz_answers():
+    """The attack of issue 27: one dry-run call of 20,000 items, each naming a group an earlier
+    step creates (708 KB), held the server for 23 s while the references were checked against
+    every step for every item. It is refused as over the cap before any of that, and the health
+    check keeps answering meanwhile. (tests/test_linear.py counts the work; the bound here is
+    far above it, for a loaded machine.)"""
+    import time
+
+    import anyio
+    import httpx
+    from mcp import Client
+
+    from conftest import spawned_http_server
+
+    items = [{"id": f"a{n}@example.com", "name": f"Agent {n}", "groups": [{"id": {"$ref": "step1.id"}, "priority": "normal"}]}
+             for n in range(20_000)]
+    with spawned_http_server("--sandbox", "--dry-run") as url:
+        health = url.removesuffix("/mcp") + "/healthz"
+        async with Client(url) as client, httpx.AsyncClient() as http:
+            assert not (await client.call_tool("create_group", {"name": "Team", "agent_priorities": LEAD})).is_error
+            answered: list[tuple[float, int]] = []
+
+            async def poll() -> None:
+                while True:
+                    started = time.perf_counter()
+                    status = (await http.get(health)).status_code
+                    answered.append((time.perf_counter() - started, status))
+                    await anyio.sleep(0.05)
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(poll)
+                await anyio.sleep(0.2)
+                started = time.perf_counter()
+                result = await client.call_tool("batch_create_agents", {"requests": items})
+                took = time.perf_counter() - started
+                await anyio.sleep(0.2)
+                tg.cancel_scope.cancel()
+            error = tool_payload(result)["error"]
+            assert result.is_error and error["type"] == "limit" and "20000 steps" in error["message"]
+            assert took < 10, took  # it took 23 s and more before
+            assert answered and all(status == 200 for _, status in answered)
+            assert max(wait for wait, _ in answered) < 5, answered
+            plan = tool_payload(await client.call_tool("get_plan", {"view": "summary"}))
+            assert plan["summary"]["steps"] == 1  # nothing was added
