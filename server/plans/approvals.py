@@ -63,12 +63,12 @@ def why_not_approver(rule: Approvals, person: dict[str, Any], author: dict[str, 
     org = organization_of(person)
     if plan_organization and org != plan_organization:
         return "this plan is for another license"
+    if author and hmac.compare_digest(pid, str(author.get("id", ""))):  # first: whatever their role
+        return "you made this plan: someone else must approve it"
     role = person.get("role") or ""
     if role not in rule.approver_roles:
         return (f"your LiveChat role ({role or 'unknown'}) does not approve plans here; "
                 f"{' or '.join(rule.approver_roles)} may")
-    if author and hmac.compare_digest(pid, str(author.get("id", ""))):
-        return "you made this plan: someone else must approve it"
     return None
 
 

@@ -73,9 +73,10 @@ KIND = "livechat-mcp/plan"
 MAC_KEY_NAME = "plan-mac"  # the store's shared secret that signs plans
 MAC_PREFIX = "hmac-sha256:"
 # What get_plan shows around a document for people (server/meta/plan_view.py): the summary
-# sentence, the readable review and what the session can do. Derived or session-specific, so
-# outside the MAC; apply never reads them.
-VIEW_KEYS = ("headline", "review", "next")
+# sentence, the readable review, what the session can do and where the plan stands (its
+# lifecycle record: server/plans/lifecycle.py). Derived or session-specific, so outside the MAC;
+# apply never reads them.
+VIEW_KEYS = ("headline", "review", "next", "lifecycle")
 # Fields of a plan document outside the MAC: the MAC itself, the id derived from it, the view.
 UNSIGNED = ("mac", "plan_id", *VIEW_KEYS)
 

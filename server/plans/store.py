@@ -13,6 +13,10 @@
   and cleared when the apply ends. Steps still named there when the next apply starts were sent
   by an apply that died before their answer came: they may have taken effect, so they are not
   sent again blindly (server/plans/document.py ``in_doubt``).
+- ``plans.life``: per plan id, its lifecycle record (server/plans/lifecycle.py ``PlanLife``: stored,
+  approved or rejected, applied or partly applied, undone; who and when), changed only through
+  ``transition`` (read-modify-write under the plan's lifecycle lock, so two approvers on two
+  replicas both count).
 - a store lock per plan while it is applied: two applies of one plan cannot both send. It is
   renewed every few seconds while the apply runs, so a long apply keeps it, and lapses
   ``LOCK_TTL`` after a crashed holder's last renewal, so the apply can be resumed elsewhere.
@@ -25,18 +29,25 @@ from __future__ import annotations
 import hmac
 import json
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, TypeVar
 
 import anyio
 
 from ..store import Store
 from ..store.base import LockBusy, LogMark
 from .document import MAC_PREFIX
+from .lifecycle import PlanLife, new
+
+T = TypeVar("T")
 
 SAVED = "plans.saved"
 JOURNAL = "plans.journal"
 SENDING = "plans.sending"
+LIFE = "plans.life"
+LIFE_LOCK_TTL = 10.0
+LIFE_LOCK_WAIT = 15.0
 TTL = 30 * 24 * 3600.0
 LOCK_TTL = 20.0  # renewed every ~7 s while applying; a crashed apply's lock lapses within this
 
@@ -116,10 +127,16 @@ class PlanStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def save(self, doc: dict[str, Any], owner: str) -> str:
+    async def save(self, doc: dict[str, Any], owner: str, author: Mapping[str, Any] | None = None, *,
+                   undoes: str | None = None) -> str:
+        """Store the signed ``doc`` under its id; its lifecycle record is made (``stored``, by
+        ``author``: a person, else the owner's id) unless the plan was stored before."""
         pid = plan_id(doc["mac"])
-        record = {"id": pid, "owner": owner, "saved_at": time.time(), "document": doc}
+        now = time.time()
+        record = {"id": pid, "owner": owner, "saved_at": now, "document": doc}
         await self.store.put(SAVED, pid, json.dumps(record).encode(), ttl=TTL)
+        made = new(doc, pid, author or {"id": owner}, now, undoes=undoes)
+        await self.store.put_if_absent(LIFE, pid, json.dumps(made.to_json()).encode(), ttl=TTL)
         return pid
 
     async def get(self, pid: str) -> dict[str, Any] | None:
@@ -137,6 +154,51 @@ class PlanStore:
                         "target": doc.get("target"), "summary": doc.get("summary"),
                         "journal": await self.done_count(doc["mac"])})
         return sorted(out, key=lambda r: r["saved_at"])
+
+    # --- lifecycle (server/plans/lifecycle.py) ---------------------------------------------------
+
+    async def life(self, pid: str) -> PlanLife | None:
+        raw = await self.store.get(LIFE, pid)
+        return PlanLife.from_json(json.loads(raw)) if raw else None
+
+    async def lives(self, states: frozenset[str] | None = None) -> Sequence[tuple[dict[str, Any], PlanLife]]:
+        """Every stored plan (its record) with its lifecycle, oldest first; ``states``: only those."""
+        out = []
+        for pid in await self.store.keys(SAVED):
+            record, life = await self.get(pid), await self.life(pid)
+            if record is None or life is None or (states is not None and life.state not in states):
+                continue
+            out.append((record, life))
+        return sorted(out, key=lambda pair: pair[1].stored_at)
+
+    async def transition(self, pid: str, change: Callable[[PlanLife], T]) -> tuple[PlanLife, T] | None:
+        """Read the plan's record, ``change`` it, write it back, all under the plan's lifecycle
+        lock (two decisions landing at once both count). None: no record. ``change``'s exception
+        (lifecycle.LifeError) leaves the record as it was."""
+        async with self._life_lock(pid):
+            life = await self.life(pid)
+            if life is None:
+                return None
+            result = change(life)
+            await self.store.put(LIFE, pid, json.dumps(life.to_json()).encode(), ttl=TTL)
+            return life, result
+
+    @asynccontextmanager
+    async def _life_lock(self, pid: str) -> AsyncIterator[None]:
+        """The plan's lifecycle lock, waited for (a decision takes milliseconds to write)."""
+        async with AsyncExitStack() as stack:
+            delay, waited = 0.005, 0.0
+            while True:
+                try:
+                    await stack.enter_async_context(self.store.lock(f"plan-life:{pid}", ttl=LIFE_LOCK_TTL))
+                    break
+                except LockBusy:
+                    if waited >= LIFE_LOCK_WAIT:
+                        raise
+                    await anyio.sleep(delay)
+                    waited += delay
+                    delay = min(delay * 2, 0.2)
+            yield
 
     # --- journal ---------------------------------------------------------------------------------
 
