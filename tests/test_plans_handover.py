@@ -37,7 +37,8 @@ async def _plan(make_server, loopback, calls, **get_plan):
 
 async def test_a_stored_plan_is_applied_by_id_and_the_mac_the_reviewer_saw(make_server, loopback):
     summary = await _plan(make_server, loopback, [("create_tag", {"name": "handed"})], view="summary")
-    assert set(summary) == {"headline", "plan_id", "mac", "target", "created_at", "checks", "summary", "next"}
+    assert set(summary) == {"headline", "plan_id", "mac", "target", "created_at", "checks", "summary", "next",
+                            "lifecycle"}
     assert summary["headline"] == "1 step: create tag handed."
     async with make_server(env=loopback.env(), overrides=WRITE) as s:
         wrong = tool_payload(await s.client.call_tool("apply_plan", {"plan_id": summary["plan_id"], "mac": "hmac-sha256:00"}))

@@ -171,6 +171,9 @@ class HostedRuntimes:
             policy=effective_policy(self.base.policy.policy, person, self.provider.settings.write_roles,
                                     self.provider.settings.operator),
             audit=audit, scrubber=scrubber,
+            # Who they are, as plans record their author and approvers (server/calls/lifecycle.py person_of).
+            identity={"account_id": person.account_id, "organization_id": person.organization_id,
+                      "email": person.email, "name": person.name, "role": person.role},
         )
         return Runtime(self.base.app, principal)
 

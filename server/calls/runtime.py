@@ -112,6 +112,8 @@ class App:
     # Who hears what the process does (metrics, traces: server/telemetry, wired by the doors);
     # every principal's client and pipeline report to it.
     observer: Observer = NOBODY
+    # Hosted mode: the server's public URL (its /plans/{id} pages), set by the hosted door.
+    public_url: str | None = None
 
     def client(self, credential: Credential, region: str | None, license_key: str) -> LiveChatClient:
         """A principal's upstream client: their credential and region over the shared pool, drawing

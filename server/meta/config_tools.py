@@ -13,13 +13,13 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool
 
 from ..calls.answers import ToolResult, error_result
+from ..calls.lifecycle import store_plan
 from ..license_config.compare import compare, pair_documents, words
 from ..license_config.converge import converge
 from ..license_config.document import KINDS, DocumentError, load
 from ..license_config.export import ExportError, ReadFailed
 from ..license_config.live import read_license
 from ..license_config.planner import build, planning_policy
-from ..plans.store import PlanStore
 from ..policies.audience import Change
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
@@ -134,7 +134,7 @@ async def plan_config(call: MetaCall, parsed: PlanConfigArgs) -> ToolResult:
                                            "deletes them).")})
     plan = signed(meta, built.plan, key)
     try:
-        plan_id = await PlanStore(runtime.store).save(plan, runtime.principal_id)
+        plan_id = await store_plan(runtime, plan, session=call.session)
     except StoreUnavailable as exc:
         return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
                             "Nothing was changed.")

@@ -11,9 +11,10 @@ from ..calls.answers import ToolResult, error_result, plan_store_failed
 from ..calls.apply import apply_plan
 from ..calls.confirm import confirm_plan
 from ..calls.context import CallContext
+from ..calls.lifecycle import approval_refusal, may_see, page_of, record_apply, store_plan
 from ..plans.checks import check_plan, stop_checking
 from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps
-from ..plans.store import PlanStore, owns
+from ..plans.store import PlanStore, plan_id
 from ..plans.undo import undo_steps
 from ..plans.working import PlanBusy
 from ..policies.audience import Change
@@ -96,15 +97,20 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
     except (StoreUnavailable, PlanBusy) as exc:
         return plan_store_failed(exc)
     doc = signed(meta, plan, key)
+    life = None
     if doc["steps"]:
         try:
-            doc["plan_id"] = await PlanStore(meta.runtime.store).save(doc, meta.runtime.principal_id)
+            doc["plan_id"] = await store_plan(meta.runtime, doc, session=session)
+            life = await PlanStore(meta.runtime.store).life(doc["plan_id"])
         except StoreUnavailable:
             pass  # the document is still the portable artifact; only the by-id handover is lost
     shown = plan_view(meta, doc, call.context)  # the summary sentence first, the review, what this session can do
+    if life is not None:  # where the plan stands: stored, approvals, applies (outside the MAC)
+        rule = meta.runtime.policy.policy.approvals
+        shown["lifecycle"] = life.view(rule, page_of(meta.runtime, life.id) if rule is not None else None)
     if parsed.view == "summary":
-        doc = {k: shown[k] for k in ("headline", "plan_id", "mac", "target", "created_at", "checks", "summary", "next")
-               if k in shown}
+        doc = {k: shown[k] for k in ("headline", "plan_id", "mac", "target", "created_at", "checks", "summary", "next",
+                                     "lifecycle") if k in shown}
     elif parsed.view == "steps" and not parsed.requests:  # each body once: requests on request
         doc = {k: v for k, v in shown.items() if k != "requests"}
     else:
@@ -133,19 +139,16 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
         return key
     plans = PlanStore(meta.runtime.store)
     doc = parsed.plan
-    rule = meta.runtime.policy.policy.approvals
-    if rule is not None:  # the approval gate needs the plan's lifecycle record (issue 28): until then, nothing goes
-        return error_result("refused", f"This deployment sends a plan only after {rule.who} other than its author, "
-                            "and this server cannot record approvals yet. Nothing was sent.", rule="approval",
-                            how_to_allow="remove approvals from the policy to apply plans without them")
     if (doc is None) == (parsed.plan_id is None):
         return error_result("validation", "Give either plan (the document) or plan_id with mac. Nothing was sent.")
     try:
         if parsed.plan_id is not None:
             record = await plans.get(parsed.plan_id)
             # A stored plan is its maker's (the principal: any of their sessions, on any replica);
-            # another principal cannot apply it by id. The operator's console (CLI) applies any.
-            if record is None or not owns(record, meta.runtime.principal_id, session):
+            # another principal cannot apply it by id, unless approvals make it the license's
+            # (server/calls/lifecycle.py may_see). The operator's console (CLI) applies any.
+            life = await plans.life(parsed.plan_id) if record is not None else None
+            if record is None or not may_see(meta.runtime, record, life, session):
                 return error_result("not_found", f"No stored plan {parsed.plan_id!r} (plans expire after 30 "
                                     "days; `livechat-mcp plans list`). Nothing was sent.")
             doc = record["document"]
@@ -153,6 +156,12 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
                 return error_result("refused", "The mac given is not the stored plan's: the plan reviewed is not "
                                     "this one. Nothing was sent.", rule="plan_edited",
                                     how_to_allow="review the plan again (get_plan / livechat://plans/{id})")
+        # Under approvals, nothing of a plan goes before its approvals are in (rule approval).
+        refused = await approval_refusal(meta.runtime, doc, accept_edited=parsed.accept_edited)
+        if refused is not None:
+            # One audit line, the rule's (the door then writes none: audited).
+            return ToolResult({"error": refused}, is_error=True, untrusted=False,
+                              audited=_audit_refusal(meta, refused, doc, session, parsed))
         resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
         # Asks once, if the policy says.
         stopped: ToolResult | None = await confirm_plan(meta.runtime.policy, meta.runtime.audit, doc, context.ask,
@@ -216,6 +225,10 @@ async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: byte
         return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
     if report["summary"]["done"]:
         report["undo"] = await _undo(meta, doc, report, key, context.session)
+    life = await record_apply(meta.runtime, doc, report, session=context.session)
+    if life is not None:
+        rule = meta.runtime.policy.policy.approvals
+        report["lifecycle"] = life.view(rule)
     return ToolResult(meta.runtime.scrubber.json(report), is_error=report["status"] != "completed")
 
 
@@ -231,11 +244,27 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     for action, body in steps:
         plan.add(catalog()[action], body)
     undo = signed(meta, plan, key)
+    undoes = plan_id(doc["mac"]) if isinstance(doc, dict) and isinstance(doc.get("mac"), str) else None
     try:
-        out["plan_id"] = await PlanStore(meta.runtime.store).save(undo, meta.runtime.principal_id)
+        out["plan_id"] = await store_plan(meta.runtime, undo, undoes=undoes, session=session)
     except StoreUnavailable:
         out["document"] = undo  # not stored: hand over the document itself
     return {**out, "mac": undo["mac"], "summary": undo["summary"]}
+
+
+def _audit_refusal(meta: MetaTools, refused: dict[str, Any], doc: Any, session: str, parsed: ApplyPlanArgs) -> bool:
+    """The approval rule's refusal on the audit log (nothing was sent; the person is the line's
+    principal): whether a line was written."""
+    audit = meta.runtime.audit
+    if audit is None:
+        return False
+    mac = doc.get("mac") if isinstance(doc, dict) else None
+    audit.record(tool="apply_plan", decision="refused", rule=refused.get("rule", "approval"),
+                 arguments=parsed.model_dump(exclude={"plan", "secrets"}, exclude_none=True), model=ApplyPlanArgs,
+                 duration_ms=0.0, session=session,
+                 outcome={"plan_id": plan_id(mac) if isinstance(mac, str) else None,
+                          "approvals": (refused.get("approvals") or {}).get("missing")})
+    return True
 
 
 def _plans_writes(meta: MetaTools) -> bool:

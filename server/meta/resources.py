@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from ..calls.context import CallContext
+from ..calls.lifecycle import may_see, page_of
 from ..calls.objects import KINDS, ObjectError
 from ..license_config.export import ExportError, ReadFailed
 from ..license_config.live import read_license
-from ..plans.store import PlanStore, owns
+from ..plans.lifecycle import STATES
+from ..plans.store import PlanStore
 from ..safety.untrusted import clean, label
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
+from .approval_tools import pending
 from .reports import policy_report
 from .spec import MetaTools
 
 CONFIG_URI = "livechat://config"
+PENDING_URI = "livechat://plans?state=pending"
 
 
 def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:
@@ -38,7 +43,12 @@ def resource_templates(meta: MetaTools) -> list[types.ResourceTemplate]:
         name="plan", uri_template="livechat://plans/{id}",
         description="A stored plan by the plan_id get_plan answered: the signed document to review.",
         mime_type="application/json",
-    )] if {t.name for t in meta.active()} & {names.GET_PLAN, names.APPLY_PLAN} else [])
+    )] if {t.name for t in meta.active()} & {names.GET_PLAN, names.APPLY_PLAN} else []) + ([types.ResourceTemplate(
+        name="plans", uri_template="livechat://plans{?state}",
+        description="Approvals: the stored plans of your license in a state; state=pending: those waiting for "
+        "approval (what plans_pending answers).",
+        mime_type="application/json",
+    )] if meta.runtime.policy.policy.approvals is not None else [])
 
 
 async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
@@ -49,17 +59,25 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
             return await read_license(meta.runtime, CallContext(session=session), None)
         except (ReadFailed, ExportError) as exc:
             raise MCPError(INVALID_PARAMS, f"unavailable: {clean(str(exc))}", {"type": "unavailable"}) from None
+    if uri.startswith("livechat://plans?"):
+        return await _plans_in_state(meta, uri, session)
     if uri.startswith("livechat://plans/"):
         pid = uri.removeprefix("livechat://plans/")
+        plans = PlanStore(meta.runtime.store)
         try:
-            record = await PlanStore(meta.runtime.store).get(pid) if pid.isalnum() else None
+            record = await plans.get(pid) if pid.isalnum() else None
+            life = await plans.life(pid) if record is not None else None
+            done = sorted(await plans.done(record["document"]["mac"])) if record is not None else []
         except StoreUnavailable as exc:
             raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
-        if record is None or not owns(record, meta.runtime.principal_id, session):
+        if record is None or not may_see(meta.runtime, record, life, session):
             raise MCPError(INVALID_PARAMS, f"not_found: no stored plan {pid!r} (get_plan answers plan_id)",
                            {"type": "not_found"})
+        rule = meta.runtime.policy.policy.approvals
         return {"plan_id": pid, **record["document"],
-                "journal": {"done_steps": sorted(await PlanStore(meta.runtime.store).done(record["document"]["mac"]))}}
+                **({"lifecycle": life.view(rule, page_of(meta.runtime, pid) if rule else None, history=True)}
+                   if life else {}),
+                "journal": {"done_steps": done}}
     try:
         kind, key = meta.objects.parse_url(uri)
         return await meta.objects.get(kind, key, session)
@@ -67,3 +85,24 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
         # A JSON-RPC error the client sees, not a server fault to log with a traceback.
         message = label(clean(exc.message), "LiveChat's message") if exc.untrusted else exc.message
         raise MCPError(INVALID_PARAMS, f"{exc.type}: {message}", {"type": exc.type}) from None
+
+
+async def _plans_in_state(meta: MetaTools, uri: str, session: str) -> Any:
+    """``livechat://plans?state=pending`` (or another state): the stored plans this person may see."""
+    state = (parse_qs(urlsplit(uri).query).get("state") or [""])[0]
+    if state != "pending" and state not in STATES[1:]:
+        raise MCPError(INVALID_PARAMS, f"not_found: no plans state {state!r} (pending, or one of "
+                       f"{', '.join(STATES[1:])})", {"type": "not_found"})
+    try:
+        if state == "pending":
+            if meta.runtime.policy.policy.approvals is None:
+                raise MCPError(INVALID_PARAMS, "not_found: this deployment's policy has no approvals, so no plan "
+                               "waits for one", {"type": "not_found"})
+            return {"state": "pending", "plans": await pending(meta.runtime, session)}
+        rule = meta.runtime.policy.policy.approvals
+        rows = [{"plan_id": life.id, "lifecycle": life.view(rule)}
+                for record, life in await PlanStore(meta.runtime.store).lives(frozenset({state}))
+                if may_see(meta.runtime, record, life, session)]
+    except StoreUnavailable as exc:
+        raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
+    return {"state": state, "plans": rows}
