@@ -4405,5 +4405,63 @@ META: dict[str, Any] = snapshot(
             },
             "meta": {"anthropic/searchHint": "restore a backup, copy to another license"},
         },
+        "plans_pending": {
+            "title": "Plans pending approval",
+            "description": "Approvals: the stored plans of your license waiting for approval, with their summary sentence, author, plan_id and mac, and whether you may approve each.",
+            "annotations": {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False},
+            "input_schema": {"additionalProperties": False, "properties": {}, "type": "object"},
+            "meta": {"anthropic/searchHint": "plans waiting for my approval, review queue"},
+        },
+        "approve_plan": {
+            "title": "Approve plan",
+            "description": "Approvals: approve a stored plan you reviewed (plan_id + the mac you saw). You cannot approve your own plan; your LiveChat role must be one the policy lists. Sends nothing to LiveChat.",
+            "annotations": {"readOnlyHint": False, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False},
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "plan_id": {
+                        "description": "The stored plan's id (plans_pending, get_plan's plan_id).",
+                        "maxLength": 64,
+                        "type": "string",
+                    },
+                    "mac": {
+                        "description": "The plan's mac as you reviewed it: a decision counts for exactly that plan.",
+                        "maxLength": 200,
+                        "type": "string",
+                    },
+                },
+                "required": ["plan_id", "mac"],
+                "type": "object",
+            },
+            "meta": {"anthropic/searchHint": "approve a change, sign off a plan"},
+        },
+        "reject_plan": {
+            "title": "Reject plan",
+            "description": "Approvals: reject a stored plan (plan_id + mac) with a reason for its author; it cannot be applied. Sends nothing to LiveChat.",
+            "annotations": {"readOnlyHint": False, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False},
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "plan_id": {
+                        "description": "The stored plan's id (plans_pending, get_plan's plan_id).",
+                        "maxLength": 64,
+                        "type": "string",
+                    },
+                    "mac": {
+                        "description": "The plan's mac as you reviewed it: a decision counts for exactly that plan.",
+                        "maxLength": 200,
+                        "type": "string",
+                    },
+                    "reason": {
+                        "description": "Why, for the plan's author (up to 500 characters).",
+                        "maxLength": 500,
+                        "type": "string",
+                    },
+                },
+                "required": ["plan_id", "mac", "reason"],
+                "type": "object",
+            },
+            "meta": {"anthropic/searchHint": "reject a change, decline a plan"},
+        },
     }
 )

@@ -1,0 +1,317 @@
+"""The plan lifecycle (issue 28 item 1) and approvals for teams (item 6), through the MCP door.
+
+A plan is stored by get_plan, approved (under ``approvals``), applied or partly applied, undone;
+get_plan, livechat://plans/{id}, apply_plan's report and the audit log say so with the person and
+the time. People are hosted-mode principals ("<organization>:<account>", with their LiveChat role)
+built over one sandbox runtime, so several of them share its store like the people of one license
+on a hosted server (tests/test_plan_page.py does the same through real sign-ins and Chromium).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from conftest import open_runtime, tool_payload
+from server.calls.runtime import Principal, Runtime
+from server.doors.mcp_app import LiveChatMCP
+from server.meta.approval_tools import pending
+from server.plans.lifecycle import LifeError, PlanLife, new
+from server.policies import Overrides
+from server.policies.loader import build_policy
+from server.safety.untrusted import unlabel
+from server.sandbox.people import ACME
+
+pytestmark = pytest.mark.anyio
+
+TEAM = 'mode = "read-write"\nallow_destructive = true\napprovals = {required = 1, approver_roles = ["owner", "viceowner"]}\n'
+PEOPLE = {p.slot: p for p in ACME}
+
+
+class As:
+    """One person's MCP client over the shared runtime."""
+
+    def __init__(self, client: Client, runtime: Runtime) -> None:
+        self.client, self.runtime = client, runtime
+
+    async def call(self, name: str, args: dict[str, Any] | None = None) -> tuple[bool, Any]:
+        result = await self.client.call_tool(name, args or {})
+        return bool(result.is_error), tool_payload(result)
+
+    async def ok(self, name: str, args: dict[str, Any] | None = None) -> Any:
+        failed, data = await self.call(name, args)
+        assert not failed, data
+        return data
+
+    async def read(self, uri: str) -> Any:
+        return json.loads(unlabel((await self.client.read_resource(uri)).contents[0].text))
+
+
+def person_runtime(base: Runtime, slot: str) -> Runtime:
+    """A signed-in person of the sandbox license (Acme's people), as hosted mode builds them."""
+    who = PEOPLE[slot]
+    org = base.identity["organization_id"]
+    principal = Principal.create(
+        base.app, id=f"{org}:{who.account_id}", credential=base.credential, license_key=base.principal.license_key,
+        region=base.principal.region, client_id=base.client_id, policy=base.policy, audit=base.audit,
+        identity={"account_id": who.account_id, "organization_id": org, "email": who.email, "name": who.name,
+                  "role": who.role})
+    return Runtime(base.app, principal)
+
+
+@asynccontextmanager
+async def team(tmp_path: Path, policy: str = TEAM) -> AsyncIterator[tuple[Runtime, dict[str, As]]]:
+    path = tmp_path / "team.toml"
+    path.write_text(policy)
+    async with open_runtime(sandbox=True, policy=str(path), audit_log=str(tmp_path / "audit.jsonl")) as base:
+        people: dict[str, As] = {}
+        clients = []
+        try:
+            for slot in ("admin", "owner", "viceowner", "agent"):
+                rt = person_runtime(base, slot)
+                client = Client(LiveChatMCP(rt).server, mode="legacy")
+                await client.__aenter__()
+                clients.append(client)
+                people[slot] = As(client, rt)
+            yield base, people
+        finally:
+            for client in reversed(clients):
+                await client.__aexit__(None, None, None)
+
+
+def audit(tmp_path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines() if line.strip()]
+
+
+def sent(base: Runtime, action: str) -> list[Any]:
+    return [r for r in base.sandbox.requests if r["action"] == action]
+
+
+async def test_an_administrator_plans_an_owner_approves_the_administrator_applies_and_the_audit_names_both(
+        tmp_path: Path) -> None:
+    async with team(tmp_path) as (base, people):
+        admin, owner, vice, agent = people["admin"], people["owner"], people["viceowner"], people["agent"]
+        planned = await admin.ok("update_agent", {"id": "john@example.com", "job_title": "Lead"})
+        assert planned["planned"] is True
+        plan = await admin.ok("get_plan")
+        pid, mac = plan["plan_id"], plan["mac"]
+        life = plan["lifecycle"]
+        assert life["state"] == "stored" and life["author"]["email"] == "jane@example.com"
+        assert life["author"]["role"] == "administrator" and life["stored_at"].endswith("Z")
+        assert life["approvals"]["missing"] == 1 and "Needs 1 approval by an owner or viceowner" in life["text"]
+
+        # The author's apply is refused (rule approval) and says whom to ask; nothing is sent.
+        failed, refused = await admin.call("apply_plan", {"plan_id": pid, "mac": mac})
+        assert failed and refused["error"]["rule"] == "approval"
+        assert f"Plan {pid} is not approved" in refused["error"]["message"]
+        assert "an owner or a viceowner" in refused["error"]["how_to_allow"]
+        assert sent(base, "update_agent") == []
+
+        # They cannot approve their own plan; a normal agent may not approve at all.
+        failed, own = await admin.call("approve_plan", {"plan_id": pid, "mac": mac})
+        assert failed and "you made this plan" in own["error"]["message"]
+        failed, normal = await agent.call("approve_plan", {"plan_id": pid, "mac": mac})
+        assert failed and "your LiveChat role (normal) does not approve plans here" in normal["error"]["message"]
+
+        # The owner finds it pending, with the summary sentence and whether they may approve.
+        queue = await owner.ok("plans_pending")
+        assert [p["plan_id"] for p in queue["pending"]] == [pid]
+        assert queue["pending"][0]["you_may_approve"] is True
+        assert queue["pending"][0]["headline"] == "1 step: change agent john@example.com: job_title “Support Hero” → “Lead”."
+        assert (await owner.read("livechat://plans?state=pending"))["plans"][0]["plan_id"] == pid
+        admin_queue = await admin.ok("plans_pending")
+        assert admin_queue["pending"][0]["why_not"] == "you made this plan: someone else must approve it"
+
+        # An approval names the MAC reviewed: another MAC approves nothing.
+        failed, wrong = await owner.call("approve_plan", {"plan_id": pid, "mac": mac[:-4] + "0000"})
+        assert failed and "not plan" in wrong["error"]["message"]
+        approved = await owner.ok("approve_plan", {"plan_id": pid, "mac": mac})
+        assert approved["state"] == "approved" and "Approved by Olivia Owner <owner@example.com> (owner)" in \
+            approved["approvals"]
+        assert (await owner.ok("plans_pending"))["pending"] == []
+
+        report = await admin.ok("apply_plan", {"plan_id": pid, "mac": mac})
+        assert report["status"] == "completed" and len(sent(base, "update_agent")) == 1
+        assert report["lifecycle"]["state"] == "applied"
+        assert report["lifecycle"]["applies"][0]["by"]["email"] == "jane@example.com"
+
+        shown = await vice.read(f"livechat://plans/{pid}")  # another person of the license reads it
+        assert shown["lifecycle"]["state"] == "applied"
+        assert [h["state"] for h in shown["lifecycle"]["history"]] == ["stored", "approved", "applied"]
+        assert [h["by"]["email"] for h in shown["lifecycle"]["history"]] == [
+            "jane@example.com", "owner@example.com", "jane@example.com"]
+
+    lines = audit(tmp_path)
+    refusal = next(line for line in lines if line["tool"] == "apply_plan" and line["decision"] == "refused")
+    assert refusal["rule"] == "approval" and refusal["outcome"]["plan_id"] == pid
+    by_tool = {line["tool"]: line for line in lines if line["tool"].startswith("plan/")}
+    assert by_tool["plan/stored"]["outcome"]["by"]["email"] == "jane@example.com"
+    assert by_tool["plan/approved"]["outcome"]["by"]["email"] == "owner@example.com"
+    applied = by_tool["plan/applied"]["outcome"]
+    assert applied["by"]["email"] == "jane@example.com" and applied["plan_id"] == pid
+    assert [p["email"] for p in applied["approved_by"]] == ["owner@example.com"]
+
+
+async def test_a_plan_edited_after_approval_has_no_approval(tmp_path: Path) -> None:
+    async with team(tmp_path) as (base, people):
+        admin, owner = people["admin"], people["owner"]
+        await admin.ok("create_tag", {"name": "reviewed"})
+        plan = await admin.ok("get_plan", {"view": "document"})
+        await owner.ok("approve_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"]})
+
+        # The document edited by hand, applied as an accepted edit: the approval was for the other MAC.
+        edited = {k: v for k, v in plan.items() if k not in ("headline", "review", "next", "lifecycle", "plan_id")}
+        edited["steps"] = [{**edited["steps"][0], "body": {"name": "not reviewed"}}]
+        failed, refused = await admin.call("apply_plan", {"plan": edited, "accept_edited": True})
+        assert failed and refused["error"]["rule"] == "approval"
+        assert "An edited plan has no approval" in refused["error"]["message"]
+
+        # Edited in the session: a new plan (new MAC, new id) with no approvals.
+        await admin.ok("create_tag", {"name": "added later"})
+        again = await admin.ok("get_plan")
+        assert again["plan_id"] != plan["plan_id"]
+        assert again["lifecycle"]["state"] == "stored" and again["lifecycle"]["approvals"]["approved_by"] == []
+        failed, refused = await admin.call("apply_plan", {"plan_id": again["plan_id"], "mac": again["mac"]})
+        assert failed and refused["error"]["rule"] == "approval"
+        # The approval of the first plan still stands for it alone.
+        first = await owner.read(f"livechat://plans/{plan['plan_id']}")
+        assert first["lifecycle"]["state"] == "approved"
+    assert sent(base, "create_tag") == []
+
+
+async def test_a_rejected_plan_names_who_and_why_and_is_not_applied(tmp_path: Path) -> None:
+    async with team(tmp_path) as (base, people):
+        admin, vice = people["admin"], people["viceowner"]
+        await admin.ok("delete_tag", {"name": "urgent"})
+        plan = await admin.ok("get_plan")
+        failed, bad = await vice.call("reject_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"], "reason": ""})
+        assert failed and bad["error"]["type"] == "validation"
+        rejected = await vice.ok("reject_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"],
+                                                 "reason": "we still use that tag"})
+        assert rejected["state"] == "rejected"
+        failed, refused = await admin.call("apply_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"]})
+        assert failed and refused["error"]["rule"] == "approval"
+        assert "Rejected by Victor Vice <viceowner@example.com> (viceowner): we still use that tag" in \
+            refused["error"]["message"]
+        assert "re-plan" in refused["error"]["how_to_allow"]
+        shown = await admin.read(f"livechat://plans/{plan['plan_id']}")
+        assert shown["lifecycle"]["approvals"]["rejected"]["reason"] == "we still use that tag"
+    assert sent(base, "delete_tag") == []
+    assert any(line["tool"] == "plan/rejected" and line["outcome"]["reason"] == "we still use that tag"
+               for line in audit(tmp_path))
+
+
+async def test_people_of_another_license_do_not_see_or_approve_a_plan(tmp_path: Path) -> None:
+    async with team(tmp_path) as (base, people):
+        await people["admin"].ok("create_tag", {"name": "ours"})
+        plan = await people["admin"].ok("get_plan")
+        stranger = person_runtime(base, "owner")
+        stranger.principal.id = "7f3c1d2e-5a6b-4c7d-8e9f-0a1b2c3d4e5f:b2000000-0000-4000-8000-000000000001"
+        stranger.principal.identity = {**stranger.identity, "organization_id": stranger.principal.id.split(":")[0]}
+        # Over HTTP (a session of their own), the plan is not theirs to see; the owner of the license sees it.
+        assert await pending(stranger, "http:stranger") == []
+        assert [p["plan_id"] for p in await pending(people["owner"].runtime, "http:owner")] == [plan["plan_id"]]
+        # In-process clients are the operator's own process (they see every plan), and still may not decide.
+        async with Client(LiveChatMCP(stranger).server, mode="legacy") as client:
+            failed, answer = await As(client, stranger).call("approve_plan", {"plan_id": plan["plan_id"],
+                                                                              "mac": plan["mac"]})
+            assert failed and "this plan is for another license" in answer["error"]["message"]
+        assert (await people["owner"].read(f"livechat://plans/{plan['plan_id']}"))["lifecycle"]["state"] == "stored"
+
+
+async def test_without_approvals_the_lifecycle_is_stored_applied_partly_applied_and_undone(
+        tmp_path: Path, make_server: Any, loopback: Any) -> None:
+    log = tmp_path / "solo.jsonl"
+    async with make_server(env=loopback.env(), overrides=DRY, audit_log=str(log)) as s:
+        tools = {t.name for t in (await s.client.list_tools()).tools}
+        assert not {"approve_plan", "reject_plan", "plans_pending"} & tools  # without approvals, nothing changes
+        me = As(s.client, s.runtime)
+        await me.ok("create_tag", {"name": "lifecycle"})
+        plan = await me.ok("get_plan")
+        await me.ok("clear_plan")
+        await me.ok("create_tag", {"name": "first of two"})
+        await me.ok("delete_tag", {"name": "no such tag"})  # planned unchecked; fails when sent: the apply stops
+        half = await me.ok("get_plan", {"check": False})
+    assert plan["lifecycle"]["state"] == "stored" and plan["lifecycle"]["author"]["id"] == "operator"
+    assert "approvals" not in plan["lifecycle"]
+    loopback.planned()
+
+    async with make_server(env=loopback.env(), overrides=WRITE, audit_log=str(log)) as s:
+        me = As(s.client, s.runtime)
+        report = await me.ok("apply_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"]})
+        life = report["lifecycle"]
+        assert life["state"] == "applied" and life["applies"][0]["done"] == 1 and life["applies"][0]["steps"] == 1
+        undo = report["undo"]
+        assert life["undo_plan"] == undo["plan_id"]
+        undo_report = await me.ok("apply_plan", {"plan_id": undo["plan_id"], "mac": undo["mac"]})
+        assert undo_report["lifecycle"]["undoes"] == plan["plan_id"]
+        original = await me.read(f"livechat://plans/{plan['plan_id']}")
+        assert original["lifecycle"]["state"] == "undone"
+        assert original["lifecycle"]["undone"]["plan_id"] == undo["plan_id"]
+        assert original["lifecycle"]["text"].startswith("Undone by operator at ")
+        assert [h["state"] for h in original["lifecycle"]["history"]] == ["stored", "applied", "undone"]
+
+        failed, stopped = await me.call("apply_plan", {"plan_id": half["plan_id"], "mac": half["mac"]})
+        assert failed and stopped["summary"]["done"] == 1
+        assert stopped["lifecycle"]["state"] == "partly_applied"
+        assert "Partly applied (1 of 2 steps)" in stopped["lifecycle"]["text"]
+    states = [line["tool"] for line in audit_file(log) if line["tool"].startswith("plan/")]
+    assert states.count("plan/stored") == 4  # the two plans and the undo plan of each apply
+    assert states.count("plan/applied") == 2 and "plan/undone" in states and "plan/partly_applied" in states
+
+
+DRY = Overrides(dry_run=True, allow_destructive=True)
+WRITE = Overrides(allow_writes=True, allow_destructive=True)
+
+
+def audit_file(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# --- the record itself (pure) ----------------------------------------------------------------------
+
+RULE = build_policy({"mode": "read-write", "approvals": {"required": 2, "approver_roles": ["owner", "viceowner"]}},
+                    "test").approvals
+ORG = "390e44e6-f1e6-0368-c507-7c7f8c8de8c6"
+
+
+def _person(slot: str, org: str = ORG) -> dict[str, str]:
+    p = PEOPLE[slot]
+    return {"id": f"{org}:{p.account_id}", "email": p.email, "name": p.name, "role": p.role, "organization_id": org}
+
+
+def _life() -> PlanLife:
+    return new({"mac": "hmac-sha256:" + "ab" * 32, "target": {}}, "ab" * 8, _person("admin"), 1_000.0)
+
+
+def test_two_approvals_are_two_people_and_a_person_s_later_decision_replaces_theirs() -> None:
+    assert RULE is not None
+    life = _life()
+    life.decide(RULE, "approved", _person("owner"), life.mac, 1_001.0)
+    life.decide(RULE, "approved", _person("owner"), life.mac, 1_002.0)  # the same person again: still one
+    assert life.state == "stored" and life.status(RULE)["missing"] == 1
+    life.decide(RULE, "approved", _person("viceowner"), life.mac, 1_003.0)
+    assert life.state == "approved"
+    life.decide(RULE, "rejected", _person("owner"), life.mac, 1_004.0, "changed my mind")
+    assert life.state == "rejected" and len(life.approvals) == 2
+    assert life.applied(_person("admin"), done=0, steps=3, at=1_005.0) is False and life.state == "rejected"
+    round_trip = PlanLife.from_json(json.loads(json.dumps(life.to_json())))
+    assert round_trip == life
+
+
+def test_a_decision_after_the_plan_was_applied_and_one_from_another_license_are_refused() -> None:
+    assert RULE is not None
+    life = _life()
+    with pytest.raises(LifeError, match="another license"):
+        life.decide(RULE, "approved", _person("owner", "7f3c1d2e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"), life.mac, 1_001.0)
+    assert life.applied(_person("admin"), done=2, steps=3, at=1_002.0) is True
+    assert life.state == "partly_applied"
+    with pytest.raises(LifeError, match="already partly applied"):
+        life.decide(RULE, "approved", _person("owner"), life.mac, 1_003.0)
+    assert life.view(RULE)["applies"][0]["at"] == "1970-01-01T00:16:42Z"
