@@ -105,6 +105,12 @@ async def test_an_administrator_plans_an_owner_approves_the_administrator_applie
         assert life["state"] == "stored" and life["author"]["email"] == "jane@example.com"
         assert life["author"]["role"] == "administrator" and life["stored_at"].endswith("Z")
         assert life["approvals"]["missing"] == 1 and "Needs 1 approval by an owner or viceowner" in life["text"]
+        # What the author can do: no Apply, who approves it and where they find it.
+        assert plan["next"]["apply"] is False and "approve" not in plan["next"]
+        assert "1 approval by an owner or viceowner of this license finds it in plans_pending" in plan["next"]["how"]
+        # The owner reading the plan is offered Approve; a normal agent is not.
+        assert (await owner.read(f"livechat://plans/{plan['plan_id']}"))["next"]["approve"] is True
+        assert "approve" not in (await agent.read(f"livechat://plans/{plan['plan_id']}"))["next"]
 
         # The author's apply is refused (rule approval) and says whom to ask; nothing is sent.
         failed, refused = await admin.call("apply_plan", {"plan_id": pid, "mac": mac})
@@ -135,6 +141,8 @@ async def test_an_administrator_plans_an_owner_approves_the_administrator_applie
         assert approved["state"] == "approved" and "Approved by Olivia Owner <owner@example.com> (owner)" in \
             approved["approvals"]
         assert (await owner.ok("plans_pending"))["pending"] == []
+        approved_view = await admin.read(f"livechat://plans/{pid}")
+        assert approved_view["next"]["apply"] is True and approved_view["next"]["approvals"]["approved"] is True
 
         report = await admin.ok("apply_plan", {"plan_id": pid, "mac": mac})
         assert report["status"] == "completed" and len(sent(base, "update_agent")) == 1

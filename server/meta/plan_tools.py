@@ -11,7 +11,7 @@ from ..calls.answers import ToolResult, error_result, plan_store_failed
 from ..calls.apply import apply_plan
 from ..calls.confirm import confirm_plan
 from ..calls.context import CallContext
-from ..calls.lifecycle import approval_refusal, may_see, page_of, record_apply, store_plan
+from ..calls.lifecycle import approval_refusal, may_see, record_apply, store_plan
 from ..plans.checks import check_plan, stop_checking
 from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps
 from ..plans.store import PlanStore, plan_id
@@ -104,10 +104,8 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
             life = await PlanStore(meta.runtime.store).life(doc["plan_id"])
         except StoreUnavailable:
             pass  # the document is still the portable artifact; only the by-id handover is lost
-    shown = plan_view(meta, doc, call.context)  # the summary sentence first, the review, what this session can do
-    if life is not None:  # where the plan stands: stored, approvals, applies (outside the MAC)
-        rule = meta.runtime.policy.policy.approvals
-        shown["lifecycle"] = life.view(rule, page_of(meta.runtime, life.id) if rule is not None else None)
+    # The summary sentence first, the review, what this session can do, where the plan stands.
+    shown = plan_view(meta, doc, call.context, life)
     if parsed.view == "summary":
         doc = {k: shown[k] for k in ("headline", "plan_id", "mac", "target", "created_at", "checks", "summary", "next",
                                      "lifecycle") if k in shown}

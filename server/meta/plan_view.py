@@ -10,6 +10,9 @@ that cannot succeed.
 - otherwise ``command``: the exact terminal command that applies this plan by id, and ``how``:
   the words saying who runs it and where.
 - ``how`` always says, in a sentence, how the plan gets applied from here.
+- under the policy's ``approvals``: ``approvals`` ({text, required, missing, approved, page?}: where
+  the plan stands), ``approve``: true when this person may approve or reject it here; until the
+  plan has its approvals, ``apply`` is false and ``how`` says who approves it and where.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import os
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from ..calls.lifecycle import page_of, person_of
+from ..plans import approvals
 from ..plans.document import document_steps
+from ..plans.lifecycle import PlanLife
 from ..plans.review import review
 from ..store import default_store_url
 from ..tools import catalog, meta_names as names
@@ -44,11 +50,47 @@ def apply_command(meta: MetaTools, plan_id: str | None, doc: dict[str, Any]) -> 
     return shlex.join(args)
 
 
-def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = None) -> dict[str, Any]:
-    """What this session can do with the plan ``doc`` (see the module docstring)."""
+def approval_steps(meta: MetaTools, life: PlanLife) -> dict[str, Any]:
+    """Under ``approvals``: where the plan stands (``approvals``), whether this person may approve
+    or reject it here (``approve``), and, until it is approved, why Apply is not offered."""
+    runtime = meta.runtime
+    rule = runtime.policy.policy.approvals
+    assert rule is not None
+    status = life.status(rule)
+    page = page_of(runtime, life.id)
+    out: dict[str, Any] = {"approvals": {"text": status["text"], "required": status["required"],
+                                         "missing": status["missing"], "approved": status["approved"],
+                                         **({"page": page} if page else {})}}
+    me = person_of(runtime)
+    mine = any(d.get("by", {}).get("id") == me.get("id") for d in status["approved_by"])
+    if life.state == "stored" and status["missing"] and "rejected" not in status and not mine and \
+            approvals.why_not_approver(rule, me, life.author, life.organization_id) is None:
+        out["approve"] = True
+    return out
+
+
+def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = None,
+               life: PlanLife | None = None) -> dict[str, Any]:
+    """What this session can do with the plan ``doc`` (see the module docstring); ``life``: its
+    lifecycle record (under approvals, Apply waits for them and an approver may Approve)."""
     runtime = meta.runtime
     policy = runtime.policy
     plan_id = doc.get("plan_id")
+    if policy.policy.approvals is not None and life is not None:
+        gate = approval_steps(meta, life)
+        if not gate["approvals"]["approved"]:
+            rule = policy.policy.approvals
+            if gate.get("approve"):
+                how = (f"{gate['approvals']['text']} You may approve it (Approve, or approve_plan with its plan_id "
+                       "and mac) or reject it with a reason.")
+            elif "Rejected" in gate["approvals"]["text"]:
+                how = f"{gate['approvals']['text']} It cannot be applied: a new plan (get_plan) needs its own approval."
+            else:
+                where = f", or on the page {gate['approvals']['page']}" if gate["approvals"].get("page") else ""
+                how = (f"{gate['approvals']['text']} It is applied once approved: {rule.who} of this license finds "
+                       f"it in plans_pending and approves it in their client{where}.")
+            return {"apply": False, **gate, "how": how}
+        return {**next_steps(meta, doc, call), **gate}
     applies = any(spec.name == names.APPLY_PLAN for spec in meta.active())
     acts = [catalog().get(step.action) for step in document_steps(doc)]
     asks = any(act is not None and policy.decide_applied(act).confirm for act in acts)
@@ -78,9 +120,15 @@ def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = 
     return out
 
 
-def plan_view(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = None) -> dict[str, Any]:
+def plan_view(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = None,
+              life: PlanLife | None = None) -> dict[str, Any]:
     """The document with the review around it: the summary sentence first (it heads the text that
-    clients without Apps show), then the document, the review's lines and ``next``."""
+    clients without Apps show), then the document, the review's lines, ``next`` and, for a stored
+    plan, its ``lifecycle`` (server/plans/lifecycle.py)."""
     readable = review(doc)
     headline = readable.pop("headline")
-    return {"headline": headline, **doc, "review": readable, "next": next_steps(meta, doc, call)}
+    out = {"headline": headline, **doc, "review": readable, "next": next_steps(meta, doc, call, life)}
+    if life is not None:
+        rule = meta.runtime.policy.policy.approvals
+        out["lifecycle"] = life.view(rule, page_of(meta.runtime, life.id) if rule is not None else None)
+    return out

@@ -20,6 +20,7 @@ from ..safety.untrusted import clean, label
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
 from .approval_tools import pending
+from .plan_view import plan_view
 from .reports import policy_report
 from .spec import MetaTools
 
@@ -73,11 +74,13 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
         if record is None or not may_see(meta.runtime, record, life, session):
             raise MCPError(INVALID_PARAMS, f"not_found: no stored plan {pid!r} (get_plan answers plan_id)",
                            {"type": "not_found"})
-        rule = meta.runtime.policy.policy.approvals
-        return {"plan_id": pid, **record["document"],
-                **({"lifecycle": life.view(rule, page_of(meta.runtime, pid) if rule else None, history=True)}
-                   if life else {}),
-                "journal": {"done_steps": done}}
+        # As get_plan shows it (summary sentence, review, what this person can do here), with the
+        # record's whole history.
+        shown = plan_view(meta, {**record["document"], "plan_id": pid}, None, life)
+        if life is not None:
+            rule = meta.runtime.policy.policy.approvals
+            shown["lifecycle"] = life.view(rule, page_of(meta.runtime, pid) if rule else None, history=True)
+        return {**shown, "journal": {"done_steps": done}}
     try:
         kind, key = meta.objects.parse_url(uri)
         return await meta.objects.get(kind, key, session)
