@@ -39,6 +39,7 @@ from ..observe import NOBODY, Observer
 from ..policies import PolicyContext
 from ..store.crypto import load_sealer
 from .mcp_app import LiveChatMCP
+from .plan_page import PlanPages
 
 
 async def build_hosted_runtime(settings: Settings, env: Mapping[str, str], observer: Observer = NOBODY) -> Runtime:
@@ -78,6 +79,9 @@ class HostedMode:
                                person_rights=lambda grant: person_rights(ceiling, grant, self.settings.write_roles),
                                audit=runtime.audit)
         self._apps: dict[str, LiveChatMCP] = {}
+        # The /plans/{id} page (approvals in a browser), behind the same LiveChat sign-in.
+        runtime.app.public_url = self.settings.public_url
+        self.pages = PlanPages(runtime, self.settings, self.records, self.accounts)
 
     def _forget(self, grant_id: str) -> None:
         self.runtimes.forget(grant_id)
@@ -101,12 +105,12 @@ class HostedMode:
             "auth": self.auth_settings(),
             "token_verifier": self.provider,
             "auth_server_provider": self.provider,
-            "custom_starlette_routes": self.flow.routes(),
+            "custom_starlette_routes": [*self.flow.routes(), *self.pages.routes()],
         }
 
     def finish(self, app: Starlette) -> Starlette:
         """Advertise what the SDK's metadata leaves out: Client ID Metadata Documents and ``iss``
-        in the authorization response (RFC 9207)."""
+        in the authorization response (RFC 9207); share /oauth/callback with the plan page."""
         for i, route in enumerate(app.router.routes):
             if isinstance(route, Route) and route.path == "/.well-known/oauth-authorization-server":
                 original = route
@@ -125,6 +129,16 @@ class HostedMode:
                                                  "Access-Control-Allow-Origin": "*"})
 
                 app.router.routes[i] = Route(original.path, metadata, methods=["GET", "OPTIONS"])
+            elif isinstance(route, Route) and route.path == "/oauth/callback":
+                # LiveChat returns every sign-in here (the app's one redirect URI): the plan page's
+                # (server/doors/plan_page.py) by their state, MCP clients' to the sign-in flow.
+                flow_callback = route.endpoint
+
+                async def callback(request: Request, _flow: Any = flow_callback) -> Response:
+                    ours = await self.pages.callback(request)
+                    return ours if ours is not None else await _flow(request)
+
+                app.router.routes[i] = Route(route.path, callback, methods=["GET"])
             elif isinstance(route, Route) and route.path == "/authorize":
                 app.router.routes[i] = Route(route.path, IssuerInRedirects(route.endpoint, self.settings),
                                              methods=["GET", "POST"])
