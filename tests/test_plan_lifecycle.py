@@ -10,16 +10,19 @@ on a hosted server (tests/test_plan_page.py does the same through real sign-ins 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
 from conftest import open_runtime, tool_payload
 from server.calls.runtime import Principal, Runtime
+from server.doors.cli.main import main
 from server.doors.mcp_app import LiveChatMCP
 from server.meta.approval_tools import pending
 from server.plans.lifecycle import LifeError, PlanLife, new
@@ -66,10 +69,11 @@ def person_runtime(base: Runtime, slot: str) -> Runtime:
 
 
 @asynccontextmanager
-async def team(tmp_path: Path, policy: str = TEAM) -> AsyncIterator[tuple[Runtime, dict[str, As]]]:
+async def team(tmp_path: Path, policy: str = TEAM, **settings: Any) -> AsyncIterator[tuple[Runtime, dict[str, As]]]:
     path = tmp_path / "team.toml"
     path.write_text(policy)
-    async with open_runtime(sandbox=True, policy=str(path), audit_log=str(tmp_path / "audit.jsonl")) as base:
+    async with open_runtime(sandbox=True, policy=str(path), audit_log=str(tmp_path / "audit.jsonl"),
+                            **settings) as base:
         people: dict[str, As] = {}
         clients = []
         try:
@@ -280,6 +284,44 @@ WRITE = Overrides(allow_writes=True, allow_destructive=True)
 
 def audit_file(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_plans_list_pending_and_show_tell_the_state_who_and_when(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    store = f"sqlite://{tmp_path / 'state.db'}"
+
+    async def make() -> tuple[str, str]:
+        async with team(tmp_path, store=store) as (_, people):
+            admin, owner = people["admin"], people["owner"]
+            await admin.ok("create_tag", {"name": "waiting"})
+            waiting = await admin.ok("get_plan")
+            await admin.ok("clear_plan")
+            await admin.ok("create_tag", {"name": "approved"})
+            approved = await admin.ok("get_plan")
+            await owner.ok("approve_plan", {"plan_id": approved["plan_id"], "mac": approved["mac"]})
+            return waiting["plan_id"], approved["plan_id"]
+
+    waiting, approved = anyio.run(make)
+    for name in [n for n in os.environ if n.startswith("LIVECHAT_")]:
+        monkeypatch.delenv(name)
+    team_args = ["--store", store, "--policy", str(tmp_path / "team.toml")]
+
+    assert main(["plans", "list", "--pending", *team_args]) == 0
+    out = capsys.readouterr().out
+    assert waiting in out and approved not in out
+    assert "stored  by Jane Doe <jane@example.com> (administrator)  (Needs 1 approval" in out
+
+    assert main(["plans", "list", *team_args]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith(approved))
+    assert "approved  by Jane Doe" in line and "(Approved by Olivia Owner <owner@example.com> (owner).)" in line
+
+    assert main(["plans", "show", approved, *team_args]) == 0
+    shown = capsys.readouterr()
+    life = json.loads(shown.out)["lifecycle"]
+    assert [(h["state"], h["by"]["email"]) for h in life["history"]] == [
+        ("stored", "jane@example.com"), ("approved", "owner@example.com")]
+    assert shown.err.startswith("Approved by Olivia Owner <owner@example.com> (owner). Made by Jane Doe")
 
 
 # --- the record itself (pure) ----------------------------------------------------------------------

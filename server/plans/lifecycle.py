@@ -180,8 +180,8 @@ class PlanLife:
             last = self.applies[-1]
             what = "Applied" if self.state == "applied" else f"Partly applied ({last['done']} of {last['steps']} steps)"
             return f"{what} by {rules.who(last.get('by'))} at {when(last.get('at'))}; {made}."
-        if rule is not None:
-            return f"{self.state.capitalize()}: {self.status(rule)['text']} {made[0].upper()}{made[1:]}."
+        if rule is not None:  # "Approved by ..." / "Rejected by ...: why" / "Needs ..." say the state
+            return f"{self.status(rule)['text']} {made[0].upper()}{made[1:]}."
         return f"Stored, not applied; {made}."
 
 

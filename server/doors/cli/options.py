@@ -129,6 +129,8 @@ def parser() -> argparse.ArgumentParser:
     plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
     plans.add_argument("--continue-on-error", action="store_true")
     plans.add_argument("--other-target", action="store_true")
+    plans.add_argument("--pending", action="store_true",
+                       help="list: only the plans waiting for approval (stored, not approved, rejected or applied)")
     cfg = sub.add_parser("config", parents=[common],
                          help="print a ready MCP client entry (claude, cursor, vscode) with absolute paths")
     cfg.add_argument("client", choices=("claude", "cursor", "vscode"))

@@ -14,6 +14,8 @@ from .base import fail
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     """`livechat-mcp plans list|show|export|apply`: the plans get_plan stored (server/plans/store.py)."""
+    from ...plans.approvals import who
+    from ...plans.lifecycle import PENDING
     from ...plans.store import PlanStore
 
     plans = PlanStore(runtime.store)
@@ -21,12 +23,27 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         # Stored plans are this machine's (or the shared store's): reading them needs no license.
         print(f"livechat-mcp: no credentials: the plans stored in {runtime.store.url}; applying one needs the "
               "license's credentials (LIVECHAT_ACCESS_TOKEN, or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT)", file=sys.stderr)
+    rule = runtime.policy.policy.approvals
     if args.plans_command == "list":
+        lives = {record["id"]: life for record, life in await plans.lives()}
+        listed = 0
         for row in await plans.list():
+            life = lives.get(row["id"])
+            if getattr(args, "pending", False) and (life is None or life.state not in PENDING or (
+                    rule is not None and (life.status(rule)["approved"] or "rejected" in life.status(rule)))):
+                continue
             summary = row.get("summary") or {}
+            state = f"{life.state}  by {who(life.author)}" if life is not None else "stored"
+            approvals = f"  ({life.status(rule)['text']})" if life is not None and rule is not None else ""
             print(f"{row['id']}  {row.get('created_at')}  {summary.get('steps')} steps  "
-                  f"{json.dumps(summary.get('by_action'))}  done: {row['journal']}  {(row.get('target') or {}).get('api')}")
+                  f"{json.dumps(summary.get('by_action'))}  done: {row['journal']}  {(row.get('target') or {}).get('api')}"
+                  f"  {state}{approvals}")
+            listed += 1
+        if getattr(args, "pending", False) and not listed:
+            print("livechat-mcp: no plan is waiting for approval", file=sys.stderr)
         return 0
+    if getattr(args, "pending", False):
+        return fail("--pending goes with `livechat-mcp plans list`")
     if not args.plan_id:
         return fail(f"`livechat-mcp plans {args.plans_command}` needs a plan id (see `livechat-mcp plans list`)")
     record = await plans.get(args.plan_id)
@@ -39,9 +56,14 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.plans_command == "rehearse":
         return await _rehearse(runtime, doc)
     if args.plans_command == "show":
+        life = await plans.life(args.plan_id)
         print(json.dumps({"plan_id": args.plan_id, "mac": doc["mac"], "target": doc.get("target"),
                           "summary": doc.get("summary"), "steps": doc.get("steps"),
-                          "done_steps": sorted(await plans.done(doc["mac"]))}, indent=2, ensure_ascii=False))
+                          "done_steps": sorted(await plans.done(doc["mac"])),
+                          **({"lifecycle": life.view(rule, history=True)} if life is not None else {})},
+                         indent=2, ensure_ascii=False))
+        if life is not None:
+            print(life.text(rule), file=sys.stderr)
         return 0
     # apply: the operator applies what `plans show` printed (same id, same MAC), resuming its journal.
     return await apply.run(runtime, None, args.continue_on_error, None, other_target=args.other_target,
