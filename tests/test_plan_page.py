@@ -181,3 +181,21 @@ async def test_the_page_offers_a_decision_only_to_an_approver_and_checks_its_for
         refused = await client.call_tool("apply_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"]})
     assert refused.is_error and "Rejected by Victor Vice <viceowner@example.com> (viceowner): <b>not now</b>" in \
         tool_payload(refused)["error"]["message"]
+
+
+def test_without_approvals_the_page_shows_a_plan_to_its_author_only() -> None:
+    from types import SimpleNamespace
+
+    from server.doors.plan_page import PlanPages
+    from server.plans.lifecycle import new
+
+    org = "390e44e6-f1e6-0368-c507-7c7f8c8de8c6"
+    jane = {"id": f"{org}:3", "organization_id": org, "role": "administrator"}
+    owner = {"id": f"{org}:1", "organization_id": org, "role": "owner"}
+    life = new({"mac": "hmac-sha256:" + "ab" * 32}, "ab" * 8, jane, 0.0)
+    for approvals, owner_sees in ((None, False), (object(), True)):
+        runtime = SimpleNamespace(policy=SimpleNamespace(policy=SimpleNamespace(approvals=approvals)))
+        pages = PlanPages(runtime, None, None, None)  # type: ignore[arg-type]
+        assert pages._may_see(life, jane) is True
+        assert pages._may_see(life, owner) is owner_sees
+        assert pages._may_see(life, {**owner, "id": "other:1", "organization_id": "other"}) is False

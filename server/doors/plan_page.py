@@ -135,7 +135,7 @@ class PlanPages:
             record, life = await plans.get(pid), await plans.life(pid)
         except StoreUnavailable:
             return self._message("Try again", "The server's state store did not answer; reload in a moment.", 503)
-        if record is None or life is None or life.organization_id != me.get("organization_id"):
+        if record is None or life is None or not self._may_see(life, me):
             return self._not_found(pid)
         doc = {**record["document"], "plan_id": pid}
         readable = review(doc)
@@ -146,6 +146,15 @@ class PlanPages:
                                        "csrf": session["csrf"], **({"notice": notice} if notice else {})}}
         html, csp = _template()
         return HTMLResponse(html.replace("\x00PLAN\x00", _embed(data)), status_code=status, headers=_headers(csp))
+
+    def _may_see(self, life: PlanLife | None, me: dict[str, Any]) -> bool:
+        """Under approvals, the people of the plan's license; without, its author only (as the MCP
+        door's livechat://plans/{id}: server/calls/lifecycle.py may_see)."""
+        if life is None:
+            return False
+        if self.runtime.policy.policy.approvals is None:
+            return hmac.compare_digest(str(life.author.get("id", "")).encode(), str(me.get("id", "")).encode())
+        return bool(life.organization_id) and life.organization_id == me.get("organization_id")
 
     def _next(self, life: PlanLife, me: dict[str, Any], pid: str) -> dict[str, Any]:
         """What this person can do on the page: Approve / Reject where they may; never Apply
@@ -210,7 +219,7 @@ class PlanPages:
         if decision == "rejected" and not reason:
             return await self._plan_page(pid, session, "Not rejected: say why (the author reads it).", 400)
         life = await PlanStore(self.runtime.store).life(pid)
-        if life is None or life.organization_id != me.get("organization_id"):
+        if not self._may_see(life, me):
             return self._not_found(pid)
         audit = self.runtime.audit.for_principal({**me, "client_name": "plan page"}) if self.runtime.audit else None
         try:
