@@ -135,6 +135,11 @@ async def test_an_administrator_plans_an_owner_approves_the_administrator_applie
         assert queue["pending"][0]["you_may_approve"] is True
         assert queue["pending"][0]["headline"] == "1 step: change agent john@example.com: job_title “Support Hero” → “Lead”."
         assert (await owner.read("livechat://plans?state=pending"))["plans"][0]["plan_id"] == pid
+        # review_plan opens it in the review app, with Approve for the owner.
+        tools = {t.name: t for t in (await owner.client.list_tools()).tools}
+        assert (tools["review_plan"].meta or {})["ui"] == {"resourceUri": "ui://livechat-mcp/plan-review.html"}
+        shown = await owner.ok("review_plan", {"plan_id": pid})
+        assert shown["mac"] == mac and shown["next"]["approve"] is True and shown["headline"].startswith("1 step")
         admin_queue = await admin.ok("plans_pending")
         assert admin_queue["pending"][0]["why_not"] == "you made this plan: someone else must approve it"
 
@@ -242,7 +247,7 @@ async def test_without_approvals_the_lifecycle_is_stored_applied_partly_applied_
     log = tmp_path / "solo.jsonl"
     async with make_server(env=loopback.env(), overrides=DRY, audit_log=str(log)) as s:
         tools = {t.name for t in (await s.client.list_tools()).tools}
-        assert not {"approve_plan", "reject_plan", "plans_pending"} & tools  # without approvals, nothing changes
+        assert not {"approve_plan", "reject_plan", "plans_pending", "review_plan"} & tools  # without approvals, nothing changes
         me = As(s.client, s.runtime)
         await me.ok("create_tag", {"name": "lifecycle"})
         plan = await me.ok("get_plan")

@@ -4463,5 +4463,23 @@ META: dict[str, Any] = snapshot(
             },
             "meta": {"anthropic/searchHint": "reject a change, decline a plan"},
         },
+        "review_plan": {
+            "title": "Review plan",
+            "description": "Approvals: a stored plan of your license (plan_id) as get_plan shows it, with where it stands and, if you may decide it, Approve and Reject in the review app.",
+            "annotations": {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False},
+            "input_schema": {
+                "additionalProperties": False,
+                "properties": {
+                    "plan_id": {
+                        "description": "The stored plan's id (plans_pending, get_plan's plan_id).",
+                        "maxLength": 64,
+                        "type": "string",
+                    }
+                },
+                "required": ["plan_id"],
+                "type": "object",
+            },
+            "meta": {"anthropic/searchHint": "open a plan to approve, show a colleague's plan"},
+        },
     }
 )

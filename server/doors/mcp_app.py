@@ -33,7 +33,7 @@ from ..meta.spec import MetaTool
 from ..policies.audience import DesktopClient
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
-from ..tools.meta_names import GET_PLAN
+from ..tools.meta_names import GET_PLAN, REVIEW_PLAN
 from ..tools.schema import compact_batch_schema, compact_shared_schema, input_schema
 from ..tools.words import CORE_ACTIONS, action_hint, search_hint
 from . import review_app
@@ -217,7 +217,7 @@ class LiveChatMCP:
                     tools.append(tool_for(act, compact=compact, review=review))
                 elif policy.policy.show_refused_tools:
                     tools.append(tool_for(act, refused_reason=decision.reason, compact=compact, review=review))
-        tools.extend(tool_for(spec, review=spec.name == GET_PLAN) for spec in self.meta.active())
+        tools.extend(tool_for(spec, review=spec.name in (GET_PLAN, REVIEW_PLAN)) for spec in self.meta.active())
         return tools
 
     def call_context(self, ctx: RequestContext, params: Any = None) -> CallContext:

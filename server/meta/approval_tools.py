@@ -1,9 +1,10 @@
-"""approve_plan, reject_plan and plans_pending: approvals for teams (the policy's ``approvals``).
+"""plans_pending, review_plan, approve_plan and reject_plan: approvals for teams (the policy's ``approvals``).
 
 Available only under a policy with ``approvals``. An approver (a signed-in person of the plan's
 license whose LiveChat role the policy lists, not its author: server/plans/approvals.py) finds the
 plans waiting for them (plans_pending, ``livechat://plans?state=pending``), reads one
-(``livechat://plans/{id}``, or the hosted page ``/plans/{id}``) and approves or rejects it by its id
+(review_plan, which opens it in the review app; ``livechat://plans/{id}``; or the hosted page
+``/plans/{id}``) and approves or rejects it by its id
 and the MAC they reviewed. Each decision is one transition of the plan's record and one audit
 line (server/calls/lifecycle.py).
 """
@@ -24,6 +25,7 @@ from ..plans.store import PlanStore
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
 from ..tools.types import Input
+from .plan_view import plan_view
 from .spec import MetaCall, MetaTool, MetaTools, NoArguments
 
 PLAN_ID = Field(description="The stored plan's id (plans_pending, get_plan's plan_id).", min_length=1, max_length=64)
@@ -81,8 +83,28 @@ async def plans_pending(call: MetaCall, parsed: NoArguments) -> ToolResult:
         return _unavailable(exc)
     rule = call.meta.runtime.policy.policy.approvals
     return ToolResult({"pending": plans, "count": len(plans),
-                       "how": (f"Each needs {rule.who} other than its author. Read a plan at its review URI, then "
-                               "approve_plan or reject_plan with its plan_id and mac.") if rule else ""})
+                       "how": (f"Each needs {rule.who} other than its author. Open one with review_plan (the review "
+                               "app, with Approve and Reject for you) or read its review URI, then approve_plan or "
+                               "reject_plan with its plan_id and mac.") if rule else ""})
+
+
+class ReviewArgs(Input):
+    plan_id: str = PLAN_ID
+
+
+async def review_plan(call: MetaCall, parsed: ReviewArgs) -> ToolResult:
+    """A stored plan of this person's license as get_plan shows it (summary sentence, review, where
+    it stands, ``next``: Approve for an approver), opened in the review app."""
+    runtime, pid = call.meta.runtime, parsed.plan_id
+    plans = PlanStore(runtime.store)
+    try:
+        record, life = (await plans.get(pid), await plans.life(pid)) if pid.isalnum() else (None, None)
+    except StoreUnavailable as exc:
+        return _unavailable(exc)
+    if record is None or life is None or not may_see(runtime, record, life, call.session):
+        return error_result("not_found", f"No stored plan {pid!r} for your license (plans_pending lists the plans "
+                            "waiting for approval).")
+    return ToolResult(plan_view(call.meta, {**record["document"], "plan_id": pid}, call.context, life))
 
 
 async def _decide(call: MetaCall, pid: str, mac: str, decision: Literal["approved", "rejected"],
@@ -141,6 +163,13 @@ PLANS_PENDING = MetaTool(
     "author, plan_id and mac, and whether you may approve each.",
     model=NoArguments, handler=plans_pending, read_only=True, available=_approvals, fix=FIX,
     search_hint="plans waiting for my approval, review queue",
+)
+REVIEW_PLAN = MetaTool(
+    name=names.REVIEW_PLAN, title="Review plan",
+    description="Approvals: a stored plan of your license (plan_id) as get_plan shows it, with where it stands and, "
+    "if you may decide it, Approve and Reject in the review app.",
+    model=ReviewArgs, handler=review_plan, read_only=True, available=_approvals, fix=FIX,
+    search_hint="open a plan to approve, show a colleague's plan",
 )
 APPROVE_PLAN = MetaTool(
     name=names.APPROVE_PLAN, title="Approve plan",

@@ -18,7 +18,7 @@ from ..store import StoreUnavailable
 from ..tools.meta_names import META_TOOLS
 from . import resources
 from .apply_reports import GET_APPLY_REPORT
-from .approval_tools import APPROVE_PLAN, PLANS_PENDING, REJECT_PLAN
+from .approval_tools import APPROVE_PLAN, PLANS_PENDING, REJECT_PLAN, REVIEW_PLAN
 from .config_tools import DIFF_CONFIG, EXPORT_CONFIG, PLAN_CONFIG
 from .connectors import FETCH, SEARCH
 from .discovery import CALL_ACTION, DESCRIBE_ACTION, SEARCH_ACTIONS
@@ -30,7 +30,8 @@ from .spec import MetaCall, MetaTool, MetaTools
 # Every tool beyond the catalogue, in the order tools/list shows them (names.META_TOOLS).
 ALL_META: tuple[MetaTool[Any], ...] = (
     SEARCH_ACTIONS, DESCRIBE_ACTION, CALL_ACTION, GET_PLAN, CLEAR_PLAN, APPLY_PLAN, GET_APPLY_REPORT, SEARCH, FETCH,
-    WHOAMI, EXPORT_CONFIG, DIFF_CONFIG, PLAN_CONFIG, PLANS_PENDING, APPROVE_PLAN, REJECT_PLAN,
+    WHOAMI, EXPORT_CONFIG, DIFF_CONFIG, PLAN_CONFIG, PLANS_PENDING, REVIEW_PLAN, APPROVE_PLAN,
+    REJECT_PLAN,
 )
 BY_NAME: dict[str, MetaTool[Any]] = {spec.name: spec for spec in ALL_META}
 if tuple(BY_NAME) != META_TOOLS:  # a spec added without its name in names.py, or the other way round
