@@ -127,9 +127,11 @@ async def test_cli_apply_reads_secrets_from_a_file(make_server, loopback, tmp_pa
     for text in (done.stdout, done.stderr):
         assert BOT_SECRET not in text and WEBHOOK_SECRET not in text
     audited = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    # The CLI goes through the apply_plan tool's door, so it also leaves apply_plan's own line (last).
-    assert [a["tool"] for a in audited if a["tool"] != "apply_plan"] == [
+    # The CLI goes through the apply_plan tool's door, so it also leaves apply_plan's own line (last);
+    # the plan's lifecycle (server/calls/lifecycle.py) has its own: the undo plan stored, the plan applied.
+    assert [a["tool"] for a in audited if a["tool"] != "apply_plan" and not a["tool"].startswith("plan/")] == [
         "create_tag", "register_webhook", "issue_bot_token", "issue_bot_token"]
+    assert [a["tool"] for a in audited if a["tool"].startswith("plan/")] == ["plan/stored", "plan/applied"]
     assert audited[-1]["tool"] == "apply_plan"
 
     (tmp_path / "bad.json").write_text('{"step2.secret_key": "' + WEBHOOK_SECRET + '",')

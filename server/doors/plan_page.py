@@ -117,6 +117,16 @@ class PlanPages:
                              "after 30 days).", 404)
 
     async def show(self, request: Request) -> Response:
+        try:
+            return await self._show(request)
+        except StoreUnavailable:
+            return self._unavailable()
+
+    def _unavailable(self) -> HTMLResponse:
+        return self._message("Try again", "The server's state store did not answer; nothing was recorded. Reload "
+                             "in a moment.", 503)
+
+    async def _show(self, request: Request) -> Response:
         pid = request.path_params["plan_id"]
         if not _ID.match(pid):
             return self._not_found(pid[:MAX_ID])
@@ -134,7 +144,7 @@ class PlanPages:
             plans = PlanStore(self.runtime.store)
             record, life = await plans.get(pid), await plans.life(pid)
         except StoreUnavailable:
-            return self._message("Try again", "The server's state store did not answer; reload in a moment.", 503)
+            return self._unavailable()
         if record is None or life is None or not self._may_see(life, me):
             return self._not_found(pid)
         doc = {**record["document"], "plan_id": pid}
@@ -190,10 +200,16 @@ class PlanPages:
     # --- decisions -------------------------------------------------------------------------------
 
     async def approve(self, request: Request) -> Response:
-        return await self._decide(request, "approved")
+        try:
+            return await self._decide(request, "approved")
+        except StoreUnavailable:
+            return self._unavailable()
 
     async def reject(self, request: Request) -> Response:
-        return await self._decide(request, "rejected")
+        try:
+            return await self._decide(request, "rejected")
+        except StoreUnavailable:
+            return self._unavailable()
 
     async def _decide(self, request: Request, decision: Any) -> Response:
         pid = request.path_params["plan_id"]
@@ -226,13 +242,12 @@ class PlanPages:
             await decide(self.runtime.store, audit, rule, me, pid, mac, decision, reason)
         except LifeError as exc:
             return await self._plan_page(pid, session, f"Not {decision}: {exc}.", 403)
-        except StoreUnavailable:
-            return self._message("Try again", "The server's state store did not answer; nothing was recorded.", 503)
         return RedirectResponse(f"/plans/{pid}?done={decision}", status_code=303, headers={"Cache-Control": "no-store"})
 
     # --- sign-in ---------------------------------------------------------------------------------
 
     async def _session(self, request: Request) -> dict[str, Any] | None:
+        """The page session's record (its person and CSRF token), or None. Raises StoreUnavailable."""
         cookie = request.cookies.get(COOKIE, "")
         if not cookie:
             return None
