@@ -143,7 +143,10 @@ async def test_the_page_offers_a_decision_only_to_an_approver_and_checks_its_for
     url = f"{served.base}/plans/{plan['plan_id']}"
 
     # A normal agent of the license sees the review, no Approve, and a forged approval is refused.
+    # The page's LiveChat token only told who signed in: it is revoked, none is left alive.
+    live = httpx.get(f"{served.sandbox}/_sandbox/accounts").json()["live_tokens"]
     john, page = await anyio.to_thread.run_sync(sign_in_on_page, served, url, "john@example.com")
+    assert httpx.get(f"{served.sandbox}/_sandbox/accounts").json()["live_tokens"] == live
     assert page.status_code == 200 and page.headers["x-frame-options"] == "DENY"
     data = embedded(page)
     assert data["plan"]["plan_id"] == plan["plan_id"] and "approve" not in data["plan"]["next"]

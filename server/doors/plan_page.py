@@ -5,7 +5,7 @@ behind the same LiveChat sign-in as the MCP clients (approvals for teams, issue 
   PKCE, a single-use state, the browser bound by a cookie) and comes back through
   ``/oauth/callback`` (the LiveChat app's one redirect URI: server/doors/hosted.py hands the
   page's sign-ins here, MCP clients' to server/auth/flow.py). The LiveChat token is used once, to
-  read who they are (account, license, role), and is not kept: the page acts on nothing at
+  read who they are (account, license, role), then revoked: the page acts on nothing at
   LiveChat. A page session (cookie on ``/plans``, an hour, sealed in the store) then holds the
   person and the CSRF token of their forms.
 - With a session: the plan as every door reviews it (server/doors/review_app.html with the plan
@@ -291,9 +291,17 @@ class PlanPages:
             return self._message("Not signed in", "LiveChat sign-in was not completed.", 403)
         try:
             tokens = await self.accounts.exchange_code(code, str(pending["verifier"]))
+        except AccountsError as exc:
+            return self._message("Not signed in", str(exc), 502)
+        try:
             identity = await self.accounts.identity(tokens.access_token)
         except AccountsError as exc:
             return self._message("Not signed in", str(exc), 502)
+        finally:
+            # Used once, to learn who signed in: revoked at once (LiveChat keeps a limited number of
+            # token pairs per app and person; one left behind per page sign-in would push out their
+            # MCP clients' sign-ins).
+            await self.accounts.revoke(tokens.access_token)
         if identity.client_id and identity.client_id != self.settings.client_id:
             return self._message("Refused", "LiveChat answered with a token for another app.", 403)
         me = person({"id": f"{identity.organization_id}:{identity.account_id}", "email": identity.email,
