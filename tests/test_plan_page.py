@@ -6,10 +6,12 @@ the MCP SDK's OAuth client, the owner on the ``/plans/{id}`` page in headless Ch
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Iterator
 from html import unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -80,6 +82,11 @@ async def test_an_administrator_plans_an_owner_approves_on_the_page_in_chromium_
             await expect(page.locator("#status")).to_have_text("You approved this plan.")
             after = await page.locator("body").inner_text()
             assert await page.locator("#approve").count() == 0
+            # Where the plan has been: stored by Jane, approved by Olivia, with times.
+            await page.locator("#history summary").click()
+            history = await page.locator("#history li").all_inner_texts()
+            assert [h.split(" — ")[0] for h in history] == ["stored", "approved"]
+            assert history[1].startswith("approved — Olivia Owner <owner@example.com>, 20")
             return {"after": after, "headers": headers, "problems": problems}
 
         seen = await anyio.to_thread.run_sync(lambda: browse(owner_approves))
@@ -202,3 +209,30 @@ def test_without_approvals_the_page_shows_a_plan_to_its_author_only() -> None:
         assert pages._may_see(life, jane) is True
         assert pages._may_see(life, owner) is owner_sees
         assert pages._may_see(life, {**owner, "id": "other:1", "organization_id": "other"}) is False
+
+
+def test_the_review_app_says_who_made_and_applied_a_plan_and_when(tmp_path: Path,
+                                                                    browse: Callable[..., Any]) -> None:
+    """In an MCP Apps host: the plan's lifecycle line (state, who, when) under the headline, once."""
+    from tests.test_review_app import load, plan_result, policy, review
+
+    result = asyncio.run(plan_result([("create_tag", {"name": "lifecycle-line"})], policy(tmp_path)))
+    plan = result["structuredContent"]
+    assert plan["lifecycle"]["state"] == "stored"
+    plan["lifecycle"] = {**plan["lifecycle"], "state": "applied",
+                         "text": "Applied by Jane Doe <jane@example.com> (administrator) at 2026-12-07T14:20:00Z; "
+                                 "made by operator at 2026-12-07T14:00:00Z.",
+                         "history": [{"state": "stored", "at": "2026-12-07T14:00:00Z", "by": {"id": "operator"}},
+                                     {"state": "applied", "at": "2026-12-07T14:20:00Z",
+                                      "by": {"id": "o:3", "name": "Jane <b>Doe</b>", "email": "jane@example.com"}}]}
+
+    async def drive(page: Page, served: Any) -> None:
+        app = await load(page, served.host("/applied", result))
+        assert (await app.locator("#lifecycle").inner_text()).startswith("Applied by Jane Doe <jane@example.com>")
+        await app.locator("#history summary").click()
+        assert await app.locator("#history li").all_inner_texts() == [
+            "stored — operator, 2026-12-07T14:00:00Z",
+            "applied — Jane <b>Doe</b> <jane@example.com>, 2026-12-07T14:20:00Z"]  # text, never markup
+        assert await app.locator("#history b").count() == 0
+
+    review(browse, drive)
