@@ -370,3 +370,13 @@ def test_a_decision_after_the_plan_was_applied_and_one_from_another_license_are_
     with pytest.raises(LifeError, match="already partly applied"):
         life.decide(RULE, "approved", _person("owner"), life.mac, 1_003.0)
     assert life.view(RULE)["applies"][0]["at"] == "1970-01-01T00:16:42Z"
+
+
+async def test_search_finds_the_approval_tools_in_a_team_deployment_only(tmp_path: Path, make_server: Any) -> None:
+    async with team(tmp_path, TEAM + 'toolsets = ["all", "discovery"]\n') as (_, people):
+        found = await people["owner"].ok("search_actions", {"query": "approve plan"})
+    assert found["actions"][0]["name"] == "approve_plan" and found["actions"][0]["tool"] is True
+    async with make_server(sandbox=True, policy="full-access", overrides=Overrides(discovery=True)) as s:
+        answer = tool_payload(await s.client.call_tool("search_actions", {"query": "approve pending plan"}))
+    # Elsewhere they are no tools at all: not even listed as refused.
+    assert not {"approve_plan", "plans_pending", "review_plan"} & {r["name"] for r in answer.get("refused", [])}

@@ -4479,7 +4479,7 @@ META: dict[str, Any] = snapshot(
                 "required": ["plan_id"],
                 "type": "object",
             },
-            "meta": {"anthropic/searchHint": "open a plan to approve, show a colleague's plan"},
+            "meta": {"anthropic/searchHint": "open a plan to approve, a colleague's plan"},
         },
     }
 )

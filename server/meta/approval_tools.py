@@ -162,26 +162,26 @@ PLANS_PENDING = MetaTool(
     description="Approvals: the stored plans of your license waiting for approval, with their summary sentence, "
     "author, plan_id and mac, and whether you may approve each.",
     model=NoArguments, handler=plans_pending, read_only=True, available=_approvals, fix=FIX,
-    search_hint="plans waiting for my approval, review queue",
+    search_hint="plans waiting for my approval, review queue", searchable_when_unavailable=False,
 )
 REVIEW_PLAN = MetaTool(
     name=names.REVIEW_PLAN, title="Review plan",
     description="Approvals: a stored plan of your license (plan_id) as get_plan shows it, with where it stands and, "
     "if you may decide it, Approve and Reject in the review app.",
     model=ReviewArgs, handler=review_plan, read_only=True, available=_approvals, fix=FIX,
-    search_hint="open a plan to approve, show a colleague's plan",
+    search_hint="open a plan to approve, a colleague's plan", searchable_when_unavailable=False,
 )
 APPROVE_PLAN = MetaTool(
     name=names.APPROVE_PLAN, title="Approve plan",
     description="Approvals: approve a stored plan you reviewed (plan_id + the mac you saw). You cannot approve "
     "your own plan; your LiveChat role must be one the policy lists. Sends nothing to LiveChat.",
     model=ApproveArgs, handler=approve_plan, read_only=False, idempotent=True, available=_approvals, fix=FIX,
-    search_hint="approve a change, sign off a plan",
+    search_hint="approve a change, sign off a plan", searchable_when_unavailable=False,
 )
 REJECT_PLAN = MetaTool(
     name=names.REJECT_PLAN, title="Reject plan",
     description="Approvals: reject a stored plan (plan_id + mac) with a reason for its author; it cannot be "
     "applied. Sends nothing to LiveChat.",
     model=RejectArgs, handler=reject_plan, read_only=False, idempotent=True, available=_approvals, fix=FIX,
-    search_hint="reject a change, decline a plan",
+    search_hint="reject a change, decline a plan", searchable_when_unavailable=False,
 )

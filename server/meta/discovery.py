@@ -40,8 +40,8 @@ async def search_actions(call: MetaCall, parsed: SearchActionsArgs) -> ToolResul
     if not query.strip():
         return ToolResult({"actions": [_hit(act) for act in catalog().values() if policy.decide(act).allowed]},
                           untrusted=False)
-    specs = {spec.name: spec for spec in meta.specs()}
     active = {spec.name for spec in meta.active()}
+    specs = {spec.name: spec for spec in meta.specs() if spec.searchable_when_unavailable or spec.name in active}
     ranked = _index(tuple(specs.values())).rank(query)
     best = ranked[0][0] if ranked else 0.0
     hits: list[dict[str, Any]] = []

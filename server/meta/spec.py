@@ -88,6 +88,9 @@ class MetaTool(Generic[Args]):
     # and description, and whether its schema is loaded up front (server/doors/mcp_app.py ``tool_for``).
     search_hint: str = ""
     always_load: bool = False
+    # Whether search_actions lists it as refused where the policy does not make it available
+    # (False: a tool of a kind of deployment, e.g. approvals for teams, is noise anywhere else).
+    searchable_when_unavailable: bool = True
 
     @property
     def listed_description(self) -> str:
