@@ -11,6 +11,8 @@ Top to bottom within the package:
 - ``objects``: the license's objects as one addressable collection (search, fetch, resources),
   read through the pipeline it is handed (``ObjectSource``).
 - ``audit``: the audit log.
+- ``lifecycle``: storing a plan, recording its applies, approvals and the approval gate, each
+  transition on the audit log naming the person.
 - ``answers``: ``ToolResult`` and the answers every path gives alike.
 
 May import plans, policies, api, sandbox, store, safety, tools and errors; never meta, auth or

@@ -1,5 +1,5 @@
-"""The tools beyond the catalogue (plans, discovery, ChatGPT's search/fetch, whoami) and the
-resources. Each reaches LiveChat only through the pipeline (apply_plan through its prepare and
+"""The tools beyond the catalogue (plans and their approvals, discovery, ChatGPT's search/fetch,
+whoami) and the resources. Each reaches LiveChat only through the pipeline (apply_plan through its prepare and
 execute, request by request: server/calls/apply.py), so the policy holds on these paths too.
 
 ``spec`` says what a meta tool is (and ``MetaTools``, the protocol its handler runs over);
