@@ -314,12 +314,13 @@ def test_plans_list_pending_and_show_tell_the_state_who_and_when(
     assert main(["plans", "list", "--pending", *team_args]) == 0
     out = capsys.readouterr().out
     assert waiting in out and approved not in out
-    assert "stored  by Jane Doe <jane@example.com> (administrator)  (Needs 1 approval" in out
+    assert "[stored] Needs 1 approval by an owner or viceowner other than its author" in out
+    assert "Made by Jane Doe <jane@example.com> (administrator) at 20" in out
 
     assert main(["plans", "list", *team_args]) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith(approved))
-    assert "approved  by Jane Doe" in line and "(Approved by Olivia Owner <owner@example.com> (owner).)" in line
+    assert "[approved] Approved by Olivia Owner <owner@example.com> (owner). Made by Jane Doe" in line
 
     assert main(["plans", "show", approved, *team_args]) == 0
     shown = capsys.readouterr()

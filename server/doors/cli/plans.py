@@ -14,7 +14,6 @@ from .base import fail
 
 async def run(runtime: Runtime, args: argparse.Namespace) -> int:
     """`livechat-mcp plans list|show|export|apply`: the plans get_plan stored (server/plans/store.py)."""
-    from ...plans.approvals import who
     from ...plans.lifecycle import PENDING
     from ...plans.store import PlanStore
 
@@ -33,11 +32,11 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
                     rule is not None and (life.status(rule)["approved"] or "rejected" in life.status(rule)))):
                 continue
             summary = row.get("summary") or {}
-            state = f"{life.state}  by {who(life.author)}" if life is not None else "stored"
-            approvals = f"  ({life.status(rule)['text']})" if life is not None and rule is not None else ""
+            # [state] and the words: who made it and when, its approvals, the last apply, the undo.
+            state = f"[{life.state}] {life.text(rule)}" if life is not None else "[stored]"
             print(f"{row['id']}  {row.get('created_at')}  {summary.get('steps')} steps  "
                   f"{json.dumps(summary.get('by_action'))}  done: {row['journal']}  {(row.get('target') or {}).get('api')}"
-                  f"  {state}{approvals}")
+                  f"  {state}")
             listed += 1
         if getattr(args, "pending", False) and not listed:
             print("livechat-mcp: no plan is waiting for approval", file=sys.stderr)
