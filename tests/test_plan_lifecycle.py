@@ -273,6 +273,9 @@ async def test_without_approvals_the_lifecycle_is_stored_applied_partly_applied_
         assert original["lifecycle"]["undone"]["plan_id"] == undo["plan_id"]
         assert original["lifecycle"]["text"].startswith("Undone by operator at ")
         assert [h["state"] for h in original["lifecycle"]["history"]] == ["stored", "applied", "undone"]
+        # Applied again by id: every step is in its journal, nothing is sent, and that is no transition.
+        again = await me.ok("apply_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"]})
+        assert again["lifecycle"]["state"] == "undone" and len(again["lifecycle"]["applies"]) == 1
 
         failed, stopped = await me.call("apply_plan", {"plan_id": half["plan_id"], "mac": half["mac"]})
         assert failed and stopped["summary"]["done"] == 1

@@ -67,18 +67,22 @@ async def store_plan(runtime: Runtime, doc: dict[str, Any], *, undoes: str | Non
     return pid
 
 
-def _done_of(report: Mapping[str, Any]) -> int:
+def _done_of(report: Mapping[str, Any]) -> tuple[int, int]:
+    """(steps done, earlier runs' included; steps this apply did)."""
     steps = report.get("steps")
     if isinstance(steps, list):
-        return sum(1 for st in steps if isinstance(st, dict) and st.get("status") == "done")
+        finished = [st for st in steps if isinstance(st, dict) and st.get("status") == "done"]
+        return len(finished), sum(1 for st in finished if not st.get("journal"))
     summary = report.get("summary")
-    return int(summary.get("done", 0)) if isinstance(summary, dict) else 0
+    done = int(summary.get("done", 0)) if isinstance(summary, dict) else 0
+    return done, done
 
 
 async def record_apply(runtime: Runtime, doc: Mapping[str, Any], report: Mapping[str, Any], *,
                        again: bool = False, session: str | None = None) -> PlanLife | None:
     """Record an apply of ``doc`` that answered ``report``: ``applied`` when every step is done
-    (earlier runs' included), ``partly_applied`` when some are, nothing when none is. The undo
+    (earlier runs' included), ``partly_applied`` when some are; nothing when this apply did none
+    (all failed or refused, or every step was done by earlier runs). The undo
     plan the apply made (``report.undo.plan_id``) is linked both ways; applying an undo plan
     whole marks the plan it undoes ``undone``. One audit line per transition. Returns the plan's
     record, or None (no MAC, or the store did not answer: the apply's own answer stands)."""
@@ -86,14 +90,14 @@ async def record_apply(runtime: Runtime, doc: Mapping[str, Any], report: Mapping
     if not isinstance(mac, str) or not mac:
         return None
     pid, by, now = plan_id(mac), person_of(runtime), time.time()
-    done, total = _done_of(report), len(document_steps(doc))
+    (done, now_done), total = _done_of(report), len(document_steps(doc))
     undo: Any = report.get("undo")
     undo_id = undo.get("plan_id") if isinstance(undo, dict) and isinstance(undo.get("plan_id"), str) else None
     edited = bool(report.get("changes"))
     plans = PlanStore(runtime.store)
     try:
         if await plans.life(pid) is None:
-            if done <= 0:
+            if now_done <= 0:
                 return None
             # Applied as a document this store never held (another machine's get_plan, same key):
             # stored now, so the apply is on record.
@@ -101,7 +105,8 @@ async def record_apply(runtime: Runtime, doc: Mapping[str, Any], report: Mapping
                              runtime.principal_id, {"id": "unknown"})
 
         def change(life: PlanLife) -> bool:
-            moved = life.applied(by, done=done, steps=total or done, at=now, again=again)
+            # An apply that did nothing new (every step done by earlier runs) is no transition.
+            moved = bool(now_done) and life.applied(by, done=done, steps=total or done, at=now, again=again)
             if moved and edited:
                 life.applies[-1]["edited"] = True
             if undo_id:
