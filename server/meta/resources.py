@@ -70,7 +70,8 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
             life = await plans.life(pid) if record is not None else None
             done = sorted(await plans.done(record["document"]["mac"])) if record is not None else []
         except StoreUnavailable as exc:
-            raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
+            raise MCPError(INVALID_PARAMS, f"store_unavailable: the state store cannot be reached ({exc})",
+                           {"type": "store_unavailable"}) from None
         if record is None or not may_see(meta.runtime, record, life, session):
             raise MCPError(INVALID_PARAMS, f"not_found: no stored plan {pid!r} (get_plan answers plan_id)",
                            {"type": "not_found"})
@@ -107,5 +108,6 @@ async def _plans_in_state(meta: MetaTools, uri: str, session: str) -> Any:
                 for record, life in await PlanStore(meta.runtime.store).lives(frozenset({state}))
                 if may_see(meta.runtime, record, life, session)]
     except StoreUnavailable as exc:
-        raise MCPError(INVALID_PARAMS, f"unavailable: the state store cannot be reached ({exc})") from None
+        raise MCPError(INVALID_PARAMS, f"store_unavailable: the state store cannot be reached ({exc})",
+                       {"type": "store_unavailable"}) from None
     return {"state": state, "plans": rows}
