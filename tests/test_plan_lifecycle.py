@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from server.policies import Overrides
 from server.policies.loader import build_policy
 from server.safety.untrusted import unlabel
 from server.sandbox.people import ACME
+from test_store_backends import redis, stores  # noqa: F401  (fixtures: every backend, a real redis-server)
 
 pytestmark = pytest.mark.anyio
 
@@ -384,3 +385,24 @@ async def test_search_finds_the_approval_tools_in_a_team_deployment_only(tmp_pat
         answer = tool_payload(await s.client.call_tool("search_actions", {"query": "approve pending plan"}))
     # Elsewhere they are no tools at all: not even listed as refused.
     assert not {"approve_plan", "plans_pending", "review_plan"} & {r["name"] for r in answer.get("refused", [])}
+
+
+async def test_two_approvals_landing_at_once_on_two_replicas_both_count(
+        stores: Callable[..., Any],  # noqa: F811  (the fixture imported above)
+) -> None:
+    """The record is changed under its lock: two approvers deciding at the same moment through two
+    connections (two replicas) both count, on memory, SQLite and Redis."""
+    from server.calls.lifecycle import decide
+    from server.plans.store import PlanStore
+
+    assert RULE is not None
+    doc = {"mac": "hmac-sha256:" + "cd" * 32, "target": {}, "steps": []}
+    first, second = stores(), stores()
+    pid = await PlanStore(first).save(doc, "author", _person("admin"))
+    for _ in range(3):  # a few rounds: the interleaving differs
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(decide, first, None, RULE, _person("owner"), pid, doc["mac"], "approved")
+            tg.start_soon(decide, second, None, RULE, _person("viceowner"), pid, doc["mac"], "approved")
+        life = await PlanStore(second).life(pid)
+        assert life is not None and life.state == "approved"
+        assert sorted(d["by"]["email"] for d in life.approvals) == ["owner@example.com", "viceowner@example.com"]
