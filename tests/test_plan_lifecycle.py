@@ -397,7 +397,21 @@ async def test_two_approvals_landing_at_once_on_two_replicas_both_count(
 
     assert RULE is not None
     doc = {"mac": "hmac-sha256:" + "cd" * 32, "target": {}, "steps": []}
-    first, second = stores(), stores()
+
+    class Slow:  # a store whose reads of the record take a while, as over a network
+        def __init__(self, store: Any) -> None:
+            self.store = store
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.store, name)
+
+        async def get(self, ns: str, key: str) -> Any:
+            value = await self.store.get(ns, key)
+            if ns == "plans.life":
+                await anyio.sleep(0.05)
+            return value
+
+    first, second = Slow(stores()), Slow(stores())
     pid = await PlanStore(first).save(doc, "author", _person("admin"))
     for _ in range(3):  # a few rounds: the interleaving differs
         async with anyio.create_task_group() as tg:
