@@ -77,11 +77,15 @@ async def test_an_administrator_plans_an_owner_approves_on_the_page_in_chromium_
             response = await page.reload()
             assert response is not None
             headers = response.headers
+            await shot(page, "owner-before-approving-1280px.png")
+            await page.set_viewport_size({"width": 400, "height": 800})
+            await shot(page, "owner-before-approving-400px.png")
             await page.locator("#approve").click()
             await page.wait_for_url(lambda url: "done=approved" in url)
             await expect(page.locator("#status")).to_have_text("You approved this plan.")
             after = await page.locator("body").inner_text()
             assert await page.locator("#approve").count() == 0
+            await shot(page, "owner-after-approving-400px.png")
             # Where the plan has been: stored by Jane, approved by Olivia, with times.
             await page.locator("#history summary").click()
             history = await page.locator("#history li").all_inner_texts()
@@ -121,6 +125,14 @@ async def test_an_administrator_plans_an_owner_approves_on_the_page_in_chromium_
     assert [p["email"] for p in applied[0]["outcome"]["approved_by"]] == ["owner@example.com"]
     refusals = [line for line in lines if line["tool"] == "apply_plan" and line["decision"] == "refused"]
     assert [r["rule"] for r in refusals] == ["approval", "approval"]
+
+
+async def shot(page: Page, name: str) -> None:
+    """The page as the approver saw it, kept for a person to look at (test-artifacts/plan-page/)."""
+    from tests.test_review_app import ARTIFACTS
+
+    (ARTIFACTS / "plan-page").mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / "plan-page" / name, full_page=True)
 
 
 def sign_in_on_page(served: Hosted, url: str, email: str) -> tuple[Browser, httpx.Response]:

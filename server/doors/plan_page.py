@@ -175,6 +175,8 @@ class PlanPages:
             return {"apply": False, "discard": False,
                     "how": f"{where} This deployment does not require approvals: there is nothing to approve here."}
         status = life.status(rule)
+        # Until it is applied, where its approvals stand (the review app says who made it and when).
+        where = status["text"]
         out: dict[str, Any] = {"apply": False, "discard": False,
                                "approvals": {"text": status["text"], "required": status["required"],
                                              "missing": status["missing"], "approved": status["approved"]}}
@@ -183,7 +185,7 @@ class PlanPages:
         apply_how = (f"{approvals.who(life.author)} or anyone of the license allowed to write applies it: apply_plan "
                      f"with its plan_id and mac in their client, or `livechat-mcp plans apply {pid} --allow-writes`.")
         if life.state in ("applied", "partly_applied", "undone"):
-            out["how"] = f"{where}"
+            out["how"] = life.text(rule)
         elif "rejected" in status:
             out["how"] = f"{where} It cannot be applied: a new plan needs its own approval."
         elif status["approved"]:
