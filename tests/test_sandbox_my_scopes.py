@@ -89,6 +89,8 @@ BOT_CASES = [
     ("delete_bot", {}),
     ("batch_update_bots", {"job_title": "Batch"}),
     ("batch_delete_bots", {}),
+    # owner_client_id names the bot's client (a PAT must send it): naming the app's does not make a PAT the app.
+    ("reset_bot_secret", {"owner_client_id": DEFAULT_CLIENT_ID}),
 ]
 
 
@@ -223,7 +225,6 @@ COVERED_ONE_BY_ONE = {
 NOT_AN_OWNER_RULE = {
     "create_bot": "creates a bot (owner_client_id names its client; made_with_pat marks a PAT's)",
     "batch_create_bots": "creates bots",
-    "reset_bot_secret": "acts for the client owner_client_id names (credential note C1); no --all alternative",
     "update_company_details": "organization--my: the credential's own license, the only one a request acts on",
 }
 

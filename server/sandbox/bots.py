@@ -320,6 +320,11 @@ def issue_bot_token(ctx: Ctx, req: t.IssueBotToken) -> dict[str, str]:
 
 def reset_bot_secret(ctx: Ctx, req: t.ResetBotSecret) -> dict[str, str]:
     bot = _get_bot(ctx, req.id)
+    # agents-bot--my:rw reaches the requester's own bots, by the one rule every --my scope follows
+    # (server/sandbox/reach.py): a PAT's are the bots made with a PAT, so naming the app's client in
+    # owner_client_id does not make a PAT the app. agents-bot--all:rw widens it as for the other bot
+    # methods (our rule: the reference lists only the --my scope here; docs/conformance.md C3).
+    _require_access(ctx, bot, "rw")
     if bot["owner_client_id"] != _owner(ctx, req):
         raise SandboxError("authorization", f"Bot '{bot['id']}' is not owned by client '{_owner(ctx, req)}'")
     bot["secret"] = _new_hex(ctx, "secret")

@@ -47,7 +47,7 @@ _OWNER_REQUIRED = ("create_bot_template", "delete_bot_template", "update_bot_tem
                    "reset_bot_template_secret", "register_property", "unregister_property", "publish_property",
                    "list_properties", "register_webhook", "list_webhooks", "unregister_webhook")
 _WORK_SCHEDULER = _with_batches("create_agent", "update_agent", "create_bot", "update_bot")
-_MY_BOTS = (*_with_batches("get_bot", "update_bot", "delete_bot"), "list_bots")
+_MY_BOTS = (*_with_batches("get_bot", "update_bot", "delete_bot"), "list_bots", "reset_bot_secret")
 _MY_VALUES = ("update_license_properties", "list_license_properties", "delete_license_properties",
               "update_group_properties", "delete_group_properties")
 
@@ -69,8 +69,10 @@ NOTES: tuple[Note, ...] = (
     Note("C3", "credential", _MY_BOTS,
          "The `--my` bot scopes reach the requester's own bots, as List Bots defines them: a Bearer token's "
          "are the bots its app made, a PAT's the bots made with a PAT (\"all agents who authorize with PATs "
-         "will get the bot\"); a PAT has no client id, so it never acts as an app. The same rule for every "
-         "action (server/sandbox/reach.py)."),
+         "will get the bot\"); a PAT has no client id, so it never acts as an app, not even when it names the "
+         "app's client in `owner_client_id` (reset_bot_secret). The same rule for every action "
+         "(server/sandbox/reach.py). Our rule: `agents-bot--all:rw` widens reset_bot_secret to other bots as it "
+         "does the other bot methods (its page lists only the `--my` scope)."),
     Note("C4", "credential", _MY_VALUES,
          "`--my` reaches the namespace named after the requester's Client ID (\"If the requester's Client ID "
          "matches the namespace\"). A PAT has no Client ID: no namespace is its own, and a private property "
