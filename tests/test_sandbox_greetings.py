@@ -220,3 +220,16 @@ async def test_scopes(api):
     err = await api.error("delete_greeting", {"id": 123}, token="ro-token")
     assert err["type"] == "authorization"
     assert 123 in api.sandbox.state.greetings
+
+
+@pytest.mark.conformance("response", "get_greeting", "list_greetings")
+async def test_unset_fields_are_answered_except_the_if_set_ones(api):
+    """get_greeting's response table marks only active_from/active_until "(if set)": a greeting made
+    without rich_message or properties still answers both (empty), in the list too."""
+    gid = (await api.call("create_greeting", _greeting()))["id"]
+    got = await api.call("get_greeting", {"id": gid})
+    assert got["rich_message"] == {} and got["properties"] == {}
+    assert "active_from" not in got and "active_until" not in got
+    listed = next(g for g in (await api.call("list_greetings", {"groups": [2]}))["greetings"] if g["id"] == gid)
+    assert listed == got
+    assert set(got) == {"id", "type", "active", "name", "group", "rules", "properties", "rich_message"}

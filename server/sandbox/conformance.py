@@ -119,6 +119,10 @@ NOTES: tuple[Note, ...] = (
          "A field asked for with `fields` is answered even when never set (`job_title: \"\"`, `mobile: \"\"`, "
          "a work scheduler with no days): only `last_logout` is documented as \"omitted when no logout "
          "occurred\"."),
+    Note("R10", "response", ("get_greeting", "list_greetings"),
+         "Every field of get_greeting's response table is answered; only `active_from`/`active_until` are "
+         "documented \"(if set)\" and left out when unset. Our rule: a greeting made without `rich_message` "
+         "answers `rich_message: {}` (and `properties: {}`), as a requested field is answered elsewhere (R9)."),
     # --- request fields -------------------------------------------------------------------------
     Note("Q1", "request", _with_batches("update_agent", "create_agent"),
          "`work_scheduler` takes the documented `{timezone, schedule[]}` and, on update, the per-day shape "

@@ -1,8 +1,9 @@
 """Sandbox greetings: int ids, one group each, partial updates, page_id pagination.
 
 Greeting 123 is seeded because every reference example (update/get/delete) uses that id.
-A greeting is stored exactly as get_greeting returns it; optional fields that were never set
-(active_from, active_until, rich_message) are absent, ``properties`` defaults to ``{}``.
+A greeting is stored as it was given; get_greeting answers every field of its response table, the
+optional ones that were never set too (``rich_message: {}``), except ``active_from``/``active_until``,
+documented as "(if set)".
 Buttons sent without ``button_id`` get a generated one (also on update, as documented:
 "pass the existing ID if you want to preserve it").
 """
@@ -134,8 +135,18 @@ def delete_greeting(ctx: Ctx, req: g.DeleteGreeting) -> None:
     del ctx.state.greetings[req.id]
 
 
+def _answer(greeting: dict[str, Any]) -> dict[str, Any]:
+    """A greeting as get_greeting and list_greetings answer it: every field of the response table.
+    Only ``active_from``/``active_until`` are documented as "(if set)"; an unset ``rich_message`` is
+    answered ``{}`` (our rule, docs/conformance.md R10), as ``properties`` is."""
+    out = copy.deepcopy(greeting)
+    out.setdefault("properties", {})
+    out.setdefault("rich_message", {})
+    return out
+
+
 def get_greeting(ctx: Ctx, req: g.GetGreeting) -> dict[str, Any]:
-    return copy.deepcopy(_get(ctx, req.id))
+    return _answer(_get(ctx, req.id))
 
 
 def _encode_page(groups: list[int] | None, limit: int, offset: int) -> str:
@@ -163,7 +174,8 @@ def list_greetings(ctx: Ctx, req: g.ListGreetings) -> dict[str, Any]:
     if groups is not None:
         wanted = set(groups)
         found = [greeting for greeting in found if greeting["group"] in wanted]
-    result: dict[str, Any] = {"greetings": found[offset:offset + limit], "found_greetings": len(found)}
+    result: dict[str, Any] = {"greetings": [_answer(greeting) for greeting in found[offset:offset + limit]],
+                              "found_greetings": len(found)}
     if offset + limit < len(found):
         result["next_page_id"] = _encode_page(groups, limit, offset + limit)
     return result
