@@ -83,6 +83,16 @@ async def test_check_product_limits_follows_state(api):
     assert await api.call("check_product_limits_for_plan", {"plan": "enterpriseplus"}) == []
 
 
+@pytest.mark.conformance("semantics", "check_product_limits_for_plan")
+async def test_check_product_limits_counts_only_bans_in_force(api):
+    """"The number of banned visitors": the seeded ban counts while it lasts, not once it expired."""
+    assert {"resource": "banned", "limit_balance": 1} in await api.call("check_product_limits_for_plan", {"plan": "starter"})
+    api.sandbox.clock.advance(30 * 86400)
+    assert await api.call("list_customer_bans", {}) == []
+    result = await api.call("check_product_limits_for_plan", {"plan": "starter"})
+    assert not [r for r in result if r["resource"] == "banned"], result
+
+
 async def test_check_product_limits_plan_enum_and_scope(api):
     err = await api.error("check_product_limits_for_plan", {"plan": "business"})
     assert err["type"] == "validation" and "plan" in err["message"]

@@ -35,6 +35,11 @@ def seed(state: SandboxState) -> None:
     )
 
 
+def active_bans(state: SandboxState) -> list[dict[str, Any]]:
+    """The bans in force now (what list_customer_bans lists and check_product_limits_for_plan counts)."""
+    return _active(state)
+
+
 def _active(state: SandboxState) -> list[dict[str, Any]]:
     # Bans expire as the sandbox clock moves (POST /_sandbox/clock moves or freezes it).
     now = state.clock.now()

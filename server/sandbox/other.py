@@ -8,6 +8,7 @@ from typing import Any
 from ..tools import other as t
 from ..tools.catalog import to_payload
 from .core import SANDBOX_NOTICE, Ctx, SandboxState, not_found
+from .customer_bans import active_bans
 from .people import email_of
 
 # Sandbox plan limits: illustrative values, NOT LiveChat's real ones (those are not
@@ -79,7 +80,8 @@ def check_product_limits_for_plan(ctx: Ctx, req: t.CheckProductLimitsForPlan) ->
     active = [aid for aid, agent in state.agents.items() if not agent.get("suspended")]
     over("agents", len(active) + len(state.bots))
     over("groups", len(state.groups))
-    over("banned", len(state.customer_bans))
+    # "The number of banned visitors": a ban that expired bans nobody (list_customer_bans omits it too).
+    over("banned", len(active_bans(state)))
     for resource in ("queue", "queue_continuous"):  # the license's queue, then each group's
         queue = settings.get(resource, {})
         if "license" in queue:
