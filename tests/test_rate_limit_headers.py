@@ -63,6 +63,19 @@ async def test_every_counted_answer_carries_the_quota_shared_by_a_pat_and_a_toke
     assert quota(unauthenticated) == (None, None, None)  # not counted against any license
 
 
+@pytest.mark.conformance("credential", "list_webhook_names")
+async def test_an_anonymous_call_draws_on_no_licenses_quota():
+    """list_webhook_names "requires no authorization": called without a credential it belongs to no
+    license, so the license's Remaining is untouched and the answer carries no quota of a license."""
+    sandbox = Sandbox(rate_limit=3, rate_period=600)
+    url = "/v3.6/configuration/action/"
+    async with sandbox_http(sandbox) as http:
+        anonymous = [await http.post(url + "list_webhook_names", json={}) for _ in range(4)]
+        counted = await http.post(url + "list_webhook_names", json={}, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+    assert all(r.status_code == 200 and quota(r) == (None, None, None) for r in anonymous)
+    assert quota(counted)[:2] == ("3", "2")
+
+
 async def test_each_license_has_its_own_remaining():
     from test_sandbox_accounts import token_for
 

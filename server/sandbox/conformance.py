@@ -230,8 +230,10 @@ GLOBAL: tuple[Rule, ...] = (
          "license) answers `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`, as the "
          "lifecycle guide documents them; Reset is in seconds (our rule: the reference names no unit), until "
          "the window frees a request; a 429 adds `Retry-After`. The client waits for the reset when "
-         "Remaining reaches 0 instead of sending into a 429.",
+         "Remaining reaches 0 instead of sending into a 429. Our rule: an anonymous call (list_webhook_names "
+         "without a credential) belongs to no license and draws on no license's quota.",
          ("test_rate_limit_headers.py::test_every_counted_answer_carries_the_quota_shared_by_a_pat_and_a_token_of_the_license",
+          "test_rate_limit_headers.py::test_an_anonymous_call_draws_on_no_licenses_quota",
           "test_rate_limit_headers.py::test_the_client_stops_before_the_limit_instead_of_meeting_a_429")),
     Rule("Accounts: whoever signs in to the sandbox's accounts service is an agent of their license, with "
          "that agent's role (`/v2/accounts/me`, token info, the audit and per-person rules see the same "
