@@ -151,3 +151,19 @@ async def test_delete_relinks_the_list(api):
 
 async def test_list_refuses_unknown_fields(api):
     assert (await api.error("list_auto_accesses", {"fields": ["x"]}))["type"] == "validation"
+
+
+@pytest.mark.conformance("request", "add_auto_access", "update_auto_access")
+async def test_a_rule_routes_to_at_least_one_group_and_matches_at_least_one_location(api):
+    """access.groups and conditions.geolocation.values are required lists: an empty one would route
+    nowhere or never match, and a rule a group deletion leaves without groups is deleted (M1), so an
+    empty list is refused on add and update alike, and nothing changes."""
+    before = await api.call("list_auto_accesses", {})
+    err = await api.error("add_auto_access", _rule([]))
+    assert err["type"] == "validation" and "access.groups" in err["message"]
+    err = await api.error("update_auto_access", {"id": FIRST, "access": {"groups": []}})
+    assert err["type"] == "validation" and "access.groups" in err["message"]
+    nowhere = {"access": {"groups": [0]}, "conditions": {"geolocation": {"values": []}}}
+    err = await api.error("add_auto_access", nowhere)
+    assert err["type"] == "validation" and "geolocation.values" in err["message"]
+    assert await api.call("list_auto_accesses", {}) == before

@@ -1168,6 +1168,7 @@ ACTIONS: dict[str, Any] = snapshot(
                             "groups": {
                                 "description": "Destination groups the chat is assigned to.",
                                 "items": {"minimum": 0, "type": "integer"},
+                                "minItems": 1,
                                 "type": "array",
                             }
                         },
@@ -1210,6 +1211,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                             },
                                             "type": "object",
                                         },
+                                        "minItems": 1,
                                         "type": "array",
                                     }
                                 },
@@ -1307,6 +1309,7 @@ ACTIONS: dict[str, Any] = snapshot(
                             "groups": {
                                 "description": "Destination groups the chat is assigned to.",
                                 "items": {"minimum": 0, "type": "integer"},
+                                "minItems": 1,
                                 "type": "array",
                             }
                         },
@@ -1349,6 +1352,7 @@ ACTIONS: dict[str, Any] = snapshot(
                                             },
                                             "type": "object",
                                         },
+                                        "minItems": 1,
                                         "type": "array",
                                     }
                                 },
@@ -3877,6 +3881,7 @@ COMPACT_SHARED: dict[str, Any] = snapshot(
                         "groups": {
                             "description": "Destination groups the chat is assigned to.",
                             "items": {"minimum": 0, "type": "integer"},
+                            "minItems": 1,
                             "type": "array",
                         }
                     },

@@ -140,6 +140,25 @@ NOTES: tuple[Note, ...] = (
     Note("Q4", "request", ("request_agent_unsuspension",),
          "Its Specifics table says \"Batch support: Yes\", but the page's list of batch methods has no URL "
          "for it and its empty request acts for the caller: no batch tool is offered."),
+    Note("Q5", "request", ("add_auto_access", "update_auto_access"),
+         "Our reading of \"required\": `access.groups` and `conditions.geolocation.values` need at least one "
+         "item (an empty list would route a chat nowhere or never match; a rule a group deletion leaves with no "
+         "group is deleted, M1). The reference gives no minimum."),
+    Note("Q6", "request", ("create_greeting", "update_greeting", "list_greetings"),
+         "Where the page contradicts itself (server/tools/greetings.py): `rich_message.template_id` also takes "
+         "`text`, which both examples send beside the listed `cards`/`sticker`/`quick_replies`; "
+         "`elements[].image` is optional though marked required (both examples omit it); a URL object's `url` "
+         "and `operator` are required inside `urls`; list_greetings refuses `page_id` with `groups`/`limit` "
+         "(\"cannot be used with\") rather than ignoring them."),
+    Note("Q7", "request", ("register_property",),
+         "Footnote 2 (`default_value` only with a `license` or `group` location) is enforced by the sandbox "
+         "(`validation`) although the page's own example breaks it; the tool schema lets it through and leaves "
+         "the decision to the API."),
+    Note("Q8", "request", ("register_webhook",),
+         "The actions table names an `agent_ids` filter for `routing_status_set` with no row in the parameter "
+         "table: it is accepted as `{values}` or `{exclude_values}` of agent IDs (the shape of `user_ids`, our "
+         "reading); `additional_data` is refused only for `agent_deleted` (the other action the page names, "
+         "`agent_status_changed`, is not a v3.6 action)."),
     # --- errors ---------------------------------------------------------------------------------
     Note("E1", "errors", ("delete_group", *_with_batches("delete_agent", "suspend_agent", "update_agent")),
          "The reference names no error for deleting the default group 0, or for deleting, suspending or "

@@ -54,6 +54,7 @@ class GeolocationObject(Input):
 
 class GeolocationCondition(Input):
     values: list[GeolocationObject] = Field(
+        min_length=1,
         description="Locations; matches when any one matches (all fields of a location must match)."
     )
 
@@ -73,7 +74,9 @@ class Conditions(Input):
 
 
 class Access(Input):
-    groups: GroupIds = Field(description="Destination groups the chat is assigned to.")
+    # Required, and a rule routes to at least one group: an empty list would be a rule that assigns
+    # nothing (the sandbox deletes a rule a group deletion leaves with none, docs/conformance.md M1).
+    groups: GroupIds = Field(min_length=1, description="Destination groups the chat is assigned to.")
 
 
 class AddAutoAccess(Input):
