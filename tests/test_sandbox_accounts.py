@@ -291,3 +291,26 @@ async def test_the_built_in_tokens_belong_to_the_licenses_owner() -> None:
             assert me["account_id"] == info["account_id"] and me["email"] == "owner@example.com"
             assert sandbox.state.agents[me["email"]]["role"] == me["role"] == "owner"
         assert (await http.get("/v2/accounts/me", headers={"Authorization": "Bearer dal:nope"})).status_code == 401
+
+
+@pytest.mark.conformance("credential", "update_agent")
+async def test_a_demoted_agents_tokens_lose_what_the_new_role_does_not_allow() -> None:
+    """The role is the license's, read when asked: Jane (administrator) made a normal agent can no longer
+    write with the token she already holds, and its token info says so; a promotion grants nothing the
+    token was not given."""
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        jane = {"Authorization": f"Bearer {(await token_for(http, 'jane@example.com'))['access_token']}"}
+        john = {"Authorization": f"Bearer {(await token_for(http, 'john@example.com'))['access_token']}"}
+        owner = {"Authorization": f"Bearer {(await token_for(http, 'owner@example.com'))['access_token']}"}
+        url = "/v3.6/configuration/action/"
+        assert (await http.post(url + "create_tag", json={"name": "before"}, headers=jane)).status_code == 200
+        for who, role in (("jane@example.com", "normal"), ("john@example.com", "administrator")):
+            changed = await http.post(url + "update_agent", json={"id": who, "role": role}, headers=owner)
+            assert changed.status_code == 200, changed.text
+        refused = await http.post(url + "create_tag", json={"name": "after"}, headers=jane)
+        assert refused.status_code == 403 and refused.json()["error"]["type"] == "authorization"
+        assert "tags--all:rw" not in (await http.get("/v2/info", headers=jane)).json()["scope"].split(",")
+        assert (await http.post(url + "list_tags", json={}, headers=jane)).status_code == 200  # still reads
+        promoted = await http.post(url + "create_tag", json={"name": "johns"}, headers=john)
+        assert promoted.status_code == 403  # his token was granted reading only

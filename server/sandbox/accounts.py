@@ -192,6 +192,15 @@ class Accounts:
         """What a token of this person holds: a normal agent reads only; the roles above hold every scope."""
         return read_only_scopes() if account.role == "normal" else documented_scopes()
 
+    def scopes_now(self, issued: Issued) -> frozenset[str]:
+        """What a token may do now: what it was granted, within what its person's role allows today.
+        A role is read from the license when asked, so an administrator made a normal agent stops
+        writing at once with the tokens they already hold (our rule: the reference ties access to the
+        token's scopes and to the agent, and says nothing of tokens issued before a role change; a
+        promotion grants no scope the token was not given)."""
+        account = self.account(issued.account_id)
+        return issued.scopes & self.scopes_of(account) if account is not None else frozenset()
+
     # --- issuing -------------------------------------------------------------------------------
 
     def _issue(self, account: Account, client_id: str) -> dict[str, Any]:
@@ -368,7 +377,7 @@ class Accounts:
             "client_id": issued.client_id,
             "expires_in": max(0, int(issued.expires_at - time.time())),
             "organization_id": issued.organization_id,
-            "scope": ",".join(sorted(issued.scopes)),
+            "scope": ",".join(sorted(self.scopes_now(issued))),
             "token_type": "Bearer",
         })
 

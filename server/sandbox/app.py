@@ -149,7 +149,8 @@ class Sandbox:
         issued = self.accounts.issued(value) if scheme == "Bearer" else None
         account = self.accounts.account(issued.account_id) if issued is not None else None
         if issued is not None and account is not None:  # issued() checked the account still exists
-            return Requester(account.email, issued.scopes, issued.account_id, issued.client_id, issued.organization_id)
+            return Requester(account.email, self.accounts.scopes_now(issued), issued.account_id, issued.client_id,
+                             issued.organization_id)
         for cred in self._all_credentials():
             if scheme == "Bearer" and cred.kind == "bearer" and value == cred.secret:
                 return self._requester(cred)

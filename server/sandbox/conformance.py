@@ -256,9 +256,12 @@ GLOBAL: tuple[Rule, ...] = (
           "test_rate_limit_headers.py::test_the_client_stops_before_the_limit_instead_of_meeting_a_429")),
     Rule("Accounts: whoever signs in to the sandbox's accounts service is an agent of their license, with "
          "that agent's role (`/v2/accounts/me`, token info, the audit and per-person rules see the same "
-         "person the license does).",
+         "person the license does). Our rule: a token does no more than its person's role allows now, so an "
+         "agent made a normal agent stops writing with the tokens they hold (a promotion grants no scope a "
+         "token was not given).",
          ("test_sandbox_accounts.py::test_every_account_is_an_agent_of_its_license_with_its_role",
-          "test_sandbox_accounts.py::test_a_signed_in_person_acts_as_their_agent")),
+          "test_sandbox_accounts.py::test_a_signed_in_person_acts_as_their_agent",
+          "test_sandbox_accounts.py::test_a_demoted_agents_tokens_lose_what_the_new_role_does_not_allow")),
     Rule("`--my` scopes: one rule for every action that has them (server/sandbox/reach.py); a PAT has no "
          "client id.",
          ("test_sandbox_my_scopes.py::test_every_action_with_a_my_scope_is_covered",)),
