@@ -467,6 +467,20 @@ async def test_suspend_and_unsuspend_toggle_suspended(api):
     assert api.sandbox.state.agents["john@example.com"]["suspended"] is False
 
 
+@pytest.mark.conformance("semantics", "approve_agent", "unsuspend_agent", "suspend_agent")
+async def test_asking_for_the_state_an_agent_is_in_changes_nothing(api):
+    """Our rule (note M14): approving an approved agent, unsuspending an active one or suspending a
+    suspended one answers like the change (no payload) and changes nothing; the reference names no error."""
+    before = await api.call("get_agent", {"id": "john@example.com", "fields": ["suspended", "awaiting_approval"]})
+    assert before["suspended"] is False and before["awaiting_approval"] is False
+    assert await api.call("approve_agent", {"id": "john@example.com"}) is None
+    assert await api.call("unsuspend_agent", {"id": "john@example.com"}) is None
+    assert await api.call("suspend_agent", {"id": "suspended@example.com"}) is None
+    after = await api.call("get_agent", {"id": "john@example.com", "fields": ["suspended", "awaiting_approval"]})
+    assert after == before
+    assert api.sandbox.state.agents["suspended@example.com"]["suspended"] is True
+
+
 @pytest.mark.conformance("errors", "suspend_agent")
 async def test_owner_cannot_be_suspended(api):
     err = await api.error("suspend_agent", {"id": "owner@example.com"})

@@ -263,6 +263,7 @@ def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
         if value is None:  # an explicit null means "unchanged", as upstream never receives it
             continue
         if name == "groups":
+            # Replaces the memberships: our reading, docs/conformance.md M13 (update_bot does the same).
             _set_memberships(ctx.state, req.id, value)
         elif name == "work_scheduler":
             agent[name] = _scheduler(agent, value)
@@ -292,6 +293,8 @@ def suspend_agent(ctx: Ctx, req: t.SuspendAgent) -> None:
 
 
 def unsuspend_agent(ctx: Ctx, req: t.UnsuspendAgent) -> None:
+    # Our rule (docs/conformance.md M14): an agent already in the state asked for stays as it is, no error
+    # (suspend_agent and approve_agent too).
     _get(ctx, req.id)["suspended"] = False
     return None
 

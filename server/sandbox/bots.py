@@ -49,7 +49,7 @@ def _bot(bot_id: str, name: str, owner: str, **extra: Any) -> dict[str, Any]:
         "max_chats_count": DEFAULT_MAX_CHATS,
         "job_title": "",
         "type": DEFAULT_TYPE,
-        "work_scheduler": {},  # none set: answered as {} when fields[] asks for it
+        "work_scheduler": {},  # none set: answered as {} when fields[] asks for it (our rule, docs/conformance.md R11)
         "timezone": DEFAULT_TIMEZONE,
         "secret": "",
         "template_id": None,
@@ -276,7 +276,7 @@ def update_bot(ctx: Ctx, req: t.UpdateBot) -> None:
         _check_groups(ctx, req.groups)
     bot.update(_bot_settings(req))
     if req.groups is not None:
-        _set_groups(ctx.state, bot["id"], req.groups)
+        _set_groups(ctx.state, bot["id"], req.groups)  # replaces the memberships (docs/conformance.md M13)
 
 
 def delete_bot(ctx: Ctx, req: t.DeleteBot) -> None:

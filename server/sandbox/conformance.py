@@ -119,6 +119,9 @@ NOTES: tuple[Note, ...] = (
          "A field asked for with `fields` is answered even when never set (`job_title: \"\"`, `mobile: \"\"`, "
          "a work scheduler with no days): only `last_logout` is documented as \"omitted when no logout "
          "occurred\"."),
+    Note("R11", "response", ("get_bot", "list_bots"),
+         "A bot whose work scheduler was never set answers `work_scheduler: {}` when `fields` asks for it (an "
+         "agent's answers `{\"schedule\": []}`, R9): our rule, kept so an export and re-import leave it unset."),
     Note("R10", "response", ("get_greeting", "list_greetings"),
          "Every field of get_greeting's response table is answered; only `active_from`/`active_until` are "
          "documented \"(if set)\" and left out when unset. Our rule: a greeting made without `rich_message` "
@@ -204,6 +207,13 @@ NOTES: tuple[Note, ...] = (
     Note("M11", "semantics", ("update_company_details",),
          "`enrich: true` fills an empty company name from the URL's domain: a stand-in for LiveChat's "
          "enrichment, which the sandbox cannot reach.", "deviation"),
+    Note("M13", "semantics", _with_batches("update_agent", "update_bot"),
+         "Our reading where the reference is silent: `groups` (\"the groups an agent/bot belongs to\") replaces "
+         "the memberships; groups left out are left. Send every group to keep one."),
+    Note("M14", "semantics", _with_batches("approve_agent", "unsuspend_agent", "suspend_agent"),
+         "Our rule: asking for the state an agent is already in (approving an approved agent, unsuspending an "
+         "active one, suspending a suspended one) answers like the change and changes nothing; the reference "
+         "names no error for it."),
     Note("M12", "semantics", ("reactivate_email",),
          "Our rule: reactivating an address that did not bounce is a harmless no-op (the reference names no "
          "error for it)."),
