@@ -152,7 +152,8 @@ NOTES: tuple[Note, ...] = (
          "`text`, which both examples send beside the listed `cards`/`sticker`/`quick_replies`; "
          "`elements[].image` is optional though marked required (both examples omit it); a URL object's `url` "
          "and `operator` are required inside `urls`; list_greetings refuses `page_id` with `groups`/`limit` "
-         "(\"cannot be used with\") rather than ignoring them."),
+         "(\"cannot be used with\") rather than ignoring them. Our rules where it is silent: `active_until` must be "
+         "later than `active_from`, and the counting rule types' `value` is an integer string."),
     Note("Q7", "request", ("register_property",),
          "Footnote 2 (`default_value` only with a `license` or `group` location) is enforced by the sandbox "
          "(`validation`) although the page's own example breaks it; the tool schema lets it through and leaves "
@@ -245,7 +246,7 @@ GLOBAL: tuple[Rule, ...] = (
          "emulation (the differences between the versions are not emulated); any other version in the path "
          "answers `unsupported_version` as JSON.",
          ("test_sandbox_fidelity.py::test_an_unknown_api_version_is_a_json_error",
-          "test_sandbox_fidelity.py::test_v3_5_is_still_served")),
+          "test_sandbox_fidelity.py::test_v3_5_is_still_served"), kind="deviation"),
     Rule("Batch actions run their items in order and answer one response per item, in order; the reference "
          "promises the order of the answers only (\"executed concurrently\").",
          ("test_sandbox_conformance.py::test_a_batch_answers_one_response_per_item_in_order",)),

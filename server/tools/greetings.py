@@ -223,6 +223,7 @@ class RichMessage(Input):
 
 
 def check_active_window(active_from: str | None, active_until: str | None) -> None:
+    """Our rule (the reference is silent; docs/conformance.md Q6): a greeting's window ends after it starts."""
     if active_from and active_until:
         start = datetime.fromisoformat(active_from.replace("Z", "+00:00"))
         end = datetime.fromisoformat(active_until.replace("Z", "+00:00"))
