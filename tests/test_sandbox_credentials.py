@@ -159,3 +159,24 @@ async def test_the_all_scopes_token_keeps_its_scopes_when_made_the_default():
     async with httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sb") as http:
         info = (await http.get("/v2/info", headers={"Authorization": f"Bearer {ALL_SCOPES_TOKEN}"})).json()
     assert PRIVATE_SCOPES <= set(info["scope"].split(","))
+
+
+@pytest.mark.parametrize("action", OWNED_PARAMS)
+async def test_another_licenses_organization_cannot_act_for_this_ones_apps(action):
+    """Globex, the second sandbox license, is another organization: its owner's token is refused when it
+    names Acme's app (the sandbox app's client id) as owner, and acts for its own token's client when it
+    names none."""
+    from server.sandbox import Sandbox
+    from test_sandbox_accounts import token_for
+
+    sandbox = Sandbox()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sandbox") as http:
+        token = (await token_for(http, "owner@globex.example"))["access_token"]
+        headers = {"Authorization": f"Bearer {token}", "X-Region": "fra"}
+        url = f"/v3.6/configuration/action/{action}"
+        refused = await http.post(url, json={**OWNED[action], "owner_client_id": DEFAULT_CLIENT_ID}, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert "not owned by your organization" in refused.json()["error"]["message"]
+        if action != "reset_bot_secret":  # Globex's bot there belongs to Acme's app: not its own to reset
+            own = await http.post(url, json=OWNED[action], headers=headers)
+            assert own.status_code == 200, own.text

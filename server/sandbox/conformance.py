@@ -58,14 +58,15 @@ NOTES: tuple[Note, ...] = (
          "(the token's client id is used; a given one wins), a PAT caller without it gets `validation`. "
          "Our rule: the MCP server fills it in from token info with a Bearer token and refuses a PAT call "
          "without it before sending. A given client id must belong to the caller's organization "
-         "(`authorization`)."),
+         "(`authorization`; Globex, the second license, owns none of Acme's apps)."),
     Note("C2", "credential", _OWNER_REQUIRED,
          "`owner_client_id` is marked required and \"must be owned by your organization\", yet the "
          "reference's own examples omit it (list_bot_templates sends `{}`). The sandbox lets a Bearer token "
          "supply it, as the examples do; a PAT caller must send it (`validation`). The MCP server always "
          "sends it with a Bearer token (from token info), so LiveChat receives the documented request; the "
          "tool schema marks it optional and says so. A client id of another organization is refused "
-         "(`authorization`); another client's template, property or webhook is `not_found`."),
+         "(`authorization`), Acme's apps named from Globex (the second license, another organization) too; "
+         "another client's template, property or webhook is `not_found`."),
     Note("C3", "credential", _MY_BOTS,
          "The `--my` bot scopes reach the requester's own bots, as List Bots defines them: a Bearer token's "
          "are the bots its app made, a PAT's the bots made with a PAT (\"all agents who authorize with PATs "

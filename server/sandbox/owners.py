@@ -10,15 +10,18 @@ The reference has two rules for ``owner_client_id``:
   sandbox lets a Bearer token supply it there too, as the examples do, and says so in
   docs/conformance.md; a PAT has no client id, so a PAT caller must always send it.
 
-Either way a given client id must belong to the caller's organization. The sandbox's license
+Either way a given client id must belong to the caller's organization. The default license's
 organization owns the clients listed in ``ORGANIZATION_CLIENTS`` (the sandbox's own app, two more
 apps, and the client ids the reference's examples use) plus the client of any sandbox credential;
-``FOREIGN_CLIENT_ID`` belongs to another organization.
+``FOREIGN_CLIENT_ID`` belongs to another organization, and so does Globex, the second license: its
+people act for their own token's client, never for Acme's apps (our rule: one organization per
+client, as "must be owned by your organization" says).
 """
 
 from __future__ import annotations
 
 from .core import Ctx, SandboxError
+from .people import GLOBEX_ORGANIZATION_ID
 
 FOREIGN_CLIENT_ID = "f0reign0client0id000000000000000"
 FOREIGN_ORGANIZATION_ID = "f0reign0-0000-0000-0000-000000000000"
@@ -37,7 +40,9 @@ def client_organization(ctx: Ctx, client_id: str) -> str | None:
     if client_id == ctx.requester.client_id:
         return ctx.requester.organization_id
     if client_id in ORGANIZATION_CLIENTS:
-        return ctx.state.organization_id
+        # The default license's organization's apps (whatever organization a seed gave that license);
+        # the second sandbox license is another organization that owns none of them.
+        return None if ctx.state.organization_id == GLOBEX_ORGANIZATION_ID else ctx.state.organization_id
     if client_id == FOREIGN_CLIENT_ID:
         return FOREIGN_ORGANIZATION_ID
     org = ctx.state.extra.get("clients", {}).get(client_id)
