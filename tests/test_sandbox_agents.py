@@ -536,6 +536,23 @@ async def test_request_unsuspension_emails_owners_and_viceowners(api):
     assert sent == [{"agent_id": "suspended@example.com", "sent_to": ["owner@example.com", "viceowner@example.com"]}]
 
 
+@pytest.mark.conformance("semantics", "suspend_agent", "unsuspend_agent", "request_agent_unsuspension")
+async def test_a_suspended_agent_may_only_ask_to_be_unsuspended(api):
+    """Our rule (note M15): suspending John stops his credential, whatever scopes it holds, except for
+    request_agent_unsuspension; unsuspended, it works again."""
+    john = api.sandbox.state.agents["john@example.com"]["account_id"]
+    token = _credential(api, "john-reads", {"tags--all:ro", "agents--all:ro"}, account_id=john)
+    assert await api.call("list_tags", {}, token=token)
+    await api.call("suspend_agent", {"id": "john@example.com"})
+    err = await api.error("list_tags", {}, token=token)
+    assert err["type"] == "authorization" and "suspended" in err["message"]
+    err = await api.error("get_agent", {"id": "john@example.com"}, token=token)
+    assert err["type"] == "authorization"
+    assert await api.call("request_agent_unsuspension", {}, token=token) is None
+    await api.call("unsuspend_agent", {"id": "john@example.com"})
+    assert await api.call("list_tags", {}, token=token)
+
+
 @pytest.mark.conformance("semantics", "request_agent_unsuspension")
 async def test_request_unsuspension_by_active_agent_is_refused(api):
     err = await api.error("request_agent_unsuspension", {})

@@ -55,6 +55,9 @@ def regional(token: str, region: str) -> str:
 DEFAULT_ACCOUNT_ID = "5b0d2a5c-8c1e-4b9e-9d2a-000000000001"
 # Documented as requiring no authorization.
 PUBLIC_ACTIONS = frozenset({"list_webhook_names"})
+# What a suspended agent's credential may still call: "A suspended agent can send emails to license
+# owners and vice owners with an unsuspension request" (and what needs no authorization at all).
+SUSPENDED_MAY = frozenset({"request_agent_unsuspension", *PUBLIC_ACTIONS})
 # API versions LiveChat serves: "v3.5 stays supported alongside" v3.6 (the scopes overview). The
 # sandbox emulates v3.6 and answers a v3.5 path with it (our rule: the differences between the
 # versions are not emulated); any other version is unsupported_version.
@@ -226,9 +229,20 @@ class Sandbox:
         missing = _missing_scope(act.scopes, requester.scopes)
         if missing:
             raise SandboxError("authorization", f"Missing scope: {missing}", {"required_scope": missing})
+        if name not in SUSPENDED_MAY and self._suspended(requester):
+            # Our rule (the reference is silent): a suspended agent cannot use the license, whatever its
+            # credential holds; what it may do is ask to be let back (request_agent_unsuspension).
+            raise SandboxError("authorization", "The requester's agent is suspended: only "
+                               "request_agent_unsuspension is allowed until an owner unsuspends it")
         if act.batch_of:
             return self._run_batch(act.batch_of, body, requester)
         return self._run_single(name, body, requester)
+
+    def _suspended(self, requester: Requester) -> bool:
+        if not requester.account_id:  # anonymous (list_webhook_names): no agent
+            return False
+        agents = self.state_for(requester).agents.values()
+        return any(agent.get("suspended") for agent in agents if agent.get("account_id") == requester.account_id)
 
     def _run_single(self, name: str, body: Any, requester: Requester) -> Any:
         # What LiveChat accepts: a tool's paging arguments are this server's, never the API's.
