@@ -242,8 +242,11 @@ GLOBAL: tuple[Rule, ...] = (
          ("test_sandbox_conformance.py::test_bad_input_is_a_validation_error_naming_the_field",)),
     Rule("Configuration applies at once (the reference allows up to 2 minutes of propagation delay).",
          kind="deviation"),
-    Rule("HTTP statuses per error type are the sandbox's choice (the reference fixes none; clients key on "
-         "`error.type`). `Content-Type` must be `application/json` (`validation` otherwise). \"No response "
+    Rule("HTTP statuses: the scopes overview's table of errors lists status 200 beside every error type (the "
+         "error travels in the JSON body); the two API pages fix none. The sandbox answers conventional statuses "
+         "per type (400 validation, 401, 403, 404, 409, 421, 422, 429, 500; clients key on `error.type`, as the "
+         "overview advises), so a client reading only the status sees an error.", kind="deviation"),
+    Rule("`Content-Type` must be `application/json` (`validation` otherwise). \"No response "
          "payload\" is an empty 200 body.",
          ("test_sandbox_fidelity.py::test_content_type_is_checked",
           "test_sandbox_fidelity.py::test_no_payload_answers_are_empty")),
