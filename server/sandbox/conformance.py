@@ -300,6 +300,18 @@ DISAGREEMENTS = (
      "its footnote: exactly one of `ip` and `customer_id`"),
     ("request_agent_unsuspension batch", "Specifics: \"Batch support: Yes\"; the list of batch methods: none",
      "no batch (note Q4)"),
+    ("Scopes of some methods", "the scopes overview's Permission column names `properties--all:rw` for "
+     "register_property, `webhooks--all:rw`/`webhooks--all:ro` for the webhook methods, `groups--all:rw` for "
+     "update_group/delete_group and `agents--all:rw` for delete_agent; the API pages name "
+     "`properties.configuration:rw`, `webhooks.configuration:rw`, the `--my`/`--all` pairs",
+     "the API pages (their Required scopes rows, checked per action)"),
+    ("Agent roles", "the lifecycle guide: 'administrator' or 'agent' (default 'agent'), and \"cannot delete the last "
+     "administrator\"; the API pages: `viceowner`, `administrator`, `normal` (default `normal`), no such error",
+     "the API pages: the owner alone is protected (note E1)"),
+    ("update_group `agent_priorities`", "the lifecycle guide: omitted agents keep their priority; the API page "
+     "is silent", "our rule: the map replaces the membership (note M9)"),
+    ("Error statuses", "the scopes overview lists status 200 beside every error type; the API pages fix none",
+     "conventional statuses per type (a deviation, see Every action)"),
 )
 
 Coverage = Mapping[tuple[str, str], Sequence[str]]  # (action, column) -> the tests backing the cell
@@ -393,7 +405,7 @@ def render(coverage: Coverage) -> str:
     lines += ["", "## Notes", ""]
     for note in NOTES:
         lines.append(f"- **{note.key}** ({note.column}, {note.kind}): {note.text}")
-    lines += ["", "## Where the two reference pages disagree", "", "| Topic | Difference | We follow |",
+    lines += ["", "## Where the references disagree", "", "| Topic | Difference | We follow |",
               "| --- | --- | --- |"]
     for topic, difference, follow in DISAGREEMENTS:
         lines.append(f"| {topic} | {difference} | {follow} |")
