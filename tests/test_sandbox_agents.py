@@ -481,6 +481,22 @@ async def test_asking_for_the_state_an_agent_is_in_changes_nothing(api):
     assert api.sandbox.state.agents["suspended@example.com"]["suspended"] is True
 
 
+@pytest.mark.conformance("request", "create_agent", "batch_create_agents")
+async def test_a_new_agents_id_is_their_email(api):
+    """An agent's ID is their email address: a create with another kind of id is refused as our own rule,
+    naming the field, and nothing is created (in a batch, that item only)."""
+    err = await api.error("create_agent", {"id": "bob", "name": "Bob"})
+    assert err["type"] == "validation" and "id" in err["message"] and "own safety rule" in err["message"]
+    assert "bob" not in api.sandbox.state.agents
+    batch = {"requests": [{"id": "bob", "name": "Bob"}, {"id": "bob@example.com", "name": "Bob"}]}
+    if api.mode == "mcp":  # the tool refuses the whole batch before sending, naming the item's field
+        err = await api.error("batch_create_agents", batch)
+        assert err["type"] == "validation" and "requests[0].id" in err["message"]
+        return
+    res = await api.call("batch_create_agents", batch)
+    assert res["responses"][0]["error"]["type"] == "validation" and res["responses"][1] == {"id": "bob@example.com"}
+
+
 @pytest.mark.conformance("errors", "suspend_agent")
 async def test_owner_cannot_be_suspended(api):
     err = await api.error("suspend_agent", {"id": "owner@example.com"})

@@ -136,9 +136,10 @@ NOTES: tuple[Note, ...] = (
          "`start`/`end` must be HH:MM: livechat-mcp's own rule (the reference states no format; its "
          "examples use HH:MM), and the error says so."),
     Note("Q3", "request", ("create_group", "update_group", "register_webhook", "unban_customer",
-                           "register_property"),
+                           "register_property", *_with_batches("create_agent")),
          "A check the reference does not state, kept as livechat-mcp's own safety rule and named so in the "
-         "error: `language_code` looks like a language code, a webhook `url` starts with http(s)://, "
+         "error: a new agent's `id` is an email address (the lifecycle guide: \"the agent id field is the "
+         "agent's email address\"), `language_code` looks like a language code, a webhook `url` starts with http(s)://, "
          "`ip` is an IP address, a property `range.from` is not above `range.to`. unban_customer: exactly "
          "one of `ip` and `customer_id` (its footnote; both rows say \"Yes*\")."),
     Note("Q4", "request", ("request_agent_unsuspension",),

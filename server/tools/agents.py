@@ -6,9 +6,10 @@ Where the two reference pages differ, the newer page (-current.mdx) wins:
 - ``avatar`` is not a create_agent field and ``name``/``avatar`` are not update_agent fields in v3.6.
 """
 
-from typing import Literal, get_args
+import re
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .catalog import Action, LocalFilter, Paging, Select, action, batch
 from .types import (
@@ -84,11 +85,23 @@ class _ById(Input):
     id: AgentId
 
 
+def _email(value: str) -> str:
+    # "The agent ID" is the agent's email address (the lifecycle guide: "the agent id field is the agent's
+    # email address"); the page states no format, so the error names the check as our own rule.
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError("must be the agent's email address, e.g. smith@example.com (livechat-mcp's own safety "
+                         "rule: an agent's ID is their email; the reference states no format)")
+    return value
+
+
+NewAgentId = Annotated[AgentId, AfterValidator(_email)]
+
+
 # --- models ----------------------------------------------------------------------------
 
 
 class CreateAgent(Input):
-    id: AgentId
+    id: NewAgentId
     name: str = Field(min_length=1, description="Agent name.")
     role: Role | None = Field(default=None, description="Agent role; default normal. Above normal needs accounts.roles.lc--all:rw.")
     login_status: LoginStatus | None = Field(
