@@ -159,7 +159,8 @@ NOTES: tuple[Note, ...] = (
     Note("Q7", "request", ("register_property",),
          "Footnote 2 (`default_value` only with a `license` or `group` location) is enforced by the sandbox "
          "(`validation`) although the page's own example breaks it; the tool schema lets it through and leaves "
-         "the decision to the API."),
+         "the decision to the API. Footnote 1 (\"only one `domain` and one `range` can be set\") is read as one "
+         "of each, so both may be given; a value must then fit both."),
     Note("Q8", "request", ("register_webhook",),
          "The actions table names an `agent_ids` filter for `routing_status_set` with no row in the parameter "
          "table: it is accepted as `{values}` or `{exclude_values}` of agent IDs (the shape of `user_ids`, our "
