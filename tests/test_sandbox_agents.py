@@ -569,6 +569,18 @@ async def test_a_suspended_agent_may_only_ask_to_be_unsuspended(api):
     assert await api.call("list_tags", {}, token=token)
 
 
+@pytest.mark.conformance("semantics", "approve_agent")
+async def test_an_agent_awaiting_approval_uses_the_license_once_approved(api):
+    """approve_agent "approves an agent thus allowing the agent to use the application": the agent
+    awaiting approval is refused (our rule, note M15) until an owner approves it."""
+    awaiting = api.sandbox.state.agents["awaiting@example.com"]["account_id"]
+    token = _credential(api, "awaiting-reads", {"tags--all:ro"}, account_id=awaiting)
+    err = await api.error("list_tags", {}, token=token)
+    assert err["type"] == "authorization" and "awaiting approval" in err["message"]
+    await api.call("approve_agent", {"id": "awaiting@example.com"})
+    assert await api.call("list_tags", {}, token=token)
+
+
 @pytest.mark.conformance("semantics", "request_agent_unsuspension")
 async def test_request_unsuspension_by_active_agent_is_refused(api):
     err = await api.error("request_agent_unsuspension", {})

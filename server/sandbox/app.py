@@ -229,20 +229,33 @@ class Sandbox:
         missing = _missing_scope(act.scopes, requester.scopes)
         if missing:
             raise SandboxError("authorization", f"Missing scope: {missing}", {"required_scope": missing})
-        if name not in SUSPENDED_MAY and self._suspended(requester):
+        barred = self._barred(requester)
+        if barred == "suspended" and name not in SUSPENDED_MAY:
             # Our rule (the reference is silent): a suspended agent cannot use the license, whatever its
             # credential holds; what it may do is ask to be let back (request_agent_unsuspension).
             raise SandboxError("authorization", "The requester's agent is suspended: only "
                                "request_agent_unsuspension is allowed until an owner unsuspends it")
+        if barred == "awaiting_approval" and name not in PUBLIC_ACTIONS:
+            # approve_agent "approves an agent thus allowing the agent to use the application": until
+            # then its credentials are refused (our rule for what the reference implies).
+            raise SandboxError("authorization", "The requester's agent is awaiting approval: it may use the "
+                               "license once an owner approves it")
         if act.batch_of:
             return self._run_batch(act.batch_of, body, requester)
         return self._run_single(name, body, requester)
 
-    def _suspended(self, requester: Requester) -> bool:
+    def _barred(self, requester: Requester) -> str | None:
+        """"suspended" or "awaiting_approval" when the requester's agent may not use the license now."""
         if not requester.account_id:  # anonymous (list_webhook_names): no agent
-            return False
-        agents = self.state_for(requester).agents.values()
-        return any(agent.get("suspended") for agent in agents if agent.get("account_id") == requester.account_id)
+            return None
+        for agent in self.state_for(requester).agents.values():
+            if agent.get("account_id") == requester.account_id:
+                if agent.get("suspended"):
+                    return "suspended"
+                if agent.get("awaiting_approval"):
+                    return "awaiting_approval"
+                return None
+        return None
 
     def _run_single(self, name: str, body: Any, requester: Requester) -> Any:
         # What LiveChat accepts: a tool's paging arguments are this server's, never the API's.

@@ -218,10 +218,13 @@ NOTES: tuple[Note, ...] = (
          "Our rule: asking for the state an agent is already in (approving an approved agent, unsuspending an "
          "active one, suspending a suspended one) answers like the change and changes nothing; the reference "
          "names no error for it."),
-    Note("M15", "semantics", (*_with_batches("suspend_agent", "unsuspend_agent"), "request_agent_unsuspension"),
+    Note("M15", "semantics", (*_with_batches("suspend_agent", "unsuspend_agent", "approve_agent", "create_agent"),
+                              "request_agent_unsuspension"),
          "Our rule where the reference is silent: a suspended agent's credentials (tokens and PATs) are refused "
          "with `authorization` whatever scopes they hold, except for request_agent_unsuspension (\"a suspended "
-         "agent can send emails ... with an unsuspension request\"); unsuspended, they work again."),
+         "agent can send emails ... with an unsuspension request\"); unsuspended, they work again. An agent "
+         "awaiting approval is refused until approved (approve_agent \"allowing the agent to use the "
+         "application\")."),
     Note("M12", "semantics", ("reactivate_email",),
          "Our rule: reactivating an address that did not bounce is a harmless no-op (the reference names no "
          "error for it)."),
