@@ -367,3 +367,13 @@ async def test_answers_match_the_newer_pages_response_section(api, action):
     for item in items:
         extra = _keys(item) - documented - EXTRA.get(action, set())
         assert not extra, f"{action}: fields the reference does not document: {sorted(extra)}"
+
+
+@pytest.mark.conformance("errors", "list_agents", "list_tags", "list_greetings", "list_groups_properties")
+async def test_a_missing_group_selects_nothing_in_a_filter_and_is_group_not_found_as_a_target(api):
+    """Our rule (note E2): a filter naming a group that does not exist selects nothing; a group an action
+    reads from or writes to is group_not_found."""
+    assert await api.call("list_agents", {"filters": {"group_ids": [999]}}) == []
+    assert await api.call("list_tags", {"filters": {"group_ids": [999]}}) == []
+    assert (await api.call("list_greetings", {"groups": [999]}))["greetings"] == []
+    assert (await api.error("list_groups_properties", {"group_ids": [999]}))["type"] == "group_not_found"

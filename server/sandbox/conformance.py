@@ -171,6 +171,10 @@ NOTES: tuple[Note, ...] = (
          "The reference names no error for deleting the default group 0, or for deleting, suspending or "
          "changing the role of the license owner; the sandbox refuses them with `validation` (LiveChat's "
          "apps do not allow them either)."),
+    Note("E2", "errors", ("list_agents", "list_tags", "list_greetings", "list_groups_properties"),
+         "Our rule where the reference is silent: a filter naming a group that does not exist (list_agents' and "
+         "list_tags' `filters.group_ids`, list_greetings' `groups`) selects nothing, an empty answer; the groups "
+         "list_groups_properties reads from are its targets, so a missing one is `group_not_found`."),
     # --- semantics ------------------------------------------------------------------------------
     Note("M1", "semantics", ("delete_group",),
          "Our rule where the reference is silent: deleting a group removes what would point at nothing, "
