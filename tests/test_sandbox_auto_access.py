@@ -137,6 +137,9 @@ async def test_update_errors_change_nothing(api):
     assert err["type"] == "group_not_found"
     assert (await api.error("update_auto_access", {"id": FIRST, "next_id": FIRST}))["type"] == "validation"
     assert (await api.error("update_auto_access", {"id": FIRST, "access": {}}))["type"] == "validation"
+    for empty in ({}, {"values": []}, {"exclude_values": []}):
+        err = await api.error("add_auto_access", {"access": {"groups": [0]}, "conditions": {"url": empty}})
+        assert err["type"] == "validation" and "conditions.url" in err["message"], err
     assert await api.call("list_auto_accesses", {}) == before
 
 
@@ -154,7 +157,7 @@ async def test_list_refuses_unknown_fields(api):
 
 
 @pytest.mark.conformance("request", "add_auto_access", "update_auto_access")
-async def test_a_rule_routes_to_at_least_one_group_and_matches_at_least_one_location(api):
+async def test_a_rule_routes_to_at_least_one_group_and_its_conditions_name_at_least_one_value(api):
     """access.groups and conditions.geolocation.values are required lists: an empty one would route
     nowhere or never match, and a rule a group deletion leaves without groups is deleted (M1), so an
     empty list is refused on add and update alike, and nothing changes."""
@@ -166,4 +169,7 @@ async def test_a_rule_routes_to_at_least_one_group_and_matches_at_least_one_loca
     nowhere = {"access": {"groups": [0]}, "conditions": {"geolocation": {"values": []}}}
     err = await api.error("add_auto_access", nowhere)
     assert err["type"] == "validation" and "geolocation.values" in err["message"]
+    for empty in ({}, {"values": []}, {"exclude_values": []}):
+        err = await api.error("add_auto_access", {"access": {"groups": [0]}, "conditions": {"url": empty}})
+        assert err["type"] == "validation" and "conditions.url" in err["message"], err
     assert await api.call("list_auto_accesses", {}) == before

@@ -148,7 +148,8 @@ NOTES: tuple[Note, ...] = (
     Note("Q5", "request", ("add_auto_access", "update_auto_access"),
          "Our reading of \"required\": `access.groups` and `conditions.geolocation.values` need at least one "
          "item (an empty list would route a chat nowhere or never match; a rule a group deletion leaves with no "
-         "group is deleted, M1). The reference gives no minimum."),
+         "group is deleted, M1), and a `url`/`domain` condition gives `values` or `exclude_values` with at least "
+         "one value. The reference gives no minimum."),
     Note("Q6", "request", ("create_greeting", "update_greeting", "list_greetings"),
          "Where the page contradicts itself (server/tools/greetings.py): `rich_message.template_id` also takes "
          "`text`, which both examples send beside the listed `cards`/`sticker`/`quick_replies`; "

@@ -36,6 +36,10 @@ class MatchCondition(Input):
     def _one_kind(self) -> Self:
         if self.values is not None and self.exclude_values is not None:
             raise ValueError("values and exclude_values cannot be used together")
+        # Our reading (docs/conformance.md Q5): a url/domain condition is a positive or a negative match,
+        # so it names at least one value; an empty one would match nothing or everything, undocumented.
+        if not (self.values or self.exclude_values):
+            raise ValueError("give values (a positive match) or exclude_values (a negative match), with at least one value")
         return self
 
 
