@@ -180,3 +180,24 @@ async def test_another_licenses_organization_cannot_act_for_this_ones_apps(actio
         if action != "reset_bot_secret":  # Globex's bot there belongs to Acme's app: not its own to reset
             own = await http.post(url, json=OWNED[action], headers=headers)
             assert own.status_code == 200, own.text
+
+
+@pytest.mark.conformance("credential", "register_webhook", "list_webhooks")
+async def test_the_accounts_oauth_app_keeps_a_set_of_definitions_per_license():
+    """The deviation noted as C5, shown: the accounts service's OAuth app is the client of Acme's and
+    Globex's sign-ins alike; a webhook it registers signed in to Acme is not listed signed in to Globex
+    (in LiveChat a client's webhooks are the client's, and Globex could not act for it at all)."""
+    from server.sandbox import Sandbox
+    from test_sandbox_accounts import token_for
+
+    sandbox = Sandbox()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sandbox") as http:
+        acme = {"Authorization": f"Bearer {(await token_for(http, 'owner@example.com'))['access_token']}"}
+        globex = {"Authorization": f"Bearer {(await token_for(http, 'owner@globex.example'))['access_token']}",
+                  "X-Region": "fra"}
+        url = "/v3.6/configuration/action/"
+        made = await http.post(url + "register_webhook", json=OWNED["register_webhook"], headers=acme)
+        assert made.status_code == 200, made.text
+        assert [h["id"] for h in (await http.post(url + "list_webhooks", json={}, headers=acme)).json()] == [
+            made.json()["id"]]
+        assert (await http.post(url + "list_webhooks", json={}, headers=globex)).json() == []

@@ -79,6 +79,14 @@ NOTES: tuple[Note, ...] = (
          "matches the namespace\"). A PAT has no Client ID: no namespace is its own, and a private property "
          "of an app is invisible to it (\"Unpublished (private) properties can be accessed only with a token "
          "belonging to the owner Client Id\")."),
+    Note("C5", "credential", _OWNER_REQUIRED,
+         "The accounts service's OAuth app (the client of every token it issues, for hosted mode) counts as owned "
+         "by the organization of whoever signed in, and a client's definitions (bot templates, webhooks, property "
+         "definitions) are kept per license: signed in to Globex the app has a second, separate set, and the "
+         "per-client limits (five templates, three webhooks per action) count per license. In LiveChat a Client "
+         "ID belongs to one organization (\"must be owned by your organization\": another organization's people "
+         "are refused) and its definitions are the client's, not a license's. The built-in tokens and PATs "
+         "(Acme's apps) are not affected.", "deviation"),
     # --- scopes ---------------------------------------------------------------------------------
     Note("S1", "scopes", (*_with_batches("suspend_agent", "unsuspend_agent", "approve_agent"),
                           "check_product_limits_for_plan"),
