@@ -198,7 +198,9 @@ NOTES: tuple[Note, ...] = (
          "No email is sent; the request is recorded in the sandbox state.", "deviation"),
     Note("M4", "semantics", ("create_bot_template", "update_bot_template", "delete_bot_template",
                              "reset_bot_template_secret"),
-         "The sandbox license has every app installed: `affect_existing_installations` acts on it at once."),
+         "The sandbox license has every app installed: `affect_existing_installations` acts on it at once, on the "
+         "license the request acts on only (the other sandbox license, where Acme's app's bots are seeded too, is "
+         "not changed: see C5)."),
     Note("M5", "semantics", _with_batches("create_agent"),
          "Our rule where the reference is silent: an agent created without `groups` joins the General "
          "group (0), as agents invited in the LiveChat app do."),
