@@ -432,3 +432,25 @@ async def test_reset_bot_template_secret(api):
 async def test_template_actions_need_the_templates_scope(api, my_only):
     err = await api.error("list_bot_templates", {}, token=my_only)
     assert err["type"] == "authorization"
+
+
+@pytest.mark.conformance("semantics", "issue_bot_token", "update_bot")
+async def test_an_issued_bot_token_acts_as_its_bot_for_24_hours(api):
+    """Issue Bot Token: "valid for 24 hours", with chats--access:rw, agents-bot--my:rw and customers:rw. Its
+    --my bot scope reaches the bot itself: it updates itself, not another bot, and reads nothing it lacks
+    the scope for; a day later it is refused as any expired token."""
+    body = {"bot_id": BOT_ID, "client_id": DEFAULT_CLIENT_ID, "bot_secret": BOT_SECRET,
+            "organization_id": api.sandbox.state.organization_id}
+    await api.call("issue_bot_token", body)
+    token = list(api.sandbox.state.extra["bot_tokens"])[-1]  # through MCP the answer hides it
+    assert token.startswith(api.sandbox.state.region + ":")
+    other = next(bot_id for bot_id in api.sandbox.state.bots if bot_id != BOT_ID)
+    own = await api.raw("update_bot", {"id": BOT_ID, "job_title": "Self-named"}, token=token)
+    assert own.status_code == 200, own.text
+    assert api.sandbox.state.bots[BOT_ID]["job_title"] == "Self-named"
+    refused = await api.raw("update_bot", {"id": other, "job_title": "Not mine"}, token=token)
+    assert refused.status_code == 403 and "agents-bot--all:rw" in refused.json()["error"]["message"]
+    assert (await api.raw("get_bot", {"id": BOT_ID}, token=token)).status_code == 403  # no --my:ro scope
+    api.sandbox.clock.advance(24 * 3600 + 1)
+    expired = await api.raw("update_bot", {"id": BOT_ID, "job_title": "Too late"}, token=token)
+    assert expired.status_code == 401 and expired.json()["error"]["type"] == "authentication"

@@ -30,6 +30,7 @@ from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
 from ..tools.validation import describe_validation_error
 from . import resources
 from .accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Accounts, OAuthApp
+from .bots import BOT_TOKEN_SCOPES
 from .core import DEFAULT_CLIENT_ID, SANDBOX_NOTICE, Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
 
 # Two built-in Bearer tokens. The ordinary app token is what a user meets first: it holds every
@@ -154,6 +155,9 @@ class Sandbox:
         if issued is not None and account is not None:  # issued() checked the account still exists
             return Requester(account.email, self.accounts.scopes_now(issued), issued.account_id, issued.client_id,
                              issued.organization_id)
+        bot = self._bot_token(value) if scheme == "Bearer" else None
+        if bot is not None:
+            return bot
         for cred in self._all_credentials():
             if scheme == "Bearer" and cred.kind == "bearer" and value == cred.secret:
                 return self._requester(cred)
@@ -162,6 +166,19 @@ class Sandbox:
                 if value == expected:
                     return self._requester(cred)
         raise SandboxError("authentication", "Invalid access token")
+
+    def _bot_token(self, value: str) -> Requester | None:
+        """A token issue_bot_token gave, while it lasts (24 hours by the sandbox clock): it acts as its bot,
+        with the three scopes the reference lists (a bot's --my scope reaches the bot itself)."""
+        for state in {id(s): s for s in (self.state, *(o.state for o in self.accounts.organizations.values()))}.values():
+            issued = state.extra.get("bot_tokens", {}).get(value)
+            if not isinstance(issued, dict) or issued.get("expires_at", 0) <= self.clock.now():
+                continue
+            bot = state.bots.get(issued["bot_id"])
+            if bot is not None:
+                return Requester(f"bot {bot['id']}", BOT_TOKEN_SCOPES, bot["id"], bot["owner_client_id"],
+                                 state.organization_id, kind="bot")
+        return None
 
     def _all_credentials(self) -> list[SandboxCredential]:
         # First, so that the all-scopes token keeps its scopes when also made the default token.

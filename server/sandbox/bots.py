@@ -30,6 +30,10 @@ MAX_TEMPLATES_PER_CLIENT = 5
 DEFAULT_MAX_CHATS = 6
 DEFAULT_TYPE = "chatbot"
 DEFAULT_TIMEZONE = "UTC"
+# Issue Bot Token: "The token is valid for 24 hours. The token cannot be revoked. The token has the
+# following scopes that allow chatting: chats--access:rw, agents-bot--my:rw, customers:rw."
+BOT_TOKEN_TTL = 24 * 3600.0
+BOT_TOKEN_SCOPES = frozenset({"chats--access:rw", "agents-bot--my:rw", "customers:rw"})
 
 # Fields always returned by list_bots / get_bot (as in the response examples); the rest come
 # only when asked for with fields[] (documented as "additional fields to include").
@@ -314,7 +318,10 @@ def issue_bot_token(ctx: Ctx, req: t.IssueBotToken) -> dict[str, str]:
         raise SandboxError("authorization", "Invalid bot secret")
     n = ctx.state.next_id("bot_token")
     token = f"{ctx.state.region}:sandbox-bot-token-{bot['id']}-{n}"
-    ctx.state.extra.setdefault("bot_tokens", {})[token] = bot["id"]
+    # Kept by the token (JSON, as the state is served): the sandbox authenticates it until it expires
+    # by the sandbox clock (server/sandbox/app.py); a bot's --my scope reaches the bot itself (reach.py).
+    ctx.state.extra.setdefault("bot_tokens", {})[token] = {"bot_id": bot["id"],
+                                                           "expires_at": ctx.state.clock.now() + BOT_TOKEN_TTL}
     return {"token": token}
 
 

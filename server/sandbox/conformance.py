@@ -240,6 +240,11 @@ NOTES: tuple[Note, ...] = (
          "agent can send emails ... with an unsuspension request\"); unsuspended, they work again. An agent "
          "awaiting approval is refused until approved (approve_agent \"allowing the agent to use the "
          "application\")."),
+    Note("M16", "semantics", ("issue_bot_token",),
+         "An issued bot token authenticates as its bot for 24 hours by the sandbox clock (\"valid for 24 hours\", "
+         "\"cannot be revoked\"), holding the three documented scopes; its `agents-bot--my` scope reaches the bot "
+         "itself (our reading of the one `--my` rule, server/sandbox/reach.py). The chat APIs it is meant for are "
+         "not emulated."),
     Note("M12", "semantics", ("reactivate_email",),
          "Our rule: reactivating an address that did not bounce is a harmless no-op (the reference names no "
          "error for it)."),

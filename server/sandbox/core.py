@@ -65,7 +65,7 @@ class Requester:
     account_id: str
     client_id: str | None  # None for a PAT: it belongs to an agent, not to an application
     organization_id: str
-    kind: str = "bearer"  # or "pat": what a PAT caller must send differs (owner_client_id)
+    kind: str = "bearer"  # or "pat": what a PAT caller must send differs (owner_client_id); "bot": a bot's token
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes

@@ -7,7 +7,7 @@ requester's own. What "own" means depends on the kind, and is decided here, once
   the credential belongs to (a PAT's account, a token's account: both have one);
 - a group (``groups--my``): a group the requester's agent is a member of ("to update groups the
   requester is not a member of" needs ``groups--all``);
-- a bot (``agents-bot--my``): a bot its client made. List Bots says which: "If a bot was created
+- a bot (``agents-bot--my``): a bot its client made (for a bot's own token, the bot itself). List Bots says which: "If a bot was created
   via an app, all agents who make the request via this app will get the bot. If a bot was created
   directly by an agent (PAT authorization), all agents who authorize with PATs will get the bot";
 - a property namespace (``properties.*.value--my``): the namespace named after the requester's
@@ -49,6 +49,8 @@ def made_with_pat(ctx: Ctx) -> bool:
 
 
 def own_bot(ctx: Ctx, bot: dict[str, Any]) -> bool:
+    if ctx.requester.kind == "bot":  # a bot's own token (issue_bot_token): its --my scope is the bot itself
+        return bool(bot["id"] == ctx.requester.account_id)
     if made_with_pat(ctx):
         return bool(bot.get("_created_with_pat"))
     return not bot.get("_created_with_pat") and bot["owner_client_id"] == ctx.requester.client_id
