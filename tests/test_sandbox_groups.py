@@ -189,3 +189,7 @@ async def test_tags_groups_scope_restricted_to_own_groups(api):
     names = {t["name"] for t in await api.call("list_tags", {}, token=token)}
     assert "lead" in names and "vip" not in names
     assert "vip" in {t["name"] for t in await api.call("list_tags", {})}
+    # A tag in no group is in none of John's groups (he could not list it): tags--all:rw (note S3).
+    assert (await api.error("create_tag", {"name": "nowhere"}, token=token))["type"] == "authorization"
+    assert (await api.error("update_tag", {"name": "lead", "group_ids": []}, token=token))["type"] == "authorization"
+    assert "nowhere" not in api.sandbox.state.tags and api.sandbox.state.tags["lead"]["group_ids"] == [1]

@@ -36,9 +36,15 @@ def _check_groups(ctx: Ctx, group_ids: list[int] | None) -> None:
             raise SandboxError("group_not_found", f"Group {gid} not found")
 
 
-def _check_write_scope(ctx: Ctx, *group_lists: list[int] | None) -> None:
+def _check_write_scope(ctx: Ctx, *group_lists: list[int] | None, result: list[int] | None = None) -> None:
+    """``result``: the tag's groups after the write. With only tags--groups:rw it must share a group with
+    the requester: a tag in no group is outside every group they are assigned to, and they could not
+    list it afterwards (our rule, docs/conformance.md S3)."""
     if ctx.requester.has("tags--all:rw"):
         return
+    if result is not None and not result:
+        raise SandboxError("authorization", "tags--groups:rw only reaches the requester's groups; a tag in no "
+                           "group needs tags--all:rw", {"required_scope": "tags--all:rw"})
     foreign = sorted({gid for ids in group_lists for gid in ids or []} - own_group_ids(ctx))
     if foreign:
         raise SandboxError(
@@ -52,7 +58,7 @@ def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
     if any(name.lower() == req.name.lower() for name in ctx.state.tags):
         raise SandboxError("already_exists", f"Tag '{req.name}' already exists")
     _check_groups(ctx, req.group_ids)
-    _check_write_scope(ctx, req.group_ids)
+    _check_write_scope(ctx, req.group_ids, result=list(req.group_ids or []))
     ctx.state.tags[req.name] = {
         "name": req.name,
         "group_ids": list(req.group_ids or []),
@@ -87,7 +93,7 @@ def update_tag(ctx: Ctx, req: t.UpdateTag) -> None:
         raise not_found(f"Tag '{req.name}'")
     if req.group_ids is not None:
         _check_groups(ctx, req.group_ids)
-        _check_write_scope(ctx, tag["group_ids"], req.group_ids)
+        _check_write_scope(ctx, tag["group_ids"], req.group_ids, result=list(req.group_ids))
         tag["group_ids"] = list(req.group_ids)
 
 
