@@ -193,3 +193,5 @@ async def test_tags_groups_scope_restricted_to_own_groups(api):
     assert (await api.error("create_tag", {"name": "nowhere"}, token=token))["type"] == "authorization"
     assert (await api.error("update_tag", {"name": "lead", "group_ids": []}, token=token))["type"] == "authorization"
     assert "nowhere" not in api.sandbox.state.tags and api.sandbox.state.tags["lead"]["group_ids"] == [1]
+    await api.call("create_tag", {"name": "everywhere"})  # in no group, with the all-scopes token
+    assert (await api.error("delete_tag", {"name": "everywhere"}, token=token))["type"] == "authorization"

@@ -99,10 +99,10 @@ NOTES: tuple[Note, ...] = (
          "`awaiting_approval: false` needs the private `subscription.lc:rw`, a role above normal "
          "`accounts.roles.lc--all:rw` (footnotes); the base scopes `accounts--all:rc` / `accounts--all:rw` "
          "are read as alternatives."),
-    Note("S3", "scopes", ("create_tag", "update_tag"),
+    Note("S3", "scopes", ("create_tag", "update_tag", "delete_tag"),
          "Our rule: with only `tags--groups:rw` (\"restricted to groups they are assigned to\") a tag must end up "
          "in at least one group, all of them the requester's: a tag in no group is in none of their groups "
-         "(`tags--groups:ro` would not list it), so it needs `tags--all:rw`."),
+         "(`tags--groups:ro` would not list it), so making or deleting one needs `tags--all:rw`."),
     # --- response shapes ------------------------------------------------------------------------
     Note("R1", "response", ("list_agents",),
          "Answers in its example's names, which differ from get_agent's: `avatar_path` (a URL without "

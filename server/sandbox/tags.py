@@ -72,7 +72,8 @@ def create_tag(ctx: Ctx, req: t.CreateTag) -> None:
 def delete_tag(ctx: Ctx, req: t.DeleteTag) -> None:
     if req.name not in ctx.state.tags:
         raise not_found(f"Tag '{req.name}'")
-    _check_write_scope(ctx, ctx.state.tags[req.name]["group_ids"])
+    groups = ctx.state.tags[req.name]["group_ids"]
+    _check_write_scope(ctx, groups, result=groups)  # a tag in no group is not the group-restricted's (S3)
     del ctx.state.tags[req.name]
 
 
