@@ -237,7 +237,7 @@ NOTES: tuple[Note, ...] = (
          "Our rule: asking for the state an agent is already in (approving an approved agent, unsuspending an "
          "active one, suspending a suspended one) answers like the change and changes nothing; the reference "
          "names no error for it."),
-    Note("M15", "semantics", (*_with_batches("suspend_agent", "unsuspend_agent", "approve_agent", "create_agent"),
+    Note("M15", "semantics", (*_with_batches("suspend_agent", "unsuspend_agent", "approve_agent"),
                               "request_agent_unsuspension"),
          "Our rule where the reference is silent: a suspended agent's credentials (tokens and PATs) are refused "
          "with `authorization` whatever scopes they hold, except for request_agent_unsuspension (\"a suspended "
