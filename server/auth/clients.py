@@ -3,12 +3,16 @@
 A client id that is an https URL names a Client ID Metadata Document: we fetch it ourselves,
 which makes it an SSRF vector, so the fetch is held to:
 - https only (http://127.0.0.1 only when the accounts service itself is on loopback: the
-  sandbox and tests); no userinfo, no fragment, a path;
+  sandbox and tests); no userinfo, no fragment, a path, printable ASCII;
 - the name resolved once here, every address public (no private, loopback, link-local,
-  multicast, reserved, or unspecified ranges), and the request sent to the checked address
-  (with the name for SNI and Host), so DNS cannot swap in another address afterwards;
+  multicast, reserved, or unspecified ranges), an IPv4 address embedded in an IPv6 one
+  (IPv4-mapped and -translated, 6to4, Teredo, NAT64, ISATAP) public too, and the request sent to
+  the checked address (with the name for SNI and Host), so DNS cannot swap in another address;
 - no redirects followed, 5 s, 64 KB; the document must name itself as ``client_id``;
 - cached for an hour (successes only).
+
+What a client may claim (redirect URIs, scope, name, ...) is ``claims.admit``'s rule, applied
+here to every client handed out, whichever way it came.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import httpx
+from mcp.server.auth.provider import RegistrationError
 from mcp.shared.auth import OAuthClientInformationFull
 
+from .claims import ClaimRefused, admit, is_url_client_id
 from .records import CLIENTS, Records
 
 log = logging.getLogger("livechat_mcp.auth")
@@ -39,15 +45,35 @@ class MetadataDocumentError(Exception):
     """A client id URL that we will not (or could not) use; the message says why."""
 
 
-def is_url_client_id(client_id: str) -> bool:
-    return client_id.startswith(("https://", "http://"))
+__all__ = ["ClientRegistry", "MetadataDocumentError", "is_url_client_id"]
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_COMPATIBLE = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"))  # IPv4-compatible, -translated
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address carries in a form that reaches it."""
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo is not None:
+        found.extend(ip.teredo)  # (server, client)
+    if any(ip in net for net in (*_NAT64, *_COMPATIBLE)):
+        found.append(low32)
+    if (int(ip) >> 32) & 0xFDFFFFFF == 0x00005EFE:  # ISATAP interface id (::0:5efe:a.b.c.d, ::200:5efe:a.b.c.d)
+        found.append(low32)
+    return found
+
+
+def _public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is that IPv4 address
+            return _public_ip(ip.ipv4_mapped)
+        return _public_ip(ip) and all(_public_ip(v4) for v4 in embedded_ipv4(ip))
+    return _public_ip(ip)
 
 
 async def resolve(host: str) -> list[str]:
@@ -68,11 +94,20 @@ class ClientRegistry:
     # --- DCR ------------------------------------------------------------------------------------
 
     async def register(self, info: OAuthClientInformationFull) -> None:
+        """Keep an anonymous registration as ``claims.admit`` allows it (RegistrationError otherwise).
+        ``info`` is changed in place to what is kept: the registration response shows it."""
         if info.client_id is None or is_url_client_id(info.client_id):
             raise ValueError("registered clients get an opaque client id")
-        await self.records.put_json(CLIENTS, info.client_id, info.model_dump(mode="json"), ttl=DCR_TTL)
+        try:
+            kept = admit(info, document=False)
+        except ClaimRefused as exc:
+            raise RegistrationError(exc.error, str(exc)) from None  # type: ignore[arg-type]  # RFC 7591 codes
+        for name in type(info).model_fields:
+            setattr(info, name, getattr(kept, name))
+        await self.records.put_json(CLIENTS, info.client_id, kept.model_dump(mode="json"), ttl=DCR_TTL)
 
     async def get(self, client_id: str) -> OAuthClientInformationFull | None:
+        """The client as the claims rule admits it; None when unknown or refused."""
         if is_url_client_id(client_id):
             try:
                 return await self.metadata_document(client_id)
@@ -80,7 +115,12 @@ class ClientRegistry:
                 log.warning("client id metadata document refused: %s", exc)
                 return None
         data = await self.records.get_json(CLIENTS, client_id)
-        return OAuthClientInformationFull.model_validate(data) if data else None
+        if not data:
+            return None
+        try:  # a record kept before the rule (or by hand) meets it too
+            return admit(OAuthClientInformationFull.model_validate(data), document=False)
+        except (ClaimRefused, ValueError):
+            return None
 
     # --- Client ID Metadata Documents -------------------------------------------------------------
 
@@ -90,17 +130,22 @@ class ClientRegistry:
         loopback_ok = self.allow_loopback and host in ("127.0.0.1", "localhost", "::1")
         if parts.scheme != "https" and not (parts.scheme == "http" and loopback_ok):
             raise MetadataDocumentError(f"a client id URL must be https: {url!r}")
-        if parts.username or parts.password or parts.fragment or not host:
+        if parts.username or parts.password or parts.fragment or "#" in url or not host:
             raise MetadataDocumentError("a client id URL has a host, and no userinfo or fragment")
+        if not url.isascii() or not url.isprintable() or " " in url or len(url) > 2000:
+            raise MetadataDocumentError("a client id URL is at most 2,000 printable ASCII characters")
         if parts.path in ("", "/"):
             raise MetadataDocumentError("a client id URL has a path naming its document")
         return host, parts.port or (443 if parts.scheme == "https" else 80)
 
     async def metadata_document(self, url: str) -> OAuthClientInformationFull:
+        host, port = self.check_url(url)
         cached = await self.records.get_json(CIMD, url)
         if cached:
-            return OAuthClientInformationFull.model_validate(cached)
-        host, port = self.check_url(url)
+            try:
+                return admit(OAuthClientInformationFull.model_validate(cached), document=True)
+            except (ClaimRefused, ValueError):
+                pass  # fetched again below, under today's rule
         try:
             addresses = await resolve(host)
         except OSError:
@@ -125,13 +170,12 @@ class ClientRegistry:
         if not isinstance(doc, dict) or doc.get("client_id") != url:
             raise MetadataDocumentError(f"{url} does not name itself as client_id")
         try:
-            info = OAuthClientInformationFull.model_validate({"scope": "livechat", **doc,
-                                                              "token_endpoint_auth_method": "none",
-                                                              "client_secret": None})
+            # What the document claims (its scope, secret, auth method included) goes through the one rule.
+            info = admit(OAuthClientInformationFull.model_validate(doc), document=True)
+        except ClaimRefused as exc:
+            raise MetadataDocumentError(f"{url}: {exc}") from None
         except ValueError as exc:
             raise MetadataDocumentError(f"{url} is not valid client metadata: {exc}") from None
-        if not info.redirect_uris:
-            raise MetadataDocumentError(f"{url} lists no redirect_uris")
         await self.records.put_json(CIMD, url, info.model_dump(mode="json"), ttl=CIMD_CACHE_TTL)
         return info
 
