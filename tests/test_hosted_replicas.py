@@ -17,7 +17,6 @@ def test_a_sign_in_on_one_replica_works_on_the_other_and_revocation_holds_everyw
             "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
             "redirect_uri": "http://127.0.0.1:7777/callback", "client_id": client_id}).json()
         assert "access_token" in tokens, tokens
-        assert exchange(served, client_id, code, verifier).json()["error"] == "invalid_grant"  # single use, shared
         on_second = httpx.post(f"{second}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "0"}}},
             headers={"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json, text/event-stream"})
@@ -29,3 +28,11 @@ def test_a_sign_in_on_one_replica_works_on_the_other_and_revocation_holds_everyw
                              headers={"Authorization": f"Bearer {tokens['access_token']}",
                                       "Accept": "application/json, text/event-stream"})
         assert refused.status_code == 401
+        # A code is single use on every replica, and its replay on another one revokes what it issued.
+        again_id, again_verifier, again_code = sign_in(served)
+        again = httpx.post(f"{second}/token", data={
+            "grant_type": "authorization_code", "code": again_code, "code_verifier": again_verifier,
+            "redirect_uri": "http://127.0.0.1:7777/callback", "client_id": again_id}).json()
+        assert mcp_status(served, again["access_token"]).status_code == 200
+        assert exchange(served, again_id, again_code, again_verifier).json()["error"] == "invalid_grant"
+        assert mcp_status(served, again["access_token"]).status_code == 401

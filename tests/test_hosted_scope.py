@@ -29,8 +29,7 @@ async def test_a_token_without_the_livechat_scope_is_403_insufficient_scope(tmp_
     app.resolver = hosted.resolve
     http_app = build_http_app(app.server, host="127.0.0.1", port=8123, env=env, hosted=hosted)
     grant = Grant(grant_id="g", client_id="c", client_name="n", account_id="a", organization_id="o", license_id=None,
-                  email="e@example.com", name="N", role="owner", scopes=[], lc_access_token="dal:t",
-                  lc_refresh_token=None, lc_expires_at=time.time() + 3600, created_at=time.time())
+                  email="e@example.com", name="N", role="owner", scopes=[], region="dal", created_at=time.time())
     await hosted.records.put(GRANTS, "g", grant, ttl=60)
     for token, scopes in (("narrow", []), ("full", ["livechat"])):
         await hosted.records.put(ACCESS, digest(token), TokenRecord(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.auth.principal import SignedIn, effective_policy, rights_summary
-from server.auth.records import GRANTS, Grant, Records
+from server.auth.records import GRANTS, LIVECHAT, Grant, LiveChatGrant, Records
 from server.auth.settings import OAuthSettings
 from server.errors import ConfigError
 from server.policies import Policy
@@ -61,13 +61,17 @@ async def test_grants_are_sealed_at_rest() -> None:
     store = MemoryStore()
     records = Records(store, Sealer(b"k" * 32))
     grant = Grant(grant_id="g1", client_id="c", client_name="n", account_id="a", organization_id="o",
-                  license_id=None, email="e@example.com", name="N", role="owner", scopes=[],
-                  lc_access_token="dal:very-secret-livechat-token", lc_refresh_token="dal:refresh-secret",
-                  lc_expires_at=0, created_at=0)
+                  license_id=None, email="secret-person@example.com", name="N", role="owner", scopes=[], region="dal",
+                  created_at=0)
+    livechat = LiveChatGrant(person="o:a", access_token="dal:very-secret-livechat-token",
+                             refresh_token="dal:refresh-secret", expires_at=0, grants=["g1"], until=60)
     await records.put(GRANTS, "g1", grant, ttl=60)
-    raw = await store.get(GRANTS, "g1")
-    assert raw is not None and b"very-secret" not in raw and b"refresh-secret" not in raw
+    await records.put(LIVECHAT, "o:a", livechat, ttl=60)
+    raw, raw_lc = await store.get(GRANTS, "g1"), await store.get(LIVECHAT, "o:a")
+    assert raw is not None and raw_lc is not None and b"secret-person" not in raw
+    assert b"very-secret" not in raw_lc and b"refresh-secret" not in raw_lc
     assert (await records.get(GRANTS, "g1", Grant)) == grant
+    assert (await records.get(LIVECHAT, "o:a", LiveChatGrant)) == livechat
     # Copied to another key it does not open (bound to its key), nor with another deployment's key.
     await store.put(GRANTS, "g2", raw)
     assert await records.get(GRANTS, "g2", Grant) is None

@@ -24,11 +24,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..calls.audit import AuditLog
-from .clients import is_url_client_id
-from .livechat import AccountsClient, AccountsError
+from .claims import is_url_client_id
+from .livechat import AccountsClient, AccountsError, LiveChatTokens
 from .pages import Confirm, Consent, confirm_page, consent_page, error_page
 from .provider import Provider
-from .records import CONFIRM, GRANTS, LC_STATE, PENDING, Grant, Pending, Records, new_secret, principal_fields
+from .records import CONFIRM, LC_STATE, PENDING, Grant, Pending, Records, new_secret, principal_fields, token_region
 from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
@@ -145,13 +145,14 @@ class SignInFlow:
             grant_id=new_secret(), client_id=pending.client_id, client_name=pending.client_name,
             account_id=identity.account_id, organization_id=identity.organization_id, license_id=identity.license_id,
             email=identity.email, name=identity.name, role=identity.role, scopes=sorted(identity.scopes),
-            lc_access_token=tokens.access_token, lc_refresh_token=tokens.refresh_token,
-            lc_expires_at=tokens.expires_at, created_at=time.time(),
+            region=token_region(tokens.access_token), created_at=time.time(),
         )
         # Now that we know who signed in, the person confirms with the license and the exact rights
         # in front of them; nothing is granted until they do.
         confirm = new_secret()
-        await self.records.put(CONFIRM, confirm, Confirmation(pending=pending, grant=grant),
+        await self.records.put(CONFIRM, confirm, Confirmation(
+            pending=pending, grant=grant, lc_access_token=tokens.access_token, lc_refresh_token=tokens.refresh_token,
+            lc_expires_at=tokens.expires_at),
                                ttl=self.settings.code_ttl * 2)
         return confirm_page(Confirm(
             deployment=self.settings.name, client_name=pending.client_name, redirect_uri=pending.redirect_uri,
@@ -171,16 +172,17 @@ class SignInFlow:
         if found is None:
             return self._error("Sign-in expired", "This sign-in is unknown, expired, or was already completed.")
         pending, grant = found.pending, found.grant
+        tokens = LiveChatTokens(found.lc_access_token, found.lc_refresh_token, found.lc_expires_at)
         if not (hmac.compare_digest(request.cookies.get(COOKIE, ""), pending.browser)
                 and hmac.compare_digest(str(form.get("csrf", "")), pending.csrf)):
             return self._error("Refused", "This confirmation did not come from the page shown in this browser.", 403)
         if await self.records.take(CONFIRM, key, Confirmation) is None:  # single use, also across replicas
             return self._error("Sign-in expired", "This sign-in was already completed.")
         if form.get("decision") != "approve":
-            await self.accounts.revoke(grant.lc_access_token)  # not kept: the person said no
+            await self.accounts.revoke(tokens.access_token)  # not kept: the person said no
             response = self._back(pending, error="access_denied", error_description="the person denied access")
         else:
-            await self.records.put(GRANTS, grant.grant_id, grant, ttl=self.settings.refresh_ttl)
+            await self.provider.attach(grant, tokens)  # the person's one LiveChat grant, shared
             if self.audit is not None:
                 self.audit.for_principal(principal_fields(grant)).record(
                     tool="oauth/sign_in", decision="allowed", rule="oauth", arguments={"scopes": len(grant.scopes)},
@@ -195,4 +197,7 @@ class Confirmation(BaseModel):
 
     pending: Pending
     grant: Grant
+    lc_access_token: str
+    lc_refresh_token: str | None
+    lc_expires_at: float
 

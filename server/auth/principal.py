@@ -128,21 +128,22 @@ class HostedRuntimes:
         self._cache: OrderedDict[str, tuple[Runtime, SignedIn, str]] = OrderedDict()
 
     async def for_token(self, token: Access) -> tuple[Runtime, SignedIn] | None:
-        grant = await self.provider.current_grant(token.grant_id)
-        if grant is None:
+        found = await self.provider.current(token.grant_id)
+        if found is None:
             self.forget(token.grant_id)
             return None
-        fingerprint = hashlib.sha256(grant.lc_access_token.encode()).hexdigest()
+        grant, livechat = found
+        fingerprint = hashlib.sha256(livechat.access_token.encode()).hexdigest()
         cached = self._cache.get(grant.grant_id)
         if cached is not None:
             runtime, person, seen = cached
-            if seen != fingerprint:  # LiveChat token refreshed: same person, same plans, new credential
-                runtime.principal.use_client(self._client(grant))
+            if seen != fingerprint:  # LiveChat token refreshed or replaced: same person, same plans, new credential
+                runtime.principal.use_client(self._client(grant, livechat.access_token))
                 self._cache[grant.grant_id] = (runtime, person, fingerprint)
             self._cache.move_to_end(grant.grant_id)
             return runtime, person
         person = SignedIn.from_grant(grant)
-        runtime = self._build(person, grant)
+        runtime = self._build(person, grant, livechat.access_token)
         self._cache[grant.grant_id] = (runtime, person, fingerprint)
         while len(self._cache) > MAX_CACHED_PRINCIPALS:
             self._cache.popitem(last=False)
@@ -152,28 +153,35 @@ class HostedRuntimes:
         # The client is not closed: closing it would close the app's shared pool; it holds nothing else.
         self._cache.pop(grant_id, None)
 
-    def _license(self, grant: Grant) -> str:
+    def _license(self, grant: Grant, access_token: str) -> str:
         # LiveChat counts requests per license: everyone on one license shares one budget, kept in
         # the state store like the operator's, so replicas share it too.
-        return license_bucket(self.base_url, bearer(grant.lc_access_token), {"organization_id": grant.organization_id})
+        return license_bucket(self.base_url, bearer(access_token), {"organization_id": grant.organization_id})
 
-    def _client(self, grant: Grant) -> LiveChatClient:
-        return self.base.app.client(bearer(grant.lc_access_token), grant.region, self._license(grant))
+    def _client(self, grant: Grant, access_token: str) -> LiveChatClient:
+        return self.base.app.client(bearer(access_token), grant.region, self._license(grant, access_token))
 
-    def _build(self, person: SignedIn, grant: Grant) -> Runtime:
-        credential = bearer(grant.lc_access_token)
+    def _identity(self, grant: Grant) -> dict[str, str]:
+        """Who this person is, as whoami and plans name them (read at sign-in; never a token)."""
+        fields = {"account_id": grant.account_id, "organization_id": grant.organization_id,
+                  "license_id": grant.license_id, "email": grant.email, "name": grant.name, "role": grant.role,
+                  "client_id": self.provider.settings.client_id, "signed_in_through": grant.client_name}
+        return {k: v for k, v in fields.items() if v}
+
+    def _build(self, person: SignedIn, grant: Grant, access_token: str) -> Runtime:
+        credential = bearer(access_token)
         scrubber = Scrubber(credential.secrets())
         audit: AuditLog | None = (self.base.audit.for_principal(principal_fields(grant), scrubber)
                                   if self.base.audit is not None else None)
         principal = Principal.create(
-            self.base.app, id=person.id, credential=credential, license_key=self._license(grant),
+            self.base.app, id=person.id, credential=credential, license_key=self._license(grant, access_token),
             region=grant.region, client_id=self.provider.settings.client_id,
             policy=effective_policy(self.base.policy.policy, person, self.provider.settings.write_roles,
                                     self.provider.settings.operator),
             audit=audit, scrubber=scrubber,
-            # Who they are, as plans record their author and approvers (server/calls/lifecycle.py person_of).
-            identity={"account_id": person.account_id, "organization_id": person.organization_id,
-                      "email": person.email, "name": person.name, "role": person.role},
+            # Who they are: whoami names them, plans record their author, approvers and organization
+            # (server/calls/lifecycle.py person_of).
+            identity=self._identity(grant),
         )
         return Runtime(self.base.app, principal)
 

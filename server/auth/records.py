@@ -23,6 +23,8 @@ PENDING, LC_STATE, CONFIRM, GRANTS, CODES, ACCESS, REFRESH, CLIENTS = (
     "oauth.pending", "oauth.lcstate", "oauth.confirm", "oauth.grants", "oauth.codes", "oauth.access", "oauth.refresh",
     "oauth.clients",
 )
+SPENT = "oauth.spent"  # used codes and rotated refresh tokens (by hash): presenting one again revokes its grant
+LIVECHAT = "oauth.livechat"  # a person's one LiveChat grant on this deployment, shared by their MCP grants
 
 
 def new_secret() -> str:
@@ -50,7 +52,8 @@ class Pending(BaseModel):
 
 
 class Grant(BaseModel):
-    """A person's sign-in: who they are at LiveChat and their LiveChat tokens (sealed at rest)."""
+    """One MCP client's sign-in of a person: who they are at LiveChat, read at sign-in. Their
+    LiveChat tokens are the person's ``LiveChatGrant``, shared by all their MCP grants."""
 
     grant_id: str
     client_id: str
@@ -62,19 +65,39 @@ class Grant(BaseModel):
     name: str
     role: str
     scopes: list[str]  # the LiveChat token's scopes, read once at sign-in
-    lc_access_token: str
-    lc_refresh_token: str | None
-    lc_expires_at: float
+    region: str | None  # the LiveChat token's region prefix (dal, fra), read at sign-in
     created_at: float
 
     @property
     def principal_id(self) -> str:
         return f"{self.organization_id}:{self.account_id}"
 
-    @property
-    def region(self) -> str | None:
-        prefix, sep, _ = self.lc_access_token.partition(":")
-        return prefix if sep and prefix in ("dal", "fra") else None
+
+def token_region(access_token: str) -> str | None:
+    prefix, sep, _ = access_token.partition(":")
+    return prefix if sep and prefix in ("dal", "fra") else None
+
+
+class LiveChatGrant(BaseModel):
+    """A person's LiveChat tokens (per license and account), shared by every MCP grant they made
+    on this deployment, so that signing in from several clients holds one LiveChat token pair
+    (LiveChat keeps 25 per app and user and revokes the oldest). Refreshed and replaced under the
+    person's lock; revoked at LiveChat when their last MCP grant goes."""
+
+    person: str  # "<organization id>:<account id>"
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+    grants: list[str]  # the MCP grants using it
+    until: float  # when the last of them ends (the record's lifetime)
+
+
+class Spent(BaseModel):
+    """A used authorization code or a rotated refresh token, remembered for as long as it could
+    be presented again: a second use revokes the grant it was issued under (OAuth 2.1 §4.1.2, §4.3.1)."""
+
+    grant_id: str
+    kind: str  # "code" or "refresh_token"
 
 
 def principal_fields(grant: Grant) -> dict[str, Any]:

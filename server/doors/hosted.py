@@ -10,23 +10,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_REQUEST
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..api.auth import bearer
 from ..api.client import DEFAULT_BASE_URL
 from ..api.ratelimit import license_bucket
+from ..auth.claims import AUTH_METHODS
 from ..auth.clients import ClientRegistry
+from ..auth.endpoints import Endpoints
 from ..auth.flow import SignInFlow
 from ..auth.livechat import AccountsClient
 from ..auth.principal import HostedRuntimes, person_rights, rights_summary
@@ -109,8 +108,11 @@ class HostedMode:
         }
 
     def finish(self, app: Starlette) -> Starlette:
-        """Advertise what the SDK's metadata leaves out: Client ID Metadata Documents and ``iss``
-        in the authorization response (RFC 9207); share /oauth/callback with the plan page."""
+        """Advertise what the SDK's metadata leaves out (Client ID Metadata Documents, public
+        clients: ``none``, ``iss`` in the authorization response, RFC 9207), serve /authorize,
+        /token and /revoke with ours (server/auth/endpoints.py), and share /oauth/callback with the
+        plan page."""
+        ours = Endpoints(self.settings, self.provider).routes()
         for i, route in enumerate(app.router.routes):
             if isinstance(route, Route) and route.path == "/.well-known/oauth-authorization-server":
                 original = route
@@ -122,6 +124,10 @@ class HostedMode:
                     meta = build_metadata(s.issuer_url, None, s.client_registration_options or ClientRegistrationOptions(),
                                           s.revocation_options or RevocationOptions())
                     meta.scopes_supported = [MCP_SCOPE]
+                    # Public clients (MCP clients, every metadata document) authenticate with nothing
+                    # but PKCE; Claude looks for "none" before it uses Client ID Metadata Documents.
+                    meta.token_endpoint_auth_methods_supported = list(AUTH_METHODS)
+                    meta.revocation_endpoint_auth_methods_supported = list(AUTH_METHODS)
                     meta.client_id_metadata_document_supported = True
                     meta.authorization_response_iss_parameter_supported = True
                     return JSONResponse(meta.model_dump(mode="json", exclude_none=True),
@@ -135,13 +141,12 @@ class HostedMode:
                 flow_callback = route.endpoint
 
                 async def callback(request: Request, _flow: Any = flow_callback) -> Response:
-                    ours = await self.pages.callback(request)
-                    return ours if ours is not None else await _flow(request)
+                    answer = await self.pages.callback(request)
+                    return answer if answer is not None else await _flow(request)
 
                 app.router.routes[i] = Route(route.path, callback, methods=["GET"])
-            elif isinstance(route, Route) and route.path == "/authorize":
-                app.router.routes[i] = Route(route.path, IssuerInRedirects(route.endpoint, self.settings),
-                                             methods=["GET", "POST"])
+            elif isinstance(route, Route) and route.path in ours:
+                app.router.routes[i] = ours[route.path]
         return app
 
     def ceiling_tools(self) -> int:
@@ -170,27 +175,3 @@ class HostedMode:
         await self.runtimes.aclose()
         await self.registry.aclose()
         await self._http.aclose()
-
-
-class IssuerInRedirects:  # an ASGI app (a class: Starlette's Route would wrap a function as a handler)
-    """RFC 9207: every authorization response names its issuer, errors the SDK's /authorize
-    redirects back (invalid_target, invalid_scope, ...) included; our consent page is not a response."""
-
-    def __init__(self, endpoint: ASGIApp, settings: OAuthSettings) -> None:
-        self.endpoint = endpoint
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        settings = self.settings
-
-        async def send_with_iss(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] in (302, 303):
-                headers = MutableHeaders(scope=message)
-                location = headers.get("location", "")
-                if location and not location.startswith(f"{settings.public_url}/oauth/") and \
-                        "iss" not in parse_qs(urlsplit(location).query):
-                    sep = "&" if urlsplit(location).query else "?"
-                    headers["location"] = f"{location}{sep}{urlencode({'iss': settings.issuer})}"
-            await send(message)
-
-        await self.endpoint(scope, receive, send_with_iss)
