@@ -314,3 +314,23 @@ async def test_a_demoted_agents_tokens_lose_what_the_new_role_does_not_allow() -
         assert (await http.post(url + "list_tags", json={}, headers=jane)).status_code == 200  # still reads
         promoted = await http.post(url + "create_tag", json={"name": "johns"}, headers=john)
         assert promoted.status_code == 403  # his token was granted reading only
+
+
+async def test_like_livechat_an_app_holds_25_tokens_per_person_and_the_26th_revokes_the_oldest() -> None:
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        other = await token_for(http, "jane@example.com")
+        issued = [await token_for(http, "owner@example.com") for _ in range(26)]
+
+        async def works(token: str) -> bool:
+            return (await http.get("/v2/info", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+
+        assert not await works(issued[0]["access_token"])  # the oldest pair went, its refresh token too
+        refreshed = await http.post("/v2/token", data={
+            "grant_type": "refresh_token", "refresh_token": issued[0]["refresh_token"],
+            "client_id": DEFAULT_OAUTH_CLIENT_ID, "client_secret": DEFAULT_OAUTH_CLIENT_SECRET})
+        assert refreshed.json()["error"] == "invalid_grant"
+        assert all([await works(t["access_token"]) for t in issued[1:]])
+        assert await works(other["access_token"])  # per person: someone else's tokens are not counted
+        counts = (await http.get("/_sandbox/accounts")).json()["live_tokens_by_account"]
+        assert counts[issued[1]["account_id"]] == 25 and counts[other["account_id"]] == 1

@@ -7,6 +7,8 @@ What hosted mode needs from LiveChat's accounts service, emulated on loopback:
 - ``POST /v2/token``: ``authorization_code`` (PKCE S256 when a challenge was sent) and
   ``refresh_token``; codes are single use and short-lived (``invalid_grant`` otherwise).
 - ``DELETE /v2/token``: revokes the bearer token (and its refresh token).
+- As LiveChat, at most 25 access and 25 refresh tokens per app and user (``TOKENS_PER_APP_AND_USER``):
+  issuing one more revokes the oldest pair.
 - ``GET /v2/info``: the token's account, organization, client id, scopes and lifetime.
 - ``GET /v2/accounts/me``: the signed-in account (email, name, role).
 
@@ -40,6 +42,7 @@ from .people import GLOBEX_ORGANIZATION_ID
 DEFAULT_OAUTH_CLIENT_ID = "sandbox0oauth0app0000000000000000"
 DEFAULT_OAUTH_CLIENT_SECRET = "sandbox-oauth-app-secret-0000000000000000"
 ROLES = ("owner", "viceowner", "administrator", "normal")
+TOKENS_PER_APP_AND_USER = 25
 SECOND_ORGANIZATION_ID = GLOBEX_ORGANIZATION_ID
 
 
@@ -211,6 +214,9 @@ class Accounts:
         self.tokens[access] = Issued(account.account_id, account.organization_id, client_id, scopes,
                                      time.time() + self.access_ttl, refresh)
         self.refresh_tokens[refresh] = access
+        theirs = [t for t, i in self.tokens.items() if i.account_id == account.account_id and i.client_id == client_id]
+        for oldest in theirs[:-TOKENS_PER_APP_AND_USER]:  # issued in order: the oldest first
+            self.refresh_tokens.pop(self.tokens.pop(oldest).refresh_token, None)
         return {
             "access_token": access,
             "account_id": account.account_id,
@@ -408,11 +414,19 @@ class Accounts:
             "access_ttl": self.access_ttl, "code_ttl": self.code_ttl, "client_id": self.app.client_id,
             "refreshed": self.refreshed,
             "live_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.time()),
+            "live_tokens_by_account": _count(t.account_id for t in self.tokens.values() if t.expires_at > time.time()),
             "organizations": [{"organization_id": o.organization_id, "license_id": o.license_id, "name": o.name,
                                "region": o.region} for o in self.organizations.values()],
             "accounts": [{"account_id": a.account_id, "email": a.email, "role": a.role,
                           "organization_id": a.organization_id} for a in self.accounts.values()],
         })
+
+
+def _count(keys: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 _PAGE_HEADERS = {
