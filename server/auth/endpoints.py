@@ -1,6 +1,7 @@
 """Our /authorize, /token and /revoke: the SDK's handlers where they are right, ours where not.
 
-- ``/authorize`` (ours): every parameter at most once (RFC 6749 §3.1); an error before our consent
+- ``/authorize`` (ours): every parameter at most once (RFC 6749 §3.1), a PKCE S256 challenge of
+  43 to 128 URL-safe characters (RFC 7636 §4.2), the one scope; an error before our consent
   page is redirected back only to a client whose redirect URI its own id vouches for
   (``claims.may_redirect_errors``); anyone else gets it as a 400 here, never a redirect, so an
   anonymous registration cannot turn us into an open redirector. Every redirect names its
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -38,6 +40,7 @@ from .provider import Provider
 from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
+_PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}\Z")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -118,6 +121,8 @@ class Endpoints:
             unsupported = any(e["loc"] == ("response_type",) for e in exc.errors())
             return refuse("unsupported_response_type" if unsupported else "invalid_request",
                           "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        if not _PKCE_CHALLENGE.match(req.code_challenge):  # RFC 7636 §4.2: S256 gives 43 characters
+            return refuse("invalid_request", "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]")
         try:
             scopes = client.validate_scope(req.scope)
         except InvalidScopeError as exc:

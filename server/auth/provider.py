@@ -270,21 +270,29 @@ class Provider:
         await self._release(grant)
         if self.audit is not None:
             self.audit.for_principal(principal_fields(grant)).record(
-                tool="oauth/revoke", decision="allowed", rule="oauth", arguments={"reason": reason}, duration_ms=0.0)
+                tool="oauth/revoke", decision="allowed", rule="oauth", arguments={}, duration_ms=0.0,
+                outcome={"reason": reason})
 
     # --- a person's one LiveChat grant --------------------------------------------------------
 
     @asynccontextmanager
     async def _person_lock(self, person: str) -> AsyncIterator[None]:
-        """The person's lock (the one a LiveChat refresh holds), waited for a while."""
-        with anyio.fail_after(PERSON_LOCK_WAIT):
-            while True:
-                try:
-                    async with self.records.store.lock(f"oauth.lcrefresh:{person}", ttl=PERSON_LOCK_TTL):
-                        yield
-                        return
-                except LockBusy:
-                    await anyio.sleep(0.05)
+        """The person's lock (the one a LiveChat refresh holds), waited for up to PERSON_LOCK_WAIT
+        seconds (TimeoutError then); what runs under it is not timed by the wait."""
+        deadline = time.monotonic() + PERSON_LOCK_WAIT
+        entered = False
+        while True:
+            try:
+                async with self.records.store.lock(f"oauth.lcrefresh:{person}", ttl=PERSON_LOCK_TTL):
+                    entered = True
+                    yield
+                    return
+            except LockBusy:
+                if entered:
+                    raise
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the person's lock stayed held") from None
+                await anyio.sleep(0.05)
 
     async def _live(self, grant_ids: list[str], but: str | None = None) -> list[str]:
         return [g for g in dict.fromkeys(grant_ids) if g != but and await self.records.get(GRANTS, g, Grant) is not None]
@@ -345,7 +353,9 @@ class Provider:
         if not lc.refresh_token:
             return (grant, lc) if lc.expires_at > time.time() else None
         try:
-            async with self.records.store.lock(f"oauth.lcrefresh:{person}", ttl=PERSON_LOCK_TTL):
+            # Waited for, not skipped: whoever holds it (another request, replica or sign-in) is
+            # replacing the token this one would use, and a refreshed token revokes its predecessor.
+            async with self._person_lock(person):
                 fresh = await self.records.get(LIVECHAT, person, LiveChatGrant)
                 if fresh is None or grant_id not in fresh.grants:
                     return None
@@ -360,7 +370,7 @@ class Provider:
                 await self.records.put(LIVECHAT, person, updated, ttl=max(1.0, updated.until - time.time()))
                 self.on_event("livechat_refresh", "ok")
                 return grant, updated
-        except LockBusy:  # another replica (or a sign-in) is changing it
+        except TimeoutError:  # the person's lock stayed held: use what there is while it lasts
             return (grant, lc) if lc.expires_at > time.time() else None
         except AccountsError as exc:
             self.on_event("livechat_refresh", "failed")
