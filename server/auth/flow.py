@@ -182,14 +182,22 @@ class SignInFlow:
             await self.accounts.revoke(tokens.access_token)  # not kept: the person said no
             response = self._back(pending, error="access_denied", error_description="the person denied access")
         else:
-            await self.provider.attach(grant, tokens)  # the person's one LiveChat grant, shared
-            if self.audit is not None:
-                self.audit.for_principal(principal_fields(grant)).record(
-                    tool="oauth/sign_in", decision="allowed", rule="oauth", arguments={"scopes": len(grant.scopes)},
-                    duration_ms=0.0, outcome={"role": grant.role})
-            response = self._back(pending, code=await self.provider.issue_code(pending, grant.grant_id))
+            response = await self._keep(pending, grant, tokens)
         response.delete_cookie(COOKIE, path="/oauth")
         return response
+
+    async def _keep(self, pending: Pending, grant: Grant, tokens: LiveChatTokens) -> RedirectResponse:
+        try:
+            await self.provider.attach(grant, tokens)  # the person's one LiveChat grant, shared
+        except TimeoutError:  # their LiveChat grant stayed locked (a refresh that hangs): keep nothing
+            await self.accounts.revoke(tokens.access_token)
+            return self._back(pending, error="temporarily_unavailable",
+                              error_description="the sign-in could not be saved; try again")
+        if self.audit is not None:
+            self.audit.for_principal(principal_fields(grant)).record(
+                tool="oauth/sign_in", decision="allowed", rule="oauth", arguments={"scopes": len(grant.scopes)},
+                duration_ms=0.0, outcome={"role": grant.role})
+        return self._back(pending, code=await self.provider.issue_code(pending, grant.grant_id))
 
 
 class Confirmation(BaseModel):
