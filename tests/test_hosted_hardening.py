@@ -374,3 +374,17 @@ async def test_one_persons_clients_share_the_livechat_refresh(served: Hosted) ->
         assert live_for(served, email) == 1  # refreshed in place, under the person's lock
     finally:
         httpx.post(f"{served.sandbox}/_sandbox/accounts", json={"access_ttl": 3600})
+
+
+async def test_a_hosted_plan_names_the_persons_license() -> None:
+    with hosted("--dry-run") as served:
+        provider, _, _ = sdk_auth(served, "owner@globex.example")
+        http, client = connect(served, provider)
+        async with http, client:
+            me = tool_payload(await client.call_tool("whoami", {}))
+            planned = await client.call_tool("create_tag", {"name": "planned-hosted"})
+            assert not planned.is_error, planned
+            plan = tool_payload(await client.call_tool("get_plan", {}))
+    # The plan is bound to the signed-in person's license (the other-license check needs it).
+    assert plan["target"]["organization_id"] == me["organization_id"]
+    assert me["email"] == "owner@globex.example"
