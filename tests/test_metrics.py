@@ -382,7 +382,6 @@ def test_hosted_sign_ins_refreshes_and_revocations_are_counted():
     with hosted("--metrics") as served:  # loopback: /metrics open to the machine itself
         client_id, verifier, code = sign_in(served)
         tokens = exchange(served, client_id, code, verifier).json()
-        assert exchange(served, client_id, code, verifier).status_code == 400  # a code is used once
 
         async def signed_in_calls() -> None:  # a signed-in person's calls are counted as anyone's
             http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=30)
@@ -394,16 +393,22 @@ def test_hosted_sign_ins_refreshes_and_revocations_are_counted():
         form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": tokens["refresh_token"]}
         fresh = httpx.post(f"{served.base}/token", data=form)
         assert fresh.status_code == 200
-        assert httpx.post(f"{served.base}/token", data=form).status_code == 400  # rotated: used once
         revoked = httpx.post(f"{served.base}/revoke", data={"token": fresh.json()["access_token"],
-                                                            "client_id": client_id, "client_secret": ""})
+                                                            "client_id": client_id})
         assert revoked.status_code == 200
+        # Used again, a rotated refresh token and a code are refused, and counted as reuse (their
+        # sign-in is already revoked here: unknown_grant).
+        assert httpx.post(f"{served.base}/token", data=form).status_code == 400
+        assert exchange(served, client_id, code, verifier).status_code == 400
         text = httpx.get(f"{served.base}/metrics").text
     for line in ('livechat_mcp_hosted_events_total{event="sign_in",outcome="ok"} 1.0',
                  'livechat_mcp_hosted_events_total{event="sign_in",outcome="invalid_grant"} 1.0',
                  'livechat_mcp_hosted_events_total{event="refresh",outcome="ok"} 1.0',
                  'livechat_mcp_hosted_events_total{event="refresh",outcome="invalid_grant"} 1.0',
                  'livechat_mcp_hosted_events_total{event="revoke",outcome="ok"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="sign_in",outcome="reuse_revoked"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="refresh",outcome="reuse_revoked"} 1.0',
+                 'livechat_mcp_hosted_events_total{event="revoke",outcome="unknown_grant"} 2.0',
                  'livechat_mcp_tool_calls_total{decision="allowed",outcome="ok",tool="list_tags"} 2.0',
                  'livechat_mcp_upstream_requests_total{action="list_tags",retry="0",status="200"} 2.0'):
         assert line in text, line
