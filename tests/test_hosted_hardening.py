@@ -388,3 +388,17 @@ async def test_a_hosted_plan_names_the_persons_license() -> None:
     # The plan is bound to the signed-in person's license (the other-license check needs it).
     assert plan["target"]["organization_id"] == me["organization_id"]
     assert me["email"] == "owner@globex.example"
+
+
+def test_a_persons_name_from_the_license_cannot_reorder_the_confirmation_page(served: Hosted) -> None:
+    from server.sandbox import ALL_SCOPES_TOKEN
+
+    made = httpx.post(f"{served.sandbox}/v3.6/configuration/action/create_agent",
+                      json={"id": "mallory@example.com", "name": "Mal\u202eyrolla\u2066 Admin\u200b"},
+                      headers={"Authorization": f"Bearer {ALL_SCOPES_TOKEN}"})
+    assert made.status_code == 200, made.text
+    browser = Browser(login_hint="mallory@example.com")
+    browser.go(authorize_url(served, register(served), pkce()[1]))
+    confirm = next(r for url, r in browser.pages if r.status_code == 200 and 'action="/oauth/confirm"' in r.text)
+    assert "Malyrolla Admin" in confirm.text
+    assert not any(ch in confirm.text for ch in "\u202e\u2066\u200b")

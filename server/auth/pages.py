@@ -1,6 +1,8 @@
 """The pages a person sees in hosted mode: consent and errors.
 
-Small, server-rendered, accessible HTML that works without JavaScript. Every value is escaped;
+Small, server-rendered, accessible HTML that works without JavaScript. Every value is escaped
+and loses invisible and bidirectional control characters (a client's name is its own claim, a
+person's name is license data: neither may reorder or hide what the page says);
 the Content-Security-Policy allows no script at all, only this page's own stylesheet (by hash),
 and form submissions only to us and to where the consent can lead (LiveChat's sign-in, or back
 to the client with a refusal); framing is refused (clickjacking).
@@ -11,10 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from html import escape
+from html import escape as _escape
 from urllib.parse import urlsplit
 
 from starlette.responses import HTMLResponse
+
+from ..safety.untrusted import clean
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}"
@@ -22,6 +26,11 @@ STYLE = (
     "code{word-break:break-all}"
 )
 _STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+
+
+def escape(text: str) -> str:
+    """``text`` as page text: no invisible or bidirectional control characters, HTML-escaped."""
+    return _escape(clean(text))
 
 
 def _origin(url: str) -> str:
