@@ -402,3 +402,15 @@ def test_a_persons_name_from_the_license_cannot_reorder_the_confirmation_page(se
     confirm = next(r for url, r in browser.pages if r.status_code == 200 and 'action="/oauth/confirm"' in r.text)
     assert "Malyrolla Admin" in confirm.text
     assert not any(ch in confirm.text for ch in "\u202e\u2066\u200b")
+
+
+def test_a_client_revoking_with_a_refresh_token_it_already_rotated_still_revokes(served: Hosted) -> None:
+    client_id, first = tokens_for(served)
+    other_id, _ = tokens_for(served)
+    second = refresh(served, client_id, first["refresh_token"]).json()
+    # Another client naming it revokes nothing (positive control for the owner's revocation below).
+    httpx.post(f"{served.base}/revoke", data={"token": first["refresh_token"], "client_id": other_id})
+    assert mcp_status(served, second["access_token"]).status_code == 200
+    resp = httpx.post(f"{served.base}/revoke", data={"token": first["refresh_token"], "client_id": client_id})
+    assert resp.status_code == 200
+    assert mcp_status(served, second["access_token"]).status_code == 401

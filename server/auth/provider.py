@@ -257,6 +257,12 @@ class Provider:
                 await self.records.delete(ns, digest(token))
                 await self.revoke_grant(rec.grant_id)
                 return True
+        # A client disconnecting with a refresh token it already rotated still means "revoke".
+        spent = await self.records.get(SPENT, digest(token), Spent)
+        grant = await self.records.get(GRANTS, spent.grant_id, Grant) if spent is not None else None
+        if grant is not None and spent is not None and spent.kind == "refresh_token" and grant.client_id == client_id:
+            await self.revoke_grant(grant.grant_id)
+            return True
         return False
 
     async def revoke_grant(self, grant_id: str, reason: str = "revoked") -> None:
