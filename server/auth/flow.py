@@ -135,11 +135,17 @@ class SignInFlow:
             return self._back(pending, error="access_denied", error_description="LiveChat sign-in was not completed")
         try:
             tokens = await self.accounts.exchange_code(q["code"], pending.lc_verifier)
-            identity = await self.accounts.identity(tokens.access_token)
         except AccountsError as exc:
             log.warning("LiveChat sign-in failed: %s", exc)
             return self._back(pending, error="server_error", error_description=str(exc))
+        try:
+            identity = await self.accounts.identity(tokens.access_token)
+        except AccountsError as exc:
+            log.warning("LiveChat sign-in failed: %s", exc)
+            await self.accounts.revoke(tokens.access_token)  # not kept: nothing is left at LiveChat
+            return self._back(pending, error="server_error", error_description=str(exc))
         if identity.client_id and identity.client_id != self.settings.client_id:
+            await self.accounts.revoke(tokens.access_token)
             return self._back(pending, error="access_denied", error_description="LiveChat token for another app")
         grant = Grant(
             grant_id=new_secret(), client_id=pending.client_id, client_name=pending.client_name,
