@@ -169,6 +169,7 @@ def register_raw(served: Hosted, **metadata: Any) -> httpx.Response:
     "file:///etc/passwd", "http://evil.example/callback", "http://127.0.0.1.evil.example/cb",
     "https://claude.ai/callback#frag", "https://claude.ai@evil.example/callback", "ws://127.0.0.1:9/cb",
     "blob:https://evil.example/x", "JavaScript:alert(1)", "about:blank", "http://localhost.evil.example/cb",
+    "ms-msdt:/id PCWDiagnostic", "search-ms:query=x", "itms-services://?action=download-manifest&url=x",
 ])
 def test_registration_refuses_redirect_uris_a_client_may_not_claim(served: Hosted, uri: str) -> None:
     resp = register_raw(served, redirect_uris=[REDIRECT_URI, uri])

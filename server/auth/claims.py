@@ -9,7 +9,8 @@ rule existed), so no path reaches /authorize, /token or a page with a client thi
 - Redirect URIs: 1 to 10, each at most 2,000 printable ASCII characters; ``https`` with a host;
   ``http`` only to a loopback host (127.0.0.1, localhost, [::1]: native apps, RFC 8252 §7.3);
   or a native app's private-use scheme (RFC 8252 §7.1) that no browser gives a meaning of its
-  own (``javascript:``, ``data:``, ``file:``, ``blob:``, ``ws:`` ... are refused). Never a
+  own (``javascript:``, ``data:``, ``file:``, ``blob:``, ``ws:`` ...) or an operating system runs
+  a program of its own with (``ms-msdt:``, ``search-ms:``, ``itms-services:`` ...). Never a
   fragment (RFC 6749 §3.1.2) or a user-information part (``https://claude.ai@evil.example``).
 - Scope: a client can ask for nothing but ``livechat``, whatever it registered or its document
   says; what a person may do is decided per call by their effective policy.
@@ -47,7 +48,11 @@ BROWSER_SCHEMES = frozenset({
     "javascript", "data", "vbscript", "file", "blob", "about", "filesystem", "view-source", "ftp", "ws", "wss",
     "mailto", "tel", "sms", "intent", "jar", "chrome", "chrome-extension", "moz-extension", "resource", "ms-settings",
     "urn", "news", "nntp", "gopher", "ldap", "smb", "res",
+    # ... or an operating system runs a program of its own with (installers, shells, diagnostics).
+    "search", "search-ms", "shell", "hcp", "mk", "its", "ms-its", "itms-services", "itms-apps", "market",
+    "android-app", "x-apple-systempreferences", "vnd.ms-excel", "microsoft-edge",
 })
+_OS_SCHEME_PREFIXES = ("ms-", "microsoft", "windows")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z")
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+\Z")
 KEPT = ("client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at", "client_name",
@@ -89,7 +94,7 @@ def redirect_uri_problem(uri: str) -> str | None:
         return None if host else "an https redirect URI needs a host"
     if scheme == "http":
         return None if host in LOOPBACK_HOSTS else "a plain http redirect URI is allowed only to a loopback host"
-    if scheme in BROWSER_SCHEMES:
+    if scheme in BROWSER_SCHEMES or scheme.startswith(_OS_SCHEME_PREFIXES):
         return f"{scheme}: is not a redirect URI scheme"
     return None  # a native app's private-use scheme (RFC 8252 §7.1)
 
