@@ -30,7 +30,7 @@ from server.auth.records import Records
 from server.store.crypto import Sealer
 from server.store.memory import MemoryStore
 from tests.conftest import free_port, tool_payload
-from tests.hosted import REDIRECT_URI, Browser, Hosted, connect, hosted, sdk_auth
+from tests.hosted import REDIRECT_URI, Browser, Hosted, connect, hidden, hosted, sdk_auth
 from tests.test_hosted_attacks import authorize_url, exchange, mcp_status, pkce, register, sign_in
 
 pytestmark = pytest.mark.anyio
@@ -415,3 +415,22 @@ def test_a_client_revoking_with_a_refresh_token_it_already_rotated_still_revokes
     resp = httpx.post(f"{served.base}/revoke", data={"token": first["refresh_token"], "client_id": client_id})
     assert resp.status_code == 200
     assert mcp_status(served, second["access_token"]).status_code == 401
+
+
+async def test_abandoned_sign_ins_do_not_pile_up_livechat_tokens(served: Hosted) -> None:
+    email = "owner@globex.example"
+    _, tokens = tokens_for(served, email)
+    for _ in range(25):  # sign-ins left at the confirmation page (tabs closed, "back" pressed)
+        browser = Browser()
+        http = browser.http
+        consent = http.get(http.get(authorize_url(served, register(served), pkce()[1])).headers["location"])
+        to_livechat = http.post(f"{served.base}/oauth/consent", data={
+            "txn": hidden(consent.text, "txn"), "csrf": hidden(consent.text, "csrf"), "decision": "approve"})
+        callback = httpx.get(to_livechat.headers["location"] + "&" + urlencode({"login_hint": email}))
+        assert http.get(callback.headers["location"]).status_code == 200  # the confirmation page, never answered
+    assert live_for(served, email) <= 2  # the person's grant and at most one sign-in waiting
+    # Positive control: the connected client still reaches LiveChat, and so does one that signs in now.
+    assert not (await call(served, tokens["access_token"], "list_tags")).is_error
+    _, latest = tokens_for(served, email)
+    assert not (await call(served, latest["access_token"], "list_tags")).is_error
+    assert not (await call(served, tokens["access_token"], "list_tags")).is_error

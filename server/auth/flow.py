@@ -28,7 +28,18 @@ from .claims import is_url_client_id
 from .livechat import AccountsClient, AccountsError, LiveChatTokens
 from .pages import Confirm, Consent, confirm_page, consent_page, error_page
 from .provider import Provider
-from .records import CONFIRM, LC_STATE, PENDING, Grant, Pending, Records, new_secret, principal_fields, token_region
+from .records import (
+    CONFIRM,
+    LC_STATE,
+    PENDING,
+    UNCONFIRMED,
+    Grant,
+    Pending,
+    Records,
+    new_secret,
+    principal_fields,
+    token_region,
+)
 from .settings import OAuthSettings
 
 log = logging.getLogger("livechat_mcp.auth")
@@ -160,6 +171,7 @@ class SignInFlow:
             pending=pending, grant=grant, lc_access_token=tokens.access_token, lc_refresh_token=tokens.refresh_token,
             lc_expires_at=tokens.expires_at),
                                ttl=self.settings.code_ttl * 2)
+        await self._one_unconfirmed(grant.principal_id, confirm)
         return confirm_page(Confirm(
             deployment=self.settings.name, client_name=pending.client_name, redirect_uri=pending.redirect_uri,
             person=f"{grant.name} <{grant.email}>" if grant.name else grant.email, role=grant.role or "unknown",
@@ -191,6 +203,16 @@ class SignInFlow:
             response = await self._keep(pending, grant, tokens)
         response.delete_cookie(COOKIE, path="/oauth")
         return response
+
+    async def _one_unconfirmed(self, person: str, confirm: str) -> None:
+        """At most one unconfirmed LiveChat sign-in per person: the one before this (a tab left
+        open, a sign-in abandoned) is dropped and its LiveChat tokens revoked, so abandoned
+        sign-ins cannot pile up against LiveChat's 25 tokens per app and user."""
+        previous = await self.records.take_text(UNCONFIRMED, person)
+        await self.records.put_text(UNCONFIRMED, person, confirm, ttl=self.settings.code_ttl * 2)
+        dropped = await self.records.take(CONFIRM, previous, Confirmation) if previous else None
+        if dropped is not None:
+            await self.accounts.revoke(dropped.lc_access_token)
 
     async def _keep(self, pending: Pending, grant: Grant, tokens: LiveChatTokens) -> RedirectResponse:
         try:

@@ -25,6 +25,7 @@ PENDING, LC_STATE, CONFIRM, GRANTS, CODES, ACCESS, REFRESH, CLIENTS = (
 )
 SPENT = "oauth.spent"  # used codes and rotated refresh tokens (by hash): presenting one again revokes its grant
 LIVECHAT = "oauth.livechat"  # a person's one LiveChat grant on this deployment, shared by their MCP grants
+UNCONFIRMED = "oauth.unconfirmed"  # a person's one LiveChat sign-in waiting for confirmation (its CONFIRM key)
 
 
 def new_secret() -> str:
