@@ -87,6 +87,10 @@ def test_a_public_client_revokes_its_token_with_token_and_client_id(served: Host
     assert mcp_status(served, other["access_token"]).status_code == 200
     assert httpx.post(f"{served.base}/revoke", data={"token": "nope", "client_id": other_id}).status_code == 200
     assert httpx.post(f"{served.base}/revoke", data={"token": other["access_token"]}).status_code == 401
+    twice = httpx.post(f"{served.base}/revoke", content=urlencode(
+        [("token", "x"), ("token", other["access_token"]), ("client_id", other_id)]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert twice.status_code == 400 and twice.json()["error"] == "invalid_request"
     assert mcp_status(served, other["access_token"]).status_code == 200
 
 

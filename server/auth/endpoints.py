@@ -9,7 +9,8 @@
 - ``/token`` (the SDK's, after our check): a ``resource`` other than this server's ``/mcp`` is
   ``invalid_target`` (RFC 8707 §2.2); every parameter at most once.
 - ``/revoke`` (ours, RFC 7009): a public client revokes with ``token`` and ``client_id`` alone
-  (the SDK requires a ``client_secret`` field); a confidential client authenticates as at /token.
+  (the SDK requires a ``client_secret`` field); a confidential client authenticates as at /token;
+  every parameter at most once.
   An unknown token, or another client's, is answered 200 and nothing is revoked.
 """
 
@@ -156,6 +157,9 @@ class Endpoints:
         except AuthenticationError as exc:
             return _error("invalid_client", exc.message, 401)
         form = await request.form()
+        repeated = _repeated(form)
+        if repeated is not None:
+            return _error("invalid_request", f"{repeated} is given more than once")
         token, hint = form.get("token"), form.get("token_type_hint")
         if not isinstance(token, str) or not token:
             return _error("invalid_request", "token is required")
