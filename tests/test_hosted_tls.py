@@ -283,6 +283,8 @@ def test_what_a_connector_discovers_is_served_over_https_on_443(stack: Stack) ->
         assert [s.rstrip("/") for s in resource["authorization_servers"]] == [stack.base]
         metadata = https.get(f"{stack.base}/.well-known/oauth-authorization-server").json()
         assert metadata["client_id_metadata_document_supported"] is True
+        # Claude looks for a public client's method before it uses a metadata document.
+        assert "none" in metadata["token_endpoint_auth_methods_supported"]
         assert metadata["token_endpoint"] == f"{stack.base}/token"
         unauthenticated = https.post(stack.mcp, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
         assert unauthenticated.status_code == 401
