@@ -67,6 +67,25 @@ async def test_check_product_limits_can_report_every_documented_resource(api):
     assert ("queue_continuous", None) in team and ("queue", None) not in team and ("group_chooser_groups", "0") not in team
 
 
+def _over(result: list[dict], resource: str) -> int:
+    return sum(item["limit_balance"] for item in result if item["resource"] == resource)
+
+
+@pytest.mark.conformance("semantics", "check_product_limits_for_plan")
+async def test_check_product_limits_counts_only_active_agents(api):
+    """"The number of active agents, including bots": an agent awaiting approval (or suspended) is not
+    active; approving one makes it count."""
+    state = api.sandbox.state
+    active = [a for a in state.agents.values() if not a["suspended"] and not a["awaiting_approval"]]
+    assert any(a["awaiting_approval"] for a in state.agents.values())  # the seeded Alex Awaiting
+    starter = {"plan": "starter"}  # one agent allowed
+    assert _over(await api.call("check_product_limits_for_plan", starter), "agents") == len(active) + len(state.bots) - 1
+    await api.call("create_agent", {"id": "new.hire@example.com", "name": "New Hire"})  # awaits approval
+    assert _over(await api.call("check_product_limits_for_plan", starter), "agents") == len(active) + len(state.bots) - 1
+    await api.call("approve_agent", {"id": "new.hire@example.com"})
+    assert _over(await api.call("check_product_limits_for_plan", starter), "agents") == len(active) + len(state.bots)
+
+
 async def test_product_settings_follow_a_deleted_group(api):
     api.sandbox.state.extra["product_settings"]["group_chooser_groups"]["1"] = [1, 2]
     await api.call("delete_group", {"id": 1})

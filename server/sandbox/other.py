@@ -76,8 +76,10 @@ def check_product_limits_for_plan(ctx: Ctx, req: t.CheckProductLimitsForPlan) ->
                 item["id"] = member
             out.append(item)
 
-    # Active agents (not suspended), bots included.
-    active = [aid for aid, agent in state.agents.items() if not agent.get("suspended")]
+    # "Active agents, including bots": an agent awaiting approval may not use the license yet (approve_agent
+    # "allows the agent to use the application"), a suspended one no longer may; neither is active.
+    active = [aid for aid, agent in state.agents.items()
+              if not agent.get("suspended") and not agent.get("awaiting_approval")]
     over("agents", len(active) + len(state.bots))
     over("groups", len(state.groups))
     # "The number of banned visitors": a ban that expired bans nobody (list_customer_bans omits it too).
