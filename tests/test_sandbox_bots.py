@@ -454,3 +454,26 @@ async def test_an_issued_bot_token_acts_as_its_bot_for_24_hours(api):
     api.sandbox.clock.advance(24 * 3600 + 1)
     expired = await api.raw("update_bot", {"id": BOT_ID, "job_title": "Too late"}, token=token)
     assert expired.status_code == 401 and expired.json()["error"]["type"] == "authentication"
+
+
+@pytest.mark.conformance("semantics", "issue_bot_token")
+async def test_token_info_names_an_issued_bot_tokens_bot_until_it_expires(api):
+    """An issued bot token is a Bearer token: token info (GET /v2/info) answers for it as for any other, naming
+    the bot, the app that owns it, the time it has left of its 24 hours and its three scopes; expired, 401."""
+    body = {"bot_id": BOT_ID, "client_id": DEFAULT_CLIENT_ID, "bot_secret": BOT_SECRET,
+            "organization_id": api.sandbox.state.organization_id}
+    await api.call("issue_bot_token", body)
+    token = list(api.sandbox.state.extra["bot_tokens"])[-1]  # through MCP the answer hides it
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = await api.client.get("/v2/info", headers=auth)
+    assert answer.status_code == 200, answer.text
+    info = answer.json()
+    assert info["access_token"] == token and info["token_type"] == "Bearer"
+    assert info["account_id"] == BOT_ID and info["client_id"] == DEFAULT_CLIENT_ID
+    assert info["organization_id"] == api.sandbox.state.organization_id
+    assert set(info["scope"].split(",")) == {"chats--access:rw", "agents-bot--my:rw", "customers:rw"}
+    assert 24 * 3600 - 60 <= info["expires_in"] <= 24 * 3600
+    api.sandbox.clock.advance(12 * 3600)
+    assert 12 * 3600 - 60 <= (await api.client.get("/v2/info", headers=auth)).json()["expires_in"] <= 12 * 3600
+    api.sandbox.clock.advance(12 * 3600 + 1)
+    assert (await api.client.get("/v2/info", headers=auth)).status_code == 401

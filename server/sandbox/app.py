@@ -170,14 +170,22 @@ class Sandbox:
     def _bot_token(self, value: str) -> Requester | None:
         """A token issue_bot_token gave, while it lasts (24 hours by the sandbox clock): it acts as its bot,
         with the three scopes the reference lists (a bot's --my scope reaches the bot itself)."""
+        found = self._bot_issued(value)
+        if found is None:
+            return None
+        bot, organization_id, _ = found
+        return Requester(f"bot {bot['id']}", BOT_TOKEN_SCOPES, bot["id"], bot["owner_client_id"], organization_id,
+                         kind="bot")
+
+    def _bot_issued(self, value: str) -> tuple[dict[str, Any], str, float] | None:
+        """The bot an unexpired issued bot token acts as, its license's organization and when it expires."""
         for state in {id(s): s for s in (self.state, *(o.state for o in self.accounts.organizations.values()))}.values():
             issued = state.extra.get("bot_tokens", {}).get(value)
             if not isinstance(issued, dict) or issued.get("expires_at", 0) <= self.clock.now():
                 continue
             bot = state.bots.get(issued["bot_id"])
             if bot is not None:
-                return Requester(f"bot {bot['id']}", BOT_TOKEN_SCOPES, bot["id"], bot["owner_client_id"],
-                                 state.organization_id, kind="bot")
+                return bot, state.organization_id, float(issued["expires_at"])
         return None
 
     def _all_credentials(self) -> list[SandboxCredential]:
@@ -415,6 +423,21 @@ class Sandbox:
         if issued is not None:
             return issued
         header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        bot = self._bot_issued(value) if scheme == "Bearer" else None
+        if bot is not None:
+            # An issued bot token is a Bearer token like any other: token info names its bot (the bot's id is
+            # its account), the app that owns the bot, what is left of its 24 hours and its three scopes.
+            found, organization_id, expires_at = bot
+            return JSONResponse({
+                "access_token": value,
+                "account_id": found["id"],
+                "client_id": found["owner_client_id"],
+                "expires_in": max(0, int(expires_at - self.clock.now())),
+                "organization_id": organization_id,
+                "scope": ",".join(sorted(BOT_TOKEN_SCOPES)),
+                "token_type": "Bearer",
+            })
         for cred in self._all_credentials():
             if cred.kind == "bearer" and header == f"Bearer {cred.secret}":
                 req = self._requester(cred)
