@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from server.sandbox import Sandbox
+from server.sandbox import ALL_SCOPES_TOKEN, Sandbox
 from server.sandbox.accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, SECOND_ORGANIZATION_ID
 
 pytestmark = pytest.mark.anyio
@@ -204,10 +204,52 @@ async def test_every_account_is_an_agent_of_its_license_with_its_role() -> None:
             org = sandbox.accounts.organizations[account["organization_id"]]
             agent = org.state.agents[account["email"]]
             assert (agent["account_id"], agent["role"]) == (account["account_id"], account["role"])
-        # And the other way: every agent of a license may sign in.
+        # And the other way: every agent of a license is an account (one awaiting approval is listed as such).
         for org in sandbox.accounts.organizations.values():
-            assert {a["id"] for a in org.state.agents.values()} == {
-                a["email"] for a in listed["accounts"] if a["organization_id"] == org.organization_id}
+            assert {(a["id"], a["awaiting_approval"]) for a in org.state.agents.values()} == {
+                (a["email"], a["awaiting_approval"]) for a in listed["accounts"]
+                if a["organization_id"] == org.organization_id}
+
+
+@pytest.mark.conformance("semantics", "approve_agent")
+async def test_an_agent_awaiting_approval_signs_in_once_approved() -> None:
+    """Our rule (note M15): an agent awaiting approval may not use the license, so the accounts service
+    does not sign it in either (access_denied, saying why), by login_hint or by the form, and the page shows
+    it unavailable; once an owner approves it, it signs in and its token works. A suspended agent still
+    signs in: asking to be unsuspended is what it may do."""
+    sandbox = Sandbox()
+    async with client(sandbox) as http:
+        _, challenge = pkce()
+        params = {"response_type": "code", "client_id": DEFAULT_OAUTH_CLIENT_ID, "redirect_uri": REDIRECT,
+                  "state": "s9", "code_challenge": challenge, "code_challenge_method": "S256"}
+        hinted = await http.get("/", params={**params, "login_hint": "awaiting@example.com"})
+        assert hinted.status_code == 302
+        query = parse_qs(urlsplit(hinted.headers["location"]).query)
+        assert query["error"] == ["access_denied"] and query["state"] == ["s9"] and "code" not in query
+        assert "awaiting approval" in query["error_description"][0]
+        page = await http.get("/", params=params)
+        row = next(line for line in page.text.split("<li>") if "awaiting@example.com" in line)
+        assert " disabled" in row and "awaiting approval" in row
+        form_token = page.text.split('name="form_token" value="')[1].split('"')[0]
+        awaiting = sandbox.accounts.by_email("awaiting@example.com")
+        assert awaiting is not None
+        posted = await http.post("/", data={**params, "form_token": form_token, "account_id": awaiting.account_id,
+                                            "action": "sign_in"})
+        assert posted.status_code == 302 and "error=access_denied" in posted.headers["location"]
+        assert "code=" not in posted.headers["location"]
+
+        url = "/v3.6/configuration/action/"
+        approved = await http.post(url + "approve_agent", json={"id": "awaiting@example.com"},
+                                   headers={"Authorization": f"Bearer {ALL_SCOPES_TOKEN}"})
+        assert approved.status_code == 200, approved.text
+        token = (await token_for(http, "awaiting@example.com"))["access_token"]
+        auth = {"Authorization": f"Bearer {token}", "X-Region": token.split(":")[0]}
+        assert (await http.post(url + "list_tags", json={}, headers=auth)).status_code == 200
+
+        suspended = (await token_for(http, "suspended@example.com"))["access_token"]
+        auth = {"Authorization": f"Bearer {suspended}", "X-Region": suspended.split(":")[0]}
+        assert (await http.post(url + "list_tags", json={}, headers=auth)).status_code == 403
+        assert (await http.post(url + "request_agent_unsuspension", json={}, headers=auth)).status_code == 200
 
 
 @pytest.mark.parametrize("email, role", [("owner@example.com", "owner"), ("jane@example.com", "administrator"),

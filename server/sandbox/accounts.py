@@ -71,6 +71,12 @@ class Account:
     name: str
     role: str
     organization_id: str
+    awaiting_approval: bool = False
+
+
+# Our rule (docs/conformance.md M15): an agent awaiting approval may not use the license until an owner
+# approves it, so it cannot sign in either; the license refuses the same agent's other credentials.
+AWAITING_APPROVAL = "the agent is awaiting approval: it can sign in once an owner of its license approves it"
 
 
 def _loopback(host: str) -> bool:
@@ -172,7 +178,8 @@ class Accounts:
     def accounts(self) -> dict[str, Account]:
         """Every license's agents, by account id, as they are now."""
         return {
-            agent["account_id"]: Account(agent["account_id"], agent["id"], agent["name"], agent["role"], org_id)
+            agent["account_id"]: Account(agent["account_id"], agent["id"], agent["name"], agent["role"], org_id,
+                                         bool(agent.get("awaiting_approval")))
             for org_id, org in self.organizations.items()
             for agent in org.state.agents.values()
         }
@@ -273,7 +280,7 @@ class Accounts:
             account = self.account(str(form.get("account_id", "")))
             if account is None:
                 return HTMLResponse(_page("Choose an account", "<p>No such account.</p>"), status_code=400)
-            return self._back(params, code=self._new_code(account, params))
+            return self._signed_in(account, params)
         params, problem = self._authorize_params(request.query_params)
         if problem is not None:
             return problem
@@ -282,18 +289,26 @@ class Accounts:
             account = self.by_email(hint)
             if account is None:
                 return self._back(params, error="access_denied", error_description="unknown login_hint")
-            return self._back(params, code=self._new_code(account, params))
+            return self._signed_in(account, params)
         return HTMLResponse(self._sign_in_page(params), headers=_PAGE_HEADERS)
+
+    def _signed_in(self, account: Account, params: dict[str, str]) -> RedirectResponse:
+        """Back to the client with a code, or with access_denied for an agent that may not sign in yet."""
+        if account.awaiting_approval:
+            return self._back(params, error="access_denied", error_description=AWAITING_APPROVAL)
+        return self._back(params, code=self._new_code(account, params))
 
     def _sign_in_page(self, params: dict[str, str]) -> str:
         e = html.escape
         rows = []
         for i, account in enumerate(self.accounts.values()):
             org = self.organizations[account.organization_id]
+            waits = " disabled" if account.awaiting_approval else ""
             rows.append(
                 f'<li><input type="radio" name="account_id" id="acct{i}" value="{e(account.account_id)}"'
-                f'{" checked" if i == 0 else ""}> <label for="acct{i}">{e(account.name)} &lt;{e(account.email)}&gt;'
-                f" — {e(account.role)}, {e(org.name)} (license {org.license_id}, {e(org.region)})</label></li>"
+                f'{" checked" if i == 0 else ""}{waits}> <label for="acct{i}">{e(account.name)} &lt;{e(account.email)}&gt;'
+                f" — {e(account.role)}, {e(org.name)} (license {org.license_id}, {e(org.region)})"
+                f'{", awaiting approval" if waits else ""}</label></li>'
             )
         hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">' for k, v in params.items())
         body = (
@@ -418,7 +433,8 @@ class Accounts:
             "organizations": [{"organization_id": o.organization_id, "license_id": o.license_id, "name": o.name,
                                "region": o.region} for o in self.organizations.values()],
             "accounts": [{"account_id": a.account_id, "email": a.email, "role": a.role,
-                          "organization_id": a.organization_id} for a in self.accounts.values()],
+                          "organization_id": a.organization_id, "awaiting_approval": a.awaiting_approval}
+                         for a in self.accounts.values()],
         })
 
 

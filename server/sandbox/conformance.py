@@ -243,7 +243,8 @@ NOTES: tuple[Note, ...] = (
          "with `authorization` whatever scopes they hold, except for request_agent_unsuspension (\"a suspended "
          "agent can send emails ... with an unsuspension request\"); unsuspended, they work again. An agent "
          "awaiting approval is refused until approved (approve_agent \"allowing the agent to use the "
-         "application\")."),
+         "application\"), and the accounts service does not sign it in meanwhile (`access_denied`, saying why; "
+         "a suspended agent signs in, to ask to be unsuspended)."),
     Note("M16", "semantics", ("issue_bot_token",),
          "An issued bot token authenticates as its bot for 24 hours by the sandbox clock (\"valid for 24 hours\", "
          "\"cannot be revoked\"), holding the three documented scopes (token info, `/v2/info`, names the bot, its app, "
