@@ -1,9 +1,13 @@
 """Sandbox agents: the documented rules of the nine agent methods and their batches."""
 
+import httpx
 import pytest
 
-from server.sandbox import SandboxCredential
+from conftest import SandboxAPI
+from server.license_config.seed import seeder
+from server.sandbox import Sandbox, SandboxCredential
 from server.sandbox.app import DEFAULT_ACCOUNT_ID
+from server.sandbox.core import DEFAULT_CLIENT_ID
 
 pytestmark = pytest.mark.anyio
 
@@ -410,6 +414,47 @@ async def test_delete_removes_agent_and_memberships(api):
 async def test_delete_owner_is_refused(api):
     assert (await api.error("delete_agent", {"id": "owner@example.com"}))["type"] == "validation"
     assert "owner@example.com" in api.sandbox.state.agents
+
+
+@pytest.mark.conformance("errors", "delete_agent", "update_agent")
+async def test_the_owner_is_the_last_administrator_nobody_deletes(api):
+    """The lifecycle guide: "Cannot delete the last administrator". In LiveChat the owner is always there:
+    every other administrator may be demoted or deleted, the owner, left the last one, may not."""
+    await api.call("update_agent", {"id": "viceowner@example.com", "role": "normal"})
+    await api.call("delete_agent", {"id": "jane@example.com"})
+    admins = [a["id"] for a in await api.call("list_agents", {}) if a["role"] != "normal"]
+    assert admins == ["owner@example.com"]
+    err = await api.error("delete_agent", {"id": "owner@example.com"})
+    assert err["type"] == "validation" and "last administrator" in err["message"]
+    assert "owner@example.com" in api.sandbox.state.agents
+
+
+@pytest.mark.conformance("errors", "delete_agent", "batch_delete_agents", "update_agent", "suspend_agent")
+async def test_a_license_without_an_owner_keeps_its_last_administrator():
+    """A license seeded without an owner (a configuration document may hold none) keeps the rule (note E3):
+    its only administrator is neither deleted, demoted nor suspended, in a batch too, until another agent
+    who can use the license is made one."""
+    sandbox = Sandbox(seed=seeder({"agents": [{"id": "ada@example.com", "name": "Ada", "role": "administrator"},
+                                              {"id": "bo@example.com", "name": "Bo", "role": "normal"}]},
+                                  DEFAULT_CLIENT_ID))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sandbox") as http:
+        api = SandboxAPI(http, sandbox)
+        for action, body in (("delete_agent", {"id": "ada@example.com"}),
+                             ("update_agent", {"id": "ada@example.com", "role": "normal"}),
+                             ("suspend_agent", {"id": "ada@example.com"})):
+            err = await api.error(action, body)
+            assert err["type"] == "validation" and "last administrator" in err["message"], (action, err)
+        batch = await api.call("batch_delete_agents", {"requests": [{"id": "ada@example.com"}]})
+        assert batch["responses"][0]["error"]["type"] == "validation"
+        assert sandbox.state.agents["ada@example.com"]["role"] == "administrator"
+        assert not sandbox.state.agents["ada@example.com"]["suspended"]
+        await api.call("create_agent", {"id": "cy@example.com", "name": "Cy", "role": "administrator"})
+        err = await api.error("delete_agent", {"id": "ada@example.com"})  # Cy awaits approval: cannot administer
+        assert "last administrator" in err["message"]
+        await api.call("update_agent", {"id": "bo@example.com", "role": "administrator"})
+        assert await api.call("delete_agent", {"id": "ada@example.com"}) is None
+        err = await api.error("update_agent", {"id": "bo@example.com", "role": "normal"})
+        assert "last administrator" in err["message"]
 
 
 async def test_delete_other_agent_needs_all_scopes(api):

@@ -112,6 +112,24 @@ def _require_for_others(ctx: Ctx, agent: dict[str, Any], my: tuple[str, ...], al
     reach(ctx, own=own_agent(ctx, agent), my=my, all=all, what=f"{what} agent {agent['id']}")
 
 
+# The lifecycle guide's "administrator": an agent whose role is above normal.
+ADMINISTERING = ("owner", "viceowner", "administrator")
+
+
+def _keep_an_administrator(ctx: Ctx, agent: dict[str, Any], what: str) -> None:
+    """The lifecycle guide: "Cannot delete the last administrator". In LiveChat the last one is the owner,
+    whom nobody deletes, demotes or suspends (note E1); a license seeded without an owner keeps the rule
+    too. Our rule (note E3): deleting, demoting or suspending an administrator is refused when no other
+    administrator who can use the license (approved, not suspended) would be left."""
+    if agent["role"] not in ADMINISTERING:
+        return
+    if any(other is not agent and other["role"] in ADMINISTERING and not other.get("suspended")
+           and not other.get("awaiting_approval") for other in ctx.state.agents.values()):
+        return
+    raise SandboxError("validation", f"Cannot {what} agent {agent['id']}: the license's last administrator "
+                       "(make another agent an administrator first)")
+
+
 def _memberships(state: SandboxState, agent_id: str) -> list[dict[str, Any]]:
     return [
         {"id": gid, "priority": group["agent_priorities"][agent_id]}
@@ -256,6 +274,8 @@ def update_agent(ctx: Ctx, req: t.UpdateAgent) -> None:
             raise SandboxError("validation", "The license owner's role cannot be changed")
         if not ctx.requester.has(ROLES):
             raise _deny(ROLES, "needed to change an agent's role")
+        if req.role not in ADMINISTERING:
+            _keep_an_administrator(ctx, agent, "demote")
     if "groups" in given and req.groups is not None:
         _check_groups(ctx, req.groups)
     for name in sorted(given):
@@ -277,7 +297,9 @@ def delete_agent(ctx: Ctx, req: t.DeleteAgent) -> None:
     _require_for_others(ctx, agent, ("agents--my:rw", "accounts--my:rw"), ("agents--all:rw", "accounts--all:rw"),
                         "delete")
     if agent["role"] == "owner":
-        raise SandboxError("validation", "The license owner cannot be deleted")
+        raise SandboxError("validation", "The license owner cannot be deleted: a license keeps its owner, its "
+                           "last administrator")
+    _keep_an_administrator(ctx, agent, "delete")
     for group in ctx.state.groups.values():
         group.get("agent_priorities", {}).pop(req.id, None)
     del ctx.state.agents[req.id]
@@ -288,6 +310,8 @@ def suspend_agent(ctx: Ctx, req: t.SuspendAgent) -> None:
     agent = _get(ctx, req.id)
     if agent["role"] == "owner":
         raise SandboxError("validation", "The license owner cannot be suspended")
+    if not agent["suspended"]:  # suspending a suspended agent changes nothing (note M14)
+        _keep_an_administrator(ctx, agent, "suspend")
     agent["suspended"] = True
     return None
 

@@ -188,6 +188,12 @@ NOTES: tuple[Note, ...] = (
          "Our rule where the reference is silent: a filter naming a group that does not exist (list_agents' and "
          "list_tags' `filters.group_ids`, list_greetings' `groups`) selects nothing, an empty answer; the groups "
          "list_groups_properties reads from are its targets, so a missing one is `group_not_found`."),
+    Note("E3", "errors", _with_batches("delete_agent", "update_agent", "suspend_agent"),
+         "The lifecycle guide's \"Cannot delete the last administrator\" (the API pages are silent), read as "
+         "LiveChat users see it: its 'administrator' is any role above normal, and in LiveChat the last one is "
+         "always the owner, whom nobody deletes, demotes or suspends (E1); every other administrator may go. Our "
+         "rule for a license seeded without an owner: deleting, demoting to normal or suspending its last "
+         "administrator who can use the license (approved, not suspended) is refused with `validation`."),
     # --- semantics ------------------------------------------------------------------------------
     Note("M1", "semantics", ("delete_group",),
          "Our rule where the reference is silent: deleting a group removes what would point at nothing, "
@@ -338,7 +344,8 @@ DISAGREEMENTS = (
      "the API pages (their Required scopes rows, checked per action)"),
     ("Agent roles", "the lifecycle guide: 'administrator' or 'agent' (default 'agent'), and \"cannot delete the last "
      "administrator\"; the API pages: `viceowner`, `administrator`, `normal` (default `normal`), no such error",
-     "the API pages: the owner alone is protected (note E1)"),
+     "the API pages' roles; the owner, always there and protected (note E1), is the last administrator, and a "
+     "license seeded without one keeps its last administrator (note E3)"),
     ("update_group `agent_priorities`", "the lifecycle guide: omitted agents keep their priority; the API page "
      "is silent", "our rule: the map replaces the membership (note M9)"),
     ("Error statuses", "the scopes overview lists status 200 beside every error type; the API pages fix none",
