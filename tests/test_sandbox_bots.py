@@ -459,7 +459,8 @@ async def test_an_issued_bot_token_acts_as_its_bot_for_24_hours(api):
 @pytest.mark.conformance("semantics", "issue_bot_token")
 async def test_token_info_names_an_issued_bot_tokens_bot_until_it_expires(api):
     """An issued bot token is a Bearer token: token info (GET /v2/info) answers for it as for any other, naming
-    the bot, the app that owns it, the time it has left of its 24 hours and its three scopes; expired, 401."""
+    the bot, the app that owns it, the time it has left of its 24 hours and its three scopes; it cannot be
+    revoked; expired, 401."""
     body = {"bot_id": BOT_ID, "client_id": DEFAULT_CLIENT_ID, "bot_secret": BOT_SECRET,
             "organization_id": api.sandbox.state.organization_id}
     await api.call("issue_bot_token", body)
@@ -473,6 +474,10 @@ async def test_token_info_names_an_issued_bot_tokens_bot_until_it_expires(api):
     assert info["organization_id"] == api.sandbox.state.organization_id
     assert set(info["scope"].split(",")) == {"chats--access:rw", "agents-bot--my:rw", "customers:rw"}
     assert 24 * 3600 - 60 <= info["expires_in"] <= 24 * 3600
+    # "The token cannot be revoked": asking to is refused saying so, and the token goes on working.
+    revoked = await api.client.delete("/v2/token", headers=auth)
+    assert revoked.status_code == 400 and "cannot be revoked" in revoked.json()["error_description"]
+    assert (await api.raw("update_bot", {"id": BOT_ID, "job_title": "Still me"}, token=token)).status_code == 200
     api.sandbox.clock.advance(12 * 3600)
     assert 12 * 3600 - 60 <= (await api.client.get("/v2/info", headers=auth)).json()["expires_in"] <= 12 * 3600
     api.sandbox.clock.advance(12 * 3600 + 1)

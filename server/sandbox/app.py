@@ -324,7 +324,7 @@ class Sandbox:
                   for version in SERVED_VERSIONS],
                 Route("/{version}/configuration/action/{name}", self._other_version, methods=["POST"]),
                 Route("/v2/info", self._token_info, methods=["GET"]),
-                Route("/v2/token", self.accounts.token, methods=["POST", "DELETE"]),
+                Route("/v2/token", self._token, methods=["POST", "DELETE"]),
                 Route("/v2/accounts/me", self._me, methods=["GET"]),
                 Route("/_sandbox/accounts", self.accounts.control, methods=["GET", "POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["POST", "DELETE", "GET"]),
@@ -453,6 +453,16 @@ class Sandbox:
                     }
                 )
         return JSONResponse({"error": "invalid_request", "error_description": "invalid token"}, status_code=401)
+
+    async def _token(self, request: Request) -> Response:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if request.method == "DELETE" and scheme == "Bearer" and self._bot_issued(value) is not None:
+            # Issue Bot Token: "The token cannot be revoked" (it lasts its 24 hours): say so, rather than
+            # call a token that goes on working an invalid one.
+            return JSONResponse({"error": "invalid_request", "error_description": "a bot token cannot be revoked: "
+                                 "it expires 24 hours after it was issued"}, status_code=400,
+                                headers={"Cache-Control": "no-store"})
+        return await self.accounts.token(request)
 
     async def _me(self, request: Request) -> Response:
         """The person behind the token: one the accounts service issued, or a built-in Bearer token

@@ -253,10 +253,10 @@ NOTES: tuple[Note, ...] = (
          "a suspended agent signs in, to ask to be unsuspended)."),
     Note("M16", "semantics", ("issue_bot_token",),
          "An issued bot token authenticates as its bot for 24 hours by the sandbox clock (\"valid for 24 hours\", "
-         "\"cannot be revoked\"), holding the three documented scopes (token info, `/v2/info`, names the bot, its app, "
-         "the time left and the scopes, as for any Bearer token); its `agents-bot--my` scope reaches the bot "
-         "itself (our reading of the one `--my` rule, server/sandbox/reach.py). The chat APIs it is meant for are "
-         "not emulated."),
+         "\"cannot be revoked\": revoking it is refused, saying so), holding the three documented scopes (token "
+         "info, `/v2/info`, names the bot, its app, the time left and the scopes, as for any Bearer token); its "
+         "`agents-bot--my` scope reaches the bot itself (our reading of the one `--my` rule, "
+         "server/sandbox/reach.py). The chat APIs it is meant for are not emulated."),
     Note("M12", "semantics", ("reactivate_email",),
          "Our rule: reactivating an address that did not bounce is a harmless no-op (the reference names no "
          "error for it)."),
