@@ -1,7 +1,10 @@
 """Sandbox bots and bot templates: the documented rules."""
 
+import httpx
 import pytest
 
+from conftest import SandboxAPI, tool_payload
+from server.sandbox import ALL_SCOPES_TOKEN
 from server.sandbox.app import DEFAULT_CLIENT_ID
 from server.sandbox.bots import BOT_ID, BOT_SECRET, OTHER_CLIENT_ID, TEMPLATE_ID
 
@@ -482,3 +485,21 @@ async def test_token_info_names_an_issued_bot_tokens_bot_until_it_expires(api):
     assert 12 * 3600 - 60 <= (await api.client.get("/v2/info", headers=auth)).json()["expires_in"] <= 12 * 3600
     api.sandbox.clock.advance(12 * 3600 + 1)
     assert (await api.client.get("/v2/info", headers=auth)).status_code == 401
+
+
+@pytest.mark.conformance("semantics", "issue_bot_token")
+async def test_a_server_run_with_a_bot_token_knows_what_the_token_may_do(loopback, make_server):
+    """The MCP server reads token info to learn its token's scopes: run with an issued bot token it updates
+    its bot, and refuses what the bot's three scopes do not allow before sending anything."""
+    body = {"bot_id": BOT_ID, "client_id": DEFAULT_CLIENT_ID, "bot_secret": BOT_SECRET,
+            "organization_id": loopback.sandbox.state.organization_id}
+    async with httpx.AsyncClient(base_url=loopback.url) as http:
+        token = (await SandboxAPI(http, loopback.sandbox).call("issue_bot_token", body, token=ALL_SCOPES_TOKEN))["token"]
+    async with make_server(policy="full-access", env=loopback.env(token)) as s:
+        updated = await s.client.call_tool("update_bot", {"id": BOT_ID, "job_title": "Updated by itself"})
+        assert not updated.is_error, updated.content
+        assert loopback.sandbox.state.bots[BOT_ID]["job_title"] == "Updated by itself"
+        loopback.sandbox.requests.clear()
+        refused = tool_payload(await s.client.call_tool("list_tags", {}))["error"]
+        assert refused["type"] == "refused" and refused["rule"] == "scopes", refused
+        assert "Nothing was sent" in refused["message"] and loopback.sandbox.requests == []
