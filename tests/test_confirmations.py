@@ -91,6 +91,19 @@ async def test_destructive_call_asks_with_the_object_as_it_is_and_sends_on_the_t
         ([("asked", {"input_required": True})] if mode == "auto" else [])
 
 
+async def test_suspending_asks_saying_what_a_suspended_agent_may_still_do(tmp_path):
+    """The question tells what suspending does as the reference and the sandbox have it (note M15): the agent
+    cannot use LiveChat, except to ask the owners to unsuspend them (request_agent_unsuspension)."""
+    person = Person("accept", {"confirm_id": "john@example.com"})
+    result, runtime, _ = await run(tmp_path, "legacy", person, "suspend_agent", {"id": "john@example.com"},
+                                   confirm="destructive")
+    assert not result.is_error, result
+    [question] = person.asked
+    assert "cannot use LiveChat until unsuspended; they can only ask the owners to unsuspend them" in question.message
+    assert "cannot sign in" not in question.message
+    assert runtime.sandbox.state.agents["john@example.com"]["suspended"] is True
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("answer", [("decline", None), ("cancel", None), ("accept", {"confirm_id": "john@example.com"}),
                                     ("accept", {"confirm_id": ""})], ids=["decline", "cancel", "wrong-id", "empty-id"])

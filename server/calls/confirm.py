@@ -56,7 +56,9 @@ log = logging.getLogger("livechat_mcp")
 
 # What cannot be undone, per destructive action; the default for the rest is "This cannot be undone."
 CONSEQUENCES = {
-    "suspend_agent": "A suspended agent is signed out and cannot sign in until unsuspended.",
+    # Not "cannot sign in": the reference lets a suspended agent ask to be unsuspended (request_agent_unsuspension).
+    "suspend_agent": "A suspended agent cannot use LiveChat until unsuspended; they can only ask the owners to "
+                     "unsuspend them.",
     "reset_bot_secret": "The bot's current secret stops working at once.",
     "reset_bot_template_secret": "The template's current secret stops working at once.",
     "disable_license_webhooks": "License webhooks stop firing until enabled again.",
