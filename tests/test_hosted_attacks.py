@@ -314,6 +314,25 @@ async def test_a_slow_metadata_document_is_cut_off(metadata_server: str) -> None
     await registry.aclose()
 
 
+def test_a_sign_in_livechat_refuses_tells_the_client_why(served: Hosted) -> None:
+    """An agent awaiting approval is refused by LiveChat's accounts service: the person's client hears
+    LiveChat's reason (what they can do about it), as plain error_description characters."""
+    client_id = register(served)
+    browser = Browser()
+    http = browser.http
+    consent = http.get(http.get(authorize_url(served, client_id, pkce()[1])).headers["location"])
+    to_livechat = http.post(f"{served.base}/oauth/consent", data={
+        "txn": hidden(consent.text, "txn"), "csrf": hidden(consent.text, "csrf"), "decision": "approve"})
+    callback = httpx.get(to_livechat.headers["location"] + "&login_hint=awaiting%40example.com").headers["location"]
+    back = http.get(callback)
+    query = parse_qs(urlsplit(back.headers["location"]).query)
+    assert back.headers["location"].startswith(REDIRECT_URI) and "code" not in query
+    assert query["error"] == ["access_denied"]
+    [reason] = query["error_description"]
+    assert reason.startswith("LiveChat sign-in was not completed: ") and "awaiting approval" in reason
+    assert all(" " <= c <= "~" and c not in '"\\' for c in reason)
+
+
 def test_the_confirmation_needs_its_page_token_and_browser_and_a_no_revokes_at_livechat(served: Hosted) -> None:
     client_id = register(served)
     browser = Browser(login_hint="viceowner@example.com")

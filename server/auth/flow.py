@@ -46,6 +46,13 @@ log = logging.getLogger("livechat_mcp.auth")
 COOKIE = "livechat_mcp_signin"
 
 
+def _description(text: str, limit: int = 200) -> str:
+    """A remote reason made safe for error_description: RFC 6749 allows only printable ASCII
+    without '"' and '\\'; anything else (controls, bidi, quotes) becomes a space, and it is cut short."""
+    kept = "".join(c if " " <= c <= "~" and c not in '"\\' else " " for c in text[:limit])
+    return " ".join(kept.split())
+
+
 def _redirect(uri: str, **params: str | None) -> RedirectResponse:
     query = urlencode({k: v for k, v in params.items() if v is not None})
     sep = "&" if urlsplit(uri).query else "?"
@@ -143,7 +150,11 @@ class SignInFlow:
             # A state from someone else's sign-in (swapped, or planted in a link): never bind it here.
             return self._error("Refused", "This sign-in was started in another browser; nothing was granted.", 403)
         if q.get("error") or not q.get("code"):
-            return self._back(pending, error="access_denied", error_description="LiveChat sign-in was not completed")
+            # LiveChat's reason (an agent awaiting approval, a denied consent) is what the person needs
+            # to act on; it reaches their client only as RFC 6749's error_description characters.
+            reason = _description(q.get("error_description", ""))
+            return self._back(pending, error="access_denied",
+                              error_description="LiveChat sign-in was not completed" + (f": {reason}" if reason else ""))
         try:
             tokens = await self.accounts.exchange_code(q["code"], pending.lc_verifier)
         except AccountsError as exc:
