@@ -132,7 +132,9 @@ def test_the_start_up_line_is_one_short_line_and_verbose_adds_the_details(clean:
     verbose = ok(clean, "--sandbox", "--verbose").stderr.splitlines()
     assert verbose[0] == lines[0]
     details = "\n".join(verbose[1:])
-    for what in ("upstream:", "policy:", "scopes:", "store: memory://", "audit log:", "metrics: off", "traces: off"):
+    # The sandbox's plans are kept in the default store like any mode's (review now, apply later).
+    home_store = f"store: sqlite://{clean['HOME']}/.local/state/livechat-mcp/state.db"
+    for what in ("upstream:", "policy:", "scopes:", home_store, "audit log:", "metrics: off", "traces: off"):
         assert what in details, what
 
 

@@ -4,6 +4,7 @@ one principal, built once from the environment."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,8 +54,8 @@ class Settings:
     max_attempts: int = 5
     deadline: float = 120.0
     max_concurrency: int = 8
-    # The state store URL (--store / LIVECHAT_MCP_STORE); None: the embedded SQLite file, or
-    # memory:// with the built-in sandbox, whose state lives and dies with this process anyway.
+    # The state store URL (--store / LIVECHAT_MCP_STORE); None: the embedded SQLite file, with the
+    # built-in sandbox too (its stored plans outlive the process: review now, apply later).
     store: str | None = None
     # With the built-in sandbox: what its license holds instead of the built-in seed (a
     # configuration document's seed, server/license_config/seed.py; the CLI passes it in).
@@ -291,7 +292,7 @@ async def open_app(settings: Settings, env: Mapping[str, str], observer: Observe
     scrubber = Scrubber()
     audit = AuditLog(settings.audit_log, scrubber) if settings.audit_log else None
     try:
-        store = observed(open_store(settings.store or ("memory://" if settings.sandbox else None), env), observer)
+        store = observed(open_store(settings.store, env), observer)
     except Exception:
         if audit:
             audit.close()
@@ -364,9 +365,13 @@ async def principal_from_env(app: App, env: Mapping[str, str], *, need_credentia
         if not PRIVATE_SCOPES <= token_scopes:  # say why a private-scope tool is hidden, and the way out
             note = (f"the sandbox app token's scopes: no private scope ({', '.join(sorted(PRIVATE_SCOPES))}), "
                     f"as for any Developer Console app; LIVECHAT_SANDBOX_TOKEN={ALL_SCOPES_TOKEN} holds them")
-    # The budget is the license's, kept in the store: every process and replica shares it.
+    # The budget is the license's, kept in the store: every process and replica shares it. The
+    # built-in sandbox is a license of this process alone (each process has its own), so is its budget.
+    license_key = license_bucket(app.base_url, credential, identity)
+    if app.sandbox is not None:
+        license_key += f"#process:{secrets.token_hex(8)}"
     return Principal.create(
-        app, id="operator", credential=credential, license_key=license_bucket(app.base_url, credential, identity),
+        app, id="operator", credential=credential, license_key=license_key,
         region=region, client_id=client_id,
         policy=PolicyContext.create(app.ceiling, token_scopes, note,
                                     app.settings.audience or Terminal(policy=app.settings.policy)),
