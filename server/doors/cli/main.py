@@ -108,9 +108,7 @@ async def run_observed(command: str, args: argparse.Namespace, observer: Telemet
             return policy.run(runtime, args.json)
         if command == "apply":
             return await apply.run(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited,
-                                args.other_target, {**({"resume": True} if args.resume else {}),
-                                                    **({"send_expected_failures": True}
-                                                       if args.send_expected_failures else {})})
+                                   args.other_target, apply.choices(args))
         if command == "plans":
             return await plans.run(runtime, args)
         if command == "export":

@@ -109,28 +109,35 @@ def parser() -> argparse.ArgumentParser:
                       help="JSON object of arguments, - to read it from stdin, or @FILE to read it from a file")
     pol = sub.add_parser("policy", parents=[common], help="print the effective policy and each tool's decision")
     pol.add_argument("--json", action="store_true")
-    apply = sub.add_parser("apply", parents=[common], help="apply a reviewed plan document")
-    apply.add_argument("plan", help="plan JSON file (from get_plan)")
-    apply.add_argument("--continue-on-error", action="store_true")
+    apply = sub.add_parser("apply", parents=[common], help="apply a reviewed plan (its id, its file, or get_plan's text)")
+    apply.add_argument("plan", help="a stored plan's id, a file holding get_plan's document or answer, or - to "
+                       "paste get_plan's answer on stdin (the MAC decides whether it is the reviewed plan)")
+    apply.add_argument("--secrets", metavar="FILE",
+                       help="JSON object with the values of the plan's secret placeholders (- for stdin)")
     apply.add_argument("--accept-edited", action="store_true",
                        help="apply a plan that differs from what get_plan signed (listed first; requests are "
                             "rebuilt from its steps and re-checked)")
-    apply.add_argument("--secrets", metavar="FILE",
-                       help="JSON object with the values of the plan's secret placeholders (- for stdin)")
     apply.add_argument("--other-target", action="store_true",
                        help="apply a plan made against another upstream/license than this server's")
-    apply.add_argument("--resume", action="store_true",
-                       help="skip the steps an earlier apply of this plan finished (its journal)")
     apply.add_argument("--send-expected-failures", action="store_true",
                        help="send steps the plan's checks expect to fail")
     plans = sub.add_parser("plans", parents=[common], help="list, show, export or apply stored plans")
     plans.add_argument("plans_command", choices=("list", "show", "export", "apply", "rehearse"),
                        help="rehearse: apply it to a private copy of its license first (nothing is sent)")
     plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
-    plans.add_argument("--continue-on-error", action="store_true")
     plans.add_argument("--other-target", action="store_true")
     plans.add_argument("--pending", action="store_true",
                        help="list: only the plans waiting for approval (stored, not approved, rejected or applied)")
+    for p in (apply, plans):
+        p.add_argument("--continue-on-error", action="store_true",
+                       help="send the steps after one that failed or was refused (not those that depend on it)")
+        p.add_argument("--resume", action="store_true",
+                       help="an earlier apply of this plan did some steps: send only the rest")
+        p.add_argument("--again", action="store_true",
+                       help="an earlier apply of this plan did some steps: send every step anew (audited)")
+        p.add_argument("--accept-changed", action="store_true",
+                       help="send updates and deletes whose objects changed since the plan was reviewed "
+                            "(rule changed_since_planned)")
     cfg = sub.add_parser("config", parents=[common],
                          help="print a ready MCP client entry (claude, cursor, vscode) with absolute paths")
     cfg.add_argument("client", choices=("claude", "cursor", "vscode"))

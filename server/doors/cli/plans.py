@@ -64,9 +64,9 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         if life is not None:
             print(life.text(rule), file=sys.stderr)
         return 0
-    # apply: the operator applies what `plans show` printed (same id, same MAC), resuming its journal.
+    # apply: the operator applies what `plans show` printed (same id, same MAC); its journal decides what is sent.
     return await apply.run(runtime, None, args.continue_on_error, None, other_target=args.other_target,
-                        extra={"plan_id": args.plan_id, "mac": doc["mac"]})
+                           extra={"plan_id": args.plan_id, "mac": doc["mac"], **apply.choices(args)})
 
 
 async def _rehearse(runtime: Runtime, doc: dict[str, Any]) -> int:
