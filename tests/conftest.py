@@ -177,6 +177,13 @@ class Loopback:
     def requests(self) -> list[dict[str, Any]]:
         return list(self.sandbox.requests)
 
+    def writes(self) -> list[dict[str, Any]]:
+        """The write requests the sandbox received (an apply also reads: it re-checks what its plan
+        changes before sending, server/plans/stale.py)."""
+        from server.tools import catalog
+
+        return [r for r in self.sandbox.requests if (act := catalog().get(r["action"])) is None or act.write]
+
     def planned(self) -> None:
         """After planning: no write reached the sandbox (a plan's checks only read, issue 14), and
         the request log starts afresh, so a test sees exactly what apply sends."""

@@ -84,7 +84,7 @@ async def test_apply_with_the_secrets_sends_them_and_reports_none(make_server, l
     report = tool_payload(result)
     assert not result.is_error, report
     assert report["summary"]["done"] == 4
-    sent = [(r["action"], r["body"]) for r in loopback.requests()]
+    sent = [(r["action"], r["body"]) for r in loopback.writes()]
     assert sent[1][1]["secret_key"] == WEBHOOK_SECRET
     assert [body["bot_secret"] for action, body in sent if action == "issue_bot_token"] == [BOT_SECRET, BOT_SECRET]
     issued = loopback.sandbox.state.extra["bot_tokens"]

@@ -85,7 +85,7 @@ async def test_250_creates_become_chunked_batches_then_apply_via_cli(make_server
     assert report["summary"] == {"done": 250, "failed": 0, "refused": 0, "not_sent": 0}
     created = [a for a in loopback.sandbox.state.agents if a.startswith("new")]
     assert len(created) == 250
-    assert [r["action"] for r in loopback.requests()] == ["batch_create_agents"] * len(plan["requests"])
+    assert [r["action"] for r in loopback.writes()] == ["batch_create_agents"] * len(plan["requests"])
 
 
 async def test_mixed_plan_keeps_order(make_server, loopback):
@@ -148,8 +148,9 @@ async def test_partial_failure_reports_the_item_and_the_rest_are_done(make_serve
         # The checks expect step 2 to fail (jane exists): sent anyway, to see LiveChat's per-item answer.
         result = await s.client.call_tool("apply_plan", {"plan": plan, "send_expected_failures": True})
         report = tool_payload(result)
+        # Applied again, every step anew (steps 1 and 3 were done: without again, nothing would be sent).
         cont = await s.client.call_tool("apply_plan", {"plan": plan, "continue_on_error": True,
-                                                       "send_expected_failures": True})
+                                                       "send_expected_failures": True, "again": True})
     statuses = [st["status"] for st in report["steps"]]
     assert statuses == ["done", "failed", "done", "not_sent"]  # stops after the failing request
     assert report["steps"][1]["error"]["type"] == "already_exists"
@@ -271,7 +272,7 @@ async def test_apply_sends_the_validated_payload_and_flags_a_missing_digest(make
         assert refused["status"] == "refused" and loopback.requests() == []
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan, "accept_edited": True}))
     assert report["status"] == "completed"
-    assert [r["body"] for r in loopback.requests()] == [{"name": "tidy"}]
+    assert [r["body"] for r in loopback.writes()] == [{"name": "tidy"}]
     assert "no digest" in report["warning"]
     # An edited null is refused as on a direct call (types are strict, and no schema has null):
     # the validated payload, not the edited body, is what apply would send.

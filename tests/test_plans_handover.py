@@ -79,9 +79,13 @@ async def test_a_stopped_apply_is_resumed_and_no_create_goes_twice(make_server, 
         assert first["status"] == "stopped"
         # Continue past it: the later steps are sent, the agent once.
         cont = tool_payload(await s.client.call_tool("apply_plan", {**ids, "continue_on_error": True}))
-        again = tool_payload(await s.client.call_tool("apply_plan", ids))
+        sent = len(loopback.requests())
+        # Applied once more: every step is in its journal, so nothing is sent and the answer says when.
+        repeat = await s.client.call_tool("apply_plan", ids)
+        again = tool_payload(repeat)
     assert [st["status"] for st in cont["steps"]] == ["done", "done", "done", "done"]
-    assert again["status"] == "completed" and all(st.get("journal") for st in again["steps"])
+    assert again["status"] == "already_applied" and not repeat.is_error and len(loopback.requests()) == sent
+    assert all(st.get("journal") and st["done_at"] for st in again["steps"]), again
     creates = [r for r in loopback.requests() if r["action"] in ("create_agent", "create_tag")]
     sent = [(r["action"], r["body"].get("id") or r["body"].get("name")) for r in creates]
     assert sent.count(("create_agent", "hand01@example.com")) == 1
@@ -155,7 +159,7 @@ async def test_the_steps_view_carries_each_body_once_and_applies_as_it_is(make_s
         assert refused["status"] == "refused" and loopback.requests() == []
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": steps}))
     assert report["status"] == "completed" and report["summary"]["done"] == 60
-    assert [r["action"] for r in loopback.requests()] == ["batch_create_agents"] * len(full["requests"])
+    assert [r["action"] for r in loopback.writes()] == ["batch_create_agents"] * len(full["requests"])
 
 
 async def _refused_then_allowed(make_server, loopback, plan, env) -> dict:

@@ -95,7 +95,7 @@ async def test_plan_batches_are_chunked_to_the_appliers_max_batch_size(make_serv
     proc = cli_apply(loopback, write(tmp_path, "plan.json", plan), "--policy", str(policy))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["done"] == 45
-    sent = [len(r["body"]["requests"]) for r in loopback.requests()]
+    sent = [len(r["body"]["requests"]) for r in loopback.writes()]
     assert sent == [20, 20, 5]  # as a direct batch call of 45 would go
 
 
@@ -105,7 +105,7 @@ async def test_tool_apply_chunks_too(make_server, loopback, tmp_path):
     async with make_server(env=loopback.env(), policy=str(policy)) as s:
         report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
     assert report["status"] == "completed"
-    assert [len(r["body"]["requests"]) for r in loopback.requests()] == [5, 5, 2]
+    assert [len(r["body"]["requests"]) for r in loopback.writes()] == [5, 5, 2]
 
 
 def _nested(depth: int) -> str:

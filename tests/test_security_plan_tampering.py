@@ -131,7 +131,7 @@ async def test_the_untouched_plan_applies_and_sends_exactly_its_requests(make_se
     is_error, report = await apply(make_server, loopback, plan)
     assert not is_error and report["status"] == "completed", report
     assert "changes" not in report and "warning" not in report
-    sent = loopback.requests()
+    sent = loopback.writes()  # (and the reads re-checking what the plan creates and changes)
     assert [r["action"] for r in sent] == [r["action"] for r in plan["requests"]]
     assert sent[2]["body"]["secret_key"] == WEBHOOK_SECRET and sent[2]["body"]["url"] == HOOK["url"]
 
@@ -287,7 +287,7 @@ async def test_a_plan_from_a_stdio_server_process_applies_in_another_process_and
     applied = cli_apply(plan)
     assert applied.returncode == 0, applied.stderr
     assert json.loads(applied.stdout)["status"] == "completed"
-    assert [r["action"] for r in loopback.requests()] == ["batch_create_agents", "create_tag"]
+    assert [r["action"] for r in loopback.writes()] == ["batch_create_agents", "create_tag"]
 
 
 async def test_without_the_store_no_plan_is_signed_or_applied(make_server, loopback):

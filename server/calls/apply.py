@@ -19,15 +19,29 @@ import copy
 import hmac
 import sys
 from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, datetime
 from typing import Any
 
 from ..api.client import LiveChatClient
 from ..api.errors import item_responses, parse_error
 from ..plans import refs as plan_refs
-from ..plans.document import SECRET_REF, SUPPLY_HOW, PlanError, _short, bind_secret, secret_name, verify, with_requests
+from ..plans.document import (
+    SECRET_REF,
+    SUPPLY_HOW,
+    PlanError,
+    _short,
+    bind_secret,
+    document_steps,
+    secret_name,
+    verify,
+    with_requests,
+)
+from ..plans.stale import RULE, Staleness, check_stale
+from ..plans.store import entry_at, entry_result
 from ..policies import Outcome
 from ..safety.redact import Scrubber
 from ..tools import Action, catalog
+from ..tools.results import ranges
 from .answers import ToolResult
 from .context import CallContext
 from .pipeline import Pipeline, PlanSteps, Prepared
@@ -179,11 +193,14 @@ async def apply_plan(
     in_doubt: Collection[int] = (),
     before_send: Callable[[list[int]], Awaitable[None]] | None = None,
     organization_id: str | None = None,
+    accept_changed: bool = False,
+    earlier: Collection[int] = (),
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
-    ``done`` holds the results of steps an earlier run of this plan finished (its journal): they
-    are not sent again, and later steps' references are filled from them. ``on_done`` is told of
+    ``done`` holds the steps an earlier run of this plan finished (its journal: results, or entries
+    with their times, server/plans/store.py): they are not sent again, and later steps' references
+    are filled from them. ``on_done`` is told of
     each step as soon as it is done (to journal it before anything else is sent).
     ``in_doubt``: steps an earlier run sent without learning the outcome (it died waiting): never
     sent again blindly; they fail as ``in_doubt`` (check, then re-plan them if they did not take
@@ -192,6 +209,11 @@ async def apply_plan(
     are always the ones rebuilt from the steps (identical to the document's when it is untouched).
     ``confirmed``: the person already said yes to the whole plan (server/calls/confirm.py confirm_plan),
     so a step the policy would confirm is not asked again. Progress goes to ``call.progress``.
+    Before anything is sent, the objects the plan creates, updates and deletes are read again and
+    compared with what was reviewed (server/plans/stale.py): a step whose object changed since is
+    refused (rule changed_since_planned) with the steps that depend on it, unless ``accept_changed``.
+    ``earlier``: the steps an earlier apply did (the journal, whether or not they are sent again):
+    their objects are expected to show what they did, so they are not compared.
     """
     client = pipeline.client
     progress = call.progress
@@ -242,11 +264,32 @@ async def apply_plan(
                                 "true / --send-expected-failures"})
     stopped = refuse_edit or refuse_target or (bool(refusals or known) and not continue_on_error)
 
+    # What changed in the license since the plan was reviewed (read once per kind, before anything is
+    # sent; not when nothing will be sent anyway).
+    staleness = Staleness()
+    if not stopped:
+        staleness = await check_stale(
+            pipeline, verified.steps, call.session, checked=_checked(doc), done=set(earlier) | set(done or {}),
+            skip={n for n, st in steps.items() if st["status"] != "not_sent"} | set(known) | set(in_doubt))
+    held: set[int] = set()
+    if staleness.stale and not accept_changed:
+        for n, why in staleness.stale.items():
+            steps[n].update(status="refused", error=why)
+            pipeline.audit_refusal(steps[n]["action"], RULE, verified.steps[n - 1].body, why["type"], call)
+        for n, cause in staleness.held.items():
+            if steps[n]["status"] == "not_sent" and n not in (done or {}):
+                steps[n]["error"] = {"type": "dependency", "message": f"not sent: it depends on step {cause}, whose "
+                                     "object changed since the plan was reviewed (changed_since_planned)"}
+        held = set(staleness.stale) | set(staleness.held)
+        stopped = stopped or not continue_on_error
+
     total = len(requests)
     results: dict[int, Any] = {}
-    for n, result in (done or {}).items():  # steps a previous run of this plan finished (its journal)
+    for n, entry in (done or {}).items():  # steps a previous run of this plan finished (its journal)
         if n in steps:
-            steps[n].update(status="done", result=result, journal=True)
+            result = entry_result(entry)
+            steps[n].update(status="done", result=result, journal=True,
+                            **({"done_at": _when(at)} if (at := entry_at(entry)) is not None else {}))
             results[n] = result
     for n in sorted(set(in_doubt) - set(results)):
         if n in steps:
@@ -268,7 +311,7 @@ async def apply_plan(
         items = list(zip(req["steps"], ready.body["requests"], strict=True)) if act.batch_of else [(req["steps"][0], ready.body)]
         sendable: list[tuple[int, dict[str, Any]]] = []
         for n, item in items:
-            if n in results or n in known or n in in_doubt:
+            if n in results or n in known or n in in_doubt or n in held:
                 continue
             filled, missing = plan_refs.fill(item, results)
             if missing:
@@ -338,6 +381,12 @@ async def apply_plan(
         }
     elif verified.other_target is not None:
         report["target_warning"] = f"applied to another target than planned (allow_other_target): {verified.other_target}"
+    if staleness.stale and accept_changed:
+        report["changed_since_planned"] = {
+            "accepted": True, "note": "sent with accept_changed although their objects changed since the plan was "
+            "reviewed", "steps": {str(n): why for n, why in staleness.stale.items()}}
+    if staleness.not_compared:
+        report["not_compared"] = _not_compared(staleness.not_compared)
     if edited:
         report["warning"] = ("EDITED PLAN applied with accept_edited: " if accept_edited else
                              "EDITED PLAN refused: ") + "; ".join(verified.changes[:3]) + (
@@ -345,6 +394,70 @@ async def apply_plan(
         report["changes"] = verified.changes[:100]
     scrubbed: dict[str, Any] = scrub.json(report)
     return scrubbed
+
+
+def _checked(doc: Any) -> bool:
+    """Whether the plan's steps were checked against the license when planned (then they carry
+    what the reviewer saw: before values, what deletes lose)."""
+    checks = doc.get("checks") if isinstance(doc, dict) else None
+    return isinstance(checks, dict) and checks.get("checked") is True
+
+
+def _not_compared(why: dict[int, str]) -> list[dict[str, Any]]:
+    """Steps the stale check could not compare, one entry per reason."""
+    by_reason: dict[str, list[int]] = {}
+    for n, reason in why.items():
+        by_reason.setdefault(reason, []).append(n)
+    return [{"steps": ranges(numbers), "why": reason} for reason, numbers in by_reason.items()]
+
+
+def _when(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+def earlier_apply(doc: Any, journal: dict[int, Any], in_doubt: Collection[int]) -> dict[str, Any]:
+    """The answer to applying a plan an earlier apply already did some of, given neither resume nor
+    again: nothing is sent; the done steps are named with when they were done and their results,
+    and the two ways on are offered (send the rest; send everything anew). PlanError if the
+    document is unusable (apply_plan says what is wrong)."""
+    steps = document_steps(doc)
+    rows: list[dict[str, Any]] = []
+    for n, step in enumerate(steps, 1):
+        if n in journal:
+            rows.append({"step": n, "action": step.action, "status": "done", "journal": True,
+                         "done_at": _when(entry_at(journal[n])), "result": entry_result(journal[n])})
+        elif n in in_doubt:
+            rows.append({"step": n, "action": step.action, "status": "not_sent", "error": {
+                "type": "in_doubt", "message": "an earlier apply sent this step and stopped before its answer came: "
+                "it may have taken effect"}})
+        else:
+            rows.append({"step": n, "action": step.action, "status": "not_sent"})
+    done = [r["step"] for r in rows if r["status"] == "done"]
+    times = sorted(t for n in done if (t := entry_at(journal[n])) is not None)
+    when = f", last at {_when(times[-1])}" if times else ""
+    left = len(rows) - len(done)
+    again = "`--again` / again: true sends every step anew (creates again too: a group would be created twice)"
+    earlier: dict[str, Any] = {"done_steps": ranges(done), "first_done_at": _when(times[0]) if times else None,
+                               "last_done_at": _when(times[-1]) if times else None}
+    if in_doubt:
+        earlier["in_doubt"] = ranges(in_doubt)
+    report: dict[str, Any] = {"summary": {"done": len(done), "failed": 0, "refused": 0, "not_sent": left},
+                              "steps": rows, "earlier": earlier}
+    if left == 0:
+        report["status"] = "already_applied"
+        report["message"] = (f"Every step of this plan ({len(rows)}) was done by an earlier apply{when}. Nothing "
+                             f"was sent. {again[0].upper()}{again[1:]}.")
+        return report
+    report["status"] = "refused"
+    report["error"] = {
+        "type": "refused", "rule": "already_applied",
+        "message": f"An earlier apply of this plan did step{'s' if len(done) != 1 else ''} {ranges(done) or 'none'} "
+                   f"({len(done)} of {len(rows)}{when})"
+                   + (f"; step {ranges(in_doubt)} may have taken effect (sent, no answer)" if in_doubt else "")
+                   + ". Nothing was sent.",
+        "how_to_allow": f"`--resume` / resume: true sends the {left} step{'s' if left != 1 else ''} left; {again}",
+    }
+    return report
 
 
 def _single_name(action: str) -> str:

@@ -53,7 +53,8 @@ def sized(handler: Handler) -> Handler:
             return result
         pid = _report_id(data, args)
         edited = isinstance(data.get("error"), dict) and data["error"].get("rule") == "plan_edited"
-        if pid is not None and not edited:  # an edited document is not the plan of that id
+        # An answer that sent nothing because an earlier apply did steps keeps that apply's report.
+        if pid is not None and not edited and "earlier" not in data:  # an edited document is not the plan of that id
             try:
                 await ApplyReports(call.meta.runtime.store).save(pid, call.meta.runtime.principal_id, data)
             except StoreUnavailable:

@@ -8,19 +8,20 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool
 
 from ..calls.answers import ToolResult, error_result, plan_store_failed
-from ..calls.apply import apply_plan
+from ..calls.apply import apply_plan, earlier_apply
 from ..calls.confirm import confirm_plan
 from ..calls.context import CallContext
 from ..calls.lifecycle import approval_refusal, may_see, record_apply, store_plan
 from ..plans.checks import check_plan, stop_checking
-from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps
-from ..plans.store import PlanStore, plan_id
+from ..plans.document import MAC_KEY_NAME, Plan, PlanError, document_steps, sign, with_requests
+from ..plans.store import PlanStore, journal_entry, plan_id
 from ..plans.undo import undo_steps
 from ..plans.working import PlanBusy
 from ..policies.audience import Change
 from ..store import StoreUnavailable
 from ..store.base import LockBusy
 from ..tools import catalog, meta_names as names
+from ..tools.results import ranges
 from ..tools.types import Input
 from .apply_reports import sized
 from .plan_view import plan_view
@@ -48,7 +49,9 @@ class ApplyPlanArgs(Input):
     plan: dict[str, Any] | None = None  # the document get_plan answered
     plan_id: str | None = None
     mac: str | None = None  # with plan_id: the MAC the reviewer saw
-    resume: StrictBool | None = None  # skip steps an earlier apply did (default: true with plan_id)
+    resume: StrictBool | None = None  # an earlier apply did some steps: send only the rest
+    again: StrictBool | None = None  # an earlier apply did some steps: send every step anew (audited)
+    accept_changed: StrictBool | None = None  # send updates/deletes whose objects changed since planning
     allow_other_target: StrictBool | None = None
     send_expected_failures: StrictBool | None = None
     continue_on_error: StrictBool = False
@@ -139,6 +142,9 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
     doc = parsed.plan
     if (doc is None) == (parsed.plan_id is None):
         return error_result("validation", "Give either plan (the document) or plan_id with mac. Nothing was sent.")
+    if parsed.resume and parsed.again:
+        return error_result("validation", "Give resume (send only the steps no earlier apply did) or again (send "
+                            "every step anew), not both. Nothing was sent.")
     try:
         if parsed.plan_id is not None:
             record = await plans.get(parsed.plan_id)
@@ -160,31 +166,38 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
             # One audit line, the rule's (the door then writes none: audited).
             return ToolResult({"error": refused}, is_error=True, untrusted=False,
                               audited=_audit_refusal(meta, refused, doc, session, parsed))
-        resume = parsed.resume if parsed.resume is not None else parsed.plan_id is not None
-        # Asks once, if the policy says.
-        stopped: ToolResult | None = await confirm_plan(meta.runtime.policy, meta.runtime.audit, doc, context.ask,
-                                                        session)
-        if stopped is not None:
-            return stopped
         mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
         if mac is None:
-            return await _apply_doc(meta, parsed, doc, key, None, None, context)
+            stopped = await confirm_plan(meta.runtime.policy, meta.runtime.audit, doc, context.ask, session)
+            return stopped if stopped is not None else await _apply_doc(meta, parsed, doc, key, None, None, context)
         try:
             async with plans.lock(mac):
-                journal = await plans.done(mac)  # kept whole: a run without resume adds to it
-                done = dict(journal) if resume else {}
-                # Sent by an apply that died before the answer came (a replica killed): never resent blindly.
-                doubt = [n for n in await plans.sending(mac) if n not in journal]
+                # Every apply of a plan, by id or as a document, reads its journal first: steps an earlier
+                # apply did are not sent again unless the person chooses (resume: the rest; again: all).
+                earlier = await _earlier(meta, parsed, doc, plans, mac, key)
+                if earlier is not None:
+                    return earlier
+                # Asks once, if the policy says.
+                stopped = await confirm_plan(meta.runtime.policy, meta.runtime.audit, doc, context.ask, session)
+                if stopped is not None:
+                    return stopped
+                journal = await plans.done(mac)  # kept whole: a step done again is recorded again
+                # Sent by an apply that died before the answer came (a replica killed): never resent
+                # blindly, unless the person sends everything again.
+                doubt = [] if parsed.again else [n for n in await plans.sending(mac) if n not in journal]
+                done = dict(journal) if parsed.resume else {}
+                if parsed.again and journal:
+                    _audit_again(meta, doc, journal, session)
 
                 async def on_done(n: int, result: Any) -> None:
-                    journal[n] = result
+                    journal[n] = journal_entry(result)
                     await plans.record(mac, journal)
 
                 async def before_send(steps: list[int]) -> None:
                     await plans.mark_sending(mac, doubt + steps)
 
                 answer = await _apply_doc(meta, parsed, doc, key, done, on_done, context, in_doubt=doubt,
-                                          before_send=before_send)
+                                          before_send=before_send, earlier=set(journal))
                 if doubt:  # still in doubt until re-planned
                     await plans.mark_sending(mac, doubt)
                 else:
@@ -198,9 +211,41 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
                             "Nothing was sent.")
 
 
+async def _earlier(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, plans: PlanStore, mac: str,
+                   key: bytes) -> ToolResult | None:
+    """The answer when an earlier apply of this plan did steps (or sent some without an answer) and
+    the person chose neither resume nor again: nothing is sent. None to go on (and for a document
+    whose MAC is not its own: apply_plan refuses it as edited)."""
+    if parsed.resume or parsed.again:
+        return None
+    journal = await plans.done(mac)
+    doubt = [n for n in await plans.sending(mac) if n not in journal]
+    if not journal and not doubt:
+        return None
+    try:
+        if not hmac.compare_digest(sign(with_requests(doc, meta.runtime.client), key).encode(), mac.encode()):
+            return None
+        report = earlier_apply(doc, journal, doubt)
+    except PlanError:
+        return None  # apply_plan says what is wrong with the document
+    if parsed.plan_id is not None:
+        report["plan_id"] = parsed.plan_id
+    # The results are what LiveChat answered (names, ids): labelled as data like any read.
+    return ToolResult(meta.runtime.scrubber.json(report), is_error=report["status"] != "already_applied")
+
+
+def _audit_again(meta: MetaTools, doc: Any, journal: dict[int, Any], session: str) -> None:
+    """Sending again what an earlier apply did is a choice the audit keeps: which plan, which steps."""
+    if meta.runtime.audit is None:
+        return
+    meta.runtime.audit.record(
+        tool="apply_plan", decision="allowed", rule="again", arguments={}, duration_ms=0.0, session=session,
+        outcome={"again": True, "plan_id": plan_id(doc["mac"]), "done_earlier": ranges(journal)})
+
+
 async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: bytes, done: dict[int, Any] | None,
                      on_done: Any, context: CallContext, in_doubt: list[int] | None = None,
-                     before_send: Any = None) -> ToolResult:
+                     before_send: Any = None, earlier: set[int] | None = None) -> ToolResult:
     try:
         report = await apply_plan(
             doc,
@@ -212,6 +257,8 @@ async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: byte
             accept_edited=parsed.accept_edited,
             allow_other_target=bool(parsed.allow_other_target),
             send_expected_failures=bool(parsed.send_expected_failures),
+            accept_changed=bool(parsed.accept_changed),
+            earlier=earlier or (),
             secrets=parsed.secrets,
             done=done,
             on_done=on_done,
@@ -223,7 +270,7 @@ async def _apply_doc(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, key: byte
         return error_result("validation", f"Plan not applied: {exc}. Nothing was sent.")
     if report["summary"]["done"]:
         report["undo"] = await _undo(meta, doc, report, key, context.session)
-    life = await record_apply(meta.runtime, doc, report, session=context.session)
+    life = await record_apply(meta.runtime, doc, report, again=bool(parsed.again), session=context.session)
     if life is not None:
         rule = meta.runtime.policy.policy.approvals
         report["lifecycle"] = life.view(rule)

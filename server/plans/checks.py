@@ -135,6 +135,21 @@ async def _read(pipeline: Reader, ledger: Ledger, kind: Kind, session: str,
     return cached
 
 
+async def read_kind(pipeline: Reader, ledger: Ledger, kind_name: str, session: str,
+                    owner: str | None = None) -> dict[str, dict[str, Any]] | str:
+    """The live objects of a kind keyed by their key field, read once per ledger (a plan's checks;
+    an apply's re-check, server/plans/stale.py), or why they could not be read."""
+    kind = KINDS[kind_name]
+    found = await _read(pipeline, ledger, kind, session, owner)
+    if isinstance(found, str):
+        return found
+    # Keyed once per ledger (a read never changes once made): each step's lookups are O(1).
+    slot = (kind_name, owner)
+    if slot not in ledger.keyed:
+        ledger.keyed[slot] = {str(o.get(kind.key)): o for o in found if isinstance(o, dict)}
+    return ledger.keyed[slot]
+
+
 def _paths(body: Any, pattern: str) -> list[Any]:
     """The values (or keys, for ``{}``) a path pattern names in a body."""
     nodes = [body]
@@ -170,18 +185,12 @@ async def check_step(pipeline: Reader, plan: Plan, number: int, step: Step, sess
             expected = {"type": error, "message": message}
 
     async def objects(kind_name: str) -> dict[str, dict[str, Any]] | None:
-        kind = KINDS[kind_name]
         owner = body.get("owner_client_id") if kind_name in OWNED else None
-        owner = owner if isinstance(owner, str) else None
-        found = await _read(pipeline, ledger, kind, session, owner)
+        found = await read_kind(pipeline, ledger, kind_name, session, owner if isinstance(owner, str) else None)
         if isinstance(found, str):
             warn("unchecked", found)
             return None
-        # Keyed once per plan (a read never changes once made): each step's lookups are O(1).
-        slot = (kind_name, owner)
-        if slot not in ledger.keyed:
-            ledger.keyed[slot] = {str(o.get(kind.key)): o for o in found if isinstance(o, dict)}
-        return ledger.keyed[slot]
+        return found
 
     for pattern, named in NAMES.get(action, {}).items():
         for value in _paths(body, pattern):

@@ -24,6 +24,8 @@ NS = "plans.reports"
 TTL = 30 * 24 * 3600.0  # as long as the stored plan itself (server/plans/store.py)
 SMALL_PLAN = 10  # up to this many steps the compact report also lists each step
 STATUSES = ("done", "failed", "refused", "not_sent")
+CHANGED = "changed_since_planned"  # server/plans/stale.py RULE
+SHOWN_CHANGED = 20  # stale steps shown one by one in a compact report (every one: get_apply_report)
 
 
 # (rule, the actions it refused) -> one fix for all of them, in the reader's words (or None).
@@ -83,6 +85,10 @@ def _problems(steps: list[dict[str, Any]], combined_fix: CombinedFix | None) -> 
             group["actions"].append(s.get("action"))
         if error is not None:
             group.setdefault("error", dict(error))
+            if refusal and error.get("rule") == CHANGED and len(group.setdefault("each", {})) < SHOWN_CHANGED:
+                # What changed differs per step: each one's before / now / after, not only the first's.
+                group["each"][str(s["step"])] = {k: error[k] for k in ("message", "fields", "gone", "now")
+                                                 if k in error}
             if refusal and isinstance(error.get("how_to_allow"), str):
                 fixes.setdefault(sig, [])
                 if error["how_to_allow"] not in fixes[sig]:

@@ -5,10 +5,13 @@
   of theirs, on any replica, may read and apply it by id; no other principal can. apply_plan takes an id plus the MAC the
   reviewer saw; ``livechat://plans/{id}`` and ``livechat-mcp plans list|show|export|apply`` read
   the same records.
-- ``plans.journal``: per plan (keyed on its MAC), the steps done with their results, written as
-  each step finishes. A re-run of the plan sends only the steps not yet done. A store log
+- ``plans.journal``: per plan (keyed on its MAC), the steps done, each as an entry with its result
+  and when it was done (``journal_entry``), written as each step finishes. A store log
   (server/store/logs.py): recording a step appends that step alone, so applying a plan writes
-  each result once (it rewrote every done step per step: quadratic in the plan's size).
+  each result once (it rewrote every done step per step: quadratic in the plan's size). Every
+  apply of the plan, by id or as a document, reads it first: with steps done, nothing is sent
+  unless the person chooses to resume (send the rest) or to send everything again
+  (server/meta/plan_tools.py).
 - ``plans.sending``: per plan, the steps of the request being sent, written just before it goes
   and cleared when the apply ends. Steps still named there when the next apply starts were sent
   by an apply that died before their answer came: they may have taken effect, so they are not
@@ -121,6 +124,24 @@ def owns(record: dict[str, Any], principal: str, session: str) -> bool:
 
 def _key(mac: str) -> str:
     return mac.removeprefix(MAC_PREFIX)
+
+
+# A journal entry: a done step's result and when it was done. Journals written before entries
+# had times hold the bare result: read as a result done at an unknown time.
+_ENTRY = "journal_entry"
+
+
+def journal_entry(result: Any, at: float | None = None) -> dict[str, Any]:
+    return {_ENTRY: 1, "at": time.time() if at is None else at, "result": result}
+
+
+def entry_result(value: Any) -> Any:
+    return value["result"] if isinstance(value, dict) and value.get(_ENTRY) == 1 else value
+
+
+def entry_at(value: Any) -> float | None:
+    at = value.get("at") if isinstance(value, dict) and value.get(_ENTRY) == 1 else None
+    return float(at) if isinstance(at, (int, float)) else None
 
 
 class PlanStore:
