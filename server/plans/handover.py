@@ -32,7 +32,6 @@ WHAT_TO_GIVE = ("give the plan id (from get_plan or `livechat-mcp plans list`), 
 def unwrap(text: str) -> str:
     """``text`` without the untrusted-data label around it (the first one, its own closing tag)
     and without Markdown code fences; anything else is kept for the parser to skip."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     opened = _OPEN.search(text)
     if opened is not None:
         end = text.find(f"</{opened.group(1)}>", opened.end())
@@ -59,16 +58,31 @@ def read_plan_text(text: str) -> dict[str, Any]:
 
 
 def _find(text: str, depth: int) -> dict[str, Any]:
-    body = unwrap(text)
-    if not body:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.strip():
         raise PlanError(f"the text is empty: {WHAT_TO_GIVE}")
     first_error: json.JSONDecodeError | None = None
+    # As it is first (a whole tool result holds the label inside its escaped text), then unwrapped.
+    for body in dict.fromkeys((text.strip(), unwrap(text))):
+        found, error = _scan(body, depth)
+        if found is not None:
+            return found
+        first_error = first_error or error
+    if first_error is not None:
+        body = unwrap(text)
+        line = body.count("\n", 0, min(first_error.pos, len(body))) + 1
+        raise PlanError(f"the plan text is not complete JSON ({first_error.msg} at line {line} of the plan): it was "
+                        f"probably cut off or changed while copying; copy get_plan's whole answer again, or "
+                        f"{WHAT_TO_GIVE}")
+    raise PlanError(f"no plan document found in the text (a plan is a JSON object with \"kind\": \"{KIND}\"): "
+                    f"{WHAT_TO_GIVE}")
+
+
+def _scan(body: str, depth: int) -> tuple[dict[str, Any] | None, json.JSONDecodeError | None]:
+    """The plan (or stored-plan summary) an object in ``body`` is or holds, else the first parse error."""
+    first_error: json.JSONDecodeError | None = None
     decoder = json.JSONDecoder()
-    tried = 0
-    for start in _object_starts(body):
-        tried += 1
-        if tried > _STARTS:
-            break
+    for start in _object_starts(body)[:_STARTS]:
         try:
             value, _ = decoder.raw_decode(body, start)
         except RecursionError:
@@ -78,23 +92,17 @@ def _find(text: str, depth: int) -> dict[str, Any]:
             first_error = first_error or exc
             continue
         if isinstance(value, dict) and (is_plan(value) or names_stored_plan(value)):
-            return value
+            return value, None
         inner = _result_text(value) if depth < 2 else None
         if inner is not None:  # a whole tool result (the Inspector prints these): the text inside it
             try:
-                return _find(inner, depth + 1)
+                return _find(inner, depth + 1), None
             except PlanError:
                 pass
         structured = value.get("structuredContent") if isinstance(value, dict) else None
         if isinstance(structured, dict) and (is_plan(structured) or names_stored_plan(structured)):
-            return structured
-    if first_error is not None:
-        line = body.count("\n", 0, first_error.pos) + 1
-        raise PlanError(f"the plan text is not complete JSON ({first_error.msg} at line {line} of the plan): it was "
-                        f"probably cut off or changed while copying; copy get_plan's whole answer again, or "
-                        f"{WHAT_TO_GIVE}")
-    raise PlanError(f"no plan document found in the text (a plan is a JSON object with \"kind\": \"{KIND}\"): "
-                    f"{WHAT_TO_GIVE}")
+            return structured, None
+    return None, first_error
 
 
 def _object_starts(body: str) -> list[int]:
