@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ...calls.runtime import Runtime
 from .base import app_for, fail
@@ -28,7 +29,23 @@ async def run(runtime: Runtime, tool: str, arguments: str) -> int:
 
     # The CLI is one session, like stdio; a confirmation is asked at the terminal, or refused without one.
     call = CallContext(session="process", ask=TerminalAsker())
-    result = await app_for(runtime).call_tool(tool, parsed, call=call)
+    app = app_for(runtime)
+    result = await app.call_tool(tool, parsed, call=call)
     # shown: without invisible or bidi characters (a terminal escape in a name must not reach the terminal)
     print(runtime.scrubber(json.dumps(result.shown, indent=2, ensure_ascii=False)))
+    if not result.is_error and isinstance(result.data, dict) and result.data.get("planned") is True:
+        await _stored(runtime, app, call)
     return 1 if result.is_error else 0
+
+
+async def _stored(runtime: Runtime, app: Any, call: Any) -> None:
+    """A planned call's plan lives in this process, which ends now: it is signed and stored (as
+    get_plan does) and the person is told its id, to review and apply from another command."""
+    summary = await app.meta.call("get_plan", {"view": "summary"}, call)
+    pid = summary.data.get("plan_id") if isinstance(summary.data, dict) else None
+    if summary.is_error or not isinstance(pid, str):
+        return
+    where = " --sandbox" if runtime.sandbox is not None else ""
+    print(f"livechat-mcp: planned, nothing was sent. The plan is stored as {pid}: review it with "
+          f"`livechat-mcp plans show {pid}{where}`, apply it with `livechat-mcp apply {pid}{where} --allow-writes` "
+          "(with the same --store)", file=sys.stderr)
