@@ -109,17 +109,18 @@ async def test_the_apply_report_of_41_done_steps_fits_and_the_whole_report_is_on
 
 async def test_an_apply_with_failures_names_every_step_that_did_not_succeed(loopback, make_server):
     plan = await plan_onboarding(make_server, loopback)
-    for n in (5, 6, 30):  # created meanwhile by someone else: these steps fail at LiveChat
+    for n in (5, 6, 30):  # created meanwhile by someone else: the re-check before sending refuses these steps
         loopback.sandbox.state.agents[f"new{n - 2:04d}@example.com"] = dict(loopback.sandbox.state.agents["john@example.com"],
                                                                             id=f"new{n - 2:04d}@example.com")
     async with make_server(env=loopback.env(), overrides=WRITE) as s:
         result = await s.client.call_tool("apply_plan", {"plan": plan, "continue_on_error": True})
     answer = tool_payload(result)
     assert tokens(result) <= APPLIED, tokens(result)
-    assert answer["summary"]["failed"] == 3 and answer["summary"]["done"] == 38
-    failed = [n for p in answer["problems"] if p["status"] == "failed" for n in numbers(p["steps"])]
-    assert sorted(failed) == [5, 6, 30], answer["problems"]
-    assert all(p["error"]["type"] for p in answer["problems"])
+    assert answer["summary"]["refused"] == 3 and answer["summary"]["done"] == 38
+    [changed] = answer["problems"]
+    assert changed["status"] == "refused" and sorted(numbers(changed["steps"])) == [5, 6, 30], answer["problems"]
+    assert changed["error"]["type"] == "already_exists" and changed["error"]["rule"] == "changed_since_planned"
+    assert set(changed["each"]) == {"5", "6", "30"}  # each one's own message
 
 
 async def test_a_refused_apply_of_41_steps_is_one_refusal_per_rule(loopback, make_server):

@@ -4218,6 +4218,8 @@ META: dict[str, Any] = snapshot(
                     "plan_id": {"type": "string"},
                     "mac": {"type": "string"},
                     "resume": {"type": "boolean"},
+                    "again": {"type": "boolean"},
+                    "accept_changed": {"type": "boolean"},
                     "allow_other_target": {"type": "boolean"},
                     "send_expected_failures": {"type": "boolean"},
                     "continue_on_error": {"default": False, "type": "boolean"},
