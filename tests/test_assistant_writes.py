@@ -76,7 +76,7 @@ async def test_a_failed_create_leaves_the_old_tag_in_place(make_server, loopback
     statuses = [step["status"] for step in report["steps"]]
     assert statuses == ["failed", "not_sent"], report
     assert "support" in loopback.sandbox.state.tags  # not deleted: no half-done rename
-    assert [r["action"] for r in loopback.requests()] == ["create_tag"]
+    assert [r["action"] for r in loopback.writes()] == ["create_tag"]
 
 
 async def test_dry_run_write_answer_is_unchanged_by_outcomes(make_server, loopback):

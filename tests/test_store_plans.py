@@ -217,9 +217,13 @@ async def test_a_step_an_earlier_apply_sent_without_an_answer_is_never_sent_agai
         by_id = {"plan_id": plan["plan_id"], "mac": plan["mac"]}
         await PlanStore(store).mark_sending(plan["mac"], [1])  # an apply died waiting for step 1's answer
 
-        stopped = (await meta(applier, "apply_plan", by_id, "t")).data
+        # Applied again as it is: nothing is sent, and the answer says step 1 may have taken effect.
+        told = (await meta(applier, "apply_plan", by_id, "t")).data
+        assert told["error"]["rule"] == "already_applied" and "step 1 may have taken effect" in told["error"]["message"]
+        assert told["steps"][0]["error"]["type"] == "in_doubt" and applier.sandbox.requests == []
+        stopped = (await meta(applier, "apply_plan", {**by_id, "resume": True}, "t")).data
         assert [s["status"] for s in stopped["steps"]] == ["failed", "not_sent"]
         assert stopped["steps"][0]["error"]["type"] == "in_doubt" and applier.sandbox.requests == []
-        rest = (await meta(applier, "apply_plan", {**by_id, "continue_on_error": True}, "t")).data
+        rest = (await meta(applier, "apply_plan", {**by_id, "resume": True, "continue_on_error": True}, "t")).data
         assert [s["status"] for s in rest["steps"]] == ["failed", "done"]
-        assert [r["body"]["name"] for r in applier.sandbox.requests] == ["doubt-2"]  # step 1 never resent
+        assert [r["body"]["name"] for r in applier.sandbox.requests if r["action"] == "create_tag"] == ["doubt-2"]  # step 1 never resent

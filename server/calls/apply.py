@@ -267,7 +267,8 @@ async def apply_plan(
     # What changed in the license since the plan was reviewed (read once per kind, before anything is
     # sent; not when nothing will be sent anyway).
     staleness = Staleness()
-    if not stopped:
+    doubt_stops = bool(set(in_doubt) - set(done or {})) and not continue_on_error  # (marked failed below)
+    if not stopped and not doubt_stops:
         staleness = await check_stale(
             pipeline, verified.steps, call.session, checked=_checked(doc), done=set(earlier) | set(done or {}),
             skip={n for n, st in steps.items() if st["status"] != "not_sent"} | set(known) | set(in_doubt))
