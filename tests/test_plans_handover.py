@@ -130,6 +130,12 @@ async def test_the_cli_lists_shows_exports_and_applies_a_plan_the_server_stored(
     assert applied.returncode == 0, applied.stderr
     assert json.loads(applied.stdout)["status"] == "completed"
     assert "from-cli" in loopback.sandbox.state.tags
+    sent = len(loopback.writes())
+    repeated = cli("apply", summary["plan_id"], "--allow-writes")  # its journal says it is done: nothing goes
+    assert repeated.returncode == 0 and json.loads(repeated.stdout)["status"] == "already_applied"
+    again = cli("apply", summary["plan_id"], "--allow-writes", "--again")  # sent anew, as asked: the tag exists
+    assert again.returncode == 1 and json.loads(again.stdout)["steps"][0]["error"]["type"] == "already_exists"
+    assert len(loopback.writes()) == sent + 1
 
 
 async def test_a_stored_plan_reads_as_a_resource(make_server, loopback):
