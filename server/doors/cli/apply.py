@@ -89,6 +89,8 @@ async def run(runtime: Runtime, source: str | None, continue_on_error: bool, sec
     if isinstance(data, dict) and isinstance(data.get("error"), dict) and data["error"].get("how_to_allow"):
         print(f"livechat-mcp: {data['error'].get('message')}\nlivechat-mcp: {data['error']['how_to_allow']}",
               file=sys.stderr, flush=True)
+    elif isinstance(data, dict) and data.get("status") == "already_applied":
+        print(f"livechat-mcp: {data.get('message')}", file=sys.stderr, flush=True)
     return 1 if result.is_error else 0
 
 
