@@ -139,7 +139,9 @@ def stop_process(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
 def _fresh_request_budget() -> None:
     """Each test starts with the loopback license's request budget unspent: the run's state store
     keeps every request's slot for the reserving runtime's period (600 s by default), so a test
-    that sets a small budget would otherwise be charged for the requests of the tests before it."""
+    that sets a small budget would otherwise be charged for the requests of the tests before it.
+    Nor does it meet another test's apply journals: two tests making the same plan within one
+    second make one plan (one MAC), which an apply of the earlier test would have marked done."""
     import sqlite3
     from pathlib import Path
 
@@ -150,6 +152,9 @@ def _fresh_request_budget() -> None:
                 tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for table in ("slots", "blocks") if {"slots", "blocks"} <= tables else ():
                     con.execute(f"DELETE FROM {table}")  # fixed table names, never input
+                for table in ("kv", "logs", "log_entries"):
+                    if table in tables:
+                        con.execute(f"DELETE FROM {table} WHERE ns LIKE '%:plans.journal' OR ns LIKE '%:plans.sending'")
         finally:
             con.close()
 
