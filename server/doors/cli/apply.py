@@ -109,6 +109,9 @@ async def _handed(runtime: Runtime, source: str) -> dict[str, Any] | int:
     what = "stdin" if source == "-" else source
     try:
         if source == "-":
+            if sys.stdin.isatty():
+                print("livechat-mcp: paste get_plan's answer (all of it), then press Ctrl-D on a line of its own",
+                      file=sys.stderr, flush=True)
             raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
         else:
             if path.stat().st_size > MAX_DOCUMENT_BYTES:
