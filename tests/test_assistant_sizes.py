@@ -120,7 +120,7 @@ async def test_an_apply_with_failures_names_every_step_that_did_not_succeed(loop
     [changed] = answer["problems"]
     assert changed["status"] == "refused" and sorted(numbers(changed["steps"])) == [5, 6, 30], answer["problems"]
     assert changed["error"]["type"] == "already_exists" and changed["error"]["rule"] == "changed_since_planned"
-    assert set(changed["each"]) == {"5", "6", "30"}  # each one's own message
+    assert changed["each"]["30"] == {"object": "agent 'new0028@example.com'"}  # each one's own object
 
 
 async def test_a_refused_apply_of_41_steps_is_one_refusal_per_rule(loopback, make_server):

@@ -85,12 +85,12 @@ def _problems(steps: list[dict[str, Any]], combined_fix: CombinedFix | None) -> 
             group["actions"].append(s.get("action"))
         if error is not None:
             changed = refusal and error.get("rule") == CHANGED
-            # What changed differs per step: each one's message and before / now / after, not only the
+            # What changed differs per step: each one's object and before / now / after, not only the
             # first's (the objects as they are now, which can be large, are in the full report).
             group.setdefault("error", {k: v for k, v in error.items()
                                        if not changed or k not in ("fields", "gone", "now", "before", "after")})
             if changed and len(group.setdefault("each", {})) < SHOWN_CHANGED:
-                group["each"][str(s["step"])] = {k: error[k] for k in ("message", "fields") if k in error}
+                group["each"][str(s["step"])] = {k: error[k] for k in ("object", "fields", "gone") if k in error}
             if refusal and isinstance(error.get("how_to_allow"), str):
                 fixes.setdefault(sig, [])
                 if error["how_to_allow"] not in fixes[sig]:

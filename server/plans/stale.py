@@ -153,7 +153,7 @@ async def _compare(reader: Reader, ledger: Ledger, session: str, step: Step, n: 
     if step.action in CREATES:
         if now is None:
             return None
-        return {"type": "already_exists", "rule": RULE,
+        return {"type": "already_exists", "rule": RULE, "object": what,
                 "message": f"{what} was created since the plan was reviewed (it did not exist then): creating it "
                            "again would fail or make a second one. Nothing of this step was sent.",
                 "now": now, "how_to_allow": HOW_TO_ALLOW}
@@ -171,7 +171,7 @@ async def _compare(reader: Reader, ledger: Ledger, session: str, step: Step, n: 
                   and not _same(now.get(k), after[k])}
         if not fields:
             return None
-        return {"type": "refused", "rule": RULE,
+        return {"type": "refused", "rule": RULE, "object": what,
                 "message": f"{what} changed since the plan was reviewed: {_fields_text(fields)}. Sending the step "
                            "would overwrite that. Nothing of this step was sent.",
                 "fields": fields, "how_to_allow": HOW_TO_ALLOW}
@@ -185,14 +185,14 @@ async def _compare(reader: Reader, ledger: Ledger, session: str, step: Step, n: 
               if k not in VOLATILE and not _same(reviewed.get(k), now.get(k))}
     if not fields:
         return None
-    return {"type": "refused", "rule": RULE,
+    return {"type": "refused", "rule": RULE, "object": what,
             "message": f"{what} changed since the plan was reviewed: {_fields_text(fields)}. The delete would lose "
                        "what the review did not show. Nothing of this step was sent.",
             "fields": fields, "how_to_allow": HOW_TO_ALLOW}
 
 
 def _gone(what: str, reviewed: dict[str, Any], after: dict[str, Any] | None) -> dict[str, Any]:
-    return {"type": "refused", "rule": RULE,
+    return {"type": "refused", "rule": RULE, "object": what,
             "message": f"{what} no longer exists: it was deleted since the plan was reviewed. Nothing of this step "
                        "was sent.",
             "gone": True, "before": reviewed, **({"after": after} if after is not None else {}),
