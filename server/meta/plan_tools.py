@@ -230,6 +230,9 @@ async def _earlier(meta: MetaTools, parsed: ApplyPlanArgs, doc: Any, plans: Plan
         return None  # apply_plan says what is wrong with the document
     if parsed.plan_id is not None:
         report["plan_id"] = parsed.plan_id
+    life = await plans.life(plan_id(mac))  # where the plan stands (applied when, by whom): nothing changes it
+    if life is not None:
+        report["lifecycle"] = life.view(meta.runtime.policy.policy.approvals)
     # The results are what LiveChat answered (names, ids): labelled as data like any read.
     return ToolResult(meta.runtime.scrubber.json(report), is_error=report["status"] != "already_applied")
 
