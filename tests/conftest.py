@@ -257,6 +257,9 @@ async def open_runtime(
     env = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"], **(env or {})}
     if sandbox:  # the whole catalogue, as everywhere in the fixtures, unless a test picks the app token
         env.setdefault("LIVECHAT_SANDBOX_TOKEN", ALL_SCOPES_TOKEN)
+        # Each test's built-in sandbox is a license of its own: so are its stored plans (the CLI's
+        # --sandbox keeps them in the default store, which every test of the run shares).
+        settings.setdefault("store", "memory://")
     runtime = await build_runtime(
         Settings(sandbox=sandbox, policy=policy, overrides=overrides, **settings), env, observer=observer
     )
