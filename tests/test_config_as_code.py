@@ -245,10 +245,10 @@ async def test_rehearsal_fails_on_the_third_step_and_sends_no_write(make_server,
     done = cli(loopback, "plans", "rehearse", plan["plan_id"], "--store", store)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
-    # As the apply would: step 3's tag is gone since planning, so it is refused before anything is sent.
-    assert [st["status"] for st in report["steps"]] == ["not_sent", "not_sent", "refused", "not_sent"]
-    assert report["steps"][2]["error"]["rule"] == "changed_since_planned" and report["steps"][2]["error"]["gone"]
-    assert report["changes"]["changes"] == []
+    assert [st["status"] for st in report["steps"]] == ["done", "done", "failed", "not_sent"]
+    assert report["steps"][2]["error"]["type"] == "not_found"
+    assert {(c["key"], c["change"]) for c in report["changes"]["changes"]} == {("first", "created"),
+                                                                            ("second", "created")}
     assert writes(loopback.requests()) == []  # the license was only read (the fresh export)
     assert loopback.requests() and "first" not in loopback.sandbox.state.tags
 

@@ -195,6 +195,7 @@ async def apply_plan(
     organization_id: str | None = None,
     accept_changed: bool = False,
     earlier: Collection[int] = (),
+    recheck: bool = True,
 ) -> dict[str, Any]:
     """Send a reviewed plan's requests in order; every step ends up done, failed, refused or not_sent.
 
@@ -213,7 +214,9 @@ async def apply_plan(
     compared with what was reviewed (server/plans/stale.py): a step whose object changed since is
     refused (rule changed_since_planned) with the steps that depend on it, unless ``accept_changed``.
     ``earlier``: the steps an earlier apply did (the journal, whether or not they are sent again):
-    their objects are expected to show what they did, so they are not compared.
+    their objects are expected to show what they did, so they are not compared. ``recheck=False``
+    skips that comparison (a rehearsal's copy holds only what an export covers: its objects'
+    other fields would always differ).
     """
     client = pipeline.client
     progress = call.progress
@@ -268,7 +271,7 @@ async def apply_plan(
     # sent; not when nothing will be sent anyway).
     staleness = Staleness()
     doubt_stops = bool(set(in_doubt) - set(done or {})) and not continue_on_error  # (marked failed below)
-    if not stopped and not doubt_stops:
+    if recheck and not stopped and not doubt_stops:
         staleness = await check_stale(
             pipeline, verified.steps, call.session, checked=_checked(doc), done=set(earlier) | set(done or {}),
             skip={n for n, st in steps.items() if st["status"] != "not_sent"} | set(known) | set(in_doubt))

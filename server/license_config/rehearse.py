@@ -72,6 +72,9 @@ async def rehearse(runtime: Runtime, doc: dict[str, Any], key: bytes, call: Call
                 doc, pipeline=copy.pipeline, call=quiet, key=key, confirmed=True,
                 secrets={n: STAND_IN_SECRET for n in names} if isinstance(names, list) else None,
                 organization_id=copy.identity.get("organization_id"),
+                # The copy is the license as exported now: whether it changed since planning is the
+                # real apply's check (the copy's objects lack what an export leaves out).
+                recheck=False,
             )
         except PlanError as exc:
             raise RehearsalError(f"the plan cannot be applied: {exc}") from None
