@@ -138,3 +138,16 @@ async def test_a_plan_not_checked_when_planned_says_it_could_not_be_compared(mak
     assert report["status"] == "completed"
     assert report["not_compared"] == [{"steps": "1", "why": report["not_compared"][0]["why"]}]
     assert "not checked" in report["not_compared"][0]["why"]
+
+
+async def test_what_changes_by_itself_is_no_conflict(make_server, loopback):
+    """A group's routing status follows its agents' logins, an agent's last logout their sessions:
+    a delete is not refused because someone went offline meanwhile."""
+    group = next(g for g in loopback.sandbox.state.groups.values() if g["name"] == "Billing")
+    plan = await _plan(make_server, loopback, [("delete_group", {"id": group["id"]})])
+    assert plan["steps"][0]["lost"]["routing_status"] == group["routing_status"]
+    group["routing_status"] = "accepting_chats" if group["routing_status"] != "accepting_chats" else "offline"
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+    assert report["status"] == "completed", report
+    assert group["id"] not in loopback.sandbox.state.groups

@@ -38,8 +38,9 @@ from .effects import CREATES, DELETES, KINDS, UPDATES, Ledger
 from .refs import KEY_PREFIX, REF, needs
 
 RULE = "changed_since_planned"
-# Fields that change by themselves, not by anyone's decision: never a reason to refuse.
-VOLATILE = frozenset({"last_logout"})
+# Fields that change by themselves, not by anyone's decision (an agent logging out, a group's
+# agents going offline): never a reason to refuse.
+VOLATILE = frozenset({"last_logout", "routing_status"})
 HOW_TO_ALLOW = ("re-plan it against the license as it is now and review it again, or send it anyway with "
                 "`livechat-mcp apply --accept-changed` / apply_plan accept_changed: true")
 
