@@ -445,3 +445,55 @@ async def test_a_reservation_carries_the_releases_of_requests_that_finished(stor
     assert await s.reserve("carry", capacity=1, period=0.2, slot="c", hold=30, finished=[("b", 0.0)]) > 0.1
     await s.release("carry", "b", ago=0.25)  # told alone, with when it finished
     assert await s.reserve("carry", capacity=1, period=0.2, slot="c", hold=30) == 0
+
+
+def _instructions(db: sqlite3.Connection) -> Callable[[], int]:
+    """SQLite VM instructions run on ``db`` from now on (counted, not timed)."""
+    ran = [0]
+
+    def tick() -> int:
+        ran[0] += 1
+        return 0
+
+    db.set_progress_handler(tick, 1)
+    return lambda: ran[0]
+
+
+async def test_sqlite_a_reservation_far_from_the_capacity_does_not_count_the_window(tmp_path: Path) -> None:
+    # A read costs one reservation; counting a busy window (a thousand slots: a license's
+    # 10 minutes) on every one was most of what the store added to a call.
+    s = open_store(f"sqlite://{tmp_path / 's.db'}", _env(tmp_path))
+    try:
+        db = s._db  # type: ignore[attr-defined]
+        costs = []
+        for held in (10, 2000):
+            for i in range(held - (10 if held == 2000 else 0)):
+                assert await s.reserve("busy", capacity=10**6, period=600, slot=f"{held}-{i}", hold=60) == 0
+            count = _instructions(db)
+            assert await s.reserve("busy", capacity=10**6, period=600, slot=f"probe{held}", hold=60) == 0
+            costs.append(count())
+        assert costs[1] < costs[0] * 1.5, costs  # flat, not 200 times the work
+        # Near the capacity the window is counted, and the capacity holds.
+        assert await s.reserve("busy", capacity=2003, period=600, slot="last", hold=60) == 0
+        assert await s.reserve("busy", capacity=2003, period=600, slot="over", hold=60) > 0
+    finally:
+        await s.aclose()
+
+
+async def test_sqlite_slots_reserved_before_the_count_existed_are_counted(tmp_path: Path) -> None:
+    # A state file written by a version without the slot count (or by one racing it): its slots
+    # still hold the budget.
+    path = tmp_path / "s.db"
+    s = open_store(f"sqlite://{path}", _env(tmp_path))
+    for i in range(3):
+        assert await s.reserve("lic", capacity=3, period=600, slot=f"s{i}", hold=60) == 0
+    await s.aclose()
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TRIGGER slots_counted; DROP TRIGGER slots_uncounted; DROP TABLE slot_counts;")
+    s = open_store(f"sqlite://{path}", _env(tmp_path))
+    try:
+        assert await s.reserve("lic", capacity=3, period=600, slot="fourth", hold=60) > 0
+        assert await s.reserve("lic", capacity=4, period=600, slot="fourth", hold=60) == 0
+        assert await s.reserve("lic", capacity=4, period=600, slot="fifth", hold=60) > 0
+    finally:
+        await s.aclose()
