@@ -17,7 +17,10 @@ from ...observe import NOBODY
 from ...policies import PolicyError
 from ...store import StoreUnavailable
 from ...store.crypto import SealError
-from . import apply, call, config, diff, export, plan, plans, policy, sandbox, serve, tools
+
+# The subcommands are imported by the branch that runs them: a server's start (`serve`, what
+# every MCP client spawns) loads neither the configuration-as-code commands nor the plan CLI.
+from . import serve
 from .base import fail, missing_credentials
 from .options import parser
 from .settings import settings
@@ -33,8 +36,12 @@ def main(argv: Sequence[str] | None = None, *, bundle: bool = False) -> int:
     command = args.command or "serve"
     try:
         if command == "sandbox":
+            from . import sandbox
+
             return sandbox.run(args)
         if command == "config":
+            from . import config
+
             return config.run(args)
         return anyio.run(run_command, command, args)
     except MissingCredentials:
@@ -101,21 +108,37 @@ async def run_observed(command: str, args: argparse.Namespace, observer: Telemet
         if command == "serve":
             return await serve.run(runtime, args, observer, metrics)
         if command == "tools":
+            from . import tools
+
             return tools.run(runtime, args.json)
         if command == "call":
+            from . import call
+
             return await call.run(runtime, args.tool, args.arguments)
         if command == "policy":
+            from . import policy
+
             return policy.run(runtime, args.json)
         if command == "apply":
+            from . import apply
+
             return await apply.run(runtime, args.plan, args.continue_on_error, args.secrets, args.accept_edited,
                                    args.other_target, apply.choices(args))
         if command == "plans":
+            from . import plans
+
             return await plans.run(runtime, args)
         if command == "export":
+            from . import export
+
             return await export.run(runtime, args)
         if command == "diff":
+            from . import diff
+
             return await diff.run(runtime, args)
         if command == "plan":
+            from . import plan
+
             return await plan.run(runtime, args)
         return fail(f"unknown command {command}")
     finally:

@@ -32,9 +32,11 @@ class Endpoint:
 
     @property
     def loopback(self) -> bool:
+        if self.host is None:
+            return True  # stdio: the HTTP door is not even imported
         from ..http import is_loopback
 
-        return self.host is None or is_loopback(self.host)
+        return is_loopback(self.host)
 
 
 def endpoint(args: argparse.Namespace) -> Endpoint:
