@@ -67,6 +67,19 @@ STORE_HINT = (
 )
 
 
+def new_slot() -> str:
+    """A slot's name, unique across processes and in the order slots are taken: a store keeps
+    its slots sorted by name, so the one taken now and the one released with it (the previous
+    request's) sit together at the end instead of on two random pages (SQLite then writes fewer
+    pages per reservation)."""
+    global _last_slot_ns
+    _last_slot_ns = max(time.time_ns(), _last_slot_ns + 1)  # strictly growing within this process
+    return f"{_last_slot_ns:016x}{secrets.token_hex(4)}"
+
+
+_last_slot_ns = 0
+
+
 @dataclass(frozen=True)
 class Quota:
     """What LiveChat's ``X-RateLimit-*`` headers said about the license's quota, as of one answer."""
@@ -153,7 +166,7 @@ class Budget:
     async def acquire(self, *, max_wait: float, on_wait: WaitCallback | None = None) -> str:
         """Take one request's slot, waiting up to ``max_wait`` seconds for it; returns the slot
         to ``release`` once the request has finished (or failed)."""
-        slot = secrets.token_hex(8)
+        slot = new_slot()
         started = self._clock()
         told = False
         while True:
