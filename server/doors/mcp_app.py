@@ -31,6 +31,7 @@ from ..meta.registry import BY_NAME, RuntimeMetaTools
 from ..meta.resources import CONFIG_URI
 from ..meta.spec import MetaTool
 from ..policies.audience import DesktopClient
+from ..safety.nesting import MAX_DEPTH, TooDeep, value_depth
 from ..safety.untrusted import clean, object_text
 from ..tools import Action, catalog
 from ..tools.meta_names import GET_PLAN, REVIEW_PLAN
@@ -261,6 +262,10 @@ class LiveChatMCP:
         return result
 
     async def _call_tool(self, name: str, arguments: dict[str, Any] | None, call: CallContext) -> ToolResult:
+        if value_depth(arguments) > MAX_DEPTH:
+            # Before anything walks them (validation, copies, the audit line): refused at the door.
+            return error_result("validation", f"{TooDeep(f'The arguments of {name}', MAX_DEPTH)}. Nothing was sent.",
+                                what_to_do="Send the arguments as the tool's input schema describes them.")
         if self.meta.handles(name):
             started = time.perf_counter()
             result = await self.meta.call(name, arguments or {}, call)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..plans.document import SECRET_REF, PlanError, check_shape
+from ..safety import nesting
 
 KIND = "livechat-mcp/config"
 SCHEMA_VERSION = 1
@@ -109,7 +110,9 @@ def read_file(path: str) -> dict[str, Any]:
         size = file.stat().st_size
         if size > MAX_BYTES:
             raise DocumentError(f"{path} is {size:,} bytes; a configuration document is at most {MAX_BYTES:,}")
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = nesting.loads(file.read_text(encoding="utf-8"), path)
+    except nesting.TooDeep as exc:
+        raise DocumentError(f"{exc}: not a configuration document") from None
     except OSError as exc:
         raise DocumentError(f"cannot read {path}: {exc.strerror or exc}") from None
     except RecursionError:

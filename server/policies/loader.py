@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..safety.nesting import MAX_DEPTH, text_depth
 from .engine import CONFIRMS, DISCOVERY, MODES, TOOLSETS, Approvals, Policy
 
 _MODE_RANK = {"read-only": 0, "dry-run": 1, "read-write": 2}
@@ -148,6 +149,8 @@ def read_policy_source(spec: str) -> tuple[dict[str, Any], str]:
         raise PolicyError(f"policy file {spec} does not exist")
     text = path.read_text()
     try:
+        if text_depth(text) > MAX_DEPTH:  # before a parser recurses into it
+            raise PolicyError(f"policy file {spec} nests deeper than {MAX_DEPTH} levels: not a policy")
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text, object_pairs_hook=_unique)
     except _DuplicateKey as exc:
         raise PolicyError(f"policy file {spec} sets {exc} more than once (which one applies would be a guess)") from None

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ...calls.runtime import Runtime
+from ...safety import nesting
+from ...safety.nesting import TooDeep
 from .base import app_for, fail
 
 
@@ -21,7 +23,10 @@ async def run(runtime: Runtime, tool: str, arguments: str) -> int:
     except OSError as exc:
         return fail(f"cannot read arguments from {source}: {exc.strerror or exc}")
     try:
-        parsed = json.loads(arguments or "{}")
+        # Measured before it is parsed: a nesting bomb is a clear error, not a RecursionError.
+        parsed = nesting.loads(arguments or "{}", f"the JSON in {source}")
+    except TooDeep as exc:
+        return fail(f"{exc}. Nothing was sent.")
     except ValueError as exc:
         return fail(f"{source} is not valid JSON: {exc}")
     from ...calls.confirm import TerminalAsker
