@@ -104,6 +104,18 @@ def plan_store_failed(exc: Exception) -> ToolResult:
     )
 
 
+def store_failed() -> ToolResult:
+    """A call that needed the state store (a confirmation's sealed state, its spent nonce, the
+    request budget) when it did not answer: nothing was sent, retry. The store's address and
+    error are the operator's (the server's log, /readyz, metrics), not the caller's."""
+    return error_result(
+        "store_unavailable", "The state store did not answer, so this call could not be checked. Nothing was sent.",
+        retryable=True,
+        what_to_do="Retry in a few seconds; if it persists, the operator should check the state store "
+        "(--store / LIVECHAT_MCP_STORE; /readyz on an HTTP server says whether it answers).",
+    )
+
+
 def invalid_arguments(tool: str, exc: ValidationError, arguments: Any) -> ToolResult:
     """The one answer every tool, action or meta, gives to arguments its model refuses."""
     errors = field_errors(exc, arguments)

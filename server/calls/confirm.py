@@ -36,8 +36,9 @@ import mcp_types as types
 from ..policies import PolicyContext
 from ..policies.audience import Change, Refusal
 from ..safety.untrusted import clean
+from ..store import StoreUnavailable
 from ..tools import Action, catalog
-from .answers import ToolResult, error_result, refused_result
+from .answers import ToolResult, error_result, refused_result, store_failed
 from .audit import AuditLog
 from .objects import KINDS, ObjectError, Objects, ObjectSource
 
@@ -422,10 +423,28 @@ class SharedStateBoundary:
         self._boundary: Any = None
 
     async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        from mcp_types.methods import INPUT_REQUIRED_METHODS
+
+        if getattr(ctx, "method", None) not in INPUT_REQUIRED_METHODS:
+            return await call_next(ctx)  # nothing to seal: the store is not asked
         if self._boundary is None:
             from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
 
-            key = await self.store.shared_secret(REQUEST_STATE_SECRET)
+            try:
+                key = await self.store.shared_secret(REQUEST_STATE_SECRET)
+            except StoreUnavailable:
+                # Outside any tool's handling (this wraps the request): answered here as every
+                # call answers a store outage, not as an internal error.
+                log.warning("request state: the state store did not answer (%s)", getattr(ctx, "method", ""))
+                if ctx.method == "tools/call":
+                    failed = store_failed()
+                    return types.CallToolResult(content=[types.TextContent(type="text", text=failed.text)],
+                                                structured_content=failed.structured, is_error=True)
+                from mcp.shared.exceptions import MCPError
+                from mcp_types import INTERNAL_ERROR
+
+                raise MCPError(INTERNAL_ERROR, "store_unavailable: the state store did not answer; retry in a "
+                               "few seconds") from None
             self._boundary = RequestStateBoundary(RequestStateSecurity(keys=[key], ttl=600.0),
                                                   default_audience=self.audience)
         return await self._boundary(ctx, call_next)

@@ -23,7 +23,7 @@ from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 from pydantic import BaseModel
 
 from .. import __version__
-from ..calls.answers import ToolResult, error_result, verdict
+from ..calls.answers import ToolResult, error_result, store_failed, verdict
 from ..calls.confirm import NeedInput, SharedStateBoundary, asker_for
 from ..calls.context import CallContext
 from ..calls.runtime import Runtime
@@ -33,6 +33,7 @@ from ..meta.spec import MetaTool
 from ..policies.audience import DesktopClient
 from ..safety.nesting import MAX_DEPTH, TooDeep, value_depth
 from ..safety.untrusted import clean, object_text
+from ..store import StoreUnavailable
 from ..tools import Action, catalog
 from ..tools.meta_names import GET_PLAN, REVIEW_PLAN
 from ..tools.schema import compact_batch_schema, compact_shared_schema, input_schema
@@ -297,6 +298,9 @@ class LiveChatMCP:
                 result = await target.call_tool(params.name, params.arguments, ctx, params)
             except NeedInput as need:  # 2026-07-28: ask the person, resume when the client calls again
                 return need.result
+            except StoreUnavailable:  # wherever in the call the store failed (a confirmation's nonce, ...)
+                logging.getLogger("livechat_mcp").warning("tool %s: the state store did not answer", params.name)
+                result = store_failed()
             except Exception as exc:  # never crash the session; say what happened
                 logging.getLogger("livechat_mcp").exception("tool %s failed", params.name)
                 result = error_result("internal", f"Unexpected server error: {type(exc).__name__}")
