@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sys
 from pathlib import Path
@@ -23,12 +24,12 @@ from tests.test_metrics import base_env
 pytestmark = pytest.mark.anyio
 
 
-def _serve(env: dict[str, str], store: str) -> tuple[object, int]:
+def _serve(env: dict[str, str], store: str, *args: str) -> tuple[object, int]:
     import subprocess
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", "--transport", "http", "--port", str(port),
-                             "--store", store], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--store", store, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_for_port(port, proc, timeout=60)
     except RuntimeError:
@@ -77,3 +78,96 @@ async def test_store_down_answers_store_unavailable_on_both_protocol_generations
                 assert not (await client.call_tool("list_tags", {})).is_error
         finally:
             stop_process(proc)
+
+
+# --- an apply refused whole, an edited plan claiming another's MAC ---------------------------------
+
+
+async def _plan(url: str, tag: str) -> dict:
+    """A stored plan creating ``tag`` (planned on a dry-run server), its full document."""
+    from tests.conftest import tool_payload
+
+    async with Client(streamable_http_client(url), mode="legacy") as client:
+        assert not (await client.call_tool("create_tag", {"name": tag, "group_ids": [0]})).is_error
+        doc = tool_payload(await client.call_tool("get_plan", {}))
+    assert doc["mac"] and doc["plan_id"]
+    return doc
+
+
+async def test_an_edited_plan_claiming_another_plans_mac_keeps_out_of_its_journal(loopback, tmp_path: Path) -> None:
+    from tests.conftest import tool_payload
+
+    store = f"sqlite://{tmp_path}/state.db"  # one store: the plan key and the journals are shared
+    env = base_env(**loopback.env())
+    planner, port = _serve(env, store, "--dry-run")
+    try:
+        plan_a = await _plan(f"http://127.0.0.1:{port}/mcp", "alpha")
+    finally:
+        stop_process(planner)
+    planner, port = _serve(env, store, "--dry-run")  # a new session: a plan of its own
+    try:
+        plan_b = await _plan(f"http://127.0.0.1:{port}/mcp", "beta")
+    finally:
+        stop_process(planner)
+    # B edited (its tag renamed) and claiming A's MAC: an edit, applied as one on purpose.
+    edited = json.loads(json.dumps(plan_b))
+    edited["steps"][0]["body"]["name"] = "gamma"
+    edited.pop("requests", None)
+    edited["mac"], edited["plan_id"] = plan_a["mac"], plan_a["plan_id"]
+    applier, port = _serve(env, store, "--allow-writes")
+    try:
+        async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
+            sent = tool_payload(await client.call_tool("apply_plan", {"plan": edited, "accept_edited": True}))
+            assert sent["status"] == "completed" and "EDITED PLAN" in sent["warning"]  # control: the edit went
+            a = tool_payload(await client.call_tool("apply_plan", {"plan_id": plan_a["plan_id"],
+                                                                   "mac": plan_a["mac"]}))
+            # A is still A's to apply: sent now, not "completed" from what the edited plan did.
+            assert a["status"] == "completed", a
+            assert not any(step.get("journal") for step in a["steps"]), a
+            again = tool_payload(await client.call_tool("apply_plan", {"plan_id": plan_a["plan_id"],
+                                                                       "mac": plan_a["mac"]}))
+            assert all(step.get("journal") for step in again["steps"])  # control: A's own journal holds
+    finally:
+        stop_process(applier)
+    assert {"gamma", "alpha"} <= set(loopback.sandbox.state.tags) and "beta" not in loopback.sandbox.state.tags
+    created = [r for r in loopback.sandbox.requests if r["action"] == "create_tag"]
+    assert len(created) == 2  # gamma, then alpha once: the second apply of A sent nothing
+
+
+def test_an_apply_refused_whole_by_a_read_only_policy_writes_an_audit_line(loopback, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.test_http_security import cli
+
+    store = f"sqlite://{tmp_path}/state.db"
+    env = base_env(**loopback.env())
+    plan = anyio_run(_plan_served, env, store)
+    audit = tmp_path / "audit.jsonl"
+
+    def apply(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli(), "--store", store, "--audit-log", str(audit), "plans", "apply",
+                               plan["plan_id"], *flags], env=env, capture_output=True, text=True, timeout=60)
+
+    refused = apply("--read-only")
+    assert refused.returncode != 0 and "Nothing was sent" in refused.stderr, refused.stderr
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(line["tool"], line["decision"], line["rule"]) for line in lines] == [("apply_plan", "refused", "mode")]
+    assert lines[0]["arguments"].get("plan_id") == plan["plan_id"]
+    applied = apply("--allow-writes")  # control: the same apply under a policy with writes is sent and audited
+    assert applied.returncode == 0, applied.stderr
+    after = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert any(line["tool"] == "create_tag" and line["decision"] == "allowed" for line in after)
+
+
+async def _plan_served(env: dict[str, str], store: str) -> dict:
+    planner, port = _serve(env, store, "--dry-run")
+    try:
+        return await _plan(f"http://127.0.0.1:{port}/mcp", "delta")
+    finally:
+        stop_process(planner)
+
+
+def anyio_run(fn, *args):  # type: ignore[no-untyped-def]
+    import anyio
+
+    return anyio.run(fn, *args)

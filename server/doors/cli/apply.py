@@ -40,6 +40,13 @@ async def run(runtime: Runtime, source: str | None, continue_on_error: bool, sec
         writes = audience.fix([Refusal("mode", policy.mode, Change("mode", "read-write", "apply", policy.mode))])
         deletes = "" if policy.allow_destructive else " (for destructive steps also: " + audience.fix(
             [Refusal("allow_destructive", "destructive", Change("allow_destructive", True, "apply"))]) + ")"
+        if runtime.audit is not None:  # refused whole, before any step: still one line, as every refusal
+            from ...meta.registry import BY_NAME
+
+            runtime.audit.record(tool="apply_plan", decision="refused", rule="mode",
+                                 arguments={k: v for k, v in (extra or {}).items() if k != "secrets"},
+                                 duration_ms=0.0, outcome={"error": "refused", "mode": policy.mode},
+                                 session="process", model=BY_NAME["apply_plan"].model)
         return fail(f"apply sends writes, and the policy is {policy.mode} ({runtime.policy_source}): {writes}"
                     f"{deletes}. Nothing was sent.", 1)
     extra = dict(extra or {})
