@@ -33,6 +33,7 @@ from ..plans.document import (
     bind_secret,
     document_steps,
     secret_name,
+    sign,
     verify,
     with_requests,
 )
@@ -121,6 +122,20 @@ def _repointed(req: dict[str, Any], secrets: dict[str, str], bindings: dict[str,
                        f"{_short(now['destination'])} at {now['api']}")
     return bad
 
+
+
+def journal_key(doc: Any, client: LiveChatClient, key: bytes) -> str | None:
+    """The journal an apply of ``doc`` reads and writes: the MAC the document carries when that MAC
+    signed exactly this document, else the MAC of its own content. An edited document (applied
+    with accept_edited) keeps a journal of its own: the MAC it claims never lets it read or write
+    another plan's. None when it carries no MAC (or is no plan: apply_plan says what is wrong)."""
+    mac = doc.get("mac") if isinstance(doc, dict) else None
+    if not isinstance(mac, str) or not mac:
+        return None
+    try:
+        return sign(with_requests(doc, client), key)  # == mac when untouched (the steps view too)
+    except (PlanError, TypeError, ValueError):
+        return None
 
 
 def _announce_edit(changes: list[str]) -> None:

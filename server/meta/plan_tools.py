@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool
 
 from ..calls.answers import ToolResult, error_result, plan_store_failed
-from ..calls.apply import apply_plan, earlier_apply
+from ..calls.apply import apply_plan, earlier_apply, journal_key
 from ..calls.confirm import confirm_plan
 from ..calls.context import CallContext
 from ..calls.lifecycle import approval_refusal, may_see, record_apply, store_plan
@@ -166,7 +166,8 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
             # One audit line, the rule's (the door then writes none: audited).
             return ToolResult({"error": refused}, is_error=True, untrusted=False,
                               audited=_audit_refusal(meta, refused, doc, session, parsed))
-        mac = doc.get("mac") if isinstance(doc, dict) and isinstance(doc.get("mac"), str) and doc.get("mac") else None
+        # The journal of the document as given: an edited one never reaches the plan its MAC names.
+        mac = journal_key(doc, meta.pipeline.client, key)
         if mac is None:
             stopped = await confirm_plan(meta.runtime.policy, meta.runtime.audit, doc, context.ask, session)
             return stopped if stopped is not None else await _apply_doc(meta, parsed, doc, key, None, None, context)
