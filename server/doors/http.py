@@ -206,6 +206,9 @@ class HttpLimits:
     keep_alive_timeout: float  # an idle keep-alive connection is closed after this
     max_header_bytes: int  # a request line + headers larger than this is refused (431)
     backlog: int  # connections the kernel queues before we accept them
+    # Connections one peer may hold before its first request's headers are in (half-open): past
+    # it, that peer's oldest such connection is closed, so no one address holds the cap.
+    max_pending_per_peer: int = 0  # 0: a quarter of max_connections (at least 4)
 
     ENV: ClassVar[dict[str, str]] = {
         "max_connections": "LIVECHAT_MCP_MAX_CONNECTIONS",
@@ -214,7 +217,12 @@ class HttpLimits:
         "keep_alive_timeout": "LIVECHAT_MCP_KEEP_ALIVE_TIMEOUT",
         "max_header_bytes": "LIVECHAT_MCP_MAX_HEADER_BYTES",
         "backlog": "LIVECHAT_MCP_BACKLOG",
+        "max_pending_per_peer": "LIVECHAT_MCP_MAX_PENDING_PER_PEER",
     }
+
+    @property
+    def pending_per_peer(self) -> int:
+        return self.max_pending_per_peer or max(4, self.max_connections // 4)
 
     @classmethod
     def defaults(cls) -> HttpLimits:
@@ -240,6 +248,7 @@ class HttpLimits:
             if not value > 0 or value != value or value == float("inf"):
                 raise ConfigError(f"{var} must be a positive number, got {raw!r}")
             values[field] = value
+        values.setdefault("max_pending_per_peer", 0)
         limits = cls(**values)
         fds = _fd_limit()
         if limits.max_connections > fds - 32:
@@ -249,34 +258,112 @@ class HttpLimits:
         return limits
 
 
+def peer_key(host: str | None) -> str:
+    """Whose budget a connection or request counts against: an IPv4 address, an IPv6 /64 (what
+    one subscriber holds), or "" when unknown (a Unix socket)."""
+    if not host:
+        return ""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
     """uvicorn's h11 protocol with a connection cap, a header deadline and a body deadline.
 
     A deadline that passes closes the connection (408 when nothing was answered yet); the
-    application then sees the client disconnect, as for any dropped connection."""
+    application then sees the client disconnect, as for any dropped connection.
+
+    Who holds the cap: a connection is *waiting* until its request's headers are in (half-open:
+    nothing shows yet whether it carries a credential). No peer may keep more than its share of
+    waiting connections (``pending_per_peer``; a peer's young ones, under a second old, are spared,
+    as a proxy's burst is not an attack); and when the cap is reached, a new connection closes a
+    waiting one instead of being refused: the oldest of the peer that holds the most, then the
+    oldest idle keep-alive connection. Only when every open connection is busy with a request is
+    the newcomer refused. So a client that keeps reopening half-open connections, with no token,
+    holds its share and no more, and everyone else's calls still get through."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     refused_logged = [float("-inf")]
+    evicted_logged = [float("-inf")]
+    grace = min(1.0, limits.header_timeout / 2)
+    waiting: dict[Any, float] = {}  # connections waiting for their first request's headers, oldest first
+    idle: dict[Any, None] = {}  # keep-alive connections waiting for a next request, after an answer
+    per_peer: dict[str, int] = {}  # waiting connections per peer
 
     class Guarded(H11Protocol):
         _timer: asyncio.TimerHandle | None = None
         _seen: object = None
+        _peer: str = ""
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._head = bytearray()  # the current request head's bytes, up to the limit
             super().connection_made(transport)
-            if len(self.connections) > limits.max_connections:
-                now = self.loop.time()
-                if now - refused_logged[0] >= 10:  # a flood writes one line per 10 s, not one per connection
-                    refused_logged[0] = now
-                    self.logger.warning("Refusing connections: %d open (LIVECHAT_MCP_MAX_CONNECTIONS)",
-                                        len(self.connections) - 1)
-                transport.write(_RESPONSE_503)
-                transport.close()
-                return
+            self._peer = peer_key(self.client[0] if self.client else None)
+            now = self.loop.time()
+            if per_peer.get(self._peer, 0) >= limits.pending_per_peer:
+                # This peer's share of half-open connections is used up: its oldest goes.
+                for other, since in waiting.items():
+                    if other._peer == self._peer and now - since >= grace:
+                        other._evict("a peer's share of half-open connections")
+                        break
+            if sum(1 for c in self.connections if not c.transport.is_closing()) > limits.max_connections:
+                victim = self._victim()
+                if victim is not None:
+                    victim._evict("the connection cap")
+                else:
+                    if now - refused_logged[0] >= 10:  # a flood writes one line per 10 s, not one per connection
+                        refused_logged[0] = now
+                        self.logger.warning("Refusing connections: %d open (LIVECHAT_MCP_MAX_CONNECTIONS)",
+                                            len(self.connections) - 1)
+                    transport.write(_RESPONSE_503)
+                    transport.close()
+                    return
+            self._wait(now)
             self._arm(limits.header_timeout, "headers")
 
+        def _victim(self) -> Guarded | None:
+            """The connection to close for a newcomer: a waiting one of the peer holding the most
+            (its oldest), else the oldest idle keep-alive one; None when all are busy."""
+            if per_peer:
+                greediest = max(per_peer, key=lambda peer: per_peer[peer])
+                for other in waiting:
+                    if other._peer == greediest and other is not self:
+                        return other  # type: ignore[no-any-return]
+            return next((other for other in idle if other is not self), None)
+
+        def _wait(self, now: float) -> None:
+            waiting[self] = now
+            per_peer[self._peer] = per_peer.get(self._peer, 0) + 1
+
+        def _unwait(self) -> None:
+            idle.pop(self, None)
+            if waiting.pop(self, None) is not None:
+                left = per_peer.get(self._peer, 1) - 1
+                if left > 0:
+                    per_peer[self._peer] = left
+                else:
+                    per_peer.pop(self._peer, None)
+
+        def _evict(self, why: str) -> None:
+            self._unwait()
+            self._disarm()
+            now = self.loop.time()
+            if now - evicted_logged[0] >= 10:
+                evicted_logged[0] = now
+                self.logger.warning("Closing half-open or idle connections to make room (%s)", why)
+            if not self.transport.is_closing():
+                self.transport.write(_RESPONSE_503)
+                self.transport.close()
+
         def connection_lost(self, exc: Exception | None) -> None:
+            self._unwait()
             self._disarm()
             super().connection_lost(exc)
 
@@ -301,6 +388,7 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
             if cycle is not None and cycle is not self._seen:  # a new request's headers are complete
                 self._seen = cycle
                 self._head = bytearray()
+                self._unwait()
                 if cycle.more_body:
                     self._arm(limits.body_timeout, "body")
                 else:
@@ -315,6 +403,7 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
             self._head = bytearray()
             if not self.transport.is_closing():
                 self._arm(limits.keep_alive_timeout + limits.header_timeout, "headers")
+                idle[self] = None  # answered: may wait for its next request, unless room is needed
             super().on_response_complete()
 
         # --- the deadline --------------------------------------------------------------------
@@ -381,8 +470,9 @@ def server_config(app: Any, *, host: str, port: int, limits: HttpLimits, **kwarg
     return uvicorn.Config(
         CloseAfterRefusal(app), host=host, port=port, http=guarded_protocol(limits),
         # uvicorn's own request-level cap, a second line behind the connection cap: requests
-        # (and their tasks) beyond it are answered 503.
-        limit_concurrency=limits.max_connections + 1,
+        # (and their tasks) beyond it are answered 503. uvicorn counts connections being closed
+        # too (the ones closed to make room, until the loop has let them go): room for those.
+        limit_concurrency=2 * limits.max_connections + 1,
         # uvicorn annotates it int, but only passes it to loop.call_later, which takes a float.
         timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]
         h11_max_incomplete_event_size=limits.max_header_bytes,
