@@ -444,7 +444,7 @@ class CloseAfterRefusal:
     """ASGI wrapper: a request refused as malformed, unauthenticated, from a foreign Origin or Host,
     or too large gets ``Connection: close``, so such a client cannot park on a keep-alive connection."""
 
-    REFUSED = frozenset({400, 401, 403, 413, 421})
+    REFUSED = frozenset({400, 401, 403, 413, 415, 421, 429})
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -463,12 +463,176 @@ class CloseAfterRefusal:
         await self.app(scope, receive, send=guarded_send)
 
 
-def server_config(app: Any, *, host: str, port: int, limits: HttpLimits, **kwargs: Any) -> Any:
-    """The uvicorn configuration for ``app`` under ``limits``."""
+# --- caps before work, budgets per peer ------------------------------------------------------------
+#
+# Everything but /mcp is small: OAuth forms and JSON (the consent and confirmation forms, client
+# registration, token and revocation requests) and the health and metrics routes. Their bodies
+# are capped at FORM_MAX before any handler reads them (a handler that parses a form reads it
+# whole, to memory or to disk for a multipart upload): a declared length over the cap is refused
+# at once, and a body sent without one is read only up to it. /mcp's cap (max_body) is checked
+# against the declared length here too, before the SDK reads anything. The two anonymous routes
+# that make the server keep something (client registration: a record kept for months; /authorize:
+# a pending sign-in) are rationed per peer.
+
+FORM_MAX = 65_536  # bytes: an OAuth form or registration is a few hundred
+FORM_ROUTES = ("/oauth/consent", "/oauth/confirm")  # our HTML forms: urlencoded, as a browser sends them
+MAX_PEERS = 10_000  # peers remembered per budget; the least recently seen are forgotten first
+
+
+@dataclass(frozen=True)
+class Ration:
+    """At most ``count`` requests per ``seconds`` for one peer (a token bucket refilling steadily)."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, var: str, text: str) -> Ration:
+        count, _, seconds = text.strip().partition("/")
+        try:
+            ration = cls(int(count), float(seconds))
+        except ValueError:
+            raise ConfigError(f"{var}={text!r}: use REQUESTS/SECONDS, e.g. 20/600") from None
+        if ration.count < 1 or not 0 < ration.seconds < float("inf"):
+            raise ConfigError(f"{var}={text!r}: both numbers must be above zero")
+        return ration
+
+
+@dataclass(frozen=True)
+class PeerLimits:
+    """What one peer (an address; an IPv6 /64) may ask of the anonymous OAuth routes, per replica."""
+
+    register: Ration  # POST /register: dynamic client registrations
+    authorize: Ration  # /authorize: sign-ins started
+
+    ENV: ClassVar[dict[str, str]] = {"register": "LIVECHAT_MCP_REGISTER_LIMIT",
+                                     "authorize": "LIVECHAT_MCP_AUTHORIZE_LIMIT"}
+
+    @classmethod
+    def defaults(cls) -> PeerLimits:
+        return cls(register=Ration(20, 600.0), authorize=Ration(60, 600.0))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PeerLimits:
+        base = cls.defaults()
+        return cls(**{field: Ration.parse(var, env[var]) if env.get(var, "").strip() else getattr(base, field)
+                      for field, var in cls.ENV.items()})
+
+
+class PeerBudgets:
+    """Token buckets per peer for one ration, the least recently seen forgotten past MAX_PEERS."""
+
+    def __init__(self, ration: Ration, clock: Any = None) -> None:
+        import time
+        from collections import OrderedDict
+
+        self.ration = ration
+        self.clock = clock or time.monotonic
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # peer: (tokens, at)
+
+    def take(self, peer: str) -> float:
+        """0 if the peer may go on (a token is spent), else the seconds until it may."""
+        now = self.clock()
+        rate = self.ration.count / self.ration.seconds
+        tokens, at = self._buckets.pop(peer, (float(self.ration.count), now))
+        tokens = min(float(self.ration.count), tokens + (now - at) * rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
+        self._buckets[peer] = (tokens - 1 if not wait else tokens, now)
+        while len(self._buckets) > MAX_PEERS:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+class DoorGuard:
+    """ASGI wrapper, outside every route: body caps before any work, per-peer rations of the
+    anonymous OAuth routes that make the server keep something."""
+
+    def __init__(self, app: Any, *, max_body: int = DEFAULT_MAX_BODY, peers: PeerLimits | None = None) -> None:
+        self.app = app
+        self.max_body = max_body
+        peers = peers or PeerLimits.defaults()
+        self.budgets = {"/register": PeerBudgets(peers.register), "/authorize": PeerBudgets(peers.authorize)}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope.get("path", ""), scope.get("method", "GET")
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        mcp = path == "/mcp" or path.startswith("/mcp/")
+        cap = self.max_body if mcp else FORM_MAX
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                await _answer(send, 400, "invalid_request", "Content-Length is not a number.")
+                return
+            if length > cap:
+                await _answer(send, 413, "request_too_large", f"The request body is over {cap:,} bytes.")
+                return
+        if method == "POST" and path in FORM_ROUTES:
+            kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if kind != b"application/x-www-form-urlencoded":
+                await _answer(send, 415, "unsupported_media_type", "This form is sent urlencoded, as the page sends it.")
+                return
+        # Rationed after the caps: a request refused for its size spends nothing.
+        budget = self.budgets.get(path)
+        if budget is not None and (method == "POST" or path == "/authorize") and method != "OPTIONS":
+            client = scope.get("client")
+            wait = budget.take(peer_key(client[0] if client else None))
+            if wait:
+                await _answer(send, 429, "too_many_requests",
+                              f"Too many {'registrations' if path == '/register' else 'sign-ins'} from this "
+                              f"address; try again in {int(wait) + 1} s.", retry_after=int(wait) + 1)
+                return
+        if mcp or (declared is None and b"transfer-encoding" not in headers):
+            await self.app(scope, receive, send)  # /mcp: the SDK reads it under its own cap; else no body
+            return
+        # A small route: its body read here, up to the cap, and handed on whole.
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if len(body) > cap:
+                await _answer(send, 413, "request_too_large", f"The request body is over {cap:,} bytes.")
+                return
+            if not message.get("more_body"):
+                break
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _answer(send: Any, status: int, error: str, description: str, retry_after: int | None = None) -> None:
+    import json
+
+    body = json.dumps({"error": error, "error_description": description}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"no-store")]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def server_config(app: Any, *, host: str, port: int, limits: HttpLimits, peers: PeerLimits | None = None,
+                  max_body: int = DEFAULT_MAX_BODY, **kwargs: Any) -> Any:
+    """The uvicorn configuration for ``app`` under ``limits`` (and ``peers``' rations)."""
     import uvicorn
 
     return uvicorn.Config(
-        CloseAfterRefusal(app), host=host, port=port, http=guarded_protocol(limits),
+        CloseAfterRefusal(DoorGuard(app, max_body=max_body, peers=peers)), host=host, port=port,
+        http=guarded_protocol(limits),
         # uvicorn's own request-level cap, a second line behind the connection cap: requests
         # (and their tasks) beyond it are answered 503. uvicorn counts connections being closed
         # too (the ones closed to make room, until the loop has let them go): room for those.

@@ -56,10 +56,11 @@ async def run(runtime: Runtime, args: argparse.Namespace, telemetry: Telemetry |
     http_app = None
     hosted: Any = None
     if where.transport == "http":  # built first: a refused HTTP setup fails before announcing anything
-        from ..http import HttpLimits, build_http_app
+        from ..http import HttpLimits, PeerLimits, build_http_app
 
         host, port = where.host or "127.0.0.1", where.port
         limits = HttpLimits.from_env(os.environ)  # a bad value refuses to start, before any output
+        peers = PeerLimits.from_env(os.environ)
         if getattr(args, "oauth", False):
             from ..hosted import HostedMode
 
@@ -101,7 +102,8 @@ async def run(runtime: Runtime, args: argparse.Namespace, telemetry: Telemetry |
 
         from ..http import server_config
 
-        config = server_config(http_app, host=host, port=port, limits=limits, log_level="warning", lifespan="on")
+        config = server_config(http_app, host=host, port=port, limits=limits, peers=peers, log_level="warning",
+                               lifespan="on")
         try:
             await uvicorn.Server(config).serve()
         finally:
