@@ -142,3 +142,92 @@ def test_authorize_is_rationed_per_peer(served: Hosted) -> None:
     assert statuses[:10] == [302] * 10 and statuses[10:] == [429, 429], statuses
     # a person on another address starts and finishes a sign-in
     _works(served)
+
+
+# --- sign-ins past the cache limit ------------------------------------------------------------------
+
+
+async def _resolved_memory(limit: int, people: int) -> tuple[int, int, int]:
+    """(bytes held per sign-in past the first 20, apps kept, runtimes kept) after ``people`` sign-ins,
+    each resolved once, with LIVECHAT_MCP_MAX_SIGNED_IN=``limit``."""
+    import base64
+    import gc
+    import os
+    import tracemalloc
+    from types import SimpleNamespace
+
+    from server.auth.provider import Access
+    from server.auth.records import GRANTS, Grant
+    from server.calls.runtime import Settings
+    from server.doors.hosted import HostedMode, build_hosted_runtime
+
+    env = {"LIVECHAT_OAUTH_CLIENT_ID": "app", "LIVECHAT_OAUTH_CLIENT_SECRET": "secret",
+           "LIVECHAT_MCP_STORE_KEY": base64.b64encode(os.urandom(32)).decode(), "LIVECHAT_MCP_STORE": "memory://",
+           "LIVECHAT_MCP_MAX_SIGNED_IN": str(limit)}
+    runtime = await build_hosted_runtime(Settings.from_env(env), env)
+    hosted_mode = HostedMode(runtime, env, host="127.0.0.1", port=8123)
+
+    async def sign_in(n: int) -> None:
+        grant = Grant(grant_id=f"g{n}", client_id="c", client_name="n", account_id=f"a{n}", organization_id="o",
+                      license_id=None, email=f"p{n}@example.com", name="N", role="owner", scopes=[],
+                      lc_access_token=f"dal:t{n}", lc_refresh_token=None, lc_expires_at=time.time() + 3600,
+                      created_at=time.time())
+        await hosted_mode.records.put(GRANTS, grant.grant_id, grant, ttl=600)
+        token = Access(token=f"x{n}", client_id="c", scopes=["livechat"], expires_at=None, grant_id=grant.grant_id)
+        ctx = SimpleNamespace(request=SimpleNamespace(scope={"user": SimpleNamespace(access_token=token)}))
+        app = await hosted_mode.resolve(ctx)
+        assert app.list_tools()  # the person's app is built and used, as a request would
+
+    try:
+        for n in range(20):
+            await sign_in(n)
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(20, people):
+            await sign_in(n)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        return held // (people - 20), len(hosted_mode._apps), len(hosted_mode.runtimes._cache)
+    finally:
+        await hosted_mode.aclose()
+        await runtime.aclose()
+
+
+@pytest.mark.anyio
+async def test_sign_ins_past_the_cache_limit_hold_no_memory() -> None:
+    per_sign_in, apps, runtimes = await _resolved_memory(limit=5, people=80)
+    assert apps <= 5 and runtimes <= 5
+    # Control: the same sign-ins with room for all of them keep each one's app and runtime,
+    # which this measure sees (the leak past the limit kept as much, for good).
+    kept, apps_kept, _ = await _resolved_memory(limit=1000, people=80)
+    assert apps_kept == 80
+    assert per_sign_in * 3 < kept, (per_sign_in, kept)
+    assert per_sign_in < 4096, per_sign_in  # the records in the memory store, not an app per person
+
+
+def test_a_person_evicted_from_the_cache_is_served_again() -> None:
+    """Through the real server with room for two people: three sign in and call; the first, whose
+    runtime was let go, calls again and is served (rebuilt from the store)."""
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    with hosted(LIVECHAT_MCP_MAX_SIGNED_IN="2") as small:
+        client_id = register(small)
+        tokens = []
+        for email in ("owner@example.com", "jane@example.com", "john@example.com"):
+            verifier, challenge = pkce()
+            landed = Browser(login_hint=email).go(authorize_url(small, client_id, challenge))
+            code = parse_qs(urlsplit(landed).query)["code"][0]
+            tokens.append(exchange(small, client_id, code, verifier).json()["access_token"])
+
+        async def call(token: str) -> bool:
+            http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            async with http, Client(streamable_http_client(small.mcp, http_client=http), mode="legacy") as c:
+                return not (await c.call_tool("list_tags", {})).is_error
+
+        assert all(anyio.run(call, token) for token in tokens)
+        assert anyio.run(call, tokens[0])

@@ -126,6 +126,7 @@ class HostedRuntimes:
         self.provider = provider
         self.base_url = base_url
         self._cache: OrderedDict[str, tuple[Runtime, SignedIn, str]] = OrderedDict()
+        self.max_cached = MAX_CACHED_PRINCIPALS  # the door may set it (LIVECHAT_MCP_MAX_SIGNED_IN)
 
     async def for_token(self, token: Access) -> tuple[Runtime, SignedIn] | None:
         found = await self.provider.current(token.grant_id)
@@ -145,7 +146,7 @@ class HostedRuntimes:
         person = SignedIn.from_grant(grant)
         runtime = self._build(person, grant, livechat.access_token)
         self._cache[grant.grant_id] = (runtime, person, fingerprint)
-        while len(self._cache) > MAX_CACHED_PRINCIPALS:
+        while len(self._cache) > self.max_cached:
             self._cache.popitem(last=False)
         return runtime, person
 

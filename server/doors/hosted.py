@@ -8,6 +8,7 @@ A door, not part of server/auth/: it assembles the sign-in pieces (server/auth/)
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ from ..auth.clients import ClientRegistry
 from ..auth.endpoints import Endpoints
 from ..auth.flow import SignInFlow
 from ..auth.livechat import AccountsClient
-from ..auth.principal import HostedRuntimes, person_rights, rights_summary
+from ..auth.principal import MAX_CACHED_PRINCIPALS, HostedRuntimes, person_rights, rights_summary
 from ..auth.provider import MCP_SCOPE, Access, Provider
 from ..auth.records import Records
 from ..auth.settings import OAuthSettings
@@ -60,6 +61,21 @@ async def build_hosted_runtime(settings: Settings, env: Mapping[str, str], obser
     return Runtime(app, nobody)
 
 
+def max_signed_in(env: Mapping[str, str]) -> int:
+    """How many signed-in people's runtimes one process keeps in memory (LIVECHAT_MCP_MAX_SIGNED_IN);
+    others are rebuilt from the store on their next request."""
+    raw = env.get("LIVECHAT_MCP_MAX_SIGNED_IN", "").strip()
+    if not raw:
+        return MAX_CACHED_PRINCIPALS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"LIVECHAT_MCP_MAX_SIGNED_IN={raw!r} is not a whole number") from None
+    if value < 1:
+        raise ConfigError("LIVECHAT_MCP_MAX_SIGNED_IN must be at least 1")
+    return value
+
+
 class HostedMode:
     def __init__(self, runtime: Runtime, env: Mapping[str, str], *, host: str, port: int) -> None:
         self.settings = OAuthSettings.from_env(env, host=host, port=port)
@@ -77,7 +93,10 @@ class HostedMode:
                                rights=lambda: rights_summary(ceiling, self.settings.write_roles),
                                person_rights=lambda grant: person_rights(ceiling, grant, self.settings.write_roles),
                                audit=runtime.audit)
-        self._apps: dict[str, LiveChatMCP] = {}
+        # Each signed-in person's MCP app, as many as the runtimes kept (the least recently used
+        # go first): past the cache limit a sign-in costs nothing more than its records in the store.
+        self.runtimes.max_cached = max_signed_in(env)
+        self._apps: OrderedDict[str, LiveChatMCP] = OrderedDict()
         # The /plans/{id} page (approvals in a browser), behind the same LiveChat sign-in.
         runtime.app.public_url = self.settings.public_url
         self.pages = PlanPages(runtime, self.settings, self.records, self.accounts)
@@ -169,6 +188,9 @@ class HostedMode:
         app = self._apps.get(person.grant_id)
         if app is None or app.runtime is not runtime:
             app = self._apps[person.grant_id] = LiveChatMCP(runtime)
+        self._apps.move_to_end(person.grant_id)
+        while len(self._apps) > self.runtimes.max_cached:
+            self._apps.popitem(last=False)
         return app
 
     async def aclose(self) -> None:
