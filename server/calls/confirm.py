@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -80,10 +81,27 @@ _TARGET = {
 _NOT_AN_OBJECT_READ = ("create_", "add_", "register_", "batch_", "issue_", "request_", "reactivate_")
 
 
-def quoted(text: Any) -> str:
-    """License text as the question may show it: visible characters only, one line, short."""
+def plain(text: Any) -> str:
+    """License text with visible characters only, on one line, cut short."""
     one_line = " ".join(clean(str(text)).split())
     return one_line if len(one_line) <= MAX_QUOTED else one_line[: MAX_QUOTED - 1] + "…"
+
+
+def quoted(text: Any) -> str:
+    """A name as the question shows it: :func:`plain`, inside double quotes it cannot close (a
+    quote or backslash in it is escaped, as in JSON): a group named ``Sales"? Also delete ...``
+    stays one quoted name, never a sentence of the question's own."""
+    return json.dumps(plain(text), ensure_ascii=False)
+
+
+_TOKEN = re.compile(r"[\w@.+:/-]+")
+
+
+def shown(key: Any) -> str:
+    """An id or key as the question shows it: bare when it is one word of id characters
+    (jane@example.com, 42), else quoted like a name."""
+    text = plain(key)
+    return text if _TOKEN.fullmatch(text) else quoted(key)
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,7 @@ class Question:
         if self.expect is not None:
             return {
                 "type": "object",
-                "properties": {"confirm_id": {"type": "string", "title": f"Type {self.expect} to confirm",
+                "properties": {"confirm_id": {"type": "string", "title": f"Type {shown(self.expect)} to confirm",
                                               "description": "Anything else cancels the call."}},
                 "required": ["confirm_id"],
             }
@@ -117,7 +135,9 @@ class Question:
         content = content or {}
         if self.expect is not None:
             typed = content.get("confirm_id")
-            return "accept" if isinstance(typed, str) and typed.strip() == self.expect else "wrong_id"
+            # as shown: a quoted key may be typed with its quotes or without
+            return "accept" if isinstance(typed, str) and typed.strip() in (self.expect, shown(self.expect)) \
+                else "wrong_id"
         return "accept" if content.get("confirm") is True else "decline"
 
     def request(self) -> types.ElicitRequest:
@@ -214,16 +234,17 @@ async def build_question(pipeline: ObjectSource, act: Action, body: Mapping[str,
     consequence = CONSEQUENCES.get(act.batch_of or act.name, UNDOABLE) if act.destructive else ""
     if act.batch_of:
         items = body.get("requests") or []
-        ids = [quoted(_key_of(act.batch_of, i)) for i in items if isinstance(i, Mapping)]
-        shown = ", ".join(i for i in ids[:MAX_LISTED] if i) + (f" and {len(ids) - MAX_LISTED} more"
-                                                              if len(ids) > MAX_LISTED else "")
-        what = f"{act.title.removesuffix(' (batch)')}: {len(items)} ({shown})" if shown else \
+        ids = [shown(_key_of(act.batch_of, i)) if _key_of(act.batch_of, i) else "" for i in items
+               if isinstance(i, Mapping)]
+        listed = ", ".join(i for i in ids[:MAX_LISTED] if i) + (f" and {len(ids) - MAX_LISTED} more"
+                                                               if len(ids) > MAX_LISTED else "")
+        what = f"{act.title.removesuffix(' (batch)')}: {len(items)} ({listed})" if listed else \
             f"{act.title} ({len(items)} items)"
         expect = str(len(items)) if act.destructive else None
         return _question(act.name, what, consequence, expect, "the number of items")
     key = _key_of(act.name, body)
     described = await _describe(pipeline, act, body, key, session)
-    expect = quoted(key) if act.destructive and key else (act.name if act.destructive else None)
+    expect = plain(key) if act.destructive and key else (act.name if act.destructive else None)
     return _question(act.name, f"{act.title} {described}", consequence, expect, "")
 
 
@@ -232,7 +253,7 @@ def _question(action: str, what: str, consequence: str, expect: str | None, expe
     if consequence:
         parts.append(consequence)
     if expect is not None:
-        parts.append(f"Type {expect}{f' ({expect_note})' if expect_note else ''} to confirm.")
+        parts.append(f"Type {shown(expect)}{f' ({expect_note})' if expect_note else ''} to confirm.")
     else:
         parts.append("Nothing is sent unless you confirm.")
     return Question(action, " ".join(parts), expect)
@@ -251,17 +272,17 @@ async def _describe(pipeline: ObjectSource, act: Action, body: Mapping[str, Any]
     if not key:
         return "(license-wide)"
     if target is None or target[1] not in body or act.name.startswith(_NOT_AN_OBJECT_READ) or "template" in act.name:
-        return quoted(key)
+        return shown(key)
     kind = KINDS[target[0]]
     objects = Objects(pipeline, None)
     try:
         obj = await objects.get(kind, key, session)
     except ObjectError as exc:
-        return f"{quoted(key)} (could not read it now: {quoted(exc.type)})"
+        return f"{shown(key)} (could not read it now: {shown(exc.type)})"
     if kind.name == "agent":
-        parts = [quoted(key)]
+        parts = [shown(key)]
         if obj.get("name"):
-            parts.append(f'"{quoted(obj["name"])}"')
+            parts.append(quoted(obj["name"]))
         groups = await _group_names(objects, obj.get("groups"), session)
         if groups:
             parts.append("member of " + _and(groups))
@@ -269,8 +290,8 @@ async def _describe(pipeline: ObjectSource, act: Action, body: Mapping[str, Any]
     if kind.name == "group":
         agents = obj.get("agent_priorities")
         count = f", {len(agents)} agent{'s' * (len(agents) != 1)}" if isinstance(agents, dict) else ""
-        return f'{quoted(key)}, "{quoted(obj.get("name", ""))}"{count}'
-    return f"{quoted(key)}, {quoted(kind.title(obj))}"
+        return f'{shown(key)}, {quoted(obj.get("name", ""))}{count}'
+    return f"{shown(key)}, {quoted(kind.title(obj))}"
 
 
 async def _group_names(objects: Any, groups: Any, session: str) -> list[str]:
@@ -281,7 +302,7 @@ async def _group_names(objects: Any, groups: Any, session: str) -> list[str]:
         listed = {str(g.get("id")): g.get("name") for g in await objects.list(KINDS["group"], session)}
     except Exception:  # the names are a courtesy; the question stands without them
         listed = {}
-    return [f'"{quoted(listed[i])}"' if listed.get(i) else f"group {quoted(i)}" for i in ids[:MAX_LISTED]]
+    return [quoted(listed[i]) if listed.get(i) else f"group {shown(i)}" for i in ids[:MAX_LISTED]]
 
 
 def _and(names: list[str]) -> str:
@@ -294,7 +315,7 @@ def plan_question(steps: list[Mapping[str, Any]]) -> Question:
     destructive = 0
     for step in steps:
         act = catalog().get(str(step.get("action")))
-        name = (act.batch_of or act.name) if act else quoted(step.get("action"))
+        name = (act.batch_of or act.name) if act else shown(step.get("action"))
         counts[name] = counts.get(name, 0) + 1
         destructive += 1 if act is not None and act.destructive else 0
     total = len(steps)
@@ -391,7 +412,7 @@ class TerminalAsker:
     async def ask(self, question: Question) -> Answer:
         import anyio
 
-        prompt = f"Type {question.expect} to confirm: " if question.expect is not None else "Send it? [y/N] "
+        prompt = f"Type {shown(question.expect)} to confirm: " if question.expect is not None else "Send it? [y/N] "
         print(question.message, file=self.stderr, flush=True)
         print(prompt, end="", file=self.stderr, flush=True)
         line = await anyio.to_thread.run_sync(self.stdin.readline)
@@ -399,7 +420,8 @@ class TerminalAsker:
             return "cancel"
         typed = line.strip()
         if question.expect is not None:
-            return "accept" if typed == question.expect else ("decline" if not typed else "wrong_id")
+            return "accept" if typed in (question.expect, shown(question.expect)) else \
+                ("decline" if not typed else "wrong_id")
         return "accept" if typed.lower() in ("y", "yes") else "decline"
 
 
