@@ -118,8 +118,9 @@ async def get_plan(call: MetaCall, parsed: GetPlanArgs) -> ToolResult:
         doc = shown
     # The plan is the caller's own writes and must round-trip to apply unchanged: not relabelled,
     # unless its checks copied license text into it (before values, what deletes lose, warnings
-    # naming objects): then it is data like any read (hand it over by plan_id + mac).
-    checked = any(k in st for st in doc.get("steps", []) for k in ("changes", "lost", "warnings"))
+    # naming objects): then it is data like any read (hand it over by plan_id + mac). Whatever the
+    # view shows: its headline and review quote those values even when it leaves the steps out.
+    checked = any(k in st for st in shown.get("steps", []) for k in ("changes", "lost", "warnings", "expected_error"))
     return ToolResult(doc, untrusted=checked)
 
 
