@@ -171,3 +171,55 @@ def anyio_run(fn, *args):  # type: ignore[no-untyped-def]
     import anyio
 
     return anyio.run(fn, *args)
+
+
+# --- deeply nested JSON -------------------------------------------------------------------------------
+
+
+def test_deeply_nested_json_is_a_clear_error_on_every_door(loopback, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.test_http_security import cli
+
+    env = base_env(**loopback.env())
+    deep = '{"name": "x", "group_ids": [0], "q": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}"
+    (tmp_path / "deep.json").write_text(deep)
+    for how, extra in ((["@" + str(tmp_path / "deep.json")], {}), (["-"], {"input": deep})):
+        for policy in ("--allow-writes", "--dry-run"):
+            proc = subprocess.run([*cli(), "call", "create_tag", *how, policy], env=env, capture_output=True,
+                                  text=True, timeout=60, **extra)
+            assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-500:]
+            assert "nests deeper than 40 levels" in proc.stderr and "Nothing was sent" in proc.stderr
+    # 900 levels parse, and used to crash a planned call's copy: refused before anything walks them
+    (tmp_path / "900.json").write_text('{"name": "x", "group_ids": [0], "q": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}")
+    proc = subprocess.run([*cli(), "call", "create_tag", "@" + str(tmp_path / "900.json"), "--dry-run"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and "nests deeper" in proc.stderr
+    # a configuration document and a policy file nested as deep: the same clear refusal
+    (tmp_path / "policy.json").write_text('{"mode": ' + "[" * 5000 + "]" * 5000 + "}")
+    proc = subprocess.run([*cli(), "tools", "--policy", str(tmp_path / "policy.json")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and "nests deeper" in proc.stderr, proc.stderr
+    # positive control: the same call, nested as a person would write it, is planned
+    ok = subprocess.run([*cli(), "call", "create_tag", '{"name": "shallow", "group_ids": [0]}', "--dry-run"],
+                        env=env, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and '"planned": true' in ok.stdout, ok.stderr
+
+
+async def test_deeply_nested_arguments_over_http_are_refused_clearly(loopback, tmp_path: Path) -> None:
+    proc, port = _serve(base_env(**loopback.env()), "memory://", "--dry-run")
+    try:
+        async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
+            nested: object = 1
+            for _ in range(100):
+                nested = {"a": nested}
+            refused = await client.call_tool("create_tag", {"name": "x", "group_ids": [0], "q": nested})
+            assert refused.is_error and "nests deeper than 40 levels" in _text(refused) and not _internal(refused)
+            for _ in range(100):  # deeper than the SDK's JSON parser takes (200): its clear parse error
+                nested = {"a": nested}
+            with pytest.raises(Exception, match="Parse error: recursion limit"):
+                await client.call_tool("create_tag", {"name": "x", "group_ids": [0], "q": nested})
+            ok = await client.call_tool("create_tag", {"name": "x", "group_ids": [0]})
+            assert not ok.is_error  # control
+    finally:
+        stop_process(proc)
