@@ -223,3 +223,43 @@ async def test_deeply_nested_arguments_over_http_are_refused_clearly(loopback, t
             assert not ok.is_error  # control
     finally:
         stop_process(proc)
+
+
+def test_hosted_mode_with_its_store_down_answers_store_unavailable(tmp_path: Path) -> None:
+    """Hosted mode checks tokens and keeps registrations in the store: with Redis gone, the bearer
+    check (both protocol generations' requests) and registration answer 503 store_unavailable."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+    import mcp_types as types
+
+    from redis_server import redis_server
+    from tests.hosted import Browser, hosted
+    from tests.test_hosted_attacks import authorize_url, exchange, pkce, register
+
+    accept = {"Accept": "application/json, text/event-stream"}
+    with redis_server(tmp_path) as redis, hosted("--store", redis.url) as served:
+        client_id = register(served)
+        verifier, challenge = pkce()
+        landed = Browser(login_hint="owner@example.com").go(authorize_url(served, client_id, challenge))
+        token = exchange(served, client_id, parse_qs(urlsplit(landed).query)["code"][0], verifier).json()["access_token"]
+        legacy = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "0"}}}
+        modern = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "list_tags", "arguments": {}, "_meta": {
+                types.PROTOCOL_VERSION_META_KEY: "2026-07-28", types.CLIENT_CAPABILITIES_META_KEY: {},
+                types.CLIENT_INFO_META_KEY: {"name": "x", "version": "1"}}}}
+        modern_headers = {"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "list_tags"}
+        auth = {"Authorization": f"Bearer {token}", **accept}
+        up = httpx.post(served.mcp, json=modern, headers={**auth, **modern_headers}, timeout=30)
+        assert up.status_code == 200, up.text  # control: served while the store answers
+        redis.stop()
+        for body, extra in ((legacy, {}), (modern, modern_headers)):
+            down = httpx.post(served.mcp, json=body, headers={**auth, **extra}, timeout=30)
+            assert down.status_code == 503 and down.json()["error"] == "store_unavailable", down.text
+            assert down.headers["retry-after"]
+        registering = httpx.post(f"{served.base}/register", json={
+            "client_name": "x", "redirect_uris": ["http://127.0.0.1:9/cb"], "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code"], "response_types": ["code"]}, timeout=30)
+        assert registering.status_code == 503 and registering.json()["error"] == "store_unavailable"
+        assert served.procs[1].poll() is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import logging
 import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..api.auth import check_credential_value
@@ -170,7 +171,25 @@ def build_http_app(
         stateless_http=stateless,
         **kwargs,
     )
-    return hosted.finish(app) if hosted is not None else app
+    app = hosted.finish(app) if hosted is not None else app
+    answer_store_outages(app)
+    return app
+
+
+def answer_store_outages(app: Starlette) -> None:
+    """A state store that does not answer, met outside any tool call (hosted mode's token check,
+    client registration, a sign-in's records), is answered 503 ``store_unavailable`` with
+    Retry-After, as a call meeting it is answered, instead of an internal error."""
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StoreUnavailable):
+            return JSONResponse({"error": "store_unavailable", "error_description": "The state store did not "
+                                 "answer; nothing was done. Retry in a few seconds."}, status_code=503,
+                                headers={"Retry-After": "5", "Cache-Control": "no-store"})
+        return PlainTextResponse("Internal Server Error", status_code=500)
+
+    app.add_exception_handler(StoreUnavailable, unavailable)  # in a route
+    app.add_exception_handler(500, unavailable)  # in a middleware (the bearer check): Starlette's last resort
 
 
 # --- slow and greedy clients ----------------------------------------------------------------------
@@ -554,6 +573,15 @@ class DoorGuard:
         self.budgets = {"/register": PeerBudgets(peers.register), "/authorize": PeerBudgets(peers.authorize)}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self._guard(scope, receive, send)
+        except StoreUnavailable:
+            # Already answered 503 (answer_store_outages); Starlette raises it again for the server's
+            # log, which says it in one line instead of a traceback per request.
+            logging.getLogger("livechat_mcp").warning("The state store did not answer (%s %s): answered 503",
+                                                      scope.get("method"), scope.get("path"))
+
+    async def _guard(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
