@@ -99,3 +99,25 @@ def test_a_sustained_half_open_flood_without_a_token_does_not_hold_the_cap(serve
     assert flood.closed_by_server > 0
     assert served.alive()
     assert _settle(served, baseline) <= baseline + 2
+
+
+def test_peers_rations_and_their_settings() -> None:
+    import pytest
+
+    from server.doors.http import PeerBudgets, PeerLimits, Ration, peer_key
+    from server.errors import ConfigError
+
+    assert peer_key("203.0.113.7") == "203.0.113.7"
+    assert peer_key("2001:db8:1:2:aaaa::1") == peer_key("[2001:db8:1:2:ffff::9]") == "2001:db8:1:2::/64"
+    assert peer_key("::ffff:203.0.113.7") == "203.0.113.7" and peer_key(None) == ""
+    now = [0.0]
+    budget = PeerBudgets(Ration(3, 60.0), clock=lambda: now[0])
+    assert [budget.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert budget.take("a") == pytest.approx(20.0) and budget.take("b") == 0.0  # another peer is not held back
+    now[0] = 20.0
+    assert budget.take("a") == 0.0  # one request back after a third of the period
+    limits = PeerLimits.from_env({"LIVECHAT_MCP_REGISTER_LIMIT": "5/60"})
+    assert limits.register == Ration(5, 60.0) and limits.authorize == PeerLimits.defaults().authorize
+    for bad in ("many", "5", "0/60", "5/0", "5/inf"):
+        with pytest.raises(ConfigError, match="LIVECHAT_MCP_AUTHORIZE_LIMIT"):
+            PeerLimits.from_env({"LIVECHAT_MCP_AUTHORIZE_LIMIT": bad})
