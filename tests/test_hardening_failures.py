@@ -189,7 +189,7 @@ def test_deeply_nested_json_is_a_clear_error_on_every_door(loopback, tmp_path: P
             proc = subprocess.run([*cli(), "call", "create_tag", *how, policy], env=env, capture_output=True,
                                   text=True, timeout=60, **extra)
             assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-500:]
-            assert "nests deeper than 40 levels" in proc.stderr and "Nothing was sent" in proc.stderr
+            assert "nests deeper than 64 levels" in proc.stderr and "Nothing was sent" in proc.stderr
     # 900 levels parse, and used to crash a planned call's copy: refused before anything walks them
     (tmp_path / "900.json").write_text('{"name": "x", "group_ids": [0], "q": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}")
     proc = subprocess.run([*cli(), "call", "create_tag", "@" + str(tmp_path / "900.json"), "--dry-run"], env=env,
@@ -214,7 +214,7 @@ async def test_deeply_nested_arguments_over_http_are_refused_clearly(loopback, t
             for _ in range(100):
                 nested = {"a": nested}
             refused = await client.call_tool("create_tag", {"name": "x", "group_ids": [0], "q": nested})
-            assert refused.is_error and "nests deeper than 40 levels" in _text(refused) and not _internal(refused)
+            assert refused.is_error and "nests deeper than 64 levels" in _text(refused) and not _internal(refused)
             for _ in range(100):  # deeper than the SDK's JSON parser takes (200): its clear parse error
                 nested = {"a": nested}
             with pytest.raises(Exception, match="Parse error: recursion limit"):

@@ -172,7 +172,8 @@ def build_http_app(
         **kwargs,
     )
     app = hosted.finish(app) if hosted is not None else app
-    answer_store_outages(app)
+    if isinstance(app, Starlette):
+        answer_store_outages(app)
     return app
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-MAX_DEPTH = 40  # arrays and objects inside each other; real arguments and documents stay under 12
+MAX_DEPTH = 64  # arrays and objects inside each other; real arguments and documents stay under 12, and
+# a plan document (MAX_DOCUMENT_DEPTH, 32) inside apply_plan's arguments meets its own clearer cap first
 
 
 class TooDeep(ValueError):
