@@ -263,3 +263,37 @@ def test_hosted_mode_with_its_store_down_answers_store_unavailable(tmp_path: Pat
             "grant_types": ["authorization_code"], "response_types": ["code"]}, timeout=30)
         assert registering.status_code == 503 and registering.json()["error"] == "store_unavailable"
         assert served.procs[1].poll() is None
+
+
+async def test_every_plan_tool_and_resource_names_a_store_outage_store_unavailable(make_server, loopback) -> None:
+    """One word for one failure: the plan tools, their reports and livechat://plans/{id} meeting a
+    store that does not answer say store_unavailable (retry), as a call does; nothing is sent."""
+    from server.policies import Overrides
+    from server.store import StoreUnavailable
+    from tests.conftest import tool_payload
+
+    async with make_server(env=loopback.env(), overrides=Overrides(dry_run=True)) as s:
+        assert not (await s.client.call_tool("create_tag", {"name": "t", "group_ids": [0]})).is_error
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))  # control: served while the store answers
+
+        class Down:
+            url = "redis://down"
+
+            def __getattr__(self, name: str):  # every store operation fails as an outage does
+                async def fail(*args, **kwargs):
+                    raise StoreUnavailable("connection refused")
+                return fail
+
+        real, s.runtime.store = s.runtime.store, Down()
+        s.runtime.pipeline.plans.store = s.runtime.store
+        try:
+            answers = [await s.client.call_tool("get_plan", {}),
+                       await s.client.call_tool("get_apply_report", {"plan_id": plan["plan_id"]})]
+            with pytest.raises(Exception) as read:
+                await s.client.read_resource(f"livechat://plans/{plan['plan_id']}")
+        finally:
+            s.runtime.store = real
+    for answer in answers:
+        assert answer.is_error and tool_payload(answer)["error"]["type"] == "store_unavailable", tool_payload(answer)
+    assert "store_unavailable" in str(getattr(read.value, "message", read.value))
+    assert not [r for r in loopback.requests() if r["action"] == "create_tag"]  # nothing was written

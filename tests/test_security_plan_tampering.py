@@ -312,5 +312,5 @@ async def test_without_the_store_no_plan_is_signed_or_applied(make_server, loopb
         finally:
             s.runtime.store = real
     for result in (got, applied):
-        assert result.is_error and tool_payload(result)["error"]["type"] == "unavailable"
+        assert result.is_error and tool_payload(result)["error"]["type"] == "store_unavailable"
     assert loopback.requests() == []

@@ -79,7 +79,7 @@ async def get_apply_report(call: MetaCall, parsed: GetApplyReportArgs) -> ToolRe
     try:
         record = await ApplyReports(meta.runtime.store).get(parsed.plan_id)
     except StoreUnavailable as exc:
-        return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later.")
+        return error_result("store_unavailable", f"The state store cannot be reached ({exc}); retry later.")
     if record is None or not owns(record, meta.runtime.principal_id, call.session):
         return error_result("not_found", f"No apply report for plan {parsed.plan_id!r}: it was not applied here, or "
                             "its report expired (30 days). Nothing was read.")

@@ -136,7 +136,7 @@ async def plan_config(call: MetaCall, parsed: PlanConfigArgs) -> ToolResult:
     try:
         plan_id = await store_plan(runtime, plan, session=call.session)
     except StoreUnavailable as exc:
-        return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+        return error_result("store_unavailable", f"The state store cannot be reached ({exc}); retry later. "
                             "Nothing was changed.")
     secrets = {f"step{built.numbers[int(name[4:].split('.')[0])]}.secret_key": what
                for name, what in steps.secrets.items() if int(name[4:].split('.')[0]) in built.numbers}

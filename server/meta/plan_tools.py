@@ -70,7 +70,7 @@ async def plan_key(meta: MetaTools) -> bytes | ToolResult:
     try:
         return await meta.runtime.store.shared_secret(MAC_KEY_NAME)
     except StoreUnavailable as exc:
-        return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+        return error_result("store_unavailable", f"The state store cannot be reached ({exc}); retry later. "
                             "Nothing was sent.")
 
 
@@ -209,7 +209,7 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
             return error_result("busy", "This plan is being applied by another apply right now; nothing was "
                                 "sent. Wait for it to finish, then apply again with resume to send what is left.")
     except StoreUnavailable as exc:
-        return error_result("unavailable", f"The state store cannot be reached ({exc}); retry later. "
+        return error_result("store_unavailable", f"The state store cannot be reached ({exc}); retry later. "
                             "Nothing was sent.")
 
 
