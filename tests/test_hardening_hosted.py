@@ -231,3 +231,23 @@ def test_a_person_evicted_from_the_cache_is_served_again() -> None:
 
         assert all(anyio.run(call, token) for token in tokens)
         assert anyio.run(call, tokens[0])
+
+
+def test_registrations_from_many_addresses_are_rationed_together() -> None:
+    """Many peers (here told apart by X-Forwarded-For, which uvicorn trusts from loopback, as from a
+    proxy on the host) register within their own rations until all of them together reach ten
+    peers' worth; a sign-in with an existing client still goes through."""
+    meta = {"client_name": "flood", "redirect_uris": ["http://127.0.0.1:9/cb"], "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}
+    with hosted(LIVECHAT_MCP_REGISTER_LIMIT="2/600") as small:
+        client_id = register(small)  # the control's client, registered before the flood
+        statuses = []
+        for n in range(15):
+            for _ in range(2):
+                statuses.append(httpx.post(f"{small.base}/register", json=meta,
+                                           headers={"X-Forwarded-For": f"198.51.100.{n + 1}"}).status_code)
+        assert statuses.count(201) == 19 and statuses[19:] == [429] * 11, statuses  # 20 in all, the control's first
+        verifier, challenge = pkce()
+        landed = Browser(login_hint="owner@example.com").go(authorize_url(small, client_id, challenge))
+        token = exchange(small, client_id, parse_qs(urlsplit(landed).query)["code"][0], verifier)
+        assert token.status_code == 200

@@ -572,6 +572,10 @@ class DoorGuard:
         self.max_body = max_body
         peers = peers or PeerLimits.defaults()
         self.budgets = {"/register": PeerBudgets(peers.register), "/authorize": PeerBudgets(peers.authorize)}
+        # All peers together: ten peers' worth, so many addresses cannot fill the store with
+        # registrations either (each kept for months) while a person's sign-in still gets through.
+        self.overall = {path: PeerBudgets(Ration(budget.ration.count * 10, budget.ration.seconds))
+                        for path, budget in self.budgets.items()}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -609,11 +613,12 @@ class DoorGuard:
         budget = self.budgets.get(path)
         if budget is not None and (method == "POST" or path == "/authorize") and method != "OPTIONS":
             client = scope.get("client")
-            wait = budget.take(peer_key(client[0] if client else None))
+            wait = budget.take(peer_key(client[0] if client else None)) or self.overall[path].take("*")
             if wait:
                 await _answer(send, 429, "too_many_requests",
                               f"Too many {'registrations' if path == '/register' else 'sign-ins'} from this "
-                              f"address; try again in {int(wait) + 1} s.", retry_after=int(wait) + 1)
+                              f"address, or from all together; try again in {int(wait) + 1} s.",
+                              retry_after=int(wait) + 1)
                 return
         if mcp or (declared is None and b"transfer-encoding" not in headers):
             await self.app(scope, receive, send)  # /mcp: the SDK reads it under its own cap; else no body
