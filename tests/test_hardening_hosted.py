@@ -251,3 +251,31 @@ def test_registrations_from_many_addresses_are_rationed_together() -> None:
         landed = Browser(login_hint="owner@example.com").go(authorize_url(small, client_id, challenge))
         token = exchange(small, client_id, parse_qs(urlsplit(landed).query)["code"][0], verifier)
         assert token.status_code == 200
+
+
+# --- behind the hosting recipe's nginx ------------------------------------------------------------------
+
+
+def test_behind_the_recipes_nginx_each_connector_has_its_own_ration(tls_stack) -> None:
+    """docs/hosting.md's nginx passes each client's address on (X-Forwarded-For): one client that
+    keeps registering is held back on every replica, another client is not."""
+    import ssl
+
+    meta = {"client_name": "flood", "redirect_uris": ["http://127.0.0.1:9/cb"], "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}
+
+    def client(address: str) -> httpx.Client:
+        context = ssl.create_default_context(cafile=str(tls_stack.ca))
+        return httpx.Client(transport=httpx.HTTPTransport(local_address=address, verify=context), timeout=30)
+
+    with client("127.0.0.2") as flood, client("127.0.0.3") as person:
+        statuses = [flood.post(f"{tls_stack.base}/register", json=meta).status_code for _ in range(66)]
+        assert statuses.count(201) == 60 and statuses[-3:] == [429] * 3, statuses  # 20 on each of 3 replicas
+        assert person.post(f"{tls_stack.base}/register", json=meta).status_code == 201
+
+
+@pytest.fixture(scope="module")
+def tls_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from tests.test_hosted_tls import stack
+
+    yield from stack.__wrapped__(tmp_path_factory)  # type: ignore[attr-defined]
