@@ -144,6 +144,15 @@ def test_authorize_is_rationed_per_peer(served: Hosted) -> None:
     _works(served)
 
 
+def test_plan_pages_opened_without_a_session_are_rationed_as_sign_ins(served: Hosted) -> None:
+    """A hosted plan page (/plans/{id}) opened without a page session starts a LiveChat sign-in
+    (a record in the store): rationed per peer with /authorize."""
+    other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.4"), timeout=10)
+    statuses = [other.get(f"{served.base}/plans/abc123").status_code for _ in range(12)]
+    assert 429 not in statuses[:10] and statuses[10:] == [429, 429], statuses
+    _works(served)
+
+
 # --- sign-ins past the cache limit ------------------------------------------------------------------
 
 

@@ -496,6 +496,7 @@ class CloseAfterRefusal:
 
 FORM_MAX = 65_536  # bytes: an OAuth form or registration is a few hundred
 FORM_ROUTES = ("/oauth/consent", "/oauth/confirm")  # our HTML forms: urlencoded, as a browser sends them
+PAGE_PREFIX = "/plans/"  # hosted plan pages: a view without a page session starts a sign-in (rationed as /authorize)
 MAX_PEERS = 10_000  # peers remembered per budget; the least recently seen are forgotten first
 
 
@@ -610,13 +611,15 @@ class DoorGuard:
                 await _answer(send, 415, "unsupported_media_type", "This form is sent urlencoded, as the page sends it.")
                 return
         # Rationed after the caps: a request refused for its size spends nothing.
-        budget = self.budgets.get(path)
-        if budget is not None and (method == "POST" or path == "/authorize") and method != "OPTIONS":
+        # A hosted plan page (/plans/{id}) opened without a page session starts a sign-in too.
+        rationed = "/authorize" if path.startswith(PAGE_PREFIX) and method == "GET" else path
+        budget = self.budgets.get(rationed)
+        if budget is not None and (method == "POST" or rationed == "/authorize") and method != "OPTIONS":
             client = scope.get("client")
-            wait = budget.take(peer_key(client[0] if client else None)) or self.overall[path].take("*")
+            wait = budget.take(peer_key(client[0] if client else None)) or self.overall[rationed].take("*")
             if wait:
                 await _answer(send, 429, "too_many_requests",
-                              f"Too many {'registrations' if path == '/register' else 'sign-ins'} from this "
+                              f"Too many {'registrations' if rationed == '/register' else 'sign-ins'} from this "
                               f"address, or from all together; try again in {int(wait) + 1} s.",
                               retry_after=int(wait) + 1)
                 return
