@@ -11,6 +11,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests import test_security_slow_clients as slow
 from tests.test_http_security import Served
 from tests.test_security_slow_clients import HEADER_TIMEOUT, MAX_CONNECTIONS, _open_fds, _port, _settle, _tools_list
@@ -24,8 +26,8 @@ class HalfOpenFlood:
     """A client without a token that keeps ``size`` half-open connections (a request line and a
     few headers, never finished) and reopens each one the server closes, from ATTACKER."""
 
-    def __init__(self, port: int, size: int) -> None:
-        self.port, self.size = port, size
+    def __init__(self, port: int, size: int, body: bool = False) -> None:
+        self.port, self.size, self.body = port, size, body
         self.opened = self.closed_by_server = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -45,7 +47,12 @@ class HalfOpenFlood:
             s.settimeout(2)
             s.connect(("127.0.0.1", self.port))
             s.setblocking(False)
-            s.send(f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n".encode())
+            if self.body:  # a whole head, then a body that never comes (a form route reads it before any check)
+                s.send(f"POST /register HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json"
+                       f"\r\nContent-Length: 60000\r\n\r\n{{".encode())
+            else:
+                s.send(f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+                       .encode())
         except OSError:
             s.close()
             return None
@@ -78,9 +85,10 @@ class HalfOpenFlood:
                 s.close()
 
 
-def test_a_sustained_half_open_flood_without_a_token_does_not_hold_the_cap(served: Served) -> None:
+@pytest.mark.parametrize("body", [False, True], ids=["head", "body"])
+def test_a_sustained_half_open_flood_without_a_token_does_not_hold_the_cap(served: Served, body: bool) -> None:
     baseline = _settle(served, 10**6, 0)
-    with HalfOpenFlood(_port(served), MAX_CONNECTIONS + 20) as flood:
+    with HalfOpenFlood(_port(served), MAX_CONNECTIONS + 20, body) as flood:
         deadline = time.monotonic() + 5
         while _open_fds(served) < baseline + MAX_CONNECTIONS - 5 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -102,8 +110,6 @@ def test_a_sustained_half_open_flood_without_a_token_does_not_hold_the_cap(serve
 
 
 def test_peers_rations_and_their_settings() -> None:
-    import pytest
-
     from server.doors.http import PeerBudgets, PeerLimits, Ration, peer_key
     from server.errors import ConfigError
 

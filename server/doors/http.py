@@ -301,7 +301,8 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
     application then sees the client disconnect, as for any dropped connection.
 
     Who holds the cap: a connection is *waiting* until its request's headers are in (half-open:
-    nothing shows yet whether it carries a credential). No peer may keep more than its share of
+    nothing shows yet whether it carries a credential), and, on a route that reads a body before
+    any credential (everything but /mcp), until its body is in. No peer may keep more than its share of
     waiting connections (``pending_per_peer``; a peer's young ones, under a second old, are spared,
     as a proxy's burst is not an attack); and when the cap is reached, a new connection closes a
     waiting one instead of being refused: the oldest of the peer that holds the most, then the
@@ -408,12 +409,20 @@ def guarded_protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
             if cycle is not None and cycle is not self._seen:  # a new request's headers are complete
                 self._seen = cycle
                 self._head = bytearray()
-                self._unwait()
+                # Still half-open while an anonymous route's body trickles in (only /mcp checks a
+                # credential before it reads a body): counted and closed like a missing head.
+                anonymous_body = cycle.more_body and not str(cycle.scope.get("path", "")).startswith("/mcp")
+                if not anonymous_body:
+                    self._unwait()
+                elif self not in waiting:
+                    idle.pop(self, None)
+                    self._wait(self.loop.time())
                 if cycle.more_body:
                     self._arm(limits.body_timeout, "body")
                 else:
                     self._disarm()
             elif cycle is not None and not cycle.more_body and self._why == "body":
+                self._unwait()
                 self._disarm()
 
         def on_response_complete(self) -> None:
