@@ -297,3 +297,25 @@ async def test_every_plan_tool_and_resource_names_a_store_outage_store_unavailab
         assert answer.is_error and tool_payload(answer)["error"]["type"] == "store_unavailable", tool_payload(answer)
     assert "store_unavailable" in str(getattr(read.value, "message", read.value))
     assert not [r for r in loopback.requests() if r["action"] == "create_tag"]  # nothing was written
+
+
+async def test_apply_plan_refused_whole_over_mcp_writes_an_audit_line(loopback, tmp_path: Path) -> None:
+    """The MCP door's sibling of the CLI's read-only refusal: apply_plan on a read-only server is
+    refused before any step, with one audit line; the same plan on a server with writes is sent."""
+    from server.doors.mcp_app import LiveChatMCP
+    from tests.conftest import open_runtime, tool_payload
+
+    async with open_runtime(env=loopback.env(), policy="dry-run") as runtime:
+        async with Client(LiveChatMCP(runtime).server, mode="legacy") as client:
+            await client.call_tool("create_tag", {"name": "ro", "group_ids": [0]})
+            plan = tool_payload(await client.call_tool("get_plan", {}))
+    for policy, refused in (("read-only", True), ("read-write", False)):
+        audit = tmp_path / f"{policy}.jsonl"
+        async with open_runtime(env=loopback.env(), policy=policy, audit_log=str(audit)) as runtime:
+            async with Client(LiveChatMCP(runtime).server, mode="legacy") as client:
+                result = await client.call_tool("apply_plan", {"plan": plan})
+            runtime.audit.close()
+        lines = [json.loads(line) for line in audit.read_text().splitlines()]
+        applies = [(line["tool"], line["decision"]) for line in lines if line["tool"] == "apply_plan"]
+        assert result.is_error is refused
+        assert applies == [("apply_plan", "refused" if refused else "allowed")], lines
