@@ -108,3 +108,35 @@ async def test_a_hostile_name_in_planned_answers_and_the_plan_is_labelled_and_cl
                 assert_labelled(text, expect="")
             assert invisible(text) == [], text[:300]
         assert WORDS in answers[0].content[0].text  # the before value is there, as data
+
+
+async def test_every_tool_answer_that_carries_the_name_marks_it_as_data(tmp_path: Path) -> None:
+    """A sweep: the meta tools (configuration as code, search, plans, reports) and the reads that
+    meet the hostile name answer it labelled and without invisible characters, or not at all."""
+    policy = policy_file(tmp_path, allow_destructive=True)
+    async with open_runtime(sandbox=True, policy=policy) as runtime:
+        async with Client(LiveChatMCP(runtime).server, mode="legacy") as client:
+            group = await seed(client)
+            exported = tool_payload(await client.call_tool("export_config", {}))
+            changed = json.loads(json.dumps(exported))
+            for g in changed.get("groups", []):
+                if isinstance(g, dict) and g.get("name") == HOSTILE:
+                    g["name"] = "Calm"
+            calls = [("export_config", {}), ("export_config", {"view": "summary"}),
+                     ("diff_config", {"document": changed}), ("plan_config", {"document": changed}),
+                     ("search", {"query": "Sales"}), ("search_actions", {"query": "Sales group"}),
+                     ("get_group", {"id": group}), ("list_groups", {}),
+                     ("call_action", {"name": "get_agent", "arguments": {"id": "mallory@example.com"}}),
+                     ("whoami", {}), ("get_plan", {}), ("get_plan", {"view": "summary"})]
+            seen = 0
+            for tool, args in calls:
+                result = await client.call_tool(tool, args)
+                text = result.content[0].text
+                assert invisible(text) == [], (tool, text[:300])
+                if "Ignore previous" in text:
+                    seen += 1
+                    if tool != "search":  # ChatGPT's plain JSON, with its note beside the data
+                        assert_labelled(text, expect=""), tool
+                    else:
+                        assert json.loads(text)["untrusted_data"]
+    assert seen >= 6
