@@ -94,6 +94,13 @@ async def _plan(url: str, tag: str) -> dict:
     return doc
 
 
+async def _state(client: Client, pid: str) -> str:
+    from server.safety.untrusted import unlabel
+
+    read = await client.read_resource(f"livechat://plans/{pid}")
+    return str(json.loads(unlabel(read.contents[0].text))["lifecycle"]["state"])
+
+
 async def test_an_edited_plan_claiming_another_plans_mac_keeps_out_of_its_journal(loopback, tmp_path: Path) -> None:
     from tests.conftest import tool_payload
 
@@ -119,6 +126,8 @@ async def test_an_edited_plan_claiming_another_plans_mac_keeps_out_of_its_journa
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
             sent = tool_payload(await client.call_tool("apply_plan", {"plan": edited, "accept_edited": True}))
             assert sent["status"] == "completed" and "EDITED PLAN" in sent["warning"]  # control: the edit went
+            # A's record is A's too: still stored, not applied by what the edited document did.
+            assert await _state(client, plan_a["plan_id"]) == "stored"
             a = tool_payload(await client.call_tool("apply_plan", {"plan_id": plan_a["plan_id"],
                                                                    "mac": plan_a["mac"]}))
             # A is still A's to apply: sent now, not "completed" from what the edited plan did.
@@ -127,6 +136,7 @@ async def test_an_edited_plan_claiming_another_plans_mac_keeps_out_of_its_journa
             again = tool_payload(await client.call_tool("apply_plan", {"plan_id": plan_a["plan_id"],
                                                                        "mac": plan_a["mac"]}))
             assert all(step.get("journal") for step in again["steps"])  # control: A's own journal holds
+            assert await _state(client, plan_a["plan_id"]) == "applied"
     finally:
         stop_process(applier)
     assert {"gamma", "alpha"} <= set(loopback.sandbox.state.tags) and "beta" not in loopback.sandbox.state.tags

@@ -85,15 +85,18 @@ async def record_apply(runtime: Runtime, doc: Mapping[str, Any], report: Mapping
     (all failed or refused, or every step was done by earlier runs). The undo
     plan the apply made (``report.undo.plan_id``) is linked both ways; applying an undo plan
     whole marks the plan it undoes ``undone``. One audit line per transition. Returns the plan's
-    record, or None (no MAC, or the store did not answer: the apply's own answer stands)."""
+    record, or None (no MAC, or the store did not answer: the apply's own answer stands).
+
+    An edited document (applied with accept_edited) is not the plan whose MAC it carries: that
+    plan's record is left as it is (as its journal is: calls/apply.py journal_key), and the
+    apply's own audit lines say what was sent."""
     mac = doc.get("mac")
-    if not isinstance(mac, str) or not mac:
+    if not isinstance(mac, str) or not mac or report.get("changes"):
         return None
     pid, by, now = plan_id(mac), person_of(runtime), time.time()
     (done, now_done), total = _done_of(report), len(document_steps(doc))
     undo: Any = report.get("undo")
     undo_id = undo.get("plan_id") if isinstance(undo, dict) and isinstance(undo.get("plan_id"), str) else None
-    edited = bool(report.get("changes"))
     plans = PlanStore(runtime.store)
     try:
         if await plans.life(pid) is None:
@@ -107,8 +110,6 @@ async def record_apply(runtime: Runtime, doc: Mapping[str, Any], report: Mapping
         def change(life: PlanLife) -> bool:
             # An apply that did nothing new (every step done by earlier runs) is no transition.
             moved = bool(now_done) and life.applied(by, done=done, steps=total or done, at=now, again=again)
-            if moved and edited:
-                life.applies[-1]["edited"] = True
             if undo_id:
                 life.undo_plan = undo_id
             return moved
@@ -121,7 +122,7 @@ async def record_apply(runtime: Runtime, doc: Mapping[str, Any], report: Mapping
             approved = [d["by"] for d in life.approvals if d.get("decision") == "approved" and d.get("mac") == mac]
             audit_transition(runtime.audit, life, by, session=session, outcome={
                 "done": done, "steps": total, **({"again": True} if again else {}),
-                **({"edited": True} if edited else {}), **({"approved_by": approved} if approved else {}),
+                **({"approved_by": approved} if approved else {}),
                 **({"undo_plan": undo_id} if undo_id else {})})
         if undo_id:
             await plans.transition(undo_id, lambda u: setattr(u, "undoes", u.undoes or pid))
