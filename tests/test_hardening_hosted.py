@@ -166,7 +166,7 @@ async def _resolved_memory(limit: int, people: int) -> tuple[int, int, int]:
     from types import SimpleNamespace
 
     from server.auth.provider import Access
-    from server.auth.records import GRANTS, Grant
+    from server.auth.records import GRANTS, LIVECHAT, Grant, LiveChatGrant
     from server.calls.runtime import Settings
     from server.doors.hosted import HostedMode, build_hosted_runtime
 
@@ -178,10 +178,12 @@ async def _resolved_memory(limit: int, people: int) -> tuple[int, int, int]:
 
     async def sign_in(n: int) -> None:
         grant = Grant(grant_id=f"g{n}", client_id="c", client_name="n", account_id=f"a{n}", organization_id="o",
-                      license_id=None, email=f"p{n}@example.com", name="N", role="owner", scopes=[],
-                      lc_access_token=f"dal:t{n}", lc_refresh_token=None, lc_expires_at=time.time() + 3600,
+                      license_id=None, email=f"p{n}@example.com", name="N", role="owner", scopes=[], region="dal",
                       created_at=time.time())
         await hosted_mode.records.put(GRANTS, grant.grant_id, grant, ttl=600)
+        await hosted_mode.records.put(LIVECHAT, grant.principal_id, LiveChatGrant(
+            person=grant.principal_id, access_token=f"dal:t{n}", refresh_token=None, expires_at=time.time() + 3600,
+            grants=[grant.grant_id], until=time.time() + 3600), ttl=600)
         token = Access(token=f"x{n}", client_id="c", scopes=["livechat"], expires_at=None, grant_id=grant.grant_id)
         ctx = SimpleNamespace(request=SimpleNamespace(scope={"user": SimpleNamespace(access_token=token)}))
         app = await hosted_mode.resolve(ctx)
