@@ -65,7 +65,9 @@ def hosted(*extra_args: str, replicas: int = 1, **extra_env: str) -> Iterator[Ho
                 LIVECHAT_OAUTH_CLIENT_SECRET=DEFAULT_OAUTH_CLIENT_SECRET, XDG_STATE_HOME=tmp,
                 LIVECHAT_MCP_STORE_KEY=base64.b64encode(os.urandom(32)).decode(), LIVECHAT_MCP_NAME="Acme Support MCP",
                 LIVECHAT_MCP_STORE=f"sqlite://{tmp}/state.db", LIVECHAT_MCP_PUBLIC_URL=f"http://127.0.0.1:{port}",
-                **extra_env,
+                # A test signs in far more often than a person from one address: room for that,
+                # unless the test is about the rations (tests/test_hardening_hosted.py).
+                **{"LIVECHAT_MCP_REGISTER_LIMIT": "10000/60", "LIVECHAT_MCP_AUTHORIZE_LIMIT": "10000/60", **extra_env},
             )
             for each in ports:
                 server = subprocess.Popen(
