@@ -402,6 +402,10 @@ def test_a_persons_name_from_the_license_cannot_reorder_the_confirmation_page(se
                       json={"id": "mallory@example.com", "name": "Mal\u202eyrolla\u2066 Admin\u200b"},
                       headers={"Authorization": f"Bearer {ALL_SCOPES_TOKEN}"})
     assert made.status_code == 200, made.text
+    approved = httpx.post(f"{served.sandbox}/v3.6/configuration/action/approve_agent",
+                          json={"id": "mallory@example.com"},
+                          headers={"Authorization": f"Bearer {ALL_SCOPES_TOKEN}"})
+    assert approved.status_code == 200, approved.text  # a new agent signs in once approved
     browser = Browser(login_hint="mallory@example.com")
     browser.go(authorize_url(served, register(served), pkce()[1]))
     confirm = next(r for url, r in browser.pages if r.status_code == 200 and 'action="/oauth/confirm"' in r.text)
