@@ -77,7 +77,7 @@ def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def _gen(node: dict[str, Any], defs: dict[str, Any], *, full: bool) -> Any:
+def _gen(node: dict[str, Any], defs: dict[str, Any], *, full: bool, text: str = "x") -> Any:
     node = _resolve(node, defs)
     if "enum" in node:
         return node["enum"][0]
@@ -85,7 +85,7 @@ def _gen(node: dict[str, Any], defs: dict[str, Any], *, full: bool) -> Any:
         return node["const"]
     for key in ("anyOf", "oneOf"):
         if key in node:
-            return _gen(node[key][0], defs, full=full)
+            return _gen(node[key][0], defs, full=full, text=text)
     kind = node.get("type")
     if kind == "integer":
         return max(1, node.get("minimum", 1))
@@ -98,14 +98,14 @@ def _gen(node: dict[str, Any], defs: dict[str, Any], *, full: bool) -> Any:
             return "2024-01-01T00:00:00Z"
         if "pattern" in node and ":" in node["pattern"]:
             return "09:30"
-        return "x" * max(1, node.get("minLength", 1))
+        return text if len(text) >= node.get("minLength", 1) else text * node.get("minLength", 1)
     if kind == "array":
-        return [_gen(node.get("items", {}), defs, full=full)] * max(1, node.get("minItems", 1))
+        return [_gen(node.get("items", {}), defs, full=full, text=text)] * max(1, node.get("minItems", 1))
     props = node.get("properties", {})
     required = node.get("required", [])
-    out = {k: _gen(v, defs, full=full) for k, v in props.items() if full or k in required}
+    out = {k: _gen(v, defs, full=full, text=text) for k, v in props.items() if full or k in required}
     if not props and isinstance(node.get("additionalProperties"), dict):
-        out = {"x@example.com": _gen(node["additionalProperties"], defs, full=full)}
+        out = {"x@example.com": _gen(node["additionalProperties"], defs, full=full, text=text)}
     return out
 
 
@@ -117,6 +117,9 @@ def base_body(name: str) -> dict[str, Any]:
     schema = input_schema(model)
     defs = schema.get("$defs", {})
     body = _gen(schema, defs, full=False)
+    if not accepts(model, body):
+        # Some strings are checked beyond their schema (a new agent's id is an email: livechat-mcp's rule).
+        body = _gen(schema, defs, full=False, text="x@example.com")
     if not accepts(model, body):
         body = next((e.body for e in examples() if e.action == name and accepts(model, e.body)), None)
         assert body is not None, f"no valid body for {name}"
