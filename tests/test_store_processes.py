@@ -224,7 +224,10 @@ async def test_a_stored_plan_reapplied_from_another_process_sends_only_what_is_n
     assert first.returncode == 1, first.stderr
     assert [s["status"] for s in json.loads(first.stdout)["steps"]] == ["done", "failed", "not_sent"]
 
-    again = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--continue-on-error",
+    # A plain re-apply sends nothing (it names what was done); --resume sends the rest.
+    plain = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--store", store)
+    assert [s["status"] for s in json.loads(plain.stdout)["steps"]] == ["done", "not_sent", "not_sent"], plain.stdout
+    again = _cli(tmp_path, sandbox, "plans", "apply", plan_id, "--allow-writes", "--continue-on-error", "--resume",
                  "--store", store)
     steps = json.loads(again.stdout)["steps"]
     assert [s["status"] for s in steps] == ["done", "failed", "done"]
@@ -312,11 +315,16 @@ async def test_an_apply_cut_by_a_killed_replica_resumes_on_another_and_sends_no_
                     break
                 assert time.monotonic() < deadline, "the killed replica's lock never lapsed"
                 await anyio.sleep(1)
+            # Steps were done (one of them in doubt): a plain apply names them and sends nothing.
+            assert [s["status"] for s in resumed["steps"]] == ["done", "not_sent", "not_sent"], resumed
+            assert resumed["earlier"]["done_steps"] == "1", resumed
+            resumed = tool_payload(await survivor.call_tool("apply_plan", {**by_id, "resume": True}))
             steps = resumed["steps"]
             assert [s["status"] for s in steps] == ["done", "failed", "not_sent"], resumed
             assert steps[0]["journal"] is True  # done by the killed replica: not sent again
             assert steps[1]["error"]["type"] == "in_doubt"  # sent, answer lost: not sent again blindly
-            rest = tool_payload(await survivor.call_tool("apply_plan", {**by_id, "continue_on_error": True}))
+            rest = tool_payload(await survivor.call_tool("apply_plan", {**by_id, "resume": True,
+                                                                         "continue_on_error": True}))
             assert [s["status"] for s in rest["steps"]] == ["done", "failed", "done"], rest
     finally:
         replicas.stop()
