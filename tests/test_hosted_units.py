@@ -119,3 +119,28 @@ def test_sandbox_prints_its_oauth_app_which_env_sets() -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "client id my-app-id client secret my-app-secret" in err
+
+
+async def test_a_registration_no_sign_in_used_is_kept_a_day_one_that_signed_in_180_days() -> None:
+    """Registration is anonymous: what nobody signs in through must not fill the store for half a year."""
+    from mcp.shared.auth import OAuthClientInformationFull
+
+    from server.auth.clients import ClientRegistry
+
+    now = [1000.0]
+    registry = ClientRegistry(Records(MemoryStore(clock=lambda: now[0]), Sealer(b"k" * 32)), allow_loopback=True)
+
+    def client(cid: str) -> OAuthClientInformationFull:
+        return OAuthClientInformationFull(client_id=cid, redirect_uris=["http://127.0.0.1:9/cb"],
+                                          token_endpoint_auth_method="none", client_name=cid)
+
+    for cid in ("idle", "signed-in"):
+        await registry.register(client(cid))
+    now[0] += 3600
+    await registry.used("signed-in")  # a sign-in through it finished
+    now[0] += 86400
+    assert await registry.get("idle") is None
+    assert (await registry.get("signed-in")).client_name == "signed-in"
+    now[0] += 170 * 86400
+    assert await registry.get("signed-in") is not None
+    await registry.aclose()

@@ -38,6 +38,9 @@ CIMD_MAX_BYTES = 64 * 1024
 CIMD_TIMEOUT = 5.0
 CIMD_CACHE_TTL = 3600.0
 DCR_TTL = 180 * 86400.0
+# Registration is anonymous: one that no sign-in has used is kept a day, not 180, so registrations
+# made only to fill the store (even spread over many peers, past their per-peer limits) go soon.
+UNUSED_DCR_TTL = 86400.0
 CIMD = "oauth.cimd"
 
 
@@ -104,7 +107,15 @@ class ClientRegistry:
             raise RegistrationError(exc.error, str(exc)) from None  # type: ignore[arg-type]  # RFC 7591 codes
         for name in type(info).model_fields:
             setattr(info, name, getattr(kept, name))
-        await self.records.put_json(CLIENTS, info.client_id, kept.model_dump(mode="json"), ttl=DCR_TTL)
+        await self.records.put_json(CLIENTS, info.client_id, kept.model_dump(mode="json"), ttl=UNUSED_DCR_TTL)
+
+    async def used(self, client_id: str) -> None:
+        """A sign-in through this registered client finished: keep it DCR_TTL from now."""
+        if is_url_client_id(client_id):
+            return  # a metadata document is fetched, not kept
+        data = await self.records.get_json(CLIENTS, client_id)
+        if data:
+            await self.records.put_json(CLIENTS, client_id, data, ttl=DCR_TTL)
 
     async def get(self, client_id: str) -> OAuthClientInformationFull | None:
         """The client as the claims rule admits it; None when unknown or refused."""

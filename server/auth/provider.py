@@ -182,6 +182,7 @@ class Provider:
             self.on_event("sign_in", "invalid_grant")
             raise TokenError("invalid_grant", "the sign-in behind this code was revoked")
         issued = await self._issue(rec.client_id, rec.grant_id, rec.scopes, rec.resource, family=new_secret())
+        await self.registry.used(rec.client_id)
         self.on_event("sign_in", "ok")
         return issued
 
