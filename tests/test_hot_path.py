@@ -3,6 +3,8 @@ the SDK would otherwise repeat per call. Timed side by side with the SDK forward
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import pytest
 
@@ -55,17 +57,33 @@ async def test_session_less_calls_find_their_tool_schema_without_listing_every_t
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Protocol 2026-07-28: the SDK checks a call's Mcp-Param headers against the tool's input
-    schema. Told how to find one schema, it no longer runs tools/list (every tool's schema) per call."""
+    schema. Told how to find one schema, it no longer runs tools/list (every tool's schema) per call;
+    and since it checks headers only against ``x-mcp-header`` declarations, a tool that declares
+    none hands it no schema to walk (twice per call). A declaration is still handed over and checked."""
+    from mcp.shared.inbound import validate_mcp_param_headers
+    from pydantic import BaseModel, Field
+
+    from server.doors import mcp_app
+
     store = CountingStore()
     async with runtime_on(store, monkeypatch, policy="full-access") as runtime:
         app = LiveChatMCP(runtime)
         lookup = app.server.get_tool_input_schema
         assert lookup is not None
         listed = {t.name: t.input_schema for t in app.list_tools()}
-        for name in ("get_group", "create_agent", "get_plan", "search_actions"):
-            if name in listed:
-                assert lookup(name) == listed[name], name
+        assert {"get_group", "create_agent", "get_plan"} <= set(listed)
+        for name, schema in listed.items():
+            declares = "x-mcp-header" in json.dumps(schema)
+            assert lookup(name) == (schema if declares else None), name
         assert lookup("no_such_tool") is None
+
+    class Routed(BaseModel):
+        region: str = Field(json_schema_extra={"x-mcp-header": "Region"})
+
+    schema = mcp_app._header_schema(Routed)
+    assert schema is not None and schema["properties"]["region"]["x-mcp-header"] == "Region"
+    refused = validate_mcp_param_headers(schema, {"region": "eu"}, {"mcp-param-region": "us"})
+    assert refused is not None and "does not match" in refused.message
 
 
 def test_an_answer_is_walked_for_cleaning_only_when_its_text_shows_something_to_clean() -> None:

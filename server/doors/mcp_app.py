@@ -12,13 +12,14 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorization_context
 from mcp.shared.exceptions import MCPError
+from mcp.shared.inbound import X_MCP_HEADER_KEY
 from mcp_types import CLIENT_INFO_META_KEY, INVALID_PARAMS
 from pydantic import BaseModel
 
@@ -110,13 +111,21 @@ def tool_input_schema(name: str) -> dict[str, Any] | None:
     """A tool's input schema by name, for the SDK's check of ``Mcp-Param-*`` headers on 2026-07-28
     calls: without it the SDK runs the whole tools/list handler on every tools/call to find one
     schema (bench/http_rate.py: session-less calls at half the forwarder's rate). The same schema
-    whoever asks (only dispatch decides what a caller may call); None for a name that is no tool."""
+    whoever asks (only dispatch decides what a caller may call); None for a name that is no tool,
+    and for a tool whose schema declares no ``x-mcp-header``: the SDK checks headers only against
+    such declarations, so there is nothing to check, and it skips walking the schema twice per call."""
     act = catalog().get(name)
     spec: Action | MetaTool[Any] | None = act if act is not None else BY_NAME.get(name)
     if spec is None:
         return None
     model: type[BaseModel] = spec.model
-    return input_schema(model)
+    return _header_schema(model)
+
+
+@cache  # per model (a fixed set), never per name a client sends
+def _header_schema(model: type[BaseModel]) -> dict[str, Any] | None:
+    schema = input_schema(model)
+    return schema if X_MCP_HEADER_KEY in json.dumps(schema) else None
 
 
 def _audited_meta_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
