@@ -86,6 +86,30 @@ async def test_session_less_calls_find_their_tool_schema_without_listing_every_t
     assert refused is not None and "does not match" in refused.message
 
 
+async def test_a_read_parses_its_upstream_url_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx parses a string URL on every request; the client hands it the action's URL parsed once
+    (after the first call to an action, no URL is parsed again), and the request still reaches it."""
+    import httpx._urls as urls
+
+    parsed = []
+    original = urls.urlparse
+    monkeypatch.setattr(urls, "urlparse", lambda *a, **k: parsed.append(a) or original(*a, **k))
+    store = CountingStore()
+    async with runtime_on(store, monkeypatch, Overrides()) as runtime:
+        app = LiveChatMCP(runtime)
+        from server.calls.context import CallContext
+
+        first = await app.call_tool("get_group", {"id": 0}, call=CallContext())
+        assert not first.is_error, first.data
+        parsed.clear()
+        before = len(runtime.sandbox.requests)
+        for _ in range(3):
+            result = await app.call_tool("get_group", {"id": 0}, call=CallContext())
+            assert not result.is_error and result.data["name"] == "General", result.data
+        assert len(runtime.sandbox.requests) == before + 3
+        assert parsed == []
+
+
 def test_an_answer_is_walked_for_cleaning_only_when_its_text_shows_something_to_clean() -> None:
     """ToolResult scans the JSON text it sends for what sanitize would remove and walks the data
     only then: for every character, in a value and in a key, a change sanitize would make is seen
