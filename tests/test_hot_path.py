@@ -44,6 +44,7 @@ async def test_a_read_costs_two_store_calls_and_the_same_work_each_time(monkeypa
         budget = runtime.client.budget
         if budget._flushing is not None:
             budget._flushing.cancel()  # the 60 s timer the calls above started: the idle release below uses 0.05 s
+            await anyio.sleep(0)  # ... once the cancelled timer has ended (the call below may not yield before its release)
         monkeypatch.setattr(ratelimit, "FLUSH_AFTER", 0.05)
         await app.call_tool("get_group", {"id": 0}, call=CallContext())
         await anyio.sleep(0.5)  # idle: the last call's slot is released on its own, stamped when it finished
@@ -108,6 +109,36 @@ async def test_a_read_parses_its_upstream_url_once(monkeypatch: pytest.MonkeyPat
             assert not result.is_error and result.data["name"] == "General", result.data
         assert len(runtime.sandbox.requests) == before + 3
         assert parsed == []
+
+
+async def test_a_read_takes_its_concurrency_slot_without_a_pass_through_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client's cap on concurrent requests (a semaphore) is free on almost every call: taking it
+    no longer yields to the event loop (anyio's default does, one loop iteration per call for
+    nothing); the request after it yields anyway. Counted where anyio yields after an acquire."""
+    import sys
+
+    from anyio._backends._asyncio import AsyncIOBackend
+
+    yielded_for: list[object] = []
+    original = AsyncIOBackend.cancel_shielded_checkpoint
+
+    async def counting(cls: type[AsyncIOBackend]) -> None:
+        yielded_for.append(sys._getframe(1).f_locals.get("self"))
+        await original()
+
+    store = CountingStore()
+    async with runtime_on(store, monkeypatch, Overrides()) as runtime:
+        app = LiveChatMCP(runtime)
+        from server.calls.context import CallContext
+
+        with monkeypatch.context() as patched:
+            patched.setattr(AsyncIOBackend, "cancel_shielded_checkpoint", classmethod(counting))
+            for _ in range(3):
+                result = await app.call_tool("get_group", {"id": 0}, call=CallContext())
+                assert not result.is_error, result.data
+        assert not any(owner is runtime.client._limit for owner in yielded_for)
 
 
 def test_an_answer_is_walked_for_cleaning_only_when_its_text_shows_something_to_clean() -> None:

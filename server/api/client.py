@@ -184,7 +184,10 @@ class LiveChatClient:
         # Until the runtime names the license and its store (build_runtime), a budget of this
         # client's own.
         self.budget = budget or Budget(MemoryStore(), license_bucket(self.base_url, credential, None), *rate_limit)
-        self._limit = anyio.Semaphore(max_concurrency)
+        # fast_acquire: a free slot is taken without a trip through the event loop (anyio's default
+        # yields on every acquire), one loop iteration less per call; the request that follows
+        # yields anyway.
+        self._limit = anyio.Semaphore(max_concurrency, fast_acquire=True)
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             transport=transport,
