@@ -141,6 +141,28 @@ async def test_a_read_takes_its_concurrency_slot_without_a_pass_through_the_even
         assert not any(owner is runtime.client._limit for owner in yielded_for)
 
 
+def test_an_answers_quota_headers_are_read_without_folding_every_header() -> None:
+    """LiveChat's X-RateLimit-* headers are looked up case-insensitively in httpx's headers, not
+    found by lowercasing every header of every answer: the same lines whatever the answer's other
+    headers, and the same quota read for any spelling."""
+    import httpx
+
+    from server.api.ratelimit import Quota
+
+    def read(extra: int) -> tuple[Quota | None, int]:
+        headers = httpx.Headers({"X-RateLimit-Limit": "1000", "x-ratelimit-remaining": "7",
+                                 "X-RATELIMIT-RESET": "30", **{f"X-Other-{n}": "v" for n in range(extra)}})
+        tally = Tally()
+        with lines_run(tally):
+            quota = Quota.from_headers(headers)
+        return quota, tally.lines
+
+    (few, few_lines), (many, many_lines) = read(2), read(40)
+    assert few == many == Quota(limit=1000, remaining=7, reset=30.0)
+    assert many_lines == few_lines
+    assert Quota.from_headers({"X-RateLimit-Remaining": "0"}) == Quota(None, 0, None)  # any mapping still folds
+
+
 def test_an_answer_is_walked_for_cleaning_only_when_its_text_shows_something_to_clean() -> None:
     """ToolResult scans the JSON text it sends for what sanitize would remove and walks the data
     only then: for every character, in a value and in a key, a change sanitize would make is seen

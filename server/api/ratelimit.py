@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import httpx
 
 from ..store.base import Store, StoreUnavailable
 from .auth import Credential
@@ -91,9 +92,10 @@ class Quota:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str], now: float | None = None) -> Quota | None:
         """None when the answer carries none of the headers (or none readable)."""
-        named = {key.lower(): value for key, value in headers.items()}  # header names ignore case
-        limit, remaining = _number(named.get("x-ratelimit-limit")), _number(named.get("x-ratelimit-remaining"))
-        reset = _number(named.get("x-ratelimit-reset"))
+        # Header names ignore case: httpx's Headers looks them up so; any other mapping is folded first.
+        get = headers.get if isinstance(headers, httpx.Headers) else {k.lower(): v for k, v in headers.items()}.get
+        limit, remaining = _number(get("x-ratelimit-limit")), _number(get("x-ratelimit-remaining"))
+        reset = _number(get("x-ratelimit-reset"))
         if reset is not None and reset > _EPOCH_AFTER:  # a Unix time, not a number of seconds
             reset = reset - (time.time() if now is None else now)
         if reset is not None:
