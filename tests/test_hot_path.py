@@ -163,6 +163,37 @@ def test_an_answers_quota_headers_are_read_without_folding_every_header() -> Non
     assert Quota.from_headers({"X-RateLimit-Remaining": "0"}) == Quota(None, 0, None)  # any mapping still folds
 
 
+def test_an_upstream_answer_is_dumped_again_to_find_the_credential_only_when_its_bytes_could_hold_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client scrubs its own credential from every answer. An answer whose UTF-8 bytes hold
+    neither the credential nor an escape cannot hold it once parsed: it is no longer dumped to JSON
+    again to look. The credential is still scrubbed when echoed, plain, \\u-escaped or in UTF-16,
+    and a credential with JSON punctuation in it is always looked for the long way."""
+    from server.safety import redact
+
+    token = "dal:sandbox-token-1234"
+    dumped: list[object] = []
+    original = redact.json.dumps
+    monkeypatch.setattr(redact.json, "dumps", lambda value, **kw: dumped.append(value) or original(value, **kw))
+    scrub = redact.Scrubber([token], "<hidden>")
+
+    def through(raw: bytes) -> object:
+        return scrub.decoded(json.loads(raw), raw)
+
+    assert through(b'{"id":0,"name":"General","agents":["a@example.com"]}') == {
+        "id": 0, "name": "General", "agents": ["a@example.com"]}
+    assert dumped == []
+    echoed = json.dumps({"name": token})
+    assert through(echoed.encode()) == {"name": "<hidden>"}
+    assert through(json.dumps({"name": token}, ensure_ascii=True).replace("s", "\\u0073").encode()) == {"name": "<hidden>"}
+    assert through(echoed.encode("utf-16")) == {"name": "<hidden>"}
+    spaced = redact.Scrubber(["Basic a, b"], "<hidden>")
+    dumped.clear()
+    assert spaced.decoded({"x": ["Basic a", "b"]}, b'{"x":["Basic a","b"]}') == {"x": ["Basic a", "b"]}
+    assert dumped  # looked for the long way
+
+
 def test_an_answer_is_walked_for_cleaning_only_when_its_text_shows_something_to_clean() -> None:
     """ToolResult scans the JSON text it sends for what sanitize would remove and walks the data
     only then: for every character, in a value and in a key, a change sanitize would make is seen

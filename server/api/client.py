@@ -359,7 +359,7 @@ class LiveChatClient:
             payload = None
         if payload:
             # Should an upstream echo this client's credential, it goes no further.
-            payload = self._scrubber.json(payload)
+            payload = self._scrubber.decoded(payload, response.content)
         parsed = parse_error(payload)
         if parsed is None and response.status_code < 400 and payload is not None:
             return payload, None

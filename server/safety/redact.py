@@ -26,6 +26,9 @@ def redact_keys(value: Any, keys: Iterable[str], marker: str = REDACTED) -> Any:
     return walk(value)
 
 
+_SYNTAX = frozenset(b'"\\[]{}, \t\r\n')
+
+
 class Scrubber:
     """Replaces any known credential string in text; the last line of defence for outputs."""
 
@@ -41,6 +44,19 @@ class Scrubber:
             if secret in text:
                 text = text.replace(secret, self._marker)
         return text
+
+    def decoded(self, value: Any, raw: bytes) -> Any:
+        """``json`` for ``value`` parsed from the UTF-8 JSON bytes ``raw``: where they hold no credential
+        and no escape (with none, every string parsed appears in them as is), the value holds none
+        either and is not dumped again to look. A credential spelled with escapes, or JSON in another
+        encoding, is looked for by ``json``."""
+        secrets = [secret.encode() for secret in self._secrets]
+        # A secret with JSON punctuation or spaces in it could match across the syntax of ``json``'s
+        # dump and not in ``raw``'s: then always ``json``.
+        if all(not _SYNTAX.intersection(secret) for secret in secrets) and json.detect_encoding(raw) == "utf-8" \
+                and b"\\" not in raw and not any(secret in raw for secret in secrets):
+            return value
+        return self.json(value)
 
     def json(self, value: Any) -> Any:
         """``value`` (JSON data) with every credential string replaced; unchanged values are returned as is."""
