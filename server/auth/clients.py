@@ -51,6 +51,10 @@ class MetadataDocumentError(Exception):
 __all__ = ["ClientRegistry", "MetadataDocumentError", "is_url_client_id"]
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _COMPATIBLE = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"))  # IPv4-compatible, -translated
+# Not reachable on the internet, yet called global by the ipaddress module of Python before 3.12.4:
+# IETF protocol assignments (192.0.0.0/24), IPv6 site-local (fec0::/10, still routed inside some
+# networks) and IPv6 documentation (3fff::/20, RFC 9637).
+_NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("fec0::/10"), ipaddress.ip_network("3fff::/20"))
 
 
 def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -67,7 +71,8 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
 
 
 def _public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified
+                                 or any(ip in net for net in _NOT_GLOBAL))
 
 
 def _public(address: str) -> bool:
