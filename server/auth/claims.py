@@ -51,6 +51,8 @@ BROWSER_SCHEMES = frozenset({
     # ... or an operating system runs a program of its own with (installers, shells, diagnostics).
     "search", "search-ms", "shell", "hcp", "mk", "its", "ms-its", "itms-services", "itms-apps", "market",
     "android-app", "x-apple-systempreferences", "vnd.ms-excel", "microsoft-edge",
+    # Other browsers' own pages and readers, and launchers of downloaded programs (Java Web Start, terminals).
+    "edge", "opera", "brave", "vivaldi", "mhtml", "wyciwyg", "moz-icon", "jnlp", "jnlps", "telnet", "rlogin", "tn3270",
 })
 _OS_SCHEME_PREFIXES = ("ms-", "microsoft", "windows")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z")
