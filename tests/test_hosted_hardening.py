@@ -174,6 +174,8 @@ def register_raw(served: Hosted, **metadata: Any) -> httpx.Response:
     "https://claude.ai/callback#frag", "https://claude.ai@evil.example/callback", "ws://127.0.0.1:9/cb",
     "blob:https://evil.example/x", "JavaScript:alert(1)", "about:blank", "http://localhost.evil.example/cb",
     "ms-msdt:/id PCWDiagnostic", "search-ms:query=x", "itms-services://?action=download-manifest&url=x",
+    "edge://settings", "Opera://about", "brave://rewards", "vivaldi://x", "mhtml:file://c:/x.mht",
+    "jnlp://evil.example/app.jnlp", "JNLPS://evil.example/app.jnlp", "telnet://evil.example",
 ])
 def test_registration_refuses_redirect_uris_a_client_may_not_claim(served: Hosted, uri: str) -> None:
     resp = register_raw(served, redirect_uris=[REDIRECT_URI, uri])
@@ -294,6 +296,7 @@ def test_a_client_whose_id_vouches_for_its_redirect_uri_gets_errors_redirected(s
 @pytest.mark.parametrize("address", [
     "2002:a00:1::1", "2002:7f00:1::", "2002:a9fe:a9fe::", "2001:0:4136:e378:8000:63bf:f5ff:fffe",
     "64:ff9b::a00:1", "::ffff:0:a00:1", "::a00:1", "2620:fe::5efe:a00:1",
+    "fec0::1", "3fff::1", "64:ff9b::c000:8", "::ffff:192.0.0.8",  # site-local, documentation, 192.0.0.0/24
 ])
 def test_metadata_documents_at_ipv4_embedded_private_addresses_are_not_fetched(served: Hosted, address: str) -> None:
     resp = httpx.get(authorize_url(served, f"https://[{address}]/client.json", pkce()[1]))
@@ -308,6 +311,16 @@ async def test_the_address_guard_keeps_public_embedded_addresses() -> None:
         await registry.metadata_document("https://[2002:c0a8:101::1]/c.json")  # 6to4 of 192.168.1.1
     await registry.aclose()
     assert _public("2002:808:808::1") and _public("::ffff:8.8.8.8") and _public("2620:fe::fe")
+
+
+@pytest.mark.parametrize("address", ["fec0::1", "fec0:0:0:ffff::1", "3fff::1", "192.0.0.8", "192.0.0.170",
+                                     "::ffff:192.0.0.8", "64:ff9b::c000:8", "2002:c000:8::1"])
+def test_the_address_guard_refuses_what_older_pythons_call_global(address: str) -> None:
+    """Site-local, documentation and IETF-protocol addresses are never a metadata document's host, on any
+    Python (before 3.12.4 the ipaddress module calls them global); the public control is the test above."""
+    from server.auth.clients import _public
+
+    assert not _public(address)
 
 
 # --- 5. identity and state in hosted mode ------------------------------------------------------
