@@ -244,6 +244,8 @@ def documents() -> Iterator[str]:
             elif self.path == "/js.json":
                 doc["redirect_uris"] = ["javascript:alert(1)"]
             body = json.dumps(doc).encode()
+            if self.path == "/nested.json":  # 40 KB, under the 64 KB cap: nested past any parser's recursion
+                body = b"[" * 20_000 + b"]" * 20_000
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -291,6 +293,14 @@ def test_a_client_whose_id_vouches_for_its_redirect_uri_gets_errors_redirected(s
     assert resp.status_code == 302 and resp.headers["location"].startswith(f"{documents}/callback?")
     query = parse_qs(urlsplit(resp.headers["location"]).query)
     assert query["error"] == ["invalid_target"] and query["state"] == ["st"] and query["iss"] == [served.base]
+
+
+def test_a_deeply_nested_metadata_document_is_refused_not_a_crash(served: Hosted, documents: str) -> None:
+    refused = httpx.get(authorize_url(served, f"{documents}/nested.json", pkce()[1]))
+    assert refused.status_code == 400 and "not found" in refused.json()["error_description"], refused.text
+    # Positive control: the same server's documents still sign in.
+    fine = httpx.get(authorize_url(served, f"{documents}/plain.json", pkce()[1]))
+    assert fine.status_code == 302 and "/oauth/consent?txn=" in fine.headers["location"]
 
 
 @pytest.mark.parametrize("address", [

@@ -183,6 +183,8 @@ class ClientRegistry:
             doc: Any = json.loads(body)
         except ValueError:
             raise MetadataDocumentError(f"{url} is not JSON") from None
+        except RecursionError:  # 64 KB of brackets nests past the parser's recursion limit
+            raise MetadataDocumentError(f"{url} is nested too deeply to be client metadata") from None
         if not isinstance(doc, dict) or doc.get("client_id") != url:
             raise MetadataDocumentError(f"{url} does not name itself as client_id")
         try:
