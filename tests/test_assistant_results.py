@@ -4,6 +4,7 @@ writes answer with what they did."""
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -107,13 +108,16 @@ async def test_a_bad_or_foreign_cursor_is_refused_before_anything_is_sent(loopba
                                                            "filters": {"suspended": True}})
         garbage = await s.client.call_tool("list_agents", {"cursor": "not-a-cursor"})
         too_big = await s.client.call_tool("list_agents", {"limit": 201})
-    for result in (foreign, garbage, too_big):
+        # A forged cursor nested past the JSON parser's recursion (3,000 levels in 4,000 characters).
+        nested = await s.client.call_tool("list_agents", {"cursor": base64.urlsafe_b64encode(b"[" * 3000).decode()})
+    for result in (foreign, garbage, too_big, nested):
         assert result.is_error
         err = tool_payload(result)["error"]
         assert err["type"] == "validation" and "Nothing was sent" in err["message"]
     assert tool_payload(foreign)["error"]["fields"][0]["field"] == "cursor"
     assert "other filters" in tool_payload(foreign)["error"]["message"]
     assert "omit cursor" in tool_payload(garbage)["error"]["message"]
+    assert "omit cursor" in tool_payload(nested)["error"]["message"]
     assert len(sent(loopback, "list_agents")) == before
 
 

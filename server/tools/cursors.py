@@ -47,7 +47,8 @@ def decode_cursor(cursor: str) -> tuple[int, Any, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
         offset, after, query = data["o"], data.get("a"), data["q"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+    # RecursionError: a forged cursor nested past the JSON parser's recursion is not ours either, not a crash.
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError):
         raise ValueError(
             "not a cursor this server issued: pass next_cursor from the previous page unchanged, "
             "or omit cursor to start at the first page"
