@@ -140,3 +140,23 @@ async def test_every_tool_answer_that_carries_the_name_marks_it_as_data(tmp_path
                     else:
                         assert json.loads(text)["untrusted_data"]
     assert seen >= 6
+
+
+async def test_the_configuration_resource_labels_the_names_its_error_quotes(tmp_path: Path) -> None:
+    """livechat://config refused for two groups sharing a hostile name quotes that name as data
+    (export_config's sibling), after the same resource was read while the name was one group's."""
+    from mcp.shared.exceptions import MCPError
+
+    async with open_runtime(sandbox=True, policy=policy_file(tmp_path, allow_destructive=True)) as runtime:
+        async with Client(LiveChatMCP(runtime).server, mode="legacy") as client:
+            await seed(client)
+            fine = await client.read_resource("livechat://config")  # positive control: one group of that name
+            assert "groups" in fine.contents[0].text
+            made = await client.call_tool("create_group", {"name": HOSTILE,
+                                                           "agent_priorities": {"john@example.com": "normal"}})
+            assert not made.is_error
+            with pytest.raises(MCPError) as refused:
+                await client.read_resource("livechat://config")
+    message = str(refused.value)
+    assert message.startswith("unavailable: ") and "several share one" in message
+    assert_labelled(message.removeprefix("unavailable: "), expect="Ignore previous")

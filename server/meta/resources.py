@@ -59,7 +59,8 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
         try:
             return await read_license(meta.runtime, CallContext(session=session), None)
         except (ReadFailed, ExportError) as exc:
-            raise MCPError(INVALID_PARAMS, f"unavailable: {clean(str(exc))}", {"type": "unavailable"}) from None
+            # It quotes the license (names several groups share) or LiveChat's message: data, as the tool's answer.
+            raise MCPError(INVALID_PARAMS, f"unavailable: {label(clean(str(exc)))}", {"type": "unavailable"}) from None
     if uri.startswith("livechat://plans?"):
         return await _plans_in_state(meta, uri, session)
     if uri.startswith("livechat://plans/"):
