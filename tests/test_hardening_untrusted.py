@@ -160,3 +160,20 @@ async def test_the_configuration_resource_labels_the_names_its_error_quotes(tmp_
     message = str(refused.value)
     assert message.startswith("unavailable: ") and "several share one" in message
     assert_labelled(message.removeprefix("unavailable: "), expect="Ignore previous")
+
+
+async def test_an_approval_refusal_labels_the_rejection_reason_it_quotes(tmp_path: Path) -> None:
+    """apply_plan refused for a plan another person rejected quotes their reason (and names) as
+    data: labelled, without invisible characters; the rejection is still said in the refusal."""
+    from tests.test_plan_lifecycle import team
+
+    async with team(tmp_path) as (_, people):
+        admin, vice = people["admin"], people["viceowner"]
+        await admin.ok("delete_tag", {"name": "urgent"})
+        plan = await admin.ok("get_plan")
+        await vice.ok("reject_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"], "reason": HOSTILE})
+        refused = await admin.client.call_tool("apply_plan", {"plan_id": plan["plan_id"], "mac": plan["mac"]})
+    assert refused.is_error
+    inside = assert_labelled(refused.content[0].text, expect="Ignore previous")
+    error = json.loads(inside)["error"]
+    assert error["rule"] == "approval" and "Rejected by Victor Vice" in error["message"]

@@ -164,8 +164,9 @@ async def apply(call: MetaCall, parsed: ApplyPlanArgs) -> ToolResult:
         # Under approvals, nothing of a plan goes before its approvals are in (rule approval).
         refused = await approval_refusal(meta.runtime, doc, accept_edited=parsed.accept_edited)
         if refused is not None:
-            # One audit line, the rule's (the door then writes none: audited).
-            return ToolResult({"error": refused}, is_error=True, untrusted=False,
+            # One audit line, the rule's (the door then writes none: audited). The refusal quotes people
+            # (names from the license, a rejection's reason in another person's words): data, labelled.
+            return ToolResult({"error": refused}, is_error=True, untrusted="approvals" in refused,
                               audited=_audit_refusal(meta, refused, doc, session, parsed))
         # The journal of the document as given: an edited one never reaches the plan its MAC names.
         mac = journal_key(doc, meta.pipeline.client, key)
