@@ -176,6 +176,8 @@ def register_raw(served: Hosted, **metadata: Any) -> httpx.Response:
     "ms-msdt:/id PCWDiagnostic", "search-ms:query=x", "itms-services://?action=download-manifest&url=x",
     "edge://settings", "Opera://about", "brave://rewards", "vivaldi://x", "mhtml:file://c:/x.mht",
     "jnlp://evil.example/app.jnlp", "JNLPS://evil.example/app.jnlp", "telnet://evil.example",
+    "java\tscript:alert(1)", " javascript:alert(1)", "javascript\n:alert(1)", "http://localhost\t.evil.example/cb",
+    "http://[::ffff:127.0.0.1]/cb",
 ])
 def test_registration_refuses_redirect_uris_a_client_may_not_claim(served: Hosted, uri: str) -> None:
     resp = register_raw(served, redirect_uris=[REDIRECT_URI, uri])
