@@ -467,3 +467,27 @@ async def test_abandoned_sign_ins_do_not_pile_up_livechat_tokens(served: Hosted)
     _, latest = tokens_for(served, email)
     assert not (await call(served, latest["access_token"], "list_tags")).is_error
     assert not (await call(served, tokens["access_token"], "list_tags")).is_error
+
+
+def test_a_consent_posted_again_and_again_keeps_one_livechat_round_trip(served: Hosted) -> None:
+    """POST /oauth/consent is not rationed like /authorize: each post used to keep a LiveChat state
+    record (ten minutes), so one sign-in's page posted in a loop filled the store. A repeated post
+    replaces the sign-in's round trip; the last one still signs in (the first no longer does)."""
+    import sqlite3
+
+    def states() -> int:
+        with sqlite3.connect(served.audit.parent / "state.db") as db:
+            return int(db.execute("SELECT count(*) FROM kv WHERE ns LIKE '%lcstate%'").fetchone()[0])
+
+    browser = Browser(login_hint="owner@example.com")
+    http = browser.http
+    consent = http.get(http.get(authorize_url(served, register(served), pkce()[1])).headers["location"])
+    form = {"txn": hidden(consent.text, "txn"), "csrf": hidden(consent.text, "csrf"), "decision": "approve"}
+    before = states()
+    posts = [http.post(f"{served.base}/oauth/consent", data=form) for _ in range(30)]
+    assert all(p.status_code == 303 for p in posts)
+    assert states() - before == 1
+    first = httpx.get(posts[0].headers["location"] + "&" + urlencode({"login_hint": "owner@example.com"}))
+    assert http.get(first.headers["location"]).status_code == 400  # its round trip was replaced
+    last = httpx.get(posts[-1].headers["location"] + "&" + urlencode({"login_hint": "owner@example.com"}))
+    assert http.get(last.headers["location"]).status_code == 200  # positive control: the confirmation page

@@ -131,7 +131,9 @@ class SignInFlow:
         verifier = new_secret() + new_secret()
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
         lc_state = new_secret()
-        await self.records.put(PENDING, txn, pending.model_copy(update={"lc_verifier": verifier}),
+        if pending.lc_state:  # consent posted again: one round trip per sign-in is kept, not one per post
+            await self.records.delete(LC_STATE, pending.lc_state)
+        await self.records.put(PENDING, txn, pending.model_copy(update={"lc_verifier": verifier, "lc_state": lc_state}),
                                ttl=self.settings.code_ttl * 2)
         await self.records.put_text(LC_STATE, lc_state, txn, ttl=self.settings.code_ttl * 2)
         return RedirectResponse(self.accounts.authorize_url(state=lc_state, code_challenge=challenge),

@@ -50,6 +50,7 @@ class Pending(BaseModel):
     csrf: str  # the consent form's token (also in the browser's cookie)
     browser: str  # binds the LiveChat round trip to the browser that consented (cookie)
     lc_verifier: str | None = None  # our PKCE verifier at LiveChat, once consent is given
+    lc_state: str | None = None  # the one LiveChat round trip this consent started (a repeated consent replaces it)
 
 
 class Grant(BaseModel):
