@@ -250,12 +250,17 @@ async def test_without_approvals_the_lifecycle_is_stored_applied_partly_applied_
         tools = {t.name for t in (await s.client.list_tools()).tools}
         assert not {"approve_plan", "reject_plan", "plans_pending", "review_plan"} & tools  # without approvals, nothing changes
         me = As(s.client, s.runtime)
-        await me.ok("create_tag", {"name": "lifecycle"})
+        planned = await me.ok("create_tag", {"name": "lifecycle"})
+        # The lifecycle's first state is said where the plan begins: a draft, nothing stored yet.
+        assert planned["lifecycle"] == {"state": "draft"} and "draft plan" in planned["note"]
         plan = await me.ok("get_plan")
         await me.ok("clear_plan")
         await me.ok("create_tag", {"name": "first of two"})
         await me.ok("delete_tag", {"name": "no such tag"})  # planned unchecked; fails when sent: the apply stops
         half = await me.ok("get_plan", {"check": False})
+        await me.ok("clear_plan")
+        batch = await me.ok("batch_suspend_agents", {"requests": [{"id": "jane@example.com"}]})
+        assert batch["planned"] is True and batch["lifecycle"] == {"state": "draft"}
     assert plan["lifecycle"]["state"] == "stored" and plan["lifecycle"]["author"]["id"] == "operator"
     assert "approvals" not in plan["lifecycle"]
     loopback.planned()

@@ -93,8 +93,11 @@ class Prepared:
     planned_on: int = 0  # a planned call: how many steps the plan had when its references were checked
 
 
-PLANNED_NOTE = ("Planned: nothing was sent. get_plan shows the plan to review and how it gets applied from here "
-                "(its next).")
+PLANNED_NOTE = ("Planned: nothing was sent. The step joins this session's draft plan; get_plan stores it for review "
+                "(state stored) and shows how it gets applied from here (its next).")
+# A planned write's plan is the session's working plan: the lifecycle's first state, which has no
+# record yet (server/plans/lifecycle.py). Said in the answer so the person knows nothing is stored.
+DRAFT = {"state": "draft"}
 SHOWN_ITEMS = 3  # a planned batch shows its first few items; get_plan shows every one
 
 
@@ -137,6 +140,7 @@ def planned_batch(act: Action, masked: dict[str, Any], numbers: list[int], plan_
         # What each item will create, for later steps: step <N> of the range above.
         **({"returns": {"each": _as_pattern(made[0], first), "steps": ranges(numbers)}} if any(made) else {}),
         "checks": report,
+        "lifecycle": dict(DRAFT),
         "note": PLANNED_NOTE,
     }
     if len(items) > SHOWN_ITEMS:
@@ -402,6 +406,7 @@ class Pipeline:
                         **({"returns": made[0]} if any(made) else {}),
                         "request": self.client.plan(act.name, masked).to_dict(),
                         **({"checks": checks} if any(len(c) > 1 for c in checks) else {}),
+                        "lifecycle": dict(DRAFT),
                         "note": PLANNED_NOTE,
                     }
                 # The caller's own arguments; what the checks found may quote the license (names of
