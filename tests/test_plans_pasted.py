@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -188,10 +190,29 @@ def test_a_sandbox_plan_made_in_one_command_is_applied_by_another(tmp_path: Path
                               "--sandbox", "--dry-run"], env=env, capture_output=True, text=True, timeout=120)
     assert planned.returncode == 0, planned.stderr
     pid = planned.stderr.split("stored as ", 1)[1].split(":", 1)[0]
-    assert f"livechat-mcp apply {pid} --sandbox --allow-writes" in planned.stderr
+    assert f"`livechat-mcp plans apply {pid} --sandbox --allow-writes`" in planned.stderr
     listed = subprocess.run([sys.executable, "-m", "server.doors.cli", "plans", "list", "--sandbox"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert pid in listed.stdout, listed.stdout + listed.stderr
     applied, report = cli(env, "apply", pid, "--sandbox", "--allow-writes")
     assert applied.returncode == 0 and report["status"] == "completed", applied.stderr
     assert report["steps"][0]["action"] == "create_tag"
+
+
+def test_the_command_a_planned_delete_prints_applies_it_as_printed(tmp_path: Path):
+    """`call --dry-run` names the commands that show and apply its stored plan: a delete's needs
+    --allow-destructive, and a --store given is named too, so the printed line works as it is."""
+    store = f"sqlite://{tmp_path / 'plans.db'}"
+    env = {**env_for(), "XDG_STATE_HOME": str(tmp_path / "state")}
+    planned = subprocess.run([sys.executable, "-m", "server.doors.cli", "call", "delete_tag", '{"name": "sales"}',
+                              "--sandbox", "--dry-run", "--allow-destructive", "--store", store],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert planned.returncode == 0, planned.stderr
+    pid = planned.stderr.split("stored as ", 1)[1].split(":", 1)[0]
+    show, apply = re.findall(r"`livechat-mcp ([^`]+)`", planned.stderr)
+    assert apply == f"plans apply {pid} --sandbox --allow-writes --allow-destructive --store {store}"
+    shown, doc = cli(env, *shlex.split(show))
+    assert shown.returncode == 0 and doc["plan_id"] == pid and doc["lifecycle"]["state"] == "stored", shown.stderr
+    applied, report = cli(env, *shlex.split(apply))
+    assert applied.returncode == 0 and report["status"] == "completed", applied.stderr
+    assert report["steps"][0]["action"] == "delete_tag" and report["lifecycle"]["state"] == "applied"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,16 @@ async def _stored(runtime: Runtime, app: Any, call: Any) -> None:
     if summary.is_error or not isinstance(pid, str):
         return
     where = " --sandbox" if runtime.sandbox is not None else ""
+    # get_plan's next names the command that applies it (the switches its steps need, this --store):
+    # a delete needs --allow-destructive, which a fixed "--allow-writes" left out.
+    command = (summary.data.get("next") or {}).get("command")
+    if isinstance(command, str) and command.startswith(f"livechat-mcp plans apply {pid} "):
+        apply = f"`{command}`"
+        # shown from the same store: the command's switches, less those that only sending needs
+        show = shlex.join(["livechat-mcp", "plans", "show", *(
+            t for t in shlex.split(command)[3:] if t not in ("--allow-writes", "--allow-destructive"))])
+    else:
+        apply = f"`livechat-mcp apply {pid}{where} --allow-writes` (with the same --store)"
+        show = f"livechat-mcp plans show {pid}{where}"
     print(f"livechat-mcp: planned, nothing was sent. The plan is stored as {pid}: review it with "
-          f"`livechat-mcp plans show {pid}{where}`, apply it with `livechat-mcp apply {pid}{where} --allow-writes` "
-          "(with the same --store)", file=sys.stderr)
+          f"`{show}`, apply it with {apply}", file=sys.stderr)
