@@ -339,6 +339,23 @@ def test_plans_list_pending_and_show_tell_the_state_who_and_when(
     assert shown.err.startswith("Approved by Olivia Owner <owner@example.com> (owner). Made by Jane Doe")
 
 
+def test_a_write_planned_from_the_cli_under_approvals_says_who_approves_not_an_apply_that_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("LIVECHAT_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "team.toml").write_text(TEAM)
+    team_args = ["--sandbox", "--store", f"sqlite://{tmp_path / 'state.db'}", "--policy", str(tmp_path / "team.toml")]
+    assert main(["call", "create_tag", '{"name": "cli plan"}', *team_args]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["planned"] is True
+    pid = out.err.split("stored as ", 1)[1].split(":", 1)[0]
+    assert "Needs 1 approval by an owner or viceowner other than its author (operator)" in out.err
+    assert "apply it with" not in out.err and "plans_pending" in out.err
+    # what it would have printed is indeed refused until an approver approves
+    assert main(["apply", pid, "--allow-writes", *team_args]) == 1
+    assert f"Plan {pid} is not approved" in capsys.readouterr().err
+
+
 # --- the record itself (pure) ----------------------------------------------------------------------
 
 RULE = build_policy({"mode": "read-write", "approvals": {"required": 2, "approver_roles": ["owner", "viceowner"]}},

@@ -54,7 +54,8 @@ async def _stored(runtime: Runtime, app: Any, call: Any) -> None:
     where = " --sandbox" if runtime.sandbox is not None else ""
     # get_plan's next names the command that applies it (the switches its steps need, this --store):
     # a delete needs --allow-destructive, which a fixed "--allow-writes" left out.
-    command = (summary.data.get("next") or {}).get("command")
+    nxt = summary.data.get("next") or {}
+    command = nxt.get("command")
     if isinstance(command, str) and command.startswith(f"livechat-mcp plans apply {pid} "):
         apply = f"`{command}`"
         # shown from the same store: the command's switches, less those that only sending needs
@@ -63,5 +64,10 @@ async def _stored(runtime: Runtime, app: Any, call: Any) -> None:
     else:
         apply = f"`livechat-mcp apply {pid}{where} --allow-writes` (with the same --store)"
         show = f"livechat-mcp plans show {pid}{where}"
+    if (nxt.get("approvals") or {}).get("approved") is False and isinstance(nxt.get("how"), str):
+        # Under the policy's approvals no command applies it yet: say who approves it, as get_plan does.
+        print(f"livechat-mcp: planned, nothing was sent. The plan is stored as {pid}: review it with `{show}`. "
+              f"{nxt['how']}", file=sys.stderr)
+        return
     print(f"livechat-mcp: planned, nothing was sent. The plan is stored as {pid}: review it with "
           f"`{show}`, apply it with {apply}", file=sys.stderr)
