@@ -112,7 +112,7 @@ async def test_an_administrator_plans_an_owner_approves_the_administrator_applie
         assert life["approvals"]["missing"] == 1 and "Needs 1 approval by an owner or viceowner" in life["text"]
         # What the author can do: no Apply, who approves it and where they find it.
         assert plan["next"]["apply"] is False and "approve" not in plan["next"]
-        assert "1 approval by an owner or viceowner of this license finds it in plans_pending" in plan["next"]["how"]
+        assert "approved: an owner or viceowner of this license finds it in plans_pending" in plan["next"]["how"]
         # The owner reading the plan is offered Approve; a normal agent is not.
         assert (await owner.read(f"livechat://plans/{plan['plan_id']}"))["next"]["approve"] is True
         assert "approve" not in (await agent.read(f"livechat://plans/{plan['plan_id']}"))["next"]

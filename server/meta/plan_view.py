@@ -87,8 +87,11 @@ def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = 
                 how = f"{gate['approvals']['text']} It cannot be applied: a new plan (get_plan) needs its own approval."
             else:
                 where = f", or on the page {gate['approvals']['page']}" if gate["approvals"].get("page") else ""
-                how = (f"{gate['approvals']['text']} It is applied once approved: {rule.who} of this license finds "
-                       f"it in plans_pending and approves it in their client{where}.")
+                # approvers, not rule.who ("1 approval by an owner ..."), find it: the text above says how many
+                roles = " or ".join(rule.approver_roles)
+                article = "an" if roles[:1] in tuple("aeiou") else "a"
+                how = (f"{gate['approvals']['text']} It is applied once approved: {article} {roles} of this license "
+                       f"finds it in plans_pending and approves it in their client{where}.")
             return {"apply": False, **gate, "how": how}
         return {**next_steps(meta, doc, call), **gate}
     applies = any(spec.name == names.APPLY_PLAN for spec in meta.active())
