@@ -450,6 +450,17 @@ async def test_a_confirm_writes_session_whose_client_cannot_ask_gets_the_command
     assert asked["apply"] is True and asked["confirm"] is True and "command" not in asked
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("text", ['mode = "dry-run"\n', 'mode = "dry-run"\nconfirm = "writes"\n'])
+async def test_an_empty_plan_offers_no_command_and_no_apply(tmp_path: Path, text: str) -> None:
+    """Nothing planned: no Apply (confirm = "writes" offered one) and no `apply PLAN.json` command
+    (a dry-run session's next said the plan "could not be stored")."""
+    async with open_runtime(sandbox=True, policy=policy(tmp_path, text), store=store(tmp_path)) as rt:
+        async with Client(LiveChatMCP(rt).server, mode="legacy", elicitation_callback=Person()) as client:
+            nxt = tool_payload(await client.call_tool("get_plan", {}))["next"]
+    assert nxt == {"apply": False, "how": "Nothing to apply: the writes this session plans become its steps."}
+
+
 def test_after_apply_the_app_says_what_was_done_and_what_was_not(tmp_path: Path, browse: Callable[..., Any]) -> None:
     """A stop at a failure reads as one: how many steps were done, which failed and why, that
     nothing after it was sent, and the undo plan stored for what was done."""

@@ -76,6 +76,8 @@ def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = 
     runtime = meta.runtime
     policy = runtime.policy
     plan_id = doc.get("plan_id")
+    if not doc.get("steps"):  # not stored, and no command or button could apply it: there is nothing to send
+        return {"apply": False, "how": "Nothing to apply: the writes this session plans become its steps."}
     if policy.policy.approvals is not None and life is not None:
         gate = approval_steps(meta, life)
         if not gate["approvals"]["approved"]:
