@@ -216,3 +216,25 @@ def test_the_command_a_planned_delete_prints_applies_it_as_printed(tmp_path: Pat
     applied, report = cli(env, *shlex.split(apply))
     assert applied.returncode == 0 and report["status"] == "completed", applied.stderr
     assert report["steps"][0]["action"] == "delete_tag" and report["lifecycle"]["state"] == "applied"
+
+
+def test_a_plan_with_a_secret_names_the_secrets_file_its_command_needs_and_plans_apply_takes_it(tmp_path: Path):
+    """A plan carries a secret's placeholder, never its value: the printed command says --secrets
+    SECRETS.json (get_plan's next.how says what it holds) and `plans apply` accepts it."""
+    store = f"sqlite://{tmp_path / 'plans.db'}"
+    env = {**env_for(), "XDG_STATE_HOME": str(tmp_path / "state")}
+    hook = {"url": "https://example.com/hook", "action": "incoming_chat", "secret_key": "s3cret-webhook-key",
+            "owner_client_id": "sandbox0client0id0000000000000000", "type": "license"}
+    planned = subprocess.run([sys.executable, "-m", "server.doors.cli", "call", "register_webhook", json.dumps(hook),
+                              "--sandbox", "--dry-run", "--store", store],
+                             env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    pid = planned.stderr.split("stored as ", 1)[1].split(":", 1)[0]
+    show, apply = re.findall(r"`livechat-mcp ([^`]+)`", planned.stderr)
+    assert apply == f"plans apply {pid} --sandbox --allow-writes --secrets SECRETS.json --store {store}"
+    assert "--secrets" not in show
+    (tmp_path / "SECRETS.json").write_text(json.dumps({"step1.secret_key": hook["secret_key"]}))
+    applied = subprocess.run([sys.executable, "-m", "server.doors.cli", *shlex.split(apply)], env=env,
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert applied.returncode == 0 and json.loads(applied.stdout)["status"] == "completed", applied.stderr
+    assert hook["secret_key"] not in applied.stdout + applied.stderr + planned.stdout + planned.stderr

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..calls.lifecycle import page_of, person_of
 from ..plans import approvals
-from ..plans.document import document_steps
+from ..plans.document import SECRET_REF, document_steps
 from ..plans.lifecycle import PlanLife
 from ..plans.review import review
 from ..store import default_store_url
@@ -44,10 +44,19 @@ def apply_command(meta: MetaTools, plan_id: str | None, doc: dict[str, Any]) -> 
     args.append("--allow-writes")
     if any(step.destructive for step in document_steps(doc)):
         args.append("--allow-destructive")
+    if secret_names(doc):  # the plan carries placeholders, never the values: the person supplies them
+        args += ["--secrets", "SECRETS.json"]
     url = runtime.store.url
     if plan_id and url != default_store_url(os.environ) and not url.startswith("memory:"):
         args += ["--store", url]  # the store's URL as configured, its password already removed
     return shlex.join(args)
+
+
+def secret_names(doc: dict[str, Any]) -> list[str]:
+    """The secret placeholders in the plan's steps (``{"$secret": "step1.secret_key"}``), by name."""
+    return [value[SECRET_REF] for step in doc.get("steps") or [] if isinstance(step, dict)
+            for value in (step.get("body") or {}).values()
+            if isinstance(value, dict) and set(value) == {SECRET_REF} and isinstance(value[SECRET_REF], str)]
 
 
 def approval_steps(meta: MetaTools, life: PlanLife) -> dict[str, Any]:
@@ -112,16 +121,19 @@ def next_steps(meta: MetaTools, doc: dict[str, Any], call: CallContext | None = 
         why = "This session only plans (dry-run): nothing is sent from here."
     else:
         why = "This session cannot send it."
+    secrets = secret_names(doc)
+    held = (f" (SECRETS.json: a JSON object with the values of {', '.join(secrets)}, which the plan does not "
+            "carry)") if secrets else ""
     if not isinstance(plan_id, str) or runtime.store.url.startswith("memory:"):
         where = ("The plan could not be stored" if not isinstance(plan_id, str) else
                  "This server keeps plans in memory, so no other process can reach this one")
         out["command"] = apply_command(meta, None, doc)  # the saved document's
         out["how"] = (f"{why} {where}: save the plan document (get_plan's answer) as PLAN.json, and whoever runs "
-                      "this deployment applies it in a terminal:")
+                      f"this deployment applies it in a terminal{held}:")
         return out
     out["command"] = apply_command(meta, plan_id, doc)
     out["how"] = (f"{why} To apply it, whoever runs this deployment (with its LiveChat credentials and state "
-                  "store) runs this in a terminal:")
+                  f"store) runs this in a terminal{held}:")
     return out
 
 

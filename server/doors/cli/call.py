@@ -59,8 +59,11 @@ async def _stored(runtime: Runtime, app: Any, call: Any) -> None:
     if isinstance(command, str) and command.startswith(f"livechat-mcp plans apply {pid} "):
         apply = f"`{command}`"
         # shown from the same store: the command's switches, less those that only sending needs
-        show = shlex.join(["livechat-mcp", "plans", "show", *(
-            t for t in shlex.split(command)[3:] if t not in ("--allow-writes", "--allow-destructive"))])
+        switches = shlex.split(command)[3:]
+        if "--secrets" in switches:
+            del switches[switches.index("--secrets"):switches.index("--secrets") + 2]
+        show = shlex.join(["livechat-mcp", "plans", "show",
+                           *(t for t in switches if t not in ("--allow-writes", "--allow-destructive"))])
     else:
         apply = f"`livechat-mcp apply {pid}{where} --allow-writes` (with the same --store)"
         show = f"livechat-mcp plans show {pid}{where}"

@@ -112,8 +112,6 @@ def parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", parents=[common], help="apply a reviewed plan (its id, its file, or get_plan's text)")
     apply.add_argument("plan", help="a stored plan's id, a file holding get_plan's document or answer, or - to "
                        "paste get_plan's answer on stdin (the MAC decides whether it is the reviewed plan)")
-    apply.add_argument("--secrets", metavar="FILE",
-                       help="JSON object with the values of the plan's secret placeholders (- for stdin)")
     apply.add_argument("--accept-edited", action="store_true",
                        help="apply a plan that differs from what get_plan signed (listed first; requests are "
                             "rebuilt from its steps and re-checked)")
@@ -129,6 +127,8 @@ def parser() -> argparse.ArgumentParser:
     plans.add_argument("--pending", action="store_true",
                        help="list: only the plans waiting for approval (stored, not approved, rejected or applied)")
     for p in (apply, plans):
+        p.add_argument("--secrets", metavar="FILE",
+                       help="JSON object with the values of the plan's secret placeholders (- for stdin)")
         p.add_argument("--continue-on-error", action="store_true",
                        help="send the steps after one that failed or was refused (not those that depend on it)")
         p.add_argument("--resume", action="store_true",

@@ -43,6 +43,8 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         return 0
     if getattr(args, "pending", False):
         return fail("--pending goes with `livechat-mcp plans list`")
+    if args.secrets and args.plans_command != "apply":
+        return fail("--secrets goes with `livechat-mcp plans apply`")
     if not args.plan_id:
         return fail(f"`livechat-mcp plans {args.plans_command}` needs a plan id (see `livechat-mcp plans list`)")
     record = await plans.get(args.plan_id)
@@ -65,7 +67,7 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
             print(life.text(rule), file=sys.stderr)
         return 0
     # apply: the operator applies what `plans show` printed (same id, same MAC); its journal decides what is sent.
-    return await apply.run(runtime, None, args.continue_on_error, None, other_target=args.other_target,
+    return await apply.run(runtime, None, args.continue_on_error, args.secrets, other_target=args.other_target,
                            extra={"plan_id": args.plan_id, "mac": doc["mac"], **apply.choices(args)})
 
 
