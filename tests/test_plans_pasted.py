@@ -238,3 +238,23 @@ def test_a_plan_with_a_secret_names_the_secrets_file_its_command_needs_and_plans
                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert applied.returncode == 0 and json.loads(applied.stdout)["status"] == "completed", applied.stderr
     assert hook["secret_key"] not in applied.stdout + applied.stderr + planned.stdout + planned.stderr
+
+
+def test_plans_apply_takes_the_switches_its_refusals_name(tmp_path: Path):
+    """`plans apply` is `apply` by id: a step the checks expect to fail is refused, naming
+    --send-expected-failures, and that switch (with --other-target, described) is accepted there too."""
+    store = f"sqlite://{tmp_path / 'plans.db'}"
+    env = {**env_for(), "XDG_STATE_HOME": str(tmp_path / "state")}
+    common = ["--sandbox", "--allow-destructive", "--store", store]
+    planned = subprocess.run([sys.executable, "-m", "server.doors.cli", "call", "delete_tag", '{"name": "no such tag"}',
+                              "--dry-run", *common], env=env, capture_output=True, text=True, timeout=120)
+    assert planned.returncode == 0, planned.stderr
+    pid = planned.stderr.split("stored as ", 1)[1].split(":", 1)[0]
+    refused, report = cli(env, "plans", "apply", pid, "--allow-writes", *common)
+    assert refused.returncode == 1 and report["steps"][0]["error"]["rule"] == "expected_error"
+    assert "--send-expected-failures" in report["steps"][0]["error"]["how_to_allow"]
+    sent, report = cli(env, "plans", "apply", pid, "--allow-writes", "--send-expected-failures", *common)
+    assert report is not None, sent.stderr
+    assert report["steps"][0]["status"] == "failed" and report["steps"][0]["error"]["type"] == "not_found"
+    helped, _ = cli(env, "plans", "--help")
+    assert "--send-expected-failures" in helped.stdout and "another upstream/license" in helped.stdout

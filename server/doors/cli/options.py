@@ -115,18 +115,17 @@ def parser() -> argparse.ArgumentParser:
     apply.add_argument("--accept-edited", action="store_true",
                        help="apply a plan that differs from what get_plan signed (listed first; requests are "
                             "rebuilt from its steps and re-checked)")
-    apply.add_argument("--other-target", action="store_true",
-                       help="apply a plan made against another upstream/license than this server's")
-    apply.add_argument("--send-expected-failures", action="store_true",
-                       help="send steps the plan's checks expect to fail")
     plans = sub.add_parser("plans", parents=[common], help="list, show, export or apply stored plans")
     plans.add_argument("plans_command", choices=("list", "show", "export", "apply", "rehearse"),
                        help="rehearse: apply it to a private copy of its license first (nothing is sent)")
     plans.add_argument("plan_id", nargs="?", help="a stored plan's id (from `plans list` or get_plan)")
-    plans.add_argument("--other-target", action="store_true")
     plans.add_argument("--pending", action="store_true",
                        help="list: only the plans waiting for approval (stored, not approved, rejected or applied)")
     for p in (apply, plans):
+        p.add_argument("--other-target", action="store_true",
+                       help="apply a plan made against another upstream/license than this server's")
+        p.add_argument("--send-expected-failures", action="store_true",
+                       help="send steps the plan's checks expect to fail")
         p.add_argument("--secrets", metavar="FILE",
                        help="JSON object with the values of the plan's secret placeholders (- for stdin)")
         p.add_argument("--continue-on-error", action="store_true",
