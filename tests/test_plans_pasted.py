@@ -258,3 +258,12 @@ def test_plans_apply_takes_the_switches_its_refusals_name(tmp_path: Path):
     assert report["steps"][0]["status"] == "failed" and report["steps"][0]["error"]["type"] == "not_found"
     helped, _ = cli(env, "plans", "--help")
     assert "--send-expected-failures" in helped.stdout and "another upstream/license" in helped.stdout
+
+
+def test_a_plan_made_with_a_memory_store_gives_no_id_that_no_other_command_can_reach(tmp_path: Path):
+    env = {**env_for(), "XDG_STATE_HOME": str(tmp_path / "state")}
+    planned = subprocess.run([sys.executable, "-m", "server.doors.cli", "call", "create_tag", '{"name": "gone"}',
+                              "--sandbox", "--dry-run", "--store", "memory://"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert planned.returncode == 0 and json.loads(planned.stdout)["planned"] is True, planned.stderr
+    assert "stored as" not in planned.stderr and "the plan ends with it" in planned.stderr

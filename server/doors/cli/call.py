@@ -51,6 +51,11 @@ async def _stored(runtime: Runtime, app: Any, call: Any) -> None:
     pid = summary.data.get("plan_id") if isinstance(summary.data, dict) else None
     if summary.is_error or not isinstance(pid, str):
         return
+    if runtime.store.url.startswith("memory:"):  # no other command can reach it: no id to give
+        print("livechat-mcp: planned, nothing was sent. This command keeps plans in memory (--store memory://), "
+              "so the plan ends with it: plan with the default store (or a sqlite:// or redis:// --store) to "
+              "review and apply it from another command", file=sys.stderr)
+        return
     where = " --sandbox" if runtime.sandbox is not None else ""
     # get_plan's next names the command that applies it (the switches its steps need, this --store):
     # a delete needs --allow-destructive, which a fixed "--allow-writes" left out.
