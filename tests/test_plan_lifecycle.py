@@ -323,6 +323,10 @@ def test_plans_list_pending_and_show_tell_the_state_who_and_when(
     assert main(["plans", "list", "--pending", *team_args]) == 0
     out = capsys.readouterr().out
     assert waiting in out and approved not in out
+    # Without the team's policy nothing waits for approval: it says to name that policy, not "all pending".
+    assert main(["plans", "list", "--pending", "--store", store]) != 0
+    said = capsys.readouterr()
+    assert waiting not in said.out and "--policy FILE" in said.err and "approvals" in said.err
     assert "[stored] Needs 1 approval by an owner or viceowner other than its author" in out
     assert "Made by Jane Doe <jane@example.com> (administrator) at 20" in out
 

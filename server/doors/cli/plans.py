@@ -23,6 +23,11 @@ async def run(runtime: Runtime, args: argparse.Namespace) -> int:
         print(f"livechat-mcp: no credentials: the plans stored in {runtime.store.url}; applying one needs the "
               "license's credentials (LIVECHAT_ACCESS_TOKEN, or LIVECHAT_ACCOUNT_ID + LIVECHAT_PAT)", file=sys.stderr)
     rule = runtime.policy.policy.approvals
+    if getattr(args, "pending", False) and rule is None:
+        # Waiting for approval exists only under a policy that requires approvals; this process's policy is
+        # what decides, so the team's policy file must be named here as the server is given it.
+        return fail("--pending lists plans waiting for approval, and this policy requires none: pass the "
+                    "policy with `approvals` that the team's server runs (--policy FILE)")
     if args.plans_command == "list":
         lives = {record["id"]: life for record, life in await plans.lives()}
         listed = 0
