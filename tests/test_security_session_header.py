@@ -88,8 +88,10 @@ def test_a_session_less_client_cannot_reach_a_sessions_plan_with_its_header(serv
 
 def test_session_less_clients_sending_one_header_do_not_share_a_plan(server_url):
     """Two session-less clients (different names) that send the same made-up session id."""
-    alpha = SessionLessClient(server_url, "alpha", {"Mcp-Session-Id": "0123456789abcdef0123456789abcdef"})
-    mallory = SessionLessClient(server_url, "mallory", {"Mcp-Session-Id": "0123456789abcdef0123456789abcdef"})
+    # Names of this test's own: a session-less client's working plan is keyed by its name in the store,
+    # which the spawned --sandbox servers of this run share (tests/test_plans.py plans as "alpha" too).
+    alpha = SessionLessClient(server_url, "alpha-header", {"Mcp-Session-Id": "0123456789abcdef0123456789abcdef"})
+    mallory = SessionLessClient(server_url, "mallory-header", {"Mcp-Session-Id": "0123456789abcdef0123456789abcdef"})
     assert alpha.tool("create_tag", {"name": "alpha-tag"})["planned"] is True
     assert mallory.tool("get_plan", {})["steps"] == []
     assert [s["body"] for s in alpha.tool("get_plan", {})["steps"]] == [{"name": "alpha-tag"}]
