@@ -294,6 +294,22 @@ def make_server() -> Callable[..., Any]:
     return factory
 
 
+DRY_RUN = Overrides(dry_run=True)
+
+
+async def plan_of(make_server: Callable[..., Any], loopback: Loopback, calls: list[tuple[str, dict[str, Any]]], *,
+                  overrides: Overrides = DRY_RUN, **get_plan: Any) -> Any:
+    """get_plan's answer (with ``get_plan``'s arguments) once a dry-run session on the loopback license
+    has planned ``calls``, each accepted; the sandbox's request log then starts after the planning."""
+    async with make_server(env=loopback.env(), overrides=overrides) as s:
+        for name, args in calls:
+            result = await s.client.call_tool(name, args)
+            assert not result.is_error, tool_payload(result)
+        plan = tool_payload(await s.client.call_tool("get_plan", get_plan))
+    loopback.planned()
+    return plan
+
+
 def validation_message(model: Any, body: Any) -> str:
     """The message a model's refusal of ``body`` gives (the test fails if it is accepted)."""
     from pydantic import ValidationError

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import tool_payload
+from conftest import plan_of, tool_payload
 from server.plans.document import KIND
 from server.policies import Overrides
 
@@ -112,13 +112,7 @@ async def test_batch_tool_calls_are_planned_per_item(make_server, loopback):
 
 
 async def _plan(make_server, loopback, calls):
-    async with make_server(env=loopback.env(), overrides=DRY) as s:
-        for name, args in calls:
-            result = await s.client.call_tool(name, args)
-            assert not result.is_error, tool_payload(result)
-        plan = tool_payload(await s.client.call_tool("get_plan", {"requests": True}))
-    loopback.planned()
-    return plan
+    return await plan_of(make_server, loopback, calls, requests=True)
 
 
 async def test_edited_plan_with_a_refused_request_sends_nothing(make_server, loopback):

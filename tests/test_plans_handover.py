@@ -11,7 +11,7 @@ import sys
 import anyio
 import pytest
 
-from conftest import tool_payload
+from conftest import plan_of, tool_payload
 from server.policies import Overrides
 from server.sandbox.app import DEFAULT_CLIENT_ID, Fault, SandboxCredential
 
@@ -26,13 +26,7 @@ def agent(n: int) -> dict:
 
 
 async def _plan(make_server, loopback, calls, **get_plan):
-    async with make_server(env=loopback.env(), overrides=DRY) as s:
-        for name, args in calls:
-            result = await s.client.call_tool(name, args)
-            assert not result.is_error, tool_payload(result)
-        plan = tool_payload(await s.client.call_tool("get_plan", get_plan))
-    loopback.planned()
-    return plan
+    return await plan_of(make_server, loopback, calls, **get_plan)
 
 
 async def test_a_stored_plan_is_applied_by_id_and_the_mac_the_reviewer_saw(make_server, loopback):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Loopback, tool_payload
+from conftest import Loopback, plan_of, tool_payload
 from server.policies import Overrides
 from server.sandbox.app import Fault
 
@@ -25,13 +25,7 @@ GROUP = "Reapply EMEA"
 
 
 async def _plan(make_server: Any, loopback: Loopback, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    async with make_server(env=loopback.env(), overrides=DRY) as s:
-        for name, args in calls:
-            result = await s.client.call_tool(name, args)
-            assert not result.is_error, tool_payload(result)
-        plan = tool_payload(await s.client.call_tool("get_plan", {}))
-    loopback.planned()
-    return plan
+    return await plan_of(make_server, loopback, calls, overrides=DRY)
 
 
 def cli(loopback: Loopback, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import DEFAULT_TOKEN, Loopback, tool_payload
+from conftest import DEFAULT_TOKEN, Loopback, plan_of, tool_payload
 from server.policies import Overrides
 
 pytestmark = pytest.mark.anyio
@@ -25,13 +25,7 @@ JANE = "jane@example.com"
 
 
 async def _plan(make_server: Any, loopback: Loopback, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    async with make_server(env=loopback.env(), overrides=DRY) as s:
-        for name, args in calls:
-            result = await s.client.call_tool(name, args)
-            assert not result.is_error, tool_payload(result)
-        plan = tool_payload(await s.client.call_tool("get_plan", {}))
-    loopback.planned()
-    return plan
+    return await plan_of(make_server, loopback, calls, overrides=DRY)
 
 
 def colleague(loopback: Loopback, action: str, body: dict[str, Any]) -> None:
