@@ -6,6 +6,7 @@
 - ``checks``: what planning checks against the license (before values, warnings, expected failures).
 - ``undo``: the plan that undoes an applied one.
 - ``working``: a session's working plan in the state store.
+- ``tracked``: a dict that remembers what changed since it was written (for the store logs).
 - ``store``: stored plans (by id), their lifecycle records and their apply journals.
 - ``lifecycle``: a stored plan's life (stored, approved/rejected, applied, undone; who and when).
 - ``approvals``: who may approve a plan and whether it has its approvals (the policy's ``approvals``).

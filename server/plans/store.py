@@ -42,6 +42,7 @@ from ..store import Store
 from ..store.base import LockBusy, LogMark
 from .document import MAC_PREFIX
 from .lifecycle import PlanLife, new
+from .tracked import Tracked
 
 T = TypeVar("T")
 
@@ -59,53 +60,14 @@ JOURNAL_HEAD = b"journal"  # a journal log's head: its entries are [step, result
 JOURNAL_WAIT = 5.0  # how long a record waits for another record of the same journal (seconds)
 
 
-class Journal(dict[int, Any]):
-    """A plan's journal as ``PlanStore.done`` reads it: step -> result, a dict that remembers
-    which steps were set or removed since it was read or last recorded, so ``record`` writes
-    those alone. Changed any other way (update, pop, clear...), it is recorded whole."""
+class Journal(Tracked):
+    """A plan's journal as ``PlanStore.done`` reads it: step -> result, a ``Tracked`` dict, so
+    ``record`` writes only the steps set or removed since it was read or last recorded (changed
+    any other way, it is recorded whole)."""
 
     def __init__(self, items: Iterable[tuple[int, Any]] = (), *, key: str = "", mark: LogMark | None = None) -> None:
         super().__init__(items)
         self.key, self.mark = key, mark
-        self.changed: dict[int, bool] = {}  # step -> set (True) or removed (False), in order
-        self.whole = False  # changed in a way not tracked: the next record rewrites the journal
-
-    def __setitem__(self, n: int, result: Any) -> None:
-        super().__setitem__(n, result)
-        self.changed.pop(n, None)
-        self.changed[n] = True
-
-    def __delitem__(self, n: int) -> None:
-        super().__delitem__(n)
-        self.changed.pop(n, None)
-        self.changed[n] = False
-
-    def _untracked(self) -> None:
-        self.whole = True
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self._untracked()
-        super().update(*args, **kwargs)
-
-    def pop(self, *args: Any) -> Any:
-        self._untracked()
-        return super().pop(*args)
-
-    def popitem(self) -> tuple[int, Any]:
-        self._untracked()
-        return super().popitem()
-
-    def setdefault(self, n: int, default: Any = None) -> Any:
-        self._untracked()
-        return super().setdefault(n, default)
-
-    def clear(self) -> None:
-        self._untracked()
-        super().clear()
-
-    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]
-        self._untracked()
-        return super().__ior__(other)
 
 
 def _entry(n: int, result: Any, kept: bool = True) -> bytes:
@@ -271,8 +233,8 @@ class PlanStore:
                 waited += delay
                 delay = min(delay * 2, 0.2)
         if isinstance(done, Journal):
-            done.key, done.mark, done.whole = key, held.mark, False
-            done.changed.clear()
+            done.key, done.mark = key, held.mark
+            done.written()
 
     async def sending(self, mac: str) -> tuple[int, ...]:
         raw = await self.store.get(SENDING, _key(mac))

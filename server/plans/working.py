@@ -37,6 +37,7 @@ from ..store import Store
 from ..store.base import HeldLog, LockBusy, LogMark, LogRead, StoreUnavailable
 from .document import Plan, Step
 from .effects import Ledger
+from .tracked import Tracked
 
 NS = "plans.working"
 TTL = 7 * 24 * 3600.0  # a plan nobody touched for a week is dropped (it was never reviewed)
@@ -48,52 +49,6 @@ LEDGER = ("reads", "created", "deleted", "counted")  # the ledger's tables an en
 
 class PlanBusy(Exception):
     """Another call held this session's plan for longer than LOCK_WAIT."""
-
-
-class Tracked(dict[Any, Any]):
-    """A ledger table that remembers which keys were set or removed since it was last written, so
-    a change writes those alone. Changed any other way, it is written whole."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.changed: dict[Any, bool] = {}  # key -> set (True) or removed (False), in order
-        self.whole = False
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.changed[key] = True
-
-    def __delitem__(self, key: Any) -> None:
-        super().__delitem__(key)
-        self.changed[key] = False
-
-    def pop(self, key: Any, *default: Any) -> Any:
-        if key in self:
-            self.changed[key] = False
-        return super().pop(key, *default)
-
-    def _untracked(self) -> None:
-        self.whole = True
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self._untracked()
-        super().update(*args, **kwargs)
-
-    def setdefault(self, key: Any, default: Any = None) -> Any:
-        self._untracked()
-        return super().setdefault(key, default)
-
-    def popitem(self) -> tuple[Any, Any]:
-        self._untracked()
-        return super().popitem()
-
-    def clear(self) -> None:
-        self._untracked()
-        super().clear()
-
-    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]
-        self._untracked()
-        return super().__ior__(other)
 
 
 def _key_out(key: Hashable) -> Any:
@@ -144,8 +99,7 @@ def _track(plan: Plan) -> None:
     for name in LEDGER:
         table = getattr(ledger, name)
         if isinstance(table, Tracked):
-            table.changed.clear()
-            table.whole = False
+            table.written()
         else:
             setattr(ledger, name, Tracked(table))
     plan.rewritten = False
