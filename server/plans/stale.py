@@ -170,12 +170,7 @@ async def _compare(reader: Reader, ledger: Ledger, session: str, step: Step, n: 
         fields = {k: {"before": reviewed[k], "now": now.get(k), "after": after[k]} for k in after
                   if _plain(after[k]) and k not in VOLATILE and not _same(now.get(k), reviewed[k])
                   and not _same(now.get(k), after[k])}
-        if not fields:
-            return None
-        return {"type": "refused", "rule": RULE, "object": what,
-                "message": f"{what} changed since the plan was reviewed: {_fields_text(fields)}. Sending the step "
-                           "would overwrite that. Nothing of this step was sent.",
-                "fields": fields, "how_to_allow": HOW_TO_ALLOW}
+        return _changed(what, fields, "Sending the step would overwrite that.")
     lost = step.info.get("lost")
     if not isinstance(lost, dict):
         return None  # nothing was reviewed of it (created earlier, or not found when planned)
@@ -184,11 +179,16 @@ async def _compare(reader: Reader, ledger: Ledger, session: str, step: Step, n: 
         return _gone(what, reviewed, None)
     fields = {k: {"before": reviewed.get(k), "now": now.get(k)} for k in sorted(set(reviewed) | set(now))
               if k not in VOLATILE and not _same(reviewed.get(k), now.get(k))}
+    return _changed(what, fields, "The delete would lose what the review did not show.")
+
+
+def _changed(what: str, fields: dict[str, Any], consequence: str) -> dict[str, Any] | None:
+    """The refusal of a step whose object changed since review in ``fields`` (None: it did not)."""
     if not fields:
         return None
     return {"type": "refused", "rule": RULE, "object": what,
-            "message": f"{what} changed since the plan was reviewed: {_fields_text(fields)}. The delete would lose "
-                       "what the review did not show. Nothing of this step was sent.",
+            "message": f"{what} changed since the plan was reviewed: {_fields_text(fields)}. {consequence} "
+                       "Nothing of this step was sent.",
             "fields": fields, "how_to_allow": HOW_TO_ALLOW}
 
 
