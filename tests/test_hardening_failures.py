@@ -10,32 +10,16 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import free_port, stop_process
-from tests.test_http_security import wait_for_port
-from tests.test_metrics import base_env
+from tests.conftest import stop_process
+from tests.test_metrics import base_env, serve
 
 pytestmark = pytest.mark.anyio
-
-
-def _serve(env: dict[str, str], store: str, *args: str) -> tuple[object, int]:
-    import subprocess
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "server.doors.cli", "--transport", "http", "--port", str(port),
-                             "--store", store, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for_port(port, proc, timeout=60)
-    except RuntimeError:
-        stop_process(proc)
-        raise
-    return proc, port
 
 
 def _text(result: object) -> str:
@@ -54,7 +38,7 @@ async def test_store_down_answers_store_unavailable_on_both_protocol_generations
 
     with redis_server(tmp_path) as redis:
         env = base_env(**loopback.env(), LIVECHAT_MCP_STORE_KEY=base64.b64encode(os.urandom(32)).decode())
-        proc, port = _serve(env, redis.url)
+        proc, port = serve(env, "--store", redis.url)
         url = f"http://127.0.0.1:{port}/mcp"
         try:
             # Positive control: with the store up, the call is served.
@@ -68,7 +52,7 @@ async def test_store_down_answers_store_unavailable_on_both_protocol_generations
             stop_process(proc)
         # A server whose store was never reached: its first call (the request state's key is read
         # from the store then) answers the same.
-        proc, port = _serve(env, redis.url)
+        proc, port = serve(env, "--store", redis.url)
         try:
             async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode=mode) as client:  # type: ignore[arg-type]
                 first = await client.call_tool("list_tags", {})
@@ -106,12 +90,12 @@ async def test_an_edited_plan_claiming_another_plans_mac_keeps_out_of_its_journa
 
     store = f"sqlite://{tmp_path}/state.db"  # one store: the plan key and the journals are shared
     env = base_env(**loopback.env())
-    planner, port = _serve(env, store, "--dry-run")
+    planner, port = serve(env, "--store", store, "--dry-run")
     try:
         plan_a = await _plan(f"http://127.0.0.1:{port}/mcp", "alpha")
     finally:
         stop_process(planner)
-    planner, port = _serve(env, store, "--dry-run")  # a new session: a plan of its own
+    planner, port = serve(env, "--store", store, "--dry-run")  # a new session: a plan of its own
     try:
         plan_b = await _plan(f"http://127.0.0.1:{port}/mcp", "beta")
     finally:
@@ -121,7 +105,7 @@ async def test_an_edited_plan_claiming_another_plans_mac_keeps_out_of_its_journa
     edited["steps"][0]["body"]["name"] = "gamma"
     edited.pop("requests", None)
     edited["mac"], edited["plan_id"] = plan_a["mac"], plan_a["plan_id"]
-    applier, port = _serve(env, store, "--allow-writes")
+    applier, port = serve(env, "--store", store, "--allow-writes")
     try:
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
             sent = tool_payload(await client.call_tool("apply_plan", {"plan": edited, "accept_edited": True}))
@@ -170,7 +154,7 @@ def test_an_apply_refused_whole_by_a_read_only_policy_writes_an_audit_line(loopb
 
 
 async def _plan_served(env: dict[str, str], store: str) -> dict:
-    planner, port = _serve(env, store, "--dry-run")
+    planner, port = serve(env, "--store", store, "--dry-run")
     try:
         return await _plan(f"http://127.0.0.1:{port}/mcp", "delta")
     finally:
@@ -217,7 +201,7 @@ def test_deeply_nested_json_is_a_clear_error_on_every_door(loopback, tmp_path: P
 
 
 async def test_deeply_nested_arguments_over_http_are_refused_clearly(loopback, tmp_path: Path) -> None:
-    proc, port = _serve(base_env(**loopback.env()), "memory://", "--dry-run")
+    proc, port = serve(base_env(**loopback.env()), "--store", "memory://", "--dry-run")
     try:
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp"), mode="legacy") as client:
             nested: object = 1
