@@ -63,8 +63,10 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float 
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
-            httpx.get(url, timeout=0.5)
-            return
+            # Any answer's head will do: a stateless MCP endpoint answers GET with an event
+            # stream that stays open (the SDK's stateless mode), so the body is not awaited.
+            with httpx.stream("GET", url, timeout=0.5):
+                return
         except httpx.HTTPError:
             time.sleep(0.05)
     proc.kill()
