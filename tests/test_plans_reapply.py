@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.anyio
 DRY = Overrides(dry_run=True)
 WRITE = Overrides(allow_writes=True)
 GROUP = "Reapply EMEA"
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 async def _plan(make_server: Any, loopback: Loopback, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -68,6 +70,9 @@ async def test_a_document_applied_again_after_a_stop_sends_nothing_until_the_per
     assert report["earlier"]["done_steps"] == "1" and report["earlier"]["last_done_at"]
     done = report["steps"][0]
     assert done["status"] == "done" and done["done_at"] and done["result"]["id"] is not None  # when, and what it answered
+    # One time form across a plan's answers (the document's created_at, the lifecycle's, these): to the second, in Z.
+    assert TIME.fullmatch(done["done_at"]) and TIME.fullmatch(report["earlier"]["first_done_at"])
+    assert TIME.fullmatch(plan["created_at"]) and "+00:00" not in repeat.stderr
     assert "--resume" in repeat.stderr and "--again" in repeat.stderr
 
     chosen, report = cli(loopback, "apply", str(path), "--allow-writes", choice)

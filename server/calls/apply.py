@@ -19,7 +19,6 @@ import copy
 import hmac
 import sys
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
 from typing import Any
 
 from ..api.client import LiveChatClient
@@ -39,6 +38,7 @@ from ..plans.document import (
 )
 from ..plans.stale import RULE, Staleness, check_stale
 from ..plans.store import entry_at, entry_result
+from ..plans.times import when
 from ..policies import Outcome
 from ..safety.redact import Scrubber
 from ..tools import Action, catalog
@@ -308,7 +308,7 @@ async def apply_plan(
         if n in steps:
             result = entry_result(entry)
             steps[n].update(status="done", result=result, journal=True,
-                            **({"done_at": _when(at)} if (at := entry_at(entry)) is not None else {}))
+                            **({"done_at": when(at)} if (at := entry_at(entry)) is not None else {}))
             results[n] = result
     for n in sorted(set(in_doubt) - set(results)):
         if n in steps:
@@ -430,10 +430,6 @@ def _not_compared(why: dict[int, str]) -> list[dict[str, Any]]:
     return [{"steps": ranges(numbers), "why": reason} for reason, numbers in by_reason.items()]
 
 
-def _when(at: float | None) -> str | None:
-    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
-
-
 def earlier_apply(doc: Any, journal: dict[int, Any], in_doubt: Collection[int]) -> dict[str, Any]:
     """The answer to applying a plan an earlier apply already did some of, given neither resume nor
     again: nothing is sent; the done steps are named with when they were done and their results,
@@ -444,7 +440,7 @@ def earlier_apply(doc: Any, journal: dict[int, Any], in_doubt: Collection[int]) 
     for n, step in enumerate(steps, 1):
         if n in journal:
             rows.append({"step": n, "action": step.action, "status": "done", "journal": True,
-                         "done_at": _when(entry_at(journal[n])), "result": entry_result(journal[n])})
+                         "done_at": when(entry_at(journal[n])), "result": entry_result(journal[n])})
         elif n in in_doubt:
             rows.append({"step": n, "action": step.action, "status": "not_sent", "error": {
                 "type": "in_doubt", "message": "an earlier apply sent this step and stopped before its answer came: "
@@ -453,25 +449,25 @@ def earlier_apply(doc: Any, journal: dict[int, Any], in_doubt: Collection[int]) 
             rows.append({"step": n, "action": step.action, "status": "not_sent"})
     done = [r["step"] for r in rows if r["status"] == "done"]
     times = sorted(t for n in done if (t := entry_at(journal[n])) is not None)
-    when = f", last at {_when(times[-1])}" if times else ""
+    last = f", last at {when(times[-1])}" if times else ""
     left = len(rows) - len(done)
     again = "`--again` / again: true sends every step anew (creates again too: a group would be created twice)"
-    earlier: dict[str, Any] = {"done_steps": ranges(done), "first_done_at": _when(times[0]) if times else None,
-                               "last_done_at": _when(times[-1]) if times else None}
+    earlier: dict[str, Any] = {"done_steps": ranges(done), "first_done_at": when(times[0]) if times else None,
+                               "last_done_at": when(times[-1]) if times else None}
     if in_doubt:
         earlier["in_doubt"] = ranges(in_doubt)
     report: dict[str, Any] = {"summary": {"done": len(done), "failed": 0, "refused": 0, "not_sent": left},
                               "steps": rows, "earlier": earlier}
     if left == 0:
         report["status"] = "already_applied"
-        report["message"] = (f"Every step of this plan ({len(rows)}) was done by an earlier apply{when}. Nothing "
+        report["message"] = (f"Every step of this plan ({len(rows)}) was done by an earlier apply{last}. Nothing "
                              f"was sent. {again[0].upper()}{again[1:]}.")
         return report
     report["status"] = "refused"
     report["error"] = {
         "type": "refused", "rule": "already_applied",
         "message": f"An earlier apply of this plan did step{'s' if len(done) != 1 else ''} {ranges(done) or 'none'} "
-                   f"({len(done)} of {len(rows)}{when})"
+                   f"({len(done)} of {len(rows)}{last})"
                    + (f"; step {ranges(in_doubt)} may have taken effect (sent, no answer)" if in_doubt else "")
                    + ". Nothing was sent.",
         "how_to_allow": f"`--resume` / resume: true sends the {left} step{'s' if left != 1 else ''} left; {again}",

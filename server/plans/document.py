@@ -61,12 +61,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..tools import Action, catalog
 from . import refs as plan_refs
 from .effects import CREATES, DELETES, KINDS, UPDATES, Ledger
+from .times import now
 
 SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
@@ -232,7 +232,7 @@ class Plan:
         doc: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created_at": now(),
             "max_batch_size": max_batch_size,
             "target": _target(client, client_id, organization_id),
             "checks": self.checks(),

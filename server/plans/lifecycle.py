@@ -26,10 +26,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from . import approvals as rules
+from .times import when
 
 State = Literal["stored", "approved", "rejected", "applied", "partly_applied", "undone"]
 STATES: tuple[str, ...] = ("draft", "stored", "approved", "rejected", "applied", "partly_applied", "undone")
@@ -47,13 +47,6 @@ class LifeError(Exception):
 def person(fields: Mapping[str, Any]) -> dict[str, str]:
     """A person as the lifecycle keeps them: the fields above, as strings, empty ones left out."""
     return {k: str(fields[k]) for k in PERSON_FIELDS if fields.get(k) not in (None, "")}
-
-
-def when(at: float | None) -> str | None:
-    """An epoch time as people read it: 2026-12-07T14:02:11Z."""
-    if at is None:
-        return None
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
