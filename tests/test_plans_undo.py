@@ -87,3 +87,28 @@ async def test_an_unchecked_plan_names_the_updates_it_cannot_undo(make_server, l
     assert report["undo"]["summary"]["steps"] == 1
     assert any("check=true" in c and "update_tag" in c for c in report["undo"]["cannot_undo"])
     assert report["undo"]["summary"]["by_action"] == {"delete_tag": 1}
+
+
+async def test_an_undo_plan_is_checked_so_a_change_made_after_the_apply_is_not_overwritten(make_server, loopback):
+    jane = loopback.sandbox.state.agents["jane@example.com"]
+    title = jane.get("job_title")
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("update_agent", {"id": "jane@example.com", "job_title": "Director"})
+        await s.client.call_tool("create_tag", {"name": "undo-checked"})
+        plan = tool_payload(await s.client.call_tool("get_plan", {}))
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        report = tool_payload(await s.client.call_tool("apply_plan", {"plan": plan}))
+        undo = {"plan_id": report["undo"]["plan_id"], "mac": report["undo"]["mac"]}
+        jane["job_title"] = "VP Support"  # a colleague's change after the apply
+        loopback.sandbox.requests.clear()
+        undone = tool_payload(await s.client.call_tool("apply_plan", undo))
+        # Compared like any checked plan (it was compared: no "not_compared"), and nothing was sent.
+        assert "not_compared" not in undone and loopback.writes() == []
+        refused = [step for step in undone["steps"] if step["status"] == "refused"]
+        assert [step["action"] for step in refused] == ["update_agent"]
+        assert refused[0]["error"]["fields"]["job_title"] == {"before": "Director", "now": "VP Support", "after": title}
+        assert jane["job_title"] == "VP Support" and "undo-checked" in loopback.sandbox.state.tags
+        # The person's choice: undo anyway.
+        undone = tool_payload(await s.client.call_tool("apply_plan", {**undo, "accept_changed": True}))
+    assert undone["status"] == "completed", undone
+    assert jane.get("job_title") == title and "undo-checked" not in loopback.sandbox.state.tags

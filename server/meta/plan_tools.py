@@ -290,10 +290,13 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
     out: dict[str, Any] = {"cannot_undo": cannot}
     if not steps:
         return out
-    plan = Plan(checking=False, not_checked="an undo plan: built from what the applied plan read and made, "
-                "not checked against the license again")
+    plan = Plan()
     for action, body in steps:
         plan.add(catalog()[action], body)
+    # Checked against the license as the apply left it, like any plan: its review shows what each
+    # step restores from, and applying it later is refused step by step (changed_since_planned)
+    # where someone changed an object since, instead of overwriting that unseen.
+    await check_plan(meta.pipeline, plan, session)
     undo = signed(meta, plan, key)
     undoes = plan_id(doc["mac"]) if isinstance(doc, dict) and isinstance(doc.get("mac"), str) else None
     try:
