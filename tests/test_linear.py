@@ -295,3 +295,35 @@ async def test_checking_against_a_license_twice_the_size_reads_each_list_once(mo
     assert small.upstream == large.upstream == 1  # list_agents, once, whole (no page reads)
     assert large.sandbox <= DOUBLING * small.sandbox, (small.sandbox, large.sandbox)
     assert_doubles(small, large, "checking against the license")
+
+
+async def test_converging_a_license_to_a_document_is_linear_in_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan_config (converge, copy to another license, restore a backup): a document twice the size
+    plans twice the steps with twice the work and the same reads; with prune, deleting what a
+    license twice the size has beyond the document costs twice the work too."""
+    costs: dict[str, dict[int, Tally]] = {}
+    steps: dict[str, dict[int, int]] = {}
+    for size in (100, 200):
+        store = CountingStore()
+        async with runtime_on(store, monkeypatch, Overrides(), policy="full-access", sandbox_seed=seed(size)) as source, \
+                runtime_on(store, monkeypatch, DRY) as target:
+            doc = (await meta(source, "export_config", {})).data
+            result: dict[str, ToolResult] = {}
+
+            async def converge(rt: Runtime, args: dict[str, Any], name: str,
+                               into: dict[str, ToolResult] = result) -> None:
+                into[name] = await meta(rt, "plan_config", args, session=name)
+
+            # Copy: the document onto the built-in sandbox's small license, everything created.
+            costs.setdefault("copy", {})[size] = await measure(
+                target, store, lambda d=doc: converge(target, {"document": d}, "copy"))
+            # Restore with prune: the large license back to a document of its first agents only.
+            small = {**doc, "agents": doc["agents"][:5], "groups": doc["groups"][:1], "tags": []}
+            costs.setdefault("prune", {})[size] = await measure(
+                source, store, lambda d=small: converge(source, {"document": d, "prune": True}, "prune"))
+            for name, got in result.items():
+                steps.setdefault(name, {})[size] = got.data["summary"]["steps"]
+    for name, by_size in costs.items():
+        assert steps[name][200] >= 1.9 * steps[name][100] > 0, (name, steps[name])  # twice the steps ...
+        assert_doubles(by_size[100], by_size[200], f"plan_config ({name})")  # ... for twice the work
+        assert by_size[100].upstream == by_size[200].upstream, name  # each list read once
