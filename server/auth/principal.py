@@ -28,6 +28,7 @@ from ..policies import Policy, PolicyContext
 from ..policies.audience import Change, HostedPerson, Refusal
 from ..safety.redact import Scrubber
 from ..tools import Action
+from ..tools.listing import Listed
 from .provider import Access, Provider
 from .records import Grant, principal_fields
 
@@ -72,7 +73,7 @@ class PersonPolicy(PolicyContext):
     write_roles: frozenset[str] | None = None
     token_scopes: frozenset[str] = frozenset()
 
-    def refusals(self, act: Action) -> list[Refusal]:
+    def refusals(self, act: Action | Listed) -> list[Refusal]:
         out = []
         for r in super().refusals(act):
             if r.rule == "mode" and self.role_limited:  # made read-only for this person's role, not by the operator

@@ -25,6 +25,7 @@ import anyio
 
 from ..policies import Decision
 from ..tools import Action, catalog
+from ..tools.listing import Listed, listing
 from ..tools.words import ASKING, STOPWORDS, SYNONYMS, stem
 from .answers import ToolResult
 
@@ -101,7 +102,7 @@ class ObjectSource(Protocol):
     """What objects are read through: the pipeline (server/calls/pipeline.py), which decides by
     the policy and calls the read actions."""
 
-    def decide(self, act: Action) -> Decision: ...
+    def decide(self, act: Action | Listed) -> Decision: ...
 
     async def call(self, name: str, arguments: Any, *, session: str = ..., audit: bool = ...,
                    shape: bool = ...) -> ToolResult: ...
@@ -115,7 +116,9 @@ class Objects:
     # --- what the policy lets us read -----------------------------------------------------------
 
     def _allowed(self, action: str | None) -> bool:
-        return action is not None and self.pipeline.decide(catalog()[action]).allowed
+        # The listing: tools/list asks this (search and fetch are listed when a list_* read is
+        # allowed), and it must not import the resource modules (server/tools/listing.py).
+        return action is not None and self.pipeline.decide(listing()[action]).allowed
 
     def readable_kinds(self) -> list[Kind]:
         # Every list_* action is a read, so an allowed one is sent, never planned.

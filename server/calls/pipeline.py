@@ -35,6 +35,7 @@ from ..store.base import StoreUnavailable
 from ..store.memory import MemoryStore
 from ..tools import Action, catalog
 from ..tools.catalog import to_payload
+from ..tools.listing import Listed
 from ..tools.owner import fill_owner
 from ..tools.results import SMALL_BATCH, ranges, shape_result, upstream_request
 from .answers import ToolResult, error_result, invalid_arguments, plan_store_failed, refusal, refused_result
@@ -186,7 +187,7 @@ class Pipeline:
         hint = f" Did you mean {guess!r}? Tool names are exact and case-sensitive." if guess else ""
         return error_result("unknown_tool", f"There is no tool named {name!r}.{hint}")
 
-    def decide(self, act: Action) -> Decision:
+    def decide(self, act: Action | Listed) -> Decision:
         with self.observer.policy_decision(act.name) as span:
             decision = self.policy.decide(act)
             span.set(decision=decision.outcome.value, rule=decision.rule)

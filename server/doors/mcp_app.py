@@ -36,6 +36,7 @@ from ..safety.nesting import MAX_DEPTH, TooDeep, value_depth
 from ..safety.untrusted import clean, object_text
 from ..store import StoreUnavailable
 from ..tools import Action, catalog
+from ..tools.listing import Listed, listing
 from ..tools.meta_names import GET_PLAN, REVIEW_PLAN
 from ..tools.schema import compact_batch_schema, compact_shared_schema, input_schema
 from ..tools.words import CORE_ACTIONS, action_hint, search_hint
@@ -62,9 +63,11 @@ UNTRUSTED_META = {"livechat-mcp/untrusted-data": True}
 
 
 def tool_for(
-    spec: Action | MetaTool[Any], *, refused_reason: str | None = None, compact: bool = False, review: bool = False,
+    spec: Action | Listed | MetaTool[Any], *, refused_reason: str | None = None, compact: bool = False,
+    review: bool = False,
 ) -> types.Tool:
-    """The MCP tool a client sees for a spec: a catalogue action or a meta tool (server/meta/).
+    """The MCP tool a client sees for a spec: a catalogue action (as declared, or as the listing
+    keeps it: server/tools/listing.py) or a meta tool (server/meta/).
 
     ``compact``: a batch action's items point at its single action's schema, an update's nested
     fields at its create's (``shapes_of``), when that action is listed beside it;
@@ -72,12 +75,16 @@ def tool_for(
     in the plan review app (server/doors/review_app.py).
     """
     description = spec.listed_description
-    model: type[BaseModel] = spec.model
-    if isinstance(spec, Action) and compact and spec.batch_of:
-        schema = compact_batch_schema(model, spec.batch_of)
+    schema: dict[str, Any]
+    if isinstance(spec, Listed):  # built as below, from the catalogue
+        shown = spec.compact_schema if compact else None
+        schema = shown if shown is not None else spec.input_schema
+    elif isinstance(spec, Action) and compact and spec.batch_of:
+        schema = compact_batch_schema(spec.model, spec.batch_of)
     elif isinstance(spec, Action) and compact and spec.shapes_of:
-        schema = compact_shared_schema(model, catalog()[spec.shapes_of].model, spec.shapes_of)
+        schema = compact_shared_schema(spec.model, catalog()[spec.shapes_of].model, spec.shapes_of)
     else:
+        model: type[BaseModel] = spec.model
         schema = input_schema(model)  # read-only and shared (server/tools/schema.py)
     if refused_reason:
         description = f"[REFUSED by policy: {refused_reason}] {description}"
@@ -96,11 +103,13 @@ def tool_for(
     )
 
 
-def lazy_loading_meta(spec: Action | MetaTool[Any]) -> dict[str, Any]:
+def lazy_loading_meta(spec: Action | Listed | MetaTool[Any]) -> dict[str, Any]:
     """Hints for clients that load tool schemas lazily (Claude Code defers MCP tools' schemas and
     reads these two keys; other clients ignore them): words to find the tool by, on every tool,
     and a small core loaded up front (whoami, discovery, get_plan and the reads used most)."""
-    if isinstance(spec, Action):
+    if isinstance(spec, Listed):
+        hint, core = spec.hint, spec.name in CORE_ACTIONS
+    elif isinstance(spec, Action):
         hint, core = action_hint(spec.name), spec.name in CORE_ACTIONS
     else:
         hint, core = spec.search_hint or search_hint(spec.name, spec.description), spec.always_load
@@ -216,8 +225,11 @@ class LiveChatMCP:
         planning = policy.policy.plans_writes
         tools: list[types.Tool] = []
         if not policy.policy.discovery:
-            decisions = {name: policy.decide(act) for name, act in catalog().items()}
-            for act in catalog().values():
+            # The listing, not the catalogue: the same entries, without importing the resource
+            # modules at start when it is kept on disk (server/tools/listing.py).
+            actions = listing()
+            decisions = {name: policy.decide(act) for name, act in actions.items()}
+            for act in actions.values():
                 decision = decisions[act.name]
                 # A batch tool's items repeat its single tool's schema, an update's nested fields
                 # its create's; when that tool is listed too, they point at it.

@@ -44,7 +44,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ..tools import RESOURCES, Action, catalog, documented_scopes
+from ..tools import RESOURCES, Action, documented_scopes
+from ..tools.listing import Listed, listing
 
 # META_TOOLS: the tools beyond the catalogue, named by their specs (server/meta/). deny_tools may
 # name them, e.g. to run read-only without ChatGPT's search/fetch; allow_tools lists actions only,
@@ -171,7 +172,7 @@ class Policy(BaseModel):
             # Like an empty toolsets: almost certainly a mistake, and "allow nothing" and "no
             # allow list" are opposite readings; refuse rather than pick one.
             raise ValueError("allow_tools is empty: list the tools to allow, or leave it out to allow all")
-        names = set(catalog()) | (set(META_TOOLS) if info.field_name == "deny_tools" else set())
+        names = set(listing()) | (set(META_TOOLS) if info.field_name == "deny_tools" else set())
         for pattern in value:
             if not any(_match(pattern, name) for name in names):
                 raise ValueError(f"{pattern!r} matches no tool (tool names are lower_snake_case, e.g. delete_agent)")
@@ -294,7 +295,7 @@ def _match(pattern: str, name: str) -> bool:
     return fnmatch.fnmatchcase(name, pattern)
 
 
-def _matches(patterns: Iterable[str], act: Action) -> str | None:
+def _matches(patterns: Iterable[str], act: Action | Listed) -> str | None:
     for pattern in patterns:
         if _match(pattern, act.name) or (act.batch_of and _match(pattern, act.batch_of)):
             return pattern
@@ -321,7 +322,7 @@ class PolicyContext:
             return cls(policy, token_scopes, token_note, audience)
         return cls(policy, None, token_note, audience)
 
-    def refusals(self, act: Action) -> list[Refusal]:
+    def refusals(self, act: Action | Listed) -> list[Refusal]:
         """Every rule that refuses ``act``, in the order of the module docstring, each with the
         change that would lift it."""
         p = self.policy
@@ -351,7 +352,7 @@ class PolicyContext:
                                Change("allow_destructive", True, act.name)))
         return out
 
-    def decide(self, act: Action) -> Decision:
+    def decide(self, act: Action | Listed) -> Decision:
         refusals = self.refusals(act)
         if refusals:
             return Decision.refused(refusals, self.audience)
@@ -393,5 +394,5 @@ class PolicyContext:
         """The deny_tools pattern that names meta tool ``name``, if any."""
         return next((p for p in self.policy.deny_tools if _match(p, name)), None)
 
-    def decide_all(self, actions: Mapping[str, Action] | None = None) -> dict[str, Decision]:
-        return {name: self.decide(act) for name, act in (actions or catalog()).items()}
+    def decide_all(self, actions: Mapping[str, Action] | Mapping[str, Listed] | None = None) -> dict[str, Decision]:
+        return {name: self.decide(act) for name, act in (actions or listing()).items()}

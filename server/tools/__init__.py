@@ -42,9 +42,13 @@ def needs_private_scope(act: Action) -> bool:
 
 @cache
 def documented_scopes() -> frozenset[str]:
-    """Every scope the catalogue names, plus the private one that changes create_agent's behaviour."""
+    """Every scope the catalogue names, plus the private one that changes create_agent's behaviour.
+    Read from the listing (a policy naming scopes is checked against them at start, before the
+    resource modules load)."""
+    from .listing import listing
+
     scopes: set[str] = {"subscription.lc:rw"}
-    for act in catalog().values():
+    for act in listing().values():
         for alternative in act.scopes:
             scopes.update(alternative)
         scopes.update(act.extra_scopes)

@@ -190,6 +190,11 @@ class ReadOnlyList(list[Any]):
         return list, (list(self),)
 
 
+def read_only(schema: dict[str, Any]) -> ReadOnlyDict:
+    """A read-only copy of ``schema`` (how every cached schema is handed out)."""
+    return cast(ReadOnlyDict, _read_only(schema))
+
+
 def _read_only(node: Any) -> Any:
     if isinstance(node, dict):
         return ReadOnlyDict({key: _read_only(value) for key, value in node.items()})

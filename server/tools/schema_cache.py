@@ -11,6 +11,12 @@ turns it off.
 
 Only the catalogue's own models are kept (a module under ``server.``, not defined inside a
 function): their module and qualified name identify one class per process.
+
+Beside the schemas, the same file keeps the catalogue's listing (server/tools/listing.py: what
+tools/list and the policy read of each action, schemas included), so that a start answers
+tools/list without importing the resource modules that declare the actions (their pydantic
+models were a fifth of a cold start's import time). It is derived from the catalogue and stamped
+with the same fingerprint: any change to the catalogue's source rebuilds it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_state: dict[str, Any] = {}  # "loaded": bool, "entries": dict, "dirty": bool, "path": Path | None
+_state: dict[str, Any] = {}  # "loaded": bool, "entries": dict, "listing": list | None, "dirty": bool
 
 
 def enabled() -> bool:
@@ -78,12 +84,14 @@ def _file() -> Path:
 
 def _entries() -> dict[str, Any]:
     if not _state.get("loaded"):
-        _state.update(loaded=True, entries={}, dirty=False, fingerprint=_fingerprint())
+        _state.update(loaded=True, entries={}, listing=None, dirty=False, fingerprint=_fingerprint())
         try:
             stored = json.loads(_file().read_text())
             if (isinstance(stored, dict) and stored.get("fingerprint") == _state["fingerprint"]
                     and isinstance(stored.get("schemas"), dict)):
                 _state["entries"] = stored["schemas"]
+                if isinstance(stored.get("listing"), list):
+                    _state["listing"] = stored["listing"]
         except (OSError, ValueError):
             pass
     entries: dict[str, Any] = _state["entries"]
@@ -97,6 +105,23 @@ def get(name: str) -> dict[str, Any] | None:
 
 def put(name: str, schema: dict[str, Any]) -> None:
     _entries()[name] = copy.deepcopy(schema)  # as built: a caller's later change is not kept
+    _changed()
+
+
+def get_listing() -> list[Any] | None:
+    """The stored listing (server/tools/listing.py checks its entries), or None."""
+    _entries()
+    found = _state["listing"]
+    return found if isinstance(found, list) else None
+
+
+def put_listing(listing: list[dict[str, Any]]) -> None:
+    _entries()
+    _state["listing"] = copy.deepcopy(listing)
+    _changed()
+
+
+def _changed() -> None:
     if not _state["dirty"]:
         _state["dirty"] = True
         atexit.register(save)
@@ -108,7 +133,10 @@ def save() -> None:
         return
     _state["dirty"] = False
     path = _file()
-    text = json.dumps({"fingerprint": _state["fingerprint"], "schemas": _state["entries"]}, separators=(",", ":"))
+    stored = {"fingerprint": _state["fingerprint"], "schemas": _state["entries"]}
+    if _state.get("listing") is not None:
+        stored["listing"] = _state["listing"]
+    text = json.dumps(stored, separators=(",", ":"))
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
