@@ -28,9 +28,7 @@ from starlette.routing import Route
 
 from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
 from ..tools.validation import describe_validation_error
-from . import resources
 from .accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Accounts, OAuthApp
-from .bots import BOT_TOKEN_SCOPES
 from .core import DEFAULT_CLIENT_ID, SANDBOX_NOTICE, Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339
 
 # Two built-in Bearer tokens. The ordinary app token is what a user meets first: it holds every
@@ -97,14 +95,16 @@ class Sandbox:
     rate_period: float = 600.0
     token: str = DEFAULT_TOKEN
     clock: Clock = field(default_factory=Clock)
-    state: SandboxState = field(init=False)
+    # The default license (``state``) and the accounts service (``accounts``, which holds the
+    # second license) are seeded on first use, not at construction: see ``_seeded``.
+    _default_state: SandboxState = field(init=False, repr=False)
     credentials: list[SandboxCredential] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     _hits: deque[float] = field(default_factory=deque)
     oauth_client_id: str = DEFAULT_OAUTH_CLIENT_ID
     oauth_client_secret: str = DEFAULT_OAUTH_CLIENT_SECRET
-    accounts: Accounts = field(init=False)
+    _accounts: Accounts = field(init=False, repr=False)
     # Budgets of the licenses other than the default one (organization id -> hits).
     _org_hits: dict[str, deque[float]] = field(default_factory=dict)
     # What the default license holds after a reset: the built-in seed, or another one (a
@@ -119,7 +119,15 @@ class Sandbox:
         # (the dal: spelling is then no token of it). They keep it when /_sandbox/config later moves
         # the license to another region: that is how a test makes a misdirected_request.
         self.token = regional(self.token, self.region)
-        self.reset()
+        # The built-in seed imports every resource module of the sandbox and of the catalogue: a
+        # stdio server on the built-in sandbox would pay for it before its first tools/list, whose
+        # only request here is token info for a built-in credential, which reads no license data.
+        # So the licenses are seeded when something first reads them (``state``, ``accounts``).
+        # Another seed (a configuration document's) is applied now: a bad one fails at the start.
+        self._default_state = SandboxState(region=self.region, _clock=self.clock)
+        self._seeded = False
+        if self.seed is not None:
+            self.reset()
         if not self.credentials:
             self.credentials = [SandboxCredential("default", self.token)]
         # Kept apart from ``credentials`` so that trimming test credentials never drops it.
@@ -128,16 +136,33 @@ class Sandbox:
         self.app_token = regional(APP_TOKEN, self.region)
         self.all_scopes_token = self.all_scopes.secret
 
+    @property
+    def state(self) -> SandboxState:
+        """The default license, seeded."""
+        if not self._seeded:
+            self.reset()
+        return self._default_state
+
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts service and its licenses, seeded."""
+        if not self._seeded:
+            self.reset()
+        return self._accounts
+
     def reset(self) -> None:
-        self.state = SandboxState(region=self.region, _clock=self.clock)
-        (self.seed or resources.seed)(self.state)
+        from . import resources
+
+        self._default_state = SandboxState(region=self.region, _clock=self.clock)
+        (self.seed or resources.seed)(self._default_state)
         self._hits.clear()
         self._org_hits.clear()
-        if not hasattr(self, "accounts"):
+        if not self._seeded:
             app = OAuthApp(self.oauth_client_id, self.oauth_client_secret)
-            self.accounts = Accounts(self.state, app=app, seed=resources.seed)
+            self._accounts = Accounts(self._default_state, app=app, seed=resources.seed)
+            self._seeded = True
         else:
-            self.accounts.reset(self.state)
+            self._accounts.reset(self._default_state)
 
     def state_for(self, requester: Requester) -> SandboxState:
         """The license a request acts on: its token's organization (the default one otherwise)."""
@@ -174,6 +199,8 @@ class Sandbox:
         if found is None:
             return None
         bot, organization_id, _ = found
+        from .bots import BOT_TOKEN_SCOPES
+
         return Requester(f"bot {bot['id']}", BOT_TOKEN_SCOPES, bot["id"], bot["owner_client_id"], organization_id,
                          kind="bot")
 
@@ -198,7 +225,7 @@ class Sandbox:
             scopes=cred.scopes if cred.scopes is not None else documented_scopes() - PRIVATE_SCOPES,
             account_id=cred.account_id,
             client_id=cred.client_id if cred.kind == "bearer" else None,  # a PAT has no client id
-            organization_id=self.state.organization_id,
+            organization_id=self._default_state.organization_id,  # seeded or not: token info asks before seeding
             kind=cred.kind,
         )
 
@@ -292,6 +319,8 @@ class Sandbox:
             req: BaseModel = model.model_validate(body)
         except ValidationError as exc:
             raise SandboxError("validation", describe_validation_error(exc, body)) from None
+        from . import resources
+
         handler = resources.HANDLERS.get(name)
         if handler is None:
             raise SandboxError("internal", f"The sandbox does not implement {name} yet")
@@ -326,7 +355,7 @@ class Sandbox:
                 Route("/v2/info", self._token_info, methods=["GET"]),
                 Route("/v2/token", self._token, methods=["POST", "DELETE"]),
                 Route("/v2/accounts/me", self._me, methods=["GET"]),
-                Route("/_sandbox/accounts", self.accounts.control, methods=["GET", "POST"]),
+                Route("/_sandbox/accounts", self._accounts_control, methods=["GET", "POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["POST", "DELETE", "GET"]),
                 Route("/_sandbox/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_sandbox/reset", self._reset, methods=["POST"]),
@@ -337,6 +366,9 @@ class Sandbox:
                 Route("/", self._index, methods=["GET", "POST"]),
             ]
         )
+
+    async def _accounts_control(self, request: Request) -> Response:
+        return await self.accounts.control(request)  # looked up per request: the app is made before seeding
 
     async def _action(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -419,13 +451,17 @@ class Sandbox:
         return JSONResponse(err.body(), status_code=fault.status, headers=headers)
 
     async def _token_info(self, request: Request) -> Response:
-        issued = self.accounts.info(request)
+        # Unseeded, nothing has read or changed the licenses yet, so no token was issued (by the
+        # accounts service or issue_bot_token): only the credentials below can be asked about.
+        issued = self.accounts.info(request) if self._seeded else None
         if issued is not None:
             return issued
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
-        bot = self._bot_issued(value) if scheme == "Bearer" else None
+        bot = self._bot_issued(value) if scheme == "Bearer" and self._seeded else None
         if bot is not None:
+            from .bots import BOT_TOKEN_SCOPES
+
             # An issued bot token is a Bearer token like any other: token info names its bot (the bot's id is
             # its account), the app that owns the bot, what is left of its 24 hours and its three scopes.
             found, organization_id, expires_at = bot
