@@ -41,7 +41,6 @@ from ..tools.meta_names import GET_PLAN, REVIEW_PLAN
 from ..tools.schema import compact_batch_schema, compact_shared_schema, input_schema
 from ..tools.words import CORE_ACTIONS, action_hint, search_hint
 from . import review_app
-from .prompts import PROMPTS, PromptError, render_prompt
 
 INSTRUCTIONS = (
     "Tools for the LiveChat Configuration API v3.6 (agents, bots, groups, tags, webhooks, ...). "
@@ -386,6 +385,8 @@ class LiveChatMCP:
             return types.ReadResourceResult(contents=[content])
 
         async def on_list_prompts(ctx: RequestContext, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+            from .prompts import PROMPTS  # when asked: not every client asks, and never before tools/list
+
             return types.ListPromptsResult(
                 prompts=[
                     types.Prompt(
@@ -402,6 +403,8 @@ class LiveChatMCP:
             )
 
         async def on_get_prompt(ctx: RequestContext, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+            from .prompts import PROMPTS, PromptError, render_prompt
+
             prompt = PROMPTS.get(params.name)
             try:
                 if prompt is None:

@@ -8,7 +8,6 @@ malformed policy never starts the server.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -137,6 +136,8 @@ def _intersect(a: list[str] | None, b: list[str] | None) -> list[str] | None:
 
 def read_policy_source(spec: str) -> tuple[dict[str, Any], str]:
     """The raw mapping of a preset name or a policy file, and a label for it."""
+    import tomllib  # here: a server started without a policy (the default) never parses TOML
+
     known = presets()
     if spec in known:
         return tomllib.loads(known[spec].read_text()), f"preset {spec}"
