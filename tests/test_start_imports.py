@@ -24,6 +24,16 @@ from server.doors.cli.main import main
 sys.exit(main())
 """
 
+# The catalogue's resource modules (their pydantic models) and the sandbox's: tools/list is answered
+# from the listing kept in the schema cache (server/tools/listing.py), and the built-in sandbox is
+# seeded when first read; both load on the first tools/call.
+RESOURCES = ("agents", "auto_access", "bots", "customer_bans", "greetings", "groups", "other", "properties", "tags",
+             "webhooks")
+NOT_BEFORE_A_CALL = (
+    *(f"server.tools.{r}" for r in RESOURCES), *(f"server.sandbox.{r}" for r in RESOURCES), "server.sandbox.resources",
+    "server.doors.prompts", "tomllib",
+)
+
 NOT_AT_START = (
     "server.doors.http", "server.doors.hosted", "server.doors.plan_page", "server.auth",
     "server.doors.cli.apply", "server.doors.cli.plans", "server.doors.cli.export", "server.doors.cli.diff",
@@ -44,3 +54,29 @@ async def test_a_stdio_server_serving_a_read_loads_no_http_hosted_or_other_subco
     loaded = json.loads(record.read_text())
     assert "server.doors.mcp_app" in loaded and "server.doors.cli.serve" in loaded  # the record is this server's
     assert [m for m in loaded if m.startswith(NOT_AT_START)] == []
+
+
+async def _modules_of_a_start(tmp_path: Path, *, call: bool = False) -> list[str]:
+    """The modules a --sandbox server loaded to answer tools/list (and a call), its schema cache in tmp_path."""
+    record = tmp_path / "modules.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), LIVECHAT_MCP_SCHEMA_CACHE="on")
+    params = StdioServerParameters(command=sys.executable, args=["-c", WRAPPER, str(record), "--sandbox"], env=env)
+    async with Client(params) as client:
+        assert any(t.name == "get_group" for t in (await client.list_tools()).tools)
+        if call:
+            assert not (await client.call_tool("get_group", {"id": 0})).is_error
+    loaded: list[str] = json.loads(record.read_text())
+    return loaded
+
+
+async def test_a_stdio_server_answers_tools_list_without_the_resource_modules(tmp_path: Path) -> None:
+    """With the schema cache warm (any start before this one), a start that answers tools/list
+    loads neither the catalogue's resource modules nor the sandbox's; the first call does."""
+    cold = await _modules_of_a_start(tmp_path)  # builds the listing from the catalogue and keeps it
+    assert "server.tools.agents" in cold
+    warm = await _modules_of_a_start(tmp_path)
+    assert "server.doors.mcp_app" in warm  # the record is this server's
+    assert [m for m in warm if m in NOT_BEFORE_A_CALL] == []
+    called = await _modules_of_a_start(tmp_path, call=True)
+    assert "server.tools.groups" in called and "server.sandbox.groups" in called
