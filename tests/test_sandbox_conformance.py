@@ -21,7 +21,8 @@ from server.sandbox import Sandbox, SandboxCredential
 from server.sandbox.agents import account_id
 from server.sandbox.app import DEFAULT_CLIENT_ID
 from server.sandbox.bots import BOT_ID, BOT_SECRET, TEMPLATE_ID
-from server.tools import catalog, documented_scopes
+from server.tools import catalog
+from server.tools.listing import documented_scopes
 from server.tools.owner import takes_owner
 
 pytestmark = pytest.mark.anyio

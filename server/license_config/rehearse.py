@@ -30,7 +30,7 @@ from ..safety.redact import Scrubber
 from ..sandbox import Sandbox, SandboxCredential
 from ..sandbox.core import DEFAULT_CLIENT_ID
 from ..store.memory import MemoryStore
-from ..tools import documented_scopes
+from ..tools.listing import documented_scopes
 from .compare import compare, words
 from .export import ExportError, ReadFailed
 from .live import read_license

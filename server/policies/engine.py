@@ -44,8 +44,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ..tools import RESOURCES, Action, documented_scopes
-from ..tools.listing import Listed, listing
+from ..tools import RESOURCES, Action
+from ..tools.listing import Listed, documented_scopes, listing
 
 # META_TOOLS: the tools beyond the catalogue, named by their specs (server/meta/). deny_tools may
 # name them, e.g. to run read-only without ChatGPT's search/fetch; allow_tools lists actions only,

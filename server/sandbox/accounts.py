@@ -35,7 +35,7 @@ from urllib.parse import urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from ..tools import documented_scopes
+from ..tools.listing import documented_scopes
 from .core import SandboxState
 from .people import GLOBEX_ORGANIZATION_ID
 

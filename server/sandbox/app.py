@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..tools import PRIVATE_SCOPES, catalog, documented_scopes
+from ..tools import PRIVATE_SCOPES, catalog
+from ..tools.listing import documented_scopes
 from ..tools.validation import describe_validation_error
 from .accounts import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Accounts, OAuthApp
 from .core import DEFAULT_CLIENT_ID, SANDBOX_NOTICE, Clock, Ctx, Requester, SandboxError, SandboxState, parse_rfc3339

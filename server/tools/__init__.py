@@ -40,19 +40,4 @@ def needs_private_scope(act: Action) -> bool:
     return bool(act.scopes) and all(PRIVATE_SCOPES & set(alt) for alt in act.scopes)
 
 
-@cache
-def documented_scopes() -> frozenset[str]:
-    """Every scope the catalogue names, plus the private one that changes create_agent's behaviour.
-    Read from the listing (a policy naming scopes is checked against them at start, before the
-    resource modules load)."""
-    from .listing import listing
-
-    scopes: set[str] = {"subscription.lc:rw"}
-    for act in listing().values():
-        for alternative in act.scopes:
-            scopes.update(alternative)
-        scopes.update(act.extra_scopes)
-    return frozenset(scopes)
-
-
-__all__ = ["PRIVATE_SCOPES", "RESOURCES", "Action", "catalog", "documented_scopes", "needs_private_scope"]
+__all__ = ["PRIVATE_SCOPES", "RESOURCES", "Action", "catalog", "needs_private_scope"]

@@ -111,3 +111,16 @@ def listing() -> dict[str, Listed]:
     if schema_cache.enabled():
         schema_cache.put_listing([_stored(entry) for entry in built.values()])
     return built
+
+
+@cache
+def documented_scopes() -> frozenset[str]:
+    """Every scope the catalogue names, plus the private one that changes create_agent's behaviour.
+    From the listing: a policy naming scopes is checked against them at start, before the
+    resource modules load."""
+    scopes: set[str] = {"subscription.lc:rw"}
+    for act in listing().values():
+        for alternative in act.scopes:
+            scopes.update(alternative)
+        scopes.update(act.extra_scopes)
+    return frozenset(scopes)
