@@ -14,12 +14,6 @@ from pydantic import Field, StrictBool
 
 from ..calls.answers import ToolResult, error_result
 from ..calls.lifecycle import store_plan
-from ..license_config.compare import compare, pair_documents, words
-from ..license_config.converge import converge
-from ..license_config.document import KINDS, DocumentError, load
-from ..license_config.export import ExportError, ReadFailed
-from ..license_config.live import read_license
-from ..license_config.planner import build, planning_policy
 from ..policies.audience import Change
 from ..store import StoreUnavailable
 from ..tools import meta_names as names
@@ -27,6 +21,8 @@ from ..tools.types import Input
 from .plan_tools import plan_key, signed
 from .spec import MetaCall, MetaTool, MetaTools
 
+# The configuration-as-code modules (server/license_config) are imported by the calls that use them:
+# these tools are listed at every start, called rarely.
 Kind = Literal["groups", "agents", "bots", "bot_templates", "auto_access", "greetings", "tags", "properties",
                "webhooks"]
 # Few words: these three tools are listed to every client (tools/list is paid on every turn). diff and
@@ -49,6 +45,9 @@ class PlanConfigArgs(Input):
 
 
 def _failed(exc: Exception) -> ToolResult:
+    from ..license_config.document import DocumentError
+    from ..license_config.export import ReadFailed
+
     if isinstance(exc, ReadFailed):
         return error_result("read_failed", f"The license could not be read: {exc}. Nothing was changed.",
                             untrusted=True, what_to_do="Retry, or leave that kind out (kinds, or a document "
@@ -61,11 +60,17 @@ def _failed(exc: Exception) -> ToolResult:
 def _kinds(given: Sequence[str] | None, doc: dict[str, Any] | None = None) -> list[str] | None:
     if doc is None:
         return list(given) if given else None
+    from ..license_config.document import KINDS
+
     present = [k for k in KINDS if k in doc]
     return [k for k in present if not given or k in given]
 
 
 async def export_config(call: MetaCall, parsed: ExportConfigArgs) -> ToolResult:
+    from ..license_config.document import KINDS
+    from ..license_config.export import ExportError, ReadFailed
+    from ..license_config.live import read_license
+
     try:
         doc = await read_license(call.meta.runtime, call.context, _kinds(parsed.kinds))
     except (ReadFailed, ExportError) as exc:
@@ -85,6 +90,10 @@ async def _against_license(call: MetaCall, document: dict[str, Any], given: Sequ
     compared). Diffing reads groups and bots the document has (a rename reads through); converging
     reads them always (names become the target's ids) and agents when groups are converged (a
     member must exist)."""
+    from ..license_config.document import KINDS, DocumentError, load
+    from ..license_config.export import ExportError, ReadFailed
+    from ..license_config.live import read_license
+
     try:
         doc = load(document)
         kinds = _kinds(given, doc) or []
@@ -103,11 +112,17 @@ async def diff_config(call: MetaCall, parsed: DiffConfigArgs) -> ToolResult:
     if isinstance(found, ToolResult):
         return found
     doc, live, kinds = found
+    from ..license_config.compare import compare, words
+
     result = compare(doc, live, kinds)
     return ToolResult({**result, "text": words(result)})
 
 
 async def plan_config(call: MetaCall, parsed: PlanConfigArgs) -> ToolResult:
+    from ..license_config.compare import pair_documents
+    from ..license_config.converge import converge
+    from ..license_config.planner import build, planning_policy
+
     meta, runtime = call.meta, call.meta.runtime
     found = await _against_license(call, parsed.document, None, converging=True)
     if isinstance(found, ToolResult):

@@ -12,8 +12,6 @@ from mcp_types import INVALID_PARAMS
 from ..calls.context import CallContext
 from ..calls.lifecycle import may_see, page_of
 from ..calls.objects import KINDS, ObjectError
-from ..license_config.export import ExportError, ReadFailed
-from ..license_config.live import read_license
 from ..plans.lifecycle import STATES
 from ..plans.store import PlanStore
 from ..safety.untrusted import clean, label
@@ -56,6 +54,9 @@ async def read_resource(meta: MetaTools, uri: str, *, session: str) -> Any:
     if uri == "livechat://policy":
         return policy_report(meta.runtime)
     if uri == CONFIG_URI:  # the whole configuration document, as export_config answers it
+        from ..license_config.export import ExportError, ReadFailed  # here: read rarely, and never at start
+        from ..license_config.live import read_license
+
         try:
             return await read_license(meta.runtime, CallContext(session=session), None)
         except (ReadFailed, ExportError) as exc:
