@@ -74,8 +74,9 @@ def _listed(act: Action, actions: dict[str, Action]) -> Listed:
 
 
 _FIELDS = ("name", "resource", "title", "listed_description", "scopes", "write", "destructive", "idempotent",
-           "batch_of", "shapes_of", "schema", "compact", "hint",
-           "extra_scopes")
+           "batch_of", "shapes_of", "schema", "compact", "hint", "extra_scopes")
+_TEXT = ("name", "resource", "title", "listed_description", "hint")
+_FLAGS = ("write", "destructive", "idempotent")
 
 
 def _stored(entry: Listed) -> dict[str, Any]:
@@ -89,9 +90,9 @@ def _read(stored: list[Any]) -> dict[str, Listed] | None:
         if not isinstance(item, dict) or set(item) != set(_FIELDS):
             return None
         scopes, extra = item["scopes"], item["extra_scopes"]
-        if not (isinstance(scopes, list) and all(isinstance(a, list) for a in scopes) and isinstance(extra, list)
-                and isinstance(item["schema"], dict) and isinstance(item["compact"], dict | None)
-                and isinstance(item["hint"], str)):
+        if not (all(isinstance(item[k], str) for k in _TEXT) and all(isinstance(item[k], bool) for k in _FLAGS)
+                and isinstance(scopes, list) and all(isinstance(a, list) for a in scopes) and isinstance(extra, list)
+                and isinstance(item["schema"], dict) and isinstance(item["compact"], dict | None)):
             return None
         entry = Listed(**{**item, "scopes": tuple(tuple(a) for a in scopes), "extra_scopes": tuple(extra)})
         out[entry.name] = entry
