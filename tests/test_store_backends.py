@@ -459,9 +459,15 @@ def _instructions(db: sqlite3.Connection) -> Callable[[], int]:
     return lambda: ran[0]
 
 
-async def test_sqlite_a_reservation_far_from_the_capacity_does_not_count_the_window(tmp_path: Path) -> None:
+async def test_sqlite_a_reservation_far_from_the_capacity_does_not_count_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A read costs one reservation; counting a busy window (a thousand slots: a license's
-    # 10 minutes) on every one was most of what the store added to a call.
+    # 10 minutes) on every one was most of what the store added to a call. Each reservation here
+    # writes (no spare slots: those are tried below), so each is counted alike.
+    from server.store import sqlite as backend
+
+    monkeypatch.setattr(backend, "SPARES", 1)
     s = open_store(f"sqlite://{tmp_path / 's.db'}", _env(tmp_path))
     try:
         db = s._db  # type: ignore[attr-defined]
@@ -497,3 +503,57 @@ async def test_sqlite_slots_reserved_before_the_count_existed_are_counted(tmp_pa
         assert await s.reserve("lic", capacity=4, period=600, slot="fifth", hold=60) > 0
     finally:
         await s.aclose()
+
+
+def _held(path: Path, bucket: str) -> tuple[int, int]:
+    """(slots in the file for ``bucket``, of which held: not finished yet)."""
+    with sqlite3.connect(path) as db:
+        total, held = db.execute("SELECT count(*), coalesce(sum(finish > ?), 0) FROM slots WHERE bucket LIKE ?",
+                                 (time.time(), f"%:{bucket}")).fetchone()
+    return int(total), int(held)
+
+
+async def test_sqlite_calls_that_follow_at_once_share_a_write_and_every_guarantee_holds(tmp_path: Path) -> None:
+    """Back-to-back reservations take spare slots ahead: most reservations write nothing. The
+    spares are held in the file like requests in flight (another process counts them, the capacity
+    holds), a block set by another process stops the next call at once, and once the caller is idle
+    (its release) or closed no spare is left: every slot in the window is a request that finished."""
+    path = tmp_path / "s.db"
+    one, other = (open_store(f"sqlite://{path}", _env(tmp_path)) for _ in range(2))
+    writes = [0]
+    write = one._write  # type: ignore[attr-defined]
+
+    def counted(fn: Callable[..., object], *args: object) -> object:
+        writes[0] += 1
+        return write(fn, *args)
+
+    one._write = counted  # type: ignore[attr-defined]
+    try:
+        previous: list[tuple[str, float]] = []
+        for i in range(40):
+            assert await one.reserve("lic", capacity=100, period=600, slot=f"a{i}", hold=60, finished=previous) == 0
+            previous = [(f"a{i}", 0.0)]
+        assert writes[0] <= 12, writes  # 40 reservations, a write for several of them
+        total, held = _held(path, "lic")
+        assert held > 1 and total > 40  # the last request and its spares are held, in the file
+        # Another process sees them: it gets what is left of the window and no more.
+        taken = 0
+        while await other.reserve("lic", capacity=100, period=600, slot=f"b{taken}", hold=60) == 0:
+            taken += 1
+        assert total + taken == 100
+        # Idle: what finished is stamped, the spares no call took are given back.
+        await one.release("lic", "a39")
+        assert _held(path, "lic") == (40 + taken, taken)
+        # A block set by another process holds a caller with spares back at its very next call.
+        for i in range(20):
+            assert await one.reserve("free", capacity=1000, period=600, slot=f"f{i}", hold=60) == 0
+        assert _held(path, "free")[1] > 20
+        await other.block("free", 5)
+        assert await one.reserve("free", capacity=1000, period=600, slot="blocked", hold=60) > 4
+        assert _held(path, "free")[1] == 20  # its spares were given back
+        for i in range(3):
+            assert await one.reserve("closing", capacity=1000, period=600, slot=f"c{i}", hold=60) == 0
+    finally:
+        await one.aclose()
+        await other.aclose()
+    assert _held(path, "closing") == (3, 3)  # three in flight when it closed; no spare left behind
