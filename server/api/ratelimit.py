@@ -43,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -73,12 +74,17 @@ def new_slot() -> str:
     its slots sorted by name, so the one taken now and the one released with it (the previous
     request's) sit together at the end instead of on two random pages (SQLite then writes fewer
     pages per reservation)."""
-    global _last_slot_ns
+    global _last_slot_ns, _process
     _last_slot_ns = max(time.time_ns(), _last_slot_ns + 1)  # strictly growing within this process
-    return f"{_last_slot_ns:016x}{secrets.token_hex(4)}"
+    if _process[0] != os.getpid():  # this process's own mark (a forked child draws its own)
+        _process = (os.getpid(), secrets.token_hex(4))
+    return f"{_last_slot_ns:016x}{_process[1]}"
 
 
 _last_slot_ns = 0
+# Drawn once per process, not per slot (a system call each): the time keeps one process's slots
+# apart, the mark two processes'.
+_process = (0, "")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import mcp_types as types
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from ..policies import PolicyContext
 from ..policies.audience import Change, Refusal
@@ -427,8 +428,6 @@ class TerminalAsker:
 
 def asker_for(ctx: Any, params: Any, store: Store) -> Asker:
     """The asker for this MCP request's protocol generation (the CLI has its own: TerminalAsker)."""
-    from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-
     session = getattr(ctx, "session", None)
     if getattr(ctx, "protocol_version", None) in MODERN_PROTOCOL_VERSIONS:
         return RoundsAsker(getattr(session, "client_capabilities", None), params, store)
@@ -440,14 +439,15 @@ class SharedStateBoundary:
     ``shared_secret``), built on first use because fetching the key is asynchronous."""
 
     def __init__(self, store: Store, audience: str) -> None:
+        from mcp_types.methods import INPUT_REQUIRED_METHODS  # loaded with the SDK's server, which builds this
+
         self.store = store
         self.audience = audience
         self._boundary: Any = None
+        self._sealed = INPUT_REQUIRED_METHODS  # looked up once, not imported again per request
 
     async def __call__(self, ctx: Any, call_next: Any) -> Any:
-        from mcp_types.methods import INPUT_REQUIRED_METHODS
-
-        if getattr(ctx, "method", None) not in INPUT_REQUIRED_METHODS:
+        if getattr(ctx, "method", None) not in self._sealed:
             return await call_next(ctx)  # nothing to seal: the store is not asked
         if self._boundary is None:
             from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
