@@ -80,3 +80,54 @@ async def test_a_stdio_server_answers_tools_list_without_the_resource_modules(tm
     assert [m for m in warm if m in NOT_BEFORE_A_CALL] == []
     called = await _modules_of_a_start(tmp_path, call=True)
     assert "server.tools.groups" in called and "server.sandbox.groups" in called
+
+
+# Counts the collections made while the server serves: after the first call loaded the resource
+# modules and before main() returned (stdin closed).
+COLLECTING = """
+import gc, json, sys
+record = sys.argv.pop(1)
+seen = {"serving": 0}
+serving = [True]
+def count(phase, info):
+    if phase == "stop" and serving[0] and "server.tools.groups" in sys.modules:
+        seen["serving"] += 1
+gc.callbacks.append(count)
+from server.doors.cli.main import main
+code = main()
+serving[0] = False
+seen["enabled"] = gc.isenabled()
+open(record, "w").write(json.dumps(seen))
+sys.exit(code)
+"""
+
+
+async def test_a_stdio_server_collects_garbage_while_it_serves(tmp_path: Path) -> None:
+    """The entry point pauses the garbage collector for the start (main.py); a server left
+    without it would grow with every call's cycles."""
+    record = tmp_path / "gc.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    params = StdioServerParameters(command=sys.executable, args=["-c", COLLECTING, str(record), "--sandbox"], env=env)
+    async with Client(params) as client:
+        await client.list_tools()
+        for _ in range(20):
+            assert not (await client.call_tool("list_groups", {})).is_error
+    seen = json.loads(record.read_text())
+    assert seen["serving"] > 0 and seen["enabled"]
+
+
+def test_main_called_in_a_process_leaves_its_garbage_collector_as_it_was(capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from server.doors.cli.main import main
+
+    frozen = gc.get_freeze_count()
+    assert main(["policy", "--sandbox"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert "get_group" in capsys.readouterr().out
+    gc.disable()
+    try:
+        assert main(["policy", "--sandbox"]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
