@@ -50,7 +50,7 @@ from common import (
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-REPLICAS = int(os.environ.get("BENCH_REPLICAS", "2"))
+REPLICAS = int(os.environ.get("BENCH_REPLICAS", "3"))  # the hosting recipe's three (docs/hosting.md)
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 LEGACY, MODERN = "2025-11-25", "2026-07-28"
 CALL = {"name": "get_group", "arguments": {"id": 0}}
