@@ -290,10 +290,11 @@ async def test_without_approvals_the_lifecycle_is_stored_applied_partly_applied_
     states = [line["tool"] for line in audit_file(log) if line["tool"].startswith("plan/")]
     stored = {line["outcome"]["plan_id"] for line in audit_file(log) if line["tool"] == "plan/stored"}
     # The two plans and the undo plan of each apply that did something. The undo's own apply answers its undo
-    # (re-create the tag: undo plans are checked, so what their deletes lose is known): within the same second
-    # that is the first plan again (same document, same id).
+    # (re-create the tag: undo plans are checked, so what their deletes lose is known): another plan than the
+    # first, though its steps are the same (each planning is its own plan).
     redo = undo_report["undo"]
     assert redo["summary"]["by_action"] == {"create_tag": 1} and redo["cannot_undo"] == []
+    assert redo["plan_id"] != plan["plan_id"]
     assert stored == {plan["plan_id"], half["plan_id"], undo["plan_id"], stopped["undo"]["plan_id"], redo["plan_id"]}
     assert states.count("plan/applied") == 2 and "plan/undone" in states and "plan/partly_applied" in states
 

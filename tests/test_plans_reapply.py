@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,23 @@ async def test_a_resumed_plan_expects_what_its_own_earlier_steps_changed(make_se
     assert [st["status"] for st in first["steps"]] == ["done", "failed", "not_sent"]
     assert resumed["status"] == "completed", resumed
     assert loopback.sandbox.state.agents[jane]["job_title"] == "Second title"
+
+
+async def test_the_same_plan_asked_for_twice_is_one_plan_applied_once(make_server, loopback):
+    """get_plan asked again later (the person wants to see it again) signs the same document, so
+    applying both answers does not send the plan twice; planning the same steps anew is another plan."""
+    async with make_server(env=loopback.env(), overrides=DRY) as s:
+        await s.client.call_tool("create_group", {"name": "Asked twice", "agent_priorities": {}})
+        first = tool_payload(await s.client.call_tool("get_plan", {"view": "summary"}))
+        time.sleep(1.05)  # another second: the document's created_at is when the plan began, not when asked
+        again = tool_payload(await s.client.call_tool("get_plan", {"view": "summary"}))
+        await s.client.call_tool("clear_plan", {})
+        await s.client.call_tool("create_group", {"name": "Asked twice", "agent_priorities": {}})
+        anew = tool_payload(await s.client.call_tool("get_plan", {"view": "summary"}))
+    assert (again["plan_id"], again["mac"], again["created_at"]) == (first["plan_id"], first["mac"], first["created_at"])
+    assert anew["plan_id"] != first["plan_id"]
+    async with make_server(env=loopback.env(), overrides=WRITE) as s:
+        applied = tool_payload(await s.client.call_tool("apply_plan", {"plan_id": first["plan_id"], "mac": first["mac"]}))
+        twice = tool_payload(await s.client.call_tool("apply_plan", {"plan_id": again["plan_id"], "mac": again["mac"]}))
+    assert applied["status"] == "completed" and twice["status"] == "already_applied"
+    assert groups_named(loopback, "Asked twice") == 1

@@ -29,7 +29,9 @@ Planning answer (a dry-run write): ``planned``, ``steps`` (numbers), ``plan_size
 ``checks`` ([{step, warnings, expected_error, changes}] for the steps with something to say; every
 step is checked as it is planned unless get_plan ``check: false`` turned it off).
 
-Plan document (get_plan): ``kind``, ``schema_version``, ``created_at``, ``max_batch_size``,
+Plan document (get_plan): ``kind``, ``schema_version``, ``created_at`` (when its first step was
+planned), ``serial`` (this planning's: the same plan asked for twice is one document, one MAC; the
+same steps planned anew are another plan), ``max_batch_size``,
 ``target`` ({api, region}: what it was made against), ``checks`` ({checked: true, reads: N} or
 {checked: false, why}), ``steps``, ``secrets``, ``requests`` (get_plan shows them with
 ``requests: true`` or ``view: "document"``; apply rebuilds them from the steps),
@@ -59,6 +61,8 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -66,7 +70,7 @@ from typing import Any, Protocol
 from ..tools import Action, catalog
 from . import refs as plan_refs
 from .effects import CREATES, DELETES, KINDS, UPDATES, Ledger
-from .times import now
+from .times import now, when
 
 SCHEMA_VERSION = 1
 KIND = "livechat-mcp/plan"
@@ -183,6 +187,12 @@ class Plan:
     # the state store then writes the plan whole instead of appending what was added
     # (server/plans/working.py).
     rewritten: bool = field(default=False, compare=False, repr=False)
+    # One planning's identity, from its first step until it is cleared: ``started`` (epoch) is the
+    # document's created_at and ``serial`` is signed with it. get_plan asked twice of the same plan
+    # then signs the same document (one MAC: one journal, applied once), while a plan made anew
+    # with the same steps, even within the same second, is another plan.
+    started: float = 0.0
+    serial: str = ""
 
     def add(self, act: Action, body: dict[str, Any]) -> list[int]:
         """Add a planned write; a batch call becomes one step per item. Returns step numbers.
@@ -203,6 +213,8 @@ class Plan:
                 f"MAX_PLAN_BYTES); it has {len(self.steps)} steps, {self.size:,} bytes and this call adds "
                 f"{len(items)}, {added:,}: {what}")
         first = len(self.steps) + 1
+        if not self.steps and not self.serial:
+            self.started, self.serial = time.time(), secrets.token_hex(8)
         self.steps.extend(items)
         self.size += added
         return list(range(first, first + len(items)))
@@ -212,6 +224,7 @@ class Plan:
         self.steps.clear()
         self.size = 0
         self.ledger = Ledger()
+        self.started, self.serial = 0.0, ""
         self.rewritten = True
         return count
 
@@ -232,7 +245,8 @@ class Plan:
         doc: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
-            "created_at": now(),
+            "created_at": when(self.started) if self.started else now(),
+            **({"serial": self.serial} if self.serial else {}),
             "max_batch_size": max_batch_size,
             "target": _target(client, client_id, organization_id),
             "checks": self.checks(),

@@ -65,7 +65,7 @@ def _dump(value: Any) -> bytes:
 
 def _head(plan: Plan) -> bytes:
     return _dump({"size": plan.size, "checking": plan.checking, "not_checked": plan.not_checked,
-                  "calls": plan.ledger.calls})
+                  "calls": plan.ledger.calls, "started": plan.started, "serial": plan.serial})
 
 
 def _step_out(step: Step) -> list[Any]:
@@ -110,6 +110,7 @@ def _apply(plan: Plan, head: bytes, entries: list[bytes]) -> Plan:
     top = json.loads(head)
     plan.size, plan.checking = int(top["size"]), bool(top["checking"])
     plan.not_checked, plan.ledger.calls = str(top.get("not_checked", "")), int(top.get("calls", 0))
+    plan.started, plan.serial = float(top.get("started") or 0.0), str(top.get("serial") or "")
     ledger = plan.ledger
     for raw in entries:
         entry = json.loads(raw)
@@ -205,7 +206,7 @@ class WorkingPlans:
             _track(plan)
             self._remember(key, plan, read.mark)
         return Plan(steps=list(plan.steps), size=plan.size, checking=plan.checking, not_checked=plan.not_checked,
-                    ledger=plan.ledger)
+                    ledger=plan.ledger, started=plan.started, serial=plan.serial)
 
     @asynccontextmanager
     async def edit(self, session: str) -> AsyncIterator[Plan]:
