@@ -170,13 +170,11 @@ def write_doc(found: list[tuple[str, str, str, str]]) -> None:
 
 
 if __name__ == "__main__":
-    from run import serve_sandbox
+    from common import clean_env, sandbox
 
-    url, server = serve_sandbox()
-    try:
-        found = anyio.run(measure, url)
-    finally:
-        server.should_exit = True
+    with tempfile.TemporaryDirectory(prefix="livechat-mcp-bench-") as folder, \
+            sandbox(clean_env(Path(folder))) as env:  # a loopback sandbox process, as bench/run.py's
+        found = anyio.run(measure, env["LIVECHAT_API_URL"])
     for row in found:
         print(" | ".join(row))
     if "--write" in sys.argv:

@@ -303,7 +303,11 @@ async def _undo(meta: MetaTools, doc: Any, report: dict[str, Any], key: bytes, s
         out["plan_id"] = await store_plan(meta.runtime, undo, undoes=undoes, session=session)
     except StoreUnavailable:
         out["document"] = undo  # not stored: hand over the document itself
-    return {**out, "mac": undo["mac"], "summary": undo["summary"]}
+    # The apply's answer names the undo plan; its step numbers as ranges ("1-41"), the review shows each.
+    summary = dict(undo["summary"])
+    if isinstance(summary.get("destructive_steps"), list):
+        summary["destructive_steps"] = ranges(summary["destructive_steps"])
+    return {**out, "mac": undo["mac"], "summary": summary}
 
 
 def _audit_refusal(meta: MetaTools, refused: dict[str, Any], doc: Any, session: str, parsed: ApplyPlanArgs) -> bool:
