@@ -107,8 +107,22 @@ class Outcome:
     after: str = ""  # what to know next, e.g. a created agent awaits approval
 
 
+class Hints:
+    """The MCP annotations an action and its listing (server/tools/listing.py) derive alike."""
+
+    write: bool
+
+    @property
+    def read_only(self) -> bool:
+        return not self.write
+
+    @property
+    def open_world(self) -> bool:
+        return True  # every action reaches the LiveChat license
+
+
 @dataclass(frozen=True)
-class Action:
+class Action(Hints):
     name: str
     resource: str
     model: type[BaseModel]
@@ -142,14 +156,6 @@ class Action:
     # The request model LiveChat knows (the sandbox validates against it); ``model`` may add
     # fields only this server uses (paging), which never reach upstream.
     upstream_model: type[BaseModel] | None = None
-
-    @property
-    def read_only(self) -> bool:
-        return not self.write
-
-    @property
-    def open_world(self) -> bool:
-        return True  # every action reaches the LiveChat license
 
     def scope_text(self) -> str:
         return " | ".join(" + ".join(alt) for alt in self.scopes) or "none"

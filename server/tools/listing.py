@@ -17,13 +17,13 @@ from functools import cache, cached_property
 from typing import Any
 
 from . import catalog, schema_cache
-from .catalog import Action, Scopes
+from .catalog import Action, Hints, Scopes
 from .schema import ReadOnlyDict, compact_batch_schema, compact_shared_schema, input_schema, read_only
 from .words import action_hint
 
 
 @dataclass(frozen=True)
-class Listed:
+class Listed(Hints):
     """What tools/list shows of an action and what ``PolicyContext.decide`` reads of it (the
     same attribute names as ``Action``)."""
 
@@ -41,14 +41,6 @@ class Listed:
     compact: dict[str, Any] | None  # listed when the action batch_of or shapes_of names is listed too
     hint: str  # words.action_hint: the search hint for clients that load schemas lazily
     extra_scopes: tuple[str, ...]  # the scopes that widen what it may do (documented_scopes names them)
-
-    @property
-    def read_only(self) -> bool:
-        return not self.write
-
-    @property
-    def open_world(self) -> bool:
-        return True  # every action reaches the LiveChat license
 
     @cached_property
     def input_schema(self) -> ReadOnlyDict:
