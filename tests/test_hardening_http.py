@@ -89,10 +89,13 @@ class HalfOpenFlood:
 def test_a_sustained_half_open_flood_without_a_token_does_not_hold_the_cap(served: Served, body: bool) -> None:
     baseline = _settle(served, 10**6, 0)
     with HalfOpenFlood(_port(served), MAX_CONNECTIONS + 20, body) as flood:
-        deadline = time.monotonic() + 5
-        while _open_fds(served) < baseline + MAX_CONNECTIONS - 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _open_fds(served) >= baseline + MAX_CONNECTIONS - 5  # the cap really is under attack
+        # The cap really is under attack: the flood holds it full at some moment. Evictions and the flood's
+        # reopening make the count wander, more so while other work shares the cores: watch for it a while.
+        deadline, most = time.monotonic() + 20, 0
+        while most < baseline + MAX_CONNECTIONS - 5 and time.monotonic() < deadline:
+            most = max(most, _open_fds(served))
+            time.sleep(0.02)
+        assert most >= baseline + MAX_CONNECTIONS - 5
         started = time.monotonic()
         served_calls = 0
         with ThreadPoolExecutor(1) as pool:
