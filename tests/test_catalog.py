@@ -11,6 +11,7 @@ import pytest
 from server.doors.docs import block
 from server.doors.mcp_app import tool_for
 from server.tools import RESOURCES, catalog
+from server.tools.listing import listing
 from server.tools.schema import documented_schema, input_schema
 
 ACTIONS = list(catalog().values())
@@ -48,7 +49,7 @@ def test_every_field_is_described(act):
 
 @pytest.mark.parametrize("act", ACTIONS, ids=lambda a: a.name)
 def test_tool_annotations_are_explicit_and_honest(act):
-    tool = tool_for(act)
+    tool = tool_for(listing()[act.name])  # as tools/list serves it
     ann = tool.annotations
     assert tool.title and tool.description
     assert ann.read_only_hint is (not act.write)

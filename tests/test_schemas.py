@@ -22,6 +22,7 @@ from server.meta.registry import BY_NAME
 from server.policies import Overrides
 from server.sandbox import ALL_SCOPES_TOKEN
 from server.tools import catalog
+from server.tools.listing import listing
 from server.tools.meta_names import META_TOOLS
 from server.tools.schema import compact_batch_schema, input_schema
 
@@ -44,19 +45,19 @@ def surface(tool: types.Tool) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", list(catalog()))
 def test_action_schema(name: str) -> None:
-    assert surface(tool_for(catalog()[name])) == ACTIONS[name]
+    assert surface(tool_for(listing()[name])) == ACTIONS[name]
 
 
 @pytest.mark.parametrize("name", BATCHES)
 def test_compact_batch_schema(name: str) -> None:
     # Only the schema differs from the full tool (in ACTIONS).
-    assert tool_for(catalog()[name], compact=True).input_schema == COMPACT_BATCHES[name]
+    assert tool_for(listing()[name], compact=True).input_schema == COMPACT_BATCHES[name]
 
 
 @pytest.mark.parametrize("name", SHARED)
 def test_compact_shared_schema(name: str) -> None:
     # Only the schema differs from the full tool (in ACTIONS): long nested fields point at the create's.
-    assert tool_for(catalog()[name], compact=True).input_schema == COMPACT_SHARED[name]
+    assert tool_for(listing()[name], compact=True).input_schema == COMPACT_SHARED[name]
 
 
 @pytest.mark.parametrize("name", META_TOOLS)
@@ -100,7 +101,7 @@ async def test_tools_list_shows_the_snapshotted_schemas() -> None:
             elif name in SHARED:
                 assert tool.input_schema == COMPACT_SHARED[name], name
                 # the rest is the full tool's (snapshotted in ACTIONS by test_action_schema)
-                assert {**surface(tool), "input_schema": None} == {**surface(tool_for(catalog()[name])),
+                assert {**surface(tool), "input_schema": None} == {**surface(tool_for(listing()[name])),
                                                                    "input_schema": None}, name
             else:
                 assert surface(tool) == (ACTIONS[name] if name in catalog() else META[name]), name

@@ -38,8 +38,8 @@ from ..store import StoreUnavailable
 from ..tools import Action, catalog
 from ..tools.listing import Listed, listing
 from ..tools.meta_names import GET_PLAN, REVIEW_PLAN
-from ..tools.schema import compact_batch_schema, compact_shared_schema, input_schema
-from ..tools.words import CORE_ACTIONS, action_hint, search_hint
+from ..tools.schema import input_schema
+from ..tools.words import CORE_ACTIONS, search_hint
 from . import review_app
 
 INSTRUCTIONS = (
@@ -62,11 +62,10 @@ UNTRUSTED_META = {"livechat-mcp/untrusted-data": True}
 
 
 def tool_for(
-    spec: Action | Listed | MetaTool[Any], *, refused_reason: str | None = None, compact: bool = False,
-    review: bool = False,
+    spec: Listed | MetaTool[Any], *, refused_reason: str | None = None, compact: bool = False, review: bool = False,
 ) -> types.Tool:
-    """The MCP tool a client sees for a spec: a catalogue action (as declared, or as the listing
-    keeps it: server/tools/listing.py) or a meta tool (server/meta/).
+    """The MCP tool a client sees for a spec: a catalogue action as the listing keeps it
+    (server/tools/listing.py: its schemas built from the catalogue) or a meta tool (server/meta/).
 
     ``compact``: a batch action's items point at its single action's schema, an update's nested
     fields at its create's (``shapes_of``), when that action is listed beside it;
@@ -75,13 +74,9 @@ def tool_for(
     """
     description = spec.listed_description
     schema: dict[str, Any]
-    if isinstance(spec, Listed):  # built as below, from the catalogue
+    if isinstance(spec, Listed):
         shown = spec.compact_schema if compact else None
         schema = shown if shown is not None else spec.input_schema
-    elif isinstance(spec, Action) and compact and spec.batch_of:
-        schema = compact_batch_schema(spec.model, spec.batch_of)
-    elif isinstance(spec, Action) and compact and spec.shapes_of:
-        schema = compact_shared_schema(spec.model, catalog()[spec.shapes_of].model, spec.shapes_of)
     else:
         model: type[BaseModel] = spec.model
         schema = input_schema(model)  # read-only and shared (server/tools/schema.py)
@@ -102,14 +97,12 @@ def tool_for(
     )
 
 
-def lazy_loading_meta(spec: Action | Listed | MetaTool[Any]) -> dict[str, Any]:
+def lazy_loading_meta(spec: Listed | MetaTool[Any]) -> dict[str, Any]:
     """Hints for clients that load tool schemas lazily (Claude Code defers MCP tools' schemas and
     reads these two keys; other clients ignore them): words to find the tool by, on every tool,
     and a small core loaded up front (whoami, discovery, get_plan and the reads used most)."""
     if isinstance(spec, Listed):
         hint, core = spec.hint, spec.name in CORE_ACTIONS
-    elif isinstance(spec, Action):
-        hint, core = action_hint(spec.name), spec.name in CORE_ACTIONS
     else:
         hint, core = spec.search_hint or search_hint(spec.name, spec.description), spec.always_load
     return {"anthropic/searchHint": hint or spec.title, **({"anthropic/alwaysLoad": True} if core else {})}
