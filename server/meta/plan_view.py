@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..calls.lifecycle import page_of, person_of
 from ..plans import approvals
-from ..plans.document import SECRET_REF, document_steps
+from ..plans.document import document_steps
 from ..plans.lifecycle import PlanLife
 from ..plans.review import review
 from ..store import default_store_url
@@ -53,10 +53,11 @@ def apply_command(meta: MetaTools, plan_id: str | None, doc: dict[str, Any]) -> 
 
 
 def secret_names(doc: dict[str, Any]) -> list[str]:
-    """The secret placeholders in the plan's steps (``{"$secret": "step1.secret_key"}``), by name."""
-    return [value[SECRET_REF] for step in doc.get("steps") or [] if isinstance(step, dict)
-            for value in (step.get("body") or {}).values()
-            if isinstance(value, dict) and set(value) == {SECRET_REF} and isinstance(value[SECRET_REF], str)]
+    """The secret placeholders the plan's steps hold (``{"$secret": "step1.secret_key"}``), by name: the
+    document lists them (``secrets.names``, derived from its steps and signed with them)."""
+    held = doc.get("secrets")
+    names = held.get("names") if isinstance(held, dict) else None
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def approval_steps(meta: MetaTools, life: PlanLife) -> dict[str, Any]:
