@@ -106,6 +106,19 @@ class _Spares:
     last: float = float("-inf")  # (monotonic) this process's last reservation in the bucket
 
 
+# A finished slot keeps counting for ``hold`` from when it finished; a spare no call took is deleted.
+_FINISH = "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?"
+_GIVE_BACK = "DELETE FROM slots WHERE bucket = ? AND slot = ?"
+
+
+def _settle(db: sqlite3.Connection, done: Sequence[tuple[str, str, float]], back: Sequence[tuple[str, str]]) -> None:
+    """Stamp ``done`` (bucket, slot, finished at) and give ``back`` (bucket, spare slot), in the caller's transaction."""
+    if done:
+        db.executemany(_FINISH, ((at, at, bucket, slot) for bucket, slot, at in done))
+    if back:
+        db.executemany(_GIVE_BACK, back)
+
+
 class SQLiteStore:
     def __init__(
         self,
@@ -294,12 +307,7 @@ class SQLiteStore:
         def reserve(now: float, done: list[tuple[str, str, float]], back: list[str],
                     more: int) -> tuple[float, list[str]]:
             db = self._db
-            if done:  # releases folded into this transaction (see Store.reserve)
-                db.executemany(
-                    "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
-                    ((at, at, where, row) for where, row, at in done))
-            if back:
-                db.executemany("DELETE FROM slots WHERE bucket = ? AND slot = ?", ((name, row) for row in back))
+            _settle(db, done, [(name, row) for row in back])  # releases folded into this transaction (see Store.reserve)
             # The common case in one statement: not blocked and a free slot in the window (this
             # caller's capacity and period, whatever others reserved with). Fewer slots held than
             # the capacity answers without counting; else the window is counted on an index.
@@ -369,19 +377,14 @@ class SQLiteStore:
         name = self._ns + bucket
 
         def release(now: float, done: list[tuple[str, str, float]], back: list[tuple[str, str]]) -> None:
-            self._db.executemany(
-                "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
-                ((at, at, where, row) for where, row, at in done))
-            self._db.executemany("DELETE FROM slots WHERE bucket = ? AND slot = ?", back)
+            _settle(self._db, done, back)
 
         def release_now() -> None:
             now = self._clock() - ago
             done = [*self._done, (name, self._handed.get(slot, slot), now)]
-            back = [(key[0], row) for key, spares in self._spares.items() for row in spares.rows]
+            back = self._unhanded()
             if len(done) == 1 and not back:  # one statement: its own transaction
-                self._db.execute(
-                    "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
-                    (now, now, name, done[0][1]))
+                self._db.execute(_FINISH, (now, now, name, done[0][1]))
             else:  # idle: what finished on spares, and the spares no call took, in one transaction
                 self._write(release, done, back)
             self._handed.pop(slot, None)
@@ -390,6 +393,10 @@ class SQLiteStore:
                 spares.rows = []
 
         await self._run(release_now)
+
+    def _unhanded(self) -> list[tuple[str, str]]:
+        """Every spare slot this process holds that no call was handed: (bucket, slot)."""
+        return [(key[0], row) for key, spares in self._spares.items() for row in spares.rows]
 
     async def block(self, bucket: str, seconds: float) -> None:
         def block(now: float) -> None:
@@ -518,14 +525,11 @@ class SQLiteStore:
 
     async def aclose(self) -> None:
         with self._mutex:
-            back = [(key[0], row) for key, spares in self._spares.items() for row in spares.rows]
+            back = self._unhanded()
             if back or self._done:  # spares never count as requests; what finished is stamped
 
                 def give_back(now: float) -> None:
-                    self._db.executemany(
-                        "UPDATE slots SET expires = expires - finish + ?, finish = ? WHERE bucket = ? AND slot = ?",
-                        ((at, at, where, row) for where, row, at in self._done))
-                    self._db.executemany("DELETE FROM slots WHERE bucket = ? AND slot = ?", back)
+                    _settle(self._db, self._done, back)
 
                 try:
                     self._db.execute("PRAGMA busy_timeout = 1000")  # wait a second at most for another writer
